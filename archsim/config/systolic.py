@@ -1,0 +1,95 @@
+"""Validated configuration of a SCALE-Sim-style systolic array."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class Dataflow(StrEnum):
+    """Which operand stays in the PEs: outputs, weights or inputs."""
+
+    OS = "os"
+    WS = "ws"
+    IS = "is"
+
+
+class BandwidthMode(StrEnum):
+    """SCALE-Sim's interface-bandwidth modes.
+
+    USER: DRAM bandwidth per operand is given (words/cycle).
+    CALC: bandwidth is whatever makes the layer stall-free (SCALE-Sim reports it).
+    """
+
+    USER = "user"
+    CALC = "calc"
+
+
+@dataclass(frozen=True)
+class SystolicConfig:
+    """A rows x cols systolic array with double-buffered ifmap/filter/ofmap SRAMs.
+
+    Bandwidths are DRAM words per cycle per operand (SCALE-Sim USER mode);
+    ``word_bytes`` is the size of one element; ``clock_mhz`` converts cycles to seconds.
+    """
+
+    family: ClassVar[str] = "systolic"
+
+    name: str = "custom"
+    rows: int = 32
+    cols: int = 32
+    dataflow: Dataflow = Dataflow.OS
+    ifmap_sram_kb: float = 6144.0
+    filter_sram_kb: float = 6144.0
+    ofmap_sram_kb: float = 2048.0
+    ifmap_dram_bw: float = 10.0
+    filter_dram_bw: float = 10.0
+    ofmap_dram_bw: float = 10.0
+    bandwidth_mode: BandwidthMode = BandwidthMode.USER
+    word_bytes: int = 1
+    clock_mhz: float = 1000.0
+    cores: int = 1
+
+    def __post_init__(self) -> None:
+        for field in ("rows", "cols", "cores"):
+            value = getattr(self, field)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{self.name}: {field} must be a positive integer, got {value!r}")
+        for field in (
+            "ifmap_sram_kb",
+            "filter_sram_kb",
+            "ofmap_sram_kb",
+            "ifmap_dram_bw",
+            "filter_dram_bw",
+            "ofmap_dram_bw",
+            "clock_mhz",
+        ):
+            value = getattr(self, field)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+                raise ValueError(f"{self.name}: {field} must be a number > 0, got {value!r}")
+        if self.word_bytes not in (1, 2, 4):
+            raise ValueError(f"{self.name}: word_bytes must be 1, 2 or 4, got {self.word_bytes!r}")
+        try:
+            object.__setattr__(self, "dataflow", Dataflow(str(self.dataflow).lower()))
+        except ValueError:
+            raise ValueError(f"{self.name}: unknown dataflow {self.dataflow!r}; allowed: os, ws, is") from None
+        try:
+            object.__setattr__(self, "bandwidth_mode", BandwidthMode(str(self.bandwidth_mode).lower()))
+        except ValueError:
+            raise ValueError(
+                f"{self.name}: unknown bandwidth_mode {self.bandwidth_mode!r}; allowed: user, calc"
+            ) from None
+
+    @property
+    def pes(self) -> int:
+        """Processing elements over all cores."""
+        return self.rows * self.cols * self.cores
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (for JSON output and files)."""
+        data = asdict(self)
+        data["family"] = self.family
+        data["dataflow"] = self.dataflow.value
+        data["bandwidth_mode"] = self.bandwidth_mode.value
+        return data

@@ -1,0 +1,7 @@
+"""Errors raised at archsim's edges (files, CLI, env constructors)."""
+
+from __future__ import annotations
+
+from workloads.errors import InputError
+
+__all__ = ["InputError"]

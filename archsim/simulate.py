@@ -1,0 +1,26 @@
+"""``simulate()``: run a workload on any family's config.
+
+The family of a config picks its network simulator from a registry (import
+paths, loaded lazily so that one family's heavy helpers never slow another).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from archsim.metrics import NetworkMetrics
+from workloads.graph import Workload
+
+SIMULATORS: dict[str, str] = {
+    "systolic": "archsim.systolic.network:simulate_systolic",
+    "fpga": "archsim.fpga.network:simulate_fpga",
+    "npu": "archsim.npu.network:simulate_npu",
+}
+"""Family name -> import path of ``fn(workload, config) -> NetworkMetrics``."""
+
+
+def simulate(workload: Workload, config: Any) -> NetworkMetrics:
+    """Per-layer and total metrics of ``workload`` on ``config`` (a family's frozen config)."""
+    module, _, attr = SIMULATORS[config.family].partition(":")
+    return getattr(importlib.import_module(module), attr)(workload, config)

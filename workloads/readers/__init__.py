@@ -1,0 +1,1 @@
+"""Readers that turn files (SCALE-Sim CSV, ONNX, TFLite) into workloads."""
