@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from archsim.metrics import NetworkMetrics
+from archsim.traffic import TrafficPlan
 from workloads.graph import Workload
 
 SIMULATORS: dict[str, str] = {
@@ -17,10 +18,14 @@ SIMULATORS: dict[str, str] = {
     "fpga": "archsim.fpga.network:simulate_fpga",
     "npu": "archsim.npu.network:simulate_npu",
 }
-"""Family name -> import path of ``fn(workload, config) -> NetworkMetrics``."""
+"""Family name -> import path of ``fn(workload, config, traffic) -> NetworkMetrics``."""
 
 
-def simulate(workload: Workload, config: Any) -> NetworkMetrics:
-    """Per-layer and total metrics of ``workload`` on ``config`` (a family's frozen config)."""
+def simulate(workload: Workload, config: Any, traffic: TrafficPlan | None = None) -> NetworkMetrics:
+    """Per-layer and total metrics of ``workload`` on ``config`` (a family's frozen config).
+
+    ``traffic`` (from a mapper's schedule) replaces the default assumption that every
+    layer reads its activations from DRAM and writes its outputs back.
+    """
     module, _, attr = SIMULATORS[config.family].partition(":")
-    return getattr(importlib.import_module(module), attr)(workload, config)
+    return getattr(importlib.import_module(module), attr)(workload, config, traffic)
