@@ -1,0 +1,96 @@
+"""Arguments and output handling shared by several commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workloads.errors import InputError
+
+
+WORKLOAD_HELP = "zoo name, family spec (FAMILY:knob=value,...), SCALE-Sim topology .csv, .onnx or .tflite"
+
+
+def add_workload_args(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    """``--workload`` and the options that shape how it is loaded."""
+    parser.add_argument(
+        "--workload",
+        "-w",
+        default=default,
+        required=default is None,
+        help=WORKLOAD_HELP + (f" (default: {default})" if default else ""),
+    )
+    add_load_options(parser)
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """Options that shape how a workload is loaded (precision, input shapes, unsupported ops)."""
+    parser.add_argument("--precision", help="override the workload precision: int4, int8, int16, fp16, fp32")
+    parser.add_argument(
+        "--input-shape",
+        action="append",
+        default=[],
+        metavar="NAME=DIMS",
+        help="shape of a model input whose size the file leaves open, e.g. input=1x3x224x224 (repeatable)",
+    )
+    parser.add_argument(
+        "--skip-unsupported",
+        action="store_true",
+        help="import ONNX/TFLite models with unsupported ops as zero-cost pass-throughs and list them",
+    )
+
+
+def parse_input_shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
+    """Turn ``NAME=1x3x224x224`` items into a mapping."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for item in items:
+        name, sep, dims = item.partition("=")
+        try:
+            shape = tuple(int(d) for d in dims.lower().split("x"))
+        except ValueError:
+            shape = ()
+        if not sep or not name or not shape or min(shape) <= 0:
+            raise InputError(f"--input-shape {item!r}: expected NAME=DIMS with positive dims, e.g. input=1x3x224x224")
+        shapes[name] = shape
+    return shapes
+
+
+def load_workload_from_args(args: argparse.Namespace):  # noqa: ANN201 (Workload; imported lazily)
+    """Load the workload named by ``--workload`` with the loading options."""
+    import inspect
+
+    from workloads.precision import Precision
+    from workloads.registry import load_workload
+
+    precision = Precision.parse(args.precision, "--precision") if args.precision else None
+    options = {}
+    accepted = inspect.signature(load_workload).parameters
+    shapes = parse_input_shapes(args.input_shape)
+    if shapes:
+        if "input_shapes" not in accepted:
+            raise InputError("--input-shape: model import with input shapes is not available in this build")
+        options["input_shapes"] = shapes
+    if args.skip_unsupported and "skip_unsupported" in accepted:
+        options["skip_unsupported"] = True
+    return load_workload(args.workload, precision, **options)
+
+
+def add_output_args(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("table", "csv", "json")) -> None:
+    """``--format`` and ``-o``."""
+    parser.add_argument("--format", "-f", choices=formats, default=formats[0], help="output format")
+    parser.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write ``text`` to ``output`` (atomically) or standard output."""
+    if not text.endswith("\n"):
+        text += "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if output.parent and not output.parent.exists():
+        raise InputError(f"-o {output}: directory {output.parent} does not exist")
+    tmp = output.with_name(output.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(output)

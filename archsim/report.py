@@ -1,0 +1,103 @@
+"""Render network results as a rich table, CSV or JSON (DESIGN.md's contract)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from archsim.metrics import LAYER_COLUMNS, NetworkMetrics
+
+TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("layer", "layer"),
+    ("kind", "kind"),
+    ("macs", "MACs"),
+    ("compute_cycles", "compute cyc"),
+    ("stall_cycles", "stall cyc"),
+    ("total_cycles", "total cyc"),
+    ("overall_util_pct", "util %"),
+    ("ifmap_dram_reads", "ifmap DRAM rd"),
+    ("filter_dram_reads", "filter DRAM rd"),
+    ("ofmap_dram_writes", "ofmap DRAM wr"),
+    ("energy_pj", "energy uJ"),
+    ("latency_s", "latency ms"),
+)
+"""(row key, header) of the human-readable table."""
+
+
+def csv_columns(metrics: NetworkMetrics) -> list[str]:
+    """The contract's columns, then every extra column in first-seen order."""
+    columns = list(LAYER_COLUMNS)
+    for layer in metrics.layers:
+        for key in layer.extras:
+            if key not in columns:
+                columns.append(key)
+    return columns
+
+
+def to_csv(metrics: NetworkMetrics) -> str:
+    """One row per layer."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=csv_columns(metrics), lineterminator="\n")
+    writer.writeheader()
+    for layer in metrics.layers:
+        writer.writerow(layer.row())
+    return buffer.getvalue()
+
+
+def to_json(metrics: NetworkMetrics) -> str:
+    """``{"arch", "workload", "layers", "total"}`` plus ``design``/``resources`` when the family has them."""
+    return json.dumps(metrics.to_json(), indent=2, default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, (set, tuple)):
+        return list(value)
+    return str(value)
+
+
+def _cell(key: str, value: Any) -> str:
+    if key == "energy_pj":
+        return f"{value / 1e6:,.2f}"
+    if key == "latency_s":
+        return f"{value * 1e3:,.3f}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def render_table(metrics: NetworkMetrics) -> str:
+    """A per-layer table and the network totals, as text for a terminal."""
+    from rich.console import Console
+    from rich.table import Table
+
+    arch = metrics.arch
+    title = f"{metrics.workload} on {arch.get('name', '?')} ({arch.get('family', '?')})"
+    table = Table(title=title, header_style="bold", show_lines=False)
+    for key, header in TABLE_COLUMNS:
+        table.add_column(header, justify="left" if key in ("layer", "kind") else "right", no_wrap=True)
+    for layer in metrics.layers:
+        row = layer.row()
+        table.add_row(*(_cell(key, row[key]) for key, _ in TABLE_COLUMNS))
+    total = metrics.total()
+    table.add_section()
+    table.add_row(
+        "TOTAL",
+        "",
+        *(_cell(key, total[key]) for key, _ in TABLE_COLUMNS[2:] if key not in ("layer", "kind")),
+        style="bold",
+    )
+    console = Console(record=True, width=200, file=io.StringIO())
+    console.print(table)
+    summary = (
+        f"cycles {metrics.total_cycles:,} | latency {metrics.latency_s * 1e3:,.3f} ms "
+        f"({total['inferences_per_s']:,.1f} inf/s) | energy {metrics.energy_pj / 1e6:,.2f} uJ | "
+        f"utilization {100 * metrics.overall_util:.1f}% | area {metrics.area_mm2:,.2f} mm^2"
+    )
+    console.print(summary)
+    return console.export_text()
