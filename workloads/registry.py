@@ -31,6 +31,12 @@ def zoo_names() -> list[str]:
     return sorted(ZOO)
 
 
+def zoo_builder(name: str) -> Callable[..., Workload]:
+    """The builder function of zoo network ``name`` (its docstring describes the network)."""
+    zoo_names()
+    return _resolve(ZOO[name])
+
+
 def load_workload(spec: str, precision: Precision | None = None) -> Workload:
     """A workload from a zoo name or a file path (``.csv``, ``.onnx``, ``.tflite``)."""
     suffix = Path(spec).suffix.lower()

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workloads.errors import InputError
+
+if TYPE_CHECKING:
+    from workloads.graph import Workload
 
 
 WORKLOAD_HELP = "zoo name, family spec (FAMILY:knob=value,...), SCALE-Sim topology .csv, .onnx or .tflite"
@@ -56,7 +60,7 @@ def parse_input_shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def load_workload_from_args(args: argparse.Namespace):  # noqa: ANN201 (Workload; imported lazily)
+def load_workload_from_args(args: argparse.Namespace) -> Workload:
     """Load the workload named by ``--workload`` with the loading options."""
     import inspect
 

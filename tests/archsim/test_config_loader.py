@@ -67,7 +67,7 @@ def test_bad_config_files_name_file_and_field(tmp_path: Path, text: str, message
 
 
 def test_unknown_preset_lists_the_presets() -> None:
-    with pytest.raises(InputError, match="unknown preset 'tpu9'; allowed: .*google"):
+    with pytest.raises(InputError, match=r"unknown preset 'tpu9'; allowed: .*google"):
         load_arch("tpu9")
 
 
