@@ -1,0 +1,113 @@
+"""The command-line contract of DESIGN.md: commands, flags, columns, JSON keys, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archsim.cli import main
+from archsim.metrics import LAYER_COLUMNS
+
+TOPOLOGIES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "scalesim" / "data" / "topologies"
+ALEXNET_CSV = str(TOPOLOGIES / "conv_nets" / "alexnet.csv")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_simulate_csv_has_contract_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "simulate", "--workload", ALEXNET_CSV, "--arch", "systolic-32x32", "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["layer"] for r in rows] == ["Conv1", "Conv2", "Conv3", "Conv4", "Conv5"]
+    assert list(rows[0])[: len(LAYER_COLUMNS)] == list(LAYER_COLUMNS)
+    for row in rows:
+        assert int(row["total_cycles"]) == int(row["compute_cycles"]) + int(row["stall_cycles"])
+
+
+def test_simulate_json_shape_and_dataflow_override(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        capsys, "simulate", "-w", ALEXNET_CSV, "-a", "systolic-32x32", "--dataflow", "ws", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"arch", "workload", "layers", "total"}
+    assert data["arch"]["dataflow"] == "ws"
+    assert data["total"]["total_cycles"] == sum(r["total_cycles"] for r in data["layers"])
+
+
+def test_simulate_writes_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "out.json"
+    code, out, _ = run_cli(capsys, "simulate", "-w", ALEXNET_CSV, "-a", "google", "--format", "json", "-o", str(target))
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["workload"] == "alexnet"
+
+
+def test_table_output_shows_totals(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "simulate", "-w", ALEXNET_CSV, "-a", "eyeriss-like")
+    assert code == 0
+    assert "TOTAL" in out and "Conv5" in out and "latency" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["simulate", "-w", "nosuch.csv", "-a", "google"], "nosuch.csv: no such file"),
+        (["simulate", "-w", ALEXNET_CSV, "-a", "tpu9"], "unknown preset 'tpu9'"),
+        (["simulate", "-w", "not_a_net", "-a", "google"], "unknown network 'not_a_net'"),
+        (["simulate", "-w", "model.xyz", "-a", "google"], "unknown file type '.xyz'"),
+        (["simulate", "-w", ALEXNET_CSV, "-a", "google", "--precision", "int3"], "unknown precision 'int3'"),
+        (["workload", ALEXNET_CSV, "--input-shape", "x=1xq"], "expected NAME=DIMS"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_malformed_csv_row_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    topo = tmp_path / "bad.csv"
+    topo.write_text("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+                    "L1, 8, 8, 3, 3, -4, 8, 1,\n")
+    code, _, err = run_cli(capsys, "simulate", "-w", str(topo), "-a", "google")
+    assert code == 2
+    assert "bad.csv:2: field 'Channels' must be a positive integer, got -4" in err
+
+
+def test_workload_json_lists_ops_and_tensors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "workload", ALEXNET_CSV, "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert {"name", "kind", "inputs", "outputs", "macs"} <= set(data["ops"][0])
+    assert {"name", "bytes", "kind"} <= set(data["tensors"][0])
+    assert data["ops"][1]["inputs"][0] == data["ops"][0]["outputs"][0]
+    assert sum(op["macs"] for op in data["ops"]) == data["macs"]
+
+
+def test_archs_lists_presets_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "archs", "--format", "json")
+    assert code == 0
+    names = {entry["name"]: entry["family"] for entry in json.loads(out)}
+    assert names["google"] == "systolic"
+
+
+def test_console_script_starts_without_heavy_imports() -> None:
+    code = (
+        "import sys; from archsim.cli import main; main(['archs', '--format', 'json']);"
+        "heavy = [m for m in ('torch', 'stable_baselines3', 'ray', 'onnx', 'pulp', 'optuna') if m in sys.modules];"
+        "print(heavy, file=sys.stderr); sys.exit(1 if heavy else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
