@@ -117,7 +117,9 @@ class NetworkMetrics:
     """A workload's layers on one design, with per-design area and resources.
 
     ``peak_macs_per_cycle`` is the design's MAC throughput (PEs for a systolic
-    array), used for the network's overall utilization. ``design`` and
+    array), used for the network's overall utilization; ``dram_bytes_per_cycle``
+    is its off-chip bandwidth and ``word_bytes`` the size of the words the DRAM
+    counts are in (both place layers on a roofline). ``design`` and
     ``resources`` are filled by families that have them (FPGA tiling and
     DSP/BRAM use; NPU memory setup).
     """
@@ -128,6 +130,8 @@ class NetworkMetrics:
     clock_hz: float
     peak_macs_per_cycle: float
     area_mm2: float
+    dram_bytes_per_cycle: float = 0.0
+    word_bytes: float = 1.0
     design: Mapping[str, Any] = field(default_factory=dict)
     resources: Mapping[str, Any] = field(default_factory=dict)
 
