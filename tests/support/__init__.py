@@ -1,0 +1,1 @@
+"""Builders of test inputs (ONNX and TFLite models) shared by tests and benchmarks."""
