@@ -1,0 +1,50 @@
+"""Roofline: attainable performance against operational intensity, with layers placed on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from archsim.metrics import NetworkMetrics
+from archsim.plots.style import new_figure
+
+
+def layer_points(metrics: NetworkMetrics) -> tuple[np.ndarray, np.ndarray]:
+    """(operational intensity in ops per DRAM byte, achieved ops/s) of every MAC layer."""
+    intensity, achieved = [], []
+    for layer in metrics.layers:
+        dram_bytes = (layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes) * metrics.word_bytes
+        if layer.macs == 0 or dram_bytes == 0 or layer.latency_s == 0:
+            continue
+        intensity.append(2 * layer.macs / dram_bytes)
+        achieved.append(2 * layer.macs / layer.latency_s)
+    return np.array(intensity), np.array(achieved)
+
+
+def roofline(results: Sequence[NetworkMetrics], labels: Sequence[str] | None = None) -> Figure:
+    """Each design's roof (peak ops/s and DRAM bandwidth) with its layers as points (log-log)."""
+    if not results:
+        raise ValueError("roofline needs at least one result")
+    names = list(labels) if labels else [str(r.arch.get("name", i)) for i, r in enumerate(results)]
+    figure, axes = new_figure(8.0, 5.0)
+    all_intensity = np.concatenate([layer_points(r)[0] for r in results] + [np.array([1.0])])
+    x = np.logspace(np.log10(max(all_intensity.min() / 4, 1e-2)), np.log10(all_intensity.max() * 4), 200)
+    for i, (result, name) in enumerate(zip(results, names, strict=True)):
+        color = f"C{i}"
+        peak = 2 * result.peak_macs_per_cycle * result.clock_hz
+        if result.dram_bytes_per_cycle > 0:
+            bandwidth = result.dram_bytes_per_cycle * result.clock_hz
+            axes.plot(x, np.minimum(peak, bandwidth * x), color=color, lw=2, label=f"{name} roof")
+        else:
+            axes.axhline(peak, color=color, lw=2, label=f"{name} peak")
+        intensity, achieved = layer_points(result)
+        axes.scatter(intensity, achieved, color=color, s=14, alpha=0.7, label=f"{name} layers")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("operational intensity (ops / DRAM byte)")
+    axes.set_ylabel("performance (ops / s)")
+    axes.set_title(f"roofline: {results[0].workload}")
+    axes.legend(fontsize=8)
+    return figure
