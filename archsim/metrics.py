@@ -96,6 +96,38 @@ class LayerMetrics:
         row.update(self.extras)
         return row
 
+    def json_row(self) -> dict[str, Any]:
+        """The CSV row plus the energy split by component (JSON only: CSV cells stay scalar)."""
+        row: dict[str, Any] = dict(self.row())
+        row["energy_by_component_pj"] = dict(self.energy_by_component_pj)
+        return row
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> LayerMetrics:
+        """Rebuild from a JSON row (the inverse of :meth:`json_row`)."""
+        common = set(LAYER_COLUMNS) | {"energy_by_component_pj"}
+        return cls(
+            layer=str(row["layer"]),
+            kind=str(row["kind"]),
+            macs=int(row["macs"]),
+            compute_cycles=int(row["compute_cycles"]),
+            stall_cycles=int(row["stall_cycles"]),
+            total_cycles=int(row["total_cycles"]),
+            fill_drain_cycles=int(row["fill_drain_cycles"]),
+            overall_util=float(row["overall_util_pct"]) / 100,
+            mapping_efficiency=float(row["mapping_eff_pct"]) / 100,
+            compute_util=float(row["compute_util_pct"]) / 100,
+            ifmap_sram_reads=int(row["ifmap_sram_reads"]),
+            filter_sram_reads=int(row["filter_sram_reads"]),
+            ofmap_sram_writes=int(row["ofmap_sram_writes"]),
+            ifmap_dram_reads=int(row["ifmap_dram_reads"]),
+            filter_dram_reads=int(row["filter_dram_reads"]),
+            ofmap_dram_writes=int(row["ofmap_dram_writes"]),
+            energy_by_component_pj=dict(row.get("energy_by_component_pj") or {"total": float(row["energy_pj"])}),
+            latency_s=float(row["latency_s"]),
+            extras={k: v for k, v in row.items() if k not in common},
+        )
+
 
 _SUMMED = (
     "macs",
@@ -199,11 +231,34 @@ class NetworkMetrics:
         data: dict[str, Any] = {
             "arch": dict(self.arch),
             "workload": self.workload,
-            "layers": [layer.row() for layer in self.layers],
+            "layers": [layer.json_row() for layer in self.layers],
             "total": self.total(),
+            "machine": {
+                "clock_hz": self.clock_hz,
+                "peak_macs_per_cycle": self.peak_macs_per_cycle,
+                "dram_bytes_per_cycle": self.dram_bytes_per_cycle,
+                "word_bytes": self.word_bytes,
+            },
         }
         if self.design:
             data["design"] = dict(self.design)
         if self.resources:
             data["resources"] = dict(self.resources)
         return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NetworkMetrics:
+        """Rebuild from :meth:`to_json` output (e.g. a saved ``archsim simulate --format json``)."""
+        machine = data.get("machine", {})
+        return cls(
+            workload=str(data["workload"]),
+            arch=dict(data["arch"]),
+            layers=tuple(LayerMetrics.from_row(row) for row in data["layers"]),
+            clock_hz=float(machine.get("clock_hz", 1e9)),
+            peak_macs_per_cycle=float(machine.get("peak_macs_per_cycle", 1.0)),
+            area_mm2=float(data["total"].get("area_mm2", 0.0)),
+            dram_bytes_per_cycle=float(machine.get("dram_bytes_per_cycle", 0.0)),
+            word_bytes=float(machine.get("word_bytes", 1.0)),
+            design=dict(data.get("design", {})),
+            resources=dict(data.get("resources", {})),
+        )

@@ -83,3 +83,14 @@ def test_pareto_front_keeps_only_non_dominated_points() -> None:
 def test_empty_inputs_are_refused() -> None:
     with pytest.raises(ValueError, match="at least one result"):
         roofline([])
+
+
+def test_metrics_survive_a_json_round_trip() -> None:
+    import json
+
+    metrics = _network("a")
+    again = NetworkMetrics.from_json(json.loads(json.dumps(metrics.to_json())))
+    assert again.total_cycles == metrics.total_cycles
+    assert again.energy_by_component_pj == pytest.approx(metrics.energy_by_component_pj)
+    assert [layer.overall_util for layer in again.layers] == pytest.approx([x.overall_util for x in metrics.layers])
+    assert again.dram_bytes_per_cycle == metrics.dram_bytes_per_cycle
