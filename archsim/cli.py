@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "workloads": "archsim.commands.listing",
     "archs": "archsim.commands.listing",
     "workload": "archsim.commands.workload",
+    "plot": "archsim.commands.plot",
 }
 """Command name -> module that registers and runs it."""
 
