@@ -252,6 +252,42 @@ class GraphBuilder:
         shape = self.shape(x)
         return self._vector(VectorFn.TRANSPOSE, [x], tuple(shape[p] for p in perm), 0, name)
 
+    def slice(self, x: str, axis: int, start: int, stop: int, name: str | None = None) -> str:
+        """Take ``start:stop`` along ``axis`` (data movement), e.g. the class token or a split."""
+        shape = list(self.shape(x))
+        if not 0 <= start < stop <= shape[axis]:
+            raise ValueError(f"{self.name}: slice {start}:{stop} out of range for axis {axis} of {tuple(shape)}")
+        shape[axis] = stop - start
+        return self._vector(VectorFn.SLICE, [x], tuple(shape), 0, name)
+
+    def upsample(self, x: str, factor: int, name: str | None = None) -> str:
+        """Nearest-neighbour upsampling of NCHW by an integer ``factor`` (data movement)."""
+        n, c, h, w = self.shape(x)
+        return self._vector(VectorFn.UPSAMPLE, [x], (n, c, h * factor, w * factor), 0, name)
+
+    def weight(self, shape: tuple[int, ...], name: str, precision: Precision | None = None) -> str:
+        """Declare a learned tensor read by a vector op (a class token, a position embedding)."""
+        return self._tensor(name, shape, TensorKind.WEIGHT, precision)
+
+    def squeeze_excite(
+        self,
+        x: str,
+        squeeze_channels: int,
+        inner: Activation,
+        gate: Activation,
+        prefix: str,
+    ) -> str:
+        """Squeeze-and-excitation (Hu et al., CVPR 2018): pool, FC + ``inner``, FC + ``gate``, scale ``x``.
+
+        The two FCs are the 1x1 convs of the reference implementations, as matmuls
+        on the pooled (batch, channels) vector; ``prefix`` names the four nodes.
+        """
+        channels = self.shape(x)[1]
+        pooled = self.global_avgpool(x, name=f"{prefix}.pool")
+        reduced = self.linear(pooled, squeeze_channels, activation=inner, name=f"{prefix}.fc1")
+        scale = self.linear(reduced, channels, activation=gate, name=f"{prefix}.fc2")
+        return self.mul(x, scale, name=f"{prefix}.scale")
+
     # -- result ------------------------------------------------------------
     def build(self) -> Workload:
         """Freeze into a validated :class:`Workload`."""

@@ -23,6 +23,7 @@ class Activation(StrEnum):
     GELU = "gelu"
     TANH = "tanh"
     LEAKY_RELU = "leaky_relu"
+    HARDSIGMOID = "hardsigmoid"
 
 
 class VectorFn(StrEnum):
@@ -39,11 +40,13 @@ class VectorFn(StrEnum):
     CONCAT = "concat"
     RESHAPE = "reshape"
     TRANSPOSE = "transpose"
+    SLICE = "slice"
+    UPSAMPLE = "upsample"
 
     @property
     def moves_data_only(self) -> bool:
         """True for ops that only rearrange data (no arithmetic)."""
-        return self in (VectorFn.CONCAT, VectorFn.RESHAPE, VectorFn.TRANSPOSE)
+        return self in (VectorFn.CONCAT, VectorFn.RESHAPE, VectorFn.TRANSPOSE, VectorFn.SLICE, VectorFn.UPSAMPLE)
 
 
 def _require_positive(op: str, **fields: int) -> None:
