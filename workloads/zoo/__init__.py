@@ -16,6 +16,7 @@ ZOO.update(
         "mobilenet_v2": "workloads.zoo.mobilenet:mobilenet_v2",
         "mobilenet_v3_large": "workloads.zoo.mobilenet:mobilenet_v3_large",
         "efficientnet_b0": "workloads.zoo.efficientnet:efficientnet_b0",
+        "yolo_tiny": "workloads.zoo.yolo:yolov3_tiny",
         "transformer_encoder": "workloads.zoo.transformer:transformer_encoder",
         "bert_base": "workloads.zoo.transformer:bert_base",
         "bert_base_512": "workloads.zoo.transformer:bert_base_512",
