@@ -74,6 +74,8 @@ class Workload:
     tensors: tuple[Tensor, ...]
     precision: Precision = Precision.INT8
     source: str = ""
+    notes: tuple[str, ...] = ()
+    """One-line remarks for the user from the import (e.g. ops skipped as unsupported)."""
     _index: dict[str, Tensor] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -165,4 +167,4 @@ class Workload:
 
     def with_precision(self, precision: Precision) -> Workload:
         """The same graph at another default precision."""
-        return Workload(self.name, self.nodes, self.tensors, precision, self.source)
+        return Workload(self.name, self.nodes, self.tensors, precision, self.source, self.notes)

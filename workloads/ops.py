@@ -42,11 +42,19 @@ class VectorFn(StrEnum):
     TRANSPOSE = "transpose"
     SLICE = "slice"
     UPSAMPLE = "upsample"
+    PAD = "pad"
 
     @property
     def moves_data_only(self) -> bool:
         """True for ops that only rearrange data (no arithmetic)."""
-        return self in (VectorFn.CONCAT, VectorFn.RESHAPE, VectorFn.TRANSPOSE, VectorFn.SLICE, VectorFn.UPSAMPLE)
+        return self in (
+            VectorFn.CONCAT,
+            VectorFn.RESHAPE,
+            VectorFn.TRANSPOSE,
+            VectorFn.SLICE,
+            VectorFn.UPSAMPLE,
+            VectorFn.PAD,
+        )
 
 
 def _require_positive(op: str, **fields: int) -> None:
