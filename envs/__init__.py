@@ -1,0 +1,30 @@
+"""Design-space search: spaces, Gymnasium envs, reward terms, agents, runner and storage.
+
+Importing this package registers the envs below with Gymnasium (registration is data).
+"""
+
+from __future__ import annotations
+
+from gymnasium.envs.registration import register, registry
+
+ENVS: tuple[dict[str, object], ...] = (
+    {"id": "archsim/SystolicDSE-v0", "entry_point": "envs.dse:DesignEnv", "kwargs": {"space": "systolic"}},
+    {
+        "id": "archsim/SystolicDSESeq-v0",
+        "entry_point": "envs.sequential:SequentialEnv",
+        "kwargs": {"space": "systolic"},
+    },
+)
+"""Every env archsim registers: id, entry point and default constructor arguments."""
+
+for _spec in ENVS:
+    if _spec["id"] not in registry:
+        register(**_spec)  # type: ignore[arg-type]
+
+
+def env_ids() -> list[str]:
+    """Ids of archsim's registered envs."""
+    return [str(spec["id"]) for spec in ENVS]
+
+
+__all__ = ["ENVS", "env_ids"]

@@ -1,0 +1,126 @@
+"""Reinforcement-learning agents from stable-baselines3 (PPO, A2C, DQN) learning in the study's env.
+
+The env evaluates designs through the study, so every design the policy tries is a
+stored trial, and training stops the moment the budget is spent. Torch runs on one
+CPU thread with the agent's seed, so a resumed study replays the same proposals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import gymnasium as gym
+import numpy as np
+
+from archsim.errors import InputError
+from envs.agents.base import Agent
+from envs.spaces import DesignSpace
+
+if TYPE_CHECKING:
+    from envs.runner import Study
+
+FLAT_ACTION_LIMIT = 100_000
+"""Largest space DQN flattens into one Discrete action on a one-design-per-step env."""
+
+
+class FlatActionWrapper(gym.ActionWrapper[np.ndarray, np.int64, np.ndarray]):
+    """One ``Discrete(size)`` action per design (row-major rank), for agents that need a discrete action."""
+
+    def __init__(self, env: gym.Env[np.ndarray, np.ndarray], space: DesignSpace) -> None:
+        super().__init__(env)
+        self.design_space = space
+        self.action_space = gym.spaces.Discrete(space.size)
+
+    def action(self, action: np.int64) -> np.ndarray:
+        """The knob indices of rank ``action``."""
+        return np.array(self.design_space.point_at(int(action)), dtype=np.int64)
+
+
+class Sb3Agent(Agent):
+    """Builds the env around the study and runs ``learn`` until the budget is spent."""
+
+    algorithm = ""
+
+    def make_model(self, env: gym.Env[Any, Any]) -> Any:
+        """The SB3 model for ``env``."""
+        import stable_baselines3
+
+        cls = getattr(stable_baselines3, self.algorithm)
+        try:
+            return cls("MlpPolicy", env, seed=self.seed, device="cpu", verbose=0, **self.params)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"agent {self.name}: bad parameter: {str(exc).splitlines()[0]}") from None
+
+    def wrap(self, env: gym.Env[Any, Any], space: DesignSpace) -> gym.Env[Any, Any]:
+        """Adapt the env's action space to the algorithm (identity by default)."""
+        return env
+
+    def search(self, study: Study, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
+        """Train in the env until the study's budget is spent."""
+        import torch
+        from stable_baselines3.common.callbacks import BaseCallback
+
+        torch.set_num_threads(1)
+        env = gym.make(env_id, **{**env_kwargs, "evaluator": study.as_evaluator()})
+        space = env.unwrapped.space  # type: ignore[attr-defined]
+        steps_per_design = len(space.knobs) if isinstance(env.action_space, gym.spaces.Discrete) else 1
+        model = self.make_model(self.wrap(env, space))
+
+        class StopOnBudget(BaseCallback):
+            def _on_step(self) -> bool:
+                return not study.done
+
+        model.learn(total_timesteps=2 * study.remaining * steps_per_design + 10_000, callback=StopOnBudget())
+        env.close()
+
+
+class PpoAgent(Sb3Agent):
+    """Proximal policy optimisation; short rollouts, since designs are expensive."""
+
+    name = "ppo"
+    algorithm = "PPO"
+    defaults = {  # noqa: RUF012
+        "n_steps": 64,
+        "batch_size": 32,
+        "n_epochs": 10,
+        "learning_rate": 3e-4,
+        "gamma": 0.9,
+        "ent_coef": 0.01,
+    }
+
+
+class A2cAgent(Sb3Agent):
+    """Advantage actor-critic."""
+
+    name = "a2c"
+    algorithm = "A2C"
+    defaults = {"n_steps": 8, "learning_rate": 7e-4, "gamma": 0.9, "ent_coef": 0.01}  # noqa: RUF012
+
+
+class DqnAgent(Sb3Agent):
+    """Deep Q-learning; on a one-design-per-step env each design is one discrete action."""
+
+    name = "dqn"
+    algorithm = "DQN"
+    defaults = {  # noqa: RUF012
+        "learning_rate": 1e-3,
+        "buffer_size": 10_000,
+        "learning_starts": 50,
+        "batch_size": 32,
+        "gamma": 0.9,
+        "train_freq": 1,
+        "target_update_interval": 100,
+        "exploration_fraction": 0.3,
+    }
+
+    def wrap(self, env: gym.Env[Any, Any], space: DesignSpace) -> gym.Env[Any, Any]:
+        """Flatten a MultiDiscrete design action into one Discrete action."""
+        if isinstance(env.action_space, gym.spaces.Discrete):
+            return env
+        if space.size > FLAT_ACTION_LIMIT:
+            raise InputError(
+                f"--agent dqn: space {space.name} has {space.size} designs, more than {FLAT_ACTION_LIMIT} "
+                "discrete actions; use a ...Seq-v0 env (one knob per step) or another agent"
+            )
+        return FlatActionWrapper(env, space)

@@ -1,0 +1,41 @@
+"""A small analytical stand-in for a simulator, so env/agent/runner tests need no hardware model."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from envs.evaluate import DesignMetrics, FunctionEvaluator
+from envs.spaces import HardwareSpace, Knob
+
+TOY_SPACE = HardwareSpace(
+    "toy",
+    (
+        Knob("rows", (4, 8, 16, 32)),
+        Knob("cols", (4, 8, 16, 32)),
+        Knob("ifmap_sram_kb", (8, 32, 128)),
+        Knob("dram_bw", (1, 4, 16), ("ifmap_dram_bw", "filter_dram_bw", "ofmap_dram_bw")),
+        Knob("dataflow", ("os", "ws", "is"), ordinal=False),
+    ),
+    family="systolic",
+)
+"""432 designs."""
+
+
+def toy_metrics(design: dict[str, Any]) -> DesignMetrics:
+    """Bigger arrays are faster but bigger; bandwidth and SRAM cut stalls; 32x32 with 'is' is 'invalid'."""
+    if design["rows"] == 32 and design["cols"] == 32 and design["dataflow"] == "is":
+        raise ValueError("toy: 32x32 'is' does not fit")
+    pes = design["rows"] * design["cols"]
+    flow = {"os": 1.0, "ws": 1.2, "is": 1.5}[design["dataflow"]]
+    compute = 1e6 / pes * flow
+    stall = 2e5 / design["dram_bw"] / math.sqrt(design["ifmap_sram_kb"])
+    latency = (compute + stall) * 1e-9
+    energy = 1e6 + 3e4 * design["ifmap_sram_kb"] + 2e5 / design["dram_bw"] + 500 * pes
+    area = 0.01 * pes + 0.02 * design["ifmap_sram_kb"]
+    return DesignMetrics(latency, energy, area)
+
+
+def toy_evaluator() -> FunctionEvaluator:
+    """A fresh evaluator over :data:`TOY_SPACE`."""
+    return FunctionEvaluator(TOY_SPACE, toy_metrics)
