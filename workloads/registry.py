@@ -5,13 +5,20 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workloads.errors import InputError
 from workloads.graph import Workload
 from workloads.precision import Precision
 
+if TYPE_CHECKING:
+    from workloads.families.base import Family
+
 ZOO: dict[str, str] = {}
 """Zoo name -> import path of a zero-argument builder returning a Workload (filled in workloads.zoo)."""
+
+FAMILIES: dict[str, Family] = {}
+"""Family name -> parametric family object (filled in workloads.families)."""
 
 READERS: dict[str, str] = {
     ".csv": "workloads.readers.scalesim_csv:read_scalesim_csv",
@@ -37,8 +44,35 @@ def zoo_builder(name: str) -> Callable[..., Workload]:
     return _resolve(ZOO[name])
 
 
+def families() -> dict[str, Family]:
+    """The parametric network families, by name."""
+    from workloads import families as _families  # noqa: F401  (fills FAMILIES)
+
+    return FAMILIES
+
+
+def family_names() -> list[str]:
+    """Names of the parametric network families."""
+    return sorted(families())
+
+
+def load_family(spec: str) -> Workload | None:
+    """The workload of a family spec ``name`` or ``name:knob=value,...``; None if ``spec`` names no family."""
+    name, _, knobs = spec.partition(":")
+    family = families().get(name.strip())
+    if family is None:
+        return None
+    return family.build(family.parse(knobs))
+
+
 def load_workload(spec: str, precision: Precision | None = None) -> Workload:
-    """A workload from a zoo name or a file path (``.csv``, ``.onnx``, ``.tflite``)."""
+    """A workload from a zoo name, a family spec or a file path (``.csv``, ``.onnx``, ``.tflite``).
+
+    For a family, ``precision`` sets the default precision of tensors its ``bits`` knobs do not set.
+    """
+    family = load_family(spec)
+    if family is not None:
+        return family.with_precision(precision) if precision else family
     suffix = Path(spec).suffix.lower()
     if suffix:
         reader = READERS.get(suffix)
@@ -48,6 +82,9 @@ def load_workload(spec: str, precision: Precision | None = None) -> Workload:
         return workload
     names = zoo_names()
     if spec not in ZOO:
-        raise InputError(f"--workload: unknown network {spec!r}; allowed: {', '.join(names)} (or a .csv file)")
+        raise InputError(
+            f"--workload: unknown network {spec!r}; allowed: {', '.join(names)}, "
+            f"a family spec ({', '.join(family_names())}:knob=value,...) or a model file"
+        )
     workload = _resolve(ZOO[spec])()
     return workload.with_precision(precision) if precision else workload

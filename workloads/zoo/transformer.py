@@ -22,6 +22,7 @@ from __future__ import annotations
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
 from workloads.ops import Activation
+from workloads.precision import Precision
 
 GPT2_VOCAB = 50257
 """GPT-2's vocabulary size (openai/gpt-2 hparams ``n_vocab``)."""
@@ -101,10 +102,17 @@ def pre_norm_layer(
 
 
 def bert_encoder(
-    name: str, layers: int, hidden: int, heads: int, mlp_hidden: int, seq: int, source: str = ""
+    name: str,
+    layers: int,
+    hidden: int,
+    heads: int,
+    mlp_hidden: int,
+    seq: int,
+    source: str = "",
+    precision: Precision = Precision.INT8,
 ) -> Workload:
     """A BERT-style post-norm encoder stack on (1, seq, hidden) embeddings, embedding LayerNorm first."""
-    b = GraphBuilder(name, source=source)
+    b = GraphBuilder(name, precision, source)
     x = b.input((1, seq, hidden), name="embeddings")
     x = b.layernorm(x, name="embeddings.ln")
     for index in range(layers):
