@@ -1,0 +1,167 @@
+"""``map_workload``: baselines, order search, then one ILP or divide-and-conquer, then the checker.
+
+The ILP's order freedom is chosen to fit a size budget: every topological order
+when the overlap constraints stay under ``max_pairs`` pair-steps, else ops may
+move only ``radius`` positions from the best heuristic order (8, 4, 2, 1, 0),
+else the order is cut into chunks (divide and conquer).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from mappers.checker import check
+from mappers.divide import divide_and_conquer
+from mappers.heuristics import Eviction, greedy, no_reuse
+from mappers.ilp import DEFAULT_SOLVER, SOLVERS, Segment, capacity_bound, model_size, solve_segment
+from mappers.orders import candidate_orders
+from mappers.problem import MappingProblem
+from mappers.result import MappingResult, Status
+from mappers.schedule import Schedule, finalize, plan_of
+from workloads.errors import InputError
+from workloads.graph import Workload
+from workloads.precision import Precision
+
+RADII: tuple[int | None, ...] = (None, 8, 4, 2, 1, 0)
+"""Order freedoms tried for a single ILP, widest first (None: any topological order)."""
+
+
+def baselines(problem: MappingProblem) -> dict[str, Schedule]:
+    """The heuristic schedules: the workload's order without reuse, with LRU and Belady, and the best order found."""
+    workload_order = list(range(len(problem.ops)))
+    found = {
+        "no_reuse": finalize(problem, no_reuse(problem, workload_order)),
+        "lru": finalize(problem, greedy(problem, workload_order, Eviction.LRU)),
+        "belady": finalize(problem, greedy(problem, workload_order, Eviction.BELADY)),
+    }
+    orders = candidate_orders(problem).values()
+    searched = [finalize(problem, greedy(problem, order, Eviction.BELADY)) for order in orders]
+    found["belady_order_search"] = min(searched, key=lambda s: s.noncompulsory_bytes)
+    return found
+
+
+def _verified(problem: MappingProblem, schedule: Schedule, status: Status, solver: dict[str, Any]) -> Schedule:
+    """Run the checker on ``schedule`` as the CLI would print it; raises if it breaks a rule."""
+    draft = MappingResult(problem, status, schedule, {}, 0.0, solver)
+    check(problem.workload, problem.scratchpad_bytes, draft.to_payload())
+    return schedule
+
+
+def map_workload(
+    workload: Workload,
+    scratchpad_bytes: int,
+    precision: Precision | None = None,
+    time_limit: float = 60.0,
+    solver: str = DEFAULT_SOLVER,
+    max_pairs: int = 6000,
+    chunk_ops: int = 40,
+) -> MappingResult:
+    """Map ``workload`` on a scratchpad of ``scratchpad_bytes``, minimising non-compulsory off-chip bytes.
+
+    Every returned schedule (and every baseline) has passed the checker.
+    """
+    if solver not in SOLVERS:
+        raise InputError(f"--solver: unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
+    if time_limit <= 0:
+        raise InputError(f"--time-limit: must be > 0 seconds, got {time_limit}")
+    started = time.perf_counter()
+    problem = MappingProblem(workload, scratchpad_bytes, precision)
+    found = baselines(problem)
+    for name, schedule in found.items():
+        _verified(problem, schedule, Status.HEURISTIC, {"baseline": name})
+    best_name = min(found, key=lambda name: (found[name].noncompulsory_bytes, name))
+    best = found[best_name]
+    info: dict[str, Any] = {"solver": solver, "warm_start": best_name}
+    if best.noncompulsory_bytes == 0:
+        info["note"] = "a baseline already has zero non-compulsory bytes"
+        return MappingResult(problem, Status.OPTIMAL, best, found, time.perf_counter() - started, info)
+    warm = plan_of(problem, best)
+    remaining = max(1.0, time_limit - (time.perf_counter() - started))
+    radius = _fitting_radius(problem, warm.order, max_pairs)
+    if radius == "chunks":
+        return _divide(problem, found, best, warm.order, chunk_ops, remaining, solver, info, started)
+    segment = Segment(tuple(warm.order), radius, {}, frozenset(), frozenset())
+    outcome = solve_segment(problem, segment, warm, remaining, solver)
+    info.update(
+        order_radius="any" if radius is None else radius,
+        proven=outcome.proven,
+        variables=outcome.variables,
+        constraints=outcome.constraints,
+        ilp_seconds=round(outcome.seconds, 3),
+    )
+    chosen, status = best, Status.HEURISTIC
+    if outcome.plan is not None:
+        candidate = finalize(problem, outcome.plan)
+        if candidate.noncompulsory_bytes <= best.noncompulsory_bytes:
+            chosen = candidate
+            status = Status.OPTIMAL if outcome.proven and radius is None else Status.FEASIBLE
+    if outcome.bound is not None:
+        info["lower_bound_noncompulsory"] = _bound_to_noncompulsory(problem, outcome.bound)
+    _verified(problem, chosen, status, info)
+    return MappingResult(problem, status, chosen, found, time.perf_counter() - started, info)
+
+
+def _fitting_radius(problem: MappingProblem, order: list[int], max_pairs: int) -> int | str | None:
+    """The widest order radius whose single ILP stays under ``max_pairs``; ``"chunks"`` if none does."""
+    for radius in RADII:
+        if model_size(problem, Segment(tuple(order), radius, {}, frozenset(), frozenset())) <= max_pairs:
+            return radius
+    return "chunks"
+
+
+def objective_offset(problem: MappingProblem) -> int:
+    """Non-compulsory bytes minus the whole-graph ILP objective (the traffic the objective leaves out).
+
+    The objective counts loads (graph inputs' compulsory first loads included)
+    and optional stores; streamed reads and the stores that streaming forces
+    are constant, so they are added here, and the graph inputs' first reads taken away.
+    """
+    forced: set[str] = set()
+    streamed_reads = 0
+    for op in problem.ops:
+        if op.streamed:
+            forced.update(op.outputs)
+            forced.update(t for t in op.inputs if t in problem.producer)
+            streamed_reads += sum(problem.tensor_bytes[t] for t in op.inputs)
+    forced -= set(problem.graph_outputs)
+    inputs = sum(problem.tensor_bytes[t] for t in problem.graph_inputs)
+    return sum(problem.tensor_bytes[t] for t in forced) + streamed_reads - inputs
+
+
+def _bound_to_noncompulsory(problem: MappingProblem, bound: float) -> int:
+    """A solver bound on the objective, as a bound on non-compulsory bytes (never below zero)."""
+    return max(0, int(bound + 1e-6 * max(1.0, abs(bound)) + objective_offset(problem)) if bound > -1e30 else 0)
+
+
+def _divide(
+    problem: MappingProblem,
+    found: dict[str, Schedule],
+    best: Schedule,
+    order: list[int],
+    chunk_ops: int,
+    time_limit: float,
+    solver: str,
+    info: dict[str, Any],
+    started: float,
+) -> MappingResult:
+    """Divide and conquer along ``order``, plus a capacity lower bound over the same order windows."""
+    radius = 2
+    bound_time = max(1.0, 0.2 * time_limit)
+    plan, chunks = divide_and_conquer(problem, order, chunk_ops, radius, time_limit - bound_time, solver)
+    schedule = finalize(problem, plan)
+    whole = Segment(tuple(order), radius, {}, frozenset(), frozenset())
+    bound = capacity_bound(problem, whole, bound_time, solver)
+    info.update(
+        order_radius=radius,
+        chunks=len(chunks),
+        chunk_ops=chunk_ops,
+        chunks_proven=sum(c.proven for c in chunks),
+        chunks_improved=sum(c.used_ilp for c in chunks),
+        lower_bound_noncompulsory=_bound_to_noncompulsory(problem, bound),
+    )
+    status = Status.DIVIDE_AND_CONQUER
+    if schedule.noncompulsory_bytes > best.noncompulsory_bytes:
+        schedule, status = best, Status.HEURISTIC
+    _verified(problem, schedule, status, info)
+    return MappingResult(problem, status, schedule, found, time.perf_counter() - started, info)
