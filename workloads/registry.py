@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +22,14 @@ FAMILIES: dict[str, Family] = {}
 
 READERS: dict[str, str] = {
     ".csv": "workloads.readers.scalesim_csv:read_scalesim_csv",
+    ".onnx": "workloads.readers.onnx_reader:read_onnx",
+    ".tflite": "workloads.readers.tflite_reader:read_tflite",
 }
 """File suffix -> import path of ``reader(path, precision) -> Workload``."""
+
+MODEL_FILES = frozenset({".onnx", ".tflite"})
+"""Suffixes whose readers also take ``input_shapes`` and ``skip_unsupported`` (and ``precision=None``:
+the file's own tensor types)."""
 
 
 def _resolve(target: str) -> Callable[..., Workload]:
@@ -65,11 +71,20 @@ def load_family(spec: str) -> Workload | None:
     return family.build(family.parse(knobs))
 
 
-def load_workload(spec: str, precision: Precision | None = None) -> Workload:
+def load_workload(
+    spec: str,
+    precision: Precision | None = None,
+    input_shapes: Mapping[str, tuple[int, ...]] | None = None,
+    skip_unsupported: bool = False,
+) -> Workload:
     """A workload from a zoo name, a family spec or a file path (``.csv``, ``.onnx``, ``.tflite``).
 
     For a family, ``precision`` sets the default precision of tensors its ``bits`` knobs do not set.
+    For model files, ``input_shapes`` fixes dynamic input dimensions (ONNX) and ``skip_unsupported``
+    imports unknown ops as data movement, listed in ``Workload.notes``.
     """
+    if (input_shapes or skip_unsupported) and Path(spec).suffix.lower() not in MODEL_FILES:
+        raise InputError(f"--workload {spec}: --input-shape and --skip-unsupported apply to .onnx/.tflite files only")
     family = load_family(spec)
     if family is not None:
         return family.with_precision(precision) if precision else family
@@ -78,8 +93,9 @@ def load_workload(spec: str, precision: Precision | None = None) -> Workload:
         reader = READERS.get(suffix)
         if reader is None:
             raise InputError(f"--workload {spec}: unknown file type {suffix!r}; allowed: {', '.join(READERS)}")
-        workload = _resolve(reader)(Path(spec), precision or Precision.INT8)
-        return workload
+        if suffix in MODEL_FILES:
+            return _resolve(reader)(Path(spec), precision, input_shapes, skip_unsupported)
+        return _resolve(reader)(Path(spec), precision or Precision.INT8)
     names = zoo_names()
     if spec not in ZOO:
         raise InputError(

@@ -1,0 +1,99 @@
+"""Shared plumbing of the model-file readers: collect tensors and nodes, then freeze a Workload.
+
+The ONNX and TFLite readers keep the file's own tensor names, so edges of the
+imported DAG can be traced back to the model; node names are made unique here.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from workloads.errors import InputError
+from workloads.graph import Node, Tensor, TensorKind, Workload
+from workloads.ops import Activation, Op, VectorFn, VectorOp
+from workloads.precision import Precision
+
+
+def same_pads(size: int, kernel: int, stride: int, dilation: int = 1, extra_at_end: bool = True) -> tuple[int, int]:
+    """SAME padding (before, after) of one axis; the odd pixel goes after (TF, ONNX SAME_UPPER) or before."""
+    out = math.ceil(size / stride)
+    total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    small, large = total // 2, total - total // 2
+    return (small, large) if extra_at_end else (large, small)
+
+
+class GraphEmitter:
+    """Accumulates a workload's tensors and nodes under the file's names.
+
+    ``where`` (the file path) prefixes every error so that messages stay one
+    line naming the file, the node and what is wrong.
+    """
+
+    def __init__(self, where: Path) -> None:
+        self.where = where
+        self.tensors: dict[str, Tensor] = {}
+        self.nodes: list[Node] = []
+        self.notes: list[str] = []
+        self._names: set[str] = set()
+
+    def error(self, message: str) -> InputError:
+        """An InputError prefixed with the file."""
+        return InputError(f"{self.where}: {message}")
+
+    def node_name(self, name: str, fallback: str) -> str:
+        """A unique op name: the file's node name, or ``fallback`` when it is empty, de-duplicated."""
+        base = name or fallback
+        candidate, count = base, 1
+        while candidate in self._names:
+            count += 1
+            candidate = f"{base}_{count}"
+        self._names.add(candidate)
+        return candidate
+
+    def tensor(self, name: str, shape: tuple[int, ...], kind: TensorKind, precision: Precision | None = None) -> str:
+        """Declare ``name`` once (scalars become shape ``(1,)``); later declarations return it unchanged."""
+        if name not in self.tensors:
+            dims = tuple(int(d) for d in shape) or (1,)
+            if any(d <= 0 for d in dims):
+                raise self.error(f"tensor {name!r} has shape {dims}; every dimension must be positive")
+            self.tensors[name] = Tensor(name, dims, kind, precision)
+        return name
+
+    def emit(self, op: Op, inputs: list[str], outputs: list[str]) -> None:
+        """Append a node; its tensors must be declared already."""
+        self.nodes.append(Node(op, tuple(inputs), tuple(outputs)))
+
+    def vector(
+        self,
+        name: str,
+        fn: VectorFn,
+        inputs: list[str],
+        outputs: list[str],
+        ops_per_output: int,
+        activation: Activation | None = None,
+    ) -> None:
+        """Emit a vector-unit op whose element counts come from its declared tensors."""
+        op = VectorOp(
+            name=name,
+            fn=fn,
+            input_elements=max(sum(self.tensors[t].numel for t in inputs), 1),
+            output_elements=sum(self.tensors[t].numel for t in outputs),
+            ops_per_output=ops_per_output,
+            num_inputs=max(len(inputs), 1),
+            activation=activation,
+        )
+        self.emit(op, inputs, outputs)
+
+    def build(self, name: str, precision: Precision) -> Workload:
+        """Freeze into a validated Workload; a malformed graph becomes an InputError."""
+        if not self.nodes:
+            raise self.error("the model has no operators to simulate")
+        used = {t for node in self.nodes for t in (*node.inputs, *node.outputs)}
+        tensors = tuple(t for t in self.tensors.values() if t.name in used)
+        try:
+            return Workload(name, tuple(self.nodes), tensors, precision, str(self.where), tuple(self.notes))
+        except InputError:
+            raise
+        except ValueError as exc:
+            raise self.error(str(exc)) from None
