@@ -32,6 +32,8 @@ class SystolicConfig:
 
     Bandwidths are DRAM words per cycle per operand (SCALE-Sim USER mode);
     ``word_bytes`` is the size of one element; ``clock_mhz`` converts cycles to seconds.
+    SRAM sizes and bandwidths are per core. ``scalesim_quirks`` reproduces SCALE-Sim
+    3.0.0's bookkeeping bugs (see docs/systolic.md) instead of the corrected model.
     """
 
     family: ClassVar[str] = "systolic"
@@ -50,8 +52,11 @@ class SystolicConfig:
     word_bytes: int = 1
     clock_mhz: float = 1000.0
     cores: int = 1
+    scalesim_quirks: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.scalesim_quirks, bool):
+            raise ValueError(f"{self.name}: scalesim_quirks must be true or false, got {self.scalesim_quirks!r}")
         for field in ("rows", "cols", "cores"):
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:

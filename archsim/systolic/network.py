@@ -1,0 +1,26 @@
+"""A whole workload on a systolic design: layers one after another, plus the design's area."""
+
+from __future__ import annotations
+
+from archsim.config.systolic import SystolicConfig
+from archsim.metrics import NetworkMetrics
+from archsim.systolic.costs import config_area_mm2, hardware
+from archsim.systolic.layer import check_supported, layer_metrics, op_cost
+from archsim.traffic import TrafficPlan
+from workloads.graph import Workload
+
+
+def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
+    """Per-layer and total metrics of ``workload`` on ``config`` (ops run in topological order)."""
+    check_supported(config)
+    hw = hardware(config)
+    plan = traffic or {}
+    layers = tuple(layer_metrics(op, op_cost(op, hw, config, plan.get(op.name))) for op in workload.ops)
+    return NetworkMetrics(
+        workload=workload.name,
+        arch=config.to_dict(),
+        layers=layers,
+        clock_hz=config.clock_mhz * 1e6,
+        peak_macs_per_cycle=float(config.pes),
+        area_mm2=config_area_mm2(config),
+    )
