@@ -27,14 +27,13 @@ StructureT = TypeVar("StructureT")
 class Family(ABC, Generic[StructureT]):
     """A parametric network family.
 
-    Subclasses set ``name``, ``description``, ``knobs`` (knob -> allowed values),
+    Subclasses set ``name``, ``knobs`` (knob -> allowed values),
     ``default`` (knob -> value) and ``groups`` (group name -> member knobs), and
     implement :meth:`structure` (choices -> a plain dataclass describing the
     network) and :meth:`build_structure` (that dataclass -> Workload).
     """
 
     name: str
-    description: str
     knobs: Mapping[str, tuple[Any, ...]]
     default: Mapping[str, Any]
     groups: Mapping[str, tuple[str, ...]]
@@ -52,7 +51,6 @@ class Family(ABC, Generic[StructureT]):
         for key, value in partial.items():
             for knob, member_value in self._expand(key, value):
                 full[knob] = self._canonical(knob, member_value)
-        self.check(full)
         return full
 
     def _expand(self, key: str, value: Any) -> list[tuple[str, Any]]:
@@ -69,9 +67,6 @@ class Family(ABC, Generic[StructureT]):
                 f"give one, or {len(members)} separated by '/' (one per {', '.join(members)})"
             )
         return list(zip(members, values, strict=True))
-
-    def check(self, choices: Mapping[str, Any]) -> None:
-        """Raise InputError on a combination of valid knob values that cannot be built (none by default)."""
 
     def _canonical(self, knob: str, value: Any) -> Any:
         allowed = self.knobs.get(knob)

@@ -69,7 +69,6 @@ class OfaMobileNetV2(Family[MobileNetStructure]):
     """Per-stage width, depth, kernel, expansion and bits, plus input resolution."""
 
     name = "ofa_mbv2"
-    description = "MobileNetV2/Once-for-All space: per-stage width, depth, kernel, expand, bits; resolution"
     knobs: Mapping[str, tuple[Any, ...]] = {
         "resolution": (128, 144, 160, 176, 192, 208, 224),
         **{f"s{i}_width": (0.5, 0.75, 1.0, 1.25) for i in _STAGES},

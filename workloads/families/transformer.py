@@ -33,7 +33,6 @@ class TinyTransformer(Family[TransformerStructure]):
     """Encoder depth, width, heads, MLP ratio, sequence length and bit-width."""
 
     name = "tiny_transformer"
-    description = "BERT-style encoder space: layers, hidden, heads, mlp_ratio, seq, bits"
     knobs: Mapping[str, tuple[Any, ...]] = {
         "layers": (2, 4, 6, 8, 12),
         "hidden": (192, 288, 384, 576, 768),
