@@ -47,7 +47,9 @@ def workload_entries() -> list[dict[str, str]]:
         builder = registry.zoo_builder(name)
         entries.append({"name": name, "type": "zoo", "description": _first_line(builder.__doc__)})
     for name, family in registry.families().items():
-        knobs = ", ".join(family.knobs)
+        grouped = {knob for members in family.groups.values() for knob in members}
+        names = [f"{group} (per stage)" for group in family.groups] + [k for k in family.knobs if k not in grouped]
+        knobs = ", ".join(names)
         entries.append({"name": name, "type": "family", "description": f"{_first_line(family.__doc__)} Knobs: {knobs}"})
     return entries
 
