@@ -1,0 +1,263 @@
+"""Validated configuration of an Ethos-U / Edge-TPU class NPU.
+
+The template follows the public description of Arm's Ethos-U55/U65 and the
+system configurations of Arm's Vela compiler (``vela.ini``): a MAC array that
+produces an output micro-block per step, a shared buffer (SHRAM) holding the
+double-buffered input block and accumulators, a weight decoder, an output
+(activation) stage, and AXI ports to up to three memories (SRAM, DRAM, flash).
+A *memory mode* says where weights and activations live, as Vela's
+``Shared_Sram`` / ``Dedicated_Sram`` / ``Sram_Only`` do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from workloads.precision import Precision
+
+
+class Memory(StrEnum):
+    """The memories an NPU reaches through its DMA/AXI ports."""
+
+    SRAM = "sram"
+    DRAM = "dram"
+    FLASH = "flash"
+
+
+@dataclass(frozen=True)
+class NpuConfig:
+    """An NPU design: MAC array, shared buffer, output stage, memories and memory mode.
+
+    Rates are per core and per NPU clock cycle. Each memory has a bandwidth
+    (bytes/cycle at the NPU clock, 0 = absent), a maximum burst (bytes), read
+    and write latencies (cycles) and a size (KiB, 0 = unbounded). ``weights_in``
+    and ``activations_in`` place constant and feature-map tensors;
+    ``cache_kb`` is the SRAM that holds intermediate activations when they live
+    in DRAM (Vela's Dedicated_Sram arena cache).
+    """
+
+    family: ClassVar[str] = "npu"
+
+    name: str = "custom"
+    clock_mhz: float = 500.0
+    cores: int = 1
+    macs_per_cycle: int = 256
+    """MACs per cycle of one core: micro-block outputs times the dot-product depth."""
+    ublock_h: int = 2
+    ublock_w: int = 2
+    ublock_c: int = 8
+    """Output micro-block: the outputs (height x width x channels) the array produces per step."""
+    ifm_slice_depth: int = 32
+    """Input channels an 8-bit convolution consumes per kernel element and step (16 for int16)."""
+    ofm_block_max_h: int = 32
+    ofm_block_max_w: int = 64
+    ofm_block_max_c: int = 128
+    """Largest output block the block search considers."""
+    buffer_banks: int = 48
+    bank_bytes: int = 1024
+    reserved_banks: int = 4
+    """Shared-buffer banks kept for the output stage and the lookup table."""
+    ifm_bank_granule: int = 8
+    acc_bank_granule: int = 16
+    """Bank allocation granules of the input buffer and of the (32-bit) accumulators."""
+    weight_decode_per_cycle: int = 8
+    """Weights the decoder delivers per cycle and core: bounds layers with little output reuse."""
+    accumulator_delay: int = 2
+    """Pipeline bubble per kernel step when a block holds a single micro-block in height x width."""
+    output_cycles_per_element: float = 0.25
+    """Output stage (scale, bias, ReLU clamp) cycles per output element of a MAC op."""
+    elementwise_cycles_per_element: float = 0.75
+    """Binary elementwise (add/sub with rescale) cycles per output element."""
+    mul_cycles_per_element: float = 0.375
+    maxpool_cycles_per_element: float = 0.125
+    lut_cycles_per_element: float = 1.0
+    """Table-lookup activation (sigmoid, tanh, GELU, exp) cycles per element."""
+    command_overlap: int = 4
+    """Blocks whose command issue overlaps; the issue limit is (memory + MAC + output) cycles / this."""
+    scale_bytes_per_channel: int = 10
+    """Encoded per-channel bias and requantisation parameters."""
+    weight_compression: float = 1.0
+    """Encoded over raw weight bytes (Vela's weight encoding; 1.0 for incompressible weights)."""
+    native_matmul: bool = False
+    """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
+    precisions: tuple[str, ...] = ("int8", "int16")
+    """Activation precisions the datapath runs (int4 weights ride on int8)."""
+    sram_bytes_per_cycle: float = 8.0
+    sram_burst_bytes: int = 32
+    sram_read_latency: int = 32
+    sram_write_latency: int = 32
+    sram_size_kb: float = 0.0
+    dram_bytes_per_cycle: float = 0.0
+    dram_burst_bytes: int = 128
+    dram_read_latency: int = 500
+    dram_write_latency: int = 250
+    dram_size_kb: float = 0.0
+    flash_bytes_per_cycle: float = 1.0
+    flash_burst_bytes: int = 128
+    flash_read_latency: int = 64
+    flash_write_latency: int = 0
+    flash_size_kb: float = 0.0
+    weights_in: Memory = Memory.FLASH
+    activations_in: Memory = Memory.SRAM
+    cache_kb: float = 0.0
+    weight_buffer_in_sram: bool = True
+    """Weights in DRAM/flash are DMA'd into an SRAM staging buffer (read once, re-read from SRAM)."""
+
+    def __post_init__(self) -> None:
+        self._check_ints()
+        self._check_numbers()
+        if not 32 <= self.macs_per_cycle <= 4096:
+            raise ValueError(f"{self.name}: macs_per_cycle must be in 32..4096, got {self.macs_per_cycle}")
+        if self.macs_per_cycle % self.ublock_outputs:
+            raise ValueError(
+                f"{self.name}: macs_per_cycle={self.macs_per_cycle} must be a multiple of the micro-block "
+                f"{self.ublock_h}x{self.ublock_w}x{self.ublock_c} = {self.ublock_outputs} outputs"
+            )
+        for field in ("weights_in", "activations_in"):
+            try:
+                object.__setattr__(self, field, Memory(str(getattr(self, field)).lower()))
+            except ValueError:
+                allowed = ", ".join(m.value for m in Memory)
+                raise ValueError(
+                    f"{self.name}: {field} must be one of {allowed}, got {getattr(self, field)!r}"
+                ) from None
+        if self.activations_in is Memory.FLASH:
+            raise ValueError(f"{self.name}: activations_in must be sram or dram (flash is read-only)")
+        for field in ("weights_in", "activations_in"):
+            memory = getattr(self, field)
+            if self.bandwidth(memory) <= 0:
+                raise ValueError(f"{self.name}: {field}={memory.value} but {memory.value}_bytes_per_cycle is 0")
+        if self.cache_kb and self.sram_bytes_per_cycle <= 0:
+            raise ValueError(f"{self.name}: cache_kb={self.cache_kb} needs an SRAM (sram_bytes_per_cycle > 0)")
+        precisions = tuple(str(p).lower() for p in self.precisions)
+        for p in precisions:
+            try:
+                Precision(p)
+            except ValueError:
+                allowed = ", ".join(q.value for q in Precision)
+                raise ValueError(f"{self.name}: precisions entry {p!r} unknown; allowed: {allowed}") from None
+        object.__setattr__(self, "precisions", precisions)
+
+    def _check_ints(self) -> None:
+        positive = (
+            "cores",
+            "macs_per_cycle",
+            "ublock_h",
+            "ublock_w",
+            "ublock_c",
+            "ifm_slice_depth",
+            "ofm_block_max_h",
+            "ofm_block_max_w",
+            "ofm_block_max_c",
+            "buffer_banks",
+            "bank_bytes",
+            "ifm_bank_granule",
+            "acc_bank_granule",
+            "weight_decode_per_cycle",
+            "command_overlap",
+            "sram_burst_bytes",
+            "dram_burst_bytes",
+            "flash_burst_bytes",
+        )
+        for field in positive:
+            value = getattr(self, field)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"{self.name}: {field} must be a positive integer, got {value!r}")
+        non_negative = (
+            "reserved_banks",
+            "accumulator_delay",
+            "scale_bytes_per_channel",
+            "sram_read_latency",
+            "sram_write_latency",
+            "dram_read_latency",
+            "dram_write_latency",
+            "flash_read_latency",
+            "flash_write_latency",
+        )
+        for field in non_negative:
+            value = getattr(self, field)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{self.name}: {field} must be an integer >= 0, got {value!r}")
+        if self.reserved_banks >= self.buffer_banks:
+            raise ValueError(f"{self.name}: reserved_banks={self.reserved_banks} leaves no buffer_banks")
+
+    def _check_numbers(self) -> None:
+        positive = (
+            "clock_mhz",
+            "output_cycles_per_element",
+            "elementwise_cycles_per_element",
+            "mul_cycles_per_element",
+            "maxpool_cycles_per_element",
+            "lut_cycles_per_element",
+            "weight_compression",
+        )
+        non_negative = (
+            "sram_bytes_per_cycle",
+            "sram_size_kb",
+            "dram_bytes_per_cycle",
+            "dram_size_kb",
+            "flash_bytes_per_cycle",
+            "flash_size_kb",
+            "cache_kb",
+        )
+        for field in positive + non_negative:
+            value = getattr(self, field)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                raise ValueError(f"{self.name}: {field} must be a number, got {value!r}")
+            if field in positive and not value > 0:
+                raise ValueError(f"{self.name}: {field} must be > 0, got {value!r}")
+            if field in non_negative and value < 0:
+                raise ValueError(f"{self.name}: {field} must be >= 0, got {value!r}")
+
+    @property
+    def ublock_outputs(self) -> int:
+        """Outputs of one micro-block."""
+        return self.ublock_h * self.ublock_w * self.ublock_c
+
+    @property
+    def dot_depth(self) -> int:
+        """Input channels summed per output and cycle (8 on Ethos-U)."""
+        return self.macs_per_cycle // self.ublock_outputs
+
+    @property
+    def peak_macs_per_cycle(self) -> int:
+        """MACs per cycle over all cores."""
+        return self.macs_per_cycle * self.cores
+
+    def bandwidth(self, memory: Memory) -> float:
+        """Bytes per NPU cycle of ``memory`` (0 when absent)."""
+        return float(getattr(self, f"{memory.value}_bytes_per_cycle"))
+
+    def burst(self, memory: Memory) -> int:
+        """Longest burst of ``memory`` in bytes."""
+        return int(getattr(self, f"{memory.value}_burst_bytes"))
+
+    def read_latency(self, memory: Memory) -> int:
+        """Read latency of ``memory`` in cycles."""
+        return int(getattr(self, f"{memory.value}_read_latency"))
+
+    def write_latency(self, memory: Memory) -> int:
+        """Write latency of ``memory`` in cycles."""
+        return int(getattr(self, f"{memory.value}_write_latency"))
+
+    def size_bytes(self, memory: Memory) -> float:
+        """Capacity of ``memory`` in bytes (0: unbounded)."""
+        return float(getattr(self, f"{memory.value}_size_kb")) * 1024
+
+    def supports(self, precision: Precision) -> bool:
+        """True when the datapath runs activations of ``precision``."""
+        return precision.value in self.precisions or (precision is Precision.INT4 and "int8" in self.precisions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (for JSON output and files)."""
+        data = asdict(self)
+        data["family"] = self.family
+        data["weights_in"] = self.weights_in.value
+        data["activations_in"] = self.activations_in.value
+        data["precisions"] = list(self.precisions)
+        return data
+
+
+__all__ = ["Memory", "NpuConfig"]

@@ -1,0 +1,218 @@
+"""Choose the output block of an NPU operation: fits the shared buffer, least re-fetch.
+
+The MAC array computes an output block (height x width x channels, a whole
+number of micro-blocks) at a time. Its input block (the output block's
+receptive field, at most an 8x8 sub-kernel) and its accumulators are double
+buffered in the shared buffer, in banks. Every candidate block that fits is
+scored by the elements fetched per output element: the input is re-read once
+per output-depth block (and the halo overlaps between neighbouring blocks),
+the weights once per output block in height x width. The search is one numpy
+pass over all candidates, cached per shape.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from archsim.config.npu import NpuConfig
+from archsim.npu.ops import Geometry, NpuKind
+
+SUB_KERNEL_MAX = 8
+"""Largest kernel height/width the array runs in one pass; larger kernels are split."""
+
+DEPTH_SPLIT = 16
+"""Output-block depths below the full output depth are multiples of this."""
+
+
+class Traversal:
+    """How a convolution walks its kernel: all input depth per element, or kernel elements in groups."""
+
+    DEPTH_FIRST = "depth_first"
+    PART_KERNEL = "part_kernel"
+    DEPTHWISE = "depthwise"
+    ELEMENTWISE = "elementwise"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A chosen output block, the input block that feeds it, and the kernel traversal."""
+
+    ofm: tuple[int, int, int]
+    ifm: tuple[int, int, int]
+    traversal: str
+
+    def label(self) -> str:
+        """``HxWxC`` of the output block."""
+        return "x".join(str(v) for v in self.ofm)
+
+
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step
+
+
+def part_kernel_wins(geometry: Geometry) -> bool:
+    """True when walking kernel elements in groups keeps more MACs busy than walking input depth.
+
+    Shallow inputs (few channels) leave most of a 32-deep input slice empty;
+    grouping 4 kernel elements (2 at 16 bits) over 8-channel slices fills it.
+    """
+    depth = geometry.ifm[2]
+    if depth <= 8:
+        return True
+    slice_depth = 32 if geometry.ifm_bits == 8 else 16
+    group = 4 if geometry.ifm_bits == 8 else 2
+    elements = geometry.kernel_elements
+    depth_util = depth / _round_up(depth, slice_depth)
+    part_util = depth / _round_up(depth, 8) * elements / _round_up(elements, group)
+    return part_util >= depth_util
+
+
+def traversal_of(geometry: Geometry) -> str:
+    """The traversal the NPU uses for ``geometry``."""
+    if geometry.kind is NpuKind.DEPTHWISE:
+        return Traversal.DEPTHWISE
+    if geometry.kind is NpuKind.ELEMENTWISE:
+        return Traversal.ELEMENTWISE
+    if geometry.kind is NpuKind.CONV and part_kernel_wins(geometry):
+        return Traversal.PART_KERNEL
+    return Traversal.DEPTH_FIRST
+
+
+def ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
+    """Input channels held per block when the op reduces over input depth."""
+    if geometry.ifm_bits == 16:
+        return _round_up(min(geometry.ifm[2], 16), 4)
+    limit = 16 if traversal == Traversal.PART_KERNEL else config.ifm_slice_depth
+    return _round_up(min(geometry.ifm[2], limit), 8)
+
+
+def _banks(size_bytes: np.ndarray, config: NpuConfig, granule: int) -> np.ndarray:
+    """Banks of a double-buffered area of ``size_bytes``, rounded to the allocation granule."""
+    banks = -(-size_bytes // config.bank_bytes) * 2
+    return -(-banks // granule) * granule
+
+
+@dataclass(frozen=True)
+class _Candidates:
+    """Output blocks (in search order: depth, height, width) that fit the shared buffer, with their input blocks."""
+
+    d: np.ndarray
+    h: np.ndarray
+    w: np.ndarray
+    ih: np.ndarray
+    iw: np.ndarray
+    idepth: np.ndarray
+
+
+@lru_cache(maxsize=256)
+def _fitting(
+    config: NpuConfig,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    ifm_bits: int,
+    fixed_ifm_depth: int,
+    buffers: str,
+    one_row_acc: bool,
+) -> _Candidates:
+    """Every block up to the largest that fits, for one kernel/stride/precision class (cached).
+
+    ``fixed_ifm_depth`` is the input block depth of reducing ops (0: the input
+    block is as deep as the output block); ``buffers`` is ``acc`` (input plus
+    accumulators), ``ifm`` (one input) or ``ifm2`` (two inputs, elementwise).
+    """
+    uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
+    grid_d, grid_h, grid_w = np.meshgrid(
+        np.arange(uc, _round_up(config.ofm_block_max_c, uc) + 1, uc),
+        np.arange(uh, _round_up(config.ofm_block_max_h, uh) + 1, uh),
+        np.arange(uw, _round_up(config.ofm_block_max_w, uw) + 1, uw),
+        indexing="ij",
+    )
+    d, h, w = grid_d.ravel(), grid_h.ravel(), grid_w.ravel()
+    ih = -(-((h - 1) * stride[0] + kernel[0]) // uh) * uh
+    iw = -(-((w - 1) * stride[1] + kernel[1]) // uw) * uw
+    idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
+    ifm_banks = _banks(ih * iw * ((idepth * (ifm_bits // 8) + 7) // 8 * 8), config, config.ifm_bank_granule)
+    available = config.buffer_banks - config.reserved_banks
+    if buffers == "acc":
+        acc_bits = 40 if ifm_bits == 16 else 32
+        acc_h = np.minimum(h, 1) if one_row_acc else h
+        acc_bytes = acc_h * w * ((d + 7) // 8 * 8) * acc_bits // 8
+        fits = ifm_banks + _banks(acc_bytes, config, config.acc_bank_granule) <= available
+    else:
+        fits = ifm_banks * (2 if buffers == "ifm2" else 1) <= available
+    return _Candidates(d[fits], h[fits], w[fits], ih[fits], iw[fits], idepth[fits])
+
+
+@lru_cache(maxsize=4096)
+def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
+    """The output block with the least fetch per output element that fits the shared buffer."""
+    traversal = traversal_of(geometry)
+    kind = geometry.kind
+    oh, ow, oc = geometry.ofm
+    uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
+    dilated_h = geometry.dilation[0] * (geometry.kernel[0] - 1) + 1
+    dilated_w = geometry.dilation[1] * (geometry.kernel[1] - 1) + 1
+    equal_depth = kind.equal_depth
+    if kind is NpuKind.ELEMENTWISE:
+        binary = geometry.ifm2 is not None and geometry.ifm2[0] * geometry.ifm2[1] * geometry.ifm2[2] > 1
+        buffers = "ifm2" if binary else "ifm"
+    else:
+        buffers = "acc"
+    table = _fitting(
+        config,
+        (min(dilated_h, SUB_KERNEL_MAX), min(dilated_w, SUB_KERNEL_MAX)),
+        geometry.stride,
+        geometry.ifm_bits,
+        0 if equal_depth else ifm_block_depth(geometry, traversal, config),
+        buffers,
+        oh == 1 and geometry.kernel[0] == 1 and uh == 2,
+    )
+    # Search space: the output rounded to micro-blocks; depths below the full depth in steps of 16.
+    space_h = _round_up(min(oh, config.ofm_block_max_h), uh)
+    space_w = _round_up(min(ow, config.ofm_block_max_w), uw)
+    space_c = _round_up(min(oc, config.ofm_block_max_c), uc)
+    first_depth = max(uc, min(space_c, DEPTH_SPLIT))
+    if first_depth < oc:
+        first_depth = _round_up(first_depth, DEPTH_SPLIT)
+    d_all = table.d
+    keep = (table.h <= space_h) & (table.w <= space_w) & (d_all <= space_c) & (d_all >= first_depth)
+    keep &= (d_all >= oc) | (d_all % DEPTH_SPLIT == 0)
+    if not keep.any():
+        raise ValueError(f"no output block of {geometry.ofm} fits {config.name}'s shared buffer")
+    d, h, w = d_all[keep], table.h[keep], table.w[keep]
+    ih, iw, idepth = table.ih[keep], table.iw[keep], table.idepth[keep]
+
+    ofm_elements = oh * ow * oc
+    if kind is NpuKind.ELEMENTWISE:
+        cost = ofm_elements / (h * w * d)
+    else:
+        ifm_depth = geometry.ifm[2]
+        repeats = math.ceil(dilated_h / SUB_KERNEL_MAX) * math.ceil(dilated_w / SUB_KERNEL_MAX)
+        cost = ih * iw * (ifm_depth * repeats * oh * ow) / (h * w)
+        if not equal_depth:
+            cost = cost * -(-oc // d)
+        if kind is NpuKind.CONV:
+            cost = cost + (geometry.kernel_elements * ifm_depth * oc) * (-(-oh // h) * -(-ow // w))
+        elif kind is NpuKind.DEPTHWISE:
+            cost = cost + (geometry.kernel_elements * ifm_depth) * (-(-oh // h) * -(-ow // w))
+        cost = cost / ofm_elements
+    # An input that fits in two input blocks is read once: favour such blocks.
+    cost = np.where(geometry.ifm_elements < ih * iw * idepth * 2, cost / 2, cost)
+
+    best = float(cost.min())
+    ties = np.flatnonzero(np.abs(cost - best) <= 1e-6 * best)
+    pick = int(ties[0])
+    # Among equally cheap blocks, a later small (<= 4x4) block covering more of the input wins.
+    later = ties[1:]
+    small = later[(h[later] <= 4) & (w[later] <= 4)]
+    if small.size:
+        ifm_h, ifm_w = geometry.ifm[0], geometry.ifm[1]
+        covered = np.minimum(ih[small], ifm_h) * np.minimum(iw[small], ifm_w)
+        coverage = (ifm_h * ifm_w) / np.maximum(covered, 1)
+        pick = int(small[np.flatnonzero(coverage == coverage.min())[-1]])
+    ifm_block = (int(ih[pick]), int(iw[pick]), int(idepth[pick]))
+    return Block((int(h[pick]), int(w[pick]), int(d[pick])), ifm_block, traversal)

@@ -1,0 +1,215 @@
+"""NPU cycles of one hardware operation: MAC array, output stage and command issue, pipelined per block.
+
+Per output block the MAC array steps through kernel elements (and 32-deep input
+slices): each step costs the micro-blocks in the block's height x width, or
+the weight decoder's time for one micro-block of weights if that is longer.
+This is why batch-1 fully connected layers and depthwise convolutions leave
+the array idle: an FC output is 1x1, so one micro-block per step waits on the
+weight decoder (8 weights/cycle against 128-256 MACs); a depthwise output
+channel reads one input channel, so the 8-deep dot product carries kernel
+elements (4 at a time) instead of channels. The output stage (scale, bias,
+activation) and the MAC array work on different blocks at once; the slower one
+sets the pace and the other adds one block of fill.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from archsim.config.npu import Memory, NpuConfig
+from archsim.npu.blocks import SUB_KERNEL_MAX, Block, Traversal
+from archsim.npu.ops import Geometry, NpuKind, OutputFn
+
+BIAS_BYTES_IN_FLIGHT = 256
+"""Bytes of per-channel parameters the block's parameter fetch keeps in flight (latency-bound)."""
+
+
+@dataclass(frozen=True)
+class ComputeCycles:
+    """NPU cycles of one operation and their parts (before memory limits)."""
+
+    total: float
+    mac: float
+    output: float
+    fill: float
+
+
+def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
+    """Output micro-block; 2-high arrays run 1-high outputs with 1-high kernels as 1x4."""
+    if (
+        config.ublock_h == 2
+        and geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT)
+        and geometry.ofm[0] == 1
+        and geometry.ofm[1] % 2 == 0
+        and geometry.kernel[0] == 1
+    ):
+        return 1, 4, config.ublock_c
+    return config.ublock_h, config.ublock_w, config.ublock_c
+
+
+def _clip(block: tuple[int, int, int], shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    return min(block[0], shape[0]), min(block[1], shape[1]), min(block[2], shape[2])
+
+
+def _sub_kernels(geometry: Geometry) -> list[int]:
+    """Kernel elements of each <= 8x8 piece of the kernel."""
+    kh, kw = geometry.kernel
+    limit = 1 if geometry.kind is NpuKind.VECTOR_PRODUCT else SUB_KERNEL_MAX
+    heights = [min(limit, kh - y) for y in range(0, kh, limit)]
+    widths = [min(limit, kw - x) for x in range(0, kw, limit)]
+    return [hh * ww for hh in heights for ww in widths]
+
+
+def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) -> float:
+    """MAC-array cycles of one output block."""
+    uh, uw, uc = micro_block(geometry, config)
+    bh, bw, bc = _clip(block.ofm, geometry.ofm)
+    ifm_depth_block = min(block.ifm[2], geometry.ifm[2])
+    xy = math.ceil(bh / uh) * math.ceil(bw / uw)
+    z = math.ceil(bc / uc)
+    # Decoding one micro-block's weights for a 32-deep input slice: the floor of a kernel step.
+    decode = config.ifm_slice_depth * uc / config.weight_decode_per_cycle
+    per_xy = config.ifm_slice_depth / config.dot_depth
+    cycles = 0.0
+    for elements in _sub_kernels(geometry):
+        if geometry.kind is NpuKind.POOLING:
+            # The pooling unit spends ifm_bits / 2 cycles per kernel element and micro-block.
+            steps = 1
+            work = max(4, elements) * xy * z * geometry.ifm_bits / 2
+        elif geometry.kind is NpuKind.DEPTHWISE:
+            steps = math.ceil(elements / 4)
+            work = max(decode, per_xy * xy * geometry.ifm_bits / 8) * steps * z
+        elif block.traversal == Traversal.PART_KERNEL:
+            steps = math.ceil(elements / (4 if geometry.ifm_bits == 8 else 2))
+            work = max(decode, per_xy * xy) * steps * z * math.ceil(ifm_depth_block / 8)
+        else:
+            steps = elements
+            work = max(decode, per_xy * xy) * steps * z
+        delay = 0
+        if xy == 1:
+            # A lone micro-block cannot hide the accumulator round trip between kernel steps.
+            if z == 1:
+                delay = config.accumulator_delay * steps
+            elif steps > 1:
+                delay = config.accumulator_delay * (steps - 1) * z
+        if block.traversal == Traversal.PART_KERNEL:
+            delay *= math.ceil(ifm_depth_block / 8)
+        cycles += work + delay
+    if geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT, NpuKind.REDUCE_SUM):
+        cycles *= math.ceil(geometry.ifm[2] / ifm_depth_block)
+    return cycles / config.cores
+
+
+def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
+    """Output-stage cycles per element: the op's own rate, or the lookup table's if slower."""
+    rate = {
+        OutputFn.SCALE: config.output_cycles_per_element,
+        OutputFn.ADD: config.elementwise_cycles_per_element,
+        OutputFn.MUL: config.mul_cycles_per_element,
+        OutputFn.MAXPOOL: config.maxpool_cycles_per_element,
+        OutputFn.LUT: config.lut_cycles_per_element,
+    }[geometry.output_fn]
+    if geometry.lut_activation:
+        rate = max(rate, config.lut_cycles_per_element)
+    return rate
+
+
+def burst_scaled(
+    config: NpuConfig,
+    memory: Memory,
+    nbytes: float,
+    *,
+    read: bool,
+    brick: bool,
+    bits: int,
+    block: tuple[int, int, int],
+    depth: int,
+) -> float:
+    """Bytes a transfer occupies on ``memory`` when its bursts are shorter than the longest burst.
+
+    NHWC rows are contiguous only when the block spans the full depth; a brick
+    (16-channel) layout gives 16 x width contiguous elements.
+    """
+    element = bits / 8
+    if brick:
+        burst = 16 * element * block[1] * (1 if read else config.cores)
+    elif read:
+        burst = element * block[1] * block[2] if depth * element == block[2] else element * block[2]
+    elif block[2] <= 16 and depth * element == block[2]:
+        burst = element * block[1] * block[2]
+    else:
+        burst = min(64.0, 16 * element * config.cores, block[2] * element)
+    burst = max(min(float(config.burst(memory)), burst), 1.0)
+    return nbytes * config.burst(memory) / burst
+
+
+def min_memory_cycles_per_block(
+    geometry: Geometry, block: Block, config: NpuConfig, ifm_memory: Memory, ofm_memory: Memory
+) -> float:
+    """Latency plus transfer time of one input block and one output block (the command issue floor)."""
+    ifm_clip = _clip(block.ifm, geometry.ifm)
+    ifm_bytes = ifm_clip[0] * ifm_clip[1] * ifm_clip[2] * geometry.ifm_bits / 8
+    ifm_tx = burst_scaled(
+        config,
+        ifm_memory,
+        ifm_bytes,
+        read=True,
+        brick=geometry.brick_ifm,
+        bits=geometry.ifm_bits,
+        block=block.ifm,
+        depth=geometry.ifm[2],
+    )
+    ofm_clip = _clip(block.ofm, geometry.ofm)
+    ofm_bytes = ofm_clip[0] * ofm_clip[1] * ofm_clip[2] * geometry.ofm_bits / 8
+    ofm_tx = burst_scaled(
+        config,
+        ofm_memory,
+        ofm_bytes,
+        read=False,
+        brick=geometry.brick_ofm,
+        bits=geometry.ofm_bits,
+        block=block.ofm,
+        depth=geometry.ofm[2],
+    )
+    return (
+        config.read_latency(ifm_memory)
+        + int(ifm_tx / config.bandwidth(ifm_memory))
+        + config.write_latency(ofm_memory)
+        + int(ofm_tx / config.bandwidth(ofm_memory))
+    )
+
+
+def compute_cycles(
+    geometry: Geometry,
+    block: Block,
+    config: NpuConfig,
+    ifm_memory: Memory,
+    ofm_memory: Memory,
+    const_memory: Memory | None,
+) -> ComputeCycles:
+    """NPU cycles of ``geometry`` with output block ``block``."""
+    per_element = output_cycles_per_element(geometry, config)
+    memory_floor = min_memory_cycles_per_block(geometry, block, config, ifm_memory, ofm_memory)
+    if geometry.kind is NpuKind.ELEMENTWISE:
+        elements = geometry.ofm_elements
+        output = math.ceil(per_element * elements)
+        block_elements = block.ofm[0] * block.ofm[1] * block.ofm[2]
+        issue = math.ceil((memory_floor / block_elements + per_element) / config.command_overlap * elements)
+        return ComputeCycles(float(max(output, issue)), 0.0, float(output), 0.0)
+
+    uh, uw, uc = micro_block(geometry, config)
+    ofm_block = _clip(block.ofm, geometry.ofm)
+    ublocks_per_block = math.ceil(ofm_block[0] / uh) * math.ceil(ofm_block[1] / uw) * math.ceil(ofm_block[2] / uc)
+    ublocks_total = math.ceil(geometry.ofm[0] / uh) * math.ceil(geometry.ofm[1] / uw) * math.ceil(geometry.ofm[2] / uc)
+    blocks = ublocks_total / ublocks_per_block
+
+    output = math.ceil(per_element * ofm_block[0] * ofm_block[1] * ofm_block[2])
+    if geometry.kind.has_weights and const_memory is not None:
+        bias = config.scale_bytes_per_channel * ofm_block[2] * config.read_latency(const_memory)
+        output = max(output, bias / BIAS_BYTES_IN_FLIGHT)
+    mac = mac_cycles_per_block(geometry, block, config)
+    issue = (memory_floor + mac + output) / config.command_overlap
+    mac_paced, output_paced = max(mac, issue), max(output, issue)
+    slow, fast = max(mac_paced, output_paced), min(mac_paced, output_paced)
+    return ComputeCycles(float(int(slow * blocks + fast)), mac * blocks, output * blocks, fast)

@@ -1,0 +1,310 @@
+"""Lower workload ops to NPU hardware operations.
+
+Convolutions map one to one (grouped convolutions run once per group, batches
+once per image). Fully connected layers and token-wise linear layers are vector
+products. Ops the Ethos-U55/U65 has no unit for are decomposed as Vela does:
+an activation x activation matmul becomes, per output column, an elementwise
+multiply and a reduce-sum (unless the NPU multiplies matrices natively);
+softmax and layernorm become reductions, lookup-table and elementwise passes.
+Unary activations run on the output stage of a 1x1 pooling pass (a lookup
+table for sigmoid, tanh, GELU, swish). Reshapes are free; other data movement
+(concatenation, transpose, slice, pad, upsample) is a DMA copy.
+"""
+
+from __future__ import annotations
+
+import math
+
+from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
+from workloads.graph import Node, TensorKind, Workload
+from workloads.ops import Activation, Conv2d, MatMul, VectorFn, VectorOp
+from workloads.precision import Precision
+
+LUT_ACTIVATIONS = frozenset(
+    {Activation.SIGMOID, Activation.TANH, Activation.SWISH, Activation.GELU, Activation.HARDSWISH}
+)
+"""Activations the output stage evaluates through a lookup table (clamps need none)."""
+
+SOFTMAX_ROW_STEPS = 21
+LAYERNORM_ROW_STEPS = 4
+"""Elementwise steps on one value per row (reciprocal / inverse square root by Newton-Raphson)."""
+
+Shape3 = tuple[int, int, int]
+
+
+def hwc(shape: tuple[int, ...]) -> Shape3:
+    """A tensor shape as (height, width, channels): NCHW images, (batch, tokens, features) sequences."""
+    if len(shape) == 4:
+        n, c, h, w = shape
+        return n * h, w, c
+    if len(shape) == 3:
+        return shape[0], shape[1], shape[2]
+    if len(shape) == 2:
+        return 1, shape[0], shape[1]
+    return 1, 1, math.prod(shape)
+
+
+def _is_intermediate(workload: Workload, name: str) -> bool:
+    tensor = workload.tensor(name)
+    return tensor.kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
+
+
+def lower(node: Node, workload: Workload, native_matmul: bool) -> tuple[NpuOp, ...]:
+    """The NPU operations that run ``node`` (empty for ops that cost nothing, such as reshapes).
+
+    Activations are 8-bit (16-bit for int16 workloads); weights are 8-bit, or
+    4-bit for int4 workloads (int4 weights with int8 activations).
+    """
+    bits = 16 if workload.precision is Precision.INT16 else 8
+    weight_precision = Precision.INT4 if workload.precision is Precision.INT4 else Precision.INT8
+    brick_in = _is_intermediate(workload, node.inputs[0])
+    brick_out = _is_intermediate(workload, node.outputs[0])
+    op = node.op
+    if isinstance(op, Conv2d):
+        return (_conv(op, bits, weight_precision, brick_in, brick_out),)
+    if isinstance(op, MatMul):
+        if not op.weight_operand and not native_matmul:
+            return decomposed_matmul(op, bits)
+        return _matmul(op, bits, weight_precision, brick_in, brick_out)
+    return _vector(op, node, workload, bits, brick_in, brick_out)
+
+
+def _weight_bytes(elements: int, precision: Precision) -> int:
+    return math.ceil(elements * precision.bits / 8)
+
+
+def _conv(op: Conv2d, bits: int, weight_precision: Precision, brick_in: bool, brick_out: bool) -> NpuOp:
+    depthwise = op.channels_per_group == 1 and op.groups > 1
+    kind = NpuKind.DEPTHWISE if depthwise else NpuKind.CONV
+    groups = 1 if depthwise else op.groups
+    ifm_c = op.in_channels if depthwise else op.channels_per_group
+    ofm_c = op.out_channels if depthwise else op.filters_per_group
+    geometry = Geometry(
+        kind=kind,
+        ifm=(op.in_h, op.in_w, ifm_c),
+        ofm=(op.out_h, op.out_w, ofm_c),
+        kernel=(op.kernel_h, op.kernel_w),
+        stride=(op.stride_h, op.stride_w),
+        dilation=(op.dilation_h, op.dilation_w),
+        ifm_bits=bits,
+        ofm_bits=bits,
+        lut_activation=op.activation in LUT_ACTIVATIONS,
+        brick_ifm=brick_in,
+        brick_ofm=brick_out,
+    )
+    return NpuOp(
+        geometry,
+        weight_bytes=_weight_bytes(op.weight_elements // groups, weight_precision),
+        scale_channels=ofm_c,
+        macs=op.macs // (groups * op.batch),
+        repeats=groups * op.batch,
+    )
+
+
+def _matmul(op: MatMul, bits: int, weight_precision: Precision, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
+    lut = op.activation in LUT_ACTIVATIONS
+    if op.weight_operand:
+        geometry = Geometry(
+            NpuKind.VECTOR_PRODUCT,
+            (1, op.m, op.k),
+            (1, op.m, op.n),
+            ifm_bits=bits,
+            ofm_bits=bits,
+            lut_activation=lut,
+            brick_ifm=brick_in,
+            brick_ofm=brick_out,
+        )
+        weights = _weight_bytes(op.k * op.n, weight_precision)
+        return (
+            NpuOp(
+                geometry,
+                weight_bytes=weights,
+                scale_channels=op.n,
+                macs=op.m * op.n * op.k,
+                repeats=op.batch,
+                weights_streamed=op.m == 1,
+            ),
+        )
+    geometry = Geometry(
+        NpuKind.VECTOR_PRODUCT,
+        (1, op.m, op.k),
+        (1, op.m, op.n),
+        ifm_bits=bits,
+        ofm_bits=bits,
+        lut_activation=lut,
+        brick_ifm=brick_in,
+        brick_ofm=brick_out,
+    )
+    return (
+        NpuOp(
+            geometry,
+            weight_bytes=op.k * op.n * bits // 8,
+            macs=op.m * op.n * op.k,
+            repeats=op.batch,
+            weights_are_activations=True,
+        ),
+    )
+
+
+def decomposed_matmul(op: MatMul, bits: int) -> tuple[NpuOp, ...]:
+    """An activation x activation matmul without a matmul unit: per output column, multiply then reduce.
+
+    Each column ``j`` multiplies the ``m x k`` left operand by column ``j`` of the
+    right operand (broadcast over rows, 32-bit products kept in SRAM) and sums
+    over ``k`` on the MAC array's reduce-sum path.
+    """
+    repeats = op.batch * op.n
+    mul = Geometry(
+        NpuKind.ELEMENTWISE,
+        (1, op.m, op.k),
+        (1, op.m, op.k),
+        ifm_bits=bits,
+        ofm_bits=32,
+        ifm2=(1, 1, op.k),
+        output_fn=OutputFn.MUL,
+        brick_ifm=True,
+        brick_ofm=True,
+    )
+    reduce = Geometry(NpuKind.REDUCE_SUM, (1, op.m, op.k), (1, op.m, 1), ifm_bits=32, ofm_bits=bits, brick_ifm=True)
+    return (NpuOp(mul, repeats=repeats), NpuOp(reduce, macs=op.m * op.k, repeats=repeats))
+
+
+def _elementwise(
+    shape: Shape3, fn: OutputFn, bits: int, *, binary: bool, lut: bool = False, out_bits: int | None = None
+) -> NpuOp:
+    """An elementwise pass over an internal (plain NHWC, rows x 1 x length) tensor."""
+    return NpuOp(
+        Geometry(
+            NpuKind.ELEMENTWISE,
+            shape,
+            shape,
+            ifm_bits=bits,
+            ofm_bits=out_bits or bits,
+            ifm2=shape if binary else None,
+            output_fn=fn,
+            lut_activation=lut,
+        )
+    )
+
+
+def _row_max(rows: int, length: int, bits: int) -> NpuOp:
+    """Maximum of each row: a pooling pass whose kernel spans the row."""
+    geometry = Geometry(
+        NpuKind.POOLING,
+        (rows, length, 1),
+        (rows, 1, 1),
+        kernel=(1, length),
+        ifm_bits=bits,
+        ofm_bits=bits,
+        output_fn=OutputFn.MAXPOOL,
+    )
+    return NpuOp(geometry)
+
+
+def _row_sum(rows: int, length: int, bits: int) -> NpuOp:
+    """Sum of each row: the reduce-sum path of the MAC array over the channel axis."""
+    geometry = Geometry(NpuKind.REDUCE_SUM, (rows, 1, length), (rows, 1, 1), ifm_bits=bits, ofm_bits=32)
+    return NpuOp(geometry, macs=rows * length)
+
+
+def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
+    """Softmax over rows of ``length``: max, subtract and exp (lookup table), sum, reciprocal, scale."""
+    full, row = (rows, 1, length), (rows, 1, 1)
+    return (
+        _row_max(rows, length, bits),
+        _elementwise(full, OutputFn.ADD, bits, binary=True, lut=True, out_bits=32),
+        _elementwise(full, OutputFn.ADD, 32, binary=True),
+        _row_sum(rows, length, 32),
+        *(_elementwise(row, OutputFn.MUL, 32, binary=True) for _ in range(SOFTMAX_ROW_STEPS)),
+        _elementwise(full, OutputFn.MUL, 32, binary=True),
+        _elementwise(full, OutputFn.ADD, 32, binary=True),
+        _elementwise(full, OutputFn.ADD, 32, binary=True, out_bits=bits),
+    )
+
+
+def layernorm_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
+    """Layernorm over rows of ``length``: mean, centre, square, variance, inverse root, scale, shift."""
+    full, row = (rows, 1, length), (rows, 1, 1)
+    return (
+        _row_sum(rows, length, bits),
+        _elementwise(full, OutputFn.ADD, bits, binary=True, out_bits=32),
+        _elementwise(full, OutputFn.MUL, 32, binary=True),
+        _row_sum(rows, length, 32),
+        *(_elementwise(row, OutputFn.MUL, 32, binary=True, lut=True) for _ in range(LAYERNORM_ROW_STEPS)),
+        _elementwise(full, OutputFn.MUL, 32, binary=True),
+        _elementwise(full, OutputFn.MUL, 32, binary=True),
+        _elementwise(full, OutputFn.ADD, 32, binary=True, out_bits=bits),
+    )
+
+
+def _vector(
+    op: VectorOp, node: Node, workload: Workload, bits: int, brick_in: bool, brick_out: bool
+) -> tuple[NpuOp, ...]:
+    in_shape = workload.tensor(node.inputs[0]).shape
+    out_shape = workload.tensor(node.outputs[0]).shape
+    ifm, ofm = hwc(in_shape), hwc(out_shape)
+    fn = op.fn
+    if fn is VectorFn.RESHAPE:
+        return ()
+    if fn.moves_data_only:
+        nbytes = op.output_elements * bits // 8
+        geometry = Geometry(
+            NpuKind.DMA, ifm, ofm, ifm_bits=bits, ofm_bits=bits, brick_ifm=brick_in, brick_ofm=brick_out
+        )
+        return (NpuOp(geometry, dma_bytes=nbytes),)
+    if fn in (VectorFn.ADD, VectorFn.MUL):
+        other = hwc(workload.tensor(node.inputs[1]).shape) if len(node.inputs) > 1 else ofm
+        geometry = Geometry(
+            NpuKind.ELEMENTWISE,
+            ifm,
+            ofm,
+            ifm_bits=bits,
+            ofm_bits=bits,
+            ifm2=other,
+            output_fn=OutputFn.ADD if fn is VectorFn.ADD else OutputFn.MUL,
+            lut_activation=op.activation in LUT_ACTIVATIONS,
+            brick_ifm=brick_in,
+            brick_ofm=brick_out,
+        )
+        return (NpuOp(geometry),)
+    if fn is VectorFn.ACTIVATION:
+        lut = op.activation in LUT_ACTIVATIONS
+        geometry = Geometry(
+            NpuKind.POOLING,
+            ifm,
+            ofm,
+            ifm_bits=bits,
+            ofm_bits=bits,
+            lut_activation=lut,
+            brick_ifm=brick_in,
+            brick_ofm=brick_out,
+        )
+        return (NpuOp(geometry),)
+    if fn in (VectorFn.MAXPOOL, VectorFn.AVGPOOL, VectorFn.GLOBAL_AVGPOOL):
+        if fn is VectorFn.GLOBAL_AVGPOOL:
+            kernel, stride = (ifm[0], ifm[1]), (1, 1)
+            ofm = (1, 1, ifm[2])
+        else:
+            side = max(1, round(math.sqrt(op.ops_per_output)))
+            kernel = (side, side)
+            stride = (max(1, round(ifm[0] / ofm[0])), max(1, round(ifm[1] / ofm[1])))
+        geometry = Geometry(
+            NpuKind.POOLING,
+            ifm,
+            ofm,
+            kernel=kernel,
+            stride=stride,
+            ifm_bits=bits,
+            ofm_bits=bits,
+            output_fn=OutputFn.MAXPOOL if fn is VectorFn.MAXPOOL else OutputFn.SCALE,
+            brick_ifm=brick_in,
+            brick_ofm=brick_out,
+        )
+        return (NpuOp(geometry),)
+    length = in_shape[-1]
+    rows = math.prod(in_shape) // length
+    if fn is VectorFn.SOFTMAX:
+        return softmax_ops(rows, length, bits)
+    if fn is VectorFn.LAYERNORM:
+        return layernorm_ops(rows, length, bits)
+    raise ValueError(f"op {op.name!r}: vector function {fn.value!r} has no NPU lowering")

@@ -1,0 +1,170 @@
+"""Bytes an NPU operation moves on each memory, with re-fetch and burst efficiency.
+
+The input is re-read for every output block it feeds (its halo, and its whole
+depth once per output-depth block); weights are re-read once per output block
+in height x width. Weights stored off-chip are either staged (copied once by
+DMA into an SRAM buffer, then re-read from SRAM) or streamed straight from
+their memory. Per-channel scales are re-read from their memory per block.
+Access cycles per memory are burst-scaled bytes over its bandwidth.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from archsim.config.npu import Memory, NpuConfig
+from archsim.npu.blocks import SUB_KERNEL_MAX, Block
+from archsim.npu.compute import burst_scaled
+from archsim.npu.ops import NpuKind, NpuOp
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an operation's tensors live (``weights`` None: the operation has none)."""
+
+    ifm: Memory
+    ofm: Memory
+    weights: Memory | None
+    ifm2: Memory | None = None
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Bytes per memory (raw, and burst-scaled for access cycles) and per operand."""
+
+    raw: dict[Memory, float] = field(default_factory=dict)
+    scaled: dict[Memory, float] = field(default_factory=dict)
+    ifm_bytes: float = 0.0
+    weight_bytes: float = 0.0
+    ofm_bytes: float = 0.0
+    first_weight_dma_cycles: float = 0.0
+
+    def access_cycles(self, config: NpuConfig, memory: Memory) -> float:
+        """Cycles ``memory`` is busy with this operation's transfers."""
+        scaled = self.scaled.get(memory, 0.0)
+        return scaled / config.bandwidth(memory) if scaled else 0.0
+
+
+def _round_depth(shape: tuple[int, int, int], brick: bool) -> tuple[int, int, int]:
+    return (shape[0], shape[1], -(-shape[2] // 16) * 16) if brick else shape
+
+
+class _Ledger:
+    """Accumulates raw and burst-scaled bytes per memory."""
+
+    def __init__(self) -> None:
+        self.raw: dict[Memory, float] = {}
+        self.scaled: dict[Memory, float] = {}
+
+    def add(self, memory: Memory, raw: float, scaled: float | None = None) -> None:
+        self.raw[memory] = self.raw.get(memory, 0.0) + raw
+        self.scaled[memory] = self.scaled.get(memory, 0.0) + (raw if scaled is None else scaled)
+
+
+def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Placement) -> Traffic:
+    """Bytes ``op`` moves per memory with output block ``block``."""
+    g = op.geometry
+    ledger = _Ledger()
+    ifm_bytes = weight_read = 0.0
+    if g.kind is NpuKind.DMA:
+        ledger.add(placement.ifm, float(op.dma_bytes))
+        ledger.add(placement.ofm, float(op.dma_bytes))
+        return Traffic(ledger.raw, ledger.scaled, float(op.dma_bytes), 0.0, float(op.dma_bytes))
+
+    ofm = _round_depth(g.ofm, g.brick_ofm)
+    if g.kind.uses_macs:
+        ifm_block = (min(block.ifm[0], g.ifm[0]), min(block.ifm[1], g.ifm[1]))
+        ifm_depth = _round_depth(g.ifm, g.brick_ifm)[2]
+        dilated_h = g.dilation[0] * (g.kernel[0] - 1) + 1
+        dilated_w = g.dilation[1] * (g.kernel[1] - 1) + 1
+        sub_kernels = math.ceil(dilated_h / SUB_KERNEL_MAX) * math.ceil(dilated_w / SUB_KERNEL_MAX)
+        blocks_wh = math.ceil(g.ofm[0] / block.ofm[0]) * math.ceil(g.ofm[1] / block.ofm[1])
+        blocks_c = 1 if g.kind.equal_depth else math.ceil(g.ofm[2] / block.ofm[2])
+        ifm_elements = ifm_block[0] * ifm_block[1] * ifm_depth * sub_kernels * blocks_wh * blocks_c
+        ifm_bytes = ifm_elements * g.ifm_bits / 8
+        ledger.add(
+            placement.ifm,
+            ifm_bytes,
+            burst_scaled(
+                config,
+                placement.ifm,
+                ifm_bytes,
+                read=True,
+                brick=g.brick_ifm,
+                bits=g.ifm_bits,
+                block=block.ifm,
+                depth=g.ifm[2],
+            ),
+        )
+        if g.kind.has_weights and placement.weights is not None:
+            weight_read = _weights(op, blocks_wh, block, config, placement.weights, ledger)
+    else:
+        inputs = [(placement.ifm, g.ifm)]
+        if g.ifm2 is not None and placement.ifm2 is not None:
+            inputs.append((placement.ifm2, g.ifm2))
+        for memory, shape in inputs:
+            if shape[0] * shape[1] * shape[2] <= 1:
+                continue
+            nbytes = ofm[0] * ofm[1] * ofm[2] * g.ifm_bits / 8
+            ifm_bytes += nbytes
+            ledger.add(
+                memory,
+                nbytes,
+                burst_scaled(
+                    config,
+                    memory,
+                    nbytes,
+                    read=True,
+                    brick=g.brick_ifm,
+                    bits=g.ifm_bits,
+                    block=block.ifm,
+                    depth=shape[2],
+                ),
+            )
+    ofm_bytes = ofm[0] * ofm[1] * ofm[2] * g.ofm_bits / 8
+    ledger.add(
+        placement.ofm,
+        ofm_bytes,
+        burst_scaled(
+            config,
+            placement.ofm,
+            ofm_bytes,
+            read=False,
+            brick=g.brick_ofm,
+            bits=g.ofm_bits,
+            block=block.ofm,
+            depth=g.ofm[2],
+        ),
+    )
+    first_dma = 0.0
+    if g.kind.has_weights and placement.weights not in (None, Memory.SRAM) and _staged(op, config):
+        first_slice = op.weight_bytes * min(block.ofm[2], g.ofm[2]) / g.ofm[2]
+        first_dma = config.read_latency(placement.weights) + first_slice / config.bandwidth(placement.weights)
+    repeats = op.repeats
+    return Traffic(
+        {m: v * repeats for m, v in ledger.raw.items()},
+        {m: v * repeats for m, v in ledger.scaled.items()},
+        ifm_bytes * repeats,
+        weight_read * repeats,
+        ofm_bytes * repeats,
+        first_dma,
+    )
+
+
+def _staged(op: NpuOp, config: NpuConfig) -> bool:
+    return config.weight_buffer_in_sram and config.sram_bytes_per_cycle > 0 and not op.weights_streamed
+
+
+def _weights(op: NpuOp, refetch: int, block: Block, config: NpuConfig, home: Memory, ledger: _Ledger) -> float:
+    """Add weight and scale traffic; return the weight bytes the MAC array reads."""
+    scales = op.scale_channels * config.scale_bytes_per_channel
+    weights = float(op.weight_bytes)
+    if home is Memory.SRAM:
+        ledger.add(Memory.SRAM, refetch * (weights + scales))
+    elif _staged(op, config):
+        ledger.add(home, weights + refetch * scales)
+        ledger.add(Memory.SRAM, weights + refetch * weights)
+    else:
+        ledger.add(home, refetch * (weights + scales))
+    return refetch * weights

@@ -1,0 +1,295 @@
+"""``simulate_npu``: a workload on an NPU config, layer by layer.
+
+Each workload op is lowered to NPU operations; each operation's cycles are the
+maximum of its NPU cycles (MAC array, output stage, command issue, first weight
+DMA) and every memory's access cycles, as Vela's estimator does. Layers run one
+after another.
+
+Common columns for NPUs: ``compute_cycles`` are the NPU cycles, ``stall_cycles``
+what the busiest memory adds on top, ``fill_drain_cycles`` the pipeline fill
+(one block of the faster stage) plus the first weight DMA; ``mapping_eff`` is
+the share of MAC slots that hold useful work once outputs are padded to
+micro-blocks and reductions to 8-deep dot products; ``compute_util`` is MACs
+over NPU cycles x peak MACs, ``overall_util`` MACs over total cycles x peak.
+SRAM/DRAM counts are elements; flash reads count as DRAM (off-chip) reads, and
+the per-memory bytes and access cycles are in the extras.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from archsim.area import MAC_UM2, sram_mm2
+from archsim.config.npu import Memory, NpuConfig
+from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, sram_pj_per_byte
+from archsim.errors import InputError
+from archsim.metrics import LayerMetrics, NetworkMetrics
+from archsim.npu.blocks import Block, Traversal, choose_block
+from archsim.npu.compute import compute_cycles
+from archsim.npu.lowering import lower
+from archsim.npu.memory import Placement, Traffic, operation_traffic
+from archsim.npu.ops import NpuKind, NpuOp
+from archsim.traffic import TrafficPlan
+from workloads.graph import Node, TensorKind, Workload
+from workloads.precision import Precision
+
+DEFAULT_SRAM_KB_FOR_ENERGY = 512.0
+"""SRAM size assumed for access energy when a preset leaves the SRAM unbounded."""
+
+
+@dataclass(frozen=True)
+class OpCost:
+    """Cycles and traffic of one NPU operation (all its repeats)."""
+
+    npu: float
+    total: float
+    fill: float
+    access: dict[Memory, float]
+    traffic: Traffic
+    block: Block | None
+
+
+def check_workload(workload: Workload, config: NpuConfig) -> None:
+    """Reject workloads the NPU cannot run or store, with one line naming what to change."""
+    precision = workload.precision
+    if not config.supports(precision):
+        raise InputError(
+            f"--arch {config.name}: runs {'/'.join(config.precisions)} only, workload {workload.name!r} is "
+            f"{precision.value}; quantise the model (e.g. --precision int8)"
+        )
+    weight_bits = 4 if precision is Precision.INT4 else 8
+    weights = sum(
+        math.ceil(workload.tensor(t).numel * weight_bits / 8)
+        for node in workload
+        for t in node.inputs
+        if workload.tensor(t).kind is TensorKind.WEIGHT
+    )
+    weights = weights * config.weight_compression
+    home = config.size_bytes(config.weights_in)
+    if home and weights > home:
+        raise InputError(
+            f"--arch {config.name}: weights of {workload.name!r} need {weights / 1024:.0f} KiB, "
+            f"{config.weights_in.value} holds {home / 1024:.0f} KiB; use a larger {config.weights_in.value}"
+        )
+    act_memory = config.activations_in
+    capacity = config.size_bytes(act_memory)
+    if capacity:
+        peak = max(sum(workload.tensor_bytes(t) for t in (*node.inputs[:1], *node.outputs)) for node in workload)
+        if act_memory is config.weights_in:
+            peak += weights
+        if peak > capacity:
+            raise InputError(
+                f"--arch {config.name}: {workload.name!r} needs {peak / 1024:.0f} KiB of {act_memory.value} for one "
+                f"layer's activations, {act_memory.value} holds {capacity / 1024:.0f} KiB"
+            )
+
+
+def _activation_memory(workload: Workload, name: str, config: NpuConfig) -> Memory:
+    """Where a feature map lives: intermediates in SRAM (or its cache), graph inputs/outputs in the arena."""
+    intermediate = workload.tensor(name).kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
+    if (
+        intermediate
+        and config.sram_bytes_per_cycle > 0
+        and (config.cache_kb > 0 or config.activations_in is Memory.SRAM)
+    ):
+        return Memory.SRAM
+    return config.activations_in
+
+
+def _placements(
+    node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None
+) -> tuple[Memory, Memory]:
+    ifm = _activation_memory(workload, node.inputs[0], config)
+    ofm = _activation_memory(workload, node.outputs[0], config)
+    plan = traffic.get(node.name) if traffic else None
+    if plan is not None and config.dram_bytes_per_cycle > 0 and config.sram_bytes_per_cycle > 0:
+        ifm = Memory.DRAM if plan.dram_read_bytes > 0 else Memory.SRAM
+        ofm = Memory.DRAM if plan.dram_write_bytes > 0 else Memory.SRAM
+    return ifm, ofm
+
+
+def cost_operation(op: NpuOp, config: NpuConfig, placement: Placement) -> OpCost:
+    """Cycles of one NPU operation: max of NPU cycles and each memory's access cycles."""
+    g = op.geometry
+    if g.kind is NpuKind.DMA:
+        traffic = operation_traffic(op, Block(g.ofm, g.ifm, Traversal.ELEMENTWISE), config, placement)
+        npu = max(
+            op.dma_bytes / config.bandwidth(placement.ifm) + config.read_latency(placement.ifm),
+            op.dma_bytes / config.bandwidth(placement.ofm) + config.write_latency(placement.ofm),
+        )
+        access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
+        return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
+    block = choose_block(g, config)
+    const = placement.weights if g.kind.has_weights else None
+    cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm, const)
+    traffic = operation_traffic(op, block, config, placement)
+    npu = cycles.total * op.repeats + traffic.first_weight_dma_cycles
+    access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
+    total = max(npu, *access.values()) if access else npu
+    return OpCost(npu, total, cycles.fill + traffic.first_weight_dma_cycles, access, traffic, block)
+
+
+def _padded_macs(op: NpuOp, config: NpuConfig) -> float:
+    """MAC slots an operation occupies once outputs fill micro-blocks and reductions 8-deep dot products."""
+    g = op.geometry
+    u = (config.ublock_h, config.ublock_w, config.ublock_c)
+    outputs = math.prod(-(-g.ofm[i] // u[i]) * u[i] for i in range(3))
+    if g.kind is NpuKind.DEPTHWISE:
+        reduction = -(-g.kernel_elements // 4) * config.dot_depth
+    else:
+        reduction = g.kernel_elements * -(-g.ifm[2] // config.dot_depth) * config.dot_depth
+    return float(outputs * reduction * op.repeats)
+
+
+def _layer(node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None) -> LayerMetrics:
+    ops = lower(node, workload, config.native_matmul)
+    ifm_mem, ofm_mem = _placements(node, workload, config, traffic)
+    element = (16 if workload.precision is Precision.INT16 else 8) / 8
+    npu = total = fill = 0.0
+    access: dict[Memory, float] = {}
+    raw: dict[Memory, float] = {}
+    counts = {"ifm_sram": 0.0, "ifm_dram": 0.0, "w_sram": 0.0, "w_dram": 0.0, "ofm_sram": 0.0, "ofm_dram": 0.0}
+    macs = vector_elements = padded = 0.0
+    blocks: list[str] = []
+    traversals: list[str] = []
+    for index, op in enumerate(ops):
+        first, last = index == 0, index == len(ops) - 1
+        scratch = Memory.SRAM if config.sram_bytes_per_cycle > 0 else config.activations_in
+        weights_home: Memory | None = None
+        if op.geometry.kind.has_weights:
+            weights_home = (
+                _activation_memory(workload, node.inputs[1], config)
+                if op.weights_are_activations
+                else config.weights_in
+            )
+        placement = Placement(
+            ifm=ifm_mem if first else scratch,
+            ofm=ofm_mem if last else scratch,
+            weights=weights_home,
+            ifm2=scratch,
+        )
+        cost = cost_operation(op, config, placement)
+        npu += cost.npu
+        total += cost.total
+        fill += cost.fill
+        for memory, cycles in cost.access.items():
+            access[memory] = access.get(memory, 0.0) + cycles
+        for memory, nbytes in cost.traffic.raw.items():
+            raw[memory] = raw.get(memory, 0.0) + nbytes
+        side = "sram" if placement.ifm is Memory.SRAM else "dram"
+        counts[f"ifm_{side}"] += cost.traffic.ifm_bytes / element
+        counts["ofm_sram" if placement.ofm is Memory.SRAM else "ofm_dram"] += cost.traffic.ofm_bytes / element
+        if weights_home is not None:
+            staged_or_sram = weights_home is Memory.SRAM or not op.weights_streamed
+            counts["w_sram" if staged_or_sram else "w_dram"] += cost.traffic.weight_bytes
+            if weights_home is not Memory.SRAM:
+                counts["w_dram"] += op.weight_bytes * op.repeats if staged_or_sram else 0.0
+        macs += op.macs * op.repeats
+        if op.macs:
+            padded += _padded_macs(op, config)
+        else:
+            vector_elements += op.geometry.ofm_elements * op.repeats
+        if cost.block is not None:
+            blocks.append(cost.block.label())
+            traversals.append(cost.block.traversal)
+    return _metrics(
+        node, workload, config, npu, total, fill, access, raw, counts, macs, padded, vector_elements, blocks, traversals
+    )
+
+
+def _metrics(
+    node: Node,
+    workload: Workload,
+    config: NpuConfig,
+    npu: float,
+    total: float,
+    fill: float,
+    access: dict[Memory, float],
+    raw: dict[Memory, float],
+    counts: dict[str, float],
+    macs: float,
+    padded: float,
+    vector_elements: float,
+    blocks: list[str],
+    traversals: list[str],
+) -> LayerMetrics:
+    precision = Precision.INT16 if workload.precision is Precision.INT16 else Precision.INT8
+    mac_precision = Precision.INT4 if workload.precision is Precision.INT4 else precision
+    peak = config.peak_macs_per_cycle
+    total_i, npu_i = math.ceil(total), math.ceil(npu)
+    sram_kb = config.sram_size_kb or DEFAULT_SRAM_KB_FOR_ENERGY
+    energy = {
+        "mac": macs * MAC_PJ[mac_precision],
+        "vector": vector_elements * VECTOR_OP_PJ[precision],
+        "sram": raw.get(Memory.SRAM, 0.0) * sram_pj_per_byte(sram_kb),
+        "dram": raw.get(Memory.DRAM, 0.0) * DRAM_PJ_PER_BYTE,
+        "flash": raw.get(Memory.FLASH, 0.0) * DRAM_PJ_PER_BYTE,
+    }
+    extras: dict[str, int | float | str] = {
+        "npu_cycles": npu_i,
+        "sram_access_cycles": math.ceil(access.get(Memory.SRAM, 0.0)),
+        "dram_access_cycles": math.ceil(access.get(Memory.DRAM, 0.0)),
+        "flash_access_cycles": math.ceil(access.get(Memory.FLASH, 0.0)),
+        "sram_bytes": int(raw.get(Memory.SRAM, 0.0)),
+        "dram_bytes": int(raw.get(Memory.DRAM, 0.0)),
+        "flash_bytes": int(raw.get(Memory.FLASH, 0.0)),
+        "ofm_block": ";".join(dict.fromkeys(blocks)),
+        "traversal": ";".join(dict.fromkeys(traversals)),
+        "npu_ops": len(blocks) or 0,
+    }
+    return LayerMetrics(
+        layer=node.name,
+        kind=node.op.kind,
+        macs=int(macs),
+        compute_cycles=npu_i,
+        stall_cycles=max(total_i - npu_i, 0),
+        total_cycles=total_i,
+        fill_drain_cycles=math.ceil(fill),
+        overall_util=macs / (total * peak) if total else 0.0,
+        mapping_efficiency=macs / padded if padded else 0.0,
+        compute_util=macs / (npu * peak) if npu else 0.0,
+        ifmap_sram_reads=int(counts["ifm_sram"]),
+        filter_sram_reads=int(counts["w_sram"]),
+        ofmap_sram_writes=int(counts["ofm_sram"]),
+        ifmap_dram_reads=int(counts["ifm_dram"]),
+        filter_dram_reads=int(counts["w_dram"]),
+        ofmap_dram_writes=int(counts["ofm_dram"]),
+        energy_by_component_pj=energy,
+        latency_s=total_i / (config.clock_mhz * 1e6),
+        extras=extras,
+    )
+
+
+def npu_area_mm2(config: NpuConfig) -> float:
+    """MAC array plus shared buffer, per core (system SRAM, DRAM and flash are outside the NPU)."""
+    mac = config.macs_per_cycle * MAC_UM2[Precision.INT8] * 1e-6
+    buffer = sram_mm2(config.buffer_banks * config.bank_bytes / 1024)
+    return config.cores * (mac + buffer)
+
+
+def simulate_npu(workload: Workload, config: NpuConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
+    """Per-layer and total metrics of ``workload`` on NPU ``config``."""
+    check_workload(workload, config)
+    try:
+        layers = tuple(_layer(node, workload, config, traffic) for node in workload)
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"--arch {config.name}: {exc}") from None
+    offchip = config.dram_bytes_per_cycle or config.flash_bytes_per_cycle
+    return NetworkMetrics(
+        workload=workload.name,
+        arch=config.to_dict(),
+        layers=layers,
+        clock_hz=config.clock_mhz * 1e6,
+        peak_macs_per_cycle=float(config.peak_macs_per_cycle),
+        area_mm2=npu_area_mm2(config),
+        dram_bytes_per_cycle=float(offchip),
+        word_bytes=2.0 if workload.precision is Precision.INT16 else 1.0,
+        design={
+            "weights_in": config.weights_in.value,
+            "activations_in": config.activations_in.value,
+            "cache_kb": config.cache_kb,
+        },
+    )

@@ -1,0 +1,115 @@
+"""What the NPU runs: hardware operations (one or more per workload op) with NHWC geometry.
+
+A workload op is lowered to the NPU's own operation kinds, as the Ethos-U
+command stream has them: convolution, depthwise, vector product (fully
+connected), pooling, reduce-sum, elementwise and DMA copies. Geometry is
+frozen and hashable, so the block search can be cached per shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class NpuKind(StrEnum):
+    """The NPU's hardware operation kinds."""
+
+    CONV = "conv"
+    DEPTHWISE = "depthwise"
+    VECTOR_PRODUCT = "vector_product"
+    POOLING = "pooling"
+    REDUCE_SUM = "reduce_sum"
+    ELEMENTWISE = "elementwise"
+    DMA = "dma"
+
+    @property
+    def uses_macs(self) -> bool:
+        """True for kinds that run on the MAC array (block-based)."""
+        return self in (NpuKind.CONV, NpuKind.DEPTHWISE, NpuKind.VECTOR_PRODUCT, NpuKind.POOLING, NpuKind.REDUCE_SUM)
+
+    @property
+    def has_weights(self) -> bool:
+        """True for kinds that read a constant weight tensor."""
+        return self in (NpuKind.CONV, NpuKind.DEPTHWISE, NpuKind.VECTOR_PRODUCT)
+
+    @property
+    def equal_depth(self) -> bool:
+        """True when each output channel reads only its own input channel."""
+        return self in (NpuKind.DEPTHWISE, NpuKind.POOLING, NpuKind.ELEMENTWISE)
+
+
+class OutputFn(StrEnum):
+    """What the output stage does per element; sets its cycles per element."""
+
+    SCALE = "scale"
+    ADD = "add"
+    MUL = "mul"
+    MAXPOOL = "maxpool"
+    LUT = "lut"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Shapes and types of one NPU operation (everything its cost depends on).
+
+    Feature maps are (height, width, channels); the batch is folded into height.
+    ``ifm2`` is the second operand of a binary elementwise op. ``brick_*`` say
+    whether a feature map is stored in the NPU's 16-channel brick layout (an
+    intermediate tensor) or in plain NHWC (a graph input or output).
+    """
+
+    kind: NpuKind
+    ifm: tuple[int, int, int]
+    ofm: tuple[int, int, int]
+    kernel: tuple[int, int] = (1, 1)
+    stride: tuple[int, int] = (1, 1)
+    dilation: tuple[int, int] = (1, 1)
+    ifm_bits: int = 8
+    ofm_bits: int = 8
+    ifm2: tuple[int, int, int] | None = None
+    output_fn: OutputFn = OutputFn.SCALE
+    lut_activation: bool = False
+    brick_ifm: bool = False
+    brick_ofm: bool = False
+
+    @property
+    def ofm_elements(self) -> int:
+        """Output elements."""
+        return self.ofm[0] * self.ofm[1] * self.ofm[2]
+
+    @property
+    def ifm_elements(self) -> int:
+        """Elements of the (larger) input."""
+        size = self.ifm[0] * self.ifm[1] * self.ifm[2]
+        if self.ifm2 is not None:
+            size = max(size, self.ifm2[0] * self.ifm2[1] * self.ifm2[2])
+        return size
+
+    @property
+    def kernel_elements(self) -> int:
+        """Kernel height times width."""
+        return self.kernel[0] * self.kernel[1]
+
+
+@dataclass(frozen=True)
+class NpuOp:
+    """One hardware operation of a lowered workload op.
+
+    ``repeats`` runs the same operation several times (the columns of a matmul
+    that the NPU decomposes); ``weight_bytes`` are the encoded constant bytes
+    it reads (0 when none); ``macs`` are the useful MACs it performs;
+    ``weights_streamed`` marks weights read straight from their memory without
+    an SRAM staging copy (each weight is used once, as in a batch-1 FC);
+    ``weights_are_activations`` marks a matmul whose second operand is a feature
+    map (it lives where activations live). ``dma_bytes`` is what a DMA copy moves.
+    """
+
+    geometry: Geometry
+    weight_bytes: int = 0
+    scale_channels: int = 0
+    macs: int = 0
+    repeats: int = 1
+    weights_streamed: bool = False
+    weights_are_activations: bool = False
+    dma_bytes: int = 0
