@@ -456,8 +456,12 @@ class TfliteGraphWriter:
 
     def hard_swish(self, x: int, name: str | None = None) -> int:
         """HARD_SWISH."""
-        out = self._activation(name or self._name("hard_swish"), self.shape(x), 0.0235)
-        return self._op(BuiltinOperator.HARD_SWISH, [x], [out], BuiltinOptions.NONE)
+        return self.unary(x, BuiltinOperator.HARD_SWISH, name or self._name("hard_swish"))
+
+    def unary(self, x: int, code: int, name: str) -> int:
+        """Any option-less one-input builtin op (``code`` from ``BuiltinOperator``) keeping ``x``'s shape."""
+        out = self._activation(name, self.shape(x), 0.0235)
+        return self._op(code, [x], [out], BuiltinOptions.NONE)
 
     def _low(self) -> int:
         return self.dtype.activation_range[0] if self.dtype.activation_range else 0
