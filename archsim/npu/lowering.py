@@ -1,13 +1,14 @@
 """Lower workload ops to NPU hardware operations.
 
 Convolutions map one to one (grouped convolutions run once per group, batches
-once per image). Fully connected layers and token-wise linear layers are vector
-products. Ops the Ethos-U55/U65 has no unit for are decomposed as Vela does:
-an activation x activation matmul becomes, per output column, an elementwise
-multiply and a reduce-sum (unless the NPU multiplies matrices natively);
-softmax and layernorm become reductions, lookup-table and elementwise passes.
-Unary activations run on the output stage of a 1x1 pooling pass (a lookup
-table for sigmoid, tanh, GELU, swish). Reshapes are free; other data movement
+once per image). A batch-1 fully connected layer is a vector product; a
+token-wise linear layer (many rows) is a 1x1 convolution over the rows. Ops
+the Ethos-U55/U65 has no unit for are decomposed as Vela does: an activation
+x activation matmul becomes, per output column, an elementwise multiply and a
+reduce-sum (unless the NPU multiplies matrices natively); softmax and
+layernorm become reductions, lookup-table and elementwise passes. Unary
+activations run on the output stage of a 1x1 pooling pass (a lookup table
+for sigmoid, tanh, GELU, swish). Reshapes are free; other data movement
 (concatenation, transpose, slice, pad, upsample) is a DMA copy.
 """
 
@@ -102,48 +103,40 @@ def _conv(op: Conv2d, bits: int, weight_precision: Precision, brick_in: bool, br
 
 
 def _matmul(op: MatMul, bits: int, weight_precision: Precision, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
-    lut = op.activation in LUT_ACTIVATIONS
-    if op.weight_operand:
-        geometry = Geometry(
-            NpuKind.VECTOR_PRODUCT,
-            (1, op.m, op.k),
-            (1, op.m, op.n),
-            ifm_bits=bits,
-            ofm_bits=bits,
-            lut_activation=lut,
-            brick_ifm=brick_in,
-            brick_ofm=brick_out,
-        )
-        weights = _weight_bytes(op.k * op.n, weight_precision)
-        return (
-            NpuOp(
-                geometry,
-                weight_bytes=weights,
-                scale_channels=op.n,
-                macs=op.m * op.n * op.k,
-                repeats=op.batch,
-                weights_streamed=op.m == 1,
-            ),
-        )
+    """A matmul on the MAC array: a vector product for one row, a 1x1 convolution over the rows otherwise.
+
+    With one row (a batch-1 FC) every weight is used once, so the weights stream
+    from their memory; with many rows (tokens) they are reused and staged.
+    """
     geometry = Geometry(
-        NpuKind.VECTOR_PRODUCT,
+        NpuKind.VECTOR_PRODUCT if op.m == 1 else NpuKind.CONV,
         (1, op.m, op.k),
         (1, op.m, op.n),
         ifm_bits=bits,
         ofm_bits=bits,
-        lut_activation=lut,
+        lut_activation=op.activation in LUT_ACTIVATIONS,
         brick_ifm=brick_in,
         brick_ofm=brick_out,
     )
-    return (
-        NpuOp(
+    if op.weight_operand:
+        weights = _weight_bytes(op.k * op.n, weight_precision)
+        npu_op = NpuOp(
+            geometry,
+            weight_bytes=weights,
+            scale_channels=op.n,
+            macs=op.m * op.n * op.k,
+            repeats=op.batch,
+            weights_streamed=op.m == 1,
+        )
+    else:
+        npu_op = NpuOp(
             geometry,
             weight_bytes=op.k * op.n * bits // 8,
             macs=op.m * op.n * op.k,
             repeats=op.batch,
             weights_are_activations=True,
-        ),
-    )
+        )
+    return (npu_op,)
 
 
 def decomposed_matmul(op: MatMul, bits: int) -> tuple[NpuOp, ...]:
