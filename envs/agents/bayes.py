@@ -89,9 +89,13 @@ class GpAgent(OptunaAgent):
 
     def sampler(self) -> Any:
         """GP sampler seeded with the agent's seed (deterministic: results must replay)."""
+        import warnings
+
         import optuna
 
-        return optuna.samplers.GPSampler(seed=self.seed, deterministic_objective=True, **self.params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.samplers.GPSampler(seed=self.seed, deterministic_objective=True, **self.params)
 
 
 class Nsga2Agent(OptunaAgent):

@@ -39,3 +39,16 @@ def toy_metrics(design: dict[str, Any]) -> DesignMetrics:
 def toy_evaluator() -> FunctionEvaluator:
     """A fresh evaluator over :data:`TOY_SPACE`."""
     return FunctionEvaluator(TOY_SPACE, toy_metrics)
+
+
+def slow_toy_metrics(design: dict[str, Any]) -> DesignMetrics:
+    """:func:`toy_metrics` after a short sleep, so a test can kill a run mid-way."""
+    import time
+
+    time.sleep(0.02)
+    return toy_metrics(design)
+
+
+def slow_toy_evaluator() -> FunctionEvaluator:
+    """A fresh slow evaluator over :data:`TOY_SPACE`."""
+    return FunctionEvaluator(TOY_SPACE, slow_toy_metrics)

@@ -1,0 +1,78 @@
+"""``archsim search``: run or resume a design-space search with one agent on a budget."""
+
+from __future__ import annotations
+
+import argparse
+
+from archsim.commands.common import add_output_args
+
+DEFAULT_ENV = "archsim/SystolicDSE-v0"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``search`` command."""
+    parser = sub.add_parser("search", help="search accelerator designs with an RL, Bayesian or other agent")
+    parser.add_argument("--env", default=DEFAULT_ENV, help=f"registered env id (default: {DEFAULT_ENV})")
+    parser.add_argument("--agent", default="random", help="random, exhaustive, ga, bo, gp, nsga2, ppo, a2c, dqn")
+    parser.add_argument("--budget", type=int, required=True, help="designs to evaluate")
+    parser.add_argument("--seed", type=int, default=0, help="agent seed (default: 0)")
+    parser.add_argument("--workload", "-w", help="zoo name or file (default: the env's, resnet18)")
+    parser.add_argument("--space", help="design space name (default: the env's)")
+    parser.add_argument(
+        "--objective", action="append", default=[], metavar="NAME=WEIGHT", help="latency, energy, edp, area, power"
+    )
+    parser.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="METRIC=BOUND",
+        help="latency_s, energy_pj, area_mm2, power_w",
+    )
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="agent hyperparameter")
+    parser.add_argument("--storage", help="SQLAlchemy URL of the study storage (default: sqlite:///archsim-search.db)")
+    parser.add_argument("--study", help="study name (default: derived from env, task, agent, seed, workers)")
+    parser.add_argument("--workers", type=int, default=1, help="designs evaluated in parallel (default: 1)")
+    parser.add_argument(
+        "--ray-address",
+        nargs="?",
+        const="local",
+        help="evaluate on Ray: no value or 'local' starts a local instance, else a cluster address",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output_args(parser, formats=("table", "json"))
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Search, then print the best design, the Pareto front and the count of evaluations."""
+    import json
+
+    from archsim.commands.common import emit
+    from envs.cli_args import parse_pairs
+    from envs.runner import SearchConfig, run_search
+    from envs.storage import DEFAULT_STORAGE
+
+    env_kwargs = {}
+    if args.space:
+        env_kwargs["space"] = args.space
+    if args.objective:
+        env_kwargs["objectives"] = parse_pairs(args.objective, "--objective", numeric=True)
+    if args.constraint:
+        env_kwargs["budgets"] = parse_pairs(args.constraint, "--constraint", numeric=True)
+    config = SearchConfig(
+        env_id=args.env,
+        agent=args.agent,
+        budget=args.budget,
+        seed=args.seed,
+        workload=args.workload,
+        env_kwargs=env_kwargs,
+        agent_kwargs=parse_pairs(args.param, "--param"),
+        workers=args.workers,
+        ray_address=args.ray_address,
+        storage=args.storage or DEFAULT_STORAGE,
+        study=args.study,
+    )
+    result = run_search(config, progress=not args.no_progress)
+    text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
+    emit(text, args.output)
+    return 0
