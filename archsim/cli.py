@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "archs": "archsim.commands.listing",
     "workload": "archsim.commands.workload",
     "plot": "archsim.commands.plot",
+    "search": "archsim.commands.search",
+    "sweep": "archsim.commands.sweep",
 }
 """Command name -> module that registers and runs it."""
 
