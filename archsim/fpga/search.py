@@ -16,7 +16,6 @@ more hardware; such dominated designs are counted but not costed.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,73 +73,99 @@ class SearchResult:
     candidates: Candidates
 
 
-def _breakpoints(sizes: list[tuple[int, int]], limit: int) -> np.ndarray:
-    """Values t in 1..limit where ceil(size/t) or min(t // size, groups) changes for some layer."""
-    t = np.arange(1, limit + 1, dtype=np.int64)
+def _breakpoints(sizes: set[tuple[int, int]], top: int) -> np.ndarray:
+    """Values t in 1..top where ceil(size/t) or min(t // size, groups) changes for some layer."""
+    t = np.arange(1, top + 1, dtype=np.int64)
     keep = t == 1
-    for size, groups in set(sizes):
+    for size, groups in sizes:
         chunks = -(-size // t)
         packed = np.minimum(t // size, groups)
         keep[1:] |= (chunks[1:] != chunks[:-1]) | (packed[1:] != packed[:-1])
     return t[keep]
 
 
-def _lane_limit(config: FpgaConfig) -> int:
-    """An upper bound on Tm * Tn from the DSP and LUT budgets."""
+def _largest_tm(tn: np.ndarray, top_m: int, weight_depth: int, config: FpgaConfig) -> np.ndarray:
+    """Per Tn, the largest Tm <= top_m that fits the board with the smallest buffers (0 if none).
+
+    Every resource grows with Tm, so a vectorised binary search finds it.
+    """
     board = config.board_spec
-    cap = config.utilization_cap
-    per_dsp = 2.0 if res.packs_int8(config.precision, board.dsp_kind) else 1.0 / res.DSP_PER_MAC[config.precision]
-    by_dsp = cap * board.dsp * per_dsp
-    by_lut = (cap * board.lut - res.BASE_LUT[board.hard_memory_controller]) / res.LANE_LUT[config.precision]
-    return max(1, math.floor(min(by_dsp, by_lut)) + 1)
+    one = res.words_per_bram18k(config.precision.bits)
+    acc = res.words_per_bram18k(res.accumulator_bits(config.precision))
+    depths = res.BufferDepths(np.array(one), np.array(weight_depth), np.array(acc))
+    low = np.zeros_like(tn)
+    high = np.full_like(tn, top_m)
+    while np.any(low < high):
+        mid = (low + high + 1) // 2
+        ok = res.fits(res.design_resources(mid, tn, depths, config.precision, board), board, config.utilization_cap)
+        low = np.where(ok, mid, low)
+        high = np.where(ok, high, mid - 1)
+    return low
 
 
-def _design_grid(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Non-dominated (Tm, Tn) pairs within the lane budget (or the one fixed design)."""
+def _design_grid(
+    shapes: tuple[LayerShape, ...], weight_depth: int, config: FpgaConfig
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Non-dominated fitting (Tm, Tn) pairs and the count of all fitting pairs (or the one fixed design)."""
     fixed = config.fixed_design
     if fixed is not None:
-        return np.array([fixed[0]]), np.array([fixed[1]])
+        return np.array([fixed[0]]), np.array([fixed[1]]), 1
     if not shapes:
-        return np.array([1]), np.array([1])
-    limit = _lane_limit(config)
-    tms = _breakpoints([(s.group_out, s.groups) for s in shapes], min(limit, max(s.out_channels for s in shapes)))
-    tns = _breakpoints([(s.group_in, s.groups) for s in shapes], min(limit, max(s.in_channels for s in shapes)))
+        return np.array([1]), np.array([1]), 1
+    top_m = max(s.out_channels for s in shapes)
+    top_n = max(s.in_channels for s in shapes)
+    every_tn = np.arange(1, top_n + 1, dtype=np.int64)
+    valid = int(_largest_tm(every_tn, top_m, weight_depth, config).sum())
+    tms = _breakpoints({(s.group_out, s.groups) for s in shapes}, top_m)
+    tns = _breakpoints({(s.group_in, s.groups) for s in shapes}, top_n)
     tm, tn = (a.ravel() for a in np.meshgrid(tms, tns, indexing="ij"))
-    keep = tm * tn <= limit
-    return tm[keep], tn[keep]
+    keep = tm <= _largest_tm(tns, top_m, weight_depth, config)[np.searchsorted(tns, tn)]
+    return tm[keep], tn[keep], valid
 
 
-def _count_valid(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> int:
-    """All (Tm, Tn) up to the layers' channel counts whose DSPs, LUTs and FFs fit (dominated ones included)."""
-    if config.fixed_design is not None or not shapes:
-        return 1
-    board = config.board_spec
-    limit = _lane_limit(config)
-    top_m = min(limit, max(s.out_channels for s in shapes))
-    top_n = min(limit, max(s.in_channels for s in shapes))
-    total = 0
-    for tn in range(1, top_n + 1):
-        tm = np.arange(1, min(top_m, limit // tn) + 1)
-        if tm.size == 0:
-            break
-        zero = np.zeros_like(tm)
-        used = res.design_resources(
-            tm, np.full_like(tm, tn), res.BufferDepths(zero, zero, zero), config.precision, board
-        )
-        total += int(np.count_nonzero(res.fits(used, board, config.utilization_cap)))
-    return total
+def _buffer_pairs(options: tuple[TileOptions, ...], levels: BufferLevels) -> tuple[np.ndarray, np.ndarray]:
+    """Buffer pairs that hold a tile of every layer, one per distinct set of tilings (the smallest).
 
-
-def _layer_tilings(options: tuple[TileOptions, ...], levels: BufferLevels) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per layer and buffer pair: chosen tiling index, tile count and input area (inf where none fits)."""
+    Returns the kept pair indices and the chosen tiling of each layer per kept pair.
+    """
     index = np.stack([best_tiles(o, levels.in_depth, levels.out_depth) for o in options])
-    tiles = np.full(index.shape, np.inf)
-    area = np.full(index.shape, np.inf)
-    for layer, option in enumerate(options):
-        ok = index[layer] >= 0
-        tiles[layer, ok] = option.tiles[index[layer, ok]]
-        area[layer, ok] = option.in_area[index[layer, ok]]
-    return index, tiles, area
+    order = np.lexsort((levels.out_blocks, levels.in_blocks))
+    order = order[(index[:, order] >= 0).all(axis=0)]
+    _, first = np.unique(index[:, order].T, axis=0, return_index=True)
+    kept = order[np.sort(first)]
+    return kept, index[:, kept]
+
+
+@dataclass(frozen=True)
+class _LayerTerms:
+    """Per-design and per-buffer factors of one layer's cycles: cycles = max(it * comp, oc * area + rest)."""
+
+    iterations: np.ndarray
+    out_chunks_inputs: np.ndarray
+    compute_per_iteration: np.ndarray
+    input_per_chunk: np.ndarray
+    rest_memory: np.ndarray
+
+
+def _terms(
+    shape: LayerShape, tm: np.ndarray, tn: np.ndarray, tiles: np.ndarray, area: np.ndarray, config: FpgaConfig
+) -> _LayerTerms:
+    """The factors of :func:`archsim.fpga.model.layer_cost`, split so each design x buffer costs two products."""
+    probe = layer_cost(shape, tm, tn, np.ones(1), np.zeros(1), 0, 0.0, 1.0)
+    per_word = config.precision.bytes / config.dram_bytes_per_cycle
+    pixels = shape.rows * shape.cols * shape.kernel_area
+    return _LayerTerms(
+        iterations=probe.iterations.astype(np.float64),
+        out_chunks_inputs=(probe.out_chunks * shape.in_channels).astype(np.float64),
+        compute_per_iteration=shape.images * (pixels + tiles * config.pipeline_cycles),
+        input_per_chunk=shape.images * area * per_word,
+        rest_memory=shape.images
+        * (
+            tiles * shape.out_channels * shape.group_in * shape.kernel_area
+            + shape.out_channels * shape.rows * shape.cols
+        )
+        * per_word,
+    )
 
 
 def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchResult:
@@ -149,61 +174,69 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
     precision = config.precision
     options = tuple(tile_options(s) for s in shapes)
     levels = buffer_levels(precision)
-    index, tiles, area = _layer_tilings(options, levels)
     weight_depth = max((s.kernel_area for s in shapes), default=1)
+    pairs, index = _buffer_pairs(options, levels)
+    if pairs.size == 0:
+        raise InputError(f"{config.name}: no buffer size holds a tile of every layer on {board.name}")
+    tiles = np.array([o.tiles[i] for o, i in zip(options, index, strict=True)], dtype=np.float64).reshape(index.shape)
+    area = np.array([o.in_area[i] for o, i in zip(options, index, strict=True)], dtype=np.float64).reshape(index.shape)
 
-    tm, tn = _design_grid(shapes, config)
-    depths = res.BufferDepths(levels.in_depth[None, :], np.array([[weight_depth]]), levels.out_depth[None, :])
+    tm, tn, valid = _design_grid(shapes, weight_depth, config)
+    depths = res.BufferDepths(
+        levels.in_depth[pairs][None, :], np.array([[weight_depth]]), levels.out_depth[pairs][None, :]
+    )
     used = res.design_resources(tm[:, None], tn[:, None], depths, precision, board)
-    used = {name: np.broadcast_to(value, (tm.size, levels.in_depth.size)) for name, value in used.items()}
+    used = {name: np.broadcast_to(value, (tm.size, pairs.size)) for name, value in used.items()}
     fits = res.fits(used, board, config.utilization_cap)
-
-    word_bytes = precision.bytes
-    bpc = config.dram_bytes_per_cycle
-    cycles = np.zeros(fits.shape)
-    compute = np.zeros(fits.shape)
-    traffic = np.zeros(fits.shape)
-    for layer, shape in enumerate(shapes):
-        cost = layer_cost(
-            shape, tm[:, None], tn[:, None], tiles[layer][None, :], area[layer][None, :],
-            config.pipeline_cycles, word_bytes, bpc,
-        )  # fmt: skip
-        cycles += cost.cycles
-        compute += cost.compute_cycles
-        traffic += cost.traffic_words
-    feasible = fits & np.isfinite(cycles)
-    if not feasible.any():
+    if not fits.any():
         raise InputError(_no_fit_message(config, tm, tn, used))
 
-    timed = np.where(feasible, cycles, np.inf)
+    terms = [_terms(s, tm, tn, tiles[i], area[i], config) for i, s in enumerate(shapes)]
+    cycles = np.zeros(fits.shape)
+    for term in terms:
+        step = np.multiply.outer(term.iterations, term.compute_per_iteration)
+        memory = np.multiply.outer(term.out_chunks_inputs, term.input_per_chunk)
+        memory += term.rest_memory
+        np.maximum(step, memory, out=step)
+        cycles += step
+    timed = np.where(fits, cycles, np.inf)
     fastest = timed.min(axis=1)
     near = timed <= fastest[:, None] * (1.0 + config.buffer_tolerance_pct / 100.0)
-    bram_key = np.where(near, used["bram18k"] + timed / (timed.max(where=feasible, initial=1.0) + 1.0), np.inf)
-    choice = np.argmin(bram_key, axis=1)
+    choice = np.argmin(
+        np.where(
+            near, used["bram18k"] * (1.0 + timed.shape[1]) + np.argsort(np.argsort(timed, axis=1), axis=1), np.inf
+        ),
+        axis=1,
+    )
     rows = np.arange(tm.size)
     ok = np.isfinite(fastest)
+    chosen_cycles = np.where(ok, timed[rows, choice], np.inf)
 
+    compute = np.zeros(tm.size)
+    traffic = np.zeros(tm.size)
+    word_cycles = precision.bytes / config.dram_bytes_per_cycle
+    for term in terms:
+        compute += term.iterations * term.compute_per_iteration[choice]
+        traffic += (term.out_chunks_inputs * term.input_per_chunk[choice] + term.rest_memory[choice]) / word_cycles
     flops = 2.0 * sum(s.macs for s in shapes)
     hz = config.clock_hz
-    chosen_cycles = np.where(ok, timed[rows, choice], np.inf)
-    pick = lambda a: np.where(ok, a[rows, choice], np.nan)  # noqa: E731
+    bram = used["bram18k"][rows, choice]
     with np.errstate(divide="ignore", invalid="ignore"):
         candidates = Candidates(
             tm=tm,
             tn=tn,
             dsp=used["dsp"][:, 0].copy(),
-            bram18k=pick(used["bram18k"]),
-            lut=pick(used["lut"]),
+            bram18k=bram.copy(),
+            lut=used["lut"][:, 0].copy(),
             ff=used["ff"][:, 0].copy(),
             cycles=chosen_cycles,
-            compute_roof_gflops=flops / pick(compute) * hz / 1e9,
-            ctc=flops / (pick(traffic) * word_bytes),
+            compute_roof_gflops=np.where(ok, flops / compute * hz / 1e9, np.nan),
+            ctc=np.where(ok, flops / (traffic * precision.bytes), np.nan),
             attainable_gflops=flops / chosen_cycles * hz / 1e9,
-            valid_designs=_count_valid(shapes, config),
+            valid_designs=valid,
         )
-    order = np.lexsort((used["bram18k"][rows, choice], used["dsp"][:, 0], np.where(ok, fastest, np.inf)))
-    best = int(order[0])
-    b = int(choice[best])
+    best = int(np.lexsort((bram, used["dsp"][:, 0], np.where(ok, fastest, np.inf)))[0])
+    b = int(pairs[choice[best]])
     design = Design(
         tm=int(tm[best]),
         tn=int(tn[best]),
@@ -212,7 +245,7 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
         in_depth=int(levels.in_depth[b]),
         weight_depth=int(weight_depth),
         out_depth=int(levels.out_depth[b]),
-        tile_index=tuple(int(i) for i in index[:, b]),
+        tile_index=tuple(int(i) for i in index[:, choice[best]]),
     )
     return SearchResult(design=design, shapes=shapes, options=options, candidates=candidates)
 
@@ -223,9 +256,7 @@ def _no_fit_message(config: FpgaConfig, tm: np.ndarray, tn: np.ndarray, used: di
     smallest = int(np.argmin(tm * tn))
     lean = {name: int(value[smallest].min()) for name, value in used.items()}
     overflow = res.first_overflow(lean, board, config.utilization_cap)
-    if config.fixed_design is not None:
-        if overflow is None:
-            return f"{config.name}: design {config.design}: no buffer size holds a tile of every layer on {board.name}"
-        return f"{config.name}: design {config.design} does not fit {board.name}: needs {overflow}"
     label = f"{int(tm[smallest])}x{int(tn[smallest])}"
+    if config.fixed_design is not None:
+        return f"{config.name}: design {label} does not fit {board.name}: needs {overflow}"
     return f"{config.name}: no design fits {board.name}: even {label} needs {overflow}"
