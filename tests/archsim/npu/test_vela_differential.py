@@ -1,0 +1,75 @@
+"""Per-operator total cycles against Arm Vela 5.2's estimates on the same int8 TFLite files.
+
+Aim (issue 6): median absolute error <= 10% and worst case <= 25% over U55-128,
+U55-256 and U65-256 in Vela's default memory mode and in Sram_Only.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from archsim.config.loader import load_arch
+from archsim.simulate import simulate
+from workloads.builder import GraphBuilder
+from workloads.ops import Activation
+from workloads.registry import load_workload
+
+REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "vela" / "ref_ops.csv"
+ACCELERATORS = ("ethos-u55-128", "ethos-u55-256", "ethos-u65-256")
+MODES = ("default", "sram_only")
+SUFFIX = {"default": "", "sram_only": "-sram"}
+MODELS = ("conv3x3_56x56x64_64", "conv1x1_56x56x128_128", "dwconv3x3_56x56x128", "fc_1024_1000", "mobilenet_v1_head")
+
+
+def _errors(vela: Callable, model: str, accelerator: str, mode: str) -> list[float]:
+    """Relative error of archsim's total cycles per operator against Vela's."""
+    path, reference = vela(model, accelerator, mode)
+    metrics = simulate(load_workload(str(path)), load_arch(accelerator + SUFFIX[mode]))
+    ours = [layer for layer in metrics.layers if layer.total_cycles > 0]
+    assert len(ours) == len(reference), [layer.layer for layer in ours]
+    return [(layer.total_cycles - op.total) / op.total for layer, op in zip(ours, reference, strict=True)]
+
+
+def test_conv3x3_u55_128_matches_vela_within_2_percent(vela: Callable) -> None:
+    (error,) = _errors(vela, "conv3x3_56x56x64_64", "ethos-u55-128", "default")
+    assert abs(error) < 0.02
+
+
+@pytest.mark.slow
+def test_every_op_config_and_mode_within_the_aim(vela: Callable) -> None:
+    errors = [
+        abs(e)
+        for model in MODELS
+        for accelerator in ACCELERATORS
+        for mode in MODES
+        for e in _errors(vela, model, accelerator, mode)
+    ]
+    assert len(errors) == 66
+    assert statistics.median(errors) <= 0.10
+    assert max(errors) <= 0.25
+
+
+def _reference_workload(model: str) -> object:
+    b = GraphBuilder(model)
+    if model.startswith("conv3x3"):
+        b.conv(b.input((1, 64, 56, 56)), 64, 3, activation=Activation.RELU)
+    else:
+        b.depthwise(b.input((1, 128, 56, 56)), 3, activation=Activation.RELU)
+    return b.build()
+
+
+@pytest.mark.parametrize(
+    "row", list(csv.DictReader(REFERENCE.open())), ids=lambda r: f"{r['model']}-{r['accel']}-{r['mode']}"
+)
+def test_shared_reference_rows(row: dict[str, str]) -> None:
+    """shared/reference/vela/ref_ops.csv (Vela 5.2.0 on other weights): cycles within 3%, same output block."""
+    config = load_arch(row["accel"] + SUFFIX[row["mode"]])
+    layer = simulate(_reference_workload(row["model"]), config).layers[0]
+    assert abs(layer.total_cycles - float(row["total_cycles"])) / float(row["total_cycles"]) < 0.03
+    assert layer.extras["npu_cycles"] == pytest.approx(float(row["npu_cycles"]), rel=0.03)
+    assert layer.extras["ofm_block"] == row["ofm_block"].removeprefix("1x")
