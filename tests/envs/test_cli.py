@@ -1,0 +1,77 @@
+"""``archsim search`` and ``archsim sweep`` on the real systolic model: JSON contract, resume, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from archsim.cli import main
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_search_json_has_best_pareto_and_evaluations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    argv = ["search", "--agent", "ga", "--budget", "24", "--seed", "1", "--storage", storage, "--format", "json"]
+    code, out, _ = run([*argv, "--constraint", "area_mm2=10", "--objective", "edp=1"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["evaluations"] == 24
+    assert set(data["best"]["metrics"]) >= {"latency_s", "energy_pj", "edp_js", "area_mm2"}
+    assert set(data["best"]["design"]) == {
+        "rows", "cols", "ifmap_sram_kb", "filter_sram_kb", "ofmap_sram_kb", "dram_bw", "dataflow"
+    }  # fmt: skip
+    assert data["best_reward"] == data["best"]["reward"]
+    assert data["pareto"] and all(p["metrics"]["area_mm2"] > 0 for p in data["pareto"])
+    front = sorted((p["metrics"]["latency_s"], p["metrics"]["energy_pj"]) for p in data["pareto"])
+    assert all(b[1] < a[1] for a, b in itertools.pairwise(front))  # a real front
+    # Same command again: nothing new to evaluate, same answer.
+    code, again, _ = run([*argv, "--constraint", "area_mm2=10", "--objective", "edp=1"], capsys)
+    replay = json.loads(again)
+    assert replay["simulated_this_run"] == 0 and replay["best"] == data["best"]
+
+
+def test_search_table_output_to_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.txt"
+    argv = ["search", "--agent", "random", "--budget", "5", "--storage", f"sqlite:///{tmp_path / 't.db'}"]
+    code, _, _ = run([*argv, "--env", "archsim/SystolicDSESeq-v0", "-o", str(out)], capsys)
+    assert code == 0 and "evaluations  5 of 5" in out.read_text()
+
+
+def test_sweep_writes_one_row_per_grid_design(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["sweep", "--knob", "rows=8,32", "--knob", "dataflow=all", "-w", "alexnet"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and len(rows) == 6
+    assert {(r["rows"], r["dataflow"]) for r in rows} == {(r, d) for r in ("8", "32") for d in ("os", "ws", "is")}
+    assert all(float(r["edp_js"]) > 0 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search", "--budget", "0"], "--budget must be a positive integer"),
+        (["search", "--budget", "3", "--agent", "sarsa"], "unknown agent 'sarsa'"),
+        (["search", "--budget", "3", "--env", "archsim/Nope-v0"], "unknown env id"),
+        (["search", "--budget", "3", "--storage", "sqlite:////no/such/dir/x.db"], "cannot open the storage"),
+        (["search", "--budget", "3", "--space", "nope"], "unknown design space 'nope'"),
+        (["search", "--budget", "3", "--objective", "speed=1"], "unknown objective 'speed'"),
+        (["search", "--budget", "3", "--param", "bogus=1"], "unknown parameter 'bogus'"),
+        (["sweep", "--knob", "rows=9"], "knob rows: unknown value 9"),
+        (["sweep", "--knob", "banks=2"], "unknown knob 'banks'"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(argv, capsys)
+    assert code == 2 and message in err and err.count("\n") == 1
