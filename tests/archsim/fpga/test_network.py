@@ -1,0 +1,65 @@
+"""simulate() on FPGA configs: rows, JSON design/resources, traffic plans, the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from archsim.cli import main
+from archsim.config.loader import load_arch
+from archsim.simulate import simulate
+from archsim.traffic import LayerTraffic
+from workloads.registry import load_workload
+
+
+@pytest.mark.parametrize("arch", ["fpga-ultra96v2-int8", "fpga-pynqz2-int8"])
+@pytest.mark.parametrize("network", ["mobilenet_v2", "resnet18"])
+def test_small_boards_int8(arch: str, network: str) -> None:
+    metrics = simulate(load_workload(network), load_arch(arch))
+    resources = metrics.resources
+    for kind in ("dsp", "bram18k", "lut", "ff"):
+        assert 0 < resources[kind]["used"] <= 0.8 * resources[kind]["available"]
+    for layer in metrics.layers:
+        assert layer.total_cycles == layer.compute_cycles + layer.stall_cycles
+        assert 0.0 <= layer.overall_util <= layer.compute_util <= layer.mapping_efficiency <= 1.0
+        if layer.macs:
+            assert layer.total_cycles >= layer.macs / (metrics.design["tm"] * metrics.design["tn"])
+            assert {"tr", "tc", "ctc_flop_per_byte", "attainable_gflops"} <= set(layer.extras)
+    assert set(metrics.design["tiles"]) == {layer.layer for layer in metrics.layers if layer.macs}
+
+
+def test_more_bandwidth_is_never_slower() -> None:
+    workload = load_workload("mobilenet_v2")
+    slow = simulate(workload, load_arch("fpga-pynqz2-int8"))
+    fast = simulate(workload, dataclasses.replace(load_arch("fpga-pynqz2-int8"), bandwidth_gbps=8.0))
+    assert fast.total_cycles <= slow.total_cycles
+
+
+def test_traffic_plan_replaces_activation_traffic() -> None:
+    workload = load_workload("resnet18")
+    config = load_arch("fpga-ultra96v2-int8")
+    first = workload.nodes[0].name
+    base = simulate(workload, config)
+    planned = simulate(workload, config, {first: LayerTraffic(dram_read_bytes=0, dram_write_bytes=0)})
+    assert planned.layers[0].ifmap_dram_reads == 0 and planned.layers[0].ofmap_dram_writes == 0
+    assert planned.layers[0].filter_dram_reads == base.layers[0].filter_dram_reads
+    assert planned.layers[0].total_cycles <= base.layers[0].total_cycles
+
+
+def test_cli_simulate_json_has_design_and_resources(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--workload", "alexnet", "--arch", "zhang2015-vc707", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["design"]["tm"], data["design"]["tn"]) == (64, 7)
+    assert data["resources"]["dsp"] == {"used": 2240, "available": 2800, "pct": 80.0}
+    assert data["arch"]["board"] == "vc707" and len(data["layers"]) == len(load_workload("alexnet").nodes)
+
+
+def test_cli_bad_board_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('family = "fpga"\nboard = "stratix"\n')
+    assert main(["simulate", "--workload", "alexnet", "--arch", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "unknown board 'stratix'" in err and "\n" not in err

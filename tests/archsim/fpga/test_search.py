@@ -1,0 +1,143 @@
+"""The cross-layer design search, checked against Zhang et al. (FPGA 2015) and a brute force."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from archsim.config.fpga import FpgaConfig
+from archsim.config.loader import load_arch
+from archsim.fpga.model import buffer_levels, layer_cost
+from archsim.fpga.search import search_design
+from archsim.fpga.shapes import LayerShape, layer_shape
+from archsim.simulate import simulate
+from workloads.builder import GraphBuilder
+from workloads.errors import InputError
+from workloads.graph import Workload
+from workloads.ops import VectorFn
+from workloads.precision import Precision
+from workloads.registry import load_workload
+
+PAPER_GFLOPS = 61.62
+PAPER_BRAM18K = 1024
+
+
+def paper_table_alexnet() -> Workload:
+    """The five conv layers with the shapes of the paper's table, both towers (conv1, conv3 as 2 x half)."""
+    b = GraphBuilder("alexnet-zhang2015", precision=Precision.FP32)
+    x = b.input((1, 3, 227, 227))
+    halves = [b.conv(x, 48, 11, stride=4, padding=0, name=f"conv1{t}") for t in "ab"]
+    pooled = [b.pool(h, VectorFn.MAXPOOL, 3, 2, name=f"pool1{t}") for h, t in zip(halves, "ab", strict=True)]
+    c2 = [b.conv(p, 128, 5, padding=2, name=f"conv2{t}") for p, t in zip(pooled, "ab", strict=True)]
+    p2 = b.concat([b.pool(c, VectorFn.MAXPOOL, 3, 2, name=f"pool2{t}") for c, t in zip(c2, "ab", strict=True)])
+    c3 = [b.conv(p2, 192, 3, padding=1, name=f"conv3{t}") for t in "ab"]
+    c4 = [b.conv(c, 192, 3, padding=1, name=f"conv4{t}") for c, t in zip(c3, "ab", strict=True)]
+    for c, t in zip(c4, "ab", strict=True):
+        b.conv(c, 128, 3, padding=1, name=f"conv5{t}")
+    return b.build()
+
+
+def conv_figures(workload: Workload) -> tuple[dict, dict, float, float]:
+    metrics = simulate(workload, load_arch("zhang2015-vc707"))
+    convs = [layer for layer in metrics.layers if layer.kind == "conv"]
+    flops = 2.0 * sum(layer.macs for layer in convs)
+    seconds = sum(layer.latency_s for layer in convs)
+    return dict(metrics.design), dict(metrics.resources), flops, seconds
+
+
+@pytest.mark.parametrize("source", ["zoo", "paper_table"])
+def test_reproduces_zhang2015_alexnet_on_vc707(source: str) -> None:
+    workload = load_workload("alexnet") if source == "zoo" else paper_table_alexnet()
+    design, resources, flops, seconds = conv_figures(workload)
+    assert (design["tm"], design["tn"]) == (64, 7)
+    assert (resources["dsp"]["used"], resources["dsp"]["available"]) == (2240, 2800)
+    assert flops == pytest.approx(1.33e9, rel=0.005)
+    gflops = flops / seconds / 1e9
+    assert abs(gflops - PAPER_GFLOPS) / PAPER_GFLOPS < 0.10
+    assert seconds == pytest.approx(21.6e-3, rel=0.10)
+    # Same order as the paper's 1,024 BRAM18K: 448 weight + 64 output + 7 input banks, ping-pong.
+    assert abs(resources["bram18k"]["used"] - PAPER_BRAM18K) / PAPER_BRAM18K < 0.10
+
+
+def test_without_the_utilization_cap_the_search_takes_more_dsps() -> None:
+    shapes = tuple(s for s in (layer_shape(n.op, 2) for n in paper_table_alexnet().nodes) if s)
+    config = dataclasses.replace(load_arch("zhang2015-vc707"), utilization_cap=1.0)
+    design = search_design(shapes, config).design
+    assert (design.tm, design.tn) == (64, 8)  # 2,560 DSPs: faster, but above UG949's 80%
+
+
+def brute_force_cycles(shapes: tuple[LayerShape, ...], config: FpgaConfig, tm: int, tn: int) -> float:
+    """Fastest network cycles of one design over all buffer pairs, one layer and tile at a time."""
+    from archsim.fpga import resources as res
+    from archsim.fpga.shapes import tile_options
+
+    levels = buffer_levels(config.precision)
+    best = np.inf
+    weight_depth = max(s.kernel_area for s in shapes)
+    for in_depth, out_depth in zip(levels.in_depth, levels.out_depth, strict=True):
+        depths = res.BufferDepths(np.array(in_depth), np.array(weight_depth), np.array(out_depth))
+        used = res.design_resources(np.array(tm), np.array(tn), depths, config.precision, config.board_spec)
+        if not res.fits(used, config.board_spec, config.utilization_cap):
+            continue
+        total = 0.0
+        for shape in shapes:
+            options = tile_options(shape)
+            layer_best = np.inf
+            for i in range(len(options.tiles)):
+                if options.in_depth[i] <= in_depth and options.out_depth[i] <= out_depth:
+                    cost = layer_cost(
+                        shape, np.array(tm), np.array(tn), options.tiles[i], options.in_area[i],
+                        config.pipeline_cycles, config.precision.bytes, config.dram_bytes_per_cycle,
+                    )  # fmt: skip
+                    layer_best = min(layer_best, float(cost.cycles))
+            total += layer_best
+        best = min(best, total)
+    return best
+
+
+def test_vectorised_search_matches_a_brute_force() -> None:
+    b = GraphBuilder("small", precision=Precision.INT8)
+    x = b.input((1, 8, 20, 20))
+    x = b.conv(x, 24, 3, name="c1")
+    x = b.depthwise(x, 3, stride=2, name="dw")
+    x = b.conv(x, 10, 1, name="pw")
+    shapes = tuple(s for s in (layer_shape(n.op) for n in b.build().nodes) if s)
+    config = FpgaConfig(board="pynqz2", precision="int8", bandwidth_gbps=0.05, utilization_cap=0.25)
+    result = search_design(shapes, config)
+    c = result.candidates
+    brute = {(tm, tn): brute_force_cycles(shapes, config, tm, tn) for tm, tn in [(1, 1), (4, 3), (24, 2), (8, 6)]}
+    for (tm, tn), cycles in brute.items():
+        row = np.flatnonzero((c.tm == tm) & (c.tn == tn))
+        assert row.size == 1
+        fastest = c.cycles[row[0]]
+        assert cycles <= fastest <= cycles * (1 + config.buffer_tolerance_pct / 100) + 1e-6
+    chosen = brute_force_cycles(shapes, config, result.design.tm, result.design.tn)
+    assert all(chosen <= cycles for cycles in brute.values())
+    assert c.tm.size <= c.valid_designs
+
+
+def test_fixed_design_that_does_not_fit_names_the_resource() -> None:
+    config = FpgaConfig(name="tiny", board="pynqz2", precision="fp32", design="64x7")
+    with pytest.raises(InputError, match=r"design 64x7 does not fit pynqz2: needs dsp 2240 > 176"):
+        simulate(load_workload("resnet18"), config)
+
+
+def test_fixed_design_is_costed_as_given() -> None:
+    config = dataclasses.replace(load_arch("zhang2015-vc707"), design="32x14")
+    metrics = simulate(paper_table_alexnet(), config)
+    assert (metrics.design["tm"], metrics.design["tn"], metrics.design["searched"]) == (32, 14, False)
+
+
+def test_candidates_carry_roofline_points() -> None:
+    shapes = tuple(s for s in (layer_shape(n.op) for n in load_workload("resnet18").nodes) if s)
+    result = search_design(shapes, load_arch("fpga-ultra96v2-int8"))
+    c = result.candidates
+    ok = np.isfinite(c.cycles)
+    assert ok.sum() > 100
+    assert np.all(c.attainable_gflops[ok] <= c.compute_roof_gflops[ok] + 1e-9)
+    bandwidth = load_arch("fpga-ultra96v2-int8").bandwidth_gbps
+    assert np.all(c.attainable_gflops[ok] <= c.ctc[ok] * bandwidth + 1e-6)
+    best = np.flatnonzero((c.tm == result.design.tm) & (c.tn == result.design.tn))[0]
+    assert c.cycles[best] <= np.min(c.cycles[ok]) * (1 + 0.005)
