@@ -36,19 +36,24 @@ TRACKING_LINES = 100
 
 @dataclass(frozen=True)
 class Schedule:
-    """When the ``n``-th item of a stream is demanded: ``head_items`` over ``head_cycles``, the rest after."""
+    """When the ``n``-th item of a stream is demanded: two linear pieces meeting at ``head_items``."""
 
-    items: Num
-    cycles: Num
     head_items: Num
     head_cycles: Num
+    head_rate: Num
+    tail_rate: Num
+
+    @classmethod
+    def build(cls, items: Num, cycles: Num, head_items: Num, head_cycles: Num, ops: Ops) -> Schedule:
+        """``head_items`` over the first ``head_cycles``, the other ``items - head_items`` over the rest."""
+        head_rate = ops.to_float(head_cycles) / ops.maximum(head_items, 1)
+        tail_rate = ops.to_float(cycles - head_cycles) / ops.maximum(items - head_items, 1)
+        return cls(head_items, head_cycles, head_rate, tail_rate)
 
     def time(self, n: Num, ops: Ops) -> Num:
         """Stall-free demand time of item ``n``."""
-        head = ops.to_float(n) * self.head_cycles / ops.maximum(self.head_items, 1)
-        tail_rate = ops.to_float(self.cycles - self.head_cycles) / ops.maximum(self.items - self.head_items, 1)
-        tail = self.head_cycles + (n - self.head_items) * tail_rate
-        return ops.where(n <= self.head_items, head, tail)
+        tail = self.head_cycles + (n - self.head_items) * self.tail_rate
+        return ops.where(n <= self.head_items, n * self.head_rate, tail)
 
 
 def _candidates(first: Num, last: Num, bend: Num, ops: Ops) -> tuple[Num, ...]:
@@ -141,8 +146,10 @@ def write_stream(writes: Num, sram_words: Num, bw: Num, schedule: Schedule, ops:
     drains = ops.maximum(writes - sram_words, 0) // ops.maximum(half, 1)
     half_or_one = ops.maximum(half, 1)
 
+    first_drain = schedule.time(half + 1, ops)
+
     def stall_at(k: Num) -> Num:
-        back_to_back = schedule.time(half + 1, ops) + k * drain_cycles
+        back_to_back = first_drain + k * drain_cycles
         isolated = schedule.time(k * half + 1, ops) + drain_cycles
         return ops.maximum(back_to_back, isolated) - schedule.time(k * half + sram_words, ops)
 

@@ -120,7 +120,7 @@ class _Tally:
         return _Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
-def _schedule(items: Num, passes: Num, f: Folds) -> Schedule:
+def _schedule(items: Num, passes: Num, f: Folds, ops: Ops) -> Schedule:
     """Demand schedule of a stream over the folds (fold order: column folds outermost).
 
     A stream swept once per column fold is demanded evenly. A stream swept once
@@ -132,11 +132,8 @@ def _schedule(items: Num, passes: Num, f: Folds) -> Schedule:
     head_items = (demanded // f.sc) * f.cols_per_fold * full_groups
     head_cycles = full_groups * f.row_fold * f.fold_cycles
     swept = passes > 1
-    return Schedule(
-        demanded,
-        f.lines,
-        head_items * (1 - swept) + demanded * swept,
-        head_cycles * (1 - swept) + f.lines * swept,
+    return Schedule.build(
+        demanded, f.lines, ops.where(swept, demanded, head_items), ops.where(swept, f.lines, head_cycles), ops
     )
 
 
@@ -153,7 +150,7 @@ def _one_core(
         s.ifmap_passes,
         hw.ifmap_words,
         hw.ifmap_bw,
-        _schedule(m * k, s.ifmap_passes, f),
+        _schedule(m * k, s.ifmap_passes, f, ops),
         ops,
         quirks,
     )
@@ -163,11 +160,11 @@ def _one_core(
         s.filter_passes,
         hw.filter_words,
         hw.filter_bw,
-        _schedule(k * n, s.filter_passes, f),
+        _schedule(k * n, s.filter_passes, f, ops),
         ops,
         quirks,
     )
-    ofmap = write_stream(s.ofmap_writes, hw.ofmap_words, hw.ofmap_bw, _schedule(s.ofmap_writes, 1, f), ops)
+    ofmap = write_stream(s.ofmap_writes, hw.ofmap_words, hw.ofmap_bw, _schedule(s.ofmap_writes, 1, f, ops), ops)
     pes = hw.rows * hw.cols
     used_pes = f.sr * f.sc // blocks
     util_cycles = f.t + (flow.util_skew(hw.rows, hw.cols) if quirks else flow.skew(hw.rows, hw.cols))
