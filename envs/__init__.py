@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
+_ONE_DESIGN = "envs.dse:DesignEnv"
+_ONE_KNOB = "envs.sequential:SequentialEnv"
+
 ENVS: tuple[dict[str, object], ...] = (
-    {"id": "archsim/SystolicDSE-v0", "entry_point": "envs.dse:DesignEnv", "kwargs": {"space": "systolic"}},
-    {
-        "id": "archsim/SystolicDSESeq-v0",
-        "entry_point": "envs.sequential:SequentialEnv",
-        "kwargs": {"space": "systolic"},
-    },
+    {"id": "archsim/SystolicDSE-v0", "entry_point": _ONE_DESIGN, "kwargs": {"space": "systolic"}},
+    {"id": "archsim/SystolicDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "systolic"}},
+    {"id": "archsim/FpgaDSE-v0", "entry_point": _ONE_DESIGN, "kwargs": {"space": "fpga"}},
+    {"id": "archsim/FpgaDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "fpga"}},
+    {"id": "archsim/NpuDSE-v0", "entry_point": _ONE_DESIGN, "kwargs": {"space": "npu"}},
+    {"id": "archsim/NpuDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "npu"}},
 )
 """Every env archsim registers: id, entry point and default constructor arguments."""
 

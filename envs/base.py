@@ -55,9 +55,9 @@ class DesignEnvBase(gym.Env[np.ndarray, Any]):
             return out
         ref = self.task.reference
         for j, name in enumerate(OBSERVED_METRICS):
-            value = metrics.get(name)
-            ratio = math.log(value / ref.get(name)) if value > 0 and math.isfinite(value) else LOG_SCALE * 10
-            out[j] = math.tanh(ratio / LOG_SCALE)
+            value, base = metrics.get(name), ref.get(name)
+            modelled = value > 0 and base > 0 and math.isfinite(value) and math.isfinite(base)
+            out[j] = math.tanh(math.log(value / base) / LOG_SCALE) if modelled else 0.0
         return out
 
     def step_info(self, point: Point, metrics: DesignMetrics, terms: Mapping[str, float]) -> dict[str, Any]:

@@ -189,7 +189,19 @@ def simulate_one(workload: Any, config: Any) -> DesignMetrics:
         metrics = simulate(workload, config)
     except ValueError as exc:
         return DesignMetrics.invalid(str(exc))
-    return DesignMetrics(metrics.latency_s, metrics.energy_pj, metrics.area_mm2)
+    return DesignMetrics(metrics.latency_s, metrics.energy_pj, metrics.area_mm2, extra=resource_use(metrics.resources))
+
+
+def resource_use(resources: Mapping[str, Any]) -> dict[str, float]:
+    """``{name}_pct`` per used resource (FPGA DSP, BRAM...) and ``resource_pct``, the largest of them."""
+    used = {
+        f"{name}_pct": float(entry["pct"])
+        for name, entry in resources.items()
+        if isinstance(entry, Mapping) and "pct" in entry
+    }
+    if used:
+        used["resource_pct"] = max(used.values())
+    return used
 
 
 @dataclass(frozen=True)

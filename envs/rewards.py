@@ -34,6 +34,7 @@ OBJECTIVES: dict[str, Term] = {
     "edp": Term("edp", "edp_js"),
     "area": Term("area", "area_mm2"),
     "power": Term("power", "power_w"),
+    "resources": Term("resources", "resource_pct"),
 }
 """Objective name -> term (extend with e.g. accuracy, ``sense=+1``, for co-search)."""
 
@@ -42,6 +43,7 @@ BUDGETS: dict[str, str] = {
     "energy_pj": "energy_budget",
     "area_mm2": "area_budget",
     "power_w": "power_budget",
+    "resource_pct": "resource_budget",
 }
 """Metric a budget caps -> name of its penalty term."""
 
@@ -84,11 +86,14 @@ class RewardFunction:
         object.__setattr__(self, "terms", names)
 
     def objective_term(self, name: str, metrics: DesignMetrics) -> float:
-        """Unweighted value of objective ``name`` (0 at the reference, > 0 when better)."""
+        """Unweighted value of objective ``name`` (0 at the reference, > 0 when better).
+
+        A metric the family does not model (FPGA area is reported as 0) scores 0.
+        """
         term = OBJECTIVES[name]
         value, ref = metrics.get(term.metric), self.reference.get(term.metric)
-        if value <= 0 or not math.isfinite(value):
-            return -self.invalid_penalty
+        if not (value > 0 and ref > 0 and math.isfinite(value) and math.isfinite(ref)):
+            return 0.0
         return term.sense * math.log(value / ref)
 
     def terms_of(self, metrics: DesignMetrics) -> dict[str, float]:

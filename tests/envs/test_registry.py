@@ -45,3 +45,22 @@ def test_registered_env_is_deterministic_under_a_seed(env_id: str) -> None:
         return rewards
 
     assert rollout() == rollout()
+
+
+def test_fpga_design_that_does_not_fit_is_penalised_with_the_reason() -> None:
+    env = gym.make("archsim/FpgaDSE-v0", invalid_penalty=4.0)
+    env.reset(seed=0)
+    space = env.unwrapped.space
+    action = np.array(space.encode({"board": "pynqz2", "tm": 256, "tn": 32, "precision": "fp32"}))
+    _, reward, _, _, info = env.step(action)
+    assert reward == -4.0 and not info["valid"] and "does not fit pynqz2" in info["metrics"]["error"]
+
+
+def test_fpga_resource_use_is_a_metric_and_an_objective() -> None:
+    env = gym.make("archsim/FpgaDSE-v0", objectives={"latency": 1.0, "resources": 0.5})
+    env.reset(seed=0)
+    space = env.unwrapped.space
+    _, reward, _, _, info = env.step(np.array(space.encode({"board": "zcu102", "tm": 32, "tn": 4})))
+    assert 0 < info["metrics"]["dsp_pct"] <= info["metrics"]["resource_pct"] <= 100
+    assert info["reward_terms"]["resources"] > 0  # fewer DSPs than the 64x8 reference
+    assert reward == sum(info["reward_terms"].values())
