@@ -43,6 +43,7 @@ from workloads.graph import TensorKind, Workload
 from workloads.ops import Activation, Conv2d, MatMul, VectorFn
 from workloads.precision import Precision
 from workloads.readers._emitter import GraphEmitter, same_pads
+from workloads.readers._onnx_shapes import dims_of, first_line, infer_static_shapes
 
 Shape = tuple[int, ...]
 
@@ -79,9 +80,8 @@ DATA_MOVEMENT: dict[str, VectorFn] = {
     "Resize": VectorFn.UPSAMPLE,
     "Upsample": VectorFn.UPSAMPLE,
 }
-"""Zero-arithmetic ops; all but Concat and Gather read only their first input as data."""
+"""Zero-arithmetic ops; Concat reads all inputs, Gather its table and computed indices, the rest their first."""
 
-_ALL_INPUTS = frozenset({"Concat", "Gather"})
 _FUSE_INTO = frozenset({"Conv", "Gemm", "MatMul", *ELEMENTWISE})
 _PAD_FOLDS_INTO = frozenset({"Conv", "MaxPool", "AveragePool"})
 
@@ -96,7 +96,7 @@ def read_onnx(
     path = Path(path)
     model = _load(path)
     graph_inputs = _set_input_shapes(model, path, input_shapes or {})
-    shapes = _infer_shapes(model, path)
+    shapes = infer_static_shapes(model, str(path))
     importer = _OnnxImporter(path, model.graph, graph_inputs, shapes, skip_unsupported)
     return importer.run(path.stem, precision or Precision.INT8)
 
@@ -117,22 +117,10 @@ def _load(path: Path) -> onnx.ModelProto:
     try:
         model = onnx.load_model_from_string(data)
     except Exception as exc:  # protobuf raises several types on bad bytes
-        raise InputError(f"{path}: not a valid ONNX model ({type(exc).__name__}: {_first_line(exc)})") from None
+        raise InputError(f"{path}: not a valid ONNX model ({type(exc).__name__}: {first_line(exc)})") from None
     if not model.graph.node or not model.opset_import:
         raise InputError(f"{path}: not an ONNX model (no graph nodes or no opset); is the file corrupt?")
     return model
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else "no detail"
-
-
-def _dims(value_info: onnx.ValueInfoProto) -> tuple[int | str, ...] | None:
-    tensor_type = value_info.type.tensor_type
-    if not tensor_type.HasField("shape"):
-        return None
-    return tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in tensor_type.shape.dim)
 
 
 def _set_input_shapes(model: onnx.ModelProto, path: Path, overrides: Mapping[str, tuple[int, ...]]) -> list[str]:
@@ -145,7 +133,7 @@ def _set_input_shapes(model: onnx.ModelProto, path: Path, overrides: Mapping[str
         if name not in names:
             raise InputError(f"{path}: input_shapes names {name!r}, which is not a model input; inputs: {names}")
     for vi in inputs:
-        dims = _dims(vi)
+        dims = dims_of(vi)
         if vi.name in overrides:
             shape = tuple(overrides[vi.name])
             if not shape or any(not isinstance(d, int) or isinstance(d, bool) or d <= 0 for d in shape):
@@ -169,48 +157,6 @@ def _set_input_shapes(model: onnx.ModelProto, path: Path, overrides: Mapping[str
                 f"input_shapes={{{vi.name!r}: (...)}} or --input-shape {vi.name}={example}"
             )
     return names
-
-
-_SMALL_INITIALIZER = 4096
-"""Initializers up to this many elements keep their values for shape inference (shape operands)."""
-
-
-def _infer_shapes(model: onnx.ModelProto, path: Path) -> dict[str, tuple[int | None, ...]]:
-    """Every tensor's shape (None for an unknown dimension), from ONNX shape inference.
-
-    Inference runs on a light copy in which large initializers are typed graph
-    inputs instead of data, so its cost does not grow with the weight bytes.
-    """
-    graph = model.graph
-    large = [t for t in graph.initializer if math.prod(t.dims) > _SMALL_INITIALIZER]
-    large_names = {t.name for t in large}
-    typed = [onnx.helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in large]
-    light_graph = onnx.helper.make_graph(
-        nodes=graph.node,
-        name=graph.name or "main",
-        inputs=[vi for vi in graph.input if vi.name not in large_names] + typed,
-        outputs=graph.output,
-        initializer=[t for t in graph.initializer if t.name not in large_names],
-        value_info=graph.value_info,
-    )
-    light = onnx.helper.make_model(
-        light_graph,
-        opset_imports=model.opset_import,
-        ir_version=max(model.ir_version, 4),
-        functions=model.functions,
-    )
-    try:
-        inferred = onnx.shape_inference.infer_shapes(light, check_type=False, strict_mode=False, data_prop=True)
-    except Exception as exc:  # onnx raises InferenceError, ValidationError or RuntimeError
-        raise InputError(f"{path}: ONNX shape inference failed: {_first_line(exc)}") from None
-    shapes: dict[str, tuple[int | None, ...]] = {}
-    for vi in (*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output):
-        dims = _dims(vi)
-        if dims is not None:
-            shapes[vi.name] = tuple(d if isinstance(d, int) and d > 0 else None for d in dims)
-    for tensor in graph.initializer:
-        shapes[tensor.name] = tuple(int(d) for d in tensor.dims)
-    return shapes
 
 
 def _attrs(node: NodeProto) -> dict[str, object]:
@@ -528,7 +474,12 @@ class _OnnxImporter:
         self.g.vector(self.names[index], fn, inputs, outputs, ops)
 
     def _data_movement(self, index: int, node: NodeProto) -> None:
-        tensors = node.input if node.op_type in _ALL_INPUTS else node.input[:1]
+        if node.op_type == "Concat":
+            tensors = list(node.input)
+        elif node.op_type == "Gather":  # an embedding table, and its indices when they are computed
+            tensors = [node.input[0]] + [t for t in node.input[1:] if self.resolve(t) not in self.const]
+        else:
+            tensors = list(node.input[:1])
         inputs = [self.data(t, index) for t in tensors if t]
         outputs = [self.out(t, index) for t in node.output if t]
         self.g.vector(self.names[index], DATA_MOVEMENT[node.op_type], inputs, outputs, 0)

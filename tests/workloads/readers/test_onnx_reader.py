@@ -294,3 +294,31 @@ def test_registry_dispatches_onnx_and_rejects_import_options_elsewhere(tmp_path:
     assert load_workload(str(path)).total_macs == _resnet_macs(32, 8, 10, 1)
     with pytest.raises(InputError, match=r"apply to \.onnx/\.tflite files only"):
         load_workload("model.csv", skip_unsupported=True)
+
+
+def test_exporter_style_shape_arithmetic_folds_once_the_batch_is_given(tmp_path: Path) -> None:
+    """torch.onnx's flatten: Reshape(x, Concat(Unsqueeze(Gather(Shape(x), 0)), [-1])) with a symbolic batch."""
+    g = OnnxGraphWriter()
+    x = g.input("x", ("batch", 4, 6, 6))
+    y = g.conv(x, 4, 8, 3, "conv")
+    shape = g.node("Shape", [y], "shape")
+    n = g.node("Gather", [shape, g.const("zero", np.int64(0))], "n", axis=0)
+    n = g.node("Unsqueeze", [n, g.const("axes", [0])], "n1")
+    target = g.node("Concat", [n, g.const("minus_one", [-1])], "target", axis=0)
+    flat = g.node("Reshape", [y, target], "flatten")
+    heads = g.node(
+        "Div",
+        [g.node("Gather", [shape, g.const("one", np.int64(1))], "c", axis=0), g.const("two", np.int64(2))],
+        "half",
+    )
+    split = g.node(
+        "Reshape",
+        [flat, g.node("Concat", [n, g.node("Unsqueeze", [heads, "axes"], "h1"), g.const("m1", [-1])], "t2", axis=0)],
+        "heads",
+    )
+    out = g.node("MatMul", [split, g.weight("w", (72, 10))], "fc")
+    workload = read_onnx(g.save(tmp_path / "flatten.onnx", [out]), input_shapes={"x": (3, 4, 6, 6)})
+    assert [node.name for node in workload] == ["conv", "flatten", "heads", "fc"]
+    assert workload.tensor("flatten").shape == (3, 288) and workload.tensor("heads").shape == (3, 4, 72)
+    assert workload.tensor("fc").shape == (3, 4, 10)
+    assert _op(workload, "fc") == MatMul("fc", m=12, n=10, k=72, weight_operand=True)
