@@ -15,7 +15,6 @@ import math
 import numpy as np
 import onnx
 from onnx import numpy_helper
-from onnx.reference import ReferenceEvaluator
 
 from workloads.errors import InputError
 
@@ -121,6 +120,8 @@ def _fold(light: onnx.ModelProto, shapes: dict[str, Dims]) -> bool:
     if not plan:
         return False
     outputs = [t for node in plan for t in node.output if t]
+    from onnx.reference import ReferenceEvaluator  # only models with shape arithmetic pay for its import
+
     try:
         evaluator = ReferenceEvaluator(_subgraph_model(light, plan, outputs))
         values = evaluator.run(None, {})
