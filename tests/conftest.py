@@ -16,7 +16,8 @@ if "support" not in sys.modules:
     _spec = importlib.util.spec_from_file_location(
         "support", _SUPPORT / "__init__.py", submodule_search_locations=[str(_SUPPORT)]
     )
-    assert _spec is not None and _spec.loader is not None
+    if _spec is None or _spec.loader is None:
+        raise ImportError(f"cannot load the test support package from {_SUPPORT}")
     _module = importlib.util.module_from_spec(_spec)
     sys.modules["support"] = _module
     _spec.loader.exec_module(_module)
