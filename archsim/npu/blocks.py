@@ -108,8 +108,47 @@ class _Candidates:
     idepth: np.ndarray
 
 
+def _bounded_grid(
+    config: NpuConfig,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    ifm_bits: int,
+    fixed_ifm_depth: int,
+    buffers: str,
+    one_row_acc: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blocks (depth, height, width in search order) whose width passes a cheap capacity bound.
+
+    For each depth and height, the input buffer alone (and the accumulators
+    alone) bound the width; only blocks under both bounds go to the exact test.
+    """
+    uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
+    widths = np.arange(uw, _round_up(config.ofm_block_max_w, uw) + 1, uw)
+    grid_d, grid_h = np.meshgrid(
+        np.arange(uc, _round_up(config.ofm_block_max_c, uc) + 1, uc),
+        np.arange(uh, _round_up(config.ofm_block_max_h, uh) + 1, uh),
+        indexing="ij",
+    )
+    available = config.buffer_banks - config.reserved_banks
+    ih = -(-((grid_h - 1) * stride[0] + kernel[0]) // uh) * uh
+    depth = np.full_like(grid_d, fixed_ifm_depth) if fixed_ifm_depth else grid_d
+    depth_bytes = (depth * (ifm_bits // 8) + 7) // 8 * 8
+    share = available // 2 if buffers == "ifm2" else available
+    iw_cap = (share // 2) * config.bank_bytes // (ih * depth_bytes)
+    w_cap = (iw_cap - kernel[1]) // stride[1] + 1
+    if buffers == "acc":
+        acc_bits = 40 if ifm_bits == 16 else 32
+        acc_rows = np.minimum(grid_h, 1) if one_row_acc else grid_h
+        acc_share = (available - config.ifm_bank_granule) // 2 * config.bank_bytes * 8
+        w_cap = np.minimum(w_cap, acc_share // (acc_rows * ((grid_d + 7) // 8 * 8) * acc_bits))
+    counts = np.clip(w_cap // uw, 0, widths.size).ravel()
+    owner = np.repeat(np.arange(counts.size), counts)
+    within = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return grid_d.ravel()[owner], grid_h.ravel()[owner], widths[within]
+
+
 @lru_cache(maxsize=256)
-def _fitting(
+def fitting_candidates(
     config: NpuConfig,
     kernel: tuple[int, int],
     stride: tuple[int, int],
@@ -124,14 +163,8 @@ def _fitting(
     block is as deep as the output block); ``buffers`` is ``acc`` (input plus
     accumulators), ``ifm`` (one input) or ``ifm2`` (two inputs, elementwise).
     """
-    uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
-    grid_d, grid_h, grid_w = np.meshgrid(
-        np.arange(uc, _round_up(config.ofm_block_max_c, uc) + 1, uc),
-        np.arange(uh, _round_up(config.ofm_block_max_h, uh) + 1, uh),
-        np.arange(uw, _round_up(config.ofm_block_max_w, uw) + 1, uw),
-        indexing="ij",
-    )
-    d, h, w = grid_d.ravel(), grid_h.ravel(), grid_w.ravel()
+    uh, uw = config.ublock_h, config.ublock_w
+    d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc)
     ih = -(-((h - 1) * stride[0] + kernel[0]) // uh) * uh
     iw = -(-((w - 1) * stride[1] + kernel[1]) // uw) * uw
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
@@ -162,7 +195,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         buffers = "ifm2" if binary else "ifm"
     else:
         buffers = "acc"
-    table = _fitting(
+    table = fitting_candidates(
         config,
         (min(dilated_h, SUB_KERNEL_MAX), min(dilated_w, SUB_KERNEL_MAX)),
         geometry.stride,

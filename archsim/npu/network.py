@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from archsim.area import MAC_UM2, sram_mm2
 from archsim.config.npu import Memory, NpuConfig
@@ -109,8 +110,9 @@ def _placements(
     return ifm, ofm
 
 
+@lru_cache(maxsize=8192)
 def cost_operation(op: NpuOp, config: NpuConfig, placement: Placement) -> OpCost:
-    """Cycles of one NPU operation: max of NPU cycles and each memory's access cycles."""
+    """Cycles of one NPU operation: max of NPU cycles and each memory's access cycles (cached: ops repeat)."""
     g = op.geometry
     if g.kind is NpuKind.DMA:
         traffic = operation_traffic(op, Block(g.ofm, g.ifm, Traversal.ELEMENTWISE), config, placement)
