@@ -283,7 +283,8 @@ def _finish(
         stall_cycles=stall,
         total_cycles=total,
         fill_drain_cycles=ops.maximum(compute - t.streaming, 0),
-        overall_util=ops.to_float(macs) / (pes * ops.maximum(total, 1)),
+        # SCALE-Sim divides by its reported cycles (the last line's index); the layer occupies one more.
+        overall_util=ops.to_float(macs) / (pes * ops.maximum(total + (0 if quirks else 1), 1)),
         mapping_efficiency=ops.to_float(t.used_pe_folds) / (array_pes * folds),
         compute_util=compute_util,
         ifmap_sram_reads=t.ifmap_sram,

@@ -1,0 +1,104 @@
+"""Every row of shared/reference/scalesim/ref_layers.csv (SCALE-Sim 3.0.0 measurements).
+
+Run with ``scalesim_quirks=True`` (SCALE-Sim's bookkeeping). Tolerances per column:
+compute cycles, SRAM words, ifmap/filter DRAM words, mapping efficiency and compute
+utilization exact; ofmap DRAM words within 1e-5; total cycles within 1% on every row except the two
+``mobilenet Conv2 ws`` rows (a 3x3x32 window to one filter whose 3.4 MB im2col
+stream spills the 3 MB half-buffer), where SCALE-Sim's per-address SRAM finds
+most addresses already resident and misses later than the stream-position model:
+there 5%. The corrected model (no quirks) is checked against the same rows for
+the direction of each documented difference.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from archsim.config.systolic import SystolicConfig
+from archsim.systolic import simulate_layer
+from workloads.ops import Op
+from workloads.readers.scalesim_csv import read_scalesim_csv
+
+REFERENCE = Path("/work/shared/reference/scalesim")
+TOPOLOGIES = {
+    "alexnet": "topologies/conv_nets/alexnet.csv",
+    "resnet50": "topologies/mlperf/Resnet50.csv",
+    "mobilenet": "topologies/conv_nets/mobilenet.csv",
+    "vit_s": "topologies/GEMM_mnk/vit_s.csv",
+}
+EXACT_COLUMNS = {
+    "ifmap_sram_reads": "ifmap_sram_reads",
+    "filter_sram_reads": "filter_sram_reads",
+    "ofmap_sram_writes": "ofmap_sram_writes",
+    "dram_ifmap_reads": "ifmap_dram_reads",
+    "dram_filter_reads": "filter_dram_reads",
+}
+OFMAP_DRAM_TOLERANCE = 1e-5
+"""SCALE-Sim counts the empty tail of partial write lines in the middle of a drain (16 words in 3.9 M)."""
+TOTAL_TOLERANCE = 0.01
+SPILLING_DEPTHWISE_TOLERANCE = 0.05
+SPILLING_DEPTHWISE = {("mobilenet", "Conv2", "ws")}
+
+
+def _rows() -> list[dict[str, str]]:
+    with (REFERENCE / "ref_layers.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+@cache
+def _ops(topology: str) -> dict[str, Op]:
+    return {op.name: op for op in read_scalesim_csv(REFERENCE / "data" / TOPOLOGIES[topology]).ops}
+
+
+def _config(row: dict[str, str], quirks: bool) -> SystolicConfig:
+    bw = float(row["bandwidth"])
+    return SystolicConfig(
+        rows=int(row["array_rows"]),
+        cols=int(row["array_cols"]),
+        dataflow=row["dataflow"],
+        ifmap_sram_kb=float(row["ifmap_sram_kb"]),
+        filter_sram_kb=float(row["filter_sram_kb"]),
+        ofmap_sram_kb=float(row["ofmap_sram_kb"]),
+        ifmap_dram_bw=bw,
+        filter_dram_bw=bw,
+        ofmap_dram_bw=bw,
+        scalesim_quirks=quirks,
+    )
+
+
+ROWS = _rows()
+IDS = [f"{r['topology']}-{r['layer']}-{r['dataflow']}-{r['array_rows']}x{r['array_cols']}" for r in ROWS]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=IDS)
+def test_reference_row(row: dict[str, str]) -> None:
+    ours = simulate_layer(_ops(row["topology"])[row["layer"]], _config(row, quirks=True))
+    ref_total, ref_stall = int(row["total_cycles"]), int(row["stall_cycles"])
+    assert ours.compute_cycles == ref_total - ref_stall
+    for ref_column, our_column in EXACT_COLUMNS.items():
+        assert getattr(ours, our_column) == int(row[ref_column]), our_column
+    assert ours.ofmap_dram_writes == pytest.approx(int(row["dram_ofmap_writes"]), rel=OFMAP_DRAM_TOLERANCE)
+    assert 100 * ours.mapping_efficiency == pytest.approx(float(row["mapping_eff_pct"]), rel=1e-9)
+    assert 100 * ours.compute_util == pytest.approx(float(row["compute_util_pct"]), rel=1e-9)
+    key = (row["topology"], row["layer"], row["dataflow"])
+    tolerance = SPILLING_DEPTHWISE_TOLERANCE if key in SPILLING_DEPTHWISE else TOTAL_TOLERANCE
+    assert ours.total_cycles == pytest.approx(ref_total, rel=tolerance)
+    assert 100 * ours.overall_util == pytest.approx(float(row["overall_util_pct"]), rel=tolerance)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=IDS)
+def test_corrected_model_differs_only_where_documented(row: dict[str, str]) -> None:
+    op = _ops(row["topology"])[row["layer"]]
+    quirky = simulate_layer(op, _config(row, quirks=True))
+    right = simulate_layer(op, _config(row, quirks=False))
+    assert right.compute_cycles == quirky.compute_cycles
+    assert right.stall_cycles <= quirky.stall_cycles  # late prefetches counted once
+    assert right.ifmap_dram_reads <= quirky.ifmap_dram_reads  # no padding entries, no line rounding
+    assert right.filter_dram_reads <= quirky.filter_dram_reads
+    assert right.ofmap_sram_writes <= quirky.ofmap_sram_writes  # no duplicated os writes
+    assert right.compute_util >= quirky.compute_util * (1 - 1e-12)  # the real fold length
+    assert right.ifmap_sram_reads == quirky.ifmap_sram_reads
