@@ -1,4 +1,8 @@
-"""``archsim plot KIND RESULTS... -o FILE``: draw a figure from saved results (PNG, SVG or PDF)."""
+"""``archsim plot KIND RESULTS... -o FILE``: draw a figure from saved results (PNG, SVG or PDF).
+
+RESULTS are ``archsim simulate`` / ``map`` / ``search`` JSON files or, for the search
+figures, a study storage URL (``sqlite:///archsim-search.db``).
+"""
 
 from __future__ import annotations
 
@@ -13,11 +17,11 @@ from workloads.errors import InputError
 SUFFIXES = (".png", ".svg", ".pdf")
 
 
-def _network_results(paths: list[Path]) -> list[Any]:
+def _network_results(sources: list[str]) -> list[Any]:
     from archsim.metrics import NetworkMetrics
 
     results = []
-    for path in paths:
+    for path in map(Path, sources):
         data = _read_json(path)
         if not isinstance(data, dict) or not {"arch", "layers", "total"} <= set(data):
             raise InputError(f"{path}: not an `archsim simulate --format json` result (needs arch, layers, total)")
@@ -34,37 +38,83 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
 
-def _layers(paths: list[Path]) -> Any:
+def _layers(sources: list[str], args: argparse.Namespace) -> Any:
     from archsim.plots import cycle_breakdown
 
-    if len(paths) != 1:
+    if len(sources) != 1:
         raise InputError("plot layers: give exactly one simulate result")
-    return cycle_breakdown(_network_results(paths)[0])
+    return cycle_breakdown(_network_results(sources)[0])
 
 
-def _utilization(paths: list[Path]) -> Any:
+def _utilization(sources: list[str], args: argparse.Namespace) -> Any:
     from archsim.plots import utilization_comparison
 
-    return utilization_comparison(_network_results(paths))
+    return utilization_comparison(_network_results(sources))
 
 
-def _energy(paths: list[Path]) -> Any:
+def _energy(sources: list[str], args: argparse.Namespace) -> Any:
     from archsim.plots import energy_breakdown
 
-    return energy_breakdown(_network_results(paths))
+    return energy_breakdown(_network_results(sources))
 
 
-def _roofline(paths: list[Path]) -> Any:
+def _roofline(sources: list[str], args: argparse.Namespace) -> Any:
     from archsim.plots import roofline
 
-    return roofline(_network_results(paths))
+    return roofline(_network_results(sources))
 
 
-KINDS: dict[str, Callable[[list[Path]], Any]] = {
+def _timeline(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.plots import scratchpad_timeline, timeline_comparison
+
+    payloads = {}
+    for path in map(Path, sources):
+        data = _read_json(path)
+        if not isinstance(data, dict) or not {"steps", "scratchpad_bytes", "tensors"} <= set(data):
+            raise InputError(f"{path}: not an `archsim map --format json` result (needs steps, scratchpad_bytes)")
+        payloads[path.stem] = data
+    if len(payloads) != len(sources):
+        raise InputError("plot timeline: give map results with distinct file names (they label the panels)")
+    if len(payloads) == 1:
+        return scratchpad_timeline(next(iter(payloads.values())))
+    return timeline_comparison(payloads)
+
+
+def _pareto(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.commands.plot_sources import is_storage_url, load_studies, trials_from_search_json
+    from archsim.plots import study_scatter
+
+    trials: list[Any] = []
+    for source in sources:
+        if is_storage_url(source):
+            trials += [t for study in load_studies(source, args.study) for t in study.trials]
+        else:
+            trials += trials_from_search_json(Path(source), _read_json(Path(source)))
+    return study_scatter(trials, args.x, args.y)
+
+
+def _regret(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.commands.plot_sources import is_storage_url, load_studies, single_task
+    from archsim.plots import learning_curves
+
+    if len(sources) != 1 or not is_storage_url(sources[0]):
+        raise InputError("plot regret: give one study storage URL, e.g. sqlite:///archsim-search.db")
+    studies = load_studies(sources[0], args.study)
+    single_task(studies, sources[0])
+    runs: dict[str, list[Any]] = {}
+    for study in studies:
+        runs.setdefault(study.agent, []).append(study.trials)
+    return learning_curves(runs, optimum=args.optimum, log_y=args.log)
+
+
+KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "layers": _layers,
     "utilization": _utilization,
     "energy": _energy,
     "roofline": _roofline,
+    "timeline": _timeline,
+    "pareto": _pareto,
+    "regret": _regret,
 }
 """Plot kind -> function from result files to a Figure."""
 
@@ -73,9 +123,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``plot`` command."""
     parser = sub.add_parser("plot", help="draw a figure from saved results (simulate/map/search JSON)")
     parser.add_argument("kind", choices=sorted(KINDS), help="which figure")
-    parser.add_argument("results", nargs="+", type=Path, help="result files (JSON written with --format json -o)")
+    parser.add_argument(
+        "results",
+        nargs="+",
+        help="result files (JSON written with --format json -o); for pareto/regret also a study storage URL",
+    )
     parser.add_argument("-o", "--output", type=Path, required=True, help="image file: .png, .svg or .pdf")
     parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG output")
+    parser.add_argument("--study", action="append", default=[], help="pareto/regret: only this study (repeatable)")
+    parser.add_argument("--x", default="latency_s", help="pareto: metric on x (default latency_s)")
+    parser.add_argument("--y", default="energy_pj", help="pareto: metric on y (default energy_pj)")
+    parser.add_argument("--optimum", type=float, help="regret: the optimum reward (else best-so-far reward is shown)")
+    parser.add_argument("--log", action="store_true", help="regret: logarithmic y axis")
     parser.set_defaults(run=run)
 
 
@@ -83,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     """Draw and save."""
     if args.output.suffix.lower() not in SUFFIXES:
         raise InputError(f"-o {args.output}: unknown image type {args.output.suffix!r}; allowed: {', '.join(SUFFIXES)}")
-    figure = KINDS[args.kind](args.results)
+    figure = KINDS[args.kind](args.results, args)
     figure.savefig(args.output, dpi=args.dpi)
     print(f"wrote {args.output}")
     return 0

@@ -1,0 +1,187 @@
+"""Search figures: learning / regret curves per agent, and a study's design-space scatter with its Pareto front.
+
+They read trials structurally (anything with ``trial_id``, ``reward`` and ``metrics``
+offering ``valid`` and ``get(name)``, as ``envs.storage.Trial`` does), so that
+``archsim`` keeps importing nothing from ``envs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from archsim.plots.pareto import pareto_front
+from archsim.plots.style import COLORS, new_figure
+
+METRIC_LABELS: dict[str, str] = {
+    "reward": "reward",
+    "latency_s": "latency per inference (s)",
+    "energy_pj": "energy per inference (pJ)",
+    "edp_js": "energy-delay product (J·s)",
+    "area_mm2": "area (mm²)",
+    "power_w": "average power (W)",
+    "accuracy": "accuracy (fraction correct)",
+    "resource_pct": "FPGA resources used (%)",
+}
+"""Axis label (with unit) of each metric a study records."""
+
+MAXIMISED: frozenset[str] = frozenset({"reward", "accuracy"})
+"""Metrics where larger is better; every other metric is minimised."""
+
+
+class TrialMetrics(Protocol):
+    """What a trial's metrics offer (``envs.evaluate.DesignMetrics``)."""
+
+    @property
+    def valid(self) -> bool:
+        """False when the design could not be built or run."""
+        ...
+
+    def get(self, name: str) -> float:
+        """A metric by name."""
+        ...
+
+
+class TrialLike(Protocol):
+    """One evaluated design of a study (``envs.storage.Trial``)."""
+
+    @property
+    def trial_id(self) -> int:
+        """Evaluation number within the study, from 0."""
+        ...
+
+    @property
+    def reward(self) -> float:
+        """The reward the agent was given."""
+        ...
+
+    @property
+    def metrics(self) -> TrialMetrics:
+        """The design's metrics."""
+        ...
+
+
+def metric_label(name: str) -> str:
+    """Axis label of a metric (its name when the unit is unknown)."""
+    return METRIC_LABELS.get(name, name)
+
+
+def trial_value(trial: TrialLike, metric: str) -> float:
+    """The trial's ``metric`` (``reward`` included); NaN for a metric of an invalid design."""
+    if metric == "reward":
+        return float(trial.reward)
+    if not trial.metrics.valid:
+        return float("nan")
+    return float(trial.metrics.get(metric))
+
+
+def best_so_far(trials: Sequence[TrialLike], metric: str = "reward") -> np.ndarray:
+    """Best value of ``metric`` after each evaluation, in trial order (NaN until a valid one is seen)."""
+    ordered = sorted(trials, key=lambda t: t.trial_id)
+    values = np.array([trial_value(t, metric) for t in ordered], dtype=float)
+    sign = -1.0 if metric in MAXIMISED else 1.0
+    keyed = np.where(np.isnan(values), np.inf, sign * values)
+    best = sign * np.minimum.accumulate(keyed) if len(keyed) else keyed
+    return np.where(np.isinf(best), np.nan, best)
+
+
+def regret(best: np.ndarray, optimum: float, metric: str = "reward") -> np.ndarray:
+    """Distance of best-so-far values from the optimum (>= 0; maximised metrics flip the sign)."""
+    return optimum - best if metric in MAXIMISED else best - optimum
+
+
+def learning_curves(
+    runs: Mapping[str, Sequence[Sequence[TrialLike]]],
+    metric: str = "reward",
+    optimum: float | None = None,
+    title: str | None = None,
+    log_y: bool = False,
+) -> Figure:
+    """Best-so-far (or regret, given ``optimum``) vs evaluations: per agent the median over seeds and its spread.
+
+    ``runs`` maps an agent name to its studies (one per seed). The band spans the
+    25th-75th percentiles across seeds (min-max with fewer than four seeds); curves
+    stop at the shortest study of the agent.
+    """
+    if not runs or not all(runs.values()):
+        raise ValueError("learning_curves needs at least one study per agent")
+    figure, axes = new_figure(8.0, 5.0)
+    for i, (agent, studies) in enumerate(runs.items()):
+        length = min(len(s) for s in studies)
+        curves = np.vstack([best_so_far(s, metric)[:length] for s in studies])
+        if optimum is not None:
+            curves = regret(curves, optimum, metric)
+        x = np.arange(1, length + 1)
+        low, high = (25, 75) if len(studies) >= 4 else (0, 100)
+        with np.errstate(invalid="ignore"):
+            median = np.nanmedian(curves, axis=0) if np.isfinite(curves).any() else curves[0]
+            lower = np.nanpercentile(curves, low, axis=0)
+            upper = np.nanpercentile(curves, high, axis=0)
+        colour = f"C{i}"
+        axes.plot(x, median, color=colour, lw=2, label=f"{agent} (median of {len(studies)} seeds)")
+        axes.fill_between(x, lower, upper, color=colour, alpha=0.2, lw=0)
+    axes.set_xlabel("designs evaluated")
+    if optimum is None:
+        axes.set_ylabel(f"best so far: {metric_label(metric)}")
+    else:
+        direction = "optimum − best so far" if metric in MAXIMISED else "best so far − optimum"
+        axes.set_ylabel(f"regret: {direction}\n{metric_label(metric)}")
+        axes.axhline(0.0, color="black", lw=0.8)
+    if log_y and optimum is not None:
+        axes.set_yscale("symlog", linthresh=1e-2)  # linear near 0: reaching the optimum stays on the plot
+    elif log_y:
+        axes.set_yscale("log")
+    band = "interquartile range" if all(len(s) >= 4 for s in runs.values()) else "min-max over seeds"
+    axes.set_title(title or f"search progress per agent (band: {band})")
+    axes.legend(fontsize=8)
+    return figure
+
+
+def study_scatter(
+    trials: Sequence[TrialLike],
+    x: str = "latency_s",
+    y: str = "energy_pj",
+    title: str | None = None,
+    log: bool = True,
+) -> Figure:
+    """Every valid design of a study on two metrics, coloured by when it was evaluated, with the Pareto front.
+
+    Metrics in :data:`MAXIMISED` (e.g. accuracy) count as better when larger for the front.
+    """
+    valid = sorted((t for t in trials if t.metrics.valid), key=lambda t: t.trial_id)
+    if not valid:
+        raise ValueError("study_scatter needs at least one valid design")
+    xs = np.array([trial_value(t, x) for t in valid])
+    ys = np.array([trial_value(t, y) for t in valid])
+    order = np.array([t.trial_id for t in valid])
+    sx = -1.0 if x in MAXIMISED else 1.0
+    sy = -1.0 if y in MAXIMISED else 1.0
+    front = pareto_front(sx * xs, sy * ys)
+    front = front[np.argsort(xs[front])]
+    figure, axes = new_figure(7.5, 5.0)
+    cloud = axes.scatter(xs, ys, c=order, cmap="viridis", s=12, alpha=0.75, label=f"designs ({len(valid)})")
+    axes.plot(
+        xs[front],
+        ys[front],
+        "o-",
+        color=COLORS["front"],
+        ms=6,
+        mfc="none",
+        mew=1.5,
+        drawstyle="steps-post",
+        label=f"Pareto front ({len(front)})",
+    )
+    colourbar = figure.colorbar(cloud, ax=axes)
+    colourbar.set_label("evaluation number")
+    if log:
+        for name, setter in ((x, axes.set_xscale), (y, axes.set_yscale)):
+            if name not in MAXIMISED:
+                setter("log")
+    axes.set_xlabel(metric_label(x))
+    axes.set_ylabel(metric_label(y))
+    axes.set_title(title or f"design space: {len(valid)} designs, {len(trials) - len(valid)} invalid")
+    axes.legend(fontsize=8)
+    return figure
