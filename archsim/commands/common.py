@@ -62,22 +62,20 @@ def parse_input_shapes(items: list[str]) -> dict[str, tuple[int, ...]]:
 
 def load_workload_from_args(args: argparse.Namespace) -> Workload:
     """Load the workload named by ``--workload`` with the loading options."""
-    import inspect
-
     from workloads.precision import Precision
     from workloads.registry import load_workload
 
     precision = Precision.parse(args.precision, "--precision") if args.precision else None
-    options = {}
-    accepted = inspect.signature(load_workload).parameters
+    options: dict[str, object] = {}
     shapes = parse_input_shapes(args.input_shape)
     if shapes:
-        if "input_shapes" not in accepted:
-            raise InputError("--input-shape: model import with input shapes is not available in this build")
         options["input_shapes"] = shapes
-    if args.skip_unsupported and "skip_unsupported" in accepted:
+    if args.skip_unsupported:
         options["skip_unsupported"] = True
-    return load_workload(args.workload, precision, **options)
+    workload = load_workload(args.workload, precision, **options)
+    for note in workload.notes:
+        print(f"archsim: note: {note}", file=sys.stderr)
+    return workload
 
 
 def add_output_args(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("table", "csv", "json")) -> None:
