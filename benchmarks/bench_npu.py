@@ -162,7 +162,7 @@ def main() -> None:
     )
     if walls:
         vela = 1e3 * statistics.median(walls)
-        print(f"vela per model (compile + estimate, 1-8 ops): {vela:.0f} ms median ({vela / warm:.0f}x archsim warm)")
+        print(f"vela per test model (compile + estimate, 1-8 ops, wall): {vela:.0f} ms median")
 
 
 if __name__ == "__main__":

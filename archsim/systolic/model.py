@@ -114,10 +114,15 @@ class _Tally:
     ofmap_dram: Num
 
     def scaled(self, times: Num) -> _Tally:
-        return _Tally(*(getattr(self, f.name) * times for f in fields(self)))
+        if isinstance(times, int) and times == 1:
+            return self
+        return _Tally(*(getattr(self, name) * times for name in _TALLY_FIELDS))
 
     def __add__(self, other: _Tally) -> _Tally:
-        return _Tally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return _Tally(*(getattr(self, name) + getattr(other, name) for name in _TALLY_FIELDS))
+
+
+_TALLY_FIELDS = tuple(f.name for f in fields(_Tally))
 
 
 def _schedule(items: Num, passes: Num, f: Folds, ops: Ops) -> Schedule:
