@@ -230,6 +230,11 @@ def layernorm_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
     )
 
 
+def _pool_stride(size: int, out: int, kernel: int) -> int:
+    """Stride of a pooling window that maps ``size`` to ``out`` positions (1 for a single output)."""
+    return max(1, round((size - kernel) / (out - 1))) if out > 1 else 1
+
+
 def _vector(
     op: VectorOp, node: Node, workload: Workload, bits: int, brick_in: bool, brick_out: bool
 ) -> tuple[NpuOp, ...]:
@@ -280,7 +285,7 @@ def _vector(
         else:
             side = max(1, round(math.sqrt(op.ops_per_output)))
             kernel = (side, side)
-            stride = (max(1, round(ifm[0] / ofm[0])), max(1, round(ifm[1] / ofm[1])))
+            stride = (_pool_stride(ifm[0], ofm[0], side), _pool_stride(ifm[1], ofm[1], side))
         geometry = Geometry(
             NpuKind.POOLING,
             ifm,
