@@ -79,8 +79,10 @@ def test_bad_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], arg
 
 def test_malformed_csv_row_names_file_and_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     topo = tmp_path / "bad.csv"
-    topo.write_text("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
-                    "L1, 8, 8, 3, 3, -4, 8, 1,\n")
+    topo.write_text(
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
+        "L1, 8, 8, 3, 3, -4, 8, 1,\n"
+    )
     code, _, err = run_cli(capsys, "simulate", "-w", str(topo), "-a", "google")
     assert code == 2
     assert "bad.csv:2: field 'Channels' must be a positive integer, got -4" in err
