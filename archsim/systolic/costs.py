@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from archsim.area import pe_mm2, sram_mm2
 from archsim.config.systolic import SystolicConfig
 from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, precision_for_word, sram_pj_per_byte
@@ -16,6 +18,7 @@ def sram_words(kb: float, word_bytes: int) -> int:
     return int(kb * 1024) // word_bytes
 
 
+@lru_cache(maxsize=256)
 def hardware(config: SystolicConfig) -> Hardware:
     """The model's view of a config: SRAM words, bandwidths and per-access energies."""
     precision = precision_for_word(config.word_bytes)
