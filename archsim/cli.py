@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "plot": "archsim.commands.plot",
     "search": "archsim.commands.search",
     "sweep": "archsim.commands.sweep",
+    "map": "archsim.commands.map",
 }
 """Command name -> module that registers and runs it."""
 

@@ -13,9 +13,10 @@ import time
 from dataclasses import dataclass
 
 from mappers.heuristics import Eviction, greedy, residency_uses
-from mappers.ilp import DEFAULT_SOLVER, IlpOutcome, Segment, solve_segment
+from mappers.ilp import DEFAULT_SOLVER, Segment
 from mappers.problem import MappingProblem
 from mappers.schedule import Plan, finalize, needs_dram_copy
+from mappers.twophase import TwoPhaseOutcome, solve_two_phase
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def divide_and_conquer(
         warm = greedy(problem, order, Eviction.BELADY, start, stop, initial)
         budget = max(1.0, (time_limit - (time.perf_counter() - started)) / (len(chunks) - index))
         segment = Segment(tuple(chunk), radius, dict(initial), frozenset(stored), live_out)
-        outcome: IlpOutcome = solve_segment(problem, segment, warm, budget, solver)
+        outcome: TwoPhaseOutcome = solve_two_phase(problem, segment, warm, budget, solver)
         piece = warm
         improves = outcome.plan is not None and _chunk_cost(problem, plan, outcome.plan, live_out) <= _chunk_cost(
             problem, plan, warm, live_out

@@ -20,6 +20,7 @@ from typing import Any
 import pulp
 
 from mappers.orders import position_windows
+from mappers.placement import Run
 from mappers.problem import MappingProblem
 from mappers.schedule import Plan
 
@@ -215,8 +216,9 @@ class _Model:
             if item.key in seg.initial and item.first == 0:
                 k = self.tid[item.key]
                 r0, a0, init = self.r[(item.key, 0)], self.a[(item.key, 0)], seg.initial[item.key]
-                lp += a0 - init <= cap * (1 - r0), f"keep_init_hi_{k}"
-                lp += init - a0 <= cap * (1 - r0), f"keep_init_lo_{k}"
+                l0 = self.ld[(item.key, 0)]
+                lp += a0 - init <= cap * (1 - r0 + l0), f"keep_init_hi_{k}"
+                lp += init - a0 <= cap * (1 - r0 + l0), f"keep_init_lo_{k}"
 
     def _tensor_constraints(self, item: _Item) -> Any:
         """Use, birth, load, spill, continuity and live-out constraints of one tensor; returns its cost."""
@@ -256,8 +258,8 @@ class _Model:
             if t > item.first and self.addresses:
                 r_p = self.r[(t_name, t - 1)]
                 a_t, a_p = self.a[(t_name, t)], self.a[(t_name, t - 1)]
-                lp += a_t - a_p <= cap * (2 - r_t - r_p), f"keep_hi_{k}_{t}"
-                lp += a_p - a_t <= cap * (2 - r_t - r_p), f"keep_lo_{k}_{t}"
+                lp += a_t - a_p <= cap * (2 - r_t - r_p + load), f"keep_hi_{k}_{t}"
+                lp += a_p - a_t <= cap * (2 - r_t - r_p + load), f"keep_lo_{k}_{t}"
         if t_name in seg.live_out:
             miss = pulp.LpVariable(f"out_{k}", 0, 1)
             self.out[t_name] = miss
@@ -328,7 +330,8 @@ class _Model:
             lo, hi = self.win[op]
             order[max(range(lo, hi + 1), key=lambda t: _value(self.xv(op, t)))] = op
         on = {(i.key, t) for i in self.items for t in range(i.first, i.last + 1) if _value(self.rv(i.key, t)) > 0.5}
-        offsets = self._integer_offsets(on)
+        reloaded = {kt for kt, var in self.ld.items() if kt in on and _value(var) > 0.5}
+        offsets = self._integer_offsets(on, reloaded) if self.addresses else dict.fromkeys(on, 0)
         resident: list[dict[str, int]] = [{} for _ in range(self.m)]
         windows: list[int | None] = [None] * self.m
         loads: list[list[str]] = [[] for _ in range(self.m)]
@@ -340,14 +343,18 @@ class _Model:
         for t, op in enumerate(order):
             made = set(self.problem.ops[op].outputs)
             before = resident[t - 1] if t > 0 else self.segment.initial
-            loads[t] = sorted(k for k in resident[t] if k not in before and k not in made)
+            fresh = {k for k in resident[t] if k not in before or (k, t) in reloaded}
+            loads[t] = sorted(fresh - made)
         return Plan(order=order, resident=resident, loads=loads, windows=windows)
 
-    def _integer_offsets(self, on: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        """Smallest integer offsets that keep every solved below/above relation (a longest path)."""
+    def _integer_offsets(self, on: set[tuple[str, int]], reloaded: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        """Smallest integer offsets that keep every solved below/above relation (a longest path).
+
+        A tensor keeps one offset over each run of steps it stays resident without a reload.
+        """
         run: dict[tuple[str, int], tuple[str, int]] = {}
         for key, t in sorted(on, key=lambda kt: (kt[0], kt[1])):
-            continuing = (key, t - 1) in on and not key.startswith("@")
+            continuing = (key, t - 1) in on and (key, t) not in reloaded and not key.startswith("@")
             run[(key, t)] = run[(key, t - 1)] if continuing else (key, t)
         size = {item.key: item.nbytes for item in self.items}
         above: dict[tuple[str, int], set[tuple[str, int]]] = defaultdict(set)
@@ -359,7 +366,7 @@ class _Model:
             if high not in above[low]:
                 above[low].add(high)
                 indegree[high] += 1
-        fixed = {(k, 0): off for k, off in self.segment.initial.items() if (k, 0) in on}
+        fixed = {(k, 0): off for k, off in self.segment.initial.items() if (k, 0) in on and (k, 0) not in reloaded}
         start = {node: 0 for node in indegree}
         ready = sorted(node for node, d in indegree.items() if d == 0)
         value: dict[tuple[str, int], int] = {}
@@ -392,14 +399,20 @@ def _value(expr: Any) -> float:
     return float(pulp.value(expr) or 0.0)
 
 
-def model_size(problem: MappingProblem, segment: Segment) -> int:
-    """Pair-steps the overlap constraints would need (the model's dominant size), without building it."""
-    model = _Model(problem, segment)
+def model_size(problem: MappingProblem, segment: Segment, addresses: bool = True) -> int:
+    """Binary variables the model would have, without building it.
+
+    With addresses the pair-step overlap binaries dominate; without, the
+    residency and order binaries are all there is.
+    """
+    model = _Model(problem, segment, addresses)
     per_step = [0] * model.m
     for item in model.items:
         for t in range(item.first, item.last + 1):
             per_step[t] += 1
-    return sum(k * (k - 1) // 2 for k in per_step)
+    order_vars = sum(hi - lo + 1 for lo, hi in model.win.values() if hi > lo)
+    pairs = sum(k * (k - 1) // 2 for k in per_step) if addresses else 0
+    return order_vars + sum(per_step) + pairs
 
 
 def _engine(solver: str, time_limit: float, warm: bool) -> Any:
@@ -434,17 +447,55 @@ def capacity_bound(problem: MappingProblem, segment: Segment, time_limit: float,
     return float(pulp.value(relaxed.lp.objective))
 
 
+def place_with_ilp(
+    runs: list[Run], capacity: int, time_limit: float, solver: str = DEFAULT_SOLVER
+) -> dict[Run, int] | None:
+    """Offsets for fixed residency runs by a small feasibility MILP (big-M non-overlap per overlapping pair)."""
+    lp = pulp.LpProblem("placement", pulp.LpMinimize)
+    offset: dict[Run, Any] = {
+        run: run.fixed if run.fixed is not None else pulp.LpVariable(f"a_{k}", 0, capacity - run.nbytes)
+        for k, run in enumerate(runs)
+    }
+    top = pulp.LpVariable("top", 0, capacity)
+    lp += top, "highest_byte"
+    for k, run in enumerate(runs):
+        lp += offset[run] + run.nbytes <= top, f"top_{k}"
+    for u in range(len(runs)):
+        for v in range(u + 1, len(runs)):
+            p, q = runs[u], runs[v]
+            if p.last < q.first or q.last < p.first or (p.fixed is not None and q.fixed is not None):
+                continue
+            z = pulp.LpVariable(f"z_{u}_{v}", cat="Binary")
+            lp += offset[p] + p.nbytes <= offset[q] + capacity * (1 - z), f"below_{u}_{v}"
+            lp += offset[q] + q.nbytes <= offset[p] + capacity * z, f"above_{u}_{v}"
+    lp.solve(_engine(solver, time_limit, warm=False))
+    if lp.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
+        return None
+    placed = {run: round(_value(offset[run])) for run in runs}
+    for (p, a_p), (q, a_q) in ((x, y) for x in placed.items() for y in placed.items()):
+        overlap_in_time = p is not q and p.first <= q.last and q.first <= p.last
+        if overlap_in_time and a_p < a_q + q.nbytes and a_q < a_p + p.nbytes:
+            return None
+    return placed
+
+
 def solve_segment(
     problem: MappingProblem,
     segment: Segment,
     warm: Plan | None,
     time_limit: float,
     solver: str = DEFAULT_SOLVER,
+    addresses: bool = True,
     write_lp: str | None = None,
 ) -> IlpOutcome:
-    """Build and solve the segment's ILP; ``warm`` (a plan of the same steps) seeds the solver."""
+    """Build and solve the segment's ILP; ``warm`` (a plan of the same steps) seeds the solver.
+
+    With ``addresses=False`` the model keeps only the capacity constraint per
+    step (a relaxation); the returned plan's offsets are then placeholders to be
+    filled by :mod:`mappers.placement` or :func:`place_with_ilp`.
+    """
     started = time.perf_counter()
-    model = _Model(problem, segment)
+    model = _Model(problem, segment, addresses)
     model.build()
     if warm is not None:
         model.warm_start(warm)

@@ -1,8 +1,8 @@
 """``map_workload``: baselines, order search, then one ILP or divide-and-conquer, then the checker.
 
 The ILP's order freedom is chosen to fit a size budget: every topological order
-when the overlap constraints stay under ``max_pairs`` pair-steps, else ops may
-move only ``radius`` positions from the best heuristic order (8, 4, 2, 1, 0),
+when its residency model stays under ``max_binaries`` binary variables, else ops
+may move only ``radius`` positions from the best heuristic order (8, 4, 2, 1, 0),
 else the order is cut into chunks (divide and conquer).
 """
 
@@ -14,11 +14,12 @@ from typing import Any
 from mappers.checker import check
 from mappers.divide import divide_and_conquer
 from mappers.heuristics import Eviction, greedy, no_reuse
-from mappers.ilp import DEFAULT_SOLVER, SOLVERS, Segment, capacity_bound, model_size, solve_segment
+from mappers.ilp import DEFAULT_SOLVER, SOLVERS, Segment, capacity_bound, model_size
 from mappers.orders import candidate_orders
 from mappers.problem import MappingProblem
 from mappers.result import MappingResult, Status
 from mappers.schedule import Schedule, finalize, plan_of
+from mappers.twophase import solve_two_phase
 from workloads.errors import InputError
 from workloads.graph import Workload
 from workloads.precision import Precision
@@ -54,7 +55,7 @@ def map_workload(
     precision: Precision | None = None,
     time_limit: float = 60.0,
     solver: str = DEFAULT_SOLVER,
-    max_pairs: int = 6000,
+    max_binaries: int = 3000,
     chunk_ops: int = 40,
 ) -> MappingResult:
     """Map ``workload`` on a scratchpad of ``scratchpad_bytes``, minimising non-compulsory off-chip bytes.
@@ -78,14 +79,15 @@ def map_workload(
         return MappingResult(problem, Status.OPTIMAL, best, found, time.perf_counter() - started, info)
     warm = plan_of(problem, best)
     remaining = max(1.0, time_limit - (time.perf_counter() - started))
-    radius = _fitting_radius(problem, warm.order, max_pairs)
+    radius = _fitting_radius(problem, warm.order, max_binaries)
     if radius == "chunks":
         return _divide(problem, found, best, warm.order, chunk_ops, remaining, solver, info, started)
     segment = Segment(tuple(warm.order), radius, {}, frozenset(), frozenset())
-    outcome = solve_segment(problem, segment, warm, remaining, solver)
+    outcome = solve_two_phase(problem, segment, warm, remaining, solver)
     info.update(
         order_radius="any" if radius is None else radius,
         proven=outcome.proven,
+        placement=outcome.placement,
         variables=outcome.variables,
         constraints=outcome.constraints,
         ilp_seconds=round(outcome.seconds, 3),
@@ -102,10 +104,11 @@ def map_workload(
     return MappingResult(problem, status, chosen, found, time.perf_counter() - started, info)
 
 
-def _fitting_radius(problem: MappingProblem, order: list[int], max_pairs: int) -> int | str | None:
-    """The widest order radius whose single ILP stays under ``max_pairs``; ``"chunks"`` if none does."""
+def _fitting_radius(problem: MappingProblem, order: list[int], max_binaries: int) -> int | str | None:
+    """The widest order radius whose residency model stays under ``max_binaries``; ``"chunks"`` if none does."""
     for radius in RADII:
-        if model_size(problem, Segment(tuple(order), radius, {}, frozenset(), frozenset())) <= max_pairs:
+        segment = Segment(tuple(order), radius, {}, frozenset(), frozenset())
+        if model_size(problem, segment, addresses=False) <= max_binaries:
             return radius
     return "chunks"
 
@@ -131,7 +134,7 @@ def objective_offset(problem: MappingProblem) -> int:
 
 def _bound_to_noncompulsory(problem: MappingProblem, bound: float) -> int:
     """A solver bound on the objective, as a bound on non-compulsory bytes (never below zero)."""
-    return max(0, int(bound + 1e-6 * max(1.0, abs(bound)) + objective_offset(problem)) if bound > -1e30 else 0)
+    return max(0, round(bound) + objective_offset(problem)) if bound > -1e30 else 0
 
 
 def _divide(
