@@ -11,7 +11,9 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from archsim.plots.pareto import pareto_front
 from archsim.plots.style import COLORS, new_figure
@@ -109,6 +111,7 @@ def learning_curves(
     if not runs or not all(runs.values()):
         raise ValueError("learning_curves needs at least one study per agent")
     figure, axes = new_figure(8.0, 5.0)
+    lowest = np.inf
     for i, (agent, studies) in enumerate(runs.items()):
         length = min(len(s) for s in studies)
         curves = np.vstack([best_so_far(s, metric)[:length] for s in studies])
@@ -121,23 +124,32 @@ def learning_curves(
             lower = np.nanpercentile(curves, low, axis=0)
             upper = np.nanpercentile(curves, high, axis=0)
         colour = f"C{i}"
-        axes.plot(x, median, color=colour, lw=2, label=f"{agent} (median of {len(studies)} seeds)")
+        axes.plot(x, median, color=colour, lw=2, label=f"{agent}: median of {len(studies)} seeds")
         axes.fill_between(x, lower, upper, color=colour, alpha=0.2, lw=0)
+        lowest = min(lowest, float(np.nanmin(lower)))
     axes.set_xlabel("designs evaluated")
     if optimum is None:
         axes.set_ylabel(f"best so far: {metric_label(metric)}")
     else:
         direction = "optimum − best so far" if metric in MAXIMISED else "best so far − optimum"
-        axes.set_ylabel(f"regret: {direction}\n{metric_label(metric)}")
+        axes.set_ylabel(f"regret in {metric_label(metric)}\n({direction})")
         axes.axhline(0.0, color="black", lw=0.8)
     if log_y and optimum is not None:
         axes.set_yscale("symlog", linthresh=1e-2)  # linear near 0: reaching the optimum stays on the plot
+        axes.set_ylim(bottom=min(0.0, lowest))
     elif log_y:
         axes.set_yscale("log")
     band = "interquartile range" if all(len(s) >= 4 for s in runs.values()) else "min-max over seeds"
-    axes.set_title(title or f"search progress per agent (band: {band})")
-    axes.legend(fontsize=8)
+    axes.set_title(title or "search progress per agent")
+    axes.legend(fontsize=8, title=f"band: {band}", title_fontsize=8)
     return figure
+
+
+def _plain_log_ticks(axis: Axis) -> None:
+    """Label a log axis at 1-2-5 steps in plain numbers (no overlapping minor labels on short ranges)."""
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def study_scatter(
@@ -177,9 +189,12 @@ def study_scatter(
     colourbar = figure.colorbar(cloud, ax=axes)
     colourbar.set_label("evaluation number")
     if log:
-        for name, setter in ((x, axes.set_xscale), (y, axes.set_yscale)):
-            if name not in MAXIMISED:
-                setter("log")
+        if x not in MAXIMISED:
+            axes.set_xscale("log")
+            _plain_log_ticks(axes.xaxis)
+        if y not in MAXIMISED:
+            axes.set_yscale("log")
+            _plain_log_ticks(axes.yaxis)
     axes.set_xlabel(metric_label(x))
     axes.set_ylabel(metric_label(y))
     axes.set_title(title or f"design space: {len(valid)} designs, {len(trials) - len(valid)} invalid")

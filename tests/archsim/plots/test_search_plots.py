@@ -64,9 +64,9 @@ def test_learning_curves_show_the_median_over_seeds_per_agent() -> None:
     figure = learning_curves(runs, optimum=5.0)
     axes = figure.axes[0]
     lines = {line.get_label(): line for line in axes.get_lines()}
-    median = lines["random (median of 3 seeds)"].get_ydata()
+    median = lines["random: median of 3 seeds"].get_ydata()
     assert median.tolist() == [5.0, 4.0, 3.0]  # optimum 5 minus the median best-so-far (0, 1, 2)
-    assert len(lines["bo (median of 2 seeds)"].get_ydata()) == 4
+    assert len(lines["bo: median of 2 seeds"].get_ydata()) == 4
     assert axes.get_xlabel() == "designs evaluated" and "regret" in axes.get_ylabel()
     figure.canvas.draw()
 
