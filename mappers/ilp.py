@@ -188,7 +188,7 @@ class _Model:
             lo, hi = self.win[op]
             if lo < hi:
                 for t in range(lo, hi + 1):
-                    self.x[(op, t)] = pulp.LpVariable(f"x_{op}_{t}", cat="Binary")
+                    self.x[(op, t)] = self.lp.add_variable(f"x_{op}_{t}", cat="Binary")
                 lp += pulp.lpSum(self.x[(op, t)] for t in range(lo, hi + 1)) == 1, f"once_{op}"
         for t in range(self.m):
             free = [self.x[(op, t)] for op in self.order if (op, t) in self.x]
@@ -206,9 +206,9 @@ class _Model:
             k = self.tid[item.key]
             for t in range(item.first, item.last + 1):
                 if self.addresses:
-                    self.a[(item.key, t)] = pulp.LpVariable(f"a_{k}_{t}", 0, cap - item.nbytes)
+                    self.a[(item.key, t)] = self.lp.add_variable(f"a_{k}_{t}", 0, cap - item.nbytes)
                 if not item.key.startswith("@"):
-                    self.r[(item.key, t)] = pulp.LpVariable(f"r_{k}_{t}", cat="Binary")
+                    self.r[(item.key, t)] = self.lp.add_variable(f"r_{k}_{t}", cat="Binary")
         cost = [self._tensor_constraints(item) for item in self.items if not item.key.startswith("@")]
         self._capacity_and_overlap()
         lp += pulp.lpSum(cost), "offchip_bytes"
@@ -230,7 +230,7 @@ class _Model:
         forced = forced or t_name in problem.graph_outputs
         forced = forced or any(problem.ops[c].streamed for c in problem.consumers.get(t_name, ()) if c in self.local)
         if prod is not None and t_name not in seg.stored and not forced:
-            self.st[t_name] = pulp.LpVariable(f"st_{k}", 0, 1)
+            self.st[t_name] = self.lp.add_variable(f"st_{k}", 0, 1)
         cost = [nbytes * self.st[t_name]] if t_name in self.st else []
         for op in self.order:
             info = problem.ops[op]
@@ -249,7 +249,7 @@ class _Model:
                     _add(lp, r_t - born, f"born_{k}_{t}")
                 if not streamed_prod:
                     made = self.xv(prod, t)
-            load = pulp.LpVariable(f"l_{k}_{t}", 0, 1)
+            load = self.lp.add_variable(f"l_{k}_{t}", 0, 1)
             self.ld[(t_name, t)] = load
             lp += load >= r_t - self.rv(t_name, t - 1) - made, f"load_{k}_{t}"
             cost.append(nbytes * load)
@@ -261,7 +261,7 @@ class _Model:
                 lp += a_t - a_p <= cap * (2 - r_t - r_p + load), f"keep_hi_{k}_{t}"
                 lp += a_p - a_t <= cap * (2 - r_t - r_p + load), f"keep_lo_{k}_{t}"
         if t_name in seg.live_out:
-            miss = pulp.LpVariable(f"out_{k}", 0, 1)
+            miss = self.lp.add_variable(f"out_{k}", 0, 1)
             self.out[t_name] = miss
             lp += miss >= 1 - self.r[(t_name, self.m - 1)], f"liveout_{k}"
             if t_name in self.st:
@@ -282,7 +282,7 @@ class _Model:
                 for v in range(u + 1, len(here)):
                     p, q = here[u], here[v]
                     kp, kq = self.tid[p.key], self.tid[q.key]
-                    z = pulp.LpVariable(f"z_{kp}_{kq}_{t}", cat="Binary")
+                    z = self.lp.add_variable(f"z_{kp}_{kq}_{t}", cat="Binary")
                     self.z[(p.key, q.key, t)] = z
                     both = 2 - self.rv(p.key, t) - self.rv(q.key, t)
                     a_p, a_q = self.offset(p.key, t), self.offset(q.key, t)
@@ -453,10 +453,10 @@ def place_with_ilp(
     """Offsets for fixed residency runs by a small feasibility MILP (big-M non-overlap per overlapping pair)."""
     lp = pulp.LpProblem("placement", pulp.LpMinimize)
     offset: dict[Run, Any] = {
-        run: run.fixed if run.fixed is not None else pulp.LpVariable(f"a_{k}", 0, capacity - run.nbytes)
+        run: run.fixed if run.fixed is not None else lp.add_variable(f"a_{k}", 0, capacity - run.nbytes)
         for k, run in enumerate(runs)
     }
-    top = pulp.LpVariable("top", 0, capacity)
+    top = lp.add_variable("top", 0, capacity)
     lp += top, "highest_byte"
     for k, run in enumerate(runs):
         lp += offset[run] + run.nbytes <= top, f"top_{k}"
@@ -465,7 +465,7 @@ def place_with_ilp(
             p, q = runs[u], runs[v]
             if p.last < q.first or q.last < p.first or (p.fixed is not None and q.fixed is not None):
                 continue
-            z = pulp.LpVariable(f"z_{u}_{v}", cat="Binary")
+            z = lp.add_variable(f"z_{u}_{v}", cat="Binary")
             lp += offset[p] + p.nbytes <= offset[q] + capacity * (1 - z), f"below_{u}_{v}"
             lp += offset[q] + q.nbytes <= offset[p] + capacity * z, f"above_{u}_{v}"
     lp.solve(_engine(solver, time_limit, warm=False))
@@ -517,6 +517,6 @@ def solve_segment(
         bound=bound,
         seconds=seconds,
         variables=len(model.lp.variables()),
-        constraints=len(model.lp.constraints),
+        constraints=model.lp.numConstraints(),
         solver=solver,
     )
