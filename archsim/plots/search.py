@@ -111,7 +111,7 @@ def learning_curves(
     if not runs or not all(runs.values()):
         raise ValueError("learning_curves needs at least one study per agent")
     figure, axes = new_figure(8.0, 5.0)
-    lowest = np.inf
+    lowest, highest = np.inf, -np.inf
     for i, (agent, studies) in enumerate(runs.items()):
         length = min(len(s) for s in studies)
         curves = np.vstack([best_so_far(s, metric)[:length] for s in studies])
@@ -124,9 +124,11 @@ def learning_curves(
             lower = np.nanpercentile(curves, low, axis=0)
             upper = np.nanpercentile(curves, high, axis=0)
         colour = f"C{i}"
-        axes.plot(x, median, color=colour, lw=2, label=f"{agent}: median of {len(studies)} seeds")
+        seeds = f"{len(studies)} seed{'s' if len(studies) > 1 else ''}"
+        axes.plot(x, median, color=colour, lw=2, label=f"{agent}: median of {seeds}")
         axes.fill_between(x, lower, upper, color=colour, alpha=0.2, lw=0)
         lowest = min(lowest, float(np.nanmin(lower)))
+        highest = max(highest, float(np.nanmax(upper)))
     axes.set_xlabel("designs evaluated")
     if optimum is None:
         axes.set_ylabel(f"best so far: {metric_label(metric)}")
@@ -136,7 +138,7 @@ def learning_curves(
         axes.axhline(0.0, color="black", lw=0.8)
     if log_y and optimum is not None:
         axes.set_yscale("symlog", linthresh=1e-2)  # linear near 0: reaching the optimum stays on the plot
-        axes.set_ylim(bottom=min(0.0, lowest))
+        axes.set_ylim(min(0.0, lowest), max(highest, 1e-2) * 2)
     elif log_y:
         axes.set_yscale("log")
     band = "interquartile range" if all(len(s) >= 4 for s in runs.values()) else "min-max over seeds"
@@ -148,7 +150,7 @@ def learning_curves(
 def _plain_log_ticks(axis: Axis) -> None:
     """Label a log axis at 1-2-5 steps in plain numbers (no overlapping minor labels on short ranges)."""
     axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.4g}"))
     axis.set_minor_formatter(NullFormatter())
 
 
