@@ -71,7 +71,8 @@ def run_table(args: Args) -> None:
             print(
                 f"| {name} | {len(workload)} | {int(fraction * 100)}% | {scratchpad:,} | {base['no_reuse']:,} | "
                 f"{base['lru']:,} | {base['belady']:,} | {base['belady_order_search']:,} | {mapped:,} | "
-                f"{result.status.value} | {seconds:.1f} | {pct(mapped, topo)} | {pct(mapped, base['belady_order_search'])} | "
+                f"{result.status.value} | {seconds:.1f} | {pct(mapped, topo)} | "
+                f"{pct(mapped, base['belady_order_search'])} | "
                 f"{pct(mapped, base['no_reuse'])} |",
                 flush=True,
             )
