@@ -13,8 +13,11 @@ area budget (default 8 mm^2; reward ``-log(EDP/EDP_ref)`` plus the budget penalt
 Exhaustive search over the precomputed space gives the optimum: the best EDP of a
 design within the area budget. Each agent runs through the real search runner (SQLite
 storage, replay) and its trials are read back from storage. Regret after n evaluations
-is ``best feasible EDP so far / optimum - 1``. Output files (format in docs/search.md):
-``regret.csv``, ``summary.json`` and, with ``--sensitivity``, ``sensitivity.csv``.
+is ``best feasible EDP so far / optimum - 1``. Output files in ``--out`` (format in
+docs/search.md): ``regret.csv``, ``summary.json``, ``studies.db`` (every study, for
+``archsim plot regret sqlite:///OUT/studies.db --optimum R``, R = ``optimum_reward`` of
+summary.json) and, with ``--sensitivity``, ``sensitivity.csv`` and ``sensitivity.db``.
+Both databases are recreated on each run, so that timings are never replays.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import csv
 import json
 import math
 import statistics
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,16 +85,17 @@ class Args:
     out: Path = Path("bench-results")
 
 
-def optimum(space: HardwareSpace, workload: str, area_budget: float) -> tuple[float, dict[str, Any]]:
-    """Exhaustive ground truth: the lowest EDP among designs within the area budget."""
+def optimum(space: HardwareSpace, workload: str, area_budget: float) -> tuple[float, dict[str, Any], float]:
+    """Exhaustive ground truth: the lowest EDP within the area budget, its design, and its reward."""
     evaluator = shared_evaluator(space, workload)
     evaluator.precompute()
-    best = (math.inf, {})
+    best: tuple[float, dict[str, Any]] = (math.inf, {})
     for point in space.points():
         m = evaluator.evaluate(point)
         if m.valid and m.area_mm2 <= area_budget and m.edp_js < best[0]:
             best = (m.edp_js, space.decode(point))
-    return best
+    reward = -math.log(best[0] / evaluator.evaluate(space.reference).edp_js)
+    return best[0], best[1], reward
 
 
 def best_so_far(trials: list[Trial], area_budget: float) -> list[float]:
@@ -139,7 +142,7 @@ def median_regret(curves: list[list[float]], n: int, opt: float) -> float:
     return statistics.median(regret(c[min(n, len(c)) - 1], opt) for c in curves)
 
 
-def quality(args: Args, opt: float, tmp: Path) -> dict[str, Any]:
+def quality(args: Args, opt: float, db: Path) -> dict[str, Any]:
     """Regret curves of every agent; writes regret.csv."""
     budgets = FULL_BUDGETS if args.full else DEFAULT_BUDGETS
     summary: dict[str, Any] = {}
@@ -149,7 +152,7 @@ def quality(args: Args, opt: float, tmp: Path) -> dict[str, Any]:
         for agent in args.agents:
             curves, seconds = [], []
             for seed in range(args.seeds):
-                curve, wall = run_one(args, agent, seed, budgets[agent], {}, tmp / f"{agent}-{seed}.db")
+                curve, wall = run_one(args, agent, seed, budgets[agent], {}, db)
                 curves.append(curve)
                 seconds.append(wall)
                 for n, edp in enumerate(curve, start=1):
@@ -166,7 +169,7 @@ def quality(args: Args, opt: float, tmp: Path) -> dict[str, Any]:
     return summary
 
 
-def sensitivity(args: Args, opt: float, tmp: Path) -> list[dict[str, Any]]:
+def sensitivity(args: Args, opt: float, db: Path) -> list[dict[str, Any]]:
     """Median final regret for each hyperparameter value; writes sensitivity.csv."""
     rows: list[dict[str, Any]] = []
     for agent in (a for a in args.agents if a in SENSITIVITY):
@@ -175,7 +178,6 @@ def sensitivity(args: Args, opt: float, tmp: Path) -> list[dict[str, Any]]:
             for value in values:
                 finals = []
                 for seed in range(args.sensitivity_seeds):
-                    db = tmp / f"sens-{agent}-{param}-{value}-{seed}.db"
                     curve, _ = run_one(args, agent, seed, budget, {param: value}, db)
                     finals.append(regret(curve[-1], opt))
                 row = {
@@ -218,13 +220,15 @@ def main() -> None:
     space = get_space(args.space)
     assert isinstance(space, HardwareSpace)
     start = time.perf_counter()
-    opt, design = optimum(space, args.workload, args.area_budget)
+    opt, design, opt_reward = optimum(space, args.workload, args.area_budget)
     print(f"{space.name}: {space.size} designs, {args.workload}, area <= {args.area_budget} mm^2")
     print(f"optimum EDP {opt:.6g} J*s at {design} (exhaustive, {time.perf_counter() - start:.1f} s)")
     print("agent   seconds  median regret (best EDP / optimum - 1) after n evaluations")
-    with tempfile.TemporaryDirectory() as tmp:
-        summary = quality(args, opt, Path(tmp))
-        sens = sensitivity(args, opt, Path(tmp)) if args.sensitivity else []
+    for name in ("studies.db", "sensitivity.db"):
+        for suffix in ("", "-wal", "-shm"):
+            (args.out / f"{name}{suffix}").unlink(missing_ok=True)
+    summary = quality(args, opt, args.out / "studies.db")
+    sens = sensitivity(args, opt, args.out / "sensitivity.db") if args.sensitivity else []
     for agent, n in TARGETS.items():
         if agent in summary and n in summary[agent]["median_regret"]:
             value = summary[agent]["median_regret"][n]
@@ -238,6 +242,7 @@ def main() -> None:
             "area_budget_mm2": args.area_budget,
             "optimum_edp_js": opt,
             "optimum_design": design,
+            "optimum_reward": opt_reward,
         },
         "agents": summary,
         "sensitivity": sens,

@@ -10,6 +10,7 @@ committed one by one. A run killed at any moment ends, once resumed, with exactl
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import sys
 import time
@@ -73,8 +74,15 @@ class SearchConfig:
 
 
 def env_arguments(config: SearchConfig) -> dict[str, Any]:
-    """The registered env's default kwargs, overridden by the config's."""
-    kwargs = dict(gym.spec(config.env_id).kwargs)
+    """The registered env's default kwargs, overridden by the config's (unknown names raise InputError)."""
+    spec = gym.spec(config.env_id)
+    entry = spec.entry_point
+    cls = gym.envs.registration.load_env_creator(entry) if isinstance(entry, str) else entry
+    allowed = set(inspect.signature(cls).parameters) - {"evaluator", "render_mode"}
+    unknown = sorted(set(config.env_kwargs) - allowed)
+    if unknown:
+        raise InputError(f"{config.env_id}: unknown argument {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}")
+    kwargs = dict(spec.kwargs)
     kwargs.update(config.env_kwargs)
     if config.workload is not None:
         kwargs["workload"] = config.workload

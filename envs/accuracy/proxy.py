@@ -29,13 +29,14 @@ BITS = (2, 3, 4, 5, 6, 7, 8, 16, 32)
 
 @dataclass(frozen=True)
 class ProxyStage:
-    """One stage of inverted-residual blocks: ``depth`` blocks, the first with ``stride``."""
+    """One stage of inverted-residual blocks: ``depth`` blocks, the first with ``stride``, at ``bits``."""
 
     channels: int
     depth: int
     kernel: int
     expansion: float
     stride: int
+    bits: int
 
     def __post_init__(self) -> None:
         for name in ("channels", "depth", "kernel"):
@@ -48,14 +49,17 @@ class ProxyStage:
             raise ValueError(f"proxy stage: expansion must be >= 1, got {self.expansion!r}")
         if self.stride not in (1, 2):
             raise ValueError(f"proxy stage: stride must be 1 or 2, got {self.stride!r}")
+        if self.bits not in BITS:
+            raise ValueError(f"proxy stage: bits must be one of {BITS}, got {self.bits!r}")
 
 
 @dataclass(frozen=True)
 class ProxyNetwork:
     """A MobileNetV2-style network small enough to train on 8x8 digits in a second.
 
-    ``input_side`` <= 8 downsamples the digits (a lower input resolution);
-    ``bits`` is the fake-quantisation width of weights and activations.
+    ``input_side`` < 8 downsamples the digits (a lower input resolution);
+    ``bits`` is the fake-quantisation width of the stem, head and classifier (each
+    stage has its own).
     """
 
     stem_channels: int
@@ -76,14 +80,19 @@ class ProxyNetwork:
         if self.bits not in BITS:
             raise ValueError(f"proxy network: bits must be one of {BITS}, got {self.bits!r}")
 
+    @property
+    def blocks(self) -> int:
+        """Inverted-residual blocks over all stages."""
+        return sum(stage.depth for stage in self.stages)
+
 
 @dataclass(frozen=True)
 class TrainingSetup:
     """How the proxy is trained; part of the evaluator's name, so caches never mix setups."""
 
-    epochs: int = 6
-    batch_size: int = 64
-    learning_rate: float = 0.01
+    epochs: int = 4
+    batch_size: int = 128
+    learning_rate: float = 0.02
     seed: int = 0
     test_fraction: float = 0.25
 
@@ -110,7 +119,7 @@ class ProxyTrainer:
 
     Args:
         describe: turns network choices into the :class:`ProxyNetwork` to train
-            (for a network family, :func:`envs.accuracy.scaling.family_describer`).
+            (for a network family, :class:`envs.accuracy.scaling.FamilyProxy`).
         setup: epochs, batch size, learning rate, seed and test split.
         name: names the evaluator in the cache (default: ``proxy-digits`` and the setup).
     """

@@ -98,17 +98,17 @@ def build_model(network: ProxyNetwork) -> nn.Module:
     layers: list[nn.Module] = [conv_bn(1, network.stem_channels, 3, 1, 1, bits, act=True)]
     channels = network.stem_channels
     for stage in network.stages:
-        layers.extend(_stage_blocks(stage, channels, bits))
+        layers.extend(_stage_blocks(stage, channels))
         channels = stage.channels
     layers.append(conv_bn(channels, network.head_channels, 1, 1, 1, bits, act=True))
     layers.extend([nn.AdaptiveAvgPool2d(1), nn.Flatten(), QuantLinear(network.head_channels, NUM_CLASSES, bits)])
     return nn.Sequential(*layers)
 
 
-def _stage_blocks(stage: ProxyStage, in_ch: int, bits: int) -> Iterator[nn.Module]:
+def _stage_blocks(stage: ProxyStage, in_ch: int) -> Iterator[nn.Module]:
     for index in range(stage.depth):
         stride = stage.stride if index == 0 else 1
-        yield InvertedResidual(in_ch, stage.channels, stage.kernel, stage.expansion, stride, bits)
+        yield InvertedResidual(in_ch, stage.channels, stage.kernel, stage.expansion, stride, stage.bits)
         in_ch = stage.channels
 
 
