@@ -64,20 +64,32 @@ def _roofline(sources: list[str], args: argparse.Namespace) -> Any:
     return roofline(_network_results(sources))
 
 
-def _timeline(sources: list[str], args: argparse.Namespace) -> Any:
-    from archsim.plots import scratchpad_timeline, timeline_comparison
-
+def _map_results(sources: list[str]) -> dict[str, Any]:
+    """File stem -> ``archsim map --format json`` document."""
     payloads = {}
     for path in map(Path, sources):
         data = _read_json(path)
         if not isinstance(data, dict) or not {"steps", "scratchpad_bytes", "tensors"} <= set(data):
             raise InputError(f"{path}: not an `archsim map --format json` result (needs steps, scratchpad_bytes)")
         payloads[path.stem] = data
+    return payloads
+
+
+def _timeline(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.plots import scratchpad_timeline, timeline_comparison
+
+    payloads = _map_results(sources)
     if len(payloads) != len(sources):
         raise InputError("plot timeline: give map results with distinct file names (they label the panels)")
     if len(payloads) == 1:
         return scratchpad_timeline(next(iter(payloads.values())))
     return timeline_comparison(payloads)
+
+
+def _offchip(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.plots import offchip_vs_scratchpad
+
+    return offchip_vs_scratchpad(list(_map_results(sources).values()))
 
 
 def _pareto(sources: list[str], args: argparse.Namespace) -> Any:
@@ -113,6 +125,7 @@ KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "energy": _energy,
     "roofline": _roofline,
     "timeline": _timeline,
+    "offchip": _offchip,
     "pareto": _pareto,
     "regret": _regret,
 }

@@ -53,7 +53,7 @@ class Box:
     last: int
 
 
-def _payload(result: MapResult) -> Mapping[str, Any]:
+def map_payload(result: MapResult) -> Mapping[str, Any]:
     """The JSON document of a result object or of an already loaded payload."""
     payload = result if isinstance(result, Mapping) else result.to_payload()
     missing = {"steps", "scratchpad_bytes", "tensors"} - set(payload)
@@ -114,7 +114,7 @@ def _offset_of(step: Mapping[str, Any], tensor: str) -> tuple[float, float] | No
 
 def draw_timeline(axes: Axes, result: MapResult, label_boxes: bool = True) -> None:
     """Draw one schedule's timeline on ``axes`` (steps on x, scratchpad KiB on y)."""
-    payload = _payload(result)
+    payload = map_payload(result)
     steps = payload["steps"]
     capacity = float(payload["scratchpad_bytes"])
     colours = {}
@@ -189,7 +189,7 @@ def _summary(payload: Mapping[str, Any]) -> str:
 
 def scratchpad_timeline(result: MapResult, title: str | None = None) -> Figure:
     """One schedule: tensors as boxes over steps x byte offsets, with loads, spills and reloads marked."""
-    payload = _payload(result)
+    payload = map_payload(result)
     steps = len(payload["steps"])
     figure = Figure(figsize=(max(9.0, 0.28 * steps + 3), 5.2), layout="constrained")
     axes = figure.add_subplot()
@@ -209,7 +209,7 @@ def timeline_comparison(results: Mapping[str, MapResult]) -> Figure:
     """Several schedules (e.g. the ILP's and a baseline's) stacked, one panel each, on the same offset axis."""
     if not results:
         raise ValueError("timeline_comparison needs at least one schedule")
-    payloads = {name: _payload(r) for name, r in results.items()}
+    payloads = {name: map_payload(r) for name, r in results.items()}
     steps = max(len(p["steps"]) for p in payloads.values())
     figure = Figure(figsize=(max(9.0, 0.28 * steps + 3), 3.6 * len(payloads) + 1.0), layout="constrained")
     # Not sharex: each schedule has its own op order, so each panel keeps its own tick labels.

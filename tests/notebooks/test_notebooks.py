@@ -18,7 +18,7 @@ FIGURES: dict[str, int] = {
     "01_simulate_three_families": 5,
     "02_systolic_sweep_pareto": 2,
     "03_rl_vs_bayesian_search": 2,
-    "04_ilp_mapper_timeline": 2,
+    "04_ilp_mapper_timeline": 3,
 }
 """Notebook -> the PNG figures it must produce."""
 

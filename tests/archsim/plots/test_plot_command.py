@@ -62,6 +62,7 @@ def test_pareto_from_a_search_json_and_timeline_from_map_json(tmp_path: Path) ->
                  "-o", str(mapped)]) == 0  # fmt: skip
     assert main(["plot", "timeline", str(mapped), "-o", str(tmp_path / "t.png")]) == 0
     assert (tmp_path / "t.png").stat().st_size > 0
+    assert main(["plot", "offchip", str(mapped), "-o", str(tmp_path / "o.png")]) == 0
 
 
 def test_timeline_refuses_a_simulate_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
