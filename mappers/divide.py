@@ -4,7 +4,9 @@ The base order is cut into contiguous chunks (any reordering inside a chunk
 keeps the whole order topological). Each chunk's ILP starts from the previous
 chunk's final residency (tensors and offsets) and its stored set, and pays a
 reload for every tensor a later chunk needs that it does not leave resident.
-The stitched plan is finalised and checked as a whole, so its traffic is exact.
+A chunk's ILP piece replaces its greedy piece only if, completed greedily to
+the end, it gives the whole schedule fewer bytes. The stitched plan is
+finalised and checked as a whole, so its traffic is exact.
 """
 
 from __future__ import annotations
@@ -39,20 +41,22 @@ def _joined(prefix: Plan, piece: Plan) -> Plan:
     )
 
 
-def _chunk_cost(problem: MappingProblem, prefix: Plan, piece: Plan, live_out: frozenset[str]) -> int:
-    """Non-compulsory bytes so far with ``piece`` appended, plus what dropping live-out tensors will cost.
+def _carry(piece: Plan, live_out: frozenset[str]) -> dict[str, int]:
+    """What a chunk hands to the next: its final residency restricted to tensors read later."""
+    return {t: off for t, off in piece.resident[-1].items() if t in live_out}
 
-    A live-out tensor not left resident costs a reload, and a store if it was
-    produced and is not in DRAM yet (the chunk model's own live-out penalty).
+
+def _completed_cost(
+    problem: MappingProblem, order: list[int], prefix: Plan, piece: Plan, stop: int, live_out: frozenset[str]
+) -> int:
+    """Non-compulsory bytes of ``prefix + piece`` completed greedily (Belady) to the end of ``order``.
+
+    Judging each chunk's candidates by a complete schedule makes the stitched
+    result never worse than Belady over the same order: the greedy candidate
+    followed by its greedy completion *is* that schedule.
     """
-    joined = _joined(prefix, piece)
-    stored = needs_dram_copy(problem, joined)
-    penalty = 0
-    for t in live_out - set(piece.resident[-1]):
-        penalty += problem.tensor_bytes[t]
-        if t in problem.producer and t not in stored:
-            penalty += problem.tensor_bytes[t]
-    return finalize(problem, joined).noncompulsory_bytes + penalty
+    rest = greedy(problem, order, Eviction.BELADY, stop, len(order), _carry(piece, live_out))
+    return finalize(problem, _joined(_joined(prefix, piece), rest)).noncompulsory_bytes
 
 
 def divide_and_conquer(
@@ -81,13 +85,12 @@ def divide_and_conquer(
         segment = Segment(tuple(chunk), radius, dict(initial), frozenset(stored), live_out)
         outcome: TwoPhaseOutcome = solve_two_phase(problem, segment, warm, budget, solver)
         piece = warm
-        improves = outcome.plan is not None and _chunk_cost(problem, plan, outcome.plan, live_out) <= _chunk_cost(
-            problem, plan, warm, live_out
-        )
-        if improves and outcome.plan is not None:
-            piece = outcome.plan
+        if outcome.plan is not None:
+            ilp_cost = _completed_cost(problem, order, plan, outcome.plan, stop, live_out)
+            if ilp_cost <= _completed_cost(problem, order, plan, warm, stop, live_out):
+                piece = outcome.plan
         reports.append(ChunkReport(len(chunk), outcome.proven, piece is outcome.plan, outcome.seconds))
         plan = _joined(plan, piece)
-        initial = {t: off for t, off in piece.resident[-1].items() if t in live_out}
+        initial = _carry(piece, live_out)
         dropped |= live_out - set(initial)
     return plan, reports

@@ -81,9 +81,11 @@ def map_workload(
     remaining = max(1.0, time_limit - (time.perf_counter() - started))
     radius = _fitting_radius(problem, warm.order, max_binaries)
     if radius == "chunks":
-        return _divide(problem, found, best, warm.order, chunk_ops, remaining, solver, info, started)
+        chosen, status = _divide(problem, best, warm.order, chunk_ops, remaining, solver, info)
+        return MappingResult(problem, status, chosen, found, time.perf_counter() - started, info)
     segment = Segment(tuple(warm.order), radius, {}, frozenset(), frozenset())
-    outcome = solve_two_phase(problem, segment, warm, remaining, solver)
+    share = 1.0 if radius is None else 0.5
+    outcome = solve_two_phase(problem, segment, warm, share * remaining, solver)
     info.update(
         order_radius="any" if radius is None else radius,
         proven=outcome.proven,
@@ -100,6 +102,15 @@ def map_workload(
             status = Status.OPTIMAL if outcome.proven and radius is None else Status.FEASIBLE
     if outcome.bound is not None:
         info["lower_bound_noncompulsory"] = _bound_to_noncompulsory(problem, outcome.bound)
+    left = time_limit - (time.perf_counter() - started)
+    if not outcome.proven and radius is not None and left >= 1.0:
+        chunk_info: dict[str, Any] = {}
+        chunked, chunk_status = _divide(problem, chosen, warm.order, chunk_ops, left, solver, chunk_info)
+        if chunked.noncompulsory_bytes < chosen.noncompulsory_bytes:
+            chosen, status = chunked, chunk_status
+            info["divide_and_conquer"] = chunk_info
+    if chosen.noncompulsory_bytes == 0:
+        status = Status.OPTIMAL
     _verified(problem, chosen, status, info)
     return MappingResult(problem, status, chosen, found, time.perf_counter() - started, info)
 
@@ -139,16 +150,17 @@ def _bound_to_noncompulsory(problem: MappingProblem, bound: float) -> int:
 
 def _divide(
     problem: MappingProblem,
-    found: dict[str, Schedule],
     best: Schedule,
     order: list[int],
     chunk_ops: int,
     time_limit: float,
     solver: str,
     info: dict[str, Any],
-    started: float,
-) -> MappingResult:
-    """Divide and conquer along ``order``, plus a capacity lower bound over the same order windows."""
+) -> tuple[Schedule, Status]:
+    """Divide and conquer along ``order`` (filling ``info``), plus a capacity lower bound over the same windows.
+
+    Returns ``best`` with status ``heuristic`` if the stitched schedule is not better.
+    """
     radius = 2
     bound_time = max(1.0, 0.2 * time_limit)
     plan, chunks = divide_and_conquer(problem, order, chunk_ops, radius, time_limit - bound_time, solver)
@@ -163,8 +175,7 @@ def _divide(
         chunks_improved=sum(c.used_ilp for c in chunks),
         lower_bound_noncompulsory=_bound_to_noncompulsory(problem, bound),
     )
-    status = Status.DIVIDE_AND_CONQUER
     if schedule.noncompulsory_bytes > best.noncompulsory_bytes:
-        schedule, status = best, Status.HEURISTIC
-    _verified(problem, schedule, status, info)
-    return MappingResult(problem, status, schedule, found, time.perf_counter() - started, info)
+        return best, Status.HEURISTIC
+    _verified(problem, schedule, Status.DIVIDE_AND_CONQUER, info)
+    return schedule, Status.DIVIDE_AND_CONQUER
