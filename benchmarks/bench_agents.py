@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from envs.catalog import get_space
-from envs.evaluate import SimulatorFactory, shared_evaluator
+from envs.evaluate import SharedEvaluatorFactory, shared_evaluator
 from envs.runner import SearchConfig, run_search
 from envs.spaces import HardwareSpace
 from envs.storage import Storage, Trial
@@ -126,7 +126,7 @@ def run_one(
     space = get_space(args.space)
     assert isinstance(space, HardwareSpace)
     start = time.perf_counter()
-    result = run_search(config, SimulatorFactory(space, args.workload), progress=False)
+    result = run_search(config, SharedEvaluatorFactory(space, args.workload), progress=False)
     seconds = time.perf_counter() - start
     trials = Storage(config.storage).load(result.study)
     return best_so_far(trials, args.area_budget), seconds

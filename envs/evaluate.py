@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from archsim.errors import InputError
 from envs.spaces import DesignSpace, HardwareSpace, Point
 
 METRICS: tuple[str, ...] = ("latency_s", "energy_pj", "edp_js", "area_mm2", "power_w")
@@ -205,20 +206,28 @@ def resource_use(resources: Mapping[str, Any]) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class SimulatorFactory:
-    """Picklable recipe of the simulator evaluator of (space, workload), shared per process."""
+class SharedEvaluatorFactory:
+    """Picklable recipe of the default evaluator of (space, workload), shared per process."""
 
-    space: HardwareSpace
+    space: DesignSpace
     workload: str
 
-    def __call__(self) -> SimulatorEvaluator:
+    def __call__(self) -> Evaluator:
         """This process's evaluator of the pair."""
         return shared_evaluator(self.space, self.workload)
 
 
 @lru_cache(maxsize=16)
-def shared_evaluator(space: HardwareSpace, workload_spec: str) -> SimulatorEvaluator:
-    """One evaluator per (space, workload) per process, so envs and workers share its cache."""
+def shared_evaluator(space: DesignSpace, workload_spec: str) -> Evaluator:
+    """One default evaluator per (space, workload) per process, so envs and workers share its cache.
+
+    The space's own ``evaluator`` when it names one, else the family's simulator on the workload.
+    """
+    if space.evaluator:
+        module, _, attr = space.evaluator.partition(":")
+        return getattr(importlib.import_module(module), attr)(space, workload_spec)
+    if not isinstance(space, HardwareSpace):
+        raise InputError(f"space {space.name}: no hardware family and no evaluator; give one")
     from workloads.registry import load_workload
 
     return SimulatorEvaluator(space, load_workload(workload_spec))

@@ -1,7 +1,7 @@
 """Where designs are evaluated: in process, in a local process pool, or on Ray.
 
 Each executor rebuilds the evaluator on the worker side from a picklable factory
-(by default :class:`SimulatorFactory`, whose evaluator is cached per process) and
+(by default :class:`~envs.evaluate.SharedEvaluatorFactory`, whose evaluator is cached per process) and
 yields ``(position, metrics, seconds)`` as each design finishes, so the runner can
 store it at once.
 """

@@ -23,10 +23,10 @@ import gymnasium as gym
 import envs
 from archsim.errors import InputError
 from envs.agents import AGENTS, make_agent
-from envs.evaluate import DesignMetrics, Evaluator, SimulatorFactory
+from envs.evaluate import DesignMetrics, Evaluator, SharedEvaluatorFactory
 from envs.executors import EvaluatorFactory, Executor, make_executor
 from envs.results import SearchResult, summarise
-from envs.spaces import HardwareSpace, Point
+from envs.spaces import Point
 from envs.storage import DEFAULT_STORAGE, Storage, Trial
 from envs.task import Task, TaskSpec
 
@@ -254,9 +254,7 @@ def run_search(
     kwargs = env_arguments(config)
     spec = task_spec(kwargs)
     if evaluator_factory is None:
-        if not isinstance(spec.space, HardwareSpace):
-            raise InputError(f"space {spec.space.name}: give an evaluator for a space without a hardware family")
-        evaluator_factory = SimulatorFactory(spec.space, spec.workload)
+        evaluator_factory = SharedEvaluatorFactory(spec.space, spec.workload)
     agent = make_agent(config.agent, config.seed, config.agent_kwargs)
     storage = Storage(config.storage)
     name = config.study or study_name(config, spec)

@@ -77,12 +77,18 @@ class Knob:
 
 @dataclass(frozen=True)
 class DesignSpace:
-    """A product of knobs with a reference point (the normalisation baseline)."""
+    """A product of knobs with a reference point (the normalisation baseline).
+
+    ``evaluator`` is the import path (``"module:fn"``) of ``fn(space, workload) -> Evaluator``
+    that evaluates its designs by default (co-search spaces name theirs); empty means
+    the hardware family's simulator, for a :class:`HardwareSpace`.
+    """
 
     name: str
     knobs: tuple[Knob, ...]
     reference: Point = ()
     description: str = ""
+    evaluator: str = ""
     _by_name: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -179,7 +185,7 @@ class DesignSpace:
         return self._replace(name or f"{self.name}-subset", tuple(knobs))
 
     def _replace(self, name: str, knobs: tuple[Knob, ...]) -> DesignSpace:
-        return DesignSpace(name, knobs, description=self.description)
+        return DesignSpace(name, knobs, description=self.description, evaluator=self.evaluator)
 
     @staticmethod
     def combine(name: str, *parts: DesignSpace) -> DesignSpace:
@@ -209,6 +215,7 @@ class HardwareSpace(DesignSpace):
             name,
             knobs,
             description=self.description,
+            evaluator=self.evaluator,
             family=self.family,
             base=self.base,
             preset=self.preset,

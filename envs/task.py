@@ -15,7 +15,7 @@ from archsim.errors import InputError
 from envs.catalog import get_space
 from envs.evaluate import DesignMetrics, Evaluator, SimulatorEvaluator, shared_evaluator
 from envs.rewards import RewardFunction
-from envs.spaces import Design, DesignSpace, HardwareSpace, Point
+from envs.spaces import Design, DesignSpace, Point
 
 DEFAULT_OBJECTIVES: dict[str, float] = {"edp": 1.0}
 
@@ -77,8 +77,6 @@ class Task:
         self.spec = spec
         self.space = spec.space
         if evaluator is None:
-            if not isinstance(spec.space, HardwareSpace):
-                raise InputError(f"space {spec.space.name}: give an evaluator for a space without a hardware family")
             evaluator = shared_evaluator(spec.space, spec.workload)
         self.evaluator = evaluator
         self.reference = evaluator.peek(spec.space.reference)

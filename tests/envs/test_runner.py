@@ -131,3 +131,20 @@ def test_bad_search_input_is_one_input_error(tmp_path: Path, changes: dict, mess
     with pytest.raises(InputError, match=message) as info:
         run_search(SearchConfig(**{**base.__dict__, **changes}), toy_evaluator, progress=False)
     assert "\n" not in str(info.value)
+
+
+def test_a_combined_network_and_hardware_space_with_its_own_evaluator(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from envs.spaces import DesignSpace, Knob
+
+    net = DesignSpace("net", (Knob("width", (0.5, 1.0, 2.0), group="network"),))
+    space = replace(DesignSpace.combine("co", net, TOY_SPACE), evaluator="toy:cosearch_evaluator")
+    assert space.size == 3 * TOY_SPACE.size
+    result = run_search(
+        SearchConfig(ENV, "bo", 20, seed=1, env_kwargs={"space": space}, storage=config(tmp_path).storage, workers=2),
+        progress=False,
+    )
+    assert result.evaluations == 20 and result.best is not None
+    trials = Storage(config(tmp_path).storage).load(result.study)
+    assert all(0 < t.metrics.get("accuracy") < 1 for t in trials if t.metrics.valid)

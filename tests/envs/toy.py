@@ -52,3 +52,16 @@ def slow_toy_metrics(design: dict[str, Any]) -> DesignMetrics:
 def slow_toy_evaluator() -> FunctionEvaluator:
     """A fresh slow evaluator over :data:`TOY_SPACE`."""
     return FunctionEvaluator(TOY_SPACE, slow_toy_metrics)
+
+
+def cosearch_metrics(design: dict[str, Any]) -> DesignMetrics:
+    """Toy network x hardware cost: a wider network is more accurate and costs proportionally more."""
+    hw = toy_metrics(design)
+    width = float(design["width"])
+    accuracy = 0.9 - 0.2 / width
+    return DesignMetrics(hw.latency_s * width, hw.energy_pj * width, hw.area_mm2, extra={"accuracy": accuracy})
+
+
+def cosearch_evaluator(space: Any, workload: str) -> FunctionEvaluator:
+    """The evaluator a co-search space names (``toy:cosearch_evaluator``)."""
+    return FunctionEvaluator(space, cosearch_metrics)
