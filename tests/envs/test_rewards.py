@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archsim.errors import InputError
 from envs.evaluate import DesignMetrics
@@ -59,3 +61,21 @@ def test_metrics_round_trip_through_plain_data() -> None:
     assert back == metrics and back.edp_js == pytest.approx(2e-3 * 1e-3)
     bad = DesignMetrics.from_dict(DesignMetrics.invalid("x\ny").to_dict())
     assert not bad.valid and bad.error == "x"
+
+
+positive = st.floats(1e-9, 1e9, allow_nan=False, allow_infinity=False)
+
+
+@given(positive, positive, positive, positive)
+def test_edp_reward_orders_designs_as_their_edp(lat_a: float, en_a: float, lat_b: float, en_b: float) -> None:
+    fn = RewardFunction({"edp": 1.0}, {}, REF)
+    a, b = DesignMetrics(lat_a, en_a, 1.0), DesignMetrics(lat_b, en_b, 1.0)
+    if a.edp_js < b.edp_js * (1 - 1e-9):
+        assert fn.reward(a) > fn.reward(b)
+
+
+@given(positive, st.floats(0.1, 100.0))
+def test_budget_penalty_grows_with_the_violation(area: float, bound: float) -> None:
+    fn = RewardFunction({"edp": 1.0}, {"area_mm2": bound}, REF)
+    worse = fn.terms_of(DesignMetrics(1e-3, 1e9, area * 2))["area_budget"]
+    assert worse <= fn.terms_of(DesignMetrics(1e-3, 1e9, area))["area_budget"] <= 0
