@@ -91,8 +91,6 @@ class Evaluator:
     def __init__(self, space: DesignSpace) -> None:
         self.space = space
         self._cache: dict[Point, DesignMetrics] = {}
-        self.computed = 0
-        """Designs actually computed (not served from the cache)."""
 
     def evaluate(self, point: Sequence[int]) -> DesignMetrics:
         """Metrics of one design."""
@@ -109,7 +107,6 @@ class Evaluator:
         if missing:
             for key, metrics in zip(missing, self._compute_many(missing), strict=True):
                 self._cache[key] = metrics
-            self.computed += len(missing)
         return [self._cache[k] for k in keys]
 
     def _compute_many(self, points: list[Point]) -> list[DesignMetrics]:

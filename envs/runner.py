@@ -122,7 +122,6 @@ class Study:
         self.executor = executor
         self.stored: dict[int, Trial] = {t.trial_id: t for t in stored}
         self.known: dict[Point, DesignMetrics] = {t.point: t.metrics for t in stored}
-        self.trials: list[Trial] = []
         self.next_id = 0
         self.simulated = 0
         self.bar = _progress_bar(config.budget, len(self.stored), name, progress)
@@ -179,9 +178,7 @@ class Study:
         for j in fresh:
             if j not in out:
                 out[j] = self._record(ids[j], batch[j], finished[batch[j]][0], 0.0, cached=True)
-        trials = [out[j] for j in range(len(batch))]
-        self.trials.extend(trials)
-        return trials
+        return [out[j] for j in range(len(batch))]
 
     def _record(self, trial_id: int, point: Point, metrics: DesignMetrics, seconds: float, cached: bool) -> Trial:
         reward, terms = self.task.score(metrics)
