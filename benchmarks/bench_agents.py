@@ -67,7 +67,7 @@ SENSITIVITY: dict[str, dict[str, list[Any]]] = {
 }
 """Agent -> hyperparameter -> values tried one at a time (the others at their defaults)."""
 
-SENSITIVITY_BUDGET = {"bo": 200, "ga": 500, "nsga2": 500, "ppo": 2000, "a2c": 1000, "dqn": 1000}
+SENSITIVITY_BUDGET = {"bo": 200, "ga": 200, "nsga2": 200, "ppo": 2000, "a2c": 1000, "dqn": 1000}
 
 
 @dataclass
