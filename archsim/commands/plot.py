@@ -106,11 +106,14 @@ def _pareto(sources: list[str], args: argparse.Namespace) -> Any:
 
 
 def _regret(sources: list[str], args: argparse.Namespace) -> Any:
-    from archsim.commands.plot_sources import is_storage_url, load_studies, single_task
-    from archsim.plots import learning_curves
+    from archsim.commands.plot_sources import is_storage_url, load_studies, regret_table, single_task
+    from archsim.plots import learning_curves, median_curves
 
-    if len(sources) != 1 or not is_storage_url(sources[0]):
-        raise InputError("plot regret: give one study storage URL, e.g. sqlite:///archsim-search.db")
+    if len(sources) != 1:
+        raise InputError("plot regret: give one study storage URL (sqlite:///archsim-search.db) or one regret.csv")
+    if not is_storage_url(sources[0]):
+        label = "EDP regret\n(best feasible EDP so far / optimum − 1)"
+        return median_curves(regret_table(Path(sources[0])), label, log_y=args.log, regret_axis=True)
     studies = load_studies(sources[0], args.study)
     single_task(studies, sources[0])
     runs: dict[str, list[Any]] = {}
@@ -139,7 +142,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "results",
         nargs="+",
-        help="result files (JSON written with --format json -o); for pareto/regret also a study storage URL",
+        help="result files (JSON written with --format json -o); for pareto/regret a study storage URL; "
+        "for regret also a benchmark regret.csv",
     )
     parser.add_argument("-o", "--output", type=Path, required=True, help="image file: .png, .svg or .pdf")
     parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG output")

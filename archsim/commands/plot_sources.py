@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from workloads.errors import InputError
+
+REGRET_COLUMNS = ("agent", "seed", "evaluations", "regret")
+"""Columns of ``benchmarks/bench_agents.py``'s ``regret.csv`` that the regret figure reads (docs/search.md)."""
 
 
 @dataclass(frozen=True)
@@ -99,3 +105,31 @@ def single_task(studies: Sequence[StoredStudy], url: str) -> None:
     """Raise unless every study optimised the same task (curves of different tasks do not compare)."""
     if len({s.task_key for s in studies}) > 1:
         raise InputError(f"{url}: the studies optimise different tasks; choose some with --study NAME")
+
+
+def regret_table(path: Path) -> dict[str, np.ndarray]:
+    """Agent -> (seeds x evaluations) regret from a ``regret.csv``; ``inf`` (nothing feasible yet) becomes NaN."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in REGRET_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            needs = ", ".join(REGRET_COLUMNS)
+            raise InputError(f"{path}: not a regret.csv (missing column {missing[0]}; needs {needs})")
+        series: dict[str, dict[str, dict[int, float]]] = {}
+        for line, row in enumerate(reader, start=2):
+            try:
+                step, value = int(row["evaluations"]), float(row["regret"])
+            except ValueError:
+                raise InputError(f"{path}: row {line}: evaluations must be an integer and regret a number") from None
+            series.setdefault(row["agent"], {}).setdefault(row["seed"], {})[step] = value
+    if not series:
+        raise InputError(f"{path}: no rows")
+    table = {}
+    for agent, seeds in series.items():
+        length = min(max(steps) for steps in seeds.values())
+        rows = [[steps.get(n, math.nan) for n in range(1, length + 1)] for steps in seeds.values()]
+        values = np.array(rows, dtype=float)
+        table[agent] = np.where(np.isinf(values), np.nan, values)
+    return table

@@ -5,7 +5,7 @@ from archsim.plots.layers import cycle_breakdown, energy_breakdown, utilization_
 from archsim.plots.mapping import offchip_vs_scratchpad
 from archsim.plots.pareto import design_space_scatter, pareto_front
 from archsim.plots.roofline import roofline
-from archsim.plots.search import best_so_far, learning_curves, study_scatter
+from archsim.plots.search import best_so_far, learning_curves, median_curves, study_scatter
 from archsim.plots.timeline import scratchpad_timeline, timeline_comparison
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "energy_breakdown",
     "fpga_design_roofline",
     "learning_curves",
+    "median_curves",
     "offchip_vs_scratchpad",
     "pareto_front",
     "roofline",

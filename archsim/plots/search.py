@@ -7,6 +7,7 @@ offering ``valid`` and ``get(name)``, as ``envs.storage.Trial`` does), so that
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
@@ -104,46 +105,70 @@ def learning_curves(
 ) -> Figure:
     """Best-so-far (or regret, given ``optimum``) vs evaluations: per agent the median over seeds and its spread.
 
-    ``runs`` maps an agent name to its studies (one per seed). The band spans the
-    25th-75th percentiles across seeds (min-max with fewer than four seeds); curves
-    stop at the shortest study of the agent.
+    ``runs`` maps an agent name to its studies (one per seed); curves stop at the
+    shortest study of the agent.
     """
     if not runs or not all(runs.values()):
         raise ValueError("learning_curves needs at least one study per agent")
-    figure, axes = new_figure(8.0, 5.0)
-    lowest, highest = np.inf, -np.inf
-    for i, (agent, studies) in enumerate(runs.items()):
+    curves: dict[str, np.ndarray] = {}
+    for agent, studies in runs.items():
         length = min(len(s) for s in studies)
-        curves = np.vstack([best_so_far(s, metric)[:length] for s in studies])
-        if optimum is not None:
-            curves = regret(curves, optimum, metric)
-        x = np.arange(1, length + 1)
-        low, high = (25, 75) if len(studies) >= 4 else (0, 100)
-        with np.errstate(invalid="ignore"):
-            median = np.nanmedian(curves, axis=0) if np.isfinite(curves).any() else curves[0]
-            lower = np.nanpercentile(curves, low, axis=0)
-            upper = np.nanpercentile(curves, high, axis=0)
-        colour = f"C{i}"
-        seeds = f"{len(studies)} seed{'s' if len(studies) > 1 else ''}"
-        axes.plot(x, median, color=colour, lw=2, label=f"{agent}: median of {seeds}")
-        axes.fill_between(x, lower, upper, color=colour, alpha=0.2, lw=0)
-        lowest = min(lowest, float(np.nanmin(lower)))
-        highest = max(highest, float(np.nanmax(upper)))
-    axes.set_xlabel("designs evaluated")
+        stacked = np.vstack([best_so_far(s, metric)[:length] for s in studies])
+        curves[agent] = stacked if optimum is None else regret(stacked, optimum, metric)
     if optimum is None:
-        axes.set_ylabel(f"best so far: {metric_label(metric)}")
+        label = f"best so far: {metric_label(metric)}"
     else:
         direction = "optimum − best so far" if metric in MAXIMISED else "best so far − optimum"
-        axes.set_ylabel(f"regret in {metric_label(metric)}\n({direction})")
+        label = f"regret in {metric_label(metric)}\n({direction})"
+    return median_curves(curves, label, title, log_y, regret_axis=optimum is not None)
+
+
+def median_curves(
+    curves: Mapping[str, np.ndarray],
+    y_label: str,
+    title: str | None = None,
+    log_y: bool = False,
+    regret_axis: bool = False,
+) -> Figure:
+    """Per agent, an array (seeds x evaluations) drawn as its median over seeds with a spread band.
+
+    The band spans the 25th-75th percentiles (min-max with fewer than four seeds); NaN
+    entries (no valid design yet) are left out. ``regret_axis`` draws the zero line and,
+    with ``log_y``, a log axis that is linear near zero so that reaching the optimum stays visible.
+    """
+    if not curves:
+        raise ValueError("median_curves needs at least one agent")
+    figure, axes = new_figure(8.0, 5.0)
+    lowest, highest = np.inf, -np.inf
+    for i, (agent, values) in enumerate(curves.items()):
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        seeds = values.shape[0]
+        low, high = (25, 75) if seeds >= 4 else (0, 100)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns before the first valid design
+            median = np.nanmedian(values, axis=0)
+            lower = np.nanpercentile(values, low, axis=0)
+            upper = np.nanpercentile(values, high, axis=0)
+        x = np.arange(1, values.shape[1] + 1)
+        colour = f"C{i}"
+        axes.plot(x, median, color=colour, lw=2, label=f"{agent}: median of {seeds} seed{'s' if seeds > 1 else ''}")
+        axes.fill_between(x, lower, upper, color=colour, alpha=0.2, lw=0)
+        if np.isfinite(lower).any():
+            lowest = min(lowest, float(np.nanmin(lower)))
+            highest = max(highest, float(np.nanmax(upper)))
+    axes.set_xlabel("designs evaluated")
+    axes.set_ylabel(y_label)
+    if regret_axis:
         axes.axhline(0.0, color="black", lw=0.8)
-    if log_y and optimum is not None:
-        axes.set_yscale("symlog", linthresh=1e-2)  # linear near 0: reaching the optimum stays on the plot
-        axes.set_ylim(min(0.0, lowest), max(highest, 1e-2) * 2)
+    if log_y and regret_axis:
+        axes.set_yscale("symlog", linthresh=1e-2)
+        if np.isfinite(highest):
+            axes.set_ylim(min(0.0, lowest), max(highest, 1e-2) * 2)
     elif log_y:
         axes.set_yscale("log")
-    band = "interquartile range" if all(len(s) >= 4 for s in runs.values()) else "min-max over seeds"
+    band = "interquartile range" if all(np.atleast_2d(v).shape[0] >= 4 for v in curves.values()) else "min-max"
     axes.set_title(title or "search progress per agent")
-    axes.legend(fontsize=8, title=f"band: {band}", title_fontsize=8)
+    axes.legend(fontsize=8, title=f"band over seeds: {band}", title_fontsize=8)
     return figure
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from archsim.cli import main
@@ -70,3 +71,21 @@ def test_timeline_refuses_a_simulate_result(tmp_path: Path, capsys: pytest.Captu
     path.write_text(json.dumps({"arch": {}, "layers": [], "total": {}}))
     assert main(["plot", "timeline", str(path), "-o", str(tmp_path / "t.png")]) == 2
     assert "not an `archsim map --format json` result" in capsys.readouterr().err
+
+
+def test_regret_from_a_benchmark_regret_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from archsim.commands.plot_sources import regret_table
+
+    lines = ["agent,seed,evaluations,best_edp_js,regret"]
+    for seed, values in ((0, ["inf", "2.0", "0.5"]), (1, ["1.0", "1.0", "0.0"])):
+        lines += [f"bo,{seed},{n},1e-5,{v}" for n, v in enumerate(values, start=1)]
+    lines += ["random,0,1,1e-5,3.0", "random,0,2,1e-5,3.0"]
+    path = tmp_path / "regret.csv"
+    path.write_text("\n".join(lines) + "\n")
+    table = regret_table(path)
+    assert np.isnan(table["bo"][0, 0]) and table["bo"][:, 1:].tolist() == [[2.0, 0.5], [1.0, 0.0]]
+    assert table["random"].shape == (1, 2)
+    assert main(["plot", "regret", str(path), "--log", "-o", str(tmp_path / "r.png")]) == 0
+    path.write_text("agent,seed,regret\nbo,0,1.0\n")
+    assert main(["plot", "regret", str(path), "-o", str(tmp_path / "r.png")]) == 2
+    assert "missing column evaluations" in capsys.readouterr().err
