@@ -91,8 +91,8 @@ def traffic_events(payload: Mapping[str, Any]) -> list[tuple[str, int, str]]:
     events: list[tuple[str, int, str]] = []
     for k, step in enumerate(steps):
         for t in step["loads"]:
-            produced_here = t in produced or tensors.get(t, {}).get("role") in ("activation", "output")
-            events.append(("reload" if produced_here else "first_load", k, t))
+            was_produced = t in produced or tensors.get(t, {}).get("role") in ("activation", "output")
+            events.append(("reload" if was_produced else "first_load", k, t))
         for t in step["stores"]:
             events.append(("spill" if last_load.get(t, -1) > k else "write_back", k, t))
     return events
@@ -112,7 +112,7 @@ def _offset_of(step: Mapping[str, Any], tensor: str) -> tuple[float, float] | No
     return None
 
 
-def draw_timeline(axes: Axes, result: MapResult, label_boxes: bool = True) -> None:
+def draw_timeline(axes: Axes, result: MapResult) -> None:
     """Draw one schedule's timeline on ``axes`` (steps on x, scratchpad KiB on y)."""
     payload = map_payload(result)
     steps = payload["steps"]
@@ -126,7 +126,7 @@ def draw_timeline(axes: Axes, result: MapResult, label_boxes: bool = True) -> No
                 (box.first, box.offset / KIB), width, box.size / KIB, facecolor=colour, edgecolor="#333333", lw=0.6
             )
         )
-        if label_boxes and box.size / capacity > 0.06:
+        if box.size / capacity > 0.06:
             name = box.tensor.removesuffix(":out")
             room = 6 * width  # characters that fit in the box at 6 pt
             axes.text(
