@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.paths import SCALESIM_TOPOLOGIES
 
 from archsim.cli import main
 from archsim.metrics import LAYER_COLUMNS
 
-TOPOLOGIES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "scalesim" / "data" / "topologies"
+TOPOLOGIES = SCALESIM_TOPOLOGIES
 ALEXNET_CSV = str(TOPOLOGIES / "conv_nets" / "alexnet.csv")
 
 
@@ -72,6 +73,7 @@ def test_table_output_shows_totals(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_input_exits_2_with_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
     code, out, err = run_cli(capsys, *argv)
     assert code == 2
+    assert out == ""
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.paths import SCALESIM_CONFIGS
 
 from archsim.config.loader import load_arch, preset_names, read_scalesim_cfg
 from archsim.config.systolic import Dataflow, SystolicConfig
 from archsim.errors import InputError
 
-CONFIGS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "scalesim" / "data" / "configs"
+CONFIGS = SCALESIM_CONFIGS
 
 
 def test_scalesim_google_cfg_matches_google_preset() -> None:

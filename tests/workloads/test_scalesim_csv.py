@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.paths import SCALESIM_TOPOLOGIES
 
 from workloads.errors import InputError
 from workloads.ops import Conv2d, MatMul
 from workloads.readers.scalesim_csv import read_scalesim_csv
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "scalesim" / "data" / "topologies"
+REFERENCE = SCALESIM_TOPOLOGIES
 
 
 def _write(tmp_path: Path, text: str, name: str = "topo.csv") -> Path:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import statistics
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
+from support.paths import VELA_REFERENCE
 
 from archsim.config.loader import load_arch
 from archsim.simulate import simulate
@@ -19,7 +19,7 @@ from workloads.builder import GraphBuilder
 from workloads.ops import Activation
 from workloads.registry import load_workload
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "vela" / "ref_ops.csv"
+REFERENCE = VELA_REFERENCE / "ref_ops.csv"
 ACCELERATORS = ("ethos-u55-128", "ethos-u55-256", "ethos-u65-256")
 MODES = ("default", "sram_only")
 SUFFIX = {"default": "", "sram_only": "-sram"}
