@@ -9,8 +9,7 @@ written once, right after the op that produces it) and counts the traffic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from mappers.problem import MappingProblem
 
@@ -70,7 +69,6 @@ class Schedule:
 
     steps: tuple[Step, ...]
     traffic: Traffic
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def order(self) -> list[str]:
