@@ -34,10 +34,15 @@ class GemmJob:
         return self.repeats * self.groups * self.m * self.n * self.k
 
 
+def gemm_dims(op: Conv2d | MatMul) -> tuple[int, int, int, int, int]:
+    """``(m, n, k, groups, repeats)`` of the GEMM job of a convolution or matmul (plain ints: the scalar path)."""
+    if isinstance(op, Conv2d):
+        return op.output_pixels, op.filters_per_group, op.window, op.groups, 1
+    if op.weight_operand:
+        return op.batch * op.m, op.n, op.k, 1, 1
+    return op.m, op.n, op.k, 1, op.batch
+
+
 def gemm_job(op: Conv2d | MatMul) -> GemmJob:
     """The GEMM job of a convolution or matmul."""
-    if isinstance(op, Conv2d):
-        return GemmJob(op.output_pixels, op.filters_per_group, op.window, groups=op.groups)
-    if op.weight_operand:
-        return GemmJob(op.batch * op.m, op.n, op.k)
-    return GemmJob(op.m, op.n, op.k, repeats=op.batch)
+    return GemmJob(*gemm_dims(op))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from archsim.config.systolic import SystolicConfig
 from archsim.metrics import NetworkMetrics
 from archsim.systolic.costs import config_area_mm2, hardware
-from archsim.systolic.layer import check_supported, layer_metrics, op_cost
+from archsim.systolic.layer import check_supported, layer_on
 from archsim.traffic import TrafficPlan
 from workloads.graph import Workload
 
@@ -15,7 +15,7 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
     check_supported(config)
     hw = hardware(config)
     plan = traffic or {}
-    layers = tuple(layer_metrics(op, op_cost(op, hw, config, plan.get(op.name))) for op in workload.ops)
+    layers = tuple(layer_on(op, hw, config, plan.get(op.name)) for op in workload.ops)
     return NetworkMetrics(
         workload=workload.name,
         arch=config.to_dict(),
