@@ -2,9 +2,9 @@
 
 Each dataflow says how the im2col GEMM (``M`` output pixels x ``K`` window x
 ``N`` filters) lands on the array (SCALE-Sim's ``Sr, Sc, T``), the per-fold
-fill/drain skew, how many words each SRAM serves, and how SCALE-Sim lays out the
-prefetch stream of each operand. The formulas are the closed forms of SCALE-Sim
-v3.0.0's ``systolic_compute_{os,ws,is}.py`` demand and prefetch matrices.
+fill/drain skew, how many words each SRAM serves and how often the demand sweeps
+each operand. The formulas are the closed forms of SCALE-Sim v3.0.0's
+``systolic_compute_{os,ws,is}.py`` demand matrices.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archsim.config.systolic import Dataflow
-from archsim.systolic.backend import Num, Ops
+from archsim.systolic.backend import Num
 from archsim.systolic.folds import Folds, fold
 
 
@@ -20,22 +20,19 @@ from archsim.systolic.folds import Folds, fold
 class Streams:
     """What a dataflow asks of the three SRAMs for one GEMM, in words.
 
-    ``*_prefetch`` is the length of SCALE-Sim's prefetch matrix (operand entries
-    plus the padding of partial folds); ``*_passes`` how many times the demand
-    sweeps that stream (the operand re-read once per column fold).
+    ``*_passes`` is how many times the demand sweeps that operand (once per
+    column fold when it is re-read).
     """
 
     ifmap_reads: Num
     filter_reads: Num
     ofmap_writes: Num
-    ifmap_prefetch: Num
-    filter_prefetch: Num
     ifmap_passes: Num
     filter_passes: Num
 
 
 class DataflowMapping:
-    """How one dataflow maps a GEMM; subclasses fill in the four small hooks."""
+    """How one dataflow maps a GEMM; subclasses fill in the three small hooks."""
 
     dataflow: Dataflow
 
@@ -47,18 +44,14 @@ class DataflowMapping:
         """Fill/drain lines added to the ``T`` streaming lines of every fold."""
         raise NotImplementedError
 
-    def util_skew(self, rows: Num, cols: Num) -> Num:
-        """The fold length SCALE-Sim's compute utilization divides by, minus ``T``."""
-        return self.skew(rows, cols)
-
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
-        """SRAM traffic and prefetch-stream sizes of the folded GEMM."""
+        """SRAM traffic and sweep counts of the folded GEMM."""
         raise NotImplementedError
 
-    def folds(self, m: Num, n: Num, k: Num, rows: Num, cols: Num, ops: Ops) -> Folds:
+    def folds(self, m: Num, n: Num, k: Num, rows: Num, cols: Num) -> Folds:
         """Fold the GEMM onto a ``rows x cols`` array."""
         sr, sc, t = self.dims(m, n, k)
-        return fold(sr, sc, t, rows, cols, self.skew(rows, cols), ops)
+        return fold(sr, sc, t, rows, cols, self.skew(rows, cols))
 
 
 class OutputStationary(DataflowMapping):
@@ -77,8 +70,6 @@ class OutputStationary(DataflowMapping):
             ifmap_reads=f.col_fold * f.t * f.sr,
             filter_reads=f.row_fold * f.t * f.sc,
             ofmap_writes=f.sr * f.sc,
-            ifmap_prefetch=f.row_fold * f.t * rows,
-            filter_prefetch=f.col_fold * f.t * cols,
             ifmap_passes=f.col_fold,
             filter_passes=1,
         )
@@ -95,16 +86,11 @@ class WeightStationary(DataflowMapping):
     def skew(self, rows: Num, cols: Num) -> Num:
         return 2 * rows + cols - 2
 
-    def util_skew(self, rows: Num, cols: Num) -> Num:
-        return 2 * rows + 2 * cols - 3
-
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         return Streams(
             ifmap_reads=f.col_fold * f.t * f.sr,
             filter_reads=f.sr * f.sc,
             ofmap_writes=f.row_fold * f.t * f.sc,
-            ifmap_prefetch=f.row_fold * f.t * rows,
-            filter_prefetch=f.col_fold * f.sr * cols,
             ifmap_passes=f.col_fold,
             filter_passes=1,
         )
@@ -121,16 +107,11 @@ class InputStationary(DataflowMapping):
     def skew(self, rows: Num, cols: Num) -> Num:
         return 2 * rows + cols - 2
 
-    def util_skew(self, rows: Num, cols: Num) -> Num:
-        return 2 * rows + 2 * cols - 3
-
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         return Streams(
             ifmap_reads=f.sr * f.sc,
             filter_reads=f.col_fold * f.t * f.sr,
             ofmap_writes=f.row_fold * f.t * f.sc,
-            ifmap_prefetch=f.col_fold * f.sr * cols,
-            filter_prefetch=f.row_fold * f.t * rows,
             ifmap_passes=1,
             filter_passes=f.col_fold,
         )

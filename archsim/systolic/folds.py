@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archsim.systolic.backend import Num, Ops
+from archsim.systolic.backend import Num, ceil_div
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,9 @@ class Folds:
         return self.folds * self.fold_cycles
 
 
-def fold(sr: Num, sc: Num, t: Num, rows: Num, cols: Num, skew: Num, ops: Ops) -> Folds:
+def fold(sr: Num, sc: Num, t: Num, rows: Num, cols: Num, skew: Num) -> Folds:
     """Fold an ``Sr x Sc`` output tile grid with ``T`` steps; ``skew`` is the per-fold fill/drain."""
-    return Folds(sr, sc, t, ops.ceil_div(sr, rows), ops.ceil_div(sc, cols), t + skew, cols)
+    return Folds(sr, sc, t, ceil_div(sr, rows), ceil_div(sc, cols), t + skew, cols)
 
 
 def compute_cycles(lines: Num) -> Num:

@@ -1,4 +1,4 @@
-"""Double-buffered SRAMs against DRAM bandwidth: prefetch misses, drains, stalls, DRAM words.
+"""Double-buffered SRAMs against DRAM bandwidth: prefetch misses, drains, stalls, DRAM words (numpy).
 
 The model follows SCALE-Sim v3's ``read_buffer`` / ``write_buffer`` in closed form:
 
@@ -18,17 +18,18 @@ Demand times come from a two-piece linear :class:`Schedule` (the full column
 folds, then the narrower last one), which lets every stall be written as a
 max-plus expression over a few candidate events: the first, the last and those
 at the bend (exact for such a schedule, and within a few cycles of SCALE-Sim's
-trace on its reference rows).
-With ``quirks`` the SCALE-Sim 3.0.0 bookkeeping is reproduced: DRAM read counts
-in whole bandwidth lines including padding entries, and each late prefetch's
-stall added twice (see docs/systolic.md).
+trace on its reference rows). This is the corrected model over arrays of
+designs; :mod:`archsim.systolic.scalar` states the same for one design and adds
+SCALE-Sim 3.0.0's bookkeeping quirks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archsim.systolic.backend import Num, Ops
+import numpy as np
+
+from archsim.systolic.backend import Num, ceil_div
 
 TRACKING_LINES = 100
 """SCALE-Sim tracks each read SRAM as this many sets of entries (``read_buffer.prepare_hashed_buffer``)."""
@@ -44,22 +45,22 @@ class Schedule:
     tail_rate: Num
 
     @classmethod
-    def build(cls, items: Num, cycles: Num, head_items: Num, head_cycles: Num, ops: Ops) -> Schedule:
+    def build(cls, items: Num, cycles: Num, head_items: Num, head_cycles: Num) -> Schedule:
         """``head_items`` over the first ``head_cycles``, the other ``items - head_items`` over the rest."""
-        head_rate = ops.to_float(head_cycles) / ops.maximum(head_items, 1)
-        tail_rate = ops.to_float(cycles - head_cycles) / ops.maximum(items - head_items, 1)
+        head_rate = np.asarray(head_cycles, dtype=np.float64) / np.maximum(head_items, 1)
+        tail_rate = np.asarray(cycles - head_cycles, dtype=np.float64) / np.maximum(items - head_items, 1)
         return cls(head_items, head_cycles, head_rate, tail_rate)
 
-    def time(self, n: Num, ops: Ops) -> Num:
+    def time(self, n: Num) -> Num:
         """Stall-free demand time of item ``n``."""
         tail = self.head_cycles + (n - self.head_items) * self.tail_rate
-        return ops.where(n <= self.head_items, n * self.head_rate, tail)
+        return np.where(n <= self.head_items, n * self.head_rate, tail)
 
 
-def _candidates(first: Num, last: Num, bend: Num, ops: Ops) -> tuple[Num, ...]:
+def _candidates(first: Num, last: Num, bend: Num) -> tuple[Num, ...]:
     """Event indices where a max-plus maximum over a two-piece linear schedule can sit."""
-    inside = ops.minimum(ops.maximum(bend, first), last)
-    return first, last, inside, ops.minimum(inside + 1, last)
+    inside = np.minimum(np.maximum(bend, first), last)
+    return first, last, inside, np.minimum(inside + 1, last)
 
 
 @dataclass(frozen=True)
@@ -70,69 +71,38 @@ class StreamCost:
     stall_cycles: Num
 
 
-def read_stream(
-    valid: Num,
-    padded: Num,
-    passes: Num,
-    sram_words: Num,
-    bw: Num,
-    schedule: Schedule,
-    ops: Ops,
-    quirks: bool = False,
-) -> StreamCost:
+def read_stream(valid: Num, passes: Num, sram_words: Num, bw: Num, schedule: Schedule) -> StreamCost:
     """Prefetch misses of one read operand.
 
     Args:
         valid: operand entries in the prefetch stream (SRAM reads of one pass).
-        padded: stream length including the padding of partial folds.
         passes: times the demand sweeps the stream.
         sram_words: SRAM capacity in words (both halves).
         bw: DRAM words per cycle.
         schedule: when each of the ``passes * valid`` demanded entries is needed.
-        ops: scalar or numpy arithmetic.
-        quirks: reproduce SCALE-Sim 3.0.0's counting (padded line-rounded reads, doubled stalls).
     """
-    active = ops.ceil_div(sram_words, 2)
+    active = ceil_div(sram_words, 2)
     prefetch = sram_words - active
-    per_line = ops.ceil_div(sram_words, TRACKING_LINES)
+    per_line = ceil_div(sram_words, TRACKING_LINES)
     tracked = valid // per_line + 1
-    active_lines = ops.ceil_div(active, per_line)
+    active_lines = ceil_div(active, per_line)
     spills = tracked > active_lines
-    prefetch_lines = ops.maximum(ops.minimum(ops.ceil_div(prefetch, per_line), tracked - active_lines), 1)
-    misses = ops.where(spills, ops.ceil_div(ops.maximum(passes * tracked - active_lines, 0), prefetch_lines), 0)
-    fetch_cycles = ops.ceil_div(prefetch, bw)
-
-    if quirks:
-        first_fill = ops.minimum(ops.ceil_div(active, bw), ops.ceil_div(padded, bw)) * bw
-        dram_words = first_fill + misses * fetch_cycles * bw
-    else:
-        dram_words = ops.where(spills, ops.minimum(passes * valid, active + misses * prefetch), valid)
+    prefetch_lines = np.maximum(np.minimum(ceil_div(prefetch, per_line), tracked - active_lines), 1)
+    misses = np.where(spills, ceil_div(np.maximum(passes * tracked - active_lines, 0), prefetch_lines), 0)
+    fetch_cycles = ceil_div(prefetch, bw)
+    dram_words = np.where(spills, np.minimum(passes * valid, active + misses * prefetch), valid)
 
     def demand_time(j: Num) -> Num:
-        return schedule.time((active_lines + (j - 1) * prefetch_lines) * per_line, ops)
+        return schedule.time((active_lines + (j - 1) * prefetch_lines) * per_line)
 
-    if quirks:
-        stall = _doubled_prefetch_stalls(misses, fetch_cycles, demand_time)
-    else:
-        bend = (schedule.head_items // per_line - active_lines) // prefetch_lines + 1
-        stall = 0
-        for j in _candidates(1, ops.maximum(misses, 1), bend, ops):
-            stall = ops.maximum(stall, j * fetch_cycles - demand_time(j) - 1)
-        stall = ops.where(spills, stall, 0)
-    return StreamCost(dram_words, stall)
+    bend = (schedule.head_items // per_line - active_lines) // prefetch_lines + 1
+    stall = 0
+    for j in _candidates(1, np.maximum(misses, 1), bend):
+        stall = np.maximum(stall, j * fetch_cycles - demand_time(j) - 1)
+    return StreamCost(dram_words, np.where(spills, stall, 0))
 
 
-def _doubled_prefetch_stalls(misses: int, fetch_cycles: int, demand_time: object) -> float:
-    """SCALE-Sim's ``service_reads``: fetch j lands at ``j * (fetch_cycles + 1) - 1``; late ones count twice."""
-    stall = 0.0
-    for j in range(1, int(misses) + 1):
-        late = j * (fetch_cycles + 1) - 1 - (demand_time(j) + stall + 1)  # type: ignore[operator]
-        if late > 0:
-            stall += 2 * late
-    return stall
-
-
-def write_stream(writes: Num, sram_words: Num, bw: Num, schedule: Schedule, ops: Ops) -> StreamCost:
+def write_stream(writes: Num, sram_words: Num, bw: Num, schedule: Schedule) -> StreamCost:
     """Drain stalls of the ofmap SRAM writing ``writes`` words on ``schedule``.
 
     Drain ``k`` starts when more than half the SRAM is occupied and the previous
@@ -140,21 +110,21 @@ def write_stream(writes: Num, sram_words: Num, bw: Num, schedule: Schedule, ops:
     Drain ``k`` ends at the latest of (drain 1's start + ``k`` drains) and
     (its own trigger + one drain); the worst stall sits at a candidate drain.
     """
-    active = ops.ceil_div(sram_words, 2)
+    active = ceil_div(sram_words, 2)
     half = sram_words - active
-    drain_cycles = ops.ceil_div(half, bw)
-    drains = ops.maximum(writes - sram_words, 0) // ops.maximum(half, 1)
-    half_or_one = ops.maximum(half, 1)
+    drain_cycles = ceil_div(half, bw)
+    drains = np.maximum(writes - sram_words, 0) // np.maximum(half, 1)
+    half_or_one = np.maximum(half, 1)
 
-    first_drain = schedule.time(half + 1, ops)
+    first_drain = schedule.time(half + 1)
 
     def stall_at(k: Num) -> Num:
         back_to_back = first_drain + k * drain_cycles
-        isolated = schedule.time(k * half + 1, ops) + drain_cycles
-        return ops.maximum(back_to_back, isolated) - schedule.time(k * half + sram_words, ops)
+        isolated = schedule.time(k * half + 1) + drain_cycles
+        return np.maximum(back_to_back, isolated) - schedule.time(k * half + sram_words)
 
     bend = (schedule.head_items - sram_words) // half_or_one
     stall = 0
-    for k in _candidates(1, ops.maximum(drains, 1), bend, ops):
-        stall = ops.maximum(stall, stall_at(k))
-    return StreamCost(writes, ops.where(drains > 0, stall, 0))
+    for k in _candidates(1, np.maximum(drains, 1), bend):
+        stall = np.maximum(stall, stall_at(k))
+    return StreamCost(writes, np.where(drains > 0, stall, 0))

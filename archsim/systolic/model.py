@@ -1,12 +1,12 @@
-"""The systolic-array cost model, written once for scalars and for arrays of configs.
+"""The systolic-array cost model over arrays of designs (numpy): the vectorised path's model.
 
-``op_cost(op, hw, dataflow, ops)`` is the whole model of one op on one design
-(or on many designs at once when ``hw`` holds numpy arrays). It is built in
-named steps: fold the GEMM (:mod:`archsim.systolic.folds` via the dataflow
-strategy), count SRAM words, run the double-buffer model for DRAM words and
-stalls (:mod:`archsim.systolic.memory`), then energy. The scalar path
-(:mod:`archsim.systolic.layer`) and the vectorised path
-(:mod:`archsim.systolic.vectorised`) both call it, so they agree exactly.
+``gemm_cost(job, hw, dataflow)`` is the whole model of one op on many designs
+at once (``hw`` holds numpy arrays). It is built in named steps: fold the GEMM
+(:mod:`archsim.systolic.folds` via the dataflow strategy), count SRAM words, run
+the double-buffer model for DRAM words and stalls
+(:mod:`archsim.systolic.memory`), then energy. The scalar path
+(:mod:`archsim.systolic.scalar`) states the same model for one design on plain
+Python numbers; the two agree exactly (tested on random designs).
 
 Multiple cores split the columns of every GEMM (filters for os/ws, output
 pixels for is): each core owns a full array, its own SRAMs of the configured
@@ -15,18 +15,17 @@ sizes and its own DRAM ports, and the layer takes as long as the busiest core.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from archsim.config.systolic import Dataflow
-from archsim.systolic.backend import Num, Ops
+from archsim.systolic.backend import Num, ceil_div
 from archsim.systolic.dataflow import DATAFLOWS, DataflowMapping
 from archsim.systolic.folds import Folds, compute_cycles
 from archsim.systolic.gemm import GemmJob
 from archsim.systolic.memory import Schedule, read_stream, write_stream
 from workloads.ops import VectorFn, VectorOp
-
-EnergyTable = Callable[[Num], Num]
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,6 @@ class _Tally:
     stall: Num
     filter_stall: Num
     used_pe_folds: Num
-    util_sum: Num
     ifmap_sram: Num
     filter_sram: Num
     ofmap_sram: Num
@@ -125,7 +123,11 @@ class _Tally:
 _TALLY_FIELDS = tuple(f.name for f in fields(_Tally))
 
 
-def _schedule(items: Num, passes: Num, f: Folds, ops: Ops) -> Schedule:
+def _float(value: Num) -> np.ndarray:
+    return np.asarray(value, dtype=np.float64)
+
+
+def _schedule(items: Num, passes: Num, f: Folds) -> Schedule:
     """Demand schedule of a stream over the folds (fold order: column folds outermost).
 
     A stream swept once per column fold is demanded evenly. A stream swept once
@@ -138,81 +140,51 @@ def _schedule(items: Num, passes: Num, f: Folds, ops: Ops) -> Schedule:
     head_cycles = full_groups * f.row_fold * f.fold_cycles
     swept = passes > 1
     return Schedule.build(
-        demanded, f.lines, ops.where(swept, demanded, head_items), ops.where(swept, f.lines, head_cycles), ops
+        demanded, f.lines, np.where(swept, demanded, head_items), np.where(swept, f.lines, head_cycles)
     )
 
 
-def _one_core(
-    m: Num, n: Num, k: Num, blocks: Num, hw: Hardware, flow: DataflowMapping, ops: Ops, quirks: bool
-) -> _Tally:
+def _one_core(m: Num, n: Num, k: Num, blocks: Num, hw: Hardware, flow: DataflowMapping) -> _Tally:
     """One GEMM on one core: folds, SRAM words, DRAM words and stalls."""
-    f = flow.folds(m, n, k, hw.rows, hw.cols, ops)
+    f = flow.folds(m, n, k, hw.rows, hw.cols)
     s = flow.streams(f, hw.rows, hw.cols)
-    lines = f.lines
-    ifmap = read_stream(
-        m * k,
-        s.ifmap_prefetch,
-        s.ifmap_passes,
-        hw.ifmap_words,
-        hw.ifmap_bw,
-        _schedule(m * k, s.ifmap_passes, f, ops),
-        ops,
-        quirks,
-    )
-    filt = read_stream(
-        k * n,
-        s.filter_prefetch,
-        s.filter_passes,
-        hw.filter_words,
-        hw.filter_bw,
-        _schedule(k * n, s.filter_passes, f, ops),
-        ops,
-        quirks,
-    )
-    ofmap = write_stream(s.ofmap_writes, hw.ofmap_words, hw.ofmap_bw, _schedule(s.ofmap_writes, 1, f, ops), ops)
-    pes = hw.rows * hw.cols
-    used_pes = f.sr * f.sc // blocks
-    util_cycles = f.t + (flow.util_skew(hw.rows, hw.cols) if quirks else flow.skew(hw.rows, hw.cols))
-    ofmap_sram = s.ofmap_writes + (f.folds * (hw.rows + hw.cols) if quirks and flow.dataflow is Dataflow.OS else 0)
+    ifmap = read_stream(m * k, s.ifmap_passes, hw.ifmap_words, hw.ifmap_bw, _schedule(m * k, s.ifmap_passes, f))
+    filt = read_stream(k * n, s.filter_passes, hw.filter_words, hw.filter_bw, _schedule(k * n, s.filter_passes, f))
+    ofmap = write_stream(s.ofmap_writes, hw.ofmap_words, hw.ofmap_bw, _schedule(s.ofmap_writes, 1, f))
     return _Tally(
-        lines=lines,
+        lines=f.lines,
         folds=f.folds,
         streaming=f.folds * f.t,
-        stall=ofmap.stall_cycles + ops.maximum(ifmap.stall_cycles, filt.stall_cycles),
+        stall=ofmap.stall_cycles + np.maximum(ifmap.stall_cycles, filt.stall_cycles),
         filter_stall=filt.stall_cycles,
-        used_pe_folds=used_pes,
-        util_sum=ops.to_float(used_pes * f.t) / (pes * util_cycles),
+        used_pe_folds=f.sr * f.sc // blocks,
         ifmap_sram=s.ifmap_reads,
         filter_sram=s.filter_reads,
-        ofmap_sram=ofmap_sram,
+        ofmap_sram=s.ofmap_writes,
         ifmap_dram=ifmap.dram_words,
         filter_dram=filt.dram_words,
         ofmap_dram=ofmap.dram_words,
     )
 
 
-def _on_cores(
-    m: Num, n: Num, k: Num, blocks: Num, hw: Hardware, flow: DataflowMapping, ops: Ops, quirks: bool
-) -> _Tally:
+def _on_cores(m: Num, n: Num, k: Num, blocks: Num, hw: Hardware, flow: DataflowMapping) -> _Tally:
     """A GEMM split over the cores by columns; time is the busiest core's, traffic the sum."""
     columns_are_pixels = flow.dataflow is Dataflow.IS
     total = m if columns_are_pixels else n
-    share = ops.ceil_div(total, hw.cores)
-    busy = ops.ceil_div(total, share)
+    share = ceil_div(total, hw.cores)
+    busy = ceil_div(total, share)
     rest = total - (busy - 1) * share
 
     def run(width: Num) -> _Tally:
         return (
-            _one_core(width, n, k, blocks, hw, flow, ops, quirks)
-            if columns_are_pixels
-            else _one_core(m, width, k, blocks, hw, flow, ops, quirks)
+            _one_core(width, n, k, blocks, hw, flow) if columns_are_pixels else _one_core(m, width, k, blocks, hw, flow)
         )
 
     big = run(share)
     if not _any(busy > 1):
         return big
     several = busy > 1
-    extra = run(rest).scaled(ops.where(several, 1, 0)) + big.scaled(ops.where(several, busy - 2, 0))
+    extra = run(rest).scaled(np.where(several, 1, 0)) + big.scaled(np.where(several, busy - 2, 0))
     return _Tally(
         lines=big.lines,
         folds=big.folds + extra.folds,
@@ -220,7 +192,6 @@ def _on_cores(
         stall=big.stall,
         filter_stall=big.filter_stall,
         used_pe_folds=big.used_pe_folds + extra.used_pe_folds,
-        util_sum=big.util_sum + extra.util_sum,
         ifmap_sram=big.ifmap_sram + extra.ifmap_sram,
         filter_sram=big.filter_sram + extra.filter_sram,
         ofmap_sram=big.ofmap_sram + extra.ofmap_sram,
@@ -234,48 +205,38 @@ def _any(value: Num) -> bool:
     return bool(value) if isinstance(value, (bool, int)) else bool(value.any())
 
 
-def _gemm_tally(job: GemmJob, hw: Hardware, flow: DataflowMapping, ops: Ops, quirks: bool) -> _Tally:
+def _gemm_tally(job: GemmJob, hw: Hardware, flow: DataflowMapping) -> _Tally:
     """All GEMMs of a job; ws packs groups block-diagonally (rows take windows, columns filters)."""
     if job.groups == 1:
-        return _on_cores(job.m, job.n, job.k, 1, hw, flow, ops, quirks).scaled(job.repeats)
+        return _on_cores(job.m, job.n, job.k, 1, hw, flow).scaled(job.repeats)
     if flow.dataflow is Dataflow.WS:
-        fit = ops.minimum(hw.rows // job.k, hw.cols // job.n)
-        pack = ops.maximum(ops.minimum(fit, job.groups), 1)
+        fit = np.minimum(hw.rows // job.k, hw.cols // job.n)
+        pack = np.maximum(np.minimum(fit, job.groups), 1)
     else:
         pack = 1
     full, rest = job.groups // pack, job.groups % pack
-    packed = _on_cores(job.m, pack * job.n, pack * job.k, pack, hw, flow, ops, quirks).scaled(full * job.repeats)
+    packed = _on_cores(job.m, pack * job.n, pack * job.k, pack, hw, flow).scaled(full * job.repeats)
     if not _any(rest > 0):
         return packed
-    last = ops.maximum(rest, 1)
-    tail = _on_cores(job.m, last * job.n, last * job.k, last, hw, flow, ops, quirks)
-    return packed + tail.scaled(ops.where(rest > 0, job.repeats, 0))
+    last = np.maximum(rest, 1)
+    tail = _on_cores(job.m, last * job.n, last * job.k, last, hw, flow)
+    return packed + tail.scaled(np.where(rest > 0, job.repeats, 0))
 
 
-def _finish(
-    macs: Num,
-    t: _Tally,
-    hw: Hardware,
-    ops: Ops,
-    traffic: ActivationTraffic | None,
-    quirks: bool,
-    vector_ops: Num = 0,
-) -> OpCost:
+def _finish(macs: Num, t: _Tally, hw: Hardware, traffic: ActivationTraffic | None, vector_ops: Num = 0) -> OpCost:
     """Utilizations, traffic overrides, energy and latency from a tally."""
     compute = compute_cycles(t.lines)
     stall = t.stall
     ifmap_dram, ofmap_dram = t.ifmap_dram, t.ofmap_dram
     if traffic is not None:
         ifmap_dram, ofmap_dram = traffic.ifmap_words, traffic.ofmap_words
-        streamed = ops.maximum(ops.ceil_div(ifmap_dram, hw.ifmap_bw), ops.ceil_div(ofmap_dram, hw.ofmap_bw))
-        stall = ops.maximum(ops.maximum(streamed - t.lines, 0), t.filter_stall)
-    stall = ops.rint(stall)
+        streamed = np.maximum(ceil_div(ifmap_dram, hw.ifmap_bw), ceil_div(ofmap_dram, hw.ofmap_bw))
+        stall = np.maximum(np.maximum(streamed - t.lines, 0), t.filter_stall)
+    stall = np.rint(stall).astype(np.int64)
     total = compute + stall
     pes = hw.rows * hw.cols * hw.cores
     array_pes = hw.rows * hw.cols
-    folds = ops.maximum(t.folds, 1)
-    # SCALE-Sim averages per-fold utilizations over a fold one array width too long (ws/is).
-    compute_util = t.util_sum / folds if quirks else ops.to_float(macs) / (pes * ops.maximum(t.lines, 1))
+    folds = np.maximum(t.folds, 1)
     wb = hw.word_bytes
     sram_pj = wb * (
         (t.ifmap_sram + ifmap_dram) * hw.ifmap_sram_pj_per_byte
@@ -287,11 +248,11 @@ def _finish(
         compute_cycles=compute,
         stall_cycles=stall,
         total_cycles=total,
-        fill_drain_cycles=ops.maximum(compute - t.streaming, 0),
-        # SCALE-Sim divides by its reported cycles (the last line's index); the layer occupies one more.
-        overall_util=ops.to_float(macs) / (pes * ops.maximum(total + (0 if quirks else 1), 1)),
-        mapping_efficiency=ops.to_float(t.used_pe_folds) / (array_pes * folds),
-        compute_util=compute_util,
+        fill_drain_cycles=np.maximum(compute - t.streaming, 0),
+        # The layer occupies one line more than SCALE-Sim's reported (last-index) cycle count.
+        overall_util=_float(macs) / (pes * np.maximum(total + 1, 1)),
+        mapping_efficiency=_float(t.used_pe_folds) / (array_pes * folds),
+        compute_util=_float(macs) / (pes * np.maximum(t.lines, 1)),
         ifmap_sram_reads=t.ifmap_sram,
         filter_sram_reads=t.filter_sram,
         ofmap_sram_writes=t.ofmap_sram,
@@ -306,20 +267,12 @@ def _finish(
     )
 
 
-def gemm_cost(
-    job: GemmJob,
-    hw: Hardware,
-    dataflow: Dataflow,
-    ops: Ops,
-    traffic: ActivationTraffic | None = None,
-    quirks: bool = False,
-) -> OpCost:
-    """Cost of a GEMM job (a conv or matmul) on ``hw`` with ``dataflow``."""
-    tally = _gemm_tally(job, hw, DATAFLOWS[dataflow], ops, quirks)
-    return _finish(job.macs, tally, hw, ops, traffic, quirks)
+def gemm_cost(job: GemmJob, hw: Hardware, dataflow: Dataflow, traffic: ActivationTraffic | None = None) -> OpCost:
+    """Cost of a GEMM job (a conv or matmul) on the designs ``hw`` with ``dataflow``."""
+    return _finish(job.macs, _gemm_tally(job, hw, DATAFLOWS[dataflow]), hw, traffic)
 
 
-def vector_cost(op: VectorOp, hw: Hardware, ops: Ops, traffic: ActivationTraffic | None = None) -> OpCost:
+def vector_cost(op: VectorOp, hw: Hardware, traffic: ActivationTraffic | None = None) -> OpCost:
     """A vector op on the vector unit: one lane per array column per core, one element op per cycle.
 
     Arithmetic ops process ``max(vector_ops, output_elements)`` element operations;
@@ -331,16 +284,14 @@ def vector_cost(op: VectorOp, hw: Hardware, ops: Ops, traffic: ActivationTraffic
     work = 0 if view else max(op.vector_ops, op.output_elements)
     reads = 0 if view else op.input_elements
     writes = 0 if view else op.output_elements
-    lanes = hw.cols * hw.cores
-    lines = ops.ceil_div(work, lanes) + 1
+    lines = ceil_div(work, hw.cols * hw.cores) + 1
     t = _Tally(
         lines=lines,
         folds=1,
         streaming=lines - 1,
-        stall=ops.maximum(ops.maximum(ops.ceil_div(reads, hw.ifmap_bw), ops.ceil_div(writes, hw.ofmap_bw)) - lines, 0),
+        stall=np.maximum(np.maximum(ceil_div(reads, hw.ifmap_bw), ceil_div(writes, hw.ofmap_bw)) - lines, 0),
         filter_stall=0,
         used_pe_folds=0,
-        util_sum=0.0,
         ifmap_sram=reads,
         filter_sram=0,
         ofmap_sram=writes,
@@ -348,4 +299,4 @@ def vector_cost(op: VectorOp, hw: Hardware, ops: Ops, traffic: ActivationTraffic
         filter_dram=0,
         ofmap_dram=writes,
     )
-    return _finish(0, t, hw, ops, traffic, quirks=False, vector_ops=op.vector_ops)
+    return _finish(0, t, hw, traffic, vector_ops=op.vector_ops)

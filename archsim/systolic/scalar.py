@@ -21,11 +21,9 @@ from __future__ import annotations
 from archsim.config.systolic import Dataflow
 from archsim.metrics import LayerMetrics
 from archsim.systolic.gemm import gemm_dims
+from archsim.systolic.memory import TRACKING_LINES
 from archsim.systolic.model import Hardware
 from workloads.ops import Conv2d, MatMul, VectorFn, VectorOp
-
-TRACKING_LINES = 100
-"""SCALE-Sim tracks each read SRAM as this many sets of entries (``read_buffer.prepare_hashed_buffer``)."""
 
 Tally = tuple[int, int, int, float, float, int, float, int, int, int, float, float, float]
 """Sums over an op's GEMMs: lines, folds, streaming lines, stall, filter stall, used PEs (over folds),
@@ -263,7 +261,7 @@ def _finish(
             streamed = 0
         stall = streamed if streamed > filter_stall else filter_stall
     stall = round(stall)
-    compute = lines - 1
+    compute = lines - 1  # SCALE-Sim reports the last demand line's index (folds.compute_cycles)
     total = compute + stall
     array_pes = hw.rows * hw.cols
     pes = array_pes * hw.cores

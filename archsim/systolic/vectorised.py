@@ -26,7 +26,6 @@ from archsim.area import sram_mm2
 from archsim.config.systolic import Dataflow
 from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, precision_for_word, sram_pj_per_byte
 from archsim.errors import InputError
-from archsim.systolic.backend import NUMPY
 from archsim.systolic.costs import area_mm2
 from archsim.systolic.gemm import gemm_job
 from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cost, vector_cost
@@ -199,10 +198,7 @@ def _op_costs(op: Any, groups: list[_Group], n: int, plan: LayerTraffic | None) 
         if plan is not None:
             wb = part.word_bytes
             words = ActivationTraffic(-(-plan.dram_read_bytes // wb), -(-plan.dram_write_bytes // wb))
-        if isinstance(op, VectorOp):
-            cost = vector_cost(op, hw, NUMPY, words)
-        else:
-            cost = gemm_cost(gemm_job(op), hw, flow, NUMPY, words)
+        cost = vector_cost(op, hw, words) if isinstance(op, VectorOp) else gemm_cost(gemm_job(op), hw, flow, words)
         for f in fields(OpCost):
             value = getattr(cost, f.name)
             column = out.setdefault(f.name, np.zeros(n, dtype=np.asarray(value).dtype))

@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from archsim.config.systolic import SystolicConfig
 from archsim.systolic import simulate_layer
-from archsim.systolic.backend import SCALAR
 from archsim.systolic.dataflow import DATAFLOWS
 from workloads.ops import Conv2d, MatMul
 
@@ -84,6 +83,6 @@ def test_a_bigger_array_never_needs_more_folds(
     m: int, n: int, k: int, rows: int, cols: int, more_r: int, more_c: int
 ) -> None:
     for flow in DATAFLOWS.values():
-        small = flow.folds(m, n, k, rows, cols, SCALAR)
-        big = flow.folds(m, n, k, rows + more_r, cols + more_c, SCALAR)
+        small = flow.folds(m, n, k, rows, cols)
+        big = flow.folds(m, n, k, rows + more_r, cols + more_c)
         assert big.folds <= small.folds

@@ -7,12 +7,31 @@ import pytest
 
 from archsim.config.systolic import SystolicConfig
 from archsim.errors import InputError
-from archsim.systolic import simulate_systolic
-from archsim.systolic.vectorised import Designs, designs_from_configs, evaluate
+from archsim.systolic import simulate_layer, simulate_systolic
+from archsim.systolic.vectorised import Designs, designs_from_configs, evaluate, op_costs
 from archsim.traffic import LayerTraffic
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
-from workloads.ops import VectorFn
+from workloads.ops import MatMul, VectorFn, VectorOp
+
+_FIGURES = (
+    "macs",
+    "compute_cycles",
+    "stall_cycles",
+    "total_cycles",
+    "fill_drain_cycles",
+    "overall_util",
+    "mapping_efficiency",
+    "compute_util",
+    "ifmap_sram_reads",
+    "filter_sram_reads",
+    "ofmap_sram_writes",
+    "ifmap_dram_reads",
+    "filter_dram_reads",
+    "ofmap_dram_writes",
+    "latency_s",
+)
+"""LayerMetrics fields named like OpCost's: the scalar and vectorised paths must agree on each."""
 
 
 def _network() -> Workload:
@@ -70,3 +89,39 @@ def test_designs_broadcast_scalars_and_validate() -> None:
         Designs.from_arrays(rows=8, cols=8, dataflow="xs")
     with pytest.raises(InputError, match="rows"):
         Designs.from_arrays(rows=[0, 4], cols=8)
+
+
+def _varied_network() -> Workload:
+    """Every GEMM form the model distinguishes: packed/partial groups, strides, batch, both matmuls, vector fns."""
+    b = GraphBuilder("varied")
+    x = b.input((2, 12, 18, 18))
+    x = b.conv(x, 24, 3, stride=2)
+    x = b.conv(x, 24, 3, groups=24)
+    x = b.conv(x, 36, 1, groups=3)
+    x = b.pool(x, VectorFn.AVGPOOL, 2, 2)
+    return b.build()
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_vectorised_equals_scalar_figure_by_figure(seed: int) -> None:
+    configs = _random_configs(40, seed)
+    designs = designs_from_configs(configs)
+    ops = [
+        *_varied_network().ops,
+        MatMul("fc", m=7, n=300, k=96, batch=3),
+        MatMul("qk", m=50, n=50, k=64, batch=2, weight_operand=False),
+        VectorOp("add", VectorFn.ADD, input_elements=9000, output_elements=4500, ops_per_output=1),
+        VectorOp("view", VectorFn.RESHAPE, input_elements=4500, output_elements=4500, ops_per_output=0),
+    ]
+    plan = {"fc": LayerTraffic(dram_read_bytes=3000, dram_write_bytes=70000)}
+    for op in ops:
+        costs = op_costs(op, designs, plan)
+        for i, config in enumerate(configs):
+            layer = simulate_layer(op, config, plan.get(op.name))
+            for name in _FIGURES:
+                assert getattr(costs, name)[i] == getattr(layer, name), (op.name, name, config)
+            assert costs.energy_pj[i] == layer.energy_pj
+            assert costs.mac_energy_pj[i] == layer.energy_by_component_pj["mac"]
+            assert costs.sram_energy_pj[i] == layer.energy_by_component_pj["sram"]
+            assert costs.dram_energy_pj[i] == layer.energy_by_component_pj["dram"]
+            assert costs.vector_energy_pj[i] == layer.energy_by_component_pj["vector"]
