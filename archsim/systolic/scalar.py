@@ -12,7 +12,9 @@ plain ``if``, intermediates are locals and tuples, and streams that neither
 spill nor drain skip the stall search (a few us per layer).
 
 It also holds the SCALE-Sim 3.0.0 bookkeeping (``quirks``, see docs/systolic.md),
-which only the scalar path offers; the reference rows and the SCALE-Sim
+which only the scalar path offers, including where SCALE-Sim's address-set SRAM
+first misses on a ws convolution's overlapping windows
+(:mod:`archsim.systolic.overlap`); the reference rows and the SCALE-Sim
 differential tests pin that mode.
 """
 
@@ -23,6 +25,7 @@ from archsim.metrics import LayerMetrics
 from archsim.systolic.gemm import gemm_dims
 from archsim.systolic.memory import TRACKING_LINES
 from archsim.systolic.model import Hardware
+from archsim.systolic.overlap import ConvGeometry
 from workloads.ops import Conv2d, MatMul, VectorFn, VectorOp
 
 Tally = tuple[int, int, int, float, float, int, float, int, int, int, float, float, float]
@@ -50,11 +53,20 @@ def _schedule(demanded: int, swept: bool, sc: int, per_fold: int, head_cycles: i
 
 
 def _read(
-    valid: int, padded: int, passes: int, words: int, bw: float, timing: tuple[int, int, int, int], quirks: bool
+    valid: int,
+    padded: int,
+    passes: int,
+    words: int,
+    bw: float,
+    timing: tuple[int, int, int, int],
+    quirks: bool,
+    overlap: tuple[Conv2d, int] | None = None,
 ) -> tuple[float, float]:
     """DRAM words and stall cycles of one double-buffered read operand (``memory.read_stream``).
 
     ``timing`` is ``(sc, per_fold, head_cycles, lines)`` for :func:`_schedule`, built only if the operand spills.
+    ``overlap`` (a ws convolution's ifmap and the array rows, quirks only) moves the first miss to the
+    first entry whose address SCALE-Sim's window does not hold (:mod:`archsim.systolic.overlap`).
     """
     active = -(-words // 2)
     per_line = -(-words // TRACKING_LINES)
@@ -74,15 +86,16 @@ def _read(
         prefetch_lines = 1
     misses = -(-(passes * tracked - active_lines) // prefetch_lines)
     fetch_cycles = -(-prefetch // bw)
-    head_items, head_cycles, head_rate, tail_rate = _schedule(passes * valid, passes > 1, *timing)
+    sched = _schedule(passes * valid, passes > 1, *timing)
+    head_items, head_cycles, head_rate, tail_rate = sched
     if quirks:
-        stall = 0.0
-        for j in range(1, misses + 1):
-            n = (active_lines + (j - 1) * prefetch_lines) * per_line
-            due = n * head_rate if n <= head_items else head_cycles + (n - head_items) * tail_rate
-            late = j * (fetch_cycles + 1) - 1 - (due + stall + 1)
-            if late > 0:
-                stall += 2 * late
+        first_miss = active_lines * per_line
+        geometry = ConvGeometry.of(overlap[0]) if overlap is not None and passes == 1 else None
+        if geometry is not None:
+            first_miss = geometry.first_new_ws(overlap[1], first_miss)
+            if first_miss is None:
+                return first_fill, 0
+        stall = _late_prefetch_stalls(misses, first_miss, active_lines, prefetch_lines, per_line, fetch_cycles, sched)
         return first_fill + misses * fetch_cycles * bw, stall
     reads = passes * valid
     capped = active + misses * prefetch
@@ -94,6 +107,32 @@ def _read(
         if late > stall:
             stall = late
     return (reads if reads < capped else capped), stall
+
+
+def _late_prefetch_stalls(
+    misses: int,
+    first_miss: int,
+    active_lines: int,
+    prefetch_lines: int,
+    per_line: int,
+    fetch_cycles: float,
+    sched: Schedule,
+) -> float:
+    """SCALE-Sim's ``service_reads``: fetch ``j`` lands at ``j * (fetch_cycles + 1) - 1``; late ones count twice.
+
+    Miss ``j`` comes when the demand passes window ``j``'s end, and never before entry ``first_miss``.
+    """
+    head_items, head_cycles, head_rate, tail_rate = sched
+    stall = 0.0
+    for j in range(1, misses + 1):
+        n = (active_lines + (j - 1) * prefetch_lines) * per_line
+        if n < first_miss:
+            n = first_miss
+        due = n * head_rate if n <= head_items else head_cycles + (n - head_items) * tail_rate
+        late = j * (fetch_cycles + 1) - 1 - (due + stall + 1)
+        if late > 0:
+            stall += 2 * late
+    return stall
 
 
 def _write(writes: int, words: int, bw: float, timing: tuple[int, int, int, int]) -> float:
@@ -131,8 +170,13 @@ def _candidates(last: int, bend: int) -> tuple[int, int, int, int]:
     return 1, last, inside, (inside + 1 if inside < last else last)
 
 
-def _one_core(m: int, n: int, k: int, blocks: int, hw: Hardware, flow: Dataflow, quirks: bool) -> Tally:
-    """One GEMM on one core (``model._one_core``): folds, SRAM words, DRAM words and stalls."""
+def _one_core(
+    m: int, n: int, k: int, blocks: int, hw: Hardware, flow: Dataflow, quirks: bool, overlap: Conv2d | None = None
+) -> Tally:
+    """One GEMM on one core (``model._one_core``): folds, SRAM words, DRAM words and stalls.
+
+    ``overlap`` is the convolution whose ifmap SCALE-Sim looks up by address (quirks, ws, ungrouped).
+    """
     rows, cols = hw.rows, hw.cols
     if flow is Dataflow.OS:
         sr, sc, t = m, n, k
@@ -162,7 +206,16 @@ def _one_core(m: int, n: int, k: int, blocks: int, hw: Hardware, flow: Dataflow,
             filter_sram, ofmap_writes, filter_padded = sr * sc, row_fold * t * sc, col_fold * sr * cols
     full_groups = col_fold - 1
     timing = (sc, cols * full_groups, full_groups * row_fold * fold_cycles, lines)
-    ifmap_dram, ifmap_stall = _read(m * k, ifmap_padded, ifmap_passes, hw.ifmap_words, hw.ifmap_bw, timing, quirks)
+    ifmap_dram, ifmap_stall = _read(
+        m * k,
+        ifmap_padded,
+        ifmap_passes,
+        hw.ifmap_words,
+        hw.ifmap_bw,
+        timing,
+        quirks,
+        None if overlap is None else (overlap, rows),
+    )
     filter_dram, filter_stall = _read(
         k * n, filter_padded, filter_passes, hw.filter_words, hw.filter_bw, timing, quirks
     )
@@ -199,15 +252,17 @@ def _sum(a: Tally, b: Tally) -> Tally:
     return tuple(x + y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
-def _on_cores(m: int, n: int, k: int, blocks: int, hw: Hardware, flow: Dataflow, quirks: bool) -> Tally:
+def _on_cores(
+    m: int, n: int, k: int, blocks: int, hw: Hardware, flow: Dataflow, quirks: bool, overlap: Conv2d | None = None
+) -> Tally:
     """A GEMM split over the cores by columns (``model._on_cores``): busiest core's time, summed traffic."""
     if hw.cores == 1:
-        return _one_core(m, n, k, blocks, hw, flow, quirks)
+        return _one_core(m, n, k, blocks, hw, flow, quirks, overlap)
     pixels = flow is Dataflow.IS
     total = m if pixels else n
     share = -(-total // hw.cores)
     big = (
-        _one_core(m, share, k, blocks, hw, flow, quirks)
+        _one_core(m, share, k, blocks, hw, flow, quirks, overlap)
         if not pixels
         else _one_core(share, n, k, blocks, hw, flow, quirks)
     )
@@ -216,7 +271,7 @@ def _on_cores(m: int, n: int, k: int, blocks: int, hw: Hardware, flow: Dataflow,
         return big
     rest = total - (busy - 1) * share
     last = (
-        _one_core(m, rest, k, blocks, hw, flow, quirks)
+        _one_core(m, rest, k, blocks, hw, flow, quirks, overlap)
         if not pixels
         else _one_core(rest, n, k, blocks, hw, flow, quirks)
     )
@@ -225,10 +280,20 @@ def _on_cores(m: int, n: int, k: int, blocks: int, hw: Hardware, flow: Dataflow,
     return (big[0], summed[1], big[2], big[3], big[4], *summed[5:])  # type: ignore[return-value]
 
 
-def _gemm_tally(m: int, n: int, k: int, groups: int, repeats: int, hw: Hardware, flow: Dataflow, quirks: bool) -> Tally:
+def _gemm_tally(
+    m: int,
+    n: int,
+    k: int,
+    groups: int,
+    repeats: int,
+    hw: Hardware,
+    flow: Dataflow,
+    quirks: bool,
+    overlap: Conv2d | None = None,
+) -> Tally:
     """All GEMMs of a job (``model._gemm_tally``); ws packs groups block-diagonally."""
     if groups == 1:
-        return _scaled(_on_cores(m, n, k, 1, hw, flow, quirks), repeats)
+        return _scaled(_on_cores(m, n, k, 1, hw, flow, quirks, overlap), repeats)
     pack = 1
     if flow is Dataflow.WS:
         pack = min(hw.rows // k, hw.cols // n, groups)
@@ -327,5 +392,6 @@ def op_metrics(
     if isinstance(op, VectorOp):
         return _finish(op, 0, _vector_tally(op, hw), hw, plan, False, op.vector_ops)
     m, n, k, groups, repeats = gemm_dims(op)
-    tally = _gemm_tally(m, n, k, groups, repeats, hw, dataflow, quirks)
+    overlap = op if quirks and dataflow is Dataflow.WS and isinstance(op, Conv2d) else None
+    tally = _gemm_tally(m, n, k, groups, repeats, hw, dataflow, quirks, overlap)
     return _finish(op, repeats * groups * m * n * k, tally, hw, plan, quirks)

@@ -2,12 +2,11 @@
 
 Run with ``scalesim_quirks=True`` (SCALE-Sim's bookkeeping). Tolerances per column:
 compute cycles, SRAM words, ifmap/filter DRAM words, mapping efficiency and compute
-utilization exact; ofmap DRAM words within 1e-5; total cycles within 1% on every row except the two
-``mobilenet Conv2 ws`` rows (a 3x3x32 window to one filter whose 3.4 MB im2col
-stream spills the 3 MB half-buffer), where SCALE-Sim's per-address SRAM finds
-most addresses already resident and misses later than the stream-position model:
-there 5%. The corrected model (no quirks) is checked against the same rows for
-the direction of each documented difference.
+utilization exact; ofmap DRAM words within 1e-5; total cycles and overall
+utilization within 0.1% on every row (the issue asks for 1%; the worst rows are
+the spilling ``mobilenet Conv2`` ones, where SCALE-Sim's address-set SRAM hits
+overlapping windows: 0.09%). The corrected model (no quirks) is checked against
+the same rows for the direction of each documented difference.
 """
 
 from __future__ import annotations
@@ -39,9 +38,7 @@ EXACT_COLUMNS = {
 }
 OFMAP_DRAM_TOLERANCE = 1e-5
 """SCALE-Sim counts the empty tail of partial write lines in the middle of a drain (16 words in 3.9 M)."""
-TOTAL_TOLERANCE = 0.01
-SPILLING_DEPTHWISE_TOLERANCE = 0.05
-SPILLING_DEPTHWISE = {("mobilenet", "Conv2", "ws")}
+TOTAL_TOLERANCE = 0.001
 
 
 def _rows() -> list[dict[str, str]]:
@@ -84,10 +81,8 @@ def test_reference_row(row: dict[str, str]) -> None:
     assert ours.ofmap_dram_writes == pytest.approx(int(row["dram_ofmap_writes"]), rel=OFMAP_DRAM_TOLERANCE)
     assert 100 * ours.mapping_efficiency == pytest.approx(float(row["mapping_eff_pct"]), rel=1e-9)
     assert 100 * ours.compute_util == pytest.approx(float(row["compute_util_pct"]), rel=1e-9)
-    key = (row["topology"], row["layer"], row["dataflow"])
-    tolerance = SPILLING_DEPTHWISE_TOLERANCE if key in SPILLING_DEPTHWISE else TOTAL_TOLERANCE
-    assert ours.total_cycles == pytest.approx(ref_total, rel=tolerance)
-    assert 100 * ours.overall_util == pytest.approx(float(row["overall_util_pct"]), rel=tolerance)
+    assert ours.total_cycles == pytest.approx(ref_total, rel=TOTAL_TOLERANCE)
+    assert 100 * ours.overall_util == pytest.approx(float(row["overall_util_pct"]), rel=TOTAL_TOLERANCE)
 
 
 @pytest.mark.parametrize("row", ROWS, ids=IDS)
