@@ -21,16 +21,14 @@ def check_supported(config: SystolicConfig) -> None:
         )
 
 
-def activation_words(traffic: LayerTraffic | None, word_bytes: int) -> tuple[int, int] | None:
+def activation_words(traffic: LayerTraffic, word_bytes: int) -> tuple[int, int]:
     """A mapper's activation bytes as (read, write) DRAM words, rounded up to whole words."""
-    if traffic is None:
-        return None
     return -(-traffic.dram_read_bytes // word_bytes), -(-traffic.dram_write_bytes // word_bytes)
 
 
 def layer_on(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None) -> LayerMetrics:
     """Per-layer metrics of ``op`` on ``config`` whose model numbers ``hw`` are already derived."""
-    plan = activation_words(traffic, config.word_bytes)
+    plan = None if traffic is None else activation_words(traffic, config.word_bytes)
     return op_metrics(op, hw, config.dataflow, config.scalesim_quirks, plan)
 
 

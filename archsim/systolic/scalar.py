@@ -293,6 +293,8 @@ def _gemm_tally(
 ) -> Tally:
     """All GEMMs of a job (``model._gemm_tally``); ws packs groups block-diagonally."""
     if groups == 1:
+        if hw.cores == 1 and repeats == 1:
+            return _one_core(m, n, k, 1, hw, flow, quirks, overlap)
         return _scaled(_on_cores(m, n, k, 1, hw, flow, quirks, overlap), repeats)
     pack = 1
     if flow is Dataflow.WS:
