@@ -7,6 +7,7 @@ from functools import lru_cache
 from archsim.area import pe_mm2, sram_mm2
 from archsim.config.systolic import SystolicConfig
 from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, precision_for_word, sram_pj_per_byte
+from archsim.systolic.memory import ReadSram, WriteSram
 from archsim.systolic.model import Hardware
 
 ACCUMULATOR_BITS = 32
@@ -26,12 +27,9 @@ def hardware(config: SystolicConfig) -> Hardware:
         rows=config.rows,
         cols=config.cols,
         cores=config.cores,
-        ifmap_words=sram_words(config.ifmap_sram_kb, config.word_bytes),
-        filter_words=sram_words(config.filter_sram_kb, config.word_bytes),
-        ofmap_words=sram_words(config.ofmap_sram_kb, config.word_bytes),
-        ifmap_bw=config.ifmap_dram_bw,
-        filter_bw=config.filter_dram_bw,
-        ofmap_bw=config.ofmap_dram_bw,
+        ifmap=ReadSram.build(sram_words(config.ifmap_sram_kb, config.word_bytes), config.ifmap_dram_bw),
+        filter=ReadSram.build(sram_words(config.filter_sram_kb, config.word_bytes), config.filter_dram_bw),
+        ofmap=WriteSram.build(sram_words(config.ofmap_sram_kb, config.word_bytes), config.ofmap_dram_bw),
         word_bytes=config.word_bytes,
         clock_hz=config.clock_mhz * 1e6,
         mac_pj=MAC_PJ[precision],

@@ -36,6 +36,61 @@ TRACKING_LINES = 100
 
 
 @dataclass(frozen=True)
+class ReadSram:
+    """A double-buffered read SRAM's fixed numbers (per design; Python ints or numpy arrays).
+
+    ``active``/``prefetch`` are the halves in words, ``per_line`` the words of one
+    of SCALE-Sim's 100 tracking lines, ``active_lines`` the lines of the active
+    half and ``prefetch_lines`` of the prefetch half; ``fill_cycles`` and
+    ``fetch_cycles`` are the DRAM time of a full active and prefetch half.
+    """
+
+    words: Num
+    bw: Num
+    active: Num
+    prefetch: Num
+    per_line: Num
+    active_lines: Num
+    prefetch_lines: Num
+    fill_cycles: Num
+    fetch_cycles: Num
+
+    @classmethod
+    def build(cls, words: Num, bw: Num) -> ReadSram:
+        """The numbers of an SRAM of ``words`` words fed at ``bw`` DRAM words per cycle."""
+        active = ceil_div(words, 2)
+        prefetch = words - active
+        per_line = ceil_div(words, TRACKING_LINES)
+        return cls(
+            words,
+            bw,
+            active,
+            prefetch,
+            per_line,
+            ceil_div(active, per_line),
+            ceil_div(prefetch, per_line),
+            ceil_div(active, bw),
+            ceil_div(prefetch, bw),
+        )
+
+
+@dataclass(frozen=True)
+class WriteSram:
+    """The ofmap SRAM's fixed numbers: ``half`` is the drained half in words, ``drain_cycles`` its DRAM time."""
+
+    words: Num
+    bw: Num
+    half: Num
+    drain_cycles: Num
+
+    @classmethod
+    def build(cls, words: Num, bw: Num) -> WriteSram:
+        """The numbers of an ofmap SRAM of ``words`` words drained at ``bw`` DRAM words per cycle."""
+        half = words - ceil_div(words, 2)
+        return cls(words, bw, half, ceil_div(half, bw))
+
+
+@dataclass(frozen=True)
 class Schedule:
     """When the ``n``-th item of a stream is demanded: two linear pieces meeting at ``head_items``."""
 
@@ -71,26 +126,21 @@ class StreamCost:
     stall_cycles: Num
 
 
-def read_stream(valid: Num, passes: Num, sram_words: Num, bw: Num, schedule: Schedule) -> StreamCost:
+def read_stream(valid: Num, passes: Num, sram: ReadSram, schedule: Schedule) -> StreamCost:
     """Prefetch misses of one read operand.
 
     Args:
         valid: operand entries in the prefetch stream (SRAM reads of one pass).
         passes: times the demand sweeps the stream.
-        sram_words: SRAM capacity in words (both halves).
-        bw: DRAM words per cycle.
+        sram: the SRAM's per-design numbers.
         schedule: when each of the ``passes * valid`` demanded entries is needed.
     """
-    active = ceil_div(sram_words, 2)
-    prefetch = sram_words - active
-    per_line = ceil_div(sram_words, TRACKING_LINES)
+    per_line, active_lines = sram.per_line, sram.active_lines
     tracked = valid // per_line + 1
-    active_lines = ceil_div(active, per_line)
     spills = tracked > active_lines
-    prefetch_lines = np.maximum(np.minimum(ceil_div(prefetch, per_line), tracked - active_lines), 1)
+    prefetch_lines = np.maximum(np.minimum(sram.prefetch_lines, tracked - active_lines), 1)
     misses = np.where(spills, ceil_div(np.maximum(passes * tracked - active_lines, 0), prefetch_lines), 0)
-    fetch_cycles = ceil_div(prefetch, bw)
-    dram_words = np.where(spills, np.minimum(passes * valid, active + misses * prefetch), valid)
+    dram_words = np.where(spills, np.minimum(passes * valid, sram.active + misses * sram.prefetch), valid)
 
     def demand_time(j: Num) -> Num:
         return schedule.time((active_lines + (j - 1) * prefetch_lines) * per_line)
@@ -98,11 +148,11 @@ def read_stream(valid: Num, passes: Num, sram_words: Num, bw: Num, schedule: Sch
     bend = (schedule.head_items // per_line - active_lines) // prefetch_lines + 1
     stall = 0
     for j in _candidates(1, np.maximum(misses, 1), bend):
-        stall = np.maximum(stall, j * fetch_cycles - demand_time(j) - 1)
+        stall = np.maximum(stall, j * sram.fetch_cycles - demand_time(j) - 1)
     return StreamCost(dram_words, np.where(spills, stall, 0))
 
 
-def write_stream(writes: Num, sram_words: Num, bw: Num, schedule: Schedule) -> StreamCost:
+def write_stream(writes: Num, sram: WriteSram, schedule: Schedule) -> StreamCost:
     """Drain stalls of the ofmap SRAM writing ``writes`` words on ``schedule``.
 
     Drain ``k`` starts when more than half the SRAM is occupied and the previous
@@ -110,20 +160,17 @@ def write_stream(writes: Num, sram_words: Num, bw: Num, schedule: Schedule) -> S
     Drain ``k`` ends at the latest of (drain 1's start + ``k`` drains) and
     (its own trigger + one drain); the worst stall sits at a candidate drain.
     """
-    active = ceil_div(sram_words, 2)
-    half = sram_words - active
-    drain_cycles = ceil_div(half, bw)
-    drains = np.maximum(writes - sram_words, 0) // np.maximum(half, 1)
+    half, words, drain_cycles = sram.half, sram.words, sram.drain_cycles
     half_or_one = np.maximum(half, 1)
-
+    drains = np.maximum(writes - words, 0) // half_or_one
     first_drain = schedule.time(half + 1)
 
     def stall_at(k: Num) -> Num:
         back_to_back = first_drain + k * drain_cycles
         isolated = schedule.time(k * half + 1) + drain_cycles
-        return np.maximum(back_to_back, isolated) - schedule.time(k * half + sram_words)
+        return np.maximum(back_to_back, isolated) - schedule.time(k * half + words)
 
-    bend = (schedule.head_items - sram_words) // half_or_one
+    bend = (schedule.head_items - words) // half_or_one
     stall = 0
     for k in _candidates(1, np.maximum(drains, 1), bend):
         stall = np.maximum(stall, stall_at(k))

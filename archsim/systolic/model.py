@@ -24,7 +24,7 @@ from archsim.systolic.backend import Num, ceil_div
 from archsim.systolic.dataflow import DATAFLOWS, DataflowMapping
 from archsim.systolic.folds import Folds, compute_cycles
 from archsim.systolic.gemm import GemmJob
-from archsim.systolic.memory import Schedule, read_stream, write_stream
+from archsim.systolic.memory import ReadSram, Schedule, WriteSram, read_stream, write_stream
 from workloads.ops import VectorFn, VectorOp
 
 
@@ -32,20 +32,19 @@ from workloads.ops import VectorFn, VectorOp
 class Hardware:
     """A design (or arrays of designs) as plain numbers the model computes with.
 
-    SRAM sizes are in words (``floor(KB * 1024 / word_bytes)``); bandwidths in
-    DRAM words per cycle; the ``*_pj`` fields are per-access energies looked up
-    once per design from :mod:`archsim.energy`.
+    Each SRAM carries its size in words (``floor(KB * 1024 / word_bytes)``), its
+    DRAM words per cycle and the buffer numbers derived from them once per design
+    (:class:`~archsim.systolic.memory.ReadSram`, :class:`~archsim.systolic.memory.WriteSram`);
+    the ``*_pj`` fields are per-access energies looked up once per design from
+    :mod:`archsim.energy`.
     """
 
     rows: Num
     cols: Num
     cores: Num
-    ifmap_words: Num
-    filter_words: Num
-    ofmap_words: Num
-    ifmap_bw: Num
-    filter_bw: Num
-    ofmap_bw: Num
+    ifmap: ReadSram
+    filter: ReadSram
+    ofmap: WriteSram
     word_bytes: Num
     clock_hz: Num
     mac_pj: Num
@@ -148,9 +147,9 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, hw: Hardware, flow: DataflowM
     """One GEMM on one core: folds, SRAM words, DRAM words and stalls."""
     f = flow.folds(m, n, k, hw.rows, hw.cols)
     s = flow.streams(f, hw.rows, hw.cols)
-    ifmap = read_stream(m * k, s.ifmap_passes, hw.ifmap_words, hw.ifmap_bw, _schedule(m * k, s.ifmap_passes, f))
-    filt = read_stream(k * n, s.filter_passes, hw.filter_words, hw.filter_bw, _schedule(k * n, s.filter_passes, f))
-    ofmap = write_stream(s.ofmap_writes, hw.ofmap_words, hw.ofmap_bw, _schedule(s.ofmap_writes, 1, f))
+    ifmap = read_stream(m * k, s.ifmap_passes, hw.ifmap, _schedule(m * k, s.ifmap_passes, f))
+    filt = read_stream(k * n, s.filter_passes, hw.filter, _schedule(k * n, s.filter_passes, f))
+    ofmap = write_stream(s.ofmap_writes, hw.ofmap, _schedule(s.ofmap_writes, 1, f))
     return _Tally(
         lines=f.lines,
         folds=f.folds,
@@ -230,7 +229,7 @@ def _finish(macs: Num, t: _Tally, hw: Hardware, traffic: ActivationTraffic | Non
     ifmap_dram, ofmap_dram = t.ifmap_dram, t.ofmap_dram
     if traffic is not None:
         ifmap_dram, ofmap_dram = traffic.ifmap_words, traffic.ofmap_words
-        streamed = np.maximum(ceil_div(ifmap_dram, hw.ifmap_bw), ceil_div(ofmap_dram, hw.ofmap_bw))
+        streamed = np.maximum(ceil_div(ifmap_dram, hw.ifmap.bw), ceil_div(ofmap_dram, hw.ofmap.bw))
         stall = np.maximum(np.maximum(streamed - t.lines, 0), t.filter_stall)
     stall = np.rint(stall).astype(np.int64)
     total = compute + stall
@@ -289,7 +288,7 @@ def vector_cost(op: VectorOp, hw: Hardware, traffic: ActivationTraffic | None = 
         lines=lines,
         folds=1,
         streaming=lines - 1,
-        stall=np.maximum(np.maximum(ceil_div(reads, hw.ifmap_bw), ceil_div(writes, hw.ofmap_bw)) - lines, 0),
+        stall=np.maximum(np.maximum(ceil_div(reads, hw.ifmap.bw), ceil_div(writes, hw.ofmap.bw)) - lines, 0),
         filter_stall=0,
         used_pe_folds=0,
         ifmap_sram=reads,

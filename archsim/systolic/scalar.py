@@ -23,7 +23,7 @@ from __future__ import annotations
 from archsim.config.systolic import Dataflow
 from archsim.metrics import LayerMetrics
 from archsim.systolic.gemm import gemm_dims
-from archsim.systolic.memory import TRACKING_LINES
+from archsim.systolic.memory import ReadSram, WriteSram
 from archsim.systolic.model import Hardware
 from archsim.systolic.overlap import ConvGeometry
 from workloads.ops import Conv2d, MatMul, VectorFn, VectorOp
@@ -56,8 +56,7 @@ def _read(
     valid: int,
     padded: int,
     passes: int,
-    words: int,
-    bw: float,
+    sram: ReadSram,
     timing: tuple[int, int, int, int],
     quirks: bool,
     overlap: tuple[Conv2d, int] | None = None,
@@ -68,24 +67,21 @@ def _read(
     ``overlap`` (a ws convolution's ifmap and the array rows, quirks only) moves the first miss to the
     first entry whose address SCALE-Sim's window does not hold (:mod:`archsim.systolic.overlap`).
     """
-    active = -(-words // 2)
-    per_line = -(-words // TRACKING_LINES)
+    per_line, active_lines = sram.per_line, sram.active_lines
     tracked = valid // per_line + 1
-    active_lines = -(-active // per_line)
     if quirks:
-        fill_cycles = -(-active // bw)
+        bw = sram.bw
         padded_cycles = -(-padded // bw)
-        first_fill = (fill_cycles if fill_cycles < padded_cycles else padded_cycles) * bw
+        first_fill = (sram.fill_cycles if sram.fill_cycles < padded_cycles else padded_cycles) * bw
     if tracked <= active_lines:
         return (first_fill if quirks else valid), 0
-    prefetch = words - active
-    prefetch_lines = -(-prefetch // per_line)
+    prefetch_lines = sram.prefetch_lines
     if prefetch_lines > tracked - active_lines:
         prefetch_lines = tracked - active_lines
     if prefetch_lines < 1:
         prefetch_lines = 1
     misses = -(-(passes * tracked - active_lines) // prefetch_lines)
-    fetch_cycles = -(-prefetch // bw)
+    fetch_cycles = sram.fetch_cycles
     sched = _schedule(passes * valid, passes > 1, *timing)
     head_items, head_cycles, head_rate, tail_rate = sched
     if quirks:
@@ -98,7 +94,7 @@ def _read(
         stall = _late_prefetch_stalls(misses, first_miss, active_lines, prefetch_lines, per_line, fetch_cycles, sched)
         return first_fill + misses * fetch_cycles * bw, stall
     reads = passes * valid
-    capped = active + misses * prefetch
+    capped = sram.active + misses * sram.prefetch
     stall = 0
     for j in _candidates(misses, (head_items // per_line - active_lines) // prefetch_lines + 1):
         n = (active_lines + (j - 1) * prefetch_lines) * per_line
@@ -135,15 +131,15 @@ def _late_prefetch_stalls(
     return stall
 
 
-def _write(writes: int, words: int, bw: float, timing: tuple[int, int, int, int]) -> float:
+def _write(writes: int, sram: WriteSram, timing: tuple[int, int, int, int]) -> float:
     """Drain stall cycles of the ofmap SRAM (``memory.write_stream``): the worst candidate drain."""
-    half = words - -(-words // 2)
+    half, words = sram.half, sram.words
     half_or_one = half if half > 1 else 1
     drains = (writes - words) // half_or_one if writes > words else 0
     if drains <= 0:
         return 0
     head_items, head_cycles, head_rate, tail_rate = _schedule(writes, False, *timing)
-    drain_cycles = -(-half // bw)
+    drain_cycles = sram.drain_cycles
     n = half + 1
     first_drain = n * head_rate if n <= head_items else head_cycles + (n - head_items) * tail_rate
     stall = 0
@@ -210,16 +206,13 @@ def _one_core(
         m * k,
         ifmap_padded,
         ifmap_passes,
-        hw.ifmap_words,
-        hw.ifmap_bw,
+        hw.ifmap,
         timing,
         quirks,
         None if overlap is None else (overlap, rows),
     )
-    filter_dram, filter_stall = _read(
-        k * n, filter_padded, filter_passes, hw.filter_words, hw.filter_bw, timing, quirks
-    )
-    ofmap_stall = _write(ofmap_writes, hw.ofmap_words, hw.ofmap_bw, timing)
+    filter_dram, filter_stall = _read(k * n, filter_padded, filter_passes, hw.filter, timing, quirks)
+    ofmap_stall = _write(ofmap_writes, hw.ofmap, timing)
     if quirks:
         util_cycles = t + (skew + cols - 1 if flow is not Dataflow.OS else skew)
         ofmap_sram = ofmap_writes + (folds * (rows + cols) if flow is Dataflow.OS else 0)
@@ -322,7 +315,7 @@ def _finish(
     ifmap_dram, filter_dram, ofmap_dram = t[10:]
     if plan is not None:
         ifmap_dram, ofmap_dram = plan
-        reading, writing = -(-ifmap_dram // hw.ifmap_bw), -(-ofmap_dram // hw.ofmap_bw)
+        reading, writing = -(-ifmap_dram // hw.ifmap.bw), -(-ofmap_dram // hw.ofmap.bw)
         streamed = (reading if reading > writing else writing) - lines
         if streamed < 0:
             streamed = 0
@@ -382,7 +375,7 @@ def _vector_tally(op: VectorOp, hw: Hardware) -> Tally:
         work = max(op.vector_ops, op.output_elements)
         reads, writes = op.input_elements, op.output_elements
     lines = -(-work // (hw.cols * hw.cores)) + 1
-    reading, writing = -(-reads // hw.ifmap_bw), -(-writes // hw.ofmap_bw)
+    reading, writing = -(-reads // hw.ifmap.bw), -(-writes // hw.ofmap.bw)
     stall = (reading if reading > writing else writing) - lines
     return (lines, 1, lines - 1, stall if stall > 0 else 0, 0, 0, 0.0, reads, 0, writes, reads, 0, writes)
 

@@ -28,6 +28,7 @@ from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, precision_for
 from archsim.errors import InputError
 from archsim.systolic.costs import area_mm2
 from archsim.systolic.gemm import gemm_job
+from archsim.systolic.memory import ReadSram, WriteSram
 from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cost, vector_cost
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
@@ -130,12 +131,9 @@ class Designs:
             rows=self.rows,
             cols=self.cols,
             cores=self.cores,
-            ifmap_words=(self.ifmap_sram_kb * 1024).astype(np.int64) // wb,
-            filter_words=(self.filter_sram_kb * 1024).astype(np.int64) // wb,
-            ofmap_words=(self.ofmap_sram_kb * 1024).astype(np.int64) // wb,
-            ifmap_bw=self.ifmap_dram_bw,
-            filter_bw=self.filter_dram_bw,
-            ofmap_bw=self.ofmap_dram_bw,
+            ifmap=ReadSram.build((self.ifmap_sram_kb * 1024).astype(np.int64) // wb, self.ifmap_dram_bw),
+            filter=ReadSram.build((self.filter_sram_kb * 1024).astype(np.int64) // wb, self.filter_dram_bw),
+            ofmap=WriteSram.build((self.ofmap_sram_kb * 1024).astype(np.int64) // wb, self.ofmap_dram_bw),
             word_bytes=wb,
             clock_hz=self.clock_mhz * 1e6,
             mac_pj=_lookup(wb, lambda w: MAC_PJ[precision_for_word(int(w))]),
@@ -191,35 +189,48 @@ def _by_dataflow(designs: Designs) -> list[_Group]:
     return groups
 
 
+def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None) -> OpCost:
+    """One op on one dataflow's designs."""
+    _, part, hw, flow = group
+    words = None
+    if plan is not None:
+        wb = part.word_bytes
+        words = ActivationTraffic(-(-plan.dram_read_bytes // wb), -(-plan.dram_write_bytes // wb))
+    return vector_cost(op, hw, words) if isinstance(op, VectorOp) else gemm_cost(gemm_job(op), hw, flow, words)
+
+
 def _op_costs(op: Any, groups: list[_Group], n: int, plan: LayerTraffic | None) -> OpCost:
     out: dict[str, np.ndarray] = {}
-    for index, part, hw, flow in groups:
-        words = None
-        if plan is not None:
-            wb = part.word_bytes
-            words = ActivationTraffic(-(-plan.dram_read_bytes // wb), -(-plan.dram_write_bytes // wb))
-        cost = vector_cost(op, hw, words) if isinstance(op, VectorOp) else gemm_cost(gemm_job(op), hw, flow, words)
+    for group in groups:
+        cost = _group_cost(op, group, plan)
         for f in fields(OpCost):
             value = getattr(cost, f.name)
             column = out.setdefault(f.name, np.zeros(n, dtype=np.asarray(value).dtype))
-            column[index] = value
+            column[group[0]] = value
     return OpCost(**out)
 
 
 def evaluate(workload: Workload, designs: Designs, traffic: TrafficPlan | None = None) -> SweepResult:
-    """Network totals of ``workload`` on every design in ``designs``."""
+    """Network totals of ``workload`` on every design in ``designs`` (summed per dataflow, then placed)."""
     n = len(designs)
     compute = np.zeros(n, dtype=np.int64)
     stall = np.zeros(n, dtype=np.int64)
     energy = np.zeros(n)
     latency = np.zeros(n)
-    groups = _by_dataflow(designs)
-    for op in workload.ops:
-        cost = _op_costs(op, groups, n, (traffic or {}).get(op.name))
-        compute += cost.compute_cycles
-        stall += cost.stall_cycles
-        energy += cost.energy_pj
-        latency += cost.latency_s
+    plan = traffic or {}
+    for group in _by_dataflow(designs):
+        group_compute, group_stall, group_energy, group_latency = 0, 0, 0.0, 0.0
+        for op in workload.ops:
+            cost = _group_cost(op, group, plan.get(op.name))
+            group_compute = group_compute + cost.compute_cycles
+            group_stall = group_stall + cost.stall_cycles
+            group_energy = group_energy + cost.energy_pj
+            group_latency = group_latency + cost.latency_s
+        index = group[0]
+        compute[index] = group_compute
+        stall[index] = group_stall
+        energy[index] = group_energy
+        latency[index] = group_latency
     total = compute + stall
     macs = sum(op.macs for op in workload.ops)
     pes = designs.rows * designs.cols * designs.cores
