@@ -17,6 +17,11 @@ ENVS: tuple[dict[str, object], ...] = (
     {"id": "archsim/FpgaDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "fpga"}},
     {"id": "archsim/NpuDSE-v0", "entry_point": _ONE_DESIGN, "kwargs": {"space": "npu"}},
     {"id": "archsim/NpuDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "npu"}},
+    {
+        "id": "archsim/CoSearch-v0",
+        "entry_point": "envs.cosearch.env:CoSearchEnv",
+        "kwargs": {"workload": "ofa_mbv2", "space": "cosearch-small"},
+    },
 )
 """Every env archsim registers: id, entry point and default constructor arguments."""
 

@@ -67,8 +67,11 @@ class ProxyNetwork:
     head_channels: int
     input_side: int
     bits: int
+    stem_stride: int = 1
 
     def __post_init__(self) -> None:
+        if self.stem_stride not in (1, 2):
+            raise ValueError(f"proxy network: stem_stride must be 1 or 2, got {self.stem_stride!r}")
         if not self.stages:
             raise ValueError("proxy network: needs at least one stage")
         for name in ("stem_channels", "head_channels"):
@@ -90,7 +93,7 @@ class ProxyNetwork:
 class TrainingSetup:
     """How the proxy is trained; part of the evaluator's name, so caches never mix setups."""
 
-    epochs: int = 4
+    epochs: int = 6
     batch_size: int = 128
     learning_rate: float = 0.02
     seed: int = 0

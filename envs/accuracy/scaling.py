@@ -3,7 +3,7 @@
 Kept: per-stage depth, depthwise kernel, expansion ratio, bit-width, the ratios
 between stage widths, and the input resolution relative to the family's largest.
 Changed: 8x8 one-channel inputs; channel counts divided by ``channel_divisor``
-(rounded up); the stem does not downsample and only the first
+(rounded up, at least ``min_channels``); the stem does not downsample and only the first
 ``max_downsamples`` stride-2 stages keep their stride (an 8x8 image cannot be
 halved five times); the 1x1 head is capped at ``head_cap`` channels.
 """
@@ -30,20 +30,23 @@ class FamilyProxy:
     Args:
         family: the network family (``knobs``, ``choices``, ``structure``).
         channel_divisor: real channels per proxy channel.
+        min_channels: fewest channels of a proxy layer (thinner ones cannot learn digits).
         head_cap: most channels of the proxy's 1x1 head.
         max_downsamples: stride-2 stages kept (8 -> 4 -> 2 pixels for the default 2).
     """
 
     family: Any
     channel_divisor: int = 8
+    min_channels: int = 8
     head_cap: int = 64
-    max_downsamples: int = 2
+    stem_stride: int = 2
+    max_downsamples: int = 1
 
     def __post_init__(self) -> None:
-        if self.channel_divisor < 1 or self.head_cap < 1 or self.max_downsamples < 0:
+        if min(self.channel_divisor, self.min_channels, self.head_cap) < 1 or self.max_downsamples < 0:
             raise ValueError(
-                f"FamilyProxy: channel_divisor and head_cap must be >= 1 and max_downsamples >= 0, got "
-                f"{self.channel_divisor}, {self.head_cap}, {self.max_downsamples}"
+                "FamilyProxy: channel_divisor, min_channels and head_cap must be >= 1 and max_downsamples >= 0, "
+                f"got {self.channel_divisor}, {self.min_channels}, {self.head_cap}, {self.max_downsamples}"
             )
 
     @property
@@ -56,7 +59,7 @@ class FamilyProxy:
 
     def channels(self, real: int) -> int:
         """Proxy channels of a layer with ``real`` channels."""
-        return max(1, math.ceil(real / self.channel_divisor))
+        return max(self.min_channels, math.ceil(real / self.channel_divisor))
 
     def input_side(self, resolution: int) -> int:
         """Digits side (pixels) of an input resolution; at least 2."""
@@ -88,4 +91,5 @@ class FamilyProxy:
             head_channels=min(self.head_cap, self.channels(structure.head_channels)),
             input_side=self.input_side(int(structure.resolution)),
             bits=fixed,
+            stem_stride=self.stem_stride,
         )

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812
 
-from envs.accuracy.proxy import MAX_SIDE, ProxyNetwork, ProxyStage, TrainingSetup
+from envs.accuracy.proxy import MAX_SIDE, ProxyNetwork, TrainingSetup
 
 NUM_CLASSES = 10
 FULL_PRECISION_BITS = 32
@@ -73,11 +73,19 @@ def conv_bn(in_ch: int, out_ch: int, kernel: int, stride: int, groups: int, bits
 
 
 class InvertedResidual(nn.Module):
-    """MobileNetV2 block: 1x1 expand, kxk depthwise, 1x1 project; identity shortcut when shapes allow."""
+    """MobileNetV2 block: 1x1 expand, kxk depthwise, 1x1 project; identity shortcut when shapes allow.
 
-    def __init__(self, in_ch: int, out_ch: int, kernel: int, expansion: float, stride: int, bits: int) -> None:
+    ``side`` is the input's spatial size: a depthwise kernel wider than ``2 * side - 1``
+    is cropped to that width, because its outer taps only ever see zero padding (the
+    block computes exactly the same function, with fewer wasted multiplies).
+    """
+
+    def __init__(
+        self, in_ch: int, out_ch: int, kernel: int, expansion: float, stride: int, bits: int, side: int
+    ) -> None:
         super().__init__()
         hidden = max(1, round(in_ch * expansion))
+        kernel = min(kernel, 2 * side - 1)
         layers: list[nn.Module] = []
         if hidden != in_ch:
             layers.append(conv_bn(in_ch, hidden, 1, 1, 1, bits, act=True))
@@ -92,24 +100,27 @@ class InvertedResidual(nn.Module):
         return out + x if self.shortcut else out
 
 
+def output_side(side: int, stride: int) -> int:
+    """Spatial size after a 'same'-padded convolution with ``stride``."""
+    return (side - 1) // stride + 1
+
+
 def build_model(network: ProxyNetwork) -> nn.Module:
     """The torch module of ``network`` (10-way classifier over 1-channel images)."""
     bits = network.bits
-    layers: list[nn.Module] = [conv_bn(1, network.stem_channels, 3, 1, 1, bits, act=True)]
+    layers: list[nn.Module] = [conv_bn(1, network.stem_channels, 3, network.stem_stride, 1, bits, act=True)]
     channels = network.stem_channels
+    side = output_side(network.input_side, network.stem_stride)
     for stage in network.stages:
-        layers.extend(_stage_blocks(stage, channels))
-        channels = stage.channels
+        for index in range(stage.depth):
+            stride = stage.stride if index == 0 else 1
+            layers.append(
+                InvertedResidual(channels, stage.channels, stage.kernel, stage.expansion, stride, stage.bits, side)
+            )
+            channels, side = stage.channels, output_side(side, stride)
     layers.append(conv_bn(channels, network.head_channels, 1, 1, 1, bits, act=True))
     layers.extend([nn.AdaptiveAvgPool2d(1), nn.Flatten(), QuantLinear(network.head_channels, NUM_CLASSES, bits)])
     return nn.Sequential(*layers)
-
-
-def _stage_blocks(stage: ProxyStage, in_ch: int) -> Iterator[nn.Module]:
-    for index in range(stage.depth):
-        stride = stage.stride if index == 0 else 1
-        yield InvertedResidual(in_ch, stage.channels, stage.kernel, stage.expansion, stride, stage.bits)
-        in_ch = stage.channels
 
 
 @functools.cache

@@ -71,7 +71,9 @@ class Sb3Agent(Agent):
             def _on_step(self) -> bool:
                 return not study.done
 
-        model.learn(total_timesteps=2 * study.remaining * steps_per_design + 10_000, callback=StopOnBudget())
+        # Exactly the budget's steps (plus one design of slack): schedules such as DQN's
+        # exploration anneal over the real run; the callback stops at the budget.
+        model.learn(total_timesteps=(study.remaining + 1) * steps_per_design, callback=StopOnBudget())
         env.close()
 
 

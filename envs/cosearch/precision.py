@@ -1,0 +1,58 @@
+"""Bit-width on the hardware side: which datapath a network needs, and what int4 layers save on it.
+
+The systolic model counts SRAM/DRAM traffic in words and prices MACs by word size
+(1, 2 or 4 bytes), so a network's int16 stages need a 2-byte datapath and its
+int8 stages a 1-byte one. It has no sub-byte word, so int4 layers run on the int8
+datapath; :func:`int4_energy_pj` then credits each int4 layer with the 45 nm
+table's cheaper int4 MAC (``archsim.energy.MAC_PJ``) and with half the SRAM and
+DRAM bytes (two int4 values packed per byte, as bit-serial/bit-fusion designs do).
+Cycles and area are not credited: the array, its buffers and its bandwidth stay
+those of the int8 datapath.
+"""
+
+from __future__ import annotations
+
+from archsim.energy import MAC_PJ
+from archsim.metrics import NetworkMetrics
+from workloads.graph import TensorKind, Workload
+from workloads.precision import Precision
+
+PACKED_PER_BYTE = {Precision.INT4: 2}
+"""Values of a precision that share one byte of SRAM/DRAM traffic on the int8 datapath."""
+
+
+def op_precisions(workload: Workload) -> dict[str, Precision]:
+    """Op name -> precision of its operands (its weights', else its output's, else the workload's)."""
+    out: dict[str, Precision] = {}
+    for node in workload:
+        tensors = [workload.tensor(name) for name in (*node.inputs, *node.outputs)]
+        weights = [t for t in tensors if t.kind is TensorKind.WEIGHT and t.precision is not None]
+        chosen = weights or [t for t in tensors if t.precision is not None]
+        out[node.name] = chosen[0].precision if chosen else workload.precision  # type: ignore[assignment]
+    return out
+
+
+def datapath_bits(workload: Workload) -> int:
+    """Widest integer operand of the workload's ops: the bits its datapath must handle."""
+    return max(p.bits for p in op_precisions(workload).values())
+
+
+def int4_energy_pj(metrics: NetworkMetrics, workload: Workload, word_bytes: int) -> float:
+    """Network energy with int4 layers on a 1-byte datapath credited (MAC energy and packed traffic).
+
+    On a wider datapath (``word_bytes`` > 1) int4 layers run as int16 and nothing is credited.
+    """
+    if word_bytes != 1:
+        return metrics.energy_pj
+    precisions = op_precisions(workload)
+    total = 0.0
+    for layer in metrics.layers:
+        precision = precisions.get(layer.layer, workload.precision)
+        packed = PACKED_PER_BYTE.get(precision, 1)
+        for component, pj in layer.energy_by_component_pj.items():
+            if packed > 1 and component == "mac":
+                pj *= MAC_PJ[precision] / MAC_PJ[Precision.INT8]
+            elif packed > 1 and component in ("sram", "dram"):
+                pj /= packed
+            total += float(pj)
+    return total
