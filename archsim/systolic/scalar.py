@@ -238,10 +238,12 @@ def _one_core(
 
 
 def _scaled(tally: Tally, times: int) -> Tally:
+    """``times`` copies of a tally (the model's ``_Tally.scaled``)."""
     return tally if times == 1 else tuple(value * times for value in tally)  # type: ignore[return-value]
 
 
 def _sum(a: Tally, b: Tally) -> Tally:
+    """Two tallies added field by field."""
     return tuple(x + y for x, y in zip(a, b, strict=True))  # type: ignore[return-value]
 
 
@@ -255,18 +257,18 @@ def _on_cores(
     total = m if pixels else n
     share = -(-total // hw.cores)
     big = (
-        _one_core(m, share, k, blocks, hw, flow, quirks, overlap)
-        if not pixels
-        else _one_core(share, n, k, blocks, hw, flow, quirks)
+        _one_core(share, n, k, blocks, hw, flow, quirks, overlap)
+        if pixels
+        else _one_core(m, share, k, blocks, hw, flow, quirks, overlap)
     )
     busy = -(-total // share)
     if busy <= 1:
         return big
     rest = total - (busy - 1) * share
     last = (
-        _one_core(m, rest, k, blocks, hw, flow, quirks, overlap)
-        if not pixels
-        else _one_core(rest, n, k, blocks, hw, flow, quirks)
+        _one_core(rest, n, k, blocks, hw, flow, quirks, overlap)
+        if pixels
+        else _one_core(m, rest, k, blocks, hw, flow, quirks, overlap)
     )
     extra = _sum(last, _scaled(big, busy - 2))
     summed = _sum(big, extra)
@@ -284,7 +286,10 @@ def _gemm_tally(
     quirks: bool,
     overlap: Conv2d | None = None,
 ) -> Tally:
-    """All GEMMs of a job (``model._gemm_tally``); ws packs groups block-diagonally."""
+    """All GEMMs of a job (``model._gemm_tally``); ws packs groups block-diagonally.
+
+    ``overlap`` applies to ungrouped jobs only (a packed fold's stream is not the op's im2col).
+    """
     if groups == 1:
         if hw.cores == 1 and repeats == 1:
             return _one_core(m, n, k, 1, hw, flow, quirks, overlap)
