@@ -75,6 +75,7 @@ class Args:
     """Command-line options."""
 
     agents: list[str] = field(default_factory=lambda: list(DEFAULT_BUDGETS))
+    env: str = ENV_ID
     seeds: int = 5
     workload: str = "resnet18"
     space: str = "systolic-bench"
@@ -114,7 +115,7 @@ def run_one(
 ) -> tuple[list[float], float]:
     """One search through the runner; the best-so-far EDP curve read back from storage, and its wall time."""
     config = SearchConfig(
-        ENV_ID,
+        args.env,
         agent,
         budget,
         seed=seed,
@@ -211,6 +212,7 @@ def parse_args() -> Args:
     """Args from the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", nargs="+", default=list(DEFAULT_BUDGETS), choices=list(DEFAULT_BUDGETS))
+    parser.add_argument("--env", default=ENV_ID, help="one-design env or its ...Seq-v0 variant")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--workload", default="resnet18")
     parser.add_argument("--space", default="systolic-bench")
@@ -230,7 +232,7 @@ def main() -> None:
     assert isinstance(space, HardwareSpace)
     start = time.perf_counter()
     opt, design, opt_reward = optimum(space, args.workload, args.area_budget)
-    print(f"{space.name}: {space.size} designs, {args.workload}, area <= {args.area_budget} mm^2")
+    print(f"{args.env} on {space.name}: {space.size} designs, {args.workload}, area <= {args.area_budget} mm^2")
     print(f"optimum EDP {opt:.6g} J*s at {design} (exhaustive, {time.perf_counter() - start:.1f} s)")
     print("agent   seconds  median regret (best EDP / optimum - 1) after n evaluations")
     for name in ("studies.db", "sensitivity.db"):
@@ -245,6 +247,7 @@ def main() -> None:
             print(f"target: {agent} median best EDP after {n} evaluations {verdict} 5% ({value * 100:.1f}%)")
     report = {
         "task": {
+            "env": args.env,
             "space": space.name,
             "designs": space.size,
             "workload": args.workload,
