@@ -41,6 +41,7 @@ class Comparison:
         macs_budget: The sequential network search's MACs cap.
         objectives: The joint search's objective weights.
         storage: SQLAlchemy URL of the studies and of the shared accuracy cache.
+        workers: Designs evaluated in parallel in every search.
     """
 
     agent: str = "bo"
@@ -53,6 +54,7 @@ class Comparison:
     macs_budget: float = 150e6
     objectives: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_OBJECTIVES))
     storage: str = DEFAULT_STORAGE
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,14 @@ def sequential(cmp: Comparison, seed: int) -> Outcome:
     space = resolve_space(cmp.space, cmp.family)
     accuracy = accuracy_evaluator(cmp.accuracy, cmp.family)
     base = CoSearchRun(
-        cmp.agent, cmp.budget // 2, seed, family=cmp.family, accuracy=accuracy, storage=cmp.storage, budgets={}
+        cmp.agent,
+        cmp.budget // 2,
+        seed,
+        family=cmp.family,
+        accuracy=accuracy,
+        storage=cmp.storage,
+        budgets={},
+        workers=cmp.workers,
     )
     reference = space.decode(space.reference)
     network_space = space.only(NETWORK, reference, f"{space.name}-network")
@@ -141,6 +150,7 @@ def joint(cmp: Comparison, seed: int) -> Outcome:
         objectives=dict(cmp.objectives),
         budgets=dict(cmp.specs),
         storage=cmp.storage,
+        workers=cmp.workers,
     )
     return outcome("joint", seed, run_cosearch(run, progress=False), cmp.storage, cmp.specs)
 

@@ -108,5 +108,12 @@ class CoSearchFactory:
         return CoSearchEvaluator(self.space, CachedEvaluator(self.accuracy, store))
 
 
+def default_evaluator(space: CoSearchSpace, workload: str) -> CoSearchEvaluator:
+    """The proxy trainer on the space's family with an in-memory cache (the framework's ``space.evaluator`` hook)."""
+    from envs.accuracy import FamilyProxy, ProxyTrainer
+
+    return CoSearchFactory(space, ProxyTrainer(FamilyProxy(families()[space.family])))()
+
+
 _SHARED: dict[tuple[CoSearchSpace, str, str | None], CoSearchEvaluator] = {}
 """Evaluators built in this process, by recipe key."""

@@ -22,6 +22,9 @@ from workloads.registry import families
 NETWORK = "network"
 HARDWARE = "hardware"
 
+DEFAULT_EVALUATOR = "envs.cosearch.evaluate:default_evaluator"
+"""How the search framework evaluates a co-search space when no evaluator is given."""
+
 
 @dataclass(frozen=True)
 class CoSearchSpace(DesignSpace):
@@ -56,7 +59,14 @@ class CoSearchSpace(DesignSpace):
         return self.hardware.config_for({k.name: design[k.name] for k in self.knobs if k.group == HARDWARE})
 
     def _replace(self, name: str, knobs: tuple[Knob, ...]) -> CoSearchSpace:
-        return CoSearchSpace(name, knobs, description=self.description, family=self.family, hardware=self.hardware)
+        return CoSearchSpace(
+            name,
+            knobs,
+            description=self.description,
+            evaluator=self.evaluator,
+            family=self.family,
+            hardware=self.hardware,
+        )
 
     def only(self, group: str, design: Mapping[str, Any], name: str | None = None) -> CoSearchSpace:
         """This space with every knob outside ``group`` fixed to its value in ``design``.
@@ -120,6 +130,7 @@ def cosearch_space(
         (*net, *hw.knobs),
         (*reference, *hw.reference),
         description,
+        DEFAULT_EVALUATOR,
         family=family,
         hardware=hw,
     )
