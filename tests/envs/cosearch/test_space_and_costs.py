@@ -118,3 +118,12 @@ def test_failed_accuracy_makes_the_design_invalid_with_its_error() -> None:
     assert not raised.valid and "RuntimeError: loss is NaN at epoch 2" in raised.error
     assert not nan.valid and "NaN" in nan.error
     assert fine.valid and fine.get("accuracy") == 0.8
+
+
+def test_framework_builds_the_proxy_co_search_evaluator_from_the_space_hook() -> None:
+    from envs.accuracy import ProxyTrainer
+    from envs.evaluate import shared_evaluator
+
+    built = shared_evaluator(SPACE, "ofa_mbv2")
+    assert isinstance(built, CoSearchEvaluator) and isinstance(built.accuracy.evaluator, ProxyTrainer)
+    assert SPACE.only("network", SPACE.decode(SPACE.reference)).evaluator == SPACE.evaluator
