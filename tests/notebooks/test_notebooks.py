@@ -19,6 +19,7 @@ FIGURES: dict[str, int] = {
     "02_systolic_sweep_pareto": 2,
     "03_rl_vs_bayesian_search": 2,
     "04_ilp_mapper_timeline": 3,
+    "05_cosearch_pareto": 2,
 }
 """Notebook -> the PNG figures it must produce."""
 
@@ -41,7 +42,7 @@ def test_every_notebook_is_checked_and_committed_without_outputs() -> None:
 def test_notebook_runs_and_draws_its_figures(name: str, tmp_path: Path) -> None:
     notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     client = NotebookClient(
-        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
     client.execute()  # raises CellExecutionError on the first failing cell
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
