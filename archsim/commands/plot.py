@@ -93,13 +93,15 @@ def _offchip(sources: list[str], args: argparse.Namespace) -> Any:
 
 
 def _pareto(sources: list[str], args: argparse.Namespace) -> Any:
-    from archsim.commands.plot_sources import is_storage_url, load_studies, trials_from_search_json
+    from archsim.commands.plot_sources import is_storage_url, load_studies, single_task, trials_from_search_json
     from archsim.plots import study_scatter
 
     trials: list[Any] = []
     for source in sources:
         if is_storage_url(source):
-            trials += [t for study in load_studies(source, args.study) for t in study.trials]
+            studies = load_studies(source, args.study)
+            single_task(studies, source)
+            trials += [t for study in studies for t in study.trials]
         else:
             trials += trials_from_search_json(Path(source), _read_json(Path(source)))
     return study_scatter(trials, args.x, args.y)
