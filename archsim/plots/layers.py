@@ -32,10 +32,11 @@ def cycle_breakdown(metrics: NetworkMetrics, max_layers: int = 80) -> Figure:
     util = axes.twinx()
     util.plot(x, [100 * layer.overall_util for layer in layers], "o-", color=COLORS["util"], ms=3, label="utilization")
     util.set_ylabel("overall utilization (%)")
-    util.set_ylim(0, 105)
+    util.set_ylim(0, 125)
+    axes.set_ylim(0, 1.25 * max(layer.total_cycles for layer in layers))  # headroom for the legend
     handles, labels = axes.get_legend_handles_labels()
     more_handles, more_labels = util.get_legend_handles_labels()
-    axes.legend(handles + more_handles, labels + more_labels, loc="upper right", fontsize=8)
+    axes.legend(handles + more_handles, labels + more_labels, loc="upper left", ncols=4, fontsize=8)
     return figure
 
 

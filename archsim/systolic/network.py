@@ -23,4 +23,8 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
         clock_hz=config.clock_mhz * 1e6,
         peak_macs_per_cycle=float(config.pes),
         area_mm2=config_area_mm2(config),
+        dram_bytes_per_cycle=(config.ifmap_dram_bw + config.filter_dram_bw + config.ofmap_dram_bw)
+        * config.word_bytes
+        * config.cores,
+        word_bytes=float(config.word_bytes),
     )
