@@ -14,35 +14,25 @@ from toy import TOY_SPACE, toy_evaluator
 import envs
 from archsim.errors import InputError
 
-SECTIONS = (
-    "## Description",
-    "## Action Space",
-    "## Observation Space",
-    "## Rewards",
-    "## Starting State",
-    "## Episode End",
-    "## Arguments",
-    "## Version History",
-)
+HARDWARE_DSE_IDS = [
+    str(spec["id"])
+    for spec in envs.ENVS
+    if spec["entry_point"] in ("envs.dse:DesignEnv", "envs.sequential:SequentialEnv")
+]
+"""The hardware DSE envs (one design or one knob per step), which accept any hardware space."""
 
 
 def make(env_id: str, **kwargs: object) -> gym.Env:
     return gym.make(env_id, space=TOY_SPACE, evaluator=toy_evaluator(), **kwargs)
 
 
-@pytest.mark.parametrize("env_id", envs.env_ids())
+@pytest.mark.parametrize("env_id", HARDWARE_DSE_IDS)
 def test_both_env_checkers_pass_without_warnings(env_id: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         env = make(env_id, budgets={"area_mm2": 2.0})
         check_env(env.unwrapped, skip_render_check=True)
         sb3_check_env(env.unwrapped, warn=True)
-
-
-@pytest.mark.parametrize("env_id", envs.env_ids())
-def test_docstring_has_gymnasium_sections(env_id: str) -> None:
-    doc = type(make(env_id).unwrapped).__doc__ or ""
-    assert all(section in doc for section in SECTIONS)
 
 
 def rollout(env_id: str, seed: int, steps: int = 40) -> list[tuple[float, tuple]]:
@@ -58,7 +48,7 @@ def rollout(env_id: str, seed: int, steps: int = 40) -> list[tuple[float, tuple]
     return out
 
 
-@pytest.mark.parametrize("env_id", envs.env_ids())
+@pytest.mark.parametrize("env_id", HARDWARE_DSE_IDS)
 def test_same_seed_same_rollout(env_id: str) -> None:
     assert rollout(env_id, 3) == rollout(env_id, 3)
     assert rollout(env_id, 3) != rollout(env_id, 4)

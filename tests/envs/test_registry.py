@@ -12,12 +12,30 @@ from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import envs
 
+SECTIONS = (
+    "## Description",
+    "## Action Space",
+    "## Observation Space",
+    "## Rewards",
+    "## Starting State",
+    "## Episode End",
+    "## Arguments",
+    "## Version History",
+)
+
 
 def test_registry_is_data_with_family_ids() -> None:
     ids = envs.env_ids()
-    assert "archsim/SystolicDSE-v0" in ids and "archsim/SystolicDSESeq-v0" in ids
+    for family in ("Systolic", "Fpga", "Npu"):
+        assert f"archsim/{family}DSE-v0" in ids and f"archsim/{family}DSESeq-v0" in ids
     assert all(i in gym.registry for i in ids)
     assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("env_id", envs.env_ids())
+def test_registered_env_docstring_has_gymnasium_sections(env_id: str) -> None:
+    doc = type(gym.make(env_id).unwrapped).__doc__ or ""
+    assert all(section in doc for section in SECTIONS)
 
 
 @pytest.mark.parametrize("env_id", envs.env_ids())
