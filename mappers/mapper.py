@@ -1,6 +1,8 @@
-"""``map_workload``: baselines, order search, then one ILP or divide-and-conquer, then the checker.
+"""``map_workload``: baselines, exact search, then one ILP or divide-and-conquer, then the checker.
 
-The ILP's order freedom is chosen to fit a size budget: every topological order
+Graphs of moderate size first get the exact search over every operator order
+(:mod:`mappers.exact`); when it finishes, the result is proven optimal. Otherwise
+the ILP's order freedom is chosen to fit a size budget: every topological order
 when its residency model stays under ``max_binaries`` binary variables, else ops
 may move only ``radius`` positions from the best heuristic order (8, 4, 2, 1, 0),
 else the order is cut into chunks (divide and conquer).
@@ -13,13 +15,14 @@ from typing import Any
 
 from mappers.checker import check
 from mappers.divide import divide_and_conquer
+from mappers.exact import exact_search
 from mappers.heuristics import Eviction, greedy, no_reuse
 from mappers.ilp import DEFAULT_SOLVER, SOLVERS, Segment, capacity_bound, model_size
 from mappers.orders import candidate_orders
 from mappers.problem import MappingProblem
 from mappers.result import MappingResult, Status
 from mappers.schedule import Schedule, finalize, plan_of
-from mappers.twophase import solve_two_phase
+from mappers.twophase import place_plan, solve_two_phase
 from workloads.errors import InputError
 from workloads.graph import Workload
 from workloads.precision import Precision
@@ -57,10 +60,15 @@ def map_workload(
     solver: str = DEFAULT_SOLVER,
     max_binaries: int = 3000,
     chunk_ops: int = 40,
+    exact_ops: int = 150,
+    exact_share: float = 0.9,
 ) -> MappingResult:
     """Map ``workload`` on a scratchpad of ``scratchpad_bytes``, minimising non-compulsory off-chip bytes.
 
-    Every returned schedule (and every baseline) has passed the checker.
+    Graphs of up to ``exact_ops`` ops first get the exact search over every
+    order (:mod:`mappers.exact`) for ``exact_share`` of the time; if it does
+    not finish, the ILP (or divide and conquer) gets the rest. Every returned
+    schedule (and every baseline) has passed the checker.
     """
     if solver not in SOLVERS:
         raise InputError(f"--solver: unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
@@ -78,6 +86,13 @@ def map_workload(
         info["note"] = "a baseline already has zero non-compulsory bytes"
         return MappingResult(problem, Status.OPTIMAL, best, found, time.perf_counter() - started, info)
     warm = plan_of(problem, best)
+    exact_bound = 0
+    if len(problem) <= exact_ops:
+        budget = max(0.1, exact_share * (time_limit - (time.perf_counter() - started)))
+        proven, exact_bound = _exact(problem, best, budget, solver, info)
+        if proven is not None:
+            _verified(problem, proven, Status.OPTIMAL, info)
+            return MappingResult(problem, Status.OPTIMAL, proven, found, time.perf_counter() - started, info)
     remaining = max(1.0, time_limit - (time.perf_counter() - started))
     radius = _fitting_radius(problem, warm.order, max_binaries)
     if radius == "chunks":
@@ -100,8 +115,9 @@ def map_workload(
         if candidate.noncompulsory_bytes <= best.noncompulsory_bytes:
             chosen = candidate
             status = Status.OPTIMAL if outcome.proven and radius is None else Status.FEASIBLE
-    if outcome.bound is not None:
-        info["lower_bound_noncompulsory"] = _bound_to_noncompulsory(problem, outcome.bound)
+    if outcome.bound is not None or exact_bound:
+        ilp_bound = 0 if outcome.bound is None else _bound_to_noncompulsory(problem, outcome.bound)
+        info["lower_bound_noncompulsory"] = max(ilp_bound, exact_bound)
     left = time_limit - (time.perf_counter() - started)
     if not outcome.proven and radius is not None and left >= 1.0:
         chunk_info: dict[str, Any] = {}
@@ -113,6 +129,37 @@ def map_workload(
         status = Status.OPTIMAL
     _verified(problem, chosen, status, info)
     return MappingResult(problem, status, chosen, found, time.perf_counter() - started, info)
+
+
+def _exact(
+    problem: MappingProblem, best: Schedule, time_limit: float, solver: str, info: dict[str, Any]
+) -> tuple[Schedule | None, int]:
+    """The exact search over every order: a schedule proven optimal (or None) and a lower bound on the objective.
+
+    Proven when the search finishes and either nothing beats ``best`` (then
+    ``best`` is optimal) or its capacity-model optimum can be placed (a placed
+    optimum of a relaxation is optimal for the full problem).
+    """
+    offset = objective_offset(problem)
+    outcome = exact_search(problem, best.noncompulsory_bytes - offset, time_limit)
+    bound = max(0, outcome.bound + offset)
+    info["exact_search"] = {
+        "proven": outcome.proven,
+        "states": outcome.states,
+        "seconds": round(outcome.seconds, 3),
+        "lower_bound_noncompulsory": bound,
+    }
+    if not outcome.proven:
+        return None, bound
+    if outcome.plan is None:
+        info.update(proven=True, order_radius="any", note="exact search: no schedule beats the best baseline")
+        return best, bound
+    placed, how = place_plan(problem, outcome.plan, {}, max(1.0, 0.25 * time_limit), solver)
+    info["exact_search"]["placement"] = how if placed is not None else "failed"
+    if placed is None:
+        return None, bound
+    info.update(proven=True, order_radius="any", placement=how, lower_bound_noncompulsory=bound)
+    return finalize(problem, placed), bound
 
 
 def _fitting_radius(problem: MappingProblem, order: list[int], max_binaries: int) -> int | str | None:

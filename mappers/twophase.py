@@ -34,6 +34,21 @@ class TwoPhaseOutcome:
     constraints: int
 
 
+def place_plan(
+    problem: MappingProblem, plan: Plan, initial: dict[str, int], time_limit: float, solver: str = DEFAULT_SOLVER
+) -> tuple[Plan | None, str]:
+    """Offsets for a plan decided under capacity only: greedy placement, else the placement MILP.
+
+    Returns the placed plan (or None) and how it was placed (``greedy`` or ``milp``).
+    """
+    runs = runs_of(problem, plan, initial)
+    placed = place_greedy(runs, problem.scratchpad_bytes)
+    if placed is not None:
+        return with_offsets(plan, placed), "greedy"
+    placed = place_with_ilp(runs, problem.scratchpad_bytes, time_limit, solver)
+    return (with_offsets(plan, placed), "milp") if placed is not None else (None, "milp")
+
+
 def solve_two_phase(
     problem: MappingProblem,
     segment: Segment,
@@ -45,14 +60,11 @@ def solve_two_phase(
     started = time.perf_counter()
     relaxed = solve_segment(problem, segment, warm, 0.85 * time_limit, solver, addresses=False)
     if relaxed.plan is not None:
-        runs = runs_of(problem, relaxed.plan, segment.initial)
-        placed, how = place_greedy(runs, problem.scratchpad_bytes), "greedy"
-        if placed is None:
-            budget = max(1.0, 0.5 * (time_limit - (time.perf_counter() - started)))
-            placed, how = place_with_ilp(runs, problem.scratchpad_bytes, budget, solver), "milp"
+        budget = max(1.0, 0.5 * (time_limit - (time.perf_counter() - started)))
+        placed, how = place_plan(problem, relaxed.plan, segment.initial, budget, solver)
         if placed is not None:
             return TwoPhaseOutcome(
-                with_offsets(relaxed.plan, placed),
+                placed,
                 relaxed.proven,
                 relaxed.bound,
                 how,

@@ -7,10 +7,14 @@ import math
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from mappers.mapper import map_workload
+from mappers.exact import exact_search
+from mappers.mapper import map_workload, objective_offset
 from mappers.problem import MappingProblem
 from mappers.result import Status
+from mappers.schedule import finalize
 from mappers.synthetic import nas_cell_network
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
@@ -28,12 +32,20 @@ def _placements(sizes: list[int], busy: list[tuple[int, int]], capacity: int, gr
                 yield [offset, *tail]
 
 
-def brute_force(workload: Workload, capacity: int) -> int:
+def _fits(sizes: list[int], busy: list[tuple[int, int]], capacity: int) -> Iterator[list[int]]:
+    """Capacity only (no addresses): one placeholder placement when the blocks fit beside ``busy`` in total."""
+    if sum(sizes) + sum(end - start for start, end in busy) <= capacity:
+        yield [0] * len(sizes)
+
+
+def brute_force(workload: Workload, capacity: int, placement: bool = True) -> int:
     """Fewest non-compulsory bytes over every order, residency, spill and placement (uniform-cost search).
 
     Written independently of the mapper: evicting a produced tensor that is
     still needed and not yet in DRAM pays its store; loads pay their bytes; the
-    first load of a graph input is compulsory.
+    first load of a graph input is compulsory. Evictions may happen at any step.
+    With ``placement=False`` only the total bytes on chip are limited (the
+    capacity model that :mod:`mappers.exact` solves).
     """
     problem = MappingProblem(workload, capacity)
     assert not any(op.streamed for op in problem.ops), "the exhaustive search does not model streaming"
@@ -69,7 +81,9 @@ def brute_force(workload: Workload, capacity: int) -> int:
                 new = loads + list(ops[o].outputs)
                 step_cost = sum(sizes[t] for t in (*spill, *loads))
                 busy = [(off, off + sizes[t]) for t, off in kept.items()]
-                for offsets in _placements([sizes[t] for t in new], busy, capacity, grain):
+                blocks = [sizes[t] for t in new]
+                fits = _placements(blocks, busy, capacity, grain) if placement else _fits(blocks, busy, capacity)
+                for offsets in fits:
                     nxt_resident = tuple(sorted({**kept, **dict(zip(new, offsets, strict=True))}.items()))
                     outputs = {t for t in ops[o].outputs if t in problem.graph_outputs}
                     nxt = (after, nxt_resident, now_stored | outputs)
@@ -144,3 +158,77 @@ def test_divide_and_conquer_is_checked_and_bounded() -> None:
     assert result.solver["chunks"] >= 3
     assert 0 <= result.solver["lower_bound_noncompulsory"] <= result.noncompulsory_bytes
     assert result.noncompulsory_bytes <= min(b.noncompulsory_bytes for b in result.baselines.values())
+
+
+@st.composite
+def small_dags(draw: st.DrawFn) -> Workload:
+    """3-6 ops on 2x2 maps: 1x1 convs of random width, adds and concats of earlier tensors (branches and joins)."""
+    b = GraphBuilder("random")
+    tensors = [b.input((1, draw(st.integers(1, 3)), 2, 2))]
+    for k in range(draw(st.integers(3, 6))):
+        kind = draw(st.sampled_from(["conv", "conv", "concat"])) if len(tensors) >= 2 else "conv"
+        if kind == "concat":
+            i, j = draw(st.lists(st.integers(0, len(tensors) - 1), min_size=2, max_size=2, unique=True))
+            tensors.append(b.concat([tensors[i], tensors[j]], name=f"cat{k}"))
+        else:
+            src = tensors[draw(st.integers(0, len(tensors) - 1))]
+            tensors.append(b.conv(src, draw(st.integers(1, 3)), 1, name=f"conv{k}"))
+    return b.build()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workload=small_dags(), slack=st.floats(0.0, 1.0))
+def test_exact_search_equals_the_capacity_optimum(workload: Workload, slack: float) -> None:
+    """Canonical residency and the dominance rules lose nothing: same optimum as an unrestricted search."""
+    loose = MappingProblem(workload, 1 << 30)
+    need = max(op.working_bytes for op in loose.ops)
+    capacity = need + int(slack * (loose.peak_working_set - need))
+    problem = MappingProblem(workload, capacity)
+    outcome = exact_search(problem, None, time_limit=30)
+    assert outcome.proven and outcome.plan is not None
+    optimum = brute_force(workload, capacity, placement=False)
+    assert outcome.objective + objective_offset(problem) == optimum
+    assert finalize(problem, outcome.plan).noncompulsory_bytes == optimum
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(workload=small_dags(), slack=st.floats(0.0, 1.0))
+def test_proven_results_match_the_full_exhaustive_search(workload: Workload, slack: float) -> None:
+    """An `optimal` result (exact search, then placement) is the optimum with addresses; none beats the optimum."""
+    loose = MappingProblem(workload, 1 << 30)
+    need = max(op.working_bytes for op in loose.ops)
+    capacity = need + int(slack * (loose.peak_working_set - need))
+    result = map_workload(workload, capacity, time_limit=10)
+    optimum = brute_force(workload, capacity)
+    assert result.noncompulsory_bytes >= optimum
+    if result.status is Status.OPTIMAL:
+        assert result.noncompulsory_bytes == optimum
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.6])
+def test_exact_search_agrees_with_the_full_window_ilp(fraction: float) -> None:
+    """Small DARTS network (streamed ops included): the ILP over every order never beats the exact optimum.
+
+    Its bound stays below it, and when the ILP proves optimality too, both give the same bytes.
+    """
+    workload = nas_cell_network(cells=2, channels=4, size=8)
+    peak = MappingProblem(workload, 1 << 40).peak_working_set
+    exact = map_workload(workload, int(peak * fraction), time_limit=20)
+    ilp = map_workload(workload, int(peak * fraction), time_limit=6, exact_ops=0, max_binaries=100_000)
+    assert exact.status is Status.OPTIMAL and exact.solver["exact_search"]["proven"]
+    assert "exact_search" not in ilp.solver and ilp.solver["order_radius"] == "any"
+    assert ilp.solver["lower_bound_noncompulsory"] <= exact.noncompulsory_bytes <= ilp.noncompulsory_bytes
+    if ilp.status is Status.OPTIMAL:
+        assert exact.noncompulsory_bytes == ilp.noncompulsory_bytes
+
+
+def test_exact_search_bound_when_time_runs_out() -> None:
+    """Stopped early, the search reports a lower bound no greater than the optimum, and no proof."""
+    workload = nas_cell_network(cells=2, channels=4, size=8)
+    problem = MappingProblem(workload, MappingProblem(workload, 1 << 40).peak_working_set // 3)
+    stopped = exact_search(problem, None, time_limit=0.0)
+    finished = exact_search(problem, None, time_limit=60)
+    assert not stopped.proven and stopped.plan is None
+    assert finished.proven and finished.objective is not None
+    assert 0 <= stopped.bound <= finished.objective
+    assert stopped.states < finished.states
