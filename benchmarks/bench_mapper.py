@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from mappers.ilp import DEFAULT_SOLVER, SOLVERS
 from mappers.mapper import map_workload
 from mappers.problem import MappingProblem
+from mappers.result import MappingResult
 from mappers.synthetic import nas_cell_network
 from workloads.graph import Workload
 from workloads.precision import Precision
@@ -51,14 +52,15 @@ def pct(part: float, whole: float) -> str:
     return "n/a" if whole == 0 else f"{100 * (1 - part / whole):.1f}%"
 
 
-def proof(solver: dict) -> str:
-    """How the status was reached: the exact search (states expanded), the ILP, or neither."""
+def proof(result: MappingResult) -> str:
+    """How the status was reached: the exact search (states expanded), the ILP, zero bytes, or none."""
+    solver = result.solver
     exact = solver.get("exact_search", {})
     if exact.get("proven") and exact.get("placement") != "failed":
         return f"exact search ({exact['states']:,} states)"
     if solver.get("proven"):
         return "ILP"
-    if "note" in solver or solver.get("lower_bound_noncompulsory", 1) == 0:
+    if result.noncompulsory_bytes == 0:
         return "zero bytes"
     return f"none (bound {solver.get('lower_bound_noncompulsory', 0):,})"
 
@@ -83,7 +85,7 @@ def run_table(args: Args) -> None:
             print(
                 f"| {name} | {len(workload)} | {int(fraction * 100)}% | {scratchpad:,} | {base['no_reuse']:,} | "
                 f"{base['lru']:,} | {base['belady']:,} | {base['belady_order_search']:,} | {mapped:,} | "
-                f"{result.status.value} | {proof(result.solver)} | {seconds:.1f} | {pct(mapped, topo)} | "
+                f"{result.status.value} | {proof(result)} | {seconds:.1f} | {pct(mapped, topo)} | "
                 f"{pct(mapped, base['belady_order_search'])} | "
                 f"{pct(mapped, base['no_reuse'])} |",
                 flush=True,

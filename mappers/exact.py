@@ -144,11 +144,12 @@ class _Search:
     def _free_op(self, o: int, done: int, resident: int, stored: int) -> bool:
         """Op ``o`` has every input resident, fits, and its last use frees an input ``τ`` worth more than its output.
 
-        A schedule running ``o`` later holds its output where it held ``τ`` and
-        spills it where it spilled ``τ``: each spill of ``τ`` cost a load of
-        ``τ`` (plus its store if it had no DRAM copy); the output's costs a load
-        (plus a store unless it is forced to DRAM anyway). So the move never
-        costs more when ``out * (1 + out unstored) <= τ * (1 + τ unstored)``.
+        A schedule running ``o`` later holds its output where it held ``τ``
+        (no more bytes: ``out <= τ``) and spills it where it spilled ``τ``:
+        each spill of ``τ`` cost a load of ``τ`` (plus its store if it had no
+        DRAM copy); the output's costs a load (plus a store unless it is forced
+        to DRAM anyway). So the move never costs more when also
+        ``out * (1 + out unstored) <= τ * (1 + τ unstored)``.
         """
         ins, outs = self.ins[o], self.outs[o]
         if ins & resident != ins or self.bytes_of(resident | outs) > self.problem.scratchpad_bytes:
@@ -164,7 +165,7 @@ class _Search:
             if self.readers[k] & ~after:
                 continue
             in_factor = 1 if (stored | self.forced) >> k & 1 else 2
-            if out_bytes * out_factor <= self.nbytes[k] * in_factor:
+            if out_bytes <= self.nbytes[k] and out_bytes * out_factor <= self.nbytes[k] * in_factor:
                 return True
         return False
 
