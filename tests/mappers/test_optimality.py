@@ -161,11 +161,11 @@ def test_divide_and_conquer_is_checked_and_bounded() -> None:
 
 
 @st.composite
-def small_dags(draw: st.DrawFn) -> Workload:
-    """3-6 ops on 2x2 maps: 1x1 convs of random width, adds and concats of earlier tensors (branches and joins)."""
+def small_dags(draw: st.DrawFn, most: int = 6) -> Workload:
+    """3 to ``most`` ops on 2x2 maps: 1x1 convs of random width and concats of earlier tensors (branches, joins)."""
     b = GraphBuilder("random")
     tensors = [b.input((1, draw(st.integers(1, 3)), 2, 2))]
-    for k in range(draw(st.integers(3, 6))):
+    for k in range(draw(st.integers(3, most))):
         kind = draw(st.sampled_from(["conv", "conv", "concat"])) if len(tensors) >= 2 else "conv"
         if kind == "concat":
             i, j = draw(st.lists(st.integers(0, len(tensors) - 1), min_size=2, max_size=2, unique=True))
@@ -176,7 +176,7 @@ def small_dags(draw: st.DrawFn) -> Workload:
     return b.build()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(workload=small_dags(), slack=st.floats(0.0, 1.0))
 def test_exact_search_equals_the_capacity_optimum(workload: Workload, slack: float) -> None:
     """Canonical residency and the dominance rules lose nothing: same optimum as an unrestricted search."""
@@ -191,8 +191,8 @@ def test_exact_search_equals_the_capacity_optimum(workload: Workload, slack: flo
     assert finalize(problem, outcome.plan).noncompulsory_bytes == optimum
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(workload=small_dags(), slack=st.floats(0.0, 1.0))
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(workload=small_dags(most=4), slack=st.floats(0.0, 1.0))
 def test_proven_results_match_the_full_exhaustive_search(workload: Workload, slack: float) -> None:
     """An `optimal` result (exact search, then placement) is the optimum with addresses; none beats the optimum."""
     loose = MappingProblem(workload, 1 << 30)
@@ -205,7 +205,7 @@ def test_proven_results_match_the_full_exhaustive_search(workload: Workload, sla
         assert result.noncompulsory_bytes == optimum
 
 
-@pytest.mark.parametrize("fraction", [0.3, 0.6])
+@pytest.mark.parametrize("fraction", [0.2, 0.3])
 def test_exact_search_agrees_with_the_full_window_ilp(fraction: float) -> None:
     """Small DARTS network (streamed ops included): the ILP over every order never beats the exact optimum.
 
@@ -213,7 +213,7 @@ def test_exact_search_agrees_with_the_full_window_ilp(fraction: float) -> None:
     """
     workload = nas_cell_network(cells=2, channels=4, size=8)
     peak = MappingProblem(workload, 1 << 40).peak_working_set
-    exact = map_workload(workload, int(peak * fraction), time_limit=20)
+    exact = map_workload(workload, int(peak * fraction), time_limit=120)  # about 30k states: 1 s unloaded
     ilp = map_workload(workload, int(peak * fraction), time_limit=6, exact_ops=0, max_binaries=100_000)
     assert exact.status is Status.OPTIMAL and exact.solver["exact_search"]["proven"]
     assert "exact_search" not in ilp.solver and ilp.solver["order_radius"] == "any"
