@@ -48,7 +48,9 @@ class Args:
     networks: int
     """Distinct networks trained for the throughput figure."""
     workers: int
-    """Parallel evaluations (one core each)."""
+    """Processes training networks in the throughput figure (one core each)."""
+    search_workers: int
+    """Parallel evaluations in the searches (1: see docs/cosearch.md on process pools)."""
     fresh: bool
     """Delete the study database first."""
 
@@ -63,12 +65,15 @@ def parse() -> Args:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--networks", type=int, default=12)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--search-workers", type=int, default=1)
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--full", action="store_true", help="compare with 200 evaluations over 5 seeds, 32 networks")
     ns = parser.parse_args()
     if ns.full:
         ns.compare_budget, ns.seeds, ns.networks = 200, [0, 1, 2, 3, 4], 32
-    return Args(ns.out, ns.agent, ns.budget, ns.compare_budget, ns.seeds, ns.networks, ns.workers, ns.fresh)
+    return Args(
+        ns.out, ns.agent, ns.budget, ns.compare_budget, ns.seeds, ns.networks, ns.workers, ns.search_workers, ns.fresh
+    )
 
 
 def _train(choices: dict[str, Any]) -> tuple[float, float]:
@@ -110,7 +115,7 @@ def cosearch(args: Args, url: str) -> dict[str, Any]:
     cached_before = len(store)
     start = time.perf_counter()
     result = run_cosearch(
-        CoSearchRun(args.agent, args.budget, seed=0, storage=url, workers=args.workers), progress=True
+        CoSearchRun(args.agent, args.budget, seed=0, storage=url, workers=args.search_workers), progress=True
     )
     wall = time.perf_counter() - start
     trials = study_trials(url, result.study)
@@ -144,7 +149,7 @@ def comparison(args: Args, url: str) -> dict[str, Any]:
     """Sequential vs joint over the seeds (rows written to ``comparison.csv``)."""
     start = time.perf_counter()
     cmp = Comparison(
-        agent=args.agent, budget=args.compare_budget, seeds=tuple(args.seeds), storage=url, workers=args.workers
+        agent=args.agent, budget=args.compare_budget, seeds=tuple(args.seeds), storage=url, workers=args.search_workers
     )
     outcomes = compare(cmp)
     with (args.out / "comparison.csv").open("w", newline="") as handle:

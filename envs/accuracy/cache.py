@@ -73,7 +73,8 @@ class SqlStore:
 
         self.url = url
         try:
-            self._engine = sa.create_engine(url)
+            connect_args = {"timeout": 60} if url.startswith("sqlite") else {}
+            self._engine = sa.create_engine(url, connect_args=connect_args)
         except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
             raise InputError(f"--storage {url}: not a usable SQLAlchemy URL ({exc})") from None
         metadata = sa.MetaData()

@@ -10,6 +10,7 @@ fails (raises, NaN) makes the design invalid with that error, and the search goe
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -92,9 +93,13 @@ class CoSearchFactory:
     storage: str | None = None
 
     @property
-    def key(self) -> tuple[CoSearchSpace, str, str | None]:
-        """What identifies the evaluator it builds (equal recipes share one per process)."""
-        return self.space, evaluator_name(self.accuracy), self.storage
+    def key(self) -> tuple[int, CoSearchSpace, str, str | None]:
+        """What identifies the evaluator it builds: equal recipes share one per process.
+
+        The process id is part of the key: a forked worker must not reuse its parent's
+        evaluator, whose database connections belong to the parent.
+        """
+        return os.getpid(), self.space, evaluator_name(self.accuracy), self.storage
 
     def __call__(self) -> CoSearchEvaluator:
         """This process's evaluator for the recipe."""
@@ -115,5 +120,5 @@ def default_evaluator(space: CoSearchSpace, workload: str) -> CoSearchEvaluator:
     return CoSearchFactory(space, ProxyTrainer(FamilyProxy(families()[space.family])))()
 
 
-_SHARED: dict[tuple[CoSearchSpace, str, str | None], CoSearchEvaluator] = {}
+_SHARED: dict[tuple[int, CoSearchSpace, str, str | None], CoSearchEvaluator] = {}
 """Evaluators built in this process, by recipe key."""
