@@ -65,9 +65,16 @@ SPACES: dict[str, DesignSpace] = {
 
 
 def get_space(name: str | DesignSpace) -> DesignSpace:
-    """A space by name (or the space itself), InputError naming the known spaces otherwise."""
+    """A hardware or co-search space by name (or the space itself), InputError naming the known spaces otherwise."""
     if isinstance(name, DesignSpace):
         return name
-    if name not in SPACES:
-        raise InputError(f"space: unknown design space {name!r}; allowed: {', '.join(SPACES)}")
-    return SPACES[name]
+    if name in SPACES:
+        return SPACES[name]
+    # Co-search spaces live in envs.cosearch, which imports this module: look them up lazily
+    # (importing envs.cosearch loads no torch; the proxy trainer imports it on first training).
+    import envs.cosearch.terms  # noqa: F401  (registers the accuracy objective and the macs budget)
+    from envs.cosearch.catalog import RECIPES, get_cosearch_space
+
+    if name in RECIPES:
+        return get_cosearch_space(name)
+    raise InputError(f"space: unknown design space {name!r}; allowed: {', '.join([*SPACES, *RECIPES])}")

@@ -37,7 +37,8 @@ def _entry(trial: Trial) -> dict[str, Any]:
     return {
         "trial": trial.trial_id,
         "design": dict(trial.design),
-        "metrics": {m: trial.metrics.get(m) for m in BEST_METRICS},
+        # The common metrics, then the evaluator's own figures (e.g. accuracy in co-search).
+        "metrics": {**{m: trial.metrics.get(m) for m in BEST_METRICS}, **trial.metrics.extra},
         "reward": trial.reward,
     }
 

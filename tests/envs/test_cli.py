@@ -75,3 +75,15 @@ def test_bad_input_exits_2_with_one_line(
     monkeypatch.chdir(tmp_path)
     code, _, err = run(argv, capsys)
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_search_runs_a_cosearch_env_by_its_space_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The framework finds co-search spaces by name; the real proxy trainer, smallest budget."""
+    storage = f"sqlite:///{tmp_path / 'c.db'}"
+    argv = ["search", "--env", "archsim/CoSearch-v0", "--agent", "random", "--budget", "2", "--storage", storage]
+    code, out, _ = run([*argv, "--no-progress", "--format", "json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["evaluations"] == 2
+    assert {"width", "bits", "rows", "dataflow"} <= set(data["best"]["design"])
+    assert 0.0 <= data["best"]["metrics"]["accuracy"] <= 1.0
