@@ -9,24 +9,18 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
-from toy import TOY_SPACE, toy_evaluator
+from toy import TOY_SPACE, toy_env_kwargs, toy_evaluator
 
 import envs
 from archsim.errors import InputError
 
-HARDWARE_DSE_IDS = [
-    str(spec["id"])
-    for spec in envs.ENVS
-    if spec["entry_point"] in ("envs.dse:DesignEnv", "envs.sequential:SequentialEnv")
-]
-"""The hardware DSE envs (one design or one knob per step), which accept any hardware space."""
-
 
 def make(env_id: str, **kwargs: object) -> gym.Env:
-    return gym.make(env_id, space=TOY_SPACE, evaluator=toy_evaluator(), **kwargs)
+    """Any registered env on a stand-in space and evaluator (a toy co-search space for co-search envs)."""
+    return gym.make(env_id, **toy_env_kwargs(env_id), **kwargs)
 
 
-@pytest.mark.parametrize("env_id", HARDWARE_DSE_IDS)
+@pytest.mark.parametrize("env_id", envs.env_ids())
 def test_both_env_checkers_pass_without_warnings(env_id: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -48,7 +42,7 @@ def rollout(env_id: str, seed: int, steps: int = 40) -> list[tuple[float, tuple]
     return out
 
 
-@pytest.mark.parametrize("env_id", HARDWARE_DSE_IDS)
+@pytest.mark.parametrize("env_id", envs.env_ids())
 def test_same_seed_same_rollout(env_id: str) -> None:
     assert rollout(env_id, 3) == rollout(env_id, 3)
     assert rollout(env_id, 3) != rollout(env_id, 4)

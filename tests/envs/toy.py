@@ -65,3 +65,35 @@ def cosearch_metrics(design: dict[str, Any]) -> DesignMetrics:
 def cosearch_evaluator(space: Any, workload: str) -> FunctionEvaluator:
     """The evaluator a co-search space names (``toy:cosearch_evaluator``)."""
     return FunctionEvaluator(space, cosearch_metrics)
+
+
+def _toy_cosearch_space() -> Any:
+    from envs.cosearch import cosearch_space
+
+    return cosearch_space(
+        "toy-cosearch",
+        "ofa_mbv2",
+        {"width": (0.5, 0.75, 1.0), "bits": (4, 8)},
+        "systolic",
+        {"rows": (8, 16, 32), "cols": (8, 16, 32), "ifmap_sram_kb": (32, 128), "dataflow": ("os", "ws", "is")},
+    )
+
+
+TOY_COSEARCH_SPACE = _toy_cosearch_space()
+"""A small co-search space (6 networks x 54 arrays) for ``archsim/CoSearch-v0`` tests on the stand-in model."""
+
+
+def toy_cosearch_evaluator() -> FunctionEvaluator:
+    """The stand-in network x hardware cost over :data:`TOY_COSEARCH_SPACE` (no simulation, no training)."""
+    return FunctionEvaluator(TOY_COSEARCH_SPACE, cosearch_metrics)
+
+
+COSEARCH_IDS = ("archsim/CoSearch-v0",)
+"""Registered envs that take a co-search space (the others take any hardware space)."""
+
+
+def toy_env_kwargs(env_id: str) -> dict[str, Any]:
+    """Constructor arguments that make any registered env cheap: a stand-in space and evaluator."""
+    if env_id in COSEARCH_IDS:
+        return {"space": TOY_COSEARCH_SPACE, "evaluator": toy_cosearch_evaluator()}
+    return {"space": TOY_SPACE, "evaluator": toy_evaluator()}
