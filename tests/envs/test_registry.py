@@ -11,6 +11,22 @@ from gymnasium.utils.env_checker import check_env
 from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
 import envs
+from envs.accuracy import FunctionEvaluator
+
+COSEARCH_ID = "archsim/CoSearch-v0"
+
+
+def stub_accuracy(choices: dict) -> float:
+    """A cheap stand-in for proxy training: wider and more bits score higher."""
+    return 0.5 + 0.1 * float(choices["s1_width"]) + 0.01 * int(choices["s1_bits"])
+
+
+def make(env_id: str, **kwargs: object) -> gym.Env:
+    """The env as users make it; co-search with a stand-in accuracy instead of proxy training (seconds, not minutes)."""
+    if env_id == COSEARCH_ID:
+        kwargs.setdefault("accuracy", FunctionEvaluator(stub_accuracy, "registry-stub"))
+    return gym.make(env_id, **kwargs)
+
 
 SECTIONS = (
     "## Description",
@@ -34,7 +50,7 @@ def test_registry_is_data_with_family_ids() -> None:
 
 @pytest.mark.parametrize("env_id", envs.env_ids())
 def test_registered_env_docstring_has_gymnasium_sections(env_id: str) -> None:
-    doc = type(gym.make(env_id).unwrapped).__doc__ or ""
+    doc = type(make(env_id).unwrapped).__doc__ or ""
     assert all(section in doc for section in SECTIONS)
 
 
@@ -42,7 +58,7 @@ def test_registered_env_docstring_has_gymnasium_sections(env_id: str) -> None:
 def test_registered_env_passes_gymnasium_and_sb3_checkers(env_id: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        env = gym.make(env_id)
+        env = make(env_id)
         check_env(env.unwrapped, skip_render_check=True)
         sb3_check_env(env.unwrapped, warn=True)
 
@@ -50,7 +66,7 @@ def test_registered_env_passes_gymnasium_and_sb3_checkers(env_id: str) -> None:
 @pytest.mark.parametrize("env_id", envs.env_ids())
 def test_registered_env_is_deterministic_under_a_seed(env_id: str) -> None:
     def rollout() -> list[float]:
-        env = gym.make(env_id)
+        env = make(env_id)
         env.reset(seed=11)
         env.action_space.seed(11)
         rewards = []
@@ -82,3 +98,16 @@ def test_fpga_resource_use_is_a_metric_and_an_objective() -> None:
     assert 0 < info["metrics"]["dsp_pct"] <= info["metrics"]["resource_pct"] <= 100
     assert info["reward_terms"]["resources"] > 0  # fewer DSPs than the 64x8 reference
     assert reward == sum(info["reward_terms"].values())
+
+
+def test_cosearch_with_its_default_proxy_trainer_end_to_end() -> None:
+    """The real accuracy signal (proxy training on digits) through the registered env: reset and two steps."""
+    env = gym.make(COSEARCH_ID)
+    obs, info = env.reset(seed=0)
+    assert env.observation_space.contains(obs)
+    space = env.unwrapped.space
+    for action in (space.reference, tuple(0 for _ in space.knobs)):
+        obs, reward, _, _, info = env.step(np.array(action))
+        assert env.observation_space.contains(obs) and np.isfinite(reward)
+        assert info["valid"] and 0.0 < info["metrics"]["accuracy"] <= 1.0
+        assert reward == pytest.approx(sum(info["reward_terms"].values()))
