@@ -8,6 +8,7 @@ store it at once.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -52,12 +53,19 @@ class SerialExecutor(Executor):
             yield j, metrics, time.perf_counter() - start
 
 
+POOL_START_METHOD = "spawn"
+"""How local workers start: ``spawn``, not ``fork``. Forking after torch (the co-search proxy
+trainer) or any other library has started its thread pools deadlocks the children, so each
+worker starts a fresh interpreter and rebuilds its evaluator from the pickled factory."""
+
+
 class PoolExecutor(Executor):
-    """A local pool of ``workers`` processes."""
+    """A local pool of ``workers`` freshly spawned processes (the factory must pickle)."""
 
     def __init__(self, factory: EvaluatorFactory, workers: int) -> None:
         self.factory = factory
-        self.pool = ProcessPoolExecutor(max_workers=workers)
+        context = multiprocessing.get_context(POOL_START_METHOD)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
     def run(self, points: list[Point]) -> Iterator[Finished]:
         """Submit the whole batch, yield as designs finish."""

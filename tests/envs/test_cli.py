@@ -87,3 +87,34 @@ def test_search_runs_a_cosearch_env_by_its_space_name(tmp_path: Path, capsys: py
     assert data["evaluations"] == 2
     assert {"width", "bits", "rows", "dataflow"} <= set(data["best"]["design"])
     assert 0.0 <= data["best"]["metrics"]["accuracy"] <= 1.0
+
+
+def test_local_pool_spawns_its_workers() -> None:
+    """Forked workers deadlock once torch has started its threads: the pool must spawn."""
+    from envs.executors import PoolExecutor
+
+    executor = PoolExecutor(lambda: None, 2)  # type: ignore[arg-type,return-value]
+    try:
+        assert executor.pool._mp_context.get_start_method() == "spawn"
+    finally:
+        executor.close()
+
+
+def test_cosearch_with_two_workers_and_the_real_trainer_finishes(tmp_path: Path) -> None:
+    """The parent trains the reference network (torch threads up), then two workers train: no deadlock."""
+    import subprocess
+    import sys
+
+    argv = ["search", "--env", "archsim/CoSearch-v0", "--agent", "random", "--budget", "2", "--workers", "2"]
+    argv += ["--storage", f"sqlite:///{tmp_path / 'w.db'}", "--no-progress", "--format", "json"]
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from archsim.cli import main; sys.exit(main(sys.argv[1:]))", *argv],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["evaluations"] == 2 and data["simulated_this_run"] == 2
+    assert 0.0 < data["best"]["metrics"]["accuracy"] <= 1.0
