@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from archsim.commands.common import add_output_args
 
+if TYPE_CHECKING:
+    from envs.results import SearchResult
+
 DEFAULT_ENV = "archsim/SystolicDSE-v0"
+COSEARCH_ENV = "archsim/CoSearch-v0"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         const="local",
         help="evaluate on Ray: no value or 'local' starts a local instance, else a cluster address",
     )
+    parser.add_argument(
+        "--accuracy",
+        default="proxy",
+        help=f"{COSEARCH_ENV} only: 'proxy' (train on digits, cached in the study storage) or a CSV table "
+        "(knob columns + accuracy)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_output_args(parser, formats=("table", "json"))
     parser.set_defaults(run=run)
@@ -52,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
     from envs.runner import SearchConfig, run_search
     from envs.storage import DEFAULT_STORAGE
 
+    if args.env == COSEARCH_ENV:
+        result = _run_cosearch(args)
+        text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
+        emit(text, args.output)
+        return 0
     env_kwargs = {}
     if args.space:
         env_kwargs["space"] = args.space
@@ -76,3 +92,33 @@ def run(args: argparse.Namespace) -> int:
     text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
     emit(text, args.output)
     return 0
+
+
+def _run_cosearch(args: argparse.Namespace) -> SearchResult:
+    """Co-search through ``run_cosearch``, so the accuracy cache lives in the study storage."""
+    from envs.cli_args import parse_pairs
+    from envs.cosearch.run import CoSearchRun, run_cosearch
+    from envs.storage import DEFAULT_STORAGE
+    from workloads.errors import InputError
+
+    if args.ray_address:
+        raise InputError(f"--ray-address: {COSEARCH_ENV} evaluates on local worker processes; use --workers")
+    options = {
+        "agent": args.agent,
+        "budget": args.budget,
+        "seed": args.seed,
+        "accuracy": args.accuracy,
+        "storage": args.storage or DEFAULT_STORAGE,
+        "workers": args.workers,
+        "agent_kwargs": parse_pairs(args.param, "--param"),
+        "study": args.study,
+    }
+    if args.space:
+        options["space"] = args.space
+    if args.workload:
+        options["family"] = args.workload
+    if args.objective:
+        options["objectives"] = parse_pairs(args.objective, "--objective", numeric=True)
+    if args.constraint:
+        options["budgets"] = parse_pairs(args.constraint, "--constraint", numeric=True)
+    return run_cosearch(CoSearchRun(**options), progress=not args.no_progress)

@@ -87,6 +87,11 @@ def test_search_runs_a_cosearch_env_by_its_space_name(tmp_path: Path, capsys: py
     assert data["evaluations"] == 2
     assert {"width", "bits", "rows", "dataflow"} <= set(data["best"]["design"])
     assert 0.0 <= data["best"]["metrics"]["accuracy"] <= 1.0
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "c.db") as db:  # the accuracy cache lives in the study's own database
+        (cached,) = db.execute("select count(*) from archsim_accuracy_cache").fetchone()
+    assert cached >= 1
 
 
 def test_local_pool_spawns_its_workers() -> None:
