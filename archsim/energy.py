@@ -8,8 +8,6 @@ Sources:
 - SRAM size scaling: the Horowitz points grow about as the square root of capacity
   (x4 size -> x2 energy), the usual CACTI-style rule; we use ``10 pJ * sqrt(KB / 8)``
   per 64-bit access, floored at a 1 KB buffer.
-- Register-file and PE-to-PE costs relative to a MAC follow Eyeriss (Chen et al.,
-  ISCA 2016, Fig. 5 normalised energies: RF 1x, array 2x, buffer 6x, DRAM 200x).
 """
 
 from __future__ import annotations
@@ -38,9 +36,6 @@ VECTOR_OP_PJ: dict[Precision, float] = {
 
 DRAM_PJ_PER_BYTE = 2000.0 / 8
 """DRAM access energy: 2.0 nJ per 64 bits (middle of Horowitz's 1.3-2.6 nJ), per byte."""
-
-REGISTER_PJ_PER_BYTE = MAC_PJ[Precision.INT8] / 1
-"""PE-local register access: about one int8 MAC (Eyeriss RF = 1x)."""
 
 
 def sram_pj_per_byte(capacity_kb: float) -> float:

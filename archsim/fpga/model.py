@@ -92,11 +92,6 @@ class LayerCost:
     out_chunks: np.ndarray
     in_chunks: np.ndarray
 
-    @property
-    def traffic_words(self) -> np.ndarray:
-        """All DRAM words moved."""
-        return self.input_words + self.weight_words + self.output_words
-
 
 def layer_cost(
     shape: LayerShape,

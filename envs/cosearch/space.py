@@ -16,7 +16,7 @@ from typing import Any
 
 from archsim.errors import InputError
 from envs.catalog import get_space
-from envs.spaces import Design, DesignSpace, HardwareSpace, Knob
+from envs.spaces import DesignSpace, HardwareSpace, Knob
 from workloads.registry import families
 
 NETWORK = "network"
@@ -134,14 +134,6 @@ def cosearch_space(
         family=family,
         hardware=hw,
     )
-
-
-def design_groups(space: DesignSpace, design: Design) -> dict[str, Design]:
-    """``design`` split by knob group (``network``, ``hardware``)."""
-    out: dict[str, Design] = {}
-    for knob in space.knobs:
-        out.setdefault(knob.group, {})[knob.name] = design[knob.name]
-    return out
 
 
 def with_datapath(config: Any, bits: int) -> Any:
