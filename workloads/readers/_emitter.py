@@ -6,9 +6,9 @@ imported DAG can be traced back to the model; node names are made unique here.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
+from workloads.builder import same_padding
 from workloads.errors import InputError
 from workloads.graph import Node, Tensor, TensorKind, Workload
 from workloads.ops import Activation, Op, VectorFn, VectorOp
@@ -17,10 +17,8 @@ from workloads.precision import Precision
 
 def same_pads(size: int, kernel: int, stride: int, dilation: int = 1, extra_at_end: bool = True) -> tuple[int, int]:
     """SAME padding (before, after) of one axis; the odd pixel goes after (TF, ONNX SAME_UPPER) or before."""
-    out = math.ceil(size / stride)
-    total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
-    small, large = total // 2, total - total // 2
-    return (small, large) if extra_at_end else (large, small)
+    before, after = same_padding(size, kernel, stride, dilation)
+    return (before, after) if extra_at_end else (after, before)
 
 
 class GraphEmitter:
