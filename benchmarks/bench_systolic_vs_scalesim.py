@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import runpy
 import statistics
 import time
 import tracemalloc
@@ -39,7 +40,11 @@ from workloads.ops import Conv2d, MatMul
 from workloads.readers.scalesim_csv import read_scalesim_csv
 from workloads.registry import load_workload
 
-RESNET50_CSV = Path("/work/shared/reference/scalesim/data/topologies/mlperf/Resnet50.csv")
+ROOT = Path(__file__).resolve().parents[1]
+runpy.run_path(str(ROOT / "tests" / "conftest.py"))  # registers tests/support as ``support``
+from support.paths import SCALESIM_TOPOLOGIES  # noqa: E402
+
+RESNET50_CSV = SCALESIM_TOPOLOGIES / "mlperf" / "Resnet50.csv"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from support.paths import SCALESIM_TOPOLOGIES
 
 from archsim.config.systolic import SystolicConfig
 from archsim.errors import InputError
@@ -87,7 +88,7 @@ def test_calc_bandwidth_mode_is_rejected_clearly() -> None:
 
 
 def test_simulate_dispatches_and_reports_area() -> None:
-    workload = read_scalesim_csv("/work/shared/reference/scalesim/data/topologies/conv_nets/alexnet.csv")
+    workload = read_scalesim_csv(SCALESIM_TOPOLOGIES / "conv_nets" / "alexnet.csv")
     result = simulate(workload, WS)
     assert len(result.layers) == len(workload.ops)
     assert result.area_mm2 > 0

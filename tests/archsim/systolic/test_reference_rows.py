@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import csv
 from functools import cache
-from pathlib import Path
 
 import pytest
+from support.paths import SCALESIM_REFERENCE
 
 from archsim.config.systolic import SystolicConfig
 from archsim.systolic import simulate_layer
 from workloads.ops import Op
 from workloads.readers.scalesim_csv import read_scalesim_csv
 
-REFERENCE = Path("/work/shared/reference/scalesim")
+REFERENCE = SCALESIM_REFERENCE
 TOPOLOGIES = {
     "alexnet": "topologies/conv_nets/alexnet.csv",
     "resnet50": "topologies/mlperf/Resnet50.csv",
