@@ -16,12 +16,14 @@ from archsim.systolic.backend import Num
 from archsim.systolic.folds import Folds, fold
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Streams:
-    """What a dataflow asks of the three SRAMs for one GEMM, in words.
+    """What a dataflow asks of the three SRAMs for one GEMM, in words (treat as immutable).
 
     ``*_passes`` is how many times the demand sweeps that operand (once per
-    column fold when it is re-read).
+    column fold when it is re-read). ``*_padded`` is the size of SCALE-Sim's
+    prefetch matrix of that operand, partial folds padded to the array's width
+    (its DRAM counts are whole lines of it; used by the quirks mode only).
     """
 
     ifmap_reads: Num
@@ -29,6 +31,8 @@ class Streams:
     ofmap_writes: Num
     ifmap_passes: Num
     filter_passes: Num
+    ifmap_padded: Num
+    filter_padded: Num
 
 
 class DataflowMapping:
@@ -72,6 +76,8 @@ class OutputStationary(DataflowMapping):
             ofmap_writes=f.sr * f.sc,
             ifmap_passes=f.col_fold,
             filter_passes=1,
+            ifmap_padded=f.row_fold * f.t * rows,
+            filter_padded=f.col_fold * f.t * cols,
         )
 
 
@@ -93,6 +99,8 @@ class WeightStationary(DataflowMapping):
             ofmap_writes=f.row_fold * f.t * f.sc,
             ifmap_passes=f.col_fold,
             filter_passes=1,
+            ifmap_padded=f.row_fold * f.t * rows,
+            filter_padded=f.col_fold * f.sr * cols,
         )
 
 
@@ -114,6 +122,8 @@ class InputStationary(DataflowMapping):
             ofmap_writes=f.row_fold * f.t * f.sc,
             ifmap_passes=1,
             filter_passes=f.col_fold,
+            ifmap_padded=f.col_fold * f.sr * cols,
+            filter_padded=f.row_fold * f.t * rows,
         )
 
 

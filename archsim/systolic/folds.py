@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from archsim.systolic.backend import Num, ceil_div
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Folds:
-    """How one GEMM (``Sr x T`` times ``T x Sc``) folds onto the array."""
+    """How one GEMM (``Sr x T`` times ``T x Sc``) folds onto the array (treat as immutable: built per op)."""
 
     sr: Num
     sc: Num

@@ -18,9 +18,12 @@ from dataclasses import dataclass
 from workloads.ops import Conv2d, MatMul
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GemmJob:
-    """``repeats`` x ``groups`` independent GEMMs of ``m`` pixels, ``n`` filters, window ``k`` each."""
+    """``repeats`` x ``groups`` independent GEMMs of ``m`` pixels, ``n`` filters, window ``k`` each.
+
+    Treat as immutable (not frozen only because one is built per op in hot loops).
+    """
 
     m: int
     n: int

@@ -5,11 +5,12 @@ from __future__ import annotations
 from archsim.config.systolic import BandwidthMode, SystolicConfig
 from archsim.errors import InputError
 from archsim.metrics import LayerMetrics
+from archsim.systolic.backend import SCALAR
 from archsim.systolic.costs import hardware
-from archsim.systolic.model import Hardware
-from archsim.systolic.scalar import op_metrics
+from archsim.systolic.gemm import gemm_job
+from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cost, vector_cost
 from archsim.traffic import LayerTraffic
-from workloads.ops import Op
+from workloads.ops import Conv2d, Op, VectorOp
 
 
 def check_supported(config: SystolicConfig) -> None:
@@ -21,15 +22,43 @@ def check_supported(config: SystolicConfig) -> None:
         )
 
 
-def activation_words(traffic: LayerTraffic, word_bytes: int) -> tuple[int, int]:
-    """A mapper's activation bytes as (read, write) DRAM words, rounded up to whole words."""
-    return -(-traffic.dram_read_bytes // word_bytes), -(-traffic.dram_write_bytes // word_bytes)
+def activation_words(traffic: LayerTraffic, word_bytes: int) -> ActivationTraffic:
+    """A mapper's activation bytes as DRAM words, rounded up to whole words."""
+    return ActivationTraffic(-(-traffic.dram_read_bytes // word_bytes), -(-traffic.dram_write_bytes // word_bytes))
+
+
+def op_cost(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None) -> OpCost:
+    """Every figure of ``op`` on the one design ``hw`` (Python numbers)."""
+    words = None if traffic is None else activation_words(traffic, config.word_bytes)
+    if isinstance(op, VectorOp):
+        return vector_cost(SCALAR, op, hw, words)
+    conv = op if isinstance(op, Conv2d) else None
+    return gemm_cost(SCALAR, gemm_job(op), hw, config.dataflow, words, config.scalesim_quirks, conv)
 
 
 def layer_on(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None) -> LayerMetrics:
     """Per-layer metrics of ``op`` on ``config`` whose model numbers ``hw`` are already derived."""
-    plan = None if traffic is None else activation_words(traffic, config.word_bytes)
-    return op_metrics(op, hw, config.dataflow, config.scalesim_quirks, plan)
+    c = op_cost(op, hw, config, traffic)
+    return LayerMetrics(
+        op.name,
+        op.kind,
+        c.macs,
+        c.compute_cycles,
+        c.stall_cycles,
+        c.total_cycles,
+        c.fill_drain_cycles,
+        c.overall_util,
+        c.mapping_efficiency,
+        c.compute_util,
+        c.ifmap_sram_reads,
+        c.filter_sram_reads,
+        c.ofmap_sram_writes,
+        int(c.ifmap_dram_reads),
+        int(c.filter_dram_reads),
+        int(c.ofmap_dram_writes),
+        {"mac": c.mac_energy_pj, "sram": c.sram_energy_pj, "dram": c.dram_energy_pj, "vector": c.vector_energy_pj},
+        c.latency_s,
+    )
 
 
 def simulate_layer(op: Op, config: SystolicConfig, traffic: LayerTraffic | None = None) -> LayerMetrics:

@@ -18,18 +18,20 @@ Demand times come from a two-piece linear :class:`Schedule` (the full column
 folds, then the narrower last one), which lets every stall be written as a
 max-plus expression over a few candidate events: the first, the last and those
 at the bend (exact for such a schedule, and within a few cycles of SCALE-Sim's
-trace on its reference rows). This is the corrected model over arrays of
-designs; :mod:`archsim.systolic.scalar` states the same for one design and adds
-SCALE-Sim 3.0.0's bookkeeping quirks.
+trace on its reference rows). Every formula is written once over an array
+namespace (:mod:`archsim.systolic.backend`): Python numbers for one design,
+numpy arrays for many. SCALE-Sim 3.0.0's bookkeeping (``quirks``: padded DRAM
+counts, a late prefetch's stall counted twice, address-set hits on overlapping
+windows) is a one-design option of :func:`read_stream`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from archsim.systolic.backend import Num, ceil_div
+from archsim.systolic.backend import SCALAR, Num, Ops, ceil_div
+from archsim.systolic.overlap import ConvGeometry
 
 TRACKING_LINES = 100
 """SCALE-Sim tracks each read SRAM as this many sets of entries (``read_buffer.prepare_hashed_buffer``)."""
@@ -90,7 +92,7 @@ class WriteSram:
         return cls(words, bw, half, ceil_div(half, bw))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Schedule:
     """When the ``n``-th item of a stream is demanded: two linear pieces meeting at ``head_items``."""
 
@@ -99,26 +101,27 @@ class Schedule:
     head_rate: Num
     tail_rate: Num
 
-    @classmethod
-    def build(cls, items: Num, cycles: Num, head_items: Num, head_cycles: Num) -> Schedule:
-        """``head_items`` over the first ``head_cycles``, the other ``items - head_items`` over the rest."""
-        head_rate = np.asarray(head_cycles, dtype=np.float64) / np.maximum(head_items, 1)
-        tail_rate = np.asarray(cycles - head_cycles, dtype=np.float64) / np.maximum(items - head_items, 1)
-        return cls(head_items, head_cycles, head_rate, tail_rate)
 
-    def time(self, n: Num) -> Num:
-        """Stall-free demand time of item ``n``."""
-        tail = self.head_cycles + (n - self.head_items) * self.tail_rate
-        return np.where(n <= self.head_items, n * self.head_rate, tail)
+def schedule(xp: Ops, items: Num, cycles: Num, head_items: Num, head_cycles: Num) -> Schedule:
+    """``head_items`` over the first ``head_cycles``, the other ``items - head_items`` over the rest."""
+    head_rate = xp.as_float(head_cycles) / xp.maximum(head_items, 1)
+    tail_rate = xp.as_float(cycles - head_cycles) / xp.maximum(items - head_items, 1)
+    return Schedule(head_items, head_cycles, head_rate, tail_rate)
 
 
-def _candidates(first: Num, last: Num, bend: Num) -> tuple[Num, ...]:
-    """Event indices where a max-plus maximum over a two-piece linear schedule can sit."""
-    inside = np.minimum(np.maximum(bend, first), last)
-    return first, last, inside, np.minimum(inside + 1, last)
+def demand_time(xp: Ops, s: Schedule, n: Num) -> Num:
+    """Stall-free demand time of item ``n``."""
+    return xp.where(n <= s.head_items, n * s.head_rate, s.head_cycles + (n - s.head_items) * s.tail_rate)
 
 
-@dataclass(frozen=True)
+def _candidates(xp: Ops, last: Num, bend: Num) -> tuple[Num, ...]:
+    """Event indices ``1..last`` where a max-plus maximum over a two-piece linear schedule can sit."""
+    last = xp.maximum(last, 1)
+    inside = xp.minimum(xp.maximum(bend, 1), last)
+    return 1, last, inside, xp.minimum(inside + 1, last)
+
+
+@dataclass(slots=True)
 class StreamCost:
     """DRAM words moved for one operand and the stall cycles they cause."""
 
@@ -126,34 +129,92 @@ class StreamCost:
     stall_cycles: Num
 
 
-def read_stream(valid: Num, passes: Num, sram: ReadSram, schedule: Schedule) -> StreamCost:
+@dataclass(frozen=True)
+class ReadQuirks:
+    """SCALE-Sim 3.0.0's view of one read stream (one design, Python ints).
+
+    ``padded`` is the size of its prefetch matrix with partial folds padded;
+    ``overlap`` a ws convolution's im2col geometry and the array rows, whose
+    address-set SRAM first misses later than the stream position says.
+    """
+
+    padded: int
+    overlap: tuple[ConvGeometry, int] | None = None
+
+
+def read_stream(
+    xp: Ops,
+    valid: Num,
+    passes: Num,
+    sram: ReadSram,
+    demand: Callable[[], Schedule],
+    quirks: ReadQuirks | None = None,
+) -> StreamCost:
     """Prefetch misses of one read operand.
 
     Args:
+        xp: the array namespace.
         valid: operand entries in the prefetch stream (SRAM reads of one pass).
         passes: times the demand sweeps the stream.
         sram: the SRAM's per-design numbers.
-        schedule: when each of the ``passes * valid`` demanded entries is needed.
+        demand: builds the schedule of the ``passes * valid`` demanded entries (only if a design spills).
+        quirks: SCALE-Sim 3.0.0's bookkeeping instead of the corrected model (one design only).
     """
     per_line, active_lines = sram.per_line, sram.active_lines
     tracked = valid // per_line + 1
     spills = tracked > active_lines
-    prefetch_lines = np.maximum(np.minimum(sram.prefetch_lines, tracked - active_lines), 1)
-    misses = np.where(spills, ceil_div(np.maximum(passes * tracked - active_lines, 0), prefetch_lines), 0)
-    dram_words = np.where(spills, np.minimum(passes * valid, sram.active + misses * sram.prefetch), valid)
-
-    def demand_time(j: Num) -> Num:
-        return schedule.time((active_lines + (j - 1) * prefetch_lines) * per_line)
-
-    bend = (schedule.head_items // per_line - active_lines) // prefetch_lines + 1
+    if quirks is not None:
+        first_fill = min(sram.fill_cycles, ceil_div(quirks.padded, sram.bw)) * sram.bw
+    if not xp.any(spills):
+        return StreamCost(valid if quirks is None else first_fill, 0)
+    prefetch_lines = xp.maximum(xp.minimum(sram.prefetch_lines, tracked - active_lines), 1)
+    misses = xp.where(spills, ceil_div(xp.maximum(passes * tracked - active_lines, 0), prefetch_lines), 0)
+    timing = demand()
+    if quirks is not None:
+        return _scalesim_read(misses, first_fill, prefetch_lines, passes, sram, timing, quirks)
+    dram_words = xp.where(spills, xp.minimum(passes * valid, sram.active + misses * sram.prefetch), valid)
+    bend = (timing.head_items // per_line - active_lines) // prefetch_lines + 1
     stall = 0
-    for j in _candidates(1, np.maximum(misses, 1), bend):
-        stall = np.maximum(stall, j * sram.fetch_cycles - demand_time(j) - 1)
-    return StreamCost(dram_words, np.where(spills, stall, 0))
+    for j in _candidates(xp, misses, bend):
+        due = demand_time(xp, timing, (active_lines + (j - 1) * prefetch_lines) * per_line)
+        stall = xp.maximum(stall, j * sram.fetch_cycles - due - 1)
+    return StreamCost(dram_words, xp.where(spills, stall, 0))
 
 
-def write_stream(writes: Num, sram: WriteSram, schedule: Schedule) -> StreamCost:
-    """Drain stalls of the ofmap SRAM writing ``writes`` words on ``schedule``.
+def _scalesim_read(
+    misses: int,
+    first_fill: int,
+    prefetch_lines: int,
+    passes: int,
+    sram: ReadSram,
+    timing: Schedule,
+    quirks: ReadQuirks,
+) -> StreamCost:
+    """SCALE-Sim's ``service_reads``: whole padded bandwidth lines; fetch ``j`` lands at ``j * (fetch + 1) - 1``.
+
+    A late fetch's stall is counted twice. Miss ``j`` comes when the demand passes
+    window ``j``'s end, and never before the first entry the address-set window lacks.
+    """
+    per_line, active_lines = sram.per_line, sram.active_lines
+    first_miss = active_lines * per_line
+    if quirks.overlap is not None and passes == 1:
+        geometry, rows = quirks.overlap
+        first_new = geometry.first_new_ws(rows, first_miss)
+        if first_new is None:
+            return StreamCost(first_fill, 0)
+        first_miss = first_new
+    stall = 0.0
+    for j in range(1, misses + 1):
+        n = max((active_lines + (j - 1) * prefetch_lines) * per_line, first_miss)
+        due = demand_time(SCALAR, timing, n)
+        late = j * (sram.fetch_cycles + 1) - 1 - (due + stall + 1)
+        if late > 0:
+            stall += 2 * late
+    return StreamCost(first_fill + misses * sram.fetch_cycles * sram.bw, stall)
+
+
+def write_stream(xp: Ops, writes: Num, sram: WriteSram, demand: Callable[[], Schedule]) -> StreamCost:
+    """Drain stalls of the ofmap SRAM writing ``writes`` words on the ``demand`` schedule.
 
     Drain ``k`` starts when more than half the SRAM is occupied and the previous
     drain is done; the array stalls at word ``k * half + S`` until drain ``k`` ends.
@@ -161,17 +222,16 @@ def write_stream(writes: Num, sram: WriteSram, schedule: Schedule) -> StreamCost
     (its own trigger + one drain); the worst stall sits at a candidate drain.
     """
     half, words, drain_cycles = sram.half, sram.words, sram.drain_cycles
-    half_or_one = np.maximum(half, 1)
-    drains = np.maximum(writes - words, 0) // half_or_one
-    first_drain = schedule.time(half + 1)
-
-    def stall_at(k: Num) -> Num:
-        back_to_back = first_drain + k * drain_cycles
-        isolated = schedule.time(k * half + 1) + drain_cycles
-        return np.maximum(back_to_back, isolated) - schedule.time(k * half + words)
-
-    bend = (schedule.head_items - words) // half_or_one
+    half_or_one = xp.maximum(half, 1)
+    drains = xp.maximum(writes - words, 0) // half_or_one
+    if not xp.any(drains > 0):
+        return StreamCost(writes, 0)
+    timing = demand()
+    first_drain = demand_time(xp, timing, half + 1)
+    bend = (timing.head_items - words) // half_or_one
     stall = 0
-    for k in _candidates(1, np.maximum(drains, 1), bend):
-        stall = np.maximum(stall, stall_at(k))
-    return StreamCost(writes, np.where(drains > 0, stall, 0))
+    for k in _candidates(xp, drains, bend):
+        back_to_back = first_drain + k * drain_cycles
+        isolated = demand_time(xp, timing, k * half + 1) + drain_cycles
+        stall = xp.maximum(stall, xp.maximum(back_to_back, isolated) - demand_time(xp, timing, k * half + words))
+    return StreamCost(writes, xp.where(drains > 0, stall, 0))

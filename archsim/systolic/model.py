@@ -1,31 +1,45 @@
-"""The systolic-array cost model over arrays of designs (numpy): the vectorised path's model.
+"""The systolic-array cost model, written once over an array namespace: one design or many.
 
-``gemm_cost(job, hw, dataflow)`` is the whole model of one op on many designs
-at once (``hw`` holds numpy arrays). It is built in named steps: fold the GEMM
+``gemm_cost(xp, job, hw, dataflow)`` is the whole model of one op; ``hw`` holds
+Python numbers (one design, ``xp = SCALAR``: the scalar path behind
+``simulate``) or numpy arrays (many designs, ``xp = NUMPY``: the vectorised
+path behind sweeps and search). The same formulas run both ways, so the paths
+agree bit for bit. The model is built in named steps: fold the GEMM
 (:mod:`archsim.systolic.folds` via the dataflow strategy), count SRAM words, run
 the double-buffer model for DRAM words and stalls
-(:mod:`archsim.systolic.memory`), then energy. The scalar path
-(:mod:`archsim.systolic.scalar`) states the same model for one design on plain
-Python numbers; the two agree exactly (tested on random designs).
+(:mod:`archsim.systolic.memory`), bound the time by each DRAM channel's
+bandwidth, then energy.
+
+**Physical consistency.** A layer's total cycles are at least each DRAM
+channel's words over its bandwidth (ifmap, filter and ofmap channels, the
+busiest core's share): the prefetch/drain model says when the array waits for a
+late buffer, and the channel bound says the layer cannot end before its traffic
+has crossed the channel, whatever the buffers overlap. Compute never exceeds
+``rows x cols`` MACs per cycle per core (the folds guarantee it).
 
 Multiple cores split the columns of every GEMM (filters for os/ws, output
 pixels for is): each core owns a full array, its own SRAMs of the configured
 sizes and its own DRAM ports, and the layer takes as long as the busiest core.
+
+``quirks=True`` (one design only) reproduces SCALE-Sim 3.0.0's bookkeeping
+instead (see docs/systolic.md): padded DRAM counts, doubled late-prefetch
+stalls, address-set hits, duplicated os ofmap writes, its per-fold compute
+utilization, and no channel bound.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-import numpy as np
-
 from archsim.config.systolic import Dataflow
-from archsim.systolic.backend import Num, ceil_div
+from archsim.systolic.backend import Num, Ops, ceil_div
 from archsim.systolic.dataflow import DATAFLOWS, DataflowMapping
 from archsim.systolic.folds import Folds, compute_cycles
 from archsim.systolic.gemm import GemmJob
-from archsim.systolic.memory import ReadSram, Schedule, WriteSram, read_stream, write_stream
-from workloads.ops import VectorFn, VectorOp
+from archsim.systolic.memory import ReadQuirks, ReadSram, Schedule, WriteSram, read_stream, schedule, write_stream
+from archsim.systolic.overlap import ConvGeometry
+from workloads.ops import Conv2d, VectorFn, VectorOp
 
 
 @dataclass(frozen=True)
@@ -55,9 +69,9 @@ class Hardware:
     dram_pj_per_byte: Num
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OpCost:
-    """Every per-layer figure of one op (scalars, or arrays over designs)."""
+    """Every per-layer figure of one op (scalars, or arrays over designs; treat as immutable)."""
 
     macs: Num
     compute_cycles: Num
@@ -93,9 +107,14 @@ class ActivationTraffic:
     ofmap_words: Num
 
 
-@dataclass(frozen=True)
-class _Tally:
-    """Sums over the GEMMs of one op, before utilizations and energy."""
+@dataclass(slots=True)
+class Tally:
+    """Sums over the GEMMs of one op, before utilizations and energy (treat as immutable).
+
+    ``*_transfer`` is the busiest core's DRAM time on that channel (words over
+    bandwidth, summed over GEMMs that run one after another); ``util_sum`` the
+    sum of SCALE-Sim's per-fold compute utilizations (quirks only).
+    """
 
     lines: Num
     folds: Num
@@ -103,139 +122,181 @@ class _Tally:
     stall: Num
     filter_stall: Num
     used_pe_folds: Num
+    util_sum: Num
     ifmap_sram: Num
     filter_sram: Num
     ofmap_sram: Num
     ifmap_dram: Num
     filter_dram: Num
     ofmap_dram: Num
+    ifmap_transfer: Num
+    filter_transfer: Num
+    ofmap_transfer: Num
 
-    def scaled(self, times: Num) -> _Tally:
+    def scaled(self, times: Num) -> Tally:
+        """``times`` copies run one after another."""
         if isinstance(times, int) and times == 1:
             return self
-        return _Tally(*(getattr(self, name) * times for name in _TALLY_FIELDS))
+        return Tally(*(getattr(self, name) * times for name in _TALLY_FIELDS))
 
-    def __add__(self, other: _Tally) -> _Tally:
-        return _Tally(*(getattr(self, name) + getattr(other, name) for name in _TALLY_FIELDS))
-
-
-_TALLY_FIELDS = tuple(f.name for f in fields(_Tally))
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(*(getattr(self, name) + getattr(other, name) for name in _TALLY_FIELDS))
 
 
-def _float(value: Num) -> np.ndarray:
-    return np.asarray(value, dtype=np.float64)
+_TALLY_FIELDS = tuple(f.name for f in fields(Tally))
+_PER_CORE = ("lines", "streaming", "stall", "filter_stall", "ifmap_transfer", "filter_transfer", "ofmap_transfer")
+"""Tally fields that are the busiest core's (time); the others are summed over cores (work, traffic)."""
 
 
-def _schedule(items: Num, passes: Num, f: Folds) -> Schedule:
-    """Demand schedule of a stream over the folds (fold order: column folds outermost).
+def _demand(xp: Ops, items: Num, passes: Num, f: Folds) -> Callable[[], Schedule]:
+    """Demand schedule of a stream over the folds (fold order: column folds outermost), built on request.
 
     A stream swept once per column fold is demanded evenly. A stream swept once
     has as many items per column as per fold group; the last column fold may be
     narrower, so it runs at its own rate.
     """
-    demanded = passes * items
-    full_groups = f.col_fold - 1
-    head_items = (demanded // f.sc) * f.cols_per_fold * full_groups
-    head_cycles = full_groups * f.row_fold * f.fold_cycles
-    swept = passes > 1
-    return Schedule.build(
-        demanded, f.lines, np.where(swept, demanded, head_items), np.where(swept, f.lines, head_cycles)
-    )
+
+    def build() -> Schedule:
+        demanded = passes * items
+        full_groups = f.col_fold - 1
+        head_items = (demanded // f.sc) * f.cols_per_fold * full_groups
+        head_cycles = full_groups * f.row_fold * f.fold_cycles
+        swept = passes > 1
+        return schedule(
+            xp, demanded, f.lines, xp.where(swept, demanded, head_items), xp.where(swept, f.lines, head_cycles)
+        )
+
+    return build
 
 
-def _one_core(m: Num, n: Num, k: Num, blocks: Num, hw: Hardware, flow: DataflowMapping) -> _Tally:
+@dataclass(slots=True)
+class _Job:
+    """What every GEMM of one op shares: the designs, the dataflow and the accounting mode (treat as immutable)."""
+
+    xp: Ops
+    hw: Hardware
+    flow: DataflowMapping
+    quirks: bool
+    overlap: ConvGeometry | None = None
+    """A ws convolution's im2col geometry (quirks, ungrouped only)."""
+
+
+def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> Tally:
     """One GEMM on one core: folds, SRAM words, DRAM words and stalls."""
+    xp, hw, flow = job.xp, job.hw, job.flow
     f = flow.folds(m, n, k, hw.rows, hw.cols)
     s = flow.streams(f, hw.rows, hw.cols)
-    ifmap = read_stream(m * k, s.ifmap_passes, hw.ifmap, _schedule(m * k, s.ifmap_passes, f))
-    filt = read_stream(k * n, s.filter_passes, hw.filter, _schedule(k * n, s.filter_passes, f))
-    ofmap = write_stream(s.ofmap_writes, hw.ofmap, _schedule(s.ofmap_writes, 1, f))
-    return _Tally(
+    ifmap_quirks = filter_quirks = None
+    if job.quirks:
+        geometry = job.overlap if overlap else None
+        ifmap_quirks = ReadQuirks(s.ifmap_padded, None if geometry is None else (geometry, hw.rows))
+        filter_quirks = ReadQuirks(s.filter_padded)
+    ifmap = read_stream(xp, m * k, s.ifmap_passes, hw.ifmap, _demand(xp, m * k, s.ifmap_passes, f), ifmap_quirks)
+    filt = read_stream(xp, k * n, s.filter_passes, hw.filter, _demand(xp, k * n, s.filter_passes, f), filter_quirks)
+    ofmap = write_stream(xp, s.ofmap_writes, hw.ofmap, _demand(xp, s.ofmap_writes, 1, f))
+    used_pes = f.sr * f.sc // blocks
+    ofmap_sram = s.ofmap_writes
+    util_sum = 0.0
+    if job.quirks:
+        os = flow.dataflow is Dataflow.OS
+        skew = f.fold_cycles - f.t
+        util_sum = float(used_pes * f.t) / (hw.rows * hw.cols * (f.t + (skew if os else skew + hw.cols - 1)))
+        ofmap_sram = s.ofmap_writes + (f.folds * (hw.rows + hw.cols) if os else 0)
+    return Tally(
         lines=f.lines,
         folds=f.folds,
         streaming=f.folds * f.t,
-        stall=ofmap.stall_cycles + np.maximum(ifmap.stall_cycles, filt.stall_cycles),
+        stall=ofmap.stall_cycles + xp.maximum(ifmap.stall_cycles, filt.stall_cycles),
         filter_stall=filt.stall_cycles,
-        used_pe_folds=f.sr * f.sc // blocks,
+        used_pe_folds=used_pes,
+        util_sum=util_sum,
         ifmap_sram=s.ifmap_reads,
         filter_sram=s.filter_reads,
-        ofmap_sram=s.ofmap_writes,
+        ofmap_sram=ofmap_sram,
         ifmap_dram=ifmap.dram_words,
         filter_dram=filt.dram_words,
         ofmap_dram=ofmap.dram_words,
+        ifmap_transfer=ceil_div(ifmap.dram_words, hw.ifmap.bw),
+        filter_transfer=ceil_div(filt.dram_words, hw.filter.bw),
+        ofmap_transfer=ceil_div(ofmap.dram_words, hw.ofmap.bw),
     )
 
 
-def _on_cores(m: Num, n: Num, k: Num, blocks: Num, hw: Hardware, flow: DataflowMapping) -> _Tally:
-    """A GEMM split over the cores by columns; time is the busiest core's, traffic the sum."""
-    columns_are_pixels = flow.dataflow is Dataflow.IS
+def _on_cores(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool = False) -> Tally:
+    """A GEMM split over the cores by columns; time is the busiest core's, work and traffic the sum."""
+    xp, hw = job.xp, job.hw
+    if not xp.any(hw.cores > 1):
+        return _one_core(m, n, k, blocks, job, overlap)
+    columns_are_pixels = job.flow.dataflow is Dataflow.IS
     total = m if columns_are_pixels else n
     share = ceil_div(total, hw.cores)
     busy = ceil_div(total, share)
-    rest = total - (busy - 1) * share
 
-    def run(width: Num) -> _Tally:
-        return (
-            _one_core(width, n, k, blocks, hw, flow) if columns_are_pixels else _one_core(m, width, k, blocks, hw, flow)
-        )
+    def run(width: Num) -> Tally:
+        if columns_are_pixels:
+            return _one_core(width, n, k, blocks, job, overlap)
+        return _one_core(m, width, k, blocks, job, overlap)
 
     big = run(share)
-    if not _any(busy > 1):
+    if not xp.any(busy > 1):
         return big
     several = busy > 1
-    extra = run(rest).scaled(np.where(several, 1, 0)) + big.scaled(np.where(several, busy - 2, 0))
-    return _Tally(
-        lines=big.lines,
-        folds=big.folds + extra.folds,
-        streaming=big.streaming,
-        stall=big.stall,
-        filter_stall=big.filter_stall,
-        used_pe_folds=big.used_pe_folds + extra.used_pe_folds,
-        ifmap_sram=big.ifmap_sram + extra.ifmap_sram,
-        filter_sram=big.filter_sram + extra.filter_sram,
-        ofmap_sram=big.ofmap_sram + extra.ofmap_sram,
-        ifmap_dram=big.ifmap_dram + extra.ifmap_dram,
-        filter_dram=big.filter_dram + extra.filter_dram,
-        ofmap_dram=big.ofmap_dram + extra.ofmap_dram,
-    )
+    rest = total - (busy - 1) * share
+    extra = run(rest).scaled(xp.where(several, 1, 0)) + big.scaled(xp.where(several, busy - 2, 0))
+    return Tally(*(getattr(big, name) + (0 if name in _PER_CORE else getattr(extra, name)) for name in _TALLY_FIELDS))
 
 
-def _any(value: Num) -> bool:
-    return bool(value) if isinstance(value, (bool, int)) else bool(value.any())
-
-
-def _gemm_tally(job: GemmJob, hw: Hardware, flow: DataflowMapping) -> _Tally:
+def _gemm_tally(job: GemmJob, on: _Job) -> Tally:
     """All GEMMs of a job; ws packs groups block-diagonally (rows take windows, columns filters)."""
+    xp, hw = on.xp, on.hw
     if job.groups == 1:
-        return _on_cores(job.m, job.n, job.k, 1, hw, flow).scaled(job.repeats)
-    if flow.dataflow is Dataflow.WS:
-        fit = np.minimum(hw.rows // job.k, hw.cols // job.n)
-        pack = np.maximum(np.minimum(fit, job.groups), 1)
+        return _on_cores(job.m, job.n, job.k, 1, on, overlap=True).scaled(job.repeats)
+    if on.flow.dataflow is Dataflow.WS:
+        pack = xp.maximum(xp.minimum(xp.minimum(hw.rows // job.k, hw.cols // job.n), job.groups), 1)
     else:
         pack = 1
     full, rest = job.groups // pack, job.groups % pack
-    packed = _on_cores(job.m, pack * job.n, pack * job.k, pack, hw, flow).scaled(full * job.repeats)
-    if not _any(rest > 0):
+    packed = _on_cores(job.m, pack * job.n, pack * job.k, pack, on).scaled(full * job.repeats)
+    if not xp.any(rest > 0):
         return packed
-    last = np.maximum(rest, 1)
-    tail = _on_cores(job.m, last * job.n, last * job.k, last, hw, flow)
-    return packed + tail.scaled(np.where(rest > 0, job.repeats, 0))
+    last = xp.maximum(rest, 1)
+    tail = _on_cores(job.m, last * job.n, last * job.k, last, on)
+    return packed + tail.scaled(xp.where(rest > 0, job.repeats, 0))
 
 
-def _finish(macs: Num, t: _Tally, hw: Hardware, traffic: ActivationTraffic | None, vector_ops: Num = 0) -> OpCost:
-    """Utilizations, traffic overrides, energy and latency from a tally."""
+def _finish(
+    xp: Ops,
+    macs: Num,
+    t: Tally,
+    hw: Hardware,
+    traffic: ActivationTraffic | None,
+    quirks: bool,
+    vector_ops: Num = 0,
+) -> OpCost:
+    """Traffic overrides, the channel bound, utilizations, energy and latency from a tally."""
     compute = compute_cycles(t.lines)
     stall = t.stall
     ifmap_dram, ofmap_dram = t.ifmap_dram, t.ofmap_dram
+    ifmap_transfer, ofmap_transfer = t.ifmap_transfer, t.ofmap_transfer
     if traffic is not None:
         ifmap_dram, ofmap_dram = traffic.ifmap_words, traffic.ofmap_words
-        streamed = np.maximum(ceil_div(ifmap_dram, hw.ifmap.bw), ceil_div(ofmap_dram, hw.ofmap.bw))
-        stall = np.maximum(np.maximum(streamed - t.lines, 0), t.filter_stall)
-    stall = np.rint(stall).astype(np.int64)
-    total = compute + stall
+        ifmap_transfer, ofmap_transfer = ceil_div(ifmap_dram, hw.ifmap.bw), ceil_div(ofmap_dram, hw.ofmap.bw)
+        stall = xp.maximum(xp.maximum(xp.maximum(ifmap_transfer, ofmap_transfer) - t.lines, 0), t.filter_stall)
+    total = compute + xp.rint(stall)
+    if not quirks:
+        channels = xp.maximum(xp.maximum(ifmap_transfer, t.filter_transfer), ofmap_transfer)
+        total = xp.maximum(total, xp.rint(channels))
+    stall = total - compute
     pes = hw.rows * hw.cols * hw.cores
     array_pes = hw.rows * hw.cols
-    folds = np.maximum(t.folds, 1)
+    folds = xp.maximum(t.folds, 1)
+    if quirks:
+        compute_util = t.util_sum / folds
+        occupied = total
+    else:
+        compute_util = xp.as_float(macs) / (pes * xp.maximum(t.lines, 1))
+        # The layer occupies one line more than SCALE-Sim's reported (last-index) cycle count.
+        occupied = total + 1
     wb = hw.word_bytes
     sram_pj = wb * (
         (t.ifmap_sram + ifmap_dram) * hw.ifmap_sram_pj_per_byte
@@ -247,11 +308,10 @@ def _finish(macs: Num, t: _Tally, hw: Hardware, traffic: ActivationTraffic | Non
         compute_cycles=compute,
         stall_cycles=stall,
         total_cycles=total,
-        fill_drain_cycles=np.maximum(compute - t.streaming, 0),
-        # The layer occupies one line more than SCALE-Sim's reported (last-index) cycle count.
-        overall_util=_float(macs) / (pes * np.maximum(total + 1, 1)),
-        mapping_efficiency=_float(t.used_pe_folds) / (array_pes * folds),
-        compute_util=_float(macs) / (pes * np.maximum(t.lines, 1)),
+        fill_drain_cycles=xp.maximum(compute - t.streaming, 0),
+        overall_util=xp.as_float(macs) / (pes * xp.maximum(occupied, 1)),
+        mapping_efficiency=xp.as_float(t.used_pe_folds) / (array_pes * folds),
+        compute_util=compute_util,
         ifmap_sram_reads=t.ifmap_sram,
         filter_sram_reads=t.filter_sram,
         ofmap_sram_writes=t.ofmap_sram,
@@ -266,36 +326,57 @@ def _finish(macs: Num, t: _Tally, hw: Hardware, traffic: ActivationTraffic | Non
     )
 
 
-def gemm_cost(job: GemmJob, hw: Hardware, dataflow: Dataflow, traffic: ActivationTraffic | None = None) -> OpCost:
-    """Cost of a GEMM job (a conv or matmul) on the designs ``hw`` with ``dataflow``."""
-    return _finish(job.macs, _gemm_tally(job, hw, DATAFLOWS[dataflow]), hw, traffic)
+def gemm_cost(
+    xp: Ops,
+    job: GemmJob,
+    hw: Hardware,
+    dataflow: Dataflow,
+    traffic: ActivationTraffic | None = None,
+    quirks: bool = False,
+    conv: Conv2d | None = None,
+) -> OpCost:
+    """Cost of a GEMM job (a conv or matmul) on the designs ``hw`` with ``dataflow``.
+
+    ``quirks`` (one design) keeps SCALE-Sim 3.0.0's bookkeeping; ``conv`` is the
+    convolution behind the job, whose overlapping windows SCALE-Sim's address-set
+    SRAM hits under ws.
+    """
+    overlap = None
+    if quirks and dataflow is Dataflow.WS and conv is not None:
+        overlap = ConvGeometry.of(conv)
+    tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap))
+    return _finish(xp, job.macs, tally, hw, traffic, quirks)
 
 
-def vector_cost(op: VectorOp, hw: Hardware, traffic: ActivationTraffic | None = None) -> OpCost:
+def vector_cost(xp: Ops, op: VectorOp, hw: Hardware, traffic: ActivationTraffic | None = None) -> OpCost:
     """A vector op on the vector unit: one lane per array column per core, one element op per cycle.
 
     Arithmetic ops process ``max(vector_ops, output_elements)`` element operations;
     concat/transpose move ``output_elements``; reshape is a view (no cycles, no traffic).
     Inputs come from and outputs go to DRAM through the ifmap/ofmap SRAMs,
-    streamed concurrently with the lanes (stalls when DRAM is the slower side).
+    streamed concurrently with the lanes (the channel bound: stalls when DRAM is the slower side).
     """
     view = op.fn is VectorFn.RESHAPE
     work = 0 if view else max(op.vector_ops, op.output_elements)
     reads = 0 if view else op.input_elements
     writes = 0 if view else op.output_elements
     lines = ceil_div(work, hw.cols * hw.cores) + 1
-    t = _Tally(
+    t = Tally(
         lines=lines,
         folds=1,
         streaming=lines - 1,
-        stall=np.maximum(np.maximum(ceil_div(reads, hw.ifmap.bw), ceil_div(writes, hw.ofmap.bw)) - lines, 0),
+        stall=0,
         filter_stall=0,
         used_pe_folds=0,
+        util_sum=0.0,
         ifmap_sram=reads,
         filter_sram=0,
         ofmap_sram=writes,
         ifmap_dram=reads,
         filter_dram=0,
         ofmap_dram=writes,
+        ifmap_transfer=ceil_div(reads, hw.ifmap.bw),
+        filter_transfer=0,
+        ofmap_transfer=ceil_div(writes, hw.ofmap.bw),
     )
-    return _finish(0, t, hw, traffic, vector_ops=op.vector_ops)
+    return _finish(xp, 0, t, hw, traffic, False, vector_ops=op.vector_ops)

@@ -9,7 +9,7 @@ Usage::
 
 Every field of :class:`Designs` is an array of one value per design (scalars
 broadcast). The model is the same code as the scalar path
-(:mod:`archsim.systolic.model` run with numpy arithmetic), so each design's
+(:mod:`archsim.systolic.model` evaluated over numpy arrays instead of Python numbers), so each design's
 numbers equal ``simulate(workload, SystolicConfig(...))`` exactly. The
 corrected model only: ``scalesim_quirks`` is a scalar-path option.
 """
@@ -26,6 +26,7 @@ from archsim.area import sram_mm2
 from archsim.config.systolic import Dataflow
 from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, precision_for_word, sram_pj_per_byte
 from archsim.errors import InputError
+from archsim.systolic.backend import NUMPY
 from archsim.systolic.costs import area_mm2
 from archsim.systolic.gemm import gemm_job
 from archsim.systolic.memory import ReadSram, WriteSram
@@ -196,7 +197,9 @@ def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None) -> OpCost:
     if plan is not None:
         wb = part.word_bytes
         words = ActivationTraffic(-(-plan.dram_read_bytes // wb), -(-plan.dram_write_bytes // wb))
-    return vector_cost(op, hw, words) if isinstance(op, VectorOp) else gemm_cost(gemm_job(op), hw, flow, words)
+    if isinstance(op, VectorOp):
+        return vector_cost(NUMPY, op, hw, words)
+    return gemm_cost(NUMPY, gemm_job(op), hw, flow, words)
 
 
 def _op_costs(op: Any, groups: list[_Group], n: int, plan: LayerTraffic | None) -> OpCost:

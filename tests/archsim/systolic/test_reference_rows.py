@@ -5,13 +5,15 @@ compute cycles, SRAM words, ifmap/filter DRAM words, mapping efficiency and comp
 utilization exact; ofmap DRAM words within 1e-5; total cycles and overall
 utilization within 0.1% on every row (the issue asks for 1%; the worst rows are
 the spilling ``mobilenet Conv2`` ones, where SCALE-Sim's address-set SRAM hits
-overlapping windows: 0.09%). The corrected model (no quirks) is checked against
-the same rows for the direction of each documented difference.
+overlapping windows: 0.09%). The default model (no quirks) is checked against
+the same rows for the direction of each documented difference, including the
+DRAM channel bound SCALE-Sim lacks.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from functools import cache
 
 import pytest
@@ -91,7 +93,13 @@ def test_corrected_model_differs_only_where_documented(row: dict[str, str]) -> N
     quirky = simulate_layer(op, _config(row, quirks=True))
     right = simulate_layer(op, _config(row, quirks=False))
     assert right.compute_cycles == quirky.compute_cycles
-    assert right.stall_cycles <= quirky.stall_cycles  # late prefetches counted once
+    bw = float(row["bandwidth"])
+    channel_bound = max(
+        math.ceil(words / bw) for words in (right.ifmap_dram_reads, right.filter_dram_reads, right.ofmap_dram_writes)
+    )
+    assert right.total_cycles >= channel_bound  # SCALE-Sim's rows often are not: up to 11x the bandwidth
+    # Late prefetches counted once; where the buffers alone would finish early, the busiest channel sets the time.
+    assert right.stall_cycles <= quirky.stall_cycles or right.total_cycles == channel_bound
     assert right.ifmap_dram_reads <= quirky.ifmap_dram_reads  # no padding entries, no line rounding
     assert right.filter_dram_reads <= quirky.filter_dram_reads
     assert right.ofmap_sram_writes <= quirky.ofmap_sram_writes  # no duplicated os writes
