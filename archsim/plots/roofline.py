@@ -23,6 +23,14 @@ def layer_points(metrics: NetworkMetrics) -> tuple[np.ndarray, np.ndarray]:
     return np.array(intensity), np.array(achieved)
 
 
+def attainable(metrics: NetworkMetrics, intensity: np.ndarray) -> np.ndarray:
+    """The design's roof: ops/s it can reach at ``intensity`` (min of peak compute and DRAM bandwidth x intensity)."""
+    peak = 2 * metrics.peak_macs_per_cycle * metrics.clock_hz
+    if metrics.dram_bytes_per_cycle <= 0:
+        return np.full_like(np.asarray(intensity, dtype=np.float64), peak)
+    return np.minimum(peak, metrics.dram_bytes_per_cycle * metrics.clock_hz * np.asarray(intensity))
+
+
 def roofline(results: Sequence[NetworkMetrics], labels: Sequence[str] | None = None) -> Figure:
     """Each design's roof (peak ops/s and DRAM bandwidth) with its layers as points (log-log)."""
     if not results:
@@ -33,12 +41,8 @@ def roofline(results: Sequence[NetworkMetrics], labels: Sequence[str] | None = N
     x = np.logspace(np.log10(max(all_intensity.min() / 4, 1e-2)), np.log10(all_intensity.max() * 4), 200)
     for i, (result, name) in enumerate(zip(results, names, strict=True)):
         color = f"C{i}"
-        peak = 2 * result.peak_macs_per_cycle * result.clock_hz
-        if result.dram_bytes_per_cycle > 0:
-            bandwidth = result.dram_bytes_per_cycle * result.clock_hz
-            axes.plot(x, np.minimum(peak, bandwidth * x), color=color, lw=2, label=f"{name} roof")
-        else:
-            axes.axhline(peak, color=color, lw=2, label=f"{name} peak")
+        label = f"{name} roof" if result.dram_bytes_per_cycle > 0 else f"{name} peak"
+        axes.plot(x, attainable(result, x), color=color, lw=2, label=label)
         intensity, achieved = layer_points(result)
         axes.scatter(intensity, achieved, color=color, s=14, alpha=0.7, label=f"{name} layers")
     axes.set_xscale("log")

@@ -283,11 +283,12 @@ def _finish(
         ifmap_transfer, ofmap_transfer = ceil_div(ifmap_dram, hw.ifmap.bw), ceil_div(ofmap_dram, hw.ofmap.bw)
         stall = xp.maximum(xp.maximum(xp.maximum(ifmap_transfer, ofmap_transfer) - t.lines, 0), t.filter_stall)
     total = compute + xp.rint(stall)
+    pes = hw.rows * hw.cols * hw.cores
     if not quirks:
         channels = xp.maximum(xp.maximum(ifmap_transfer, t.filter_transfer), ofmap_transfer)
-        total = xp.maximum(total, xp.rint(channels))
+        # Peak: SCALE-Sim's last-index count is one cycle short of MACs / PEs on a 1x1 os array only.
+        total = xp.maximum(xp.maximum(total, xp.rint(channels)), ceil_div(macs, pes))
     stall = total - compute
-    pes = hw.rows * hw.cols * hw.cores
     array_pes = hw.rows * hw.cols
     folds = xp.maximum(t.folds, 1)
     if quirks:
