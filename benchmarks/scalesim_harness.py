@@ -22,7 +22,7 @@ LAYOUT_HEADER = "Layer name, IFMAP Height Intraline Factor,"
 
 @dataclass(frozen=True)
 class ScaleSimArch:
-    """The SCALE-Sim config fields the comparisons vary (USER bandwidth mode, 1-byte words)."""
+    """The SCALE-Sim config fields the comparisons vary (1-byte words)."""
 
     rows: int
     cols: int
@@ -31,6 +31,8 @@ class ScaleSimArch:
     filter_sram_kb: int = 6144
     ofmap_sram_kb: int = 2048
     bandwidth: int = 10
+    interface_bandwidth: str = "USER"
+    """SCALE-Sim's ``InterfaceBandwidth``: USER (the bandwidth above) or CALC (it reports the bandwidth needed)."""
 
     def cfg_text(self) -> str:
         """The ``.cfg`` file (bank count 1 so that any bandwidth divides it)."""
@@ -69,7 +71,7 @@ BlockSize: 8
 RandomNumberGeneratorSeed: 40
 
 [run_presets]
-InterfaceBandwidth: USER
+InterfaceBandwidth: {self.interface_bandwidth}
 UseRamulatorTrace: False
 """
 
@@ -104,6 +106,7 @@ def run_scalesim(topology: str, arch: ScaleSimArch, gemm: bool = False) -> list[
         for layer in sim.runner.single_layer_sim_object_list:
             _, total, stall, overall, mapping, compute = layer.get_compute_report_items()
             detail = layer.get_detail_report_items()
+            bandwidth = layer.get_bandwidth_report_items()
             rows.append(
                 {
                     "total_cycles": int(total),
@@ -118,6 +121,12 @@ def run_scalesim(topology: str, arch: ScaleSimArch, gemm: bool = False) -> list[
                     "ifmap_dram_reads": int(detail[11]),
                     "filter_dram_reads": int(detail[14]),
                     "ofmap_dram_writes": int(detail[17]),
+                    "ifmap_sram_bw": float(bandwidth[0]),
+                    "filter_sram_bw": float(bandwidth[1]),
+                    "ofmap_sram_bw": float(bandwidth[2]),
+                    "ifmap_dram_bw": float(bandwidth[3]),
+                    "filter_dram_bw": float(bandwidth[4]),
+                    "ofmap_dram_bw": float(bandwidth[5]),
                 }
             )
         return rows

@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"preset name (see `archsim archs`), or a .toml/.yaml file, or a SCALE-Sim .cfg (default: {DEFAULT_ARCH})",
     )
     parser.add_argument("--dataflow", choices=("os", "ws", "is"), help="override a systolic array's dataflow")
+    parser.add_argument(
+        "--scalesim-compat",
+        action="store_true",
+        help="systolic arrays: reproduce SCALE-Sim 3.0.0's own numbers (its stall and traffic accounting, "
+        "which can exceed the DRAM bandwidth) instead of the physically consistent default model",
+    )
     add_output_args(parser)
     parser.set_defaults(run=run)
 
@@ -38,6 +44,12 @@ def run(args: argparse.Namespace) -> int:
         if config.family != "systolic":
             raise InputError(f"--dataflow: only systolic arrays have a dataflow; {args.arch!r} is {config.family}")
         config = dataclasses.replace(config, dataflow=args.dataflow)
+    if args.scalesim_compat:
+        if config.family != "systolic":
+            raise InputError(
+                f"--scalesim-compat: only systolic arrays have a SCALE-Sim mode; {args.arch!r} is {config.family}"
+            )
+        config = dataclasses.replace(config, scalesim_quirks=True)
     workload = load_workload_from_args(args)
     metrics = simulate(workload, config)
     if args.format == "csv":

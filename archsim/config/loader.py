@@ -10,6 +10,8 @@ from __future__ import annotations
 import configparser
 import dataclasses
 import importlib
+import re
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -80,6 +82,37 @@ def read_config_file(path: Path) -> Any:
     return from_mapping(data, str(path))
 
 
+CFG_KEYS: dict[str, str] = {
+    "rows": "[architecture_presets] ArrayHeight",
+    "cols": "[architecture_presets] ArrayWidth",
+    "dataflow": "[architecture_presets] Dataflow",
+    "ifmap_sram_kb": "[architecture_presets] IfmapSramSzkB",
+    "filter_sram_kb": "[architecture_presets] FilterSramSzkB",
+    "ofmap_sram_kb": "[architecture_presets] OfmapSramSzkB",
+    "ifmap_dram_bw": "[layout] IfmapSRAMBankBandwidth",
+    "filter_dram_bw": "[layout] FilterSRAMBankBandwidth",
+    "ofmap_dram_bw": "[architecture_presets] Bandwidth",
+    "bandwidth_mode": "[run_presets] InterfaceBandwidth",
+}
+"""SystolicConfig field -> the SCALE-Sim key it is read from (errors name the user's key)."""
+
+CFG_NOT_MODELLED = (
+    (
+        "layout",
+        "IfmapCustomLayout",
+        "custom SRAM layouts (bank conflicts) are not modelled; the default layout is used",
+    ),
+    (
+        "layout",
+        "FilterCustomLayout",
+        "custom SRAM layouts (bank conflicts) are not modelled; the default layout is used",
+    ),
+    ("run_presets", "UseRamulatorTrace", "Ramulator DRAM traces are not modelled; the bandwidth model is used"),
+    ("sparsity", "SparsitySupport", "SCALE-Sim's sparse filters are not modelled; layers run dense"),
+)
+"""Switches SCALE-Sim reads that archsim does not model: a one-line note each when turned on."""
+
+
 def _cfg_get(parser: configparser.ConfigParser, section: str, key: str, path: Path, default: str | None = None) -> str:
     if parser.has_option(section, key):
         return parser.get(section, key).strip()
@@ -88,11 +121,19 @@ def _cfg_get(parser: configparser.ConfigParser, section: str, key: str, path: Pa
     return default
 
 
+def _note(message: str) -> None:
+    """A one-line note on standard error (the run goes on)."""
+    print(f"archsim: note: {message}", file=sys.stderr)
+
+
 def read_scalesim_cfg(path: Path) -> Any:
     """Read a SCALE-Sim v2/v3 ``.cfg`` into a :class:`SystolicConfig`.
 
     In SCALE-Sim v3 USER mode, ``Bandwidth`` drives the ofmap write port and the
     ``[layout]`` bank bandwidths drive the ifmap/filter reads (``Bandwidth`` when absent).
+    ``InterfaceBandwidth: CALC`` is SCALE-Sim's stall-free mode (it reports the
+    bandwidth each operand needs). Errors name the file and the SCALE-Sim key;
+    switches archsim does not model (custom layouts, Ramulator traces) get a one-line note.
     """
     parser = configparser.ConfigParser()
     try:
@@ -116,10 +157,15 @@ def read_scalesim_cfg(path: Path) -> Any:
             raise InputError(f"{path}: [{section}] {key} must be an integer, got {value}")
         return int(value)
 
-    bandwidth = number(arch, "Bandwidth", "10")
-    mode = _cfg_get(parser, "run_presets", "InterfaceBandwidth", path, "USER").lower()
+    mode = _cfg_get(parser, "run_presets", "InterfaceBandwidth", path, "USER")
+    if mode.upper() not in ("USER", "CALC"):
+        raise InputError(f"{path}: [run_presets] InterfaceBandwidth must be USER or CALC, got {mode!r}")
+    # SCALE-Sim reads Bandwidth only in USER mode (CALC files often omit it).
+    bandwidth = number(arch, "Bandwidth", None if mode.upper() == "USER" else "10")
+    for section, key, what in CFG_NOT_MODELLED:
+        if _cfg_get(parser, section, key, path, "false").lower() == "true":
+            _note(f"{path}: [{section}] {key} is on: {what}")
     data: dict[str, Any] = {
-        "family": "systolic",
         "name": _cfg_get(parser, "general", "run_name", path, path.stem),
         "rows": integer(arch, "ArrayHeight"),
         "cols": integer(arch, "ArrayWidth"),
@@ -130,9 +176,23 @@ def read_scalesim_cfg(path: Path) -> Any:
         "ifmap_dram_bw": number("layout", "IfmapSRAMBankBandwidth", str(bandwidth)),
         "filter_dram_bw": number("layout", "FilterSRAMBankBandwidth", str(bandwidth)),
         "ofmap_dram_bw": bandwidth,
-        "bandwidth_mode": mode,
+        "bandwidth_mode": mode.lower(),
     }
-    return from_mapping(data, str(path))
+    cls = config_class("systolic", str(path))
+    try:
+        return cls(**data)
+    except ValueError as exc:
+        raise InputError(f"{path}: {_in_cfg_words(str(exc), data['name'])}") from None
+
+
+def _in_cfg_words(message: str, name: str) -> str:
+    """A config error restated with the SCALE-Sim key instead of archsim's field name."""
+    message = message.removeprefix(f"{name}: ")
+    for field, key in CFG_KEYS.items():
+        message, count = re.subn(rf"\b{field}\b", key, message)
+        if count:
+            break
+    return message
 
 
 def _preset_files() -> dict[str, Any]:

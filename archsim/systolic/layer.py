@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from archsim.config.systolic import BandwidthMode, SystolicConfig
-from archsim.errors import InputError
 from archsim.metrics import LayerMetrics
 from archsim.systolic.backend import SCALAR
 from archsim.systolic.costs import hardware
@@ -11,15 +10,6 @@ from archsim.systolic.gemm import gemm_job
 from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cost, vector_cost
 from archsim.traffic import LayerTraffic
 from workloads.ops import Conv2d, Op, VectorOp
-
-
-def check_supported(config: SystolicConfig) -> None:
-    """Reject settings the model cannot evaluate, naming the field and what is allowed."""
-    if config.bandwidth_mode is BandwidthMode.CALC:
-        raise InputError(
-            f"{config.name}: bandwidth_mode 'calc' is not supported by the systolic model "
-            "(SCALE-Sim's CALC mode reports a bandwidth instead of stalls); allowed: user"
-        )
 
 
 def activation_words(traffic: LayerTraffic, word_bytes: int) -> ActivationTraffic:
@@ -30,10 +20,25 @@ def activation_words(traffic: LayerTraffic, word_bytes: int) -> ActivationTraffi
 def op_cost(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None) -> OpCost:
     """Every figure of ``op`` on the one design ``hw`` (Python numbers)."""
     words = None if traffic is None else activation_words(traffic, config.word_bytes)
+    calc = config.bandwidth_mode is BandwidthMode.CALC
     if isinstance(op, VectorOp):
-        return vector_cost(SCALAR, op, hw, words)
+        return vector_cost(SCALAR, op, hw, words, calc)
     conv = op if isinstance(op, Conv2d) else None
-    return gemm_cost(SCALAR, gemm_job(op), hw, config.dataflow, words, config.scalesim_quirks, conv)
+    return gemm_cost(SCALAR, gemm_job(op), hw, config.dataflow, words, config.scalesim_quirks, conv, calc)
+
+
+def calc_bandwidths(c: OpCost) -> dict[str, float]:
+    """SCALE-Sim's CALC-mode report: words per cycle each SRAM serves, and each DRAM channel must carry,
+    over the layer's stall-free cycles (``Avg ... SRAM BW`` as SCALE-Sim reports it; see docs/systolic.md)."""
+    cycles = c.total_cycles if c.total_cycles > 0 else 1
+    return {
+        "ifmap_sram_bw": c.ifmap_sram_reads / cycles,
+        "filter_sram_bw": c.filter_sram_reads / cycles,
+        "ofmap_sram_bw": c.ofmap_sram_writes / cycles,
+        "ifmap_dram_bw_needed": c.ifmap_dram_reads / cycles,
+        "filter_dram_bw_needed": c.filter_dram_reads / cycles,
+        "ofmap_dram_bw_needed": c.ofmap_dram_writes / cycles,
+    }
 
 
 def layer_on(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None) -> LayerMetrics:
@@ -58,10 +63,10 @@ def layer_on(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic
         int(c.ofmap_dram_writes),
         {"mac": c.mac_energy_pj, "sram": c.sram_energy_pj, "dram": c.dram_energy_pj, "vector": c.vector_energy_pj},
         c.latency_s,
+        calc_bandwidths(c) if config.bandwidth_mode is BandwidthMode.CALC else {},
     )
 
 
 def simulate_layer(op: Op, config: SystolicConfig, traffic: LayerTraffic | None = None) -> LayerMetrics:
     """Per-layer metrics of ``op`` on ``config``; ``traffic`` fixes its activation DRAM bytes."""
-    check_supported(config)
     return layer_on(op, hardware(config), config, traffic)

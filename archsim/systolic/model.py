@@ -271,9 +271,14 @@ def _finish(
     hw: Hardware,
     traffic: ActivationTraffic | None,
     quirks: bool,
+    calc: bool,
     vector_ops: Num = 0,
 ) -> OpCost:
-    """Traffic overrides, the channel bound, utilizations, energy and latency from a tally."""
+    """Traffic overrides, the channel bound, utilizations, energy and latency from a tally.
+
+    ``calc`` is SCALE-Sim's CALC bandwidth mode: the bandwidth is whatever keeps the
+    array busy, so the layer takes its stall-free cycles (and no channel bound applies).
+    """
     compute = compute_cycles(t.lines)
     stall = t.stall
     ifmap_dram, ofmap_dram = t.ifmap_dram, t.ofmap_dram
@@ -284,7 +289,9 @@ def _finish(
         stall = xp.maximum(xp.maximum(xp.maximum(ifmap_transfer, ofmap_transfer) - t.lines, 0), t.filter_stall)
     total = compute + xp.rint(stall)
     pes = hw.rows * hw.cols * hw.cores
-    if not quirks:
+    if calc:
+        total = compute
+    elif not quirks:
         channels = xp.maximum(xp.maximum(ifmap_transfer, t.filter_transfer), ofmap_transfer)
         # Peak: SCALE-Sim's last-index count is one cycle short of MACs / PEs on a 1x1 os array only.
         total = xp.maximum(xp.maximum(total, xp.rint(channels)), ceil_div(macs, pes))
@@ -335,10 +342,12 @@ def gemm_cost(
     traffic: ActivationTraffic | None = None,
     quirks: bool = False,
     conv: Conv2d | None = None,
+    calc: bool = False,
 ) -> OpCost:
     """Cost of a GEMM job (a conv or matmul) on the designs ``hw`` with ``dataflow``.
 
-    ``quirks`` (one design) keeps SCALE-Sim 3.0.0's bookkeeping; ``conv`` is the
+    ``quirks`` (one design) keeps SCALE-Sim 3.0.0's bookkeeping; ``calc`` is its
+    CALC bandwidth mode (stall-free cycles); ``conv`` is the
     convolution behind the job, whose overlapping windows SCALE-Sim's address-set
     SRAM hits under ws.
     """
@@ -346,10 +355,12 @@ def gemm_cost(
     if quirks and dataflow is Dataflow.WS and conv is not None:
         overlap = ConvGeometry.of(conv)
     tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap))
-    return _finish(xp, job.macs, tally, hw, traffic, quirks)
+    return _finish(xp, job.macs, tally, hw, traffic, quirks, calc)
 
 
-def vector_cost(xp: Ops, op: VectorOp, hw: Hardware, traffic: ActivationTraffic | None = None) -> OpCost:
+def vector_cost(
+    xp: Ops, op: VectorOp, hw: Hardware, traffic: ActivationTraffic | None = None, calc: bool = False
+) -> OpCost:
     """A vector op on the vector unit: one lane per array column per core, one element op per cycle.
 
     Arithmetic ops process ``max(vector_ops, output_elements)`` element operations;
@@ -380,4 +391,4 @@ def vector_cost(xp: Ops, op: VectorOp, hw: Hardware, traffic: ActivationTraffic 
         filter_transfer=0,
         ofmap_transfer=ceil_div(writes, hw.ofmap.bw),
     )
-    return _finish(xp, 0, t, hw, traffic, False, vector_ops=op.vector_ops)
+    return _finish(xp, 0, t, hw, traffic, False, calc, vector_ops=op.vector_ops)

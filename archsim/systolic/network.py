@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from archsim.config.systolic import SystolicConfig
+from archsim.config.systolic import BandwidthMode, SystolicConfig
 from archsim.metrics import NetworkMetrics
 from archsim.systolic.costs import config_area_mm2, hardware
-from archsim.systolic.layer import check_supported, layer_on
+from archsim.systolic.layer import layer_on
 from archsim.traffic import TrafficPlan
 from workloads.graph import Workload
 
 
 def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
-    """Per-layer and total metrics of ``workload`` on ``config`` (ops run in topological order)."""
-    check_supported(config)
+    """Per-layer and total metrics of ``workload`` on ``config`` (ops run in topological order).
+
+    In CALC bandwidth mode the DRAM bandwidth is an output, not a limit, so the
+    result carries no bandwidth roof (``dram_bytes_per_cycle = 0``).
+    """
+    bounded = config.bandwidth_mode is BandwidthMode.USER
     hw = hardware(config)
     plan = traffic or {}
     layers = tuple(layer_on(op, hw, config, plan.get(op.name)) for op in workload.ops)
@@ -25,6 +29,8 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
         area_mm2=config_area_mm2(config),
         dram_bytes_per_cycle=(config.ifmap_dram_bw + config.filter_dram_bw + config.ofmap_dram_bw)
         * config.word_bytes
-        * config.cores,
+        * config.cores
+        if bounded
+        else 0.0,
         word_bytes=float(config.word_bytes),
     )
