@@ -8,7 +8,6 @@ import pytest
 from support.paths import SCALESIM_TOPOLOGIES
 
 from archsim.config.systolic import SystolicConfig
-from archsim.errors import InputError
 from archsim.simulate import simulate
 from archsim.systolic import simulate_layer
 from archsim.traffic import LayerTraffic
@@ -84,9 +83,14 @@ def test_wider_words_cost_more_energy() -> None:
     assert fp32.energy_by_component_pj["mac"] > 10 * int8.energy_by_component_pj["mac"]
 
 
-def test_calc_bandwidth_mode_is_rejected_clearly() -> None:
-    with pytest.raises(InputError, match=r"bandwidth_mode 'calc' is not supported.*allowed: user"):
-        simulate_layer(Conv2d("c", 4, 4, 8, 8, 3, 3), dataclasses.replace(WS, bandwidth_mode="calc"))
+def test_calc_bandwidth_mode_runs_stall_free_and_reports_the_bandwidth_each_operand_needs() -> None:
+    conv = Conv2d("c", 16, 32, 28, 28, 3, 3)
+    user = simulate_layer(conv, WS)
+    calc = simulate_layer(conv, dataclasses.replace(WS, ifmap_dram_bw=0.01, bandwidth_mode="calc"))
+    assert calc.stall_cycles == 0 and calc.total_cycles == calc.compute_cycles == user.compute_cycles
+    assert calc.extras["ifmap_sram_bw"] == calc.ifmap_sram_reads / calc.total_cycles
+    assert calc.extras["ofmap_dram_bw_needed"] == calc.ofmap_dram_writes / calc.total_cycles
+    assert user.extras == {}
 
 
 def test_simulate_dispatches_and_reports_area() -> None:
