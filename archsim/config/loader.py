@@ -160,8 +160,6 @@ def read_scalesim_cfg(path: Path) -> Any:
     mode = _cfg_get(parser, "run_presets", "InterfaceBandwidth", path, "USER")
     if mode.upper() not in ("USER", "CALC"):
         raise InputError(f"{path}: [run_presets] InterfaceBandwidth must be USER or CALC, got {mode!r}")
-    # SCALE-Sim reads Bandwidth only in USER mode (CALC files often omit it).
-    bandwidth = number(arch, "Bandwidth", None if mode.upper() == "USER" else "10")
     for section, key, what in CFG_NOT_MODELLED:
         if _cfg_get(parser, section, key, path, "false").lower() == "true":
             _note(f"{path}: [{section}] {key} is on: {what}")
@@ -173,6 +171,10 @@ def read_scalesim_cfg(path: Path) -> Any:
         "ifmap_sram_kb": number(arch, "IfmapSramSzkB"),
         "filter_sram_kb": number(arch, "FilterSramSzkB"),
         "ofmap_sram_kb": number(arch, "OfmapSramSzkB"),
+    }
+    # SCALE-Sim reads Bandwidth only in USER mode (CALC files often omit it).
+    bandwidth = number(arch, "Bandwidth", None if mode.upper() == "USER" else "10")
+    data |= {
         "ifmap_dram_bw": number("layout", "IfmapSRAMBankBandwidth", str(bandwidth)),
         "filter_dram_bw": number("layout", "FilterSRAMBankBandwidth", str(bandwidth)),
         "ofmap_dram_bw": bandwidth,
