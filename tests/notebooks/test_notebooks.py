@@ -20,6 +20,7 @@ FIGURES: dict[str, int] = {
     "03_rl_vs_bayesian_search": 2,
     "04_ilp_mapper_timeline": 3,
     "05_cosearch_pareto": 2,
+    "06_draco_memory_bound": 2,
 }
 """Notebook -> the PNG figures it must produce."""
 
