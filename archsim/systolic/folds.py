@@ -28,21 +28,17 @@ class Folds:
     """Demand lines of one fold: ``T`` plus the dataflow's fill/drain skew."""
     cols_per_fold: Num
     """Array columns (the ``Sc`` extent of a full fold)."""
-
-    @property
-    def folds(self) -> Num:
-        """Number of folds."""
-        return self.row_fold * self.col_fold
-
-    @property
-    def lines(self) -> Num:
-        """Demand lines (cycles without stalls) of all folds."""
-        return self.folds * self.fold_cycles
+    folds: Num
+    """Number of folds: ``row_fold x col_fold``."""
+    lines: Num
+    """Demand lines (cycles without stalls) of all folds: ``folds x fold_cycles``."""
 
 
 def fold(sr: Num, sc: Num, t: Num, rows: Num, cols: Num, skew: Num) -> Folds:
     """Fold an ``Sr x Sc`` output tile grid with ``T`` steps; ``skew`` is the per-fold fill/drain."""
-    return Folds(sr, sc, t, ceil_div(sr, rows), ceil_div(sc, cols), t + skew, cols)
+    row_fold, col_fold = ceil_div(sr, rows), ceil_div(sc, cols)
+    folds = row_fold * col_fold
+    return Folds(sr, sc, t, row_fold, col_fold, t + skew, cols, folds, folds * (t + skew))
 
 
 def compute_cycles(lines: Num) -> Num:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from archsim.systolic.backend import SCALAR, Num, Ops, ceil_div
 from archsim.systolic.overlap import ConvGeometry
+from workloads.ops import Conv2d
 
 TRACKING_LINES = 100
 """SCALE-Sim tracks each read SRAM as this many sets of entries (``read_buffer.prepare_hashed_buffer``)."""
@@ -129,17 +130,17 @@ class StreamCost:
     stall_cycles: Num
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ReadQuirks:
-    """SCALE-Sim 3.0.0's view of one read stream (one design, Python ints).
+    """SCALE-Sim 3.0.0's view of one read stream (one design, Python ints; treat as immutable).
 
     ``padded`` is the size of its prefetch matrix with partial folds padded;
-    ``overlap`` a ws convolution's im2col geometry and the array rows, whose
-    address-set SRAM first misses later than the stream position says.
+    ``overlap`` a ws convolution and the array rows: SCALE-Sim's address-set
+    SRAM first misses later than the stream position says when its windows overlap.
     """
 
     padded: int
-    overlap: tuple[ConvGeometry, int] | None = None
+    overlap: tuple[Conv2d, int] | None = None
 
 
 def read_stream(
@@ -197,9 +198,9 @@ def _scalesim_read(
     """
     per_line, active_lines = sram.per_line, sram.active_lines
     first_miss = active_lines * per_line
-    if quirks.overlap is not None and passes == 1:
-        geometry, rows = quirks.overlap
-        first_new = geometry.first_new_ws(rows, first_miss)
+    geometry = ConvGeometry.of(quirks.overlap[0]) if quirks.overlap is not None and passes == 1 else None
+    if geometry is not None:
+        first_new = geometry.first_new_ws(quirks.overlap[1], first_miss)
         if first_new is None:
             return StreamCost(first_fill, 0)
         first_miss = first_new

@@ -38,7 +38,6 @@ from archsim.systolic.dataflow import DATAFLOWS, DataflowMapping
 from archsim.systolic.folds import Folds, compute_cycles
 from archsim.systolic.gemm import GemmJob
 from archsim.systolic.memory import ReadQuirks, ReadSram, Schedule, WriteSram, read_stream, schedule, write_stream
-from archsim.systolic.overlap import ConvGeometry
 from workloads.ops import Conv2d, VectorFn, VectorOp
 
 
@@ -177,8 +176,8 @@ class _Job:
     hw: Hardware
     flow: DataflowMapping
     quirks: bool
-    overlap: ConvGeometry | None = None
-    """A ws convolution's im2col geometry (quirks, ungrouped only)."""
+    overlap: Conv2d | None = None
+    """A ws convolution whose overlapping windows SCALE-Sim's address-set SRAM hits (quirks, ungrouped only)."""
 
 
 def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> Tally:
@@ -188,8 +187,8 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
     s = flow.streams(f, hw.rows, hw.cols)
     ifmap_quirks = filter_quirks = None
     if job.quirks:
-        geometry = job.overlap if overlap else None
-        ifmap_quirks = ReadQuirks(s.ifmap_padded, None if geometry is None else (geometry, hw.rows))
+        conv = job.overlap if overlap else None
+        ifmap_quirks = ReadQuirks(s.ifmap_padded, None if conv is None else (conv, hw.rows))
         filter_quirks = ReadQuirks(s.filter_padded)
     ifmap = read_stream(xp, m * k, s.ifmap_passes, hw.ifmap, _demand(xp, m * k, s.ifmap_passes, f), ifmap_quirks)
     filt = read_stream(xp, k * n, s.filter_passes, hw.filter, _demand(xp, k * n, s.filter_passes, f), filter_quirks)
@@ -351,9 +350,7 @@ def gemm_cost(
     convolution behind the job, whose overlapping windows SCALE-Sim's address-set
     SRAM hits under ws.
     """
-    overlap = None
-    if quirks and dataflow is Dataflow.WS and conv is not None:
-        overlap = ConvGeometry.of(conv)
+    overlap = conv if quirks and dataflow is Dataflow.WS else None
     tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap))
     return _finish(xp, job.macs, tally, hw, traffic, quirks, calc)
 
