@@ -71,13 +71,13 @@ class OutputStationary(DataflowMapping):
 
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         return Streams(
-            ifmap_reads=f.col_fold * f.t * f.sr,
-            filter_reads=f.row_fold * f.t * f.sc,
-            ofmap_writes=f.sr * f.sc,
-            ifmap_passes=f.col_fold,
-            filter_passes=1,
-            ifmap_padded=f.row_fold * f.t * rows,
-            filter_padded=f.col_fold * f.t * cols,
+            f.col_fold * f.t * f.sr,  # ifmap_reads
+            f.row_fold * f.t * f.sc,  # filter_reads
+            f.sr * f.sc,  # ofmap_writes
+            f.col_fold,  # ifmap_passes
+            1,  # filter_passes
+            f.row_fold * f.t * rows,  # ifmap_padded
+            f.col_fold * f.t * cols,  # filter_padded
         )
 
 
@@ -94,13 +94,13 @@ class WeightStationary(DataflowMapping):
 
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         return Streams(
-            ifmap_reads=f.col_fold * f.t * f.sr,
-            filter_reads=f.sr * f.sc,
-            ofmap_writes=f.row_fold * f.t * f.sc,
-            ifmap_passes=f.col_fold,
-            filter_passes=1,
-            ifmap_padded=f.row_fold * f.t * rows,
-            filter_padded=f.col_fold * f.sr * cols,
+            f.col_fold * f.t * f.sr,  # ifmap_reads
+            f.sr * f.sc,  # filter_reads
+            f.row_fold * f.t * f.sc,  # ofmap_writes
+            f.col_fold,  # ifmap_passes
+            1,  # filter_passes
+            f.row_fold * f.t * rows,  # ifmap_padded
+            f.col_fold * f.sr * cols,  # filter_padded
         )
 
 
@@ -117,13 +117,13 @@ class InputStationary(DataflowMapping):
 
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         return Streams(
-            ifmap_reads=f.sr * f.sc,
-            filter_reads=f.col_fold * f.t * f.sr,
-            ofmap_writes=f.row_fold * f.t * f.sc,
-            ifmap_passes=1,
-            filter_passes=f.col_fold,
-            ifmap_padded=f.col_fold * f.sr * cols,
-            filter_padded=f.row_fold * f.t * rows,
+            f.sr * f.sc,  # ifmap_reads
+            f.col_fold * f.t * f.sr,  # filter_reads
+            f.row_fold * f.t * f.sc,  # ofmap_writes
+            1,  # ifmap_passes
+            f.col_fold,  # filter_passes
+            f.col_fold * f.sr * cols,  # ifmap_padded
+            f.row_fold * f.t * rows,  # filter_padded
         )
 
 
