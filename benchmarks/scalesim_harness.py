@@ -33,6 +33,10 @@ class ScaleSimArch:
     bandwidth: int = 10
     interface_bandwidth: str = "USER"
     """SCALE-Sim's ``InterfaceBandwidth``: USER (the bandwidth above) or CALC (it reports the bandwidth needed)."""
+    sparsity_support: bool = False
+    """``[sparsity] SparsitySupport`` (layer-wise N:M from the topology's Sparsity column)."""
+    sparse_rep: str = "ellpack_block"
+    """``[sparsity] SparseRep``: csr, csc or ellpack_block."""
 
     def cfg_text(self) -> str:
         """The ``.cfg`` file (bank count 1 so that any bandwidth divides it)."""
@@ -64,8 +68,8 @@ FilterSRAMBankNum: 1
 FilterSRAMBankPort: 2
 
 [sparsity]
-SparsitySupport: false
-SparseRep: ellpack_block
+SparsitySupport: {str(self.sparsity_support).lower()}
+SparseRep: {self.sparse_rep}
 OptimizedMapping: false
 BlockSize: 8
 RandomNumberGeneratorSeed: 40
@@ -76,9 +80,12 @@ UseRamulatorTrace: False
 """
 
 
-def topology_text(rows: Sequence[Sequence[int | str]], gemm: bool) -> str:
-    """A topology CSV: ``(name, H, W, R, S, C, K, stride)`` rows, or ``(name, M, N, K)`` with ``gemm``."""
-    lines = [GEMM_HEADER if gemm else CONV_HEADER]
+def topology_text(rows: Sequence[Sequence[int | str]], gemm: bool, sparsity: bool = False) -> str:
+    """A topology CSV: ``(name, H, W, R, S, C, K, stride)`` rows, or ``(name, M, N, K)`` with ``gemm``.
+
+    With ``sparsity`` each row ends with an ``N:M`` cell (SCALE-Sim v3's Sparsity column).
+    """
+    lines = [(GEMM_HEADER if gemm else CONV_HEADER) + (" Sparsity," if sparsity else "")]
     lines += [", ".join(str(v) for v in row) + "," for row in rows]
     return "\n".join(lines) + "\n"
 
@@ -107,15 +114,20 @@ def run_scalesim(topology: str, arch: ScaleSimArch, gemm: bool = False) -> list[
             _, total, stall, overall, mapping, compute = layer.get_compute_report_items()
             detail = layer.get_detail_report_items()
             bandwidth = layer.get_bandwidth_report_items()
+            sparse = layer.get_sparse_report_items() if arch.sparsity_support else [0, 0, 0, 0]
             rows.append(
                 {
+                    "original_filter_words": float(sparse[0]),
+                    "compressed_filter_words": float(sparse[1]),
+                    "filter_metadata_words": float(sparse[2]),
+                    "filter_metadata_sram_bw": float(sparse[3]),
                     "total_cycles": int(total),
                     "stall_cycles": int(stall),
                     "compute_cycles": int(total) - int(stall),
                     "overall_util_pct": float(overall),
                     "mapping_eff_pct": float(mapping),
                     "compute_util_pct": float(compute),
-                    "ifmap_sram_reads": int(detail[2]),
+                    "ifmap_sram_reads": float(detail[2]),  # fractional under N:M sparsity (M/N re-reads)
                     "filter_sram_reads": int(detail[5]),
                     "ofmap_sram_writes": int(detail[8]),
                     "ifmap_dram_reads": int(detail[11]),
@@ -123,10 +135,10 @@ def run_scalesim(topology: str, arch: ScaleSimArch, gemm: bool = False) -> list[
                     "ofmap_dram_writes": int(detail[17]),
                     "ifmap_sram_bw": float(bandwidth[0]),
                     "filter_sram_bw": float(bandwidth[1]),
-                    "ofmap_sram_bw": float(bandwidth[2]),
-                    "ifmap_dram_bw": float(bandwidth[3]),
-                    "filter_dram_bw": float(bandwidth[4]),
-                    "ofmap_dram_bw": float(bandwidth[5]),
+                    "ofmap_sram_bw": float(bandwidth[2 + int(arch.sparsity_support)]),
+                    "ifmap_dram_bw": float(bandwidth[3 + int(arch.sparsity_support)]),
+                    "filter_dram_bw": float(bandwidth[4 + int(arch.sparsity_support)]),
+                    "ofmap_dram_bw": float(bandwidth[5 + int(arch.sparsity_support)]),
                 }
             )
         return rows

@@ -69,6 +69,14 @@ def _require_non_negative(op: str, **fields: int) -> None:
             raise ValueError(f"op {op!r}: {field} must be an integer >= 0, got {value!r}")
 
 
+def _require_nm(op: str, sparsity: tuple[int, int] | None) -> None:
+    if sparsity is None:
+        return
+    ok = isinstance(sparsity, tuple) and len(sparsity) == 2 and all(isinstance(v, int) for v in sparsity)
+    if not ok or not 0 < sparsity[0] <= sparsity[1]:
+        raise ValueError(f"op {op!r}: weight_sparsity must be (N, M) with 0 < N <= M, got {sparsity!r}")
+
+
 @dataclass(frozen=True)
 class Conv2d:
     """2-D convolution (NCHW semantics), incl. grouped and depthwise.
@@ -96,6 +104,9 @@ class Conv2d:
     batch: int = 1
     ceil_mode: bool = False
     activation: Activation | None = None
+    weight_sparsity: tuple[int, int] | None = None
+    """Structured N:M weight sparsity along the window (N non-zeros in every M), as SCALE-Sim v3's
+    topology column; None is dense. ``macs`` stays the dense count; a model that skips zeros says so."""
 
     kind = "conv"
 
@@ -132,6 +143,7 @@ class Conv2d:
                 f"op {self.name!r}: filter {self.kernel_h}x{self.kernel_w} is larger than its "
                 f"input {self.padded_h}x{self.padded_w} (after padding); the filter must fit the input"
             )
+        _require_nm(self.name, self.weight_sparsity)
 
     @property
     def eff_kernel_h(self) -> int:
@@ -245,11 +257,14 @@ class MatMul:
     batch: int = 1
     weight_operand: bool = True
     activation: Activation | None = None
+    weight_sparsity: tuple[int, int] | None = None
+    """Structured N:M sparsity of the weight along ``k`` (see :class:`Conv2d`); None is dense."""
 
     kind = "matmul"
 
     def __post_init__(self) -> None:
         _require_positive(self.name, m=self.m, n=self.n, k=self.k, batch=self.batch)
+        _require_nm(self.name, self.weight_sparsity)
 
     @property
     def macs(self) -> int:

@@ -93,6 +93,7 @@ CFG_KEYS: dict[str, str] = {
     "filter_dram_bw": "[layout] FilterSRAMBankBandwidth",
     "ofmap_dram_bw": "[architecture_presets] Bandwidth",
     "bandwidth_mode": "[run_presets] InterfaceBandwidth",
+    "sparse_rep": "[sparsity] SparseRep",
 }
 """SystolicConfig field -> the SCALE-Sim key it is read from (errors name the user's key)."""
 
@@ -108,7 +109,11 @@ CFG_NOT_MODELLED = (
         "custom SRAM layouts (bank conflicts) are not modelled; the default layout is used",
     ),
     ("run_presets", "UseRamulatorTrace", "Ramulator DRAM traces are not modelled; the bandwidth model is used"),
-    ("sparsity", "SparsitySupport", "SCALE-Sim's sparse filters are not modelled; layers run dense"),
+    (
+        "sparsity",
+        "OptimizedMapping",
+        "row-wise N:M mapping (random N per column) is not modelled; the topology's layer-wise N:M is used",
+    ),
 )
 """Switches SCALE-Sim reads that archsim does not model: a one-line note each when turned on."""
 
@@ -179,6 +184,8 @@ def read_scalesim_cfg(path: Path) -> Any:
         "filter_dram_bw": number("layout", "FilterSRAMBankBandwidth", str(bandwidth)),
         "ofmap_dram_bw": bandwidth,
         "bandwidth_mode": mode.lower(),
+        "sparsity_support": _cfg_get(parser, "sparsity", "SparsitySupport", path, "false").lower() == "true",
+        "sparse_rep": _cfg_get(parser, "sparsity", "SparseRep", path, "ellpack_block").lower(),
     }
     cls = config_class("systolic", str(path))
     try:

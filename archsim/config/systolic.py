@@ -26,6 +26,14 @@ class BandwidthMode(StrEnum):
     CALC = "calc"
 
 
+class SparseRep(StrEnum):
+    """SCALE-Sim v3's compressed formats for sparse filters (they set the metadata it reports)."""
+
+    CSR = "csr"
+    CSC = "csc"
+    ELLPACK_BLOCK = "ellpack_block"
+
+
 @dataclass(frozen=True)
 class SystolicConfig:
     """A rows x cols systolic array with double-buffered ifmap/filter/ofmap SRAMs.
@@ -34,6 +42,9 @@ class SystolicConfig:
     ``word_bytes`` is the size of one element; ``clock_mhz`` converts cycles to seconds.
     SRAM sizes and bandwidths are per core. ``scalesim_quirks`` reproduces SCALE-Sim
     3.0.0's bookkeeping bugs (see docs/systolic.md) instead of the corrected model.
+    ``sparsity_support`` is SCALE-Sim v3's ``[sparsity] SparsitySupport``: layers with
+    N:M ``weight_sparsity`` skip the zero weights (layer-wise mapping), and
+    ``sparse_rep`` sets the filter metadata reported.
     """
 
     family: ClassVar[str] = "systolic"
@@ -53,10 +64,18 @@ class SystolicConfig:
     clock_mhz: float = 1000.0
     cores: int = 1
     scalesim_quirks: bool = False
+    sparsity_support: bool = False
+    sparse_rep: SparseRep = SparseRep.ELLPACK_BLOCK
 
     def __post_init__(self) -> None:
-        if not isinstance(self.scalesim_quirks, bool):
-            raise ValueError(f"{self.name}: scalesim_quirks must be true or false, got {self.scalesim_quirks!r}")
+        for field in ("scalesim_quirks", "sparsity_support"):
+            if not isinstance(getattr(self, field), bool):
+                raise ValueError(f"{self.name}: {field} must be true or false, got {getattr(self, field)!r}")
+        try:
+            object.__setattr__(self, "sparse_rep", SparseRep(str(self.sparse_rep).lower()))
+        except ValueError:
+            allowed = ", ".join(r.value for r in SparseRep)
+            raise ValueError(f"{self.name}: unknown sparse_rep {self.sparse_rep!r}; allowed: {allowed}") from None
         for field in ("rows", "cols", "cores"):
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -97,4 +116,5 @@ class SystolicConfig:
         data["family"] = self.family
         data["dataflow"] = self.dataflow.value
         data["bandwidth_mode"] = self.bandwidth_mode.value
+        data["sparse_rep"] = self.sparse_rep.value
         return data

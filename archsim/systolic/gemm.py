@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archsim.config.systolic import Dataflow
+from archsim.systolic.sparsity import condensed_window
 from workloads.ops import Conv2d, MatMul
 
 
@@ -30,11 +32,20 @@ class GemmJob:
     k: int
     groups: int = 1
     repeats: int = 1
+    dense_k: int = 0
+    """The window before N:M sparsity condensed it to ``k`` (0: dense, ``k`` itself)."""
+    ifmap_reuse: float = 1
+    """ifmap SRAM reads per demanded entry (``M / N`` under ws with N:M sparsity, else 1)."""
 
     @property
     def macs(self) -> int:
-        """Useful multiply-accumulates of the whole job."""
+        """Multiply-accumulates the array executes (non-zero weights only)."""
         return self.repeats * self.groups * self.m * self.n * self.k
+
+    @property
+    def dense_macs(self) -> int:
+        """Multiply-accumulates of the dense op (what SCALE-Sim's utilization counts)."""
+        return self.repeats * self.groups * self.m * self.n * (self.dense_k or self.k)
 
 
 def gemm_dims(op: Conv2d | MatMul) -> tuple[int, int, int, int, int]:
@@ -46,6 +57,15 @@ def gemm_dims(op: Conv2d | MatMul) -> tuple[int, int, int, int, int]:
     return op.m, op.n, op.k, 1, op.batch
 
 
-def gemm_job(op: Conv2d | MatMul) -> GemmJob:
-    """The GEMM job of a convolution or matmul."""
-    return GemmJob(*gemm_dims(op))
+def gemm_job(op: Conv2d | MatMul, sparse: bool = False, dataflow: Dataflow = Dataflow.OS) -> GemmJob:
+    """The GEMM job of a convolution or matmul; ``sparse`` skips the zeros of its N:M ``weight_sparsity``.
+
+    SCALE-Sim v3's layer-wise mapping (:mod:`archsim.systolic.sparsity`): the window condenses to
+    the kept weights, and under ws each ifmap entry is read ``M / N`` times.
+    """
+    m, n, k, groups, repeats = gemm_dims(op)
+    if not sparse or op.weight_sparsity is None:
+        return GemmJob(m, n, k, groups, repeats)
+    keep, block = op.weight_sparsity
+    reuse = block / keep if dataflow is Dataflow.WS else 1
+    return GemmJob(m, n, condensed_window(k, keep, block), groups, repeats, k, reuse)

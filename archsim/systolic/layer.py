@@ -6,8 +6,9 @@ from archsim.config.systolic import BandwidthMode, SystolicConfig
 from archsim.metrics import LayerMetrics
 from archsim.systolic.backend import SCALAR
 from archsim.systolic.costs import hardware
-from archsim.systolic.gemm import gemm_job
+from archsim.systolic.gemm import gemm_dims, gemm_job
 from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cost, vector_cost
+from archsim.systolic.sparsity import condensed_window, filter_storage
 from archsim.traffic import LayerTraffic
 from workloads.ops import Conv2d, Op, VectorOp
 
@@ -24,7 +25,25 @@ def op_cost(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic 
     if isinstance(op, VectorOp):
         return vector_cost(SCALAR, op, hw, words, calc)
     conv = op if isinstance(op, Conv2d) else None
-    return gemm_cost(SCALAR, gemm_job(op), hw, config.dataflow, words, config.scalesim_quirks, conv, calc)
+    job = gemm_job(op, config.sparsity_support, config.dataflow)
+    return gemm_cost(SCALAR, job, hw, config.dataflow, words, config.scalesim_quirks, conv, calc)
+
+
+def sparse_report(op: Op, config: SystolicConfig, total_cycles: int) -> dict[str, float]:
+    """SCALE-Sim's sparse report of a layer: original, compressed and metadata filter words, metadata SRAM bw."""
+    if isinstance(op, VectorOp):
+        return {}
+    _, filters, k, groups, repeats = gemm_dims(op)
+    keep, block = op.weight_sparsity or (1, 1)
+    kept = condensed_window(k, keep, block)
+    original, compressed, metadata = filter_storage(config.sparse_rep, k, kept, filters, block)
+    copies = groups * repeats
+    return {
+        "original_filter_words": original * copies,
+        "compressed_filter_words": compressed * copies,
+        "filter_metadata_words": metadata * copies,
+        "filter_metadata_sram_bw": metadata * copies / (total_cycles if total_cycles > 0 else 1),
+    }
 
 
 def calc_bandwidths(c: OpCost) -> dict[str, float]:
@@ -63,8 +82,16 @@ def layer_on(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic
         int(c.ofmap_dram_writes),
         {"mac": c.mac_energy_pj, "sram": c.sram_energy_pj, "dram": c.dram_energy_pj, "vector": c.vector_energy_pj},
         c.latency_s,
-        calc_bandwidths(c) if config.bandwidth_mode is BandwidthMode.CALC else {},
+        _extras(op, config, c),
     )
+
+
+def _extras(op: Op, config: SystolicConfig, c: OpCost) -> dict[str, float]:
+    """CALC-mode bandwidths and the sparse report, when the config asks for them (else no extra columns)."""
+    extras = calc_bandwidths(c) if config.bandwidth_mode is BandwidthMode.CALC else {}
+    if config.sparsity_support:
+        extras |= sparse_report(op, config, c.total_cycles)
+    return extras
 
 
 def simulate_layer(op: Op, config: SystolicConfig, traffic: LayerTraffic | None = None) -> LayerMetrics:

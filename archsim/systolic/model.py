@@ -178,6 +178,8 @@ class _Job:
     quirks: bool
     overlap: Conv2d | None = None
     """A ws convolution whose overlapping windows SCALE-Sim's address-set SRAM hits (quirks, ungrouped only)."""
+    ifmap_reuse: float = 1
+    """ifmap SRAM reads per demanded entry (N:M sparsity under ws)."""
 
 
 def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> Tally:
@@ -195,6 +197,7 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
     ofmap = write_stream(xp, s.ofmap_writes, hw.ofmap, _demand(xp, s.ofmap_writes, 1, f))
     used_pes = f.sr * f.sc // blocks
     ofmap_sram = s.ofmap_writes
+    ifmap_sram = s.ifmap_reads if job.ifmap_reuse == 1 else s.ifmap_reads * job.ifmap_reuse
     util_sum = 0.0
     if job.quirks:
         os = flow.dataflow is Dataflow.OS
@@ -210,7 +213,7 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
         filt.stall_cycles,  # filter_stall
         used_pes,  # used_pe_folds
         util_sum,  # util_sum
-        s.ifmap_reads,  # ifmap_sram
+        ifmap_sram,  # ifmap_sram
         s.filter_reads,  # filter_sram
         ofmap_sram,  # ofmap_sram
         ifmap.dram_words,  # ifmap_dram
@@ -352,9 +355,10 @@ def gemm_cost(
     convolution behind the job, whose overlapping windows SCALE-Sim's address-set
     SRAM hits under ws.
     """
-    overlap = conv if quirks and dataflow is Dataflow.WS else None
-    tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap))
-    return _finish(xp, job.macs, tally, hw, traffic, quirks, calc)
+    overlap = conv if quirks and dataflow is Dataflow.WS and not job.dense_k else None
+    tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap, job.ifmap_reuse))
+    # SCALE-Sim's utilization counts the dense MACs; the default model counts those executed (never above peak).
+    return _finish(xp, job.dense_macs if quirks else job.macs, tally, hw, traffic, quirks, calc)
 
 
 def vector_cost(

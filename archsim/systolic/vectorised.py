@@ -250,7 +250,17 @@ def evaluate(workload: Workload, designs: Designs, traffic: TrafficPlan | None =
 
 
 def designs_from_configs(configs: Sequence[Any]) -> Designs:
-    """Designs from a list of :class:`SystolicConfig` (handy for tests and small sweeps)."""
+    """Designs from a list of :class:`SystolicConfig` (handy for tests and small sweeps).
+
+    The vectorised path is the default USER-mode model of dense layers: compat mode, CALC mode
+    and SCALE-Sim sparsity are ``simulate()`` options, refused here rather than ignored.
+    """
+    for c in configs:
+        if c.scalesim_quirks or c.sparsity_support or c.bandwidth_mode.value != "user":
+            raise InputError(
+                f"{c.name}: the vectorised path evaluates the default model only "
+                "(scalesim_quirks false, sparsity_support false, bandwidth_mode user); use simulate() for this config"
+            )
     return Designs.from_arrays(
         rows=[c.rows for c in configs],
         cols=[c.cols for c in configs],

@@ -12,13 +12,13 @@ one single-channel layer per channel, named ``<name>Channel_<i>``. The file is a
 chain: each row reads the previous row's output (the CSV omits pooling, so the
 element counts of neighbouring rows need not agree). SCALE-Sim runs rows that
 repeat a name; the repeats are renamed ``<name>#<k>``. A SCALE-Sim v3 sparsity
-column (``N:M`` after the last dimension) is checked and noted in
-``Workload.notes``: the cost models run the layer dense.
+column (``N:M`` after the last dimension) becomes the op's ``weight_sparsity``
+(used by the systolic model when the config turns SCALE-Sim's sparsity on).
 """
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import replace
 from pathlib import Path
 
 from workloads.errors import InputError
@@ -75,7 +75,6 @@ def read_scalesim_csv(path: str | Path, precision: Precision = Precision.INT8) -
         )
     fields = GEMM_FIELDS if gemm else CONV_FIELDS
     ops: list[Op] = []
-    sparse_rows: list[str] = []
     for lineno, raw in enumerate(lines[1:], start=2):
         row = raw.strip()
         if not row:
@@ -90,25 +89,23 @@ def read_scalesim_csv(path: str | Path, precision: Precision = Precision.INT8) -
         if not name:
             raise InputError(f"{path}:{lineno}: empty layer name")
         values = cells[1 : len(fields) + 1]
+        sparsity = None
         if len(cells) > len(fields) + 1 and cells[len(fields) + 1].strip():
-            sparse_rows.append(_sparsity(path, lineno, cells[len(fields) + 1]))
-        ops.extend((_gemm_ops if gemm else _conv_ops)(path, lineno, name, values))
+            sparsity = _sparsity(path, lineno, cells[len(fields) + 1])
+        layer_ops = (_gemm_ops if gemm else _conv_ops)(path, lineno, name, values)
+        ops.extend(layer_ops if sparsity is None else [replace(op, weight_sparsity=sparsity) for op in layer_ops])
     if not ops:
         raise InputError(f"{path}: no layers")
-    notes = []
-    if any(ratio != "1:1" for ratio in sparse_rows):
-        ratios = ", ".join(sorted(set(sparse_rows)))
-        notes.append(f"{path}: the Sparsity column ({ratios}) is read but not modelled: layers run dense")
-    return _chain(path.stem, _unique_names(ops), precision, str(path), tuple(notes))
+    return _chain(path.stem, _unique_names(ops), precision, str(path))
 
 
-def _sparsity(path: Path, lineno: int, cell: str) -> str:
-    """A SCALE-Sim ``N:M`` sparsity cell (N non-zeros in every block of M), normalised."""
+def _sparsity(path: Path, lineno: int, cell: str) -> tuple[int, int]:
+    """A SCALE-Sim ``N:M`` sparsity cell (N non-zeros in every block of M)."""
     text = cell.strip()
     n, sep, m = text.partition(":")
     if not sep or not n.strip().isdigit() or not m.strip().isdigit() or not 0 < int(n) <= int(m):
         raise InputError(f"{path}:{lineno}: field 'Sparsity' must be N:M with 0 < N <= M, got {text!r}")
-    return f"{int(n)}:{int(m)}"
+    return int(n), int(m)
 
 
 def _unique_names(ops: list[Op]) -> list[Op]:
@@ -118,11 +115,11 @@ def _unique_names(ops: list[Op]) -> list[Op]:
     for op in ops:
         count = seen.get(op.name, 0) + 1
         seen[op.name] = count
-        out.append(op if count == 1 else dataclasses.replace(op, name=f"{op.name}#{count}"))
+        out.append(op if count == 1 else replace(op, name=f"{op.name}#{count}"))
     return out
 
 
-def _chain(name: str, ops: list[Op], precision: Precision, source: str, notes: tuple[str, ...]) -> Workload:
+def _chain(name: str, ops: list[Op], precision: Precision, source: str) -> Workload:
     first = ops[0]
     tensors = [Tensor("input", first.input_shape, TensorKind.INPUT)]
     nodes = []
@@ -138,4 +135,4 @@ def _chain(name: str, ops: list[Op], precision: Precision, source: str, notes: t
         tensors.append(Tensor(out, op.output_shape, TensorKind.ACTIVATION))
         nodes.append(Node(op, (previous, weight), (out,)))
         previous = out
-    return Workload(name, tuple(nodes), tuple(tensors), precision, source, notes)
+    return Workload(name, tuple(nodes), tuple(tensors), precision, source)

@@ -80,14 +80,13 @@ def test_custom_layout_is_noted_in_one_line(tmp_path: Path, capsys: pytest.Captu
     ]
 
 
-def test_sparse_topologies_run_dense_with_a_note_and_repeated_names_are_kept() -> None:
+def test_sparse_topologies_carry_their_nm_ratio_and_repeated_names_are_kept() -> None:
     gemm = read_scalesim_csv(SCALESIM_TOPOLOGIES / "sparsity" / "gemm.csv")
     assert [op.name for op in gemm.ops] == ["GEMM_1", "GEMM_1#2"]
     assert [op.macs for op in gemm.ops] == [3 * 5 * 16, 1 * 5 * 16]
-    assert gemm.notes == (
-        f"{SCALESIM_TOPOLOGIES / 'sparsity' / 'gemm.csv'}: the Sparsity column (1:4, 3:4) is read but not modelled: "
-        "layers run dense",
-    )
+    assert [op.weight_sparsity for op in gemm.ops] == [(3, 4), (1, 4)]
+    sparse = load_arch(str(SCALESIM_CONFIGS / "sparsity.cfg"))
+    assert sparse.sparsity_support and sparse.sparse_rep.value == "ellpack_block"
 
 
 def test_bad_sparsity_cell_names_the_file_line_and_field(tmp_path: Path) -> None:
@@ -138,3 +137,62 @@ def test_scalesim_compat_flag_reproduces_quirks_mode_for_a_cfg(capsys: pytest.Ca
     assert totals[True] == (True, sum(simulate_layer(op, config).total_cycles for op in workload.ops))
     assert totals[False][0] is False and totals[False][1] >= totals[True][1] * 0.5
     assert main(["simulate", "-w", "alexnet", "-a", "ethos-u55-128", "--scalesim-compat"]) == 2
+
+
+SPARSE_LAYERS = [
+    ("A", 6, 6, 3, 3, 4, 5, 1, "2:4"),
+    ("B", 5, 5, 1, 1, 8, 3, 1, "1:4"),
+    ("C", 7, 7, 3, 3, 2, 6, 1, "3:4"),
+]
+SPARSE_EXACT = (
+    "total_cycles",
+    "stall_cycles",
+    "overall_util_pct",
+    "mapping_eff_pct",
+    "compute_util_pct",
+    "ifmap_sram_reads",
+    "filter_sram_reads",
+    "ofmap_sram_writes",
+    "ifmap_dram_reads",
+    "filter_dram_reads",
+    "ofmap_dram_writes",
+    "original_filter_words",
+    "compressed_filter_words",
+    "filter_metadata_words",
+    "filter_metadata_sram_bw",
+)
+"""Every figure of SCALE-Sim's compute, detail and sparse reports."""
+
+
+@pytest.mark.parametrize(("dataflow", "rep"), [("ws", "ellpack_block"), ("ws", "csr"), ("os", "csc"), ("is", "csr")])
+def test_layerwise_nm_sparsity_matches_scalesim_reports_exactly(dataflow: str, rep: str) -> None:
+    arch = ScaleSimArch(8, 4, dataflow, 64, 64, 64, 10, sparsity_support=True, sparse_rep=rep)
+    refs = run_scalesim(topology_text(SPARSE_LAYERS, gemm=False, sparsity=True), arch)
+    config = SystolicConfig(
+        rows=8,
+        cols=4,
+        dataflow=dataflow,
+        ifmap_sram_kb=64,
+        filter_sram_kb=64,
+        ofmap_sram_kb=64,
+        scalesim_quirks=True,
+        sparsity_support=True,
+        sparse_rep=rep,
+    )
+    for (name, h, w, r, s, c, k, stride, ratio), ref in zip(SPARSE_LAYERS, refs, strict=True):
+        keep, block = (int(v) for v in ratio.split(":"))
+        op = Conv2d(name, c, k, h, w, r, s, stride, stride, ceil_mode=True, weight_sparsity=(keep, block))
+        ours = simulate_layer(op, config).row()
+        dense = simulate_layer(dataclasses.replace(op, weight_sparsity=None), config)
+        assert ours["filter_sram_reads"] < dense.filter_sram_reads  # the zero weights are skipped
+        for column in SPARSE_EXACT:
+            assert float(ours[column]) == pytest.approx(ref[column], rel=1e-12, abs=1e-12), f"{name} {column}"
+
+
+def test_default_model_counts_only_the_executed_macs_of_a_sparse_layer() -> None:
+    op = Conv2d("s", 16, 32, 14, 14, 3, 3, weight_sparsity=(1, 4))
+    config = SystolicConfig(rows=16, cols=16, dataflow="ws", sparsity_support=True)
+    sparse = simulate_layer(op, config)
+    assert sparse.macs == op.macs // 144 * 36  # 144-long window keeps 36 weights
+    assert sparse.overall_util <= 1 and sparse.macs <= config.pes * sparse.total_cycles
+    assert simulate_layer(op, dataclasses.replace(config, sparsity_support=False)).macs == op.macs
