@@ -1,6 +1,6 @@
 """FPGA design search: wall time per network and board, and the Zhang et al. (FPGA 2015) figures side by side.
 
-Run: ``/work/venv/bin/python benchmarks/bench_fpga.py``. The search has no peer tool;
+Run: ``python benchmarks/bench_fpga.py``. The search has no peer tool;
 its reference is the paper's reported design and, for speed, a scalar loop that
 costs the same candidate designs one at a time (first AlexNet candidates only).
 """
@@ -10,12 +10,11 @@ from __future__ import annotations
 import statistics
 import time
 
-import numpy as np
-
 from archsim.config.loader import load_arch
 from archsim.fpga.model import layer_cost
+from archsim.fpga.pipeline import engine_pipeline
 from archsim.fpga.search import search_design
-from archsim.fpga.shapes import layer_shape
+from archsim.fpga.towers import mac_shapes
 from archsim.simulate import simulate
 from workloads.registry import load_workload
 
@@ -47,7 +46,7 @@ def main() -> None:
     for network, arch in CASES:
         config = load_arch(arch)
         workload = load_workload(network)
-        shapes = tuple(s for s in (layer_shape(n.op, config.towers) for n in workload.nodes) if s is not None)
+        shapes = mac_shapes(workload)
         seconds = timed(lambda shapes=shapes, config=config: search_design(shapes, config))
         metrics = simulate(workload, config)
         d = metrics.design
@@ -58,7 +57,7 @@ def main() -> None:
         )
 
     config = load_arch("zhang2015-vc707")
-    shapes = tuple(s for s in (layer_shape(n.op, 2) for n in load_workload("alexnet").nodes) if s is not None)
+    shapes = mac_shapes(load_workload("alexnet"))
     result = search_design(shapes, config)
     c = result.candidates
     vector_s = timed(lambda: search_design(shapes, config))
@@ -68,8 +67,9 @@ def main() -> None:
         for shape, option in zip(result.shapes, result.options, strict=True):
             for i in range(len(option.tiles)):
                 layer_cost(
-                    shape, np.array(tm), np.array(tn), option.tiles[i], option.in_area[i],
-                    config.pipeline_cycles, config.precision.bytes, config.dram_bytes_per_cycle,
+                    shape, tm, tn, option.tiles[i], option.in_area[i],
+                    engine_pipeline(tn, config.precision, config.pipeline_cycles),
+                    config.precision.bytes, config.dram_bytes_per_cycle,
                 )  # fmt: skip
     scalar_s = (time.perf_counter() - start) / sample * c.tm.size
     print(

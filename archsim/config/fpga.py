@@ -97,13 +97,15 @@ class FpgaConfig:
     chosen per layer. ``clock_mhz`` and ``bandwidth_gbps`` default to the
     board's. ``utilization_cap`` is the fraction of each resource a design may
     use (0.8 follows Xilinx UG949's guideline of at most 80% of DSP and block
-    RAM for timing closure). ``pipeline_cycles`` is the paper's P: the cycles
-    one (to, ti) tile iteration adds for filling and draining the pipeline.
+    RAM for timing closure). ``pipeline_cycles`` is the paper's P, the cycles
+    one (to, ti) tile iteration adds for filling and draining the pipeline; by
+    default (None) it is derived per design from the pipeline's structure
+    (:mod:`archsim.fpga.pipeline`: 20 for the paper's fp32 <64, 7>).
     ``vector_lanes`` is the elements per cycle of the separate vector unit
     (pooling, elementwise, activations). ``buffer_tolerance_pct``: buffers are
     the smallest (in BRAM) whose network time is within this of the fastest.
-    ``towers`` > 1 runs every one-group layer as that many output-channel slices
-    sharing the input (Krizhevsky's two-GPU AlexNet, as Zhang et al. ran it).
+    How a network's layers split into towers is read from the network itself
+    (:mod:`archsim.fpga.towers`), not configured.
     """
 
     family: ClassVar[str] = "fpga"
@@ -115,10 +117,9 @@ class FpgaConfig:
     bandwidth_gbps: float | None = None
     design: str = "search"
     utilization_cap: float = 0.8
-    pipeline_cycles: int = 20
+    pipeline_cycles: int | None = None
     vector_lanes: int = 16
     buffer_tolerance_pct: float = 0.5
-    towers: int = 1
 
     def __post_init__(self) -> None:
         board = BOARDS.get(str(self.board).lower())
@@ -148,8 +149,10 @@ class FpgaConfig:
         object.__setattr__(self, "design", design)
         if not _positive_number(self.utilization_cap) or self.utilization_cap > 1:
             raise ValueError(f"{self.name}: utilization_cap must be in (0, 1], got {self.utilization_cap!r}")
-        for field, low in (("pipeline_cycles", 0), ("vector_lanes", 1), ("towers", 1)):
+        for field, low in (("pipeline_cycles", 0), ("vector_lanes", 1)):
             value = getattr(self, field)
+            if field == "pipeline_cycles" and value is None:
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f"{self.name}: {field} must be an integer >= {low}, got {value!r}")
         tolerance = self.buffer_tolerance_pct
@@ -194,5 +197,4 @@ class FpgaConfig:
             "pipeline_cycles": self.pipeline_cycles,
             "vector_lanes": self.vector_lanes,
             "buffer_tolerance_pct": self.buffer_tolerance_pct,
-            "towers": self.towers,
         }

@@ -31,7 +31,7 @@ def test_zhang2015_preset_is_the_papers_setting() -> None:
         100.0,
         4.5,
     )
-    assert config.fixed_design is None and config.towers == 2
+    assert config.fixed_design is None and config.pipeline_cycles is None  # P derived, no towers flag
 
 
 def test_board_table_matches_device_datasheets() -> None:

@@ -10,8 +10,10 @@ import pytest
 from archsim.config.fpga import FpgaConfig
 from archsim.config.loader import load_arch
 from archsim.fpga.model import buffer_levels, layer_cost
+from archsim.fpga.pipeline import engine_pipeline
 from archsim.fpga.search import search_design
 from archsim.fpga.shapes import LayerShape, layer_shape
+from archsim.fpga.towers import mac_shapes
 from archsim.simulate import simulate
 from workloads.builder import GraphBuilder
 from workloads.errors import InputError
@@ -62,7 +64,7 @@ def test_reproduces_zhang2015_alexnet_on_vc707(source: str) -> None:
 
 
 def test_without_the_utilization_cap_the_search_takes_more_dsps() -> None:
-    shapes = tuple(s for s in (layer_shape(n.op, 2) for n in paper_table_alexnet().nodes) if s)
+    shapes = mac_shapes(paper_table_alexnet())
     config = dataclasses.replace(load_arch("zhang2015-vc707"), utilization_cap=1.0)
     design = search_design(shapes, config).design
     assert (design.tm, design.tn) == (64, 8)  # 2,560 DSPs: faster, but above UG949's 80%
@@ -88,8 +90,9 @@ def brute_force_cycles(shapes: tuple[LayerShape, ...], config: FpgaConfig, tm: i
             for i in range(len(options.tiles)):
                 if options.in_depth[i] <= in_depth and options.out_depth[i] <= out_depth:
                     cost = layer_cost(
-                        shape, np.array(tm), np.array(tn), options.tiles[i], options.in_area[i],
-                        config.pipeline_cycles, config.precision.bytes, config.dram_bytes_per_cycle,
+                        shape, tm, tn, options.tiles[i], options.in_area[i],
+                        engine_pipeline(np.array(tn), config.precision, config.pipeline_cycles),
+                        config.precision.bytes, config.dram_bytes_per_cycle,
                     )  # fmt: skip
                     layer_best = min(layer_best, float(cost.cycles))
             total += layer_best
