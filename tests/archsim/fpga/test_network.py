@@ -63,3 +63,10 @@ def test_cli_bad_board_exits_2_with_one_line(tmp_path: Path, capsys: pytest.Capt
     assert main(["simulate", "--workload", "alexnet", "--arch", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "unknown board 'stratix'" in err and "\n" not in err
+
+
+def test_table_summary_shows_resources_instead_of_a_zero_area(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--workload", "alexnet", "--arch", "zhang2015-vc707"]) == 0
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "resources DSP 2,240/2,800, BRAM18K 1,052/2,060" in summary
+    assert "mm^2" not in summary
