@@ -71,6 +71,14 @@ BOARDS: dict[str, Board] = {
     "pynqz2": Board(
         "pynqz2", "XC7Z020", 220, 280, 53_200, 106_400, 2.1, 100.0, DspKind.DSP48E1, True, "DS190, TUL PYNQ-Z2"
     ),
+    # Xilinx DS890 (UltraScale Architecture and Product Data Sheet: Overview), XCKU060: 2,760 DSP48E2,
+    # 1,080 x 36 Kb BRAM, 331,680 LUTs, 663,360 FFs. Board: Alpha Data ADM-PCIE-KU3, the KU060 card of
+    # Caffeine (Zhang et al., ICCAD 2016): two DDR3-1600 banks, 64 data bits each = 2 x 12.8 = 25.6 GB/s
+    # (board facts quoted from memory of Alpha Data's datasheet). Soft memory controllers (MIG), no CPU.
+    # Clock: Caffeine's 200 MHz.
+    "ku060": Board(
+        "ku060", "XCKU060", 2760, 2160, 331_680, 663_360, 25.6, 200.0, DspKind.DSP48E2, False, "DS890, ADM-PCIE-KU3"
+    ),
     # Xilinx DS962 (Alveo U200/U250 Data Center Accelerator Cards): U250 has 12,288 DSP48E2,
     # 2,688 x 36 Kb BRAM (plus 1,280 UltraRAM, not modelled), 1,728K LUTs, 3,456K FFs,
     # four DDR4-2400 72-bit channels (64 data bits): 4 x 19.2 = 77 GB/s. Clock: Vitis's 300 MHz kernel clock.
