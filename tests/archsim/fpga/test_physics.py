@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from archsim.config.fpga import BOARDS, DSP_PRECISIONS, FpgaConfig
 from archsim.fpga.search import search_design
 from archsim.fpga.towers import mac_shapes
+from archsim.plots.roofline import layer_points
 from archsim.simulate import simulate
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
@@ -67,6 +68,11 @@ def test_no_layer_beats_its_dram_channel_or_the_engine_peak(workload: Workload, 
         (layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes) * word for layer in metrics.layers
     )
     assert metrics.latency_s * gbps * 1e9 >= total_bytes * (1 - 1e-9)
+    # `archsim plot roofline` places every MAC layer under both of the design's roofs.
+    intensity, achieved = layer_points(metrics)
+    peak = 2 * metrics.peak_macs_per_cycle * metrics.clock_hz
+    bandwidth = metrics.dram_bytes_per_cycle * metrics.clock_hz
+    assert np.all(achieved <= np.minimum(peak, intensity * bandwidth) * (1 + 1e-9))
 
 
 @settings(max_examples=15, deadline=None)
