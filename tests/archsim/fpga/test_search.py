@@ -78,6 +78,16 @@ def test_without_the_utilization_cap_the_search_takes_more_dsps() -> None:
     assert (design.tm, design.tn) == (64, 8)  # 2,560 DSPs: faster, but above UG949's 80%
 
 
+def test_without_the_cap_the_whole_network_takes_70x8_and_bandwidth_binds_only_below_2_gbps() -> None:
+    workload = load_workload("alexnet")
+    config = load_arch("zhang2015-vc707")
+    design = simulate(workload, dataclasses.replace(config, utilization_cap=1.0)).design
+    assert (design["tm"], design["tn"]) == (70, 8)  # the FC layers included
+    for gbps, expected in ((2.0, (64, 7)), (1.0, (147, 3))):
+        design = simulate(workload, dataclasses.replace(config, bandwidth_gbps=gbps)).design
+        assert (design["tm"], design["tn"]) == expected
+
+
 def brute_force_cycles(shapes: tuple[LayerShape, ...], config: FpgaConfig, tm: int, tn: int) -> float:
     """Fastest network cycles of one design over all buffer pairs, one layer and tile at a time."""
     from archsim.fpga import resources as res
