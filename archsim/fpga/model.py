@@ -2,7 +2,8 @@
 
 The loop nest runs, for every Tr x Tc tile of the output, ``ceil(M/Tm)`` output
 chunks x ``ceil(N/Tn)`` input chunks; each (to, ti) iteration computes Tr*Tc*K*K
-cycles of Tm x Tn MACs plus P pipeline cycles (the paper's execution-cycle formula
+cycles of Tm x Tn MACs plus P pipeline cycles (P from :mod:`archsim.fpga.pipeline`;
+the paper's execution-cycle formula
 ``ceil(M/Tm) * ceil(N/Tn) * (R/Tr) * (C/Tc) * (Tr*Tc*K*K + P)``; edge tiles are
 shorter, so the pixel term sums to R*C*K*K exactly).
 

@@ -1,7 +1,8 @@
 """Design search of Zhang et al. (FPGA 2015): one unified (Tm, Tn) for all layers, tiles per layer.
 
 Exhaustive and vectorised: every (Tm, Tn) that fits the board x every pair of
-input/output bank sizes is costed on every layer at once with numpy. Per layer the
+input/output bank sizes is costed on every layer at once, by the one cost formula
+(:func:`archsim.fpga.model.layer_cost`) broadcast over a designs x buffers grid. Per layer the
 buffers allow a best tiling (fewest tiles, then least input halo). Designs rank by
 network cycles (the paper's cross-layer criterion: the sum of each layer's execution
 time under the shared unroll factors), ties going to fewer DSPs, then fewer BRAMs.
@@ -10,8 +11,9 @@ within ``buffer_tolerance_pct`` of its fastest buffers: the paper's "best perfor
 with the lowest resource requirement".
 
 A (Tm, Tn) whose chunk counts ``ceil(M/Tm)``, group packing ``Tm // (M/G)`` (and the
-same for Tn) equal those of Tm - 1 (Tn - 1) in every layer costs exactly as much with
-more hardware; such dominated designs are counted but not costed.
+same for Tn) equal those of Tm - 1 (Tn - 1) in every layer costs at least as much with
+more hardware (a wider Tn never shortens the adder tree, so P does not drop); such
+dominated designs are counted but not costed.
 """
 
 from __future__ import annotations

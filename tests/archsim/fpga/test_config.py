@@ -61,6 +61,8 @@ def test_fixed_design_is_parsed() -> None:
         ('precision = "bf16"', "unknown precision 'bf16'"),
         ('design = "64"', "design must be 'search' or 'TmxTn'"),
         ("utilization_cap = 1.5", "utilization_cap must be in (0, 1]"),
+        ("pipeline_cycles = -1", "pipeline_cycles must be an integer >= 0"),
+        ("towers = 2", "unknown field 'towers'"),
     ],
 )
 def test_bad_input_is_one_line_input_error(tmp_path: Path, line: str, needle: str) -> None:
