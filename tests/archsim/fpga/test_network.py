@@ -95,3 +95,11 @@ def test_small_board_table_in_the_docs(network: str, arch: str, row: tuple) -> N
         resources["lut"]["used"],
         memory_bound,
     ) == row
+
+
+def test_mobilenet_v2_depthwise_layers_use_under_10_percent_of_the_lanes() -> None:
+    workload = load_workload("mobilenet_v2")
+    depthwise = {n.name for n in workload.nodes if getattr(n.op, "groups", 1) > 1}
+    metrics = simulate(workload, load_arch("fpga-ultra96v2-int8"))
+    efficiency = [layer.mapping_efficiency for layer in metrics.layers if layer.layer in depthwise]
+    assert len(efficiency) == 17 and max(efficiency) < 0.10  # docs/fpga.md, Model: groups
