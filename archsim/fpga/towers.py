@@ -12,8 +12,10 @@ This module recovers the towers from the graph instead of a configuration flag:
 
 - a network is a tower network with T towers when a grouped convolution with T groups
   (not depthwise: more than one channel per group) feeds, through ops that keep
-  channel positions (activations, pooling, padding, elementwise), another convolution
+  channel positions, another convolution
   with the same T groups: the towers then run as separate chains, as on two GPUs.
+  Concat, reshape, transpose and slice move channels and end the chain; other vector
+  ops (activations, pooling, padding, elementwise, LRN-style normalisation) do not.
   ResNeXt- and ShuffleNet-style grouped layers feed ungrouped or depthwise layers and
   are not towers; depthwise layers never are.
 - in a tower network, a one-group layer whose every consumer is a T-group convolution
@@ -31,10 +33,9 @@ from archsim.fpga.shapes import LayerShape, layer_shape, split_into_towers
 from workloads.graph import Node, Workload
 from workloads.ops import Conv2d, VectorFn, VectorOp
 
-CHANNEL_PRESERVING: frozenset[VectorFn] = frozenset(
-    {VectorFn.ACTIVATION, VectorFn.MAXPOOL, VectorFn.AVGPOOL, VectorFn.PAD, VectorFn.ADD, VectorFn.MUL}
-)
-"""Vector ops through which channel c of the input stays channel c of the output."""
+CHANNEL_MOVING: frozenset[VectorFn] = frozenset({VectorFn.CONCAT, VectorFn.RESHAPE, VectorFn.TRANSPOSE, VectorFn.SLICE})
+"""Vector ops that move channels to other positions; every other vector op (activation, pooling,
+padding, elementwise, normalisation such as LRN) keeps channel c at position c."""
 
 
 def _mac_consumers(workload: Workload, node: Node, by_name: dict[str, Node]) -> list[Node]:
@@ -54,7 +55,7 @@ def _mac_consumers(workload: Workload, node: Node, by_name: dict[str, Node]) -> 
             seen.add(name)
             consumer = by_name[name]
             op = consumer.op
-            if isinstance(op, VectorOp) and op.fn in CHANNEL_PRESERVING:
+            if isinstance(op, VectorOp) and op.fn not in CHANNEL_MOVING:
                 frontier.extend(consumer.outputs)
             else:
                 found.append(consumer)
