@@ -97,7 +97,17 @@ def render_table(metrics: NetworkMetrics) -> str:
     summary = (
         f"cycles {metrics.total_cycles:,} | latency {metrics.latency_s * 1e3:,.3f} ms "
         f"({total['inferences_per_s']:,.1f} inf/s) | energy {metrics.energy_pj / 1e6:,.2f} uJ | "
-        f"utilization {100 * metrics.overall_util:.1f}% | area {metrics.area_mm2:,.2f} mm^2"
+        f"utilization {100 * metrics.overall_util:.1f}% | {_footprint(metrics)}"
     )
     console.print(summary)
     return console.export_text()
+
+
+def _footprint(metrics: NetworkMetrics) -> str:
+    """Silicon area, or the used / available resources for families that report resources (FPGAs) instead."""
+    counted = {name: value for name, value in metrics.resources.items() if isinstance(value, dict) and "used" in value}
+    if not counted:
+        return f"area {metrics.area_mm2:,.2f} mm^2"
+    return "resources " + ", ".join(
+        f"{name.upper()} {value['used']:,}/{value['available']:,}" for name, value in counted.items()
+    )

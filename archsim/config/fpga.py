@@ -71,6 +71,14 @@ BOARDS: dict[str, Board] = {
     "pynqz2": Board(
         "pynqz2", "XC7Z020", 220, 280, 53_200, 106_400, 2.1, 100.0, DspKind.DSP48E1, True, "DS190, TUL PYNQ-Z2"
     ),
+    # Xilinx DS890 (UltraScale Architecture and Product Data Sheet: Overview), XCKU060: 2,760 DSP48E2,
+    # 1,080 x 36 Kb BRAM, 331,680 LUTs, 663,360 FFs. Board: Alpha Data ADM-PCIE-KU3, the KU060 card of
+    # Caffeine (Zhang et al., ICCAD 2016): two DDR3-1600 banks, 64 data bits each = 2 x 12.8 = 25.6 GB/s
+    # (board facts quoted from memory of Alpha Data's datasheet). Soft memory controllers (MIG), no CPU.
+    # Clock: Caffeine's 200 MHz.
+    "ku060": Board(
+        "ku060", "XCKU060", 2760, 2160, 331_680, 663_360, 25.6, 200.0, DspKind.DSP48E2, False, "DS890, ADM-PCIE-KU3"
+    ),
     # Xilinx DS962 (Alveo U200/U250 Data Center Accelerator Cards): U250 has 12,288 DSP48E2,
     # 2,688 x 36 Kb BRAM (plus 1,280 UltraRAM, not modelled), 1,728K LUTs, 3,456K FFs,
     # four DDR4-2400 72-bit channels (64 data bits): 4 x 19.2 = 77 GB/s. Clock: Vitis's 300 MHz kernel clock.
@@ -97,13 +105,15 @@ class FpgaConfig:
     chosen per layer. ``clock_mhz`` and ``bandwidth_gbps`` default to the
     board's. ``utilization_cap`` is the fraction of each resource a design may
     use (0.8 follows Xilinx UG949's guideline of at most 80% of DSP and block
-    RAM for timing closure). ``pipeline_cycles`` is the paper's P: the cycles
-    one (to, ti) tile iteration adds for filling and draining the pipeline.
+    RAM for timing closure). ``pipeline_cycles`` is the paper's P, the cycles
+    one (to, ti) tile iteration adds for filling and draining the pipeline; by
+    default (None) it is derived per design from the pipeline's structure
+    (:mod:`archsim.fpga.pipeline`: 20 for the paper's fp32 <64, 7>).
     ``vector_lanes`` is the elements per cycle of the separate vector unit
     (pooling, elementwise, activations). ``buffer_tolerance_pct``: buffers are
     the smallest (in BRAM) whose network time is within this of the fastest.
-    ``towers`` > 1 runs every one-group layer as that many output-channel slices
-    sharing the input (Krizhevsky's two-GPU AlexNet, as Zhang et al. ran it).
+    How a network's layers split into towers is read from the network itself
+    (:mod:`archsim.fpga.towers`), not configured.
     """
 
     family: ClassVar[str] = "fpga"
@@ -115,10 +125,9 @@ class FpgaConfig:
     bandwidth_gbps: float | None = None
     design: str = "search"
     utilization_cap: float = 0.8
-    pipeline_cycles: int = 20
+    pipeline_cycles: int | None = None
     vector_lanes: int = 16
     buffer_tolerance_pct: float = 0.5
-    towers: int = 1
 
     def __post_init__(self) -> None:
         board = BOARDS.get(str(self.board).lower())
@@ -148,8 +157,10 @@ class FpgaConfig:
         object.__setattr__(self, "design", design)
         if not _positive_number(self.utilization_cap) or self.utilization_cap > 1:
             raise ValueError(f"{self.name}: utilization_cap must be in (0, 1], got {self.utilization_cap!r}")
-        for field, low in (("pipeline_cycles", 0), ("vector_lanes", 1), ("towers", 1)):
+        for field, low in (("pipeline_cycles", 0), ("vector_lanes", 1)):
             value = getattr(self, field)
+            if field == "pipeline_cycles" and value is None:
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f"{self.name}: {field} must be an integer >= {low}, got {value!r}")
         tolerance = self.buffer_tolerance_pct
@@ -194,5 +205,4 @@ class FpgaConfig:
             "pipeline_cycles": self.pipeline_cycles,
             "vector_lanes": self.vector_lanes,
             "buffer_tolerance_pct": self.buffer_tolerance_pct,
-            "towers": self.towers,
         }

@@ -2,5 +2,6 @@
 
 from archsim.fpga.network import simulate_fpga
 from archsim.fpga.search import SearchResult, search_design
+from archsim.fpga.towers import mac_shapes
 
-__all__ = ["SearchResult", "search_design", "simulate_fpga"]
+__all__ = ["SearchResult", "mac_shapes", "search_design", "simulate_fpga"]

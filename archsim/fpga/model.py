@@ -2,7 +2,8 @@
 
 The loop nest runs, for every Tr x Tc tile of the output, ``ceil(M/Tm)`` output
 chunks x ``ceil(N/Tn)`` input chunks; each (to, ti) iteration computes Tr*Tc*K*K
-cycles of Tm x Tn MACs plus P pipeline cycles (the paper's execution-cycle formula
+cycles of Tm x Tn MACs plus P pipeline cycles (P from :mod:`archsim.fpga.pipeline`;
+the paper's execution-cycle formula
 ``ceil(M/Tm) * ceil(N/Tn) * (R/Tr) * (C/Tc) * (Tr*Tc*K*K + P)``; edge tiles are
 shorter, so the pixel term sums to R*C*K*K exactly).
 
@@ -76,34 +77,64 @@ def best_tiles(options: TileOptions, in_depth: np.ndarray, out_depth: np.ndarray
 
 @dataclass(frozen=True)
 class LayerCost:
-    """Cycles and traffic of one layer (arrays broadcast over designs and buffers).
+    """Cycles and traffic of one layer (numpy scalars for one design, arrays broadcast over designs and buffers).
 
     ``iterations`` counts (to, ti) chunk iterations per tile; traffic is in words.
+    The P part of the compute cycles and the input words are kept as their factors
+    (``iteration_fill`` x ``tile_count``, ``input_per_area`` x ``in_area``) and
+    multiplied out on request, so the search pays only for the cycles it ranks
+    designs by.
     """
 
     iterations: np.ndarray
-    compute_cycles: np.ndarray
-    pipeline_cycles: np.ndarray
-    memory_cycles: np.ndarray
-    cycles: np.ndarray
-    input_words: np.ndarray
-    weight_words: np.ndarray
-    output_words: np.ndarray
     out_chunks: np.ndarray
     in_chunks: np.ndarray
+    iteration_fill: np.ndarray
+    tile_count: np.ndarray
+    compute_cycles: np.ndarray
+    memory_cycles: np.ndarray
+    cycles: np.ndarray
+    input_per_area: np.ndarray
+    in_area: np.ndarray
+    weight_words: np.ndarray
+    output_words: np.ndarray
+
+    @property
+    def pipeline_cycles(self) -> np.ndarray:
+        """The P part of ``compute_cycles``: P per tile and chunk iteration, all images."""
+        return self.iteration_fill * self.tile_count
+
+    @property
+    def input_words(self) -> np.ndarray:
+        """Input words loaded: every tile's input (with halos) once per output chunk."""
+        return self.input_per_area * self.in_area
 
 
 def layer_cost(
     shape: LayerShape,
-    tm: np.ndarray,
-    tn: np.ndarray,
-    tiles: np.ndarray,
-    in_area: np.ndarray,
-    pipeline: int,
+    tm: np.ndarray | int,
+    tn: np.ndarray | int,
+    tiles: np.ndarray | float,
+    in_area: np.ndarray | float,
+    pipeline: np.ndarray | int,
     word_bytes: float,
     dram_bytes_per_cycle: float,
 ) -> LayerCost:
-    """The paper's cycles and traffic for a layer on Tm x Tn with the given tiling (all broadcast)."""
+    """The paper's cycles and traffic of a layer on Tm x Tn with the given tiling: the one cost formula.
+
+    Every argument broadcasts, so the same formula costs one design (scalars, as
+    :func:`archsim.fpga.network.simulate_fpga` does) or every design x buffer size at
+    once (``(designs, 1)`` unroll factors and P against ``(1, buffers)`` tilings, as
+    :func:`archsim.fpga.search.search_design` does). Products are grouped so that
+    per-design and per-buffer factors multiply before they meet: five full-size
+    operations per layer (two products, two sums, one maximum).
+
+    - compute = iterations x images x (R C K K + tiles x P)
+    - memory = (input words + weight words + output words) x bytes per word / bytes per cycle,
+      input words = images x N x ceil(M/Tm) x in_area, weight words = images x tiles x M x N/G x K K,
+      output words = images x M x R x C
+    - cycles = max(compute, memory): double buffering overlaps transfers with compute.
+    """
     tm = np.asarray(tm, dtype=np.int64)
     tn = np.asarray(tn, dtype=np.int64)
     side_by_side = np.clip(np.minimum(tm // shape.group_out, tn // shape.group_in), 1, shape.groups)
@@ -112,22 +143,26 @@ def layer_cost(
     in_chunks = -(-shape.group_in // tn)
     iterations = passes * out_chunks * in_chunks
     tiles = np.asarray(tiles, dtype=np.float64)
-    pixels = shape.rows * shape.cols * shape.kernel_area
-    fill = shape.images * iterations * tiles * pipeline
-    compute = shape.images * iterations * pixels + fill
-    input_words = shape.images * shape.in_channels * out_chunks * np.asarray(in_area, dtype=np.float64)
-    weight_words = shape.images * tiles * shape.out_channels * shape.group_in * shape.kernel_area
-    output_words = np.full(np.shape(compute), float(shape.images * shape.out_channels * shape.rows * shape.cols))
-    memory = (input_words + weight_words + output_words) * word_bytes / dram_bytes_per_cycle
+    in_area = np.asarray(in_area, dtype=np.float64)
+    per_word = word_bytes / dram_bytes_per_cycle
+    iteration_fill = iterations * np.asarray(pipeline)
+    tile_count = shape.images * tiles
+    compute = iterations * (shape.images * shape.rows * shape.cols * shape.kernel_area) + iteration_fill * tile_count
+    input_per_area = shape.images * shape.in_channels * out_chunks
+    weight_words = (shape.images * shape.out_channels * shape.group_in * shape.kernel_area) * tiles
+    output_words = np.float64(shape.images * shape.out_channels * shape.rows * shape.cols)
+    memory = input_per_area * (in_area * per_word) + (weight_words + output_words) * per_word
     return LayerCost(
         iterations=iterations,
-        compute_cycles=compute,
-        pipeline_cycles=fill,
-        memory_cycles=memory,
-        cycles=np.maximum(compute, memory),
-        input_words=input_words,
-        weight_words=weight_words,
-        output_words=output_words,
         out_chunks=out_chunks,
         in_chunks=in_chunks,
+        iteration_fill=iteration_fill,
+        tile_count=tile_count,
+        compute_cycles=compute,
+        memory_cycles=memory,
+        cycles=np.maximum(compute, memory),
+        input_per_area=input_per_area,
+        in_area=in_area,
+        weight_words=weight_words,
+        output_words=output_words,
     )

@@ -29,8 +29,10 @@ from archsim import energy
 from archsim.config.fpga import FpgaConfig
 from archsim.fpga import resources as res
 from archsim.fpga.model import LayerCost, layer_cost
+from archsim.fpga.pipeline import engine_pipeline
 from archsim.fpga.search import SearchResult, search_design
-from archsim.fpga.shapes import LayerShape, layer_shape
+from archsim.fpga.shapes import LayerShape
+from archsim.fpga.towers import network_shapes
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
@@ -41,7 +43,7 @@ KB = 1024.0
 
 def simulate_fpga(workload: Workload, config: FpgaConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
     """Per-layer metrics of ``workload`` on the designed (or fixed) engine of ``config``."""
-    shapes = {node.name: layer_shape(node.op, config.towers) for node in workload.nodes}
+    shapes = network_shapes(workload)
     mac_shapes = tuple(s for s in shapes.values() if s is not None)
     result = search_design(mac_shapes, config)
     plan = traffic or {}
@@ -76,15 +78,20 @@ def _chosen_cost(shape: LayerShape, index: int, result: SearchResult, config: Fp
     pick = design.tile_index[index]
     cost = layer_cost(
         shape,
-        np.array(design.tm),
-        np.array(design.tn),
+        design.tm,
+        design.tn,
         option.tiles[pick],
         option.in_area[pick],
-        config.pipeline_cycles,
+        _design_pipeline(result, config),
         config.precision.bytes,
         config.dram_bytes_per_cycle,
     )
     return cost, int(option.tr[pick]), int(option.tc[pick])
+
+
+def _design_pipeline(result: SearchResult, config: FpgaConfig) -> int:
+    """P of the chosen design (derived from its Tn unless the config fixes it)."""
+    return int(engine_pipeline(np.array(result.design.tn), config.precision, config.pipeline_cycles))
 
 
 def _mac_layer(
@@ -210,6 +217,8 @@ def _design_json(result: SearchResult, config: FpgaConfig) -> dict[str, Any]:
         "searched": config.fixed_design is None,
         "precision": config.precision.value,
         "peak_gflops": 2.0 * design.tm * design.tn * config.clock_hz / 1e9,
+        "pipeline_cycles": _design_pipeline(result, config),
+        "towers": {shape.name: shape.groups for shape in result.shapes if shape.groups > 1},
         "buffers": {
             "input_banks": design.tn,
             "input_depth_words": design.in_depth,

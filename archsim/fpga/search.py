@@ -1,7 +1,8 @@
 """Design search of Zhang et al. (FPGA 2015): one unified (Tm, Tn) for all layers, tiles per layer.
 
 Exhaustive and vectorised: every (Tm, Tn) that fits the board x every pair of
-input/output bank sizes is costed on every layer at once with numpy. Per layer the
+input/output bank sizes is costed on every layer at once, by the one cost formula
+(:func:`archsim.fpga.model.layer_cost`) broadcast over a designs x buffers grid. Per layer the
 buffers allow a best tiling (fewest tiles, then least input halo). Designs rank by
 network cycles (the paper's cross-layer criterion: the sum of each layer's execution
 time under the shared unroll factors), ties going to fewer DSPs, then fewer BRAMs.
@@ -10,8 +11,9 @@ within ``buffer_tolerance_pct`` of its fastest buffers: the paper's "best perfor
 with the lowest resource requirement".
 
 A (Tm, Tn) whose chunk counts ``ceil(M/Tm)``, group packing ``Tm // (M/G)`` (and the
-same for Tn) equal those of Tm - 1 (Tn - 1) in every layer costs exactly as much with
-more hardware; such dominated designs are counted but not costed.
+same for Tn) equal those of Tm - 1 (Tn - 1) in every layer costs at least as much with
+more hardware (a wider Tn never shortens the adder tree, so P does not drop); such
+dominated designs are counted but not costed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from archsim.config.fpga import FpgaConfig
 from archsim.errors import InputError
 from archsim.fpga import resources as res
 from archsim.fpga.model import BufferLevels, best_tiles, buffer_levels, layer_cost
+from archsim.fpga.pipeline import engine_pipeline
 from archsim.fpga.shapes import LayerShape, TileOptions, tile_options
 
 
@@ -136,38 +139,6 @@ def _buffer_pairs(options: tuple[TileOptions, ...], levels: BufferLevels) -> tup
     return kept, index[:, kept]
 
 
-@dataclass(frozen=True)
-class _LayerTerms:
-    """Per-design and per-buffer factors of one layer's cycles: cycles = max(it * comp, oc * area + rest)."""
-
-    iterations: np.ndarray
-    out_chunks_inputs: np.ndarray
-    compute_per_iteration: np.ndarray
-    input_per_chunk: np.ndarray
-    rest_memory: np.ndarray
-
-
-def _terms(
-    shape: LayerShape, tm: np.ndarray, tn: np.ndarray, tiles: np.ndarray, area: np.ndarray, config: FpgaConfig
-) -> _LayerTerms:
-    """The factors of :func:`archsim.fpga.model.layer_cost`, split so each design x buffer costs two products."""
-    probe = layer_cost(shape, tm, tn, np.ones(1), np.zeros(1), 0, 0.0, 1.0)
-    per_word = config.precision.bytes / config.dram_bytes_per_cycle
-    pixels = shape.rows * shape.cols * shape.kernel_area
-    return _LayerTerms(
-        iterations=probe.iterations.astype(np.float64),
-        out_chunks_inputs=(probe.out_chunks * shape.in_channels).astype(np.float64),
-        compute_per_iteration=shape.images * (pixels + tiles * config.pipeline_cycles),
-        input_per_chunk=shape.images * area * per_word,
-        rest_memory=shape.images
-        * (
-            tiles * shape.out_channels * shape.group_in * shape.kernel_area
-            + shape.out_channels * shape.rows * shape.cols
-        )
-        * per_word,
-    )
-
-
 def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchResult:
     """Cost every design on every layer and choose one (or cost the fixed one); raises if none fits."""
     board = config.board_spec
@@ -191,14 +162,14 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
     if not fits.any():
         raise InputError(_no_fit_message(config, tm, tn, used))
 
-    terms = [_terms(s, tm, tn, tiles[i], area[i], config) for i, s in enumerate(shapes)]
+    word_bytes = precision.bytes
+    bandwidth = config.dram_bytes_per_cycle
+    pipeline = engine_pipeline(tn, precision, config.pipeline_cycles)
+    tm_col, tn_col, pipeline_col = tm[:, None], tn[:, None], pipeline[:, None]
     cycles = np.zeros(fits.shape)
-    for term in terms:
-        step = np.multiply.outer(term.iterations, term.compute_per_iteration)
-        memory = np.multiply.outer(term.out_chunks_inputs, term.input_per_chunk)
-        memory += term.rest_memory
-        np.maximum(step, memory, out=step)
-        cycles += step
+    for i, shape in enumerate(shapes):
+        tiles_row, area_row = tiles[i][None, :], area[i][None, :]
+        cycles += layer_cost(shape, tm_col, tn_col, tiles_row, area_row, pipeline_col, word_bytes, bandwidth).cycles
     timed = np.where(fits, cycles, np.inf)
     fastest = timed.min(axis=1)
     near = timed <= fastest[:, None] * (1.0 + config.buffer_tolerance_pct / 100.0)
@@ -214,10 +185,10 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
 
     compute = np.zeros(tm.size)
     traffic = np.zeros(tm.size)
-    word_cycles = precision.bytes / config.dram_bytes_per_cycle
-    for term in terms:
-        compute += term.iterations * term.compute_per_iteration[choice]
-        traffic += (term.out_chunks_inputs * term.input_per_chunk[choice] + term.rest_memory[choice]) / word_cycles
+    for i, shape in enumerate(shapes):
+        chosen = layer_cost(shape, tm, tn, tiles[i][choice], area[i][choice], pipeline, word_bytes, bandwidth)
+        compute += chosen.compute_cycles
+        traffic += chosen.input_words + chosen.weight_words + chosen.output_words
     flops = 2.0 * sum(s.macs for s in shapes)
     hz = config.clock_hz
     bram = used["bram18k"][rows, choice]
@@ -231,7 +202,7 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
             ff=used["ff"][:, 0].copy(),
             cycles=chosen_cycles,
             compute_roof_gflops=np.where(ok, flops / compute * hz / 1e9, np.nan),
-            ctc=np.where(ok, flops / (traffic * precision.bytes), np.nan),
+            ctc=np.where(ok, flops / (traffic * word_bytes), np.nan),
             attainable_gflops=flops / chosen_cycles * hz / 1e9,
             valid_designs=valid,
         )

@@ -56,19 +56,18 @@ class LayerShape:
         return self.groups * self.group_in
 
 
-def layer_shape(op: Op, towers: int = 1) -> LayerShape | None:
-    """The template's view of a MAC op (None for vector ops).
+def layer_shape(op: Op) -> LayerShape | None:
+    """The template's view of a MAC op (None for vector ops)."""
+    return _plain_shape(op)
 
-    ``towers`` > 1 runs a one-group layer as that many output-channel slices, one
-    after another, each reading the whole input: Krizhevsky's two-GPU AlexNet as
-    Zhang et al. ran it (their table lists conv1 as 48 filters and conv3 as 192 per
-    tower). Grouped layers are already split and stay as they are.
+
+def split_into_towers(shape: LayerShape, towers: int) -> LayerShape:
+    """A one-group layer run as ``towers`` output-channel slices, one tower at a time, each reading the whole input.
+
+    Raises InputError when ``towers`` does not divide the output channels.
     """
-    shape = _plain_shape(op)
-    if shape is None or towers == 1 or shape.groups > 1:
-        return shape
     if shape.group_out % towers:
-        raise InputError(f"op {op.name!r}: towers={towers} must divide its {shape.group_out} output channels")
+        raise InputError(f"op {shape.name!r}: {towers} towers must divide its {shape.group_out} output channels")
     return replace(shape, groups=towers, group_out=shape.group_out // towers)
 
 

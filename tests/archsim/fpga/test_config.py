@@ -31,14 +31,15 @@ def test_zhang2015_preset_is_the_papers_setting() -> None:
         100.0,
         4.5,
     )
-    assert config.fixed_design is None and config.towers == 2
+    assert config.fixed_design is None and config.pipeline_cycles is None  # P derived, no towers flag
 
 
 def test_board_table_matches_device_datasheets() -> None:
-    vc707, zu3 = BOARDS["vc707"], BOARDS["ultra96v2"]
+    vc707, zu3, ku060 = BOARDS["vc707"], BOARDS["ultra96v2"], BOARDS["ku060"]
+    assert (ku060.dsp, ku060.bram18k, ku060.lut, ku060.ff) == (2760, 2160, 331_680, 663_360)
     assert (vc707.dsp, vc707.bram18k, vc707.lut, vc707.ff) == (2800, 2060, 303_600, 607_200)
     assert (zu3.dsp, zu3.bram18k, zu3.lut, zu3.ff) == (360, 432, 70_560, 141_120)
-    assert set(BOARDS) == {"vc707", "zcu102", "zcu104", "ultra96v2", "pynqz2", "u250"}
+    assert set(BOARDS) == {"vc707", "zcu102", "zcu104", "ultra96v2", "pynqz2", "u250", "ku060"}
 
 
 def test_dsp_model_knows_exactly_the_configurable_precisions() -> None:
@@ -60,6 +61,8 @@ def test_fixed_design_is_parsed() -> None:
         ('precision = "bf16"', "unknown precision 'bf16'"),
         ('design = "64"', "design must be 'search' or 'TmxTn'"),
         ("utilization_cap = 1.5", "utilization_cap must be in (0, 1]"),
+        ("pipeline_cycles = -1", "pipeline_cycles must be an integer >= 0"),
+        ("towers = 2", "unknown field 'towers'"),
     ],
 )
 def test_bad_input_is_one_line_input_error(tmp_path: Path, line: str, needle: str) -> None:

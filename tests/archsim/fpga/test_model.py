@@ -71,14 +71,6 @@ def test_groups_run_side_by_side_when_they_fit() -> None:
     assert one_tile_cycles(grouped, 64, 32) == 1 * (8 * 8 * 9 + P)  # both groups at once
 
 
-def test_towers_split_one_group_layers_only() -> None:
-    conv1 = layer_shape(conv(96, 3, 227, 11, stride=4), towers=2)
-    grouped = layer_shape(conv(256, 96, 31, 5, groups=2), towers=2)
-    assert conv1 is not None and grouped is not None
-    assert (conv1.groups, conv1.group_out, conv1.group_in) == (2, 48, 3)
-    assert (grouped.groups, grouped.group_out, grouped.group_in) == (2, 128, 48)
-
-
 @settings(max_examples=60, deadline=None)
 @given(
     m=st.integers(1, 96),

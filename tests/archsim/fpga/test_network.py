@@ -63,3 +63,43 @@ def test_cli_bad_board_exits_2_with_one_line(tmp_path: Path, capsys: pytest.Capt
     assert main(["simulate", "--workload", "alexnet", "--arch", str(path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "unknown board 'stratix'" in err and "\n" not in err
+
+
+def test_table_summary_shows_resources_instead_of_a_zero_area(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--workload", "alexnet", "--arch", "zhang2015-vc707"]) == 0
+    summary = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "resources DSP 2,240/2,800, BRAM18K 1,052/2,060" in summary
+    assert "mm^2" not in summary
+
+
+@pytest.mark.parametrize(
+    ("network", "arch", "row"),
+    [
+        ("mobilenet_v2", "fpga-ultra96v2-int8", ("24x24", 9, 11.89, 50.6, 288, 96, 49_472, ["classifier"])),
+        ("resnet18", "fpga-ultra96v2-int8", ("64x9", 8, 26.13, 138.8, 288, 146, 49_472, ["fc"])),
+        ("mobilenet_v2", "fpga-pynqz2-int8", ("16x11", 8, 40.68, 14.8, 176, 54, 20_672, [])),
+        ("resnet18", "fpga-pynqz2-int8", ("35x5", 7, 121.23, 29.9, 175, 80, 20_600, ["layer2.0.downsample", "fc"])),
+    ],
+)
+def test_small_board_table_in_the_docs(network: str, arch: str, row: tuple) -> None:
+    metrics = simulate(load_workload(network), load_arch(arch))
+    design, resources = metrics.design, metrics.resources
+    memory_bound = [layer.layer for layer in metrics.layers if layer.macs and layer.stall_cycles]
+    assert (
+        f"{design['tm']}x{design['tn']}",
+        design["pipeline_cycles"],
+        round(metrics.latency_s * 1e3, 2),
+        round(2 * metrics.macs / metrics.latency_s / 1e9, 1),
+        resources["dsp"]["used"],
+        resources["bram18k"]["used"],
+        resources["lut"]["used"],
+        memory_bound,
+    ) == row
+
+
+def test_mobilenet_v2_depthwise_layers_use_under_10_percent_of_the_lanes() -> None:
+    workload = load_workload("mobilenet_v2")
+    depthwise = {n.name for n in workload.nodes if getattr(n.op, "groups", 1) > 1}
+    metrics = simulate(workload, load_arch("fpga-ultra96v2-int8"))
+    efficiency = [layer.mapping_efficiency for layer in metrics.layers if layer.layer in depthwise]
+    assert len(efficiency) == 17 and max(efficiency) < 0.10  # docs/fpga.md, Model: groups

@@ -6,7 +6,7 @@ import numpy as np
 
 from archsim.config.loader import load_arch
 from archsim.fpga import search_design
-from archsim.fpga.shapes import layer_shape
+from archsim.fpga.towers import mac_shapes
 from archsim.plots import fpga_design_roofline
 from workloads.registry import load_workload
 
@@ -14,8 +14,7 @@ from workloads.registry import load_workload
 def test_every_fitting_candidate_is_placed_and_the_paper_design_is_starred() -> None:
     config = load_arch("zhang2015-vc707")
     workload = load_workload("alexnet")
-    shapes = tuple(s for s in (layer_shape(n.op, config.towers) for n in workload.nodes) if s is not None)
-    search = search_design(shapes, config)
+    search = search_design(mac_shapes(workload), config)
     figure = fpga_design_roofline(search, config)
     axes = figure.axes[0]
     fitting = np.isfinite(search.candidates.attainable_gflops).sum()
