@@ -26,6 +26,12 @@ LUT_ACTIVATIONS = frozenset(
 )
 """Activations the output stage evaluates through a lookup table (clamps need none)."""
 
+ACTIVATION_LUT_BYTES = {8: 256, 16: 2048}
+"""Activation lookup table by activation bits: 256 int8 entries, or 512 32-bit entries at int16 (Vela lut.py)."""
+
+SOFTMAX_EXP_LUT_BYTES = {8: 1024, 16: 2048}
+"""Softmax's exp table: 256 (int8) or 512 (int16) 32-bit entries (Vela's softmax.py)."""
+
 SOFTMAX_ROW_STEPS = 21
 LAYERNORM_ROW_STEPS = 4
 """Elementwise steps on one value per row (reciprocal / inverse square root by Newton-Raphson)."""
@@ -99,7 +105,13 @@ def _conv(op: Conv2d, bits: int, weight_precision: Precision, brick_in: bool, br
         scale_channels=ofm_c,
         macs=op.macs // (groups * op.batch),
         repeats=groups * op.batch,
+        lut_bytes=_lut_bytes(geometry),
     )
+
+
+def _lut_bytes(geometry: Geometry) -> int:
+    """Bytes of the activation lookup table an operation loads (0 without one)."""
+    return ACTIVATION_LUT_BYTES[16 if geometry.ofm_bits == 16 else 8] if geometry.lut_activation else 0
 
 
 def _matmul(op: MatMul, bits: int, weight_precision: Precision, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
@@ -127,6 +139,7 @@ def _matmul(op: MatMul, bits: int, weight_precision: Precision, brick_in: bool, 
             macs=op.m * op.n * op.k,
             repeats=op.batch,
             weights_streamed=op.m == 1,
+            lut_bytes=_lut_bytes(geometry),
         )
     else:
         npu_op = NpuOp(
@@ -163,7 +176,14 @@ def decomposed_matmul(op: MatMul, bits: int) -> tuple[NpuOp, ...]:
 
 
 def _elementwise(
-    shape: Shape3, fn: OutputFn, bits: int, *, binary: bool, lut: bool = False, out_bits: int | None = None
+    shape: Shape3,
+    fn: OutputFn,
+    bits: int,
+    *,
+    binary: bool,
+    lut: bool = False,
+    out_bits: int | None = None,
+    lut_bytes: int = 0,
 ) -> NpuOp:
     """An elementwise pass over an internal (plain NHWC, rows x 1 x length) tensor."""
     return NpuOp(
@@ -176,7 +196,8 @@ def _elementwise(
             ifm2=shape if binary else None,
             output_fn=fn,
             lut_activation=lut,
-        )
+        ),
+        lut_bytes=lut_bytes,
     )
 
 
@@ -205,7 +226,9 @@ def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
     full, row = (rows, 1, length), (rows, 1, 1)
     return (
         _row_max(rows, length, bits),
-        _elementwise(full, OutputFn.ADD, bits, binary=True, lut=True, out_bits=32),
+        _elementwise(
+            full, OutputFn.ADD, bits, binary=True, lut=True, out_bits=32, lut_bytes=SOFTMAX_EXP_LUT_BYTES[bits]
+        ),
         _elementwise(full, OutputFn.ADD, 32, binary=True),
         _row_sum(rows, length, 32),
         *(_elementwise(row, OutputFn.MUL, 32, binary=True) for _ in range(SOFTMAX_ROW_STEPS)),
@@ -264,7 +287,7 @@ def _vector(
             brick_ifm=brick_in,
             brick_ofm=brick_out,
         )
-        return (NpuOp(geometry),)
+        return (NpuOp(geometry, lut_bytes=_lut_bytes(geometry)),)
     if fn is VectorFn.ACTIVATION:
         lut = op.activation in LUT_ACTIVATIONS
         geometry = Geometry(
@@ -277,7 +300,7 @@ def _vector(
             brick_ifm=brick_in,
             brick_ofm=brick_out,
         )
-        return (NpuOp(geometry),)
+        return (NpuOp(geometry, lut_bytes=_lut_bytes(geometry)),)
     if fn in (VectorFn.MAXPOOL, VectorFn.AVGPOOL, VectorFn.GLOBAL_AVGPOOL):
         if fn is VectorFn.GLOBAL_AVGPOOL:
             kernel, stride = (ifm[0], ifm[1]), (1, 1)

@@ -62,8 +62,15 @@ class _Ledger:
         self.scaled[memory] = self.scaled.get(memory, 0.0) + (raw if scaled is None else scaled)
 
 
-def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Placement) -> Traffic:
-    """Bytes ``op`` moves per memory with output block ``block``."""
+def operation_traffic(
+    op: NpuOp, block: Block, config: NpuConfig, placement: Placement, prefetched: float = 0.0
+) -> Traffic:
+    """Bytes ``op`` moves per memory with output block ``block``.
+
+    ``prefetched`` weight bytes were already copied into the SRAM staging buffer
+    during the previous operation (see :func:`archsim.npu.prefetch.prefetchable_bytes`):
+    they are neither read from the weights' memory again nor waited for.
+    """
     g = op.geometry
     ledger = _Ledger()
     ifm_bytes = weight_read = 0.0
@@ -98,7 +105,7 @@ def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Pla
             ),
         )
         if g.kind.has_weights and placement.weights is not None:
-            weight_read = _weights(op, blocks_wh, block, config, placement.weights, ledger)
+            weight_read = _weights(op, blocks_wh, config, placement.weights, ledger, prefetched)
     else:
         inputs = [(placement.ifm, g.ifm)]
         if g.ifm2 is not None and placement.ifm2 is not None:
@@ -138,7 +145,7 @@ def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Pla
         ),
     )
     first_dma = 0.0
-    if g.kind.has_weights and placement.weights not in (None, Memory.SRAM) and _staged(op, config):
+    if g.kind.has_weights and placement.weights not in (None, Memory.SRAM) and staged(op, config) and not prefetched:
         first_slice = op.weight_bytes * min(block.ofm[2], g.ofm[2]) / g.ofm[2]
         first_dma = config.read_latency(placement.weights) + first_slice / config.bandwidth(placement.weights)
     repeats = op.repeats
@@ -152,19 +159,21 @@ def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Pla
     )
 
 
-def _staged(op: NpuOp, config: NpuConfig) -> bool:
+def staged(op: NpuOp, config: NpuConfig) -> bool:
+    """True when the op's off-chip weights are DMA'd into an SRAM buffer (not streamed straight to the array)."""
     return config.weight_buffer_in_sram and config.sram_bytes_per_cycle > 0 and not op.weights_streamed
 
 
-def _weights(op: NpuOp, refetch: int, block: Block, config: NpuConfig, home: Memory, ledger: _Ledger) -> float:
+def _weights(op: NpuOp, refetch: int, config: NpuConfig, home: Memory, ledger: _Ledger, prefetched: float) -> float:
     """Add weight and scale traffic; return the weight bytes the MAC array reads."""
     scales = op.scale_channels * config.scale_bytes_per_channel
     weights = float(op.weight_bytes)
     if home is Memory.SRAM:
         ledger.add(Memory.SRAM, refetch * (weights + scales))
-    elif _staged(op, config):
-        ledger.add(home, weights + refetch * scales)
-        ledger.add(Memory.SRAM, weights + refetch * weights)
+    elif staged(op, config):
+        copied = weights - min(prefetched, weights)
+        ledger.add(home, copied + refetch * scales)
+        ledger.add(Memory.SRAM, copied + refetch * weights)
     else:
         ledger.add(home, refetch * (weights + scales))
     return refetch * weights

@@ -102,7 +102,9 @@ class NpuOp:
     ``weights_streamed`` marks weights read straight from their memory without
     an SRAM staging copy (each weight is used once, as in a batch-1 FC);
     ``weights_are_activations`` marks a matmul whose second operand is a feature
-    map (it lives where activations live). ``dma_bytes`` is what a DMA copy moves.
+    map (it lives where activations live). ``dma_bytes`` is what a DMA copy moves;
+    ``lut_bytes`` the lookup table the output stage loads from the constants'
+    memory before it starts (0 when it uses none).
     """
 
     geometry: Geometry
@@ -113,3 +115,4 @@ class NpuOp:
     weights_streamed: bool = False
     weights_are_activations: bool = False
     dma_bytes: int = 0
+    lut_bytes: int = 0
