@@ -86,7 +86,7 @@ def operation_traffic(
         dilated_h = g.dilation[0] * (g.kernel[0] - 1) + 1
         dilated_w = g.dilation[1] * (g.kernel[1] - 1) + 1
         sub_kernels = math.ceil(dilated_h / SUB_KERNEL_MAX) * math.ceil(dilated_w / SUB_KERNEL_MAX)
-        blocks_wh = math.ceil(g.ofm[0] / block.ofm[0]) * math.ceil(g.ofm[1] / block.ofm[1])
+        blocks_wh = weight_refetch(op, block)
         blocks_c = 1 if g.kind.equal_depth else math.ceil(g.ofm[2] / block.ofm[2])
         ifm_elements = ifm_block[0] * ifm_block[1] * ifm_depth * sub_kernels * blocks_wh * blocks_c
         ifm_bytes = ifm_elements * g.ifm_bits / 8
@@ -105,7 +105,7 @@ def operation_traffic(
             ),
         )
         if g.kind.has_weights and placement.weights is not None:
-            weight_read = _weights(op, blocks_wh, config, placement.weights, ledger, prefetched)
+            weight_read = _weights(op, block, config, placement.weights, ledger, prefetched)
     else:
         inputs = [(placement.ifm, g.ifm)]
         if g.ifm2 is not None and placement.ifm2 is not None:
@@ -145,7 +145,8 @@ def operation_traffic(
         ),
     )
     first_dma = 0.0
-    if g.kind.has_weights and placement.weights not in (None, Memory.SRAM) and staged(op, config) and not prefetched:
+    off_chip = placement.weights not in (None, Memory.SRAM)
+    if g.kind.has_weights and off_chip and staged(op, config, block) and not prefetched:
         first_slice = op.weight_bytes * min(block.ofm[2], g.ofm[2]) / g.ofm[2]
         first_dma = config.read_latency(placement.weights) + first_slice / config.bandwidth(placement.weights)
     repeats = op.repeats
@@ -159,18 +160,33 @@ def operation_traffic(
     )
 
 
-def staged(op: NpuOp, config: NpuConfig) -> bool:
-    """True when the op's off-chip weights are DMA'd into an SRAM buffer (not streamed straight to the array)."""
-    return config.weight_buffer_in_sram and config.sram_bytes_per_cycle > 0 and not op.weights_streamed
+def weight_refetch(op: NpuOp, block: Block) -> int:
+    """Times the array reads the weights: once per output block in height x width."""
+    g = op.geometry
+    return math.ceil(g.ofm[0] / block.ofm[0]) * math.ceil(g.ofm[1] / block.ofm[1])
 
 
-def _weights(op: NpuOp, refetch: int, config: NpuConfig, home: Memory, ledger: _Ledger, prefetched: float) -> float:
+def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
+    """True when the op's off-chip weights are DMA'd into an SRAM buffer (not streamed straight to the array).
+
+    A weight read once (batch-1 FC) streams. With an SRAM cache in front of the
+    DRAM arena (Vela's Dedicated_Sram, where the scheduler spills), a copy only
+    pays when the array re-reads the weights at least twice; otherwise they
+    stream from DRAM, as Vela decides.
+    """
+    if not config.weight_buffer_in_sram or config.sram_bytes_per_cycle <= 0 or op.weights_streamed:
+        return False
+    return config.cache_kb <= 0 or weight_refetch(op, block) >= 2
+
+
+def _weights(op: NpuOp, block: Block, config: NpuConfig, home: Memory, ledger: _Ledger, prefetched: float) -> float:
     """Add weight and scale traffic; return the weight bytes the MAC array reads."""
+    refetch = weight_refetch(op, block)
     scales = op.scale_channels * config.scale_bytes_per_channel
     weights = float(op.weight_bytes)
     if home is Memory.SRAM:
         ledger.add(Memory.SRAM, refetch * (weights + scales))
-    elif staged(op, config):
+    elif staged(op, config, block):
         copied = weights - min(prefetched, weights)
         ledger.add(home, copied + refetch * scales)
         ledger.add(Memory.SRAM, copied + refetch * weights)

@@ -76,7 +76,7 @@ class LayerTally:
         """This layer with the next operation's constants copied during it."""
         access, raw, counts = dict(self.access), dict(self.raw), dict(self.counts)
         book_prefetch(config, prefetch, access, raw, counts)
-        return replace(self, access=access, raw=raw, counts=counts)
+        return replace(self, total=max(self.total, *access.values()), access=access, raw=raw, counts=counts)
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def cost_operation(
         access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
         return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
     block = choose_block(g, config)
-    const = _constants_read_from(op, config, placement)
+    const = _constants_read_from(op, config, placement, block)
     cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm, const)
     traffic = operation_traffic(op, block, config, placement, prefetched)
     access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
@@ -203,11 +203,11 @@ def cost_operation(
     return OpCost(npu, total, cycles.fill + wait, access, traffic, block)
 
 
-def _constants_read_from(op: NpuOp, config: NpuConfig, placement: Placement) -> Memory | None:
+def _constants_read_from(op: NpuOp, config: NpuConfig, placement: Placement, block: Block) -> Memory | None:
     """Where the output stage fetches per-channel scales from: the SRAM staging copy when weights are staged."""
     if not op.geometry.kind.has_weights or placement.weights is None:
         return None
-    if placement.weights is not Memory.SRAM and staged(op, config):
+    if placement.weights is not Memory.SRAM and staged(op, config, block):
         return Memory.SRAM
     return placement.weights
 
@@ -278,7 +278,7 @@ def _layer(
         counts[f"ifm_{side}"] += cost.traffic.ifm_bytes / element
         counts["ofm_sram" if placement.ofm is Memory.SRAM else "ofm_dram"] += cost.traffic.ofm_bytes / element
         if weights_home is not None:
-            _count_weights(op, weights_home, cost, prefetched, counts)
+            _count_weights(op, config, weights_home, cost, prefetched, counts)
         macs += op.macs * op.repeats
         if op.macs:
             padded += _padded_macs(op, config)
@@ -288,17 +288,21 @@ def _layer(
             blocks.append(cost.block.label())
             traversals.append(cost.block.traversal)
         budget = prefetch_budget(config, cost.total, cost.access)
+    # Prefetches booked inside the layer may make a memory its bottleneck.
+    total = max(total, *access.values()) if access else total
     tally = LayerTally(
         npu, total, fill, access, raw, counts, macs, padded, vector_elements, tuple(blocks), tuple(traversals)
     )
     return tally, borrowed, budget
 
 
-def _count_weights(op: NpuOp, home: Memory, cost: OpCost, prefetched: float, counts: dict[str, float]) -> None:
+def _count_weights(
+    op: NpuOp, config: NpuConfig, home: Memory, cost: OpCost, prefetched: float, counts: dict[str, float]
+) -> None:
     """Weight elements read per side: the array's reads (SRAM when staged) and the copies from flash/DRAM."""
-    streamed_offchip = home is not Memory.SRAM and op.weights_streamed
-    counts[f"w_{home.value}" if streamed_offchip else "w_sram"] += cost.traffic.weight_bytes
-    if home is not Memory.SRAM and not op.weights_streamed:
+    copied = home is not Memory.SRAM and cost.block is not None and staged(op, config, cost.block)
+    counts["w_sram" if home is Memory.SRAM or copied else f"w_{home.value}"] += cost.traffic.weight_bytes
+    if copied:
         counts[f"w_{home.value}"] += op.weight_bytes * op.repeats - prefetched
 
 

@@ -6,8 +6,9 @@ DMA under the previous operation ("weight pre-buffering", and the same for a
 lookup table), so on a whole network the first-slice wait and the off-chip reads
 of the prefetched part vanish from the operation itself. archsim does the same
 within physics: the previous operation can only lend the time its own traffic
-leaves free on the weights' memory and on the SRAM, and the prefetched bytes
-are booked on the previous operation's memories (where they actually move).
+leaves free on the weights' memory, and the prefetched bytes are booked on the
+previous operation's memories (where they actually move; its time grows if
+the SRAM writes do not fit in it).
 
 The prefetch is all of the weights when they fit that budget and half the SRAM
 staging area, else whole 16-channel output-depth slices of them (Vela splits
@@ -19,6 +20,7 @@ from __future__ import annotations
 import math
 
 from archsim.config.npu import Memory, NpuConfig
+from archsim.npu.blocks import choose_block
 from archsim.npu.memory import staged
 from archsim.npu.ops import NpuOp
 
@@ -27,20 +29,16 @@ DEPTH_SLICE = 16
 
 
 def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float]) -> float:
-    """Constant bytes the next operation may copy into SRAM while an operation of ``total`` cycles runs.
+    """Constant bytes the next operation may copy while an operation of ``total`` cycles runs.
 
-    The copy reads the constants' memory and writes the SRAM, each only in the
-    cycles the operation leaves free on it (after the read latency).
+    The copy reads the constants' memory only in the cycles the operation
+    leaves free on it (after the read latency). Its SRAM writes are booked on
+    the operation too, which lengthens it if its SRAM was already the bottleneck.
     """
     home = config.weights_in
     if config.bandwidth(home) <= 0:
         return 0.0
-    read = (total - access.get(home, 0.0) - config.read_latency(home)) * config.bandwidth(home)
-    if home is Memory.SRAM:
-        # Only lookup tables are prefetched from SRAM; they go to the shared buffer, not back to SRAM.
-        return max(0.0, read)
-    write = (total - access.get(Memory.SRAM, 0.0)) * config.sram_bytes_per_cycle
-    return max(0.0, min(read, write))
+    return max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * config.bandwidth(home))
 
 
 def staging_limit(config: NpuConfig) -> float:
@@ -57,7 +55,7 @@ def prefetchable_bytes(op: NpuOp, config: NpuConfig, budget: float) -> float:
         or op.weights_are_activations
         or home is Memory.SRAM
         or op.repeats != 1
-        or not staged(op, config)
+        or not staged(op, config, choose_block(op.geometry, config))
     ):
         return 0.0
     weights = float(op.weight_bytes)
