@@ -64,6 +64,9 @@ class NpuConfig:
     """Bank allocation granules of the input buffer and of the (32-bit) accumulators."""
     weight_decode_per_cycle: int = 8
     """Weights the decoder delivers per cycle and core: bounds layers with little output reuse."""
+    step_follows_ifm_block: bool = False
+    """True when a depth-first kernel step costs the input block's depth / dot depth per micro-block (U85);
+    False when every step costs a full ``ifm_slice_depth`` slice (U55/U65)."""
     accumulator_delay: int = 2
     """Pipeline bubble per kernel step when a block holds a single micro-block in height x width."""
     output_cycles_per_element: float = 0.25

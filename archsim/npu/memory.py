@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block
 from archsim.npu.compute import burst_scaled
-from archsim.npu.ops import NpuKind, NpuOp
+from archsim.npu.ops import NpuKind, NpuOp, stored_shape
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,6 @@ class Traffic:
         """Cycles ``memory`` is busy with this operation's transfers."""
         scaled = self.scaled.get(memory, 0.0)
         return scaled / config.bandwidth(memory) if scaled else 0.0
-
-
-def _round_depth(shape: tuple[int, int, int], brick: bool) -> tuple[int, int, int]:
-    return (shape[0], shape[1], -(-shape[2] // 16) * 16) if brick else shape
 
 
 class _Ledger:
@@ -79,10 +75,10 @@ def operation_traffic(
         ledger.add(placement.ofm, float(op.dma_bytes))
         return Traffic(ledger.raw, ledger.scaled, float(op.dma_bytes), 0.0, float(op.dma_bytes))
 
-    ofm = _round_depth(g.ofm, g.brick_ofm)
+    ofm = stored_shape(g.ofm, g.brick_ofm)
     if g.kind.uses_macs:
         ifm_block = (min(block.ifm[0], g.ifm[0]), min(block.ifm[1], g.ifm[1]))
-        ifm_depth = _round_depth(g.ifm, g.brick_ifm)[2]
+        ifm_depth = stored_shape(g.ifm, g.brick_ifm)[2]
         dilated_h = g.dilation[0] * (g.kernel[0] - 1) + 1
         dilated_w = g.dilation[1] * (g.kernel[1] - 1) + 1
         sub_kernels = math.ceil(dilated_h / SUB_KERNEL_MAX) * math.ceil(dilated_w / SUB_KERNEL_MAX)

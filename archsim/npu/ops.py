@@ -11,6 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+BRICK_DEPTH = 16
+"""Channels of one brick of the NPU's NHCWB16 feature-map layout."""
+
+
+def stored_shape(shape: tuple[int, int, int], brick: bool) -> tuple[int, int, int]:
+    """A feature map's shape as stored: brick layouts hold whole 16-channel bricks."""
+    return (shape[0], shape[1], -(-shape[2] // BRICK_DEPTH) * BRICK_DEPTH) if brick else shape
+
 
 class NpuKind(StrEnum):
     """The NPU's hardware operation kinds."""
