@@ -96,6 +96,32 @@ def _banks(size_bytes: np.ndarray, config: NpuConfig, granule: int) -> np.ndarra
     return -(-banks // granule) * granule
 
 
+def _available_banks(config: NpuConfig) -> int:
+    """Shared-buffer banks left for input blocks and accumulators."""
+    return config.buffer_banks - config.reserved_banks
+
+
+def _accumulator_bits(ifm_bits: int) -> int:
+    """Accumulator width: 40 bits for 16-bit inputs, 32 for 8-bit."""
+    return 40 if ifm_bits == 16 else 32
+
+
+def _ifm_depth_bytes(depth: np.ndarray, ifm_bits: int) -> np.ndarray:
+    """Bytes one input position takes in the buffer: its depth's bytes rounded up to 8."""
+    return (depth * (ifm_bits // 8) + 7) // 8 * 8
+
+
+def _input_extent(out: np.ndarray, stride: int, kernel: int, ublock: int) -> np.ndarray:
+    """Input rows (or columns) an output extent reads, rounded up to whole micro-blocks."""
+    return -(-((out - 1) * stride + kernel) // ublock) * ublock
+
+
+def _accumulator_bytes(h: np.ndarray, w: np.ndarray, d: np.ndarray, ifm_bits: int, one_row: bool) -> np.ndarray:
+    """Accumulator bytes of an output block (depth rounded to 8; one row when the block is a single row)."""
+    rows = np.minimum(h, 1) if one_row else h
+    return rows * w * ((d + 7) // 8 * 8) * _accumulator_bits(ifm_bits) // 8
+
+
 @dataclass(frozen=True)
 class _Candidates:
     """Output blocks (in search order: depth, height, width) that fit the shared buffer, with their input blocks."""
@@ -129,18 +155,16 @@ def _bounded_grid(
         np.arange(uh, _round_up(config.ofm_block_max_h, uh) + 1, uh),
         indexing="ij",
     )
-    available = config.buffer_banks - config.reserved_banks
-    ih = -(-((grid_h - 1) * stride[0] + kernel[0]) // uh) * uh
+    available = _available_banks(config)
+    ih = _input_extent(grid_h, stride[0], kernel[0], uh)
     depth = np.full_like(grid_d, fixed_ifm_depth) if fixed_ifm_depth else grid_d
-    depth_bytes = (depth * (ifm_bits // 8) + 7) // 8 * 8
     share = available // 2 if buffers == "ifm2" else available
-    iw_cap = (share // 2) * config.bank_bytes // (ih * depth_bytes)
+    iw_cap = (share // 2) * config.bank_bytes // (ih * _ifm_depth_bytes(depth, ifm_bits))
     w_cap = (iw_cap - kernel[1]) // stride[1] + 1
     if buffers == "acc":
-        acc_bits = 40 if ifm_bits == 16 else 32
-        acc_rows = np.minimum(grid_h, 1) if one_row_acc else grid_h
-        acc_share = (available - config.ifm_bank_granule) // 2 * config.bank_bytes * 8
-        w_cap = np.minimum(w_cap, acc_share // (acc_rows * ((grid_d + 7) // 8 * 8) * acc_bits))
+        acc_share = (available - config.ifm_bank_granule) // 2 * config.bank_bytes
+        per_column = _accumulator_bytes(grid_h, np.ones_like(grid_h), grid_d, ifm_bits, one_row_acc)
+        w_cap = np.minimum(w_cap, acc_share // per_column)
     counts = np.clip(w_cap // uw, 0, widths.size).ravel()
     owner = np.repeat(np.arange(counts.size), counts)
     within = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -165,15 +189,13 @@ def fitting_candidates(
     """
     uh, uw = config.ublock_h, config.ublock_w
     d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc)
-    ih = -(-((h - 1) * stride[0] + kernel[0]) // uh) * uh
-    iw = -(-((w - 1) * stride[1] + kernel[1]) // uw) * uw
+    ih = _input_extent(h, stride[0], kernel[0], uh)
+    iw = _input_extent(w, stride[1], kernel[1], uw)
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
-    ifm_banks = _banks(ih * iw * ((idepth * (ifm_bits // 8) + 7) // 8 * 8), config, config.ifm_bank_granule)
-    available = config.buffer_banks - config.reserved_banks
+    ifm_banks = _banks(ih * iw * _ifm_depth_bytes(idepth, ifm_bits), config, config.ifm_bank_granule)
+    available = _available_banks(config)
     if buffers == "acc":
-        acc_bits = 40 if ifm_bits == 16 else 32
-        acc_h = np.minimum(h, 1) if one_row_acc else h
-        acc_bytes = acc_h * w * ((d + 7) // 8 * 8) * acc_bits // 8
+        acc_bytes = _accumulator_bytes(h, w, d, ifm_bits, one_row_acc)
         fits = ifm_banks + _banks(acc_bytes, config, config.acc_bank_granule) <= available
     else:
         fits = ifm_banks * (2 if buffers == "ifm2" else 1) <= available

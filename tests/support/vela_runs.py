@@ -11,11 +11,15 @@ Used by the NPU differential tests and ``benchmarks/bench_npu.py``.
 from __future__ import annotations
 
 import csv
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from archsim.metrics import LayerMetrics
 
 MODES: dict[str, tuple[str, ...]] = {"default": (), "sram_only": ("--memory-mode", "Sram_Only")}
 """Vela memory-mode options; ``default`` is Vela's default system config and memory mode for the accelerator."""
@@ -79,3 +83,58 @@ def run_vela(model: Path, accelerator: str, mode: str, out_dir: Path) -> tuple[l
         subprocess.run(command, check=True, capture_output=True, timeout=600)
         wall = time.perf_counter() - start
     return read_per_layer(csv_path), wall
+
+
+@dataclass(frozen=True)
+class OpComparison:
+    """One Vela operator next to archsim's cycles for the same operator."""
+
+    name: str
+    op_type: str
+    vela: float
+    archsim: float
+
+    @property
+    def error(self) -> float:
+        """Signed relative error of archsim against Vela."""
+        return (self.archsim - self.vela) / self.vela
+
+
+def align(reference: list[VelaOp], layers: Sequence[LayerMetrics]) -> list[OpComparison]:
+    """Pair Vela's operators with archsim's layers by output-tensor name.
+
+    A layer Vela has no row for (an elementwise op the U85 chains onto its
+    producer, a reshape) adds its cycles to the preceding matched operator, so
+    every archsim cycle is compared. Raises ``KeyError`` when a Vela operator
+    has no archsim layer.
+    """
+    names = {op.name for op in reference}
+    cycles: dict[str, float] = {}
+    owner = ""
+    for layer in layers:
+        if layer.layer in names:
+            owner = layer.layer
+            cycles[owner] = float(layer.total_cycles)
+        elif owner:
+            cycles[owner] += layer.total_cycles
+    missing = [op.name for op in reference if op.name not in cycles]
+    if missing:
+        raise KeyError(f"Vela operators without an archsim layer: {missing[:5]}")
+    return [OpComparison(op.name, op.op_type, op.total, cycles[op.name]) for op in reference]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Per-operator error statistics of one network on one preset and memory mode."""
+
+    ops: int
+    median: float
+    worst: float
+    total: float
+
+    @classmethod
+    def of(cls, rows: Sequence[OpComparison]) -> Summary:
+        """Median and worst absolute per-op error, and the signed error of the network total."""
+        errors = [abs(row.error) for row in rows]
+        vela = sum(row.vela for row in rows)
+        return cls(len(rows), statistics.median(errors), max(errors), (sum(r.archsim for r in rows) - vela) / vela)
