@@ -84,6 +84,9 @@ class NpuConfig:
     weight_compression: float = 1.0
     """Encoded over raw weight bytes (Vela's weight encoding; 1.0 for incompressible weights)."""
     native_matmul: bool = False
+    chains_elementwise: bool = False
+    """True when a binary elementwise op runs in the output stage of the convolution producing one of its
+    inputs (U85 chaining): it then only reads its other operand."""
     """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
     precisions: tuple[str, ...] = ("int8", "int16")
     """Activation precisions the datapath runs (int4 weights ride on int8)."""

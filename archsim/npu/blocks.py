@@ -54,30 +54,36 @@ def _round_up(value: int, step: int) -> int:
     return -(-value // step) * step
 
 
-def part_kernel_wins(geometry: Geometry) -> bool:
+def part_kernel_wins(geometry: Geometry, config: NpuConfig) -> bool:
     """True when walking kernel elements in groups keeps more MACs busy than walking input depth.
 
     Shallow inputs (few channels) leave most of a 32-deep input slice empty;
     grouping 4 kernel elements (2 at 16 bits) over 8-channel slices fills it.
+    Where the step follows the input block (U85), Vela 5.2 groups the kernel of
+    every convolution larger than 1x1, and of a 1x1 one whose input fills at most
+    half of a 64-deep slice (observed with ``vela --verbose-schedule`` on
+    MobileNetV1/V2 and ResNet-18; Vela's source for 5.2 was not available).
     """
     depth = geometry.ifm[2]
     if depth <= 8:
         return True
+    elements = geometry.kernel_elements
+    if config.step_follows_ifm_block:
+        return elements > 1 or 2 * depth <= _round_up(depth, config.ifm_slice_depth)
     slice_depth = 32 if geometry.ifm_bits == 8 else 16
     group = 4 if geometry.ifm_bits == 8 else 2
-    elements = geometry.kernel_elements
     depth_util = depth / _round_up(depth, slice_depth)
     part_util = depth / _round_up(depth, 8) * elements / _round_up(elements, group)
     return part_util >= depth_util
 
 
-def traversal_of(geometry: Geometry) -> str:
+def traversal_of(geometry: Geometry, config: NpuConfig) -> str:
     """The traversal the NPU uses for ``geometry``."""
     if geometry.kind is NpuKind.DEPTHWISE:
         return Traversal.DEPTHWISE
     if geometry.kind is NpuKind.ELEMENTWISE:
         return Traversal.ELEMENTWISE
-    if geometry.kind is NpuKind.CONV and part_kernel_wins(geometry):
+    if geometry.kind is NpuKind.CONV and part_kernel_wins(geometry, config):
         return Traversal.PART_KERNEL
     return Traversal.DEPTH_FIRST
 
@@ -205,7 +211,7 @@ def fitting_candidates(
 @lru_cache(maxsize=4096)
 def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     """The output block with the least fetch per output element that fits the shared buffer."""
-    traversal = traversal_of(geometry)
+    traversal = traversal_of(geometry, config)
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
     uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c

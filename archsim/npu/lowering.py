@@ -15,6 +15,7 @@ for sigmoid, tanh, GELU, swish). Reshapes are free; other data movement
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
 from workloads.graph import Node, TensorKind, Workload
@@ -56,11 +57,13 @@ def _is_intermediate(workload: Workload, name: str) -> bool:
     return tensor.kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
 
 
-def lower(node: Node, workload: Workload, native_matmul: bool) -> tuple[NpuOp, ...]:
+def lower(node: Node, workload: Workload, native_matmul: bool, chained: bool = False) -> tuple[NpuOp, ...]:
     """The NPU operations that run ``node`` (empty for ops that cost nothing, such as reshapes).
 
     Activations are 8-bit (16-bit for int16 workloads); weights are 8-bit, or
-    4-bit for int4 workloads (int4 weights with int8 activations).
+    4-bit for int4 workloads (int4 weights with int8 activations). A
+    ``chained`` binary elementwise op (see :func:`chainable`) only reads its
+    other operand.
     """
     bits = 16 if workload.precision is Precision.INT16 else 8
     weight_precision = Precision.INT4 if workload.precision is Precision.INT4 else Precision.INT8
@@ -73,7 +76,21 @@ def lower(node: Node, workload: Workload, native_matmul: bool) -> tuple[NpuOp, .
         if not op.weight_operand and not native_matmul:
             return decomposed_matmul(op, bits)
         return _matmul(op, bits, weight_precision, brick_in, brick_out)
-    return _vector(op, node, workload, bits, brick_in, brick_out)
+    ops = _vector(op, node, workload, bits, brick_in, brick_out)
+    if chained:
+        return tuple(replace(npu_op, chained=True) for npu_op in ops)
+    return ops
+
+
+def chainable(node: Node, producer: Node | None, workload: Workload) -> bool:
+    """True when ``node`` is a binary add/mul whose input is ``producer``'s convolution output used only by it."""
+    op = node.op
+    if producer is None or not isinstance(op, VectorOp) or op.fn not in (VectorFn.ADD, VectorFn.MUL):
+        return False
+    if len(node.inputs) != 2 or not isinstance(producer.op, Conv2d):
+        return False
+    produced = producer.outputs[0]
+    return produced in node.inputs and tuple(workload.consumers[produced]) == (node.name,)
 
 
 def _weight_bytes(elements: int, precision: Precision) -> int:

@@ -28,9 +28,9 @@ from archsim.errors import InputError
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.npu.blocks import Block, Traversal, choose_block
 from archsim.npu.compute import compute_cycles
-from archsim.npu.lowering import lower
+from archsim.npu.lowering import chainable, lower
 from archsim.npu.memory import Placement, Traffic, operation_traffic, staged
-from archsim.npu.ops import NpuKind, NpuOp
+from archsim.npu.ops import NpuKind, NpuOp, stored_shape
 from archsim.npu.prefetch import lut_prefetched, prefetch_budget, prefetchable_bytes
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, TensorKind, Workload
@@ -179,6 +179,12 @@ def cost_operation(
     transfer from the constants' memory) delays the start.
     """
     g = op.geometry
+    if op.chained:
+        # The producer's output stage does the work; only the other operand is read.
+        nbytes = math.prod(stored_shape(g.ofm, g.brick_ifm)) * g.ifm_bits / 8
+        traffic = Traffic({placement.ifm: nbytes}, {placement.ifm: nbytes}, nbytes, 0.0, 0.0)
+        access = {placement.ifm: traffic.access_cycles(config, placement.ifm)}
+        return OpCost(0.0, access[placement.ifm], 0.0, access, traffic, None)
     if g.kind is NpuKind.DMA:
         traffic = operation_traffic(op, Block(g.ofm, g.ifm, Traversal.ELEMENTWISE), config, placement)
         npu = max(
@@ -225,7 +231,7 @@ def _padded_macs(op: NpuOp, config: NpuConfig) -> float:
 
 
 def _layer(
-    node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None, budget: float
+    node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None, budget: float, chained: bool
 ) -> tuple[LayerTally, Prefetch, float]:
     """One layer's tally, the constant bytes its first operation prefetched, and the budget it leaves the next.
 
@@ -233,7 +239,7 @@ def _layer(
     copy for this layer's first operation; prefetches between operations of
     this layer are booked here.
     """
-    ops = lower(node, workload, config.native_matmul)
+    ops = lower(node, workload, config.native_matmul, chained)
     ifm_mem, ofm_mem = _placements(node, workload, config, traffic)
     element = (16 if workload.precision is Precision.INT16 else 8) / 8
     npu = total = fill = macs = padded = vector_elements = 0.0
@@ -361,8 +367,11 @@ def _network_tallies(workload: Workload, config: NpuConfig, traffic: TrafficPlan
     """Every layer's tally, with each layer's prefetched constants booked on the layer they moved under."""
     tallies: list[LayerTally] = []
     budget = 0.0
+    previous: Node | None = None
     for node in workload:
-        tally, borrowed, next_budget = _layer(node, workload, config, traffic, budget)
+        chained = config.chains_elementwise and chainable(node, previous, workload)
+        tally, borrowed, next_budget = _layer(node, workload, config, traffic, budget, chained)
+        previous = node
         if borrowed:
             # Constants copied under the last layer that ran NPU operations.
             owner = next(i for i in range(len(tallies) - 1, -1, -1) if tallies[i].npu)

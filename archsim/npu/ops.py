@@ -112,7 +112,9 @@ class NpuOp:
     ``weights_are_activations`` marks a matmul whose second operand is a feature
     map (it lives where activations live). ``dma_bytes`` is what a DMA copy moves;
     ``lut_bytes`` the lookup table the output stage loads from the constants'
-    memory before it starts (0 when it uses none).
+    memory before it starts (0 when it uses none); ``chained`` marks an
+    elementwise op done by its producer's output stage (it only reads its
+    other operand).
     """
 
     geometry: Geometry
@@ -124,3 +126,4 @@ class NpuOp:
     weights_are_activations: bool = False
     dma_bytes: int = 0
     lut_bytes: int = 0
+    chained: bool = False

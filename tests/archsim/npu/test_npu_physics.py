@@ -35,16 +35,16 @@ def networks(draw: st.DrawFn) -> Workload:
     x = b.conv(b.input((1, draw(st.integers(1, 16)), size, size)), channels, draw(st.sampled_from([1, 3, 5])))
     for _ in range(draw(st.integers(0, 3))):
         kind = draw(st.sampled_from(["conv", "depthwise", "residual"]))
+        stride = draw(st.sampled_from([1, 2]))
         if kind == "conv":
             channels = draw(st.integers(1, 160))
-            x = b.conv(
-                x, channels, draw(st.sampled_from([1, 3])), draw(st.sampled_from([1, 2])), activation=Activation.RELU
-            )
+            x = b.conv(x, channels, draw(st.sampled_from([1, 3])), stride, activation=Activation.RELU)
         elif kind == "depthwise":
-            x = b.depthwise(x, 3, draw(st.sampled_from([1, 2])), activation=Activation.RELU)
+            x = b.depthwise(x, 3, stride, activation=Activation.RELU)
         else:
-            x = b.add(x, b.conv(x, channels, 1))
-    if draw(st.booleans()):
+            x, stride = b.add(x, b.conv(x, channels, 1)), 1
+        size = -(-size // stride)
+    if size >= 2 and draw(st.booleans()):
         x = b.pool(x, VectorFn.MAXPOOL, 2, 2)
     if draw(st.booleans()):
         x = b.softmax(b.linear(b.global_avgpool(x), draw(st.integers(1, 1200))))
