@@ -53,6 +53,8 @@ def test_presets_cover_the_issue() -> None:
         "ethos-u65-256-sram",
         "ethos-u65-512-sram",
         "ethos-u85-256-sram",
+        "ethos-u85-512",
+        "ethos-u85-512-sram",
         "edgetpu-like",
     } <= set(NPU_PRESETS)
     u55 = load_arch("ethos-u55-128")
