@@ -197,12 +197,15 @@ def cost_operation(
     const = _constants_read_from(op, config, placement, block)
     cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm, const)
     traffic = operation_traffic(op, block, config, placement, prefetched)
-    access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
     lut_load = 0.0
     if op.lut_bytes and not lut_ready:
         home = config.weights_in
         lut_load = config.read_latency(home) + op.lut_bytes / config.bandwidth(home)
-        access[home] = access.get(home, 0.0) + op.lut_bytes / config.bandwidth(home)
+        raw, scaled = dict(traffic.raw), dict(traffic.scaled)
+        raw[home] = raw.get(home, 0.0) + op.lut_bytes
+        scaled[home] = scaled.get(home, 0.0) + op.lut_bytes
+        traffic = replace(traffic, raw=raw, scaled=scaled)
+    access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
     wait = traffic.first_weight_dma_cycles + lut_load
     npu = cycles.total * op.repeats + wait
     total = max(npu, *access.values()) if access else npu
