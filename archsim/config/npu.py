@@ -49,6 +49,8 @@ class NpuConfig:
     ublock_w: int = 2
     ublock_c: int = 8
     """Output micro-block: the outputs (height x width x channels) the array produces per step."""
+    equal_depth_ublock_c: int = 0
+    """Deeper micro-block for depthwise and pooling (same outputs per step, e.g. 1x2x16 on U85-256); 0: none."""
     ifm_slice_depth: int = 32
     """Input channels an 8-bit convolution consumes per kernel element and step (16 for int16)."""
     ofm_block_max_h: int = 32
@@ -172,6 +174,7 @@ class NpuConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{self.name}: {field} must be a positive integer, got {value!r}")
         non_negative = (
+            "equal_depth_ublock_c",
             "reserved_banks",
             "accumulator_delay",
             "scale_bytes_per_channel",
@@ -186,6 +189,11 @@ class NpuConfig:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{self.name}: {field} must be an integer >= 0, got {value!r}")
+        if self.equal_depth_ublock_c and self.ublock_outputs % self.equal_depth_ublock_c:
+            raise ValueError(
+                f"{self.name}: equal_depth_ublock_c={self.equal_depth_ublock_c} must divide the micro-block's "
+                f"{self.ublock_outputs} outputs"
+            )
         if self.reserved_banks >= self.buffer_banks:
             raise ValueError(f"{self.name}: reserved_banks={self.reserved_banks} leaves no buffer_banks")
 

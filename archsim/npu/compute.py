@@ -39,7 +39,17 @@ class ComputeCycles:
 
 
 def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
-    """Output micro-block; 2-high arrays run 1-high outputs with 1-high kernels as 1x4."""
+    """Output micro-block; 2-high arrays run 1-high outputs with 1-high kernels as 1x4.
+
+    Where the array offers a deeper micro-block for ops whose outputs each read
+    one input channel (``equal_depth_ublock_c``, U85), depthwise and pooling use
+    it with the same outputs per step (1x2x16 instead of 2x2x8).
+    """
+    if config.equal_depth_ublock_c and geometry.kind.equal_depth and geometry.kind.uses_macs:
+        depth = config.equal_depth_ublock_c
+        positions = config.ublock_outputs // depth
+        width = min(config.ublock_w, positions)
+        return positions // width, width, depth
     if (
         config.ublock_h == 2
         and geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT)

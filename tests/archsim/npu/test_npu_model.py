@@ -174,7 +174,13 @@ def test_model_too_big_for_flash_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("macs_per_cycle", 8192), ("macs_per_cycle", 100), ("weights_in", "tape"), ("activations_in", "flash")],
+    [
+        ("macs_per_cycle", 8192),
+        ("macs_per_cycle", 100),
+        ("weights_in", "tape"),
+        ("activations_in", "flash"),
+        ("equal_depth_ublock_c", 24),
+    ],
 )
 def test_bad_config_fields_raise(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field):
