@@ -27,7 +27,7 @@ from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, sram_pj_per_b
 from archsim.errors import InputError
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.npu.blocks import Block, Traversal, choose_block
-from archsim.npu.compute import compute_cycles
+from archsim.npu.compute import compute_cycles, micro_block
 from archsim.npu.lowering import chainable, lower
 from archsim.npu.memory import Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import NpuKind, NpuOp, stored_shape
@@ -224,7 +224,7 @@ def _constants_read_from(op: NpuOp, config: NpuConfig, placement: Placement, blo
 def _padded_macs(op: NpuOp, config: NpuConfig) -> float:
     """MAC slots an operation occupies once outputs fill micro-blocks and reductions 8-deep dot products."""
     g = op.geometry
-    u = (config.ublock_h, config.ublock_w, config.ublock_c)
+    u = micro_block(g, config)
     outputs = math.prod(-(-g.ofm[i] // u[i]) * u[i] for i in range(3))
     if g.kind is NpuKind.DEPTHWISE:
         reduction = -(-g.kernel_elements // 4) * config.dot_depth
