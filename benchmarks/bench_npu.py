@@ -1,17 +1,19 @@
 """archsim's NPU model against Arm Vela 5.2: per-operator cycles side by side, and speed.
 
-Fidelity: writes the five int8 test models (3x3 conv 56x56x64->64, 1x1 conv
-56x56x128->128, depthwise 3x3 56x56x128, FC 1024->1000, MobileNetV1-224 head)
-with the test-suite writer, runs Vela on each for U55-128, U55-256 and U65-256
-in Vela's default memory mode and in Sram_Only, simulates the same files with
-the matching archsim presets, and prints one row per operator (Vela cycles,
-archsim cycles, error) with the median and worst absolute error.
+Fidelity: writes the int8 test models with the test-suite writers (five single
+layers / heads and three whole 224x224 networks: MobileNetV1, MobileNetV2,
+ResNet-18), compiles each with Vela for every Ethos-U preset (U55-128/256,
+U65-256/512, U85-256/512) in Vela's default memory mode and in Sram_Only,
+simulates the same files with the matching archsim presets and prints, per
+network, preset and mode, the median and worst absolute per-operator error and
+the error of the network total (a markdown table, as in docs/npu.md), then
+the worst operators. ``--rows FILE`` writes every operator row as CSV.
 
 Speed: a whole MobileNetV2 (``load_workload('mobilenet_v2')``) on an NPU preset,
 cold (block-search and per-operation caches cleared before each run) and warm (median of
 ``--repeats``, CPU time), next to Vela's wall time per model.
 
-Run: ``python benchmarks/bench_npu.py [--repeats 20] [--preset ethos-u55-128] [--skip-vela]``
+Run: ``python benchmarks/bench_npu.py [--repeats 20] [--preset ethos-u55-128] [--skip-vela] [--rows rows.csv]``
 """
 
 from __future__ import annotations
@@ -20,17 +22,23 @@ import argparse
 import csv
 import runpy
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ACCELERATORS = ("ethos-u55-128", "ethos-u55-256", "ethos-u65-256")
-MODES = {"default": (), "sram_only": ("--memory-mode", "Sram_Only")}
-SUFFIX = {"default": "", "sram_only": "-sram"}
+LAYER_ACCELERATORS = ("ethos-u55-128", "ethos-u55-256", "ethos-u65-256")
+NETWORK_ACCELERATORS = (
+    "ethos-u55-128",
+    "ethos-u55-256",
+    "ethos-u65-256",
+    "ethos-u65-512",
+    "ethos-u85-256",
+    "ethos-u85-512",
+)
+WORST_SHOWN = 15
 
 
 @dataclass
@@ -43,6 +51,8 @@ class Args:
     """NPU preset for the speed figure."""
     skip_vela: bool = False
     """Only time archsim (no Vela runs)."""
+    rows: str = ""
+    """CSV file for every operator row (empty: none)."""
 
 
 def parse_args() -> Args:
@@ -51,71 +61,76 @@ def parse_args() -> Args:
     parser.add_argument("--repeats", type=int, default=Args.repeats)
     parser.add_argument("--preset", default=Args.preset)
     parser.add_argument("--skip-vela", action="store_true")
+    parser.add_argument("--rows", default="")
     ns = parser.parse_args()
-    return Args(ns.repeats, ns.preset, ns.skip_vela)
+    return Args(ns.repeats, ns.preset, ns.skip_vela, ns.rows)
 
 
-def write_models(folder: Path) -> dict[str, Path]:
-    """The five differential-test models as TFLite files."""
-    runpy.run_path(str(ROOT / "tests" / "conftest.py"))  # registers tests/support as ``support``
-    from support.tflite_models import write_conv2d, write_depthwise, write_fc, write_mobilenet_head
+def _support() -> None:
+    """Make tests/support importable as ``support`` (as the test suite does)."""
+    runpy.run_path(str(ROOT / "tests" / "conftest.py"))
+
+
+def models() -> dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]]:
+    """Every fidelity model: name -> (writer of its TFLite file, accelerators it is compared on)."""
+    _support()
+    from support import tflite_models as tm
 
     return {
-        "conv3x3_56x56x64_64": write_conv2d(folder / "conv3x3.tflite", 56, 56, 64, 64, kernel=3),
-        "conv1x1_56x56x128_128": write_conv2d(folder / "conv1x1.tflite", 56, 56, 128, 128, kernel=1),
-        "dwconv3x3_56x56x128": write_depthwise(folder / "dwconv3x3.tflite", 56, 56, 128, kernel=3),
-        "fc_1024_1000": write_fc(folder / "fc.tflite", 1024, 1000),
-        "mobilenet_v1_head": write_mobilenet_head(folder / "mobilenet_v1_head.tflite"),
+        "conv3x3_56x56x64_64": (lambda p: tm.write_conv2d(p, 56, 56, 64, 64, kernel=3), LAYER_ACCELERATORS),
+        "conv1x1_56x56x128_128": (lambda p: tm.write_conv2d(p, 56, 56, 128, 128, kernel=1), LAYER_ACCELERATORS),
+        "dwconv3x3_56x56x128": (lambda p: tm.write_depthwise(p, 56, 56, 128, kernel=3), LAYER_ACCELERATORS),
+        "fc_1024_1000": (lambda p: tm.write_fc(p, 1024, 1000), LAYER_ACCELERATORS),
+        "mobilenet_v1_head": (tm.write_mobilenet_head, LAYER_ACCELERATORS),
+        "mobilenet_v1_224": (tm.write_mobilenet_v1, NETWORK_ACCELERATORS),
+        "mobilenet_v2_224": (tm.write_mobilenet_v2, NETWORK_ACCELERATORS),
+        "resnet18_224": (tm.write_resnet18, NETWORK_ACCELERATORS),
     }
 
 
-def vela_ops(model: Path, accelerator: str, mode: str, out: Path) -> tuple[list[tuple[str, float]], float]:
-    """Vela's total cycles per original operator (fused and decomposed parts summed) and its wall time."""
-    target = out / f"{model.stem}_{accelerator}_{mode}"
-    command = [sys.executable, "-m", "ethosu.vela", str(model), "--accelerator-config", accelerator]
-    command += ["--verbose-performance", "--output-dir", str(target), *MODES[mode]]
-    start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True)
-    wall = time.perf_counter() - start
-    ops: list[tuple[str, float]] = []
-    previous = ""
-    with (target / f"{model.stem}_per-layer.csv").open() as handle:
-        for row in csv.DictReader(handle):
-            original, name, cycles = row["Original Operator"], row["Name"], float(row["Op Cycles"])
-            if ops and (name == previous or original == ops[-1][0] == "Softmax"):
-                ops[-1] = (original, ops[-1][1] + cycles)
-            else:
-                ops.append((original, cycles))
-            previous = name
-    return [op for op in ops if op[1] > 0], wall
+def fidelity(folder: Path, rows_file: str) -> list[float]:
+    """Print the Vela vs archsim summary table and worst operators; return Vela's wall seconds per run."""
+    _support()
+    from support.vela_runs import MODES, PRESET_SUFFIX, Summary, align, run_vela
 
-
-def fidelity(models: dict[str, Path], folder: Path) -> list[float]:
-    """Print the Vela vs archsim table; return Vela's wall seconds per run."""
     from archsim.config.loader import load_arch
     from archsim.simulate import simulate
     from workloads.registry import load_workload
 
-    errors: list[float] = []
     walls: list[float] = []
-    print(f"{'model':24s} {'accelerator':14s} {'mode':9s} {'op':16s} {'vela':>10s} {'archsim':>10s} {'error':>7s}")
-    for name, path in models.items():
+    every: list[tuple[str, str, str, object]] = []
+    print("| model | preset | Vela mode | ops | median abs. error | worst abs. error | total error |")
+    print("|---|---|---|---:|---:|---:|---:|")
+    for name, (writer, accelerators) in models().items():
+        path = writer(folder / f"{name}.tflite")
         workload = load_workload(str(path))
-        for accelerator in ACCELERATORS:
+        for accelerator in accelerators:
             for mode in MODES:
-                reference, wall = vela_ops(path, accelerator, mode, folder)
+                reference, wall = run_vela(path, accelerator, mode, folder)
                 walls.append(wall)
-                metrics = simulate(workload, load_arch(accelerator + SUFFIX[mode]))
-                ours = [layer for layer in metrics.layers if layer.total_cycles > 0]
-                for (op, cycles), layer in zip(reference, ours, strict=True):
-                    error = (layer.total_cycles - cycles) / cycles
-                    errors.append(abs(error))
-                    print(
-                        f"{name:24s} {accelerator:14s} {mode:9s} {op:16s} {cycles:10.0f} "
-                        f"{layer.total_cycles:10d} {100 * error:+6.1f}%"
-                    )
-    print(f"\n{len(errors)} ops: median |error| {100 * statistics.median(errors):.2f}%, worst {100 * max(errors):.2f}%")
-    return walls
+                preset = accelerator + PRESET_SUFFIX[mode]
+                rows = align(reference, simulate(workload, load_arch(preset)).layers)
+                summary = Summary.of(rows)
+                every += [(name, preset, mode, row) for row in rows]
+                print(
+                    f"| {name} | {preset} | {mode} | {summary.ops} | {100 * summary.median:.1f}% | "
+                    f"{100 * summary.worst:.1f}% | {100 * summary.total:+.1f}% |"
+                )
+    errors = [abs(row.error) for *_, row in every]
+    print(f"\n{len(errors)} ops: median |error| {100 * statistics.median(errors):.2f}%, worst {100 * max(errors):.1f}%")
+    print(f"\nworst {WORST_SHOWN} operators:")
+    for name, preset, _, row in sorted(every, key=lambda item: -abs(item[3].error))[:WORST_SHOWN]:
+        print(
+            f"  {name:20s} {preset:20s} {row.name:14s} {row.op_type:16s} "
+            f"vela {row.vela:9.0f} archsim {row.archsim:9.0f} {100 * row.error:+6.1f}%"
+        )
+    if rows_file:
+        with open(rows_file, "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["model", "preset", "op", "op_type", "vela_cycles", "archsim_cycles", "error"])
+            for name, preset, _, row in every:
+                writer.writerow([name, preset, row.name, row.op_type, row.vela, row.archsim, f"{row.error:.5f}"])
+    return [w for w in walls if w > 0]
 
 
 def speed(args: Args) -> tuple[float, float, int]:
@@ -154,7 +169,7 @@ def main() -> None:
     if not args.skip_vela:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            walls = fidelity(write_models(folder), folder)
+            walls = fidelity(folder, args.rows)
     cold, warm, layers = speed(args)
     print(
         f"\nmobilenet_v2 ({layers} ops) on {args.preset}: {cold:.1f} ms cold, {warm:.1f} ms warm CPU "
@@ -162,7 +177,7 @@ def main() -> None:
     )
     if walls:
         vela = 1e3 * statistics.median(walls)
-        print(f"vela per test model (compile + estimate, 1-8 ops, wall): {vela:.0f} ms median")
+        print(f"vela per model and preset (compile + estimate, wall): {vela:.0f} ms median")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,8 @@ class NpuConfig:
     ublock_w: int = 2
     ublock_c: int = 8
     """Output micro-block: the outputs (height x width x channels) the array produces per step."""
+    equal_depth_ublock_c: int = 0
+    """Deeper micro-block for depthwise and pooling (same outputs per step, e.g. 1x2x16 on U85-256); 0: none."""
     ifm_slice_depth: int = 32
     """Input channels an 8-bit convolution consumes per kernel element and step (16 for int16)."""
     ofm_block_max_h: int = 32
@@ -64,6 +66,9 @@ class NpuConfig:
     """Bank allocation granules of the input buffer and of the (32-bit) accumulators."""
     weight_decode_per_cycle: int = 8
     """Weights the decoder delivers per cycle and core: bounds layers with little output reuse."""
+    step_follows_ifm_block: bool = False
+    """True when a depth-first kernel step costs the input block's depth / dot depth per micro-block (U85);
+    False when every step costs a full ``ifm_slice_depth`` slice (U55/U65)."""
     accumulator_delay: int = 2
     """Pipeline bubble per kernel step when a block holds a single micro-block in height x width."""
     output_cycles_per_element: float = 0.25
@@ -81,6 +86,9 @@ class NpuConfig:
     weight_compression: float = 1.0
     """Encoded over raw weight bytes (Vela's weight encoding; 1.0 for incompressible weights)."""
     native_matmul: bool = False
+    chains_elementwise: bool = False
+    """True when a binary elementwise op runs in the output stage of the convolution producing one of its
+    inputs (U85 chaining): it then only reads its other operand."""
     """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
     precisions: tuple[str, ...] = ("int8", "int16")
     """Activation precisions the datapath runs (int4 weights ride on int8)."""
@@ -166,6 +174,7 @@ class NpuConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{self.name}: {field} must be a positive integer, got {value!r}")
         non_negative = (
+            "equal_depth_ublock_c",
             "reserved_banks",
             "accumulator_delay",
             "scale_bytes_per_channel",
@@ -180,6 +189,11 @@ class NpuConfig:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{self.name}: {field} must be an integer >= 0, got {value!r}")
+        if self.equal_depth_ublock_c and self.ublock_outputs % self.equal_depth_ublock_c:
+            raise ValueError(
+                f"{self.name}: equal_depth_ublock_c={self.equal_depth_ublock_c} must divide the micro-block's "
+                f"{self.ublock_outputs} outputs"
+            )
         if self.reserved_banks >= self.buffer_banks:
             raise ValueError(f"{self.name}: reserved_banks={self.reserved_banks} leaves no buffer_banks")
 

@@ -54,30 +54,36 @@ def _round_up(value: int, step: int) -> int:
     return -(-value // step) * step
 
 
-def part_kernel_wins(geometry: Geometry) -> bool:
+def part_kernel_wins(geometry: Geometry, config: NpuConfig) -> bool:
     """True when walking kernel elements in groups keeps more MACs busy than walking input depth.
 
     Shallow inputs (few channels) leave most of a 32-deep input slice empty;
     grouping 4 kernel elements (2 at 16 bits) over 8-channel slices fills it.
+    Where the step follows the input block (U85), Vela 5.2 groups the kernel of
+    every convolution larger than 1x1, and of a 1x1 one whose input fills at most
+    half of a 64-deep slice (observed with ``vela --verbose-schedule`` on
+    MobileNetV1/V2 and ResNet-18; Vela's source for 5.2 was not available).
     """
     depth = geometry.ifm[2]
     if depth <= 8:
         return True
+    elements = geometry.kernel_elements
+    if config.step_follows_ifm_block:
+        return elements > 1 or 2 * depth <= _round_up(depth, config.ifm_slice_depth)
     slice_depth = 32 if geometry.ifm_bits == 8 else 16
     group = 4 if geometry.ifm_bits == 8 else 2
-    elements = geometry.kernel_elements
     depth_util = depth / _round_up(depth, slice_depth)
     part_util = depth / _round_up(depth, 8) * elements / _round_up(elements, group)
     return part_util >= depth_util
 
 
-def traversal_of(geometry: Geometry) -> str:
+def traversal_of(geometry: Geometry, config: NpuConfig) -> str:
     """The traversal the NPU uses for ``geometry``."""
     if geometry.kind is NpuKind.DEPTHWISE:
         return Traversal.DEPTHWISE
     if geometry.kind is NpuKind.ELEMENTWISE:
         return Traversal.ELEMENTWISE
-    if geometry.kind is NpuKind.CONV and part_kernel_wins(geometry):
+    if geometry.kind is NpuKind.CONV and part_kernel_wins(geometry, config):
         return Traversal.PART_KERNEL
     return Traversal.DEPTH_FIRST
 
@@ -94,6 +100,32 @@ def _banks(size_bytes: np.ndarray, config: NpuConfig, granule: int) -> np.ndarra
     """Banks of a double-buffered area of ``size_bytes``, rounded to the allocation granule."""
     banks = -(-size_bytes // config.bank_bytes) * 2
     return -(-banks // granule) * granule
+
+
+def _available_banks(config: NpuConfig) -> int:
+    """Shared-buffer banks left for input blocks and accumulators."""
+    return config.buffer_banks - config.reserved_banks
+
+
+def _accumulator_bits(ifm_bits: int) -> int:
+    """Accumulator width: 40 bits for 16-bit inputs, 32 for 8-bit."""
+    return 40 if ifm_bits == 16 else 32
+
+
+def _ifm_depth_bytes(depth: np.ndarray, ifm_bits: int) -> np.ndarray:
+    """Bytes one input position takes in the buffer: its depth's bytes rounded up to 8."""
+    return (depth * (ifm_bits // 8) + 7) // 8 * 8
+
+
+def _input_extent(out: np.ndarray, stride: int, kernel: int, ublock: int) -> np.ndarray:
+    """Input rows (or columns) an output extent reads, rounded up to whole micro-blocks."""
+    return -(-((out - 1) * stride + kernel) // ublock) * ublock
+
+
+def _accumulator_bytes(h: np.ndarray, w: np.ndarray, d: np.ndarray, ifm_bits: int, one_row: bool) -> np.ndarray:
+    """Accumulator bytes of an output block (depth rounded to 8; one row when the block is a single row)."""
+    rows = np.minimum(h, 1) if one_row else h
+    return rows * w * ((d + 7) // 8 * 8) * _accumulator_bits(ifm_bits) // 8
 
 
 @dataclass(frozen=True)
@@ -129,18 +161,16 @@ def _bounded_grid(
         np.arange(uh, _round_up(config.ofm_block_max_h, uh) + 1, uh),
         indexing="ij",
     )
-    available = config.buffer_banks - config.reserved_banks
-    ih = -(-((grid_h - 1) * stride[0] + kernel[0]) // uh) * uh
+    available = _available_banks(config)
+    ih = _input_extent(grid_h, stride[0], kernel[0], uh)
     depth = np.full_like(grid_d, fixed_ifm_depth) if fixed_ifm_depth else grid_d
-    depth_bytes = (depth * (ifm_bits // 8) + 7) // 8 * 8
     share = available // 2 if buffers == "ifm2" else available
-    iw_cap = (share // 2) * config.bank_bytes // (ih * depth_bytes)
+    iw_cap = (share // 2) * config.bank_bytes // (ih * _ifm_depth_bytes(depth, ifm_bits))
     w_cap = (iw_cap - kernel[1]) // stride[1] + 1
     if buffers == "acc":
-        acc_bits = 40 if ifm_bits == 16 else 32
-        acc_rows = np.minimum(grid_h, 1) if one_row_acc else grid_h
-        acc_share = (available - config.ifm_bank_granule) // 2 * config.bank_bytes * 8
-        w_cap = np.minimum(w_cap, acc_share // (acc_rows * ((grid_d + 7) // 8 * 8) * acc_bits))
+        acc_share = (available - config.ifm_bank_granule) // 2 * config.bank_bytes
+        per_column = _accumulator_bytes(grid_h, np.ones_like(grid_h), grid_d, ifm_bits, one_row_acc)
+        w_cap = np.minimum(w_cap, acc_share // per_column)
     counts = np.clip(w_cap // uw, 0, widths.size).ravel()
     owner = np.repeat(np.arange(counts.size), counts)
     within = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -165,15 +195,13 @@ def fitting_candidates(
     """
     uh, uw = config.ublock_h, config.ublock_w
     d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc)
-    ih = -(-((h - 1) * stride[0] + kernel[0]) // uh) * uh
-    iw = -(-((w - 1) * stride[1] + kernel[1]) // uw) * uw
+    ih = _input_extent(h, stride[0], kernel[0], uh)
+    iw = _input_extent(w, stride[1], kernel[1], uw)
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
-    ifm_banks = _banks(ih * iw * ((idepth * (ifm_bits // 8) + 7) // 8 * 8), config, config.ifm_bank_granule)
-    available = config.buffer_banks - config.reserved_banks
+    ifm_banks = _banks(ih * iw * _ifm_depth_bytes(idepth, ifm_bits), config, config.ifm_bank_granule)
+    available = _available_banks(config)
     if buffers == "acc":
-        acc_bits = 40 if ifm_bits == 16 else 32
-        acc_h = np.minimum(h, 1) if one_row_acc else h
-        acc_bytes = acc_h * w * ((d + 7) // 8 * 8) * acc_bits // 8
+        acc_bytes = _accumulator_bytes(h, w, d, ifm_bits, one_row_acc)
         fits = ifm_banks + _banks(acc_bytes, config, config.acc_bank_granule) <= available
     else:
         fits = ifm_banks * (2 if buffers == "ifm2" else 1) <= available
@@ -183,7 +211,7 @@ def fitting_candidates(
 @lru_cache(maxsize=4096)
 def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     """The output block with the least fetch per output element that fits the shared buffer."""
-    traversal = traversal_of(geometry)
+    traversal = traversal_of(geometry, config)
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
     uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c

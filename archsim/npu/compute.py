@@ -19,7 +19,10 @@ from dataclasses import dataclass
 
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block, Traversal
-from archsim.npu.ops import Geometry, NpuKind, OutputFn
+from archsim.npu.ops import Geometry, NpuKind, OutputFn, stored_shape
+
+GROUP_STEP_CYCLES = 4
+"""Cycles per micro-block of a step that groups kernel elements (depthwise, part-kernel): 4 elements x 8 channels."""
 
 BIAS_BYTES_IN_FLIGHT = 256
 """Bytes of per-channel parameters the block's parameter fetch keeps in flight (latency-bound)."""
@@ -36,7 +39,17 @@ class ComputeCycles:
 
 
 def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
-    """Output micro-block; 2-high arrays run 1-high outputs with 1-high kernels as 1x4."""
+    """Output micro-block; 2-high arrays run 1-high outputs with 1-high kernels as 1x4.
+
+    Where the array offers a deeper micro-block for ops whose outputs each read
+    one input channel (``equal_depth_ublock_c``, U85), depthwise and pooling use
+    it with the same outputs per step (1x2x16 instead of 2x2x8).
+    """
+    if config.equal_depth_ublock_c and geometry.kind.equal_depth and geometry.kind.uses_macs:
+        depth = config.equal_depth_ublock_c
+        positions = config.ublock_outputs // depth
+        width = min(config.ublock_w, positions)
+        return positions // width, width, depth
     if (
         config.ublock_h == 2
         and geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT)
@@ -68,9 +81,14 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
     ifm_depth_block = min(block.ifm[2], geometry.ifm[2])
     xy = math.ceil(bh / uh) * math.ceil(bw / uw)
     z = math.ceil(bc / uc)
-    # Decoding one micro-block's weights for a 32-deep input slice: the floor of a kernel step.
+    # Decoding one micro-block's weights for an input slice: the floor of a kernel step.
     decode = config.ifm_slice_depth * uc / config.weight_decode_per_cycle
-    per_xy = config.ifm_slice_depth / config.dot_depth
+    # A depth-first step walks an input slice over the 8-deep dot product: a full slice on
+    # Ethos-U55/U65, the input block's own depth (and its bytes) where the array is paced by it (U85).
+    if config.step_follows_ifm_block:
+        per_xy = ifm_depth_block / config.dot_depth * geometry.ifm_bits / 8
+    else:
+        per_xy = config.ifm_slice_depth / config.dot_depth
     cycles = 0.0
     for elements in _sub_kernels(geometry):
         if geometry.kind is NpuKind.POOLING:
@@ -79,10 +97,10 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
             work = max(4, elements) * xy * z * geometry.ifm_bits / 2
         elif geometry.kind is NpuKind.DEPTHWISE:
             steps = math.ceil(elements / 4)
-            work = max(decode, per_xy * xy * geometry.ifm_bits / 8) * steps * z
+            work = max(decode, GROUP_STEP_CYCLES * xy * geometry.ifm_bits / 8) * steps * z
         elif block.traversal == Traversal.PART_KERNEL:
             steps = math.ceil(elements / (4 if geometry.ifm_bits == 8 else 2))
-            work = max(decode, per_xy * xy) * steps * z * math.ceil(ifm_depth_block / 8)
+            work = max(decode, GROUP_STEP_CYCLES * xy) * steps * z * math.ceil(ifm_depth_block / 8)
         else:
             steps = elements
             work = max(decode, per_xy * xy) * steps * z
@@ -192,7 +210,8 @@ def compute_cycles(
     per_element = output_cycles_per_element(geometry, config)
     memory_floor = min_memory_cycles_per_block(geometry, block, config, ifm_memory, ofm_memory)
     if geometry.kind is NpuKind.ELEMENTWISE:
-        elements = geometry.ofm_elements
+        # A brick-format output is processed in whole 16-channel bricks.
+        elements = math.prod(stored_shape(geometry.ofm, geometry.brick_ofm))
         output = math.ceil(per_element * elements)
         block_elements = block.ofm[0] * block.ofm[1] * block.ofm[2]
         issue = math.ceil((memory_floor / block_elements + per_element) / config.command_overlap * elements)
@@ -206,7 +225,8 @@ def compute_cycles(
 
     output = math.ceil(per_element * ofm_block[0] * ofm_block[1] * ofm_block[2])
     if geometry.kind.has_weights and const_memory is not None:
-        bias = config.scale_bytes_per_channel * ofm_block[2] * config.read_latency(const_memory)
+        # Latency-bound fetch of the block's per-channel parameters; each core fetches its own channels.
+        bias = config.scale_bytes_per_channel * ofm_block[2] * config.read_latency(const_memory) / config.cores
         output = max(output, bias / BIAS_BYTES_IN_FLIGHT)
     mac = mac_cycles_per_block(geometry, block, config)
     issue = (memory_floor + mac + output) / config.command_overlap

@@ -15,6 +15,7 @@ for sigmoid, tanh, GELU, swish). Reshapes are free; other data movement
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
 from workloads.graph import Node, TensorKind, Workload
@@ -25,6 +26,12 @@ LUT_ACTIVATIONS = frozenset(
     {Activation.SIGMOID, Activation.TANH, Activation.SWISH, Activation.GELU, Activation.HARDSWISH}
 )
 """Activations the output stage evaluates through a lookup table (clamps need none)."""
+
+ACTIVATION_LUT_BYTES = {8: 256, 16: 2048}
+"""Activation lookup table by activation bits: 256 int8 entries, or 512 32-bit entries at int16 (Vela lut.py)."""
+
+SOFTMAX_EXP_LUT_BYTES = {8: 1024, 16: 2048}
+"""Softmax's exp table: 256 (int8) or 512 (int16) 32-bit entries (Vela's softmax.py)."""
 
 SOFTMAX_ROW_STEPS = 21
 LAYERNORM_ROW_STEPS = 4
@@ -50,11 +57,13 @@ def _is_intermediate(workload: Workload, name: str) -> bool:
     return tensor.kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
 
 
-def lower(node: Node, workload: Workload, native_matmul: bool) -> tuple[NpuOp, ...]:
+def lower(node: Node, workload: Workload, native_matmul: bool, chained: bool = False) -> tuple[NpuOp, ...]:
     """The NPU operations that run ``node`` (empty for ops that cost nothing, such as reshapes).
 
     Activations are 8-bit (16-bit for int16 workloads); weights are 8-bit, or
-    4-bit for int4 workloads (int4 weights with int8 activations).
+    4-bit for int4 workloads (int4 weights with int8 activations). A
+    ``chained`` binary elementwise op (see :func:`chainable`) only reads its
+    other operand.
     """
     bits = 16 if workload.precision is Precision.INT16 else 8
     weight_precision = Precision.INT4 if workload.precision is Precision.INT4 else Precision.INT8
@@ -67,7 +76,21 @@ def lower(node: Node, workload: Workload, native_matmul: bool) -> tuple[NpuOp, .
         if not op.weight_operand and not native_matmul:
             return decomposed_matmul(op, bits)
         return _matmul(op, bits, weight_precision, brick_in, brick_out)
-    return _vector(op, node, workload, bits, brick_in, brick_out)
+    ops = _vector(op, node, workload, bits, brick_in, brick_out)
+    if chained:
+        return tuple(replace(npu_op, chained=True) for npu_op in ops)
+    return ops
+
+
+def chainable(node: Node, producer: Node | None, workload: Workload) -> bool:
+    """True when ``node`` is a binary add/mul whose input is ``producer``'s convolution output used only by it."""
+    op = node.op
+    if producer is None or not isinstance(op, VectorOp) or op.fn not in (VectorFn.ADD, VectorFn.MUL):
+        return False
+    if len(node.inputs) != 2 or not isinstance(producer.op, Conv2d):
+        return False
+    produced = producer.outputs[0]
+    return produced in node.inputs and tuple(workload.consumers[produced]) == (node.name,)
 
 
 def _weight_bytes(elements: int, precision: Precision) -> int:
@@ -99,7 +122,13 @@ def _conv(op: Conv2d, bits: int, weight_precision: Precision, brick_in: bool, br
         scale_channels=ofm_c,
         macs=op.macs // (groups * op.batch),
         repeats=groups * op.batch,
+        lut_bytes=_lut_bytes(geometry),
     )
+
+
+def _lut_bytes(geometry: Geometry) -> int:
+    """Bytes of the activation lookup table an operation loads (0 without one)."""
+    return ACTIVATION_LUT_BYTES[16 if geometry.ofm_bits == 16 else 8] if geometry.lut_activation else 0
 
 
 def _matmul(op: MatMul, bits: int, weight_precision: Precision, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
@@ -127,6 +156,7 @@ def _matmul(op: MatMul, bits: int, weight_precision: Precision, brick_in: bool, 
             macs=op.m * op.n * op.k,
             repeats=op.batch,
             weights_streamed=op.m == 1,
+            lut_bytes=_lut_bytes(geometry),
         )
     else:
         npu_op = NpuOp(
@@ -163,7 +193,14 @@ def decomposed_matmul(op: MatMul, bits: int) -> tuple[NpuOp, ...]:
 
 
 def _elementwise(
-    shape: Shape3, fn: OutputFn, bits: int, *, binary: bool, lut: bool = False, out_bits: int | None = None
+    shape: Shape3,
+    fn: OutputFn,
+    bits: int,
+    *,
+    binary: bool,
+    lut: bool = False,
+    out_bits: int | None = None,
+    lut_bytes: int = 0,
 ) -> NpuOp:
     """An elementwise pass over an internal (plain NHWC, rows x 1 x length) tensor."""
     return NpuOp(
@@ -176,7 +213,8 @@ def _elementwise(
             ifm2=shape if binary else None,
             output_fn=fn,
             lut_activation=lut,
-        )
+        ),
+        lut_bytes=lut_bytes,
     )
 
 
@@ -205,7 +243,9 @@ def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
     full, row = (rows, 1, length), (rows, 1, 1)
     return (
         _row_max(rows, length, bits),
-        _elementwise(full, OutputFn.ADD, bits, binary=True, lut=True, out_bits=32),
+        _elementwise(
+            full, OutputFn.ADD, bits, binary=True, lut=True, out_bits=32, lut_bytes=SOFTMAX_EXP_LUT_BYTES[bits]
+        ),
         _elementwise(full, OutputFn.ADD, 32, binary=True),
         _row_sum(rows, length, 32),
         *(_elementwise(row, OutputFn.MUL, 32, binary=True) for _ in range(SOFTMAX_ROW_STEPS)),
@@ -264,7 +304,7 @@ def _vector(
             brick_ifm=brick_in,
             brick_ofm=brick_out,
         )
-        return (NpuOp(geometry),)
+        return (NpuOp(geometry, lut_bytes=_lut_bytes(geometry)),)
     if fn is VectorFn.ACTIVATION:
         lut = op.activation in LUT_ACTIVATIONS
         geometry = Geometry(
@@ -277,7 +317,7 @@ def _vector(
             brick_ifm=brick_in,
             brick_ofm=brick_out,
         )
-        return (NpuOp(geometry),)
+        return (NpuOp(geometry, lut_bytes=_lut_bytes(geometry)),)
     if fn in (VectorFn.MAXPOOL, VectorFn.AVGPOOL, VectorFn.GLOBAL_AVGPOOL):
         if fn is VectorFn.GLOBAL_AVGPOOL:
             kernel, stride = (ifm[0], ifm[1]), (1, 1)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block
 from archsim.npu.compute import burst_scaled
-from archsim.npu.ops import NpuKind, NpuOp
+from archsim.npu.ops import NpuKind, NpuOp, stored_shape
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,6 @@ class Traffic:
         return scaled / config.bandwidth(memory) if scaled else 0.0
 
 
-def _round_depth(shape: tuple[int, int, int], brick: bool) -> tuple[int, int, int]:
-    return (shape[0], shape[1], -(-shape[2] // 16) * 16) if brick else shape
-
-
 class _Ledger:
     """Accumulates raw and burst-scaled bytes per memory."""
 
@@ -62,8 +58,15 @@ class _Ledger:
         self.scaled[memory] = self.scaled.get(memory, 0.0) + (raw if scaled is None else scaled)
 
 
-def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Placement) -> Traffic:
-    """Bytes ``op`` moves per memory with output block ``block``."""
+def operation_traffic(
+    op: NpuOp, block: Block, config: NpuConfig, placement: Placement, prefetched: float = 0.0
+) -> Traffic:
+    """Bytes ``op`` moves per memory with output block ``block``.
+
+    ``prefetched`` weight bytes were already copied into the SRAM staging buffer
+    during the previous operation (see :func:`archsim.npu.prefetch.prefetchable_bytes`):
+    they are neither read from the weights' memory again nor waited for.
+    """
     g = op.geometry
     ledger = _Ledger()
     ifm_bytes = weight_read = 0.0
@@ -72,14 +75,14 @@ def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Pla
         ledger.add(placement.ofm, float(op.dma_bytes))
         return Traffic(ledger.raw, ledger.scaled, float(op.dma_bytes), 0.0, float(op.dma_bytes))
 
-    ofm = _round_depth(g.ofm, g.brick_ofm)
+    ofm = stored_shape(g.ofm, g.brick_ofm)
     if g.kind.uses_macs:
         ifm_block = (min(block.ifm[0], g.ifm[0]), min(block.ifm[1], g.ifm[1]))
-        ifm_depth = _round_depth(g.ifm, g.brick_ifm)[2]
+        ifm_depth = stored_shape(g.ifm, g.brick_ifm)[2]
         dilated_h = g.dilation[0] * (g.kernel[0] - 1) + 1
         dilated_w = g.dilation[1] * (g.kernel[1] - 1) + 1
         sub_kernels = math.ceil(dilated_h / SUB_KERNEL_MAX) * math.ceil(dilated_w / SUB_KERNEL_MAX)
-        blocks_wh = math.ceil(g.ofm[0] / block.ofm[0]) * math.ceil(g.ofm[1] / block.ofm[1])
+        blocks_wh = weight_refetch(op, block)
         blocks_c = 1 if g.kind.equal_depth else math.ceil(g.ofm[2] / block.ofm[2])
         ifm_elements = ifm_block[0] * ifm_block[1] * ifm_depth * sub_kernels * blocks_wh * blocks_c
         ifm_bytes = ifm_elements * g.ifm_bits / 8
@@ -98,7 +101,7 @@ def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Pla
             ),
         )
         if g.kind.has_weights and placement.weights is not None:
-            weight_read = _weights(op, blocks_wh, block, config, placement.weights, ledger)
+            weight_read = _weights(op, block, config, placement.weights, ledger, prefetched)
     else:
         inputs = [(placement.ifm, g.ifm)]
         if g.ifm2 is not None and placement.ifm2 is not None:
@@ -138,7 +141,8 @@ def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Pla
         ),
     )
     first_dma = 0.0
-    if g.kind.has_weights and placement.weights not in (None, Memory.SRAM) and _staged(op, config):
+    off_chip = placement.weights not in (None, Memory.SRAM)
+    if g.kind.has_weights and off_chip and staged(op, config, block) and not prefetched:
         first_slice = op.weight_bytes * min(block.ofm[2], g.ofm[2]) / g.ofm[2]
         first_dma = config.read_latency(placement.weights) + first_slice / config.bandwidth(placement.weights)
     repeats = op.repeats
@@ -152,19 +156,36 @@ def operation_traffic(op: NpuOp, block: Block, config: NpuConfig, placement: Pla
     )
 
 
-def _staged(op: NpuOp, config: NpuConfig) -> bool:
-    return config.weight_buffer_in_sram and config.sram_bytes_per_cycle > 0 and not op.weights_streamed
+def weight_refetch(op: NpuOp, block: Block) -> int:
+    """Times the array reads the weights: once per output block in height x width."""
+    g = op.geometry
+    return math.ceil(g.ofm[0] / block.ofm[0]) * math.ceil(g.ofm[1] / block.ofm[1])
 
 
-def _weights(op: NpuOp, refetch: int, block: Block, config: NpuConfig, home: Memory, ledger: _Ledger) -> float:
+def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
+    """True when the op's off-chip weights are DMA'd into an SRAM buffer (not streamed straight to the array).
+
+    A weight read once (batch-1 FC) streams. With an SRAM cache in front of the
+    DRAM arena (Vela's Dedicated_Sram, where the scheduler spills), a copy only
+    pays when the array re-reads the weights at least twice; otherwise they
+    stream from DRAM, as Vela decides.
+    """
+    if not config.weight_buffer_in_sram or config.sram_bytes_per_cycle <= 0 or op.weights_streamed:
+        return False
+    return config.cache_kb <= 0 or weight_refetch(op, block) >= 2
+
+
+def _weights(op: NpuOp, block: Block, config: NpuConfig, home: Memory, ledger: _Ledger, prefetched: float) -> float:
     """Add weight and scale traffic; return the weight bytes the MAC array reads."""
+    refetch = weight_refetch(op, block)
     scales = op.scale_channels * config.scale_bytes_per_channel
     weights = float(op.weight_bytes)
     if home is Memory.SRAM:
         ledger.add(Memory.SRAM, refetch * (weights + scales))
-    elif _staged(op, config):
-        ledger.add(home, weights + refetch * scales)
-        ledger.add(Memory.SRAM, weights + refetch * weights)
+    elif staged(op, config, block):
+        copied = weights - min(prefetched, weights)
+        ledger.add(home, copied + refetch * scales)
+        ledger.add(Memory.SRAM, copied + refetch * weights)
     else:
         ledger.add(home, refetch * (weights + scales))
     return refetch * weights

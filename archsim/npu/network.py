@@ -18,7 +18,7 @@ the per-memory bytes and access cycles are in the extras.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from archsim.area import MAC_UM2, sram_mm2
@@ -27,10 +27,11 @@ from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, sram_pj_per_b
 from archsim.errors import InputError
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.npu.blocks import Block, Traversal, choose_block
-from archsim.npu.compute import compute_cycles
-from archsim.npu.lowering import lower
-from archsim.npu.memory import Placement, Traffic, operation_traffic
-from archsim.npu.ops import NpuKind, NpuOp
+from archsim.npu.compute import compute_cycles, micro_block
+from archsim.npu.lowering import chainable, lower
+from archsim.npu.memory import Placement, Traffic, operation_traffic, staged
+from archsim.npu.ops import NpuKind, NpuOp, stored_shape
+from archsim.npu.prefetch import lut_prefetched, prefetch_budget, prefetchable_bytes
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, TensorKind, Workload
 from workloads.precision import Precision
@@ -49,6 +50,63 @@ class OpCost:
     access: dict[Memory, float]
     traffic: Traffic
     block: Block | None
+
+
+@dataclass(frozen=True)
+class LayerTally:
+    """What one layer's NPU operations add up to, before it becomes a :class:`LayerMetrics` row.
+
+    ``access`` and ``raw`` are cycles and bytes per memory; ``counts`` are the
+    operand elements per side (``ifm_sram``, ``w_dram``, ``w_flash``, ...).
+    """
+
+    npu: float = 0.0
+    total: float = 0.0
+    fill: float = 0.0
+    access: dict[Memory, float] = field(default_factory=dict)
+    raw: dict[Memory, float] = field(default_factory=dict)
+    counts: dict[str, float] = field(default_factory=dict)
+    macs: float = 0.0
+    padded_macs: float = 0.0
+    vector_elements: float = 0.0
+    blocks: tuple[str, ...] = ()
+    traversals: tuple[str, ...] = ()
+
+    def with_prefetch(self, config: NpuConfig, prefetch: Prefetch) -> LayerTally:
+        """This layer with the next operation's constants copied during it."""
+        access, raw, counts = dict(self.access), dict(self.raw), dict(self.counts)
+        book_prefetch(config, prefetch, access, raw, counts)
+        return replace(self, total=max(self.total, *access.values()), access=access, raw=raw, counts=counts)
+
+
+@dataclass(frozen=True)
+class Prefetch:
+    """Constant bytes copied while the previous operation runs: weights (into SRAM) and a lookup table."""
+
+    weights: float = 0.0
+    lut: float = 0.0
+
+    def __bool__(self) -> bool:
+        return bool(self.weights or self.lut)
+
+
+def book_prefetch(
+    config: NpuConfig,
+    prefetch: Prefetch,
+    access: dict[Memory, float],
+    raw: dict[Memory, float],
+    counts: dict[str, float],
+) -> None:
+    """Add a prefetch's reads of the constants' memory and its SRAM writes (weights only) to the given tallies."""
+    home = config.weights_in
+    moves = [(home, prefetch.weights + prefetch.lut)]
+    if prefetch.weights and home is not Memory.SRAM:
+        moves.append((Memory.SRAM, prefetch.weights))
+    for memory, amount in moves:
+        access[memory] = access.get(memory, 0.0) + amount / config.bandwidth(memory)
+        raw[memory] = raw.get(memory, 0.0) + amount
+    side = f"w_{home.value}"
+    counts[side] = counts.get(side, 0.0) + prefetch.weights
 
 
 def check_workload(workload: Workload, config: NpuConfig) -> None:
@@ -111,9 +169,22 @@ def _placements(
 
 
 @lru_cache(maxsize=8192)
-def cost_operation(op: NpuOp, config: NpuConfig, placement: Placement) -> OpCost:
-    """Cycles of one NPU operation: max of NPU cycles and each memory's access cycles (cached: ops repeat)."""
+def cost_operation(
+    op: NpuOp, config: NpuConfig, placement: Placement, prefetched: float = 0.0, lut_ready: bool = False
+) -> OpCost:
+    """Cycles of one NPU operation: max of NPU cycles and each memory's access cycles (cached: ops repeat).
+
+    ``prefetched`` weight bytes and (``lut_ready``) the lookup table were copied
+    during the previous operation; otherwise the table's load (latency plus
+    transfer from the constants' memory) delays the start.
+    """
     g = op.geometry
+    if op.chained:
+        # The producer's output stage does the work; only the other operand is read.
+        nbytes = math.prod(stored_shape(g.ofm, g.brick_ifm)) * g.ifm_bits / 8
+        traffic = Traffic({placement.ifm: nbytes}, {placement.ifm: nbytes}, nbytes, 0.0, 0.0)
+        access = {placement.ifm: traffic.access_cycles(config, placement.ifm)}
+        return OpCost(0.0, access[placement.ifm], 0.0, access, traffic, None)
     if g.kind is NpuKind.DMA:
         traffic = operation_traffic(op, Block(g.ofm, g.ifm, Traversal.ELEMENTWISE), config, placement)
         npu = max(
@@ -123,19 +194,37 @@ def cost_operation(op: NpuOp, config: NpuConfig, placement: Placement) -> OpCost
         access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
         return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
     block = choose_block(g, config)
-    const = placement.weights if g.kind.has_weights else None
+    const = _constants_read_from(op, config, placement, block)
     cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm, const)
-    traffic = operation_traffic(op, block, config, placement)
-    npu = cycles.total * op.repeats + traffic.first_weight_dma_cycles
+    traffic = operation_traffic(op, block, config, placement, prefetched)
+    lut_load = 0.0
+    if op.lut_bytes and not lut_ready:
+        home = config.weights_in
+        lut_load = config.read_latency(home) + op.lut_bytes / config.bandwidth(home)
+        raw, scaled = dict(traffic.raw), dict(traffic.scaled)
+        raw[home] = raw.get(home, 0.0) + op.lut_bytes
+        scaled[home] = scaled.get(home, 0.0) + op.lut_bytes
+        traffic = replace(traffic, raw=raw, scaled=scaled)
     access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
+    wait = traffic.first_weight_dma_cycles + lut_load
+    npu = cycles.total * op.repeats + wait
     total = max(npu, *access.values()) if access else npu
-    return OpCost(npu, total, cycles.fill + traffic.first_weight_dma_cycles, access, traffic, block)
+    return OpCost(npu, total, cycles.fill + wait, access, traffic, block)
+
+
+def _constants_read_from(op: NpuOp, config: NpuConfig, placement: Placement, block: Block) -> Memory | None:
+    """Where the output stage fetches per-channel scales from: the SRAM staging copy when weights are staged."""
+    if not op.geometry.kind.has_weights or placement.weights is None:
+        return None
+    if placement.weights is not Memory.SRAM and staged(op, config, block):
+        return Memory.SRAM
+    return placement.weights
 
 
 def _padded_macs(op: NpuOp, config: NpuConfig) -> float:
     """MAC slots an operation occupies once outputs fill micro-blocks and reductions 8-deep dot products."""
     g = op.geometry
-    u = (config.ublock_h, config.ublock_w, config.ublock_c)
+    u = micro_block(g, config)
     outputs = math.prod(-(-g.ofm[i] // u[i]) * u[i] for i in range(3))
     if g.kind is NpuKind.DEPTHWISE:
         reduction = -(-g.kernel_elements // 4) * config.dot_depth
@@ -144,17 +233,25 @@ def _padded_macs(op: NpuOp, config: NpuConfig) -> float:
     return float(outputs * reduction * op.repeats)
 
 
-def _layer(node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None) -> LayerMetrics:
-    ops = lower(node, workload, config.native_matmul)
+def _layer(
+    node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None, budget: float, chained: bool
+) -> tuple[LayerTally, Prefetch, float]:
+    """One layer's tally, the constant bytes its first operation prefetched, and the budget it leaves the next.
+
+    ``budget`` is what the previous operation (of this or an earlier layer) can
+    copy for this layer's first operation; prefetches between operations of
+    this layer are booked here.
+    """
+    ops = lower(node, workload, config.native_matmul, chained)
     ifm_mem, ofm_mem = _placements(node, workload, config, traffic)
     element = (16 if workload.precision is Precision.INT16 else 8) / 8
-    npu = total = fill = 0.0
+    npu = total = fill = macs = padded = vector_elements = 0.0
     access: dict[Memory, float] = {}
     raw: dict[Memory, float] = {}
-    counts = {"ifm_sram": 0.0, "ifm_dram": 0.0, "w_sram": 0.0, "w_dram": 0.0, "ofm_sram": 0.0, "ofm_dram": 0.0}
-    macs = vector_elements = padded = 0.0
+    counts = dict.fromkeys(("ifm_sram", "ifm_dram", "w_sram", "w_dram", "w_flash", "ofm_sram", "ofm_dram"), 0.0)
     blocks: list[str] = []
     traversals: list[str] = []
+    borrowed = Prefetch()
     for index, op in enumerate(ops):
         first, last = index == 0, index == len(ops) - 1
         scratch = Memory.SRAM if config.sram_bytes_per_cycle > 0 else config.activations_in
@@ -171,7 +268,14 @@ def _layer(node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPl
             weights=weights_home,
             ifm2=scratch,
         )
-        cost = cost_operation(op, config, placement)
+        prefetched = prefetchable_bytes(op, config, budget) if weights_home is config.weights_in else 0.0
+        lut_ready = lut_prefetched(op, config, budget - prefetched)
+        cost = cost_operation(op, config, placement, prefetched, lut_ready)
+        moved = Prefetch(prefetched, op.lut_bytes if lut_ready else 0.0)
+        if first:
+            borrowed = moved
+        elif moved:
+            book_prefetch(config, moved, access, raw, counts)
         npu += cost.npu
         total += cost.total
         fill += cost.fill
@@ -183,10 +287,7 @@ def _layer(node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPl
         counts[f"ifm_{side}"] += cost.traffic.ifm_bytes / element
         counts["ofm_sram" if placement.ofm is Memory.SRAM else "ofm_dram"] += cost.traffic.ofm_bytes / element
         if weights_home is not None:
-            staged_or_sram = weights_home is Memory.SRAM or not op.weights_streamed
-            counts["w_sram" if staged_or_sram else "w_dram"] += cost.traffic.weight_bytes
-            if weights_home is not Memory.SRAM:
-                counts["w_dram"] += op.weight_bytes * op.repeats if staged_or_sram else 0.0
+            _count_weights(op, config, weights_home, cost, prefetched, counts)
         macs += op.macs * op.repeats
         if op.macs:
             padded += _padded_macs(op, config)
@@ -195,39 +296,40 @@ def _layer(node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPl
         if cost.block is not None:
             blocks.append(cost.block.label())
             traversals.append(cost.block.traversal)
-    return _metrics(
-        node, workload, config, npu, total, fill, access, raw, counts, macs, padded, vector_elements, blocks, traversals
+        budget = prefetch_budget(config, cost.total, cost.access)
+    # Prefetches booked inside the layer may make a memory its bottleneck.
+    total = max(total, *access.values()) if access else total
+    tally = LayerTally(
+        npu, total, fill, access, raw, counts, macs, padded, vector_elements, tuple(blocks), tuple(traversals)
     )
+    return tally, borrowed, budget
 
 
-def _metrics(
-    node: Node,
-    workload: Workload,
-    config: NpuConfig,
-    npu: float,
-    total: float,
-    fill: float,
-    access: dict[Memory, float],
-    raw: dict[Memory, float],
-    counts: dict[str, float],
-    macs: float,
-    padded: float,
-    vector_elements: float,
-    blocks: list[str],
-    traversals: list[str],
-) -> LayerMetrics:
+def _count_weights(
+    op: NpuOp, config: NpuConfig, home: Memory, cost: OpCost, prefetched: float, counts: dict[str, float]
+) -> None:
+    """Weight elements read per side: the array's reads (SRAM when staged) and the copies from flash/DRAM."""
+    copied = home is not Memory.SRAM and cost.block is not None and staged(op, config, cost.block)
+    counts["w_sram" if home is Memory.SRAM or copied else f"w_{home.value}"] += cost.traffic.weight_bytes
+    if copied:
+        counts[f"w_{home.value}"] += op.weight_bytes * op.repeats - prefetched
+
+
+def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTally) -> LayerMetrics:
     precision = Precision.INT16 if workload.precision is Precision.INT16 else Precision.INT8
     mac_precision = Precision.INT4 if workload.precision is Precision.INT4 else precision
     peak = config.peak_macs_per_cycle
+    total, npu, macs, raw, access = tally.total, tally.npu, tally.macs, tally.raw, tally.access
     total_i, npu_i = math.ceil(total), math.ceil(npu)
     sram_kb = config.sram_size_kb or DEFAULT_SRAM_KB_FOR_ENERGY
     energy = {
         "mac": macs * MAC_PJ[mac_precision],
-        "vector": vector_elements * VECTOR_OP_PJ[precision],
+        "vector": tally.vector_elements * VECTOR_OP_PJ[precision],
         "sram": raw.get(Memory.SRAM, 0.0) * sram_pj_per_byte(sram_kb),
         "dram": raw.get(Memory.DRAM, 0.0) * DRAM_PJ_PER_BYTE,
         "flash": raw.get(Memory.FLASH, 0.0) * DRAM_PJ_PER_BYTE,
     }
+    counts = tally.counts
     extras: dict[str, int | float | str] = {
         "npu_cycles": npu_i,
         "sram_access_cycles": math.ceil(access.get(Memory.SRAM, 0.0)),
@@ -236,9 +338,10 @@ def _metrics(
         "sram_bytes": int(raw.get(Memory.SRAM, 0.0)),
         "dram_bytes": int(raw.get(Memory.DRAM, 0.0)),
         "flash_bytes": int(raw.get(Memory.FLASH, 0.0)),
-        "ofm_block": ";".join(dict.fromkeys(blocks)),
-        "traversal": ";".join(dict.fromkeys(traversals)),
-        "npu_ops": len(blocks) or 0,
+        "filter_flash_reads": int(counts.get("w_flash", 0.0)),
+        "ofm_block": ";".join(dict.fromkeys(tally.blocks)),
+        "traversal": ";".join(dict.fromkeys(tally.traversals)),
+        "npu_ops": len(tally.blocks),
     }
     return LayerMetrics(
         layer=node.name,
@@ -247,9 +350,9 @@ def _metrics(
         compute_cycles=npu_i,
         stall_cycles=max(total_i - npu_i, 0),
         total_cycles=total_i,
-        fill_drain_cycles=math.ceil(fill),
+        fill_drain_cycles=math.ceil(tally.fill),
         overall_util=macs / (total * peak) if total else 0.0,
-        mapping_efficiency=macs / padded if padded else 0.0,
+        mapping_efficiency=macs / tally.padded_macs if tally.padded_macs else 0.0,
         compute_util=macs / (npu * peak) if npu else 0.0,
         ifmap_sram_reads=int(counts["ifm_sram"]),
         filter_sram_reads=int(counts["w_sram"]),
@@ -263,6 +366,25 @@ def _metrics(
     )
 
 
+def _network_tallies(workload: Workload, config: NpuConfig, traffic: TrafficPlan | None) -> list[LayerTally]:
+    """Every layer's tally, with each layer's prefetched constants booked on the layer they moved under."""
+    tallies: list[LayerTally] = []
+    budget = 0.0
+    previous: Node | None = None
+    for node in workload:
+        chained = config.chains_elementwise and chainable(node, previous, workload)
+        tally, borrowed, next_budget = _layer(node, workload, config, traffic, budget, chained)
+        previous = node
+        if borrowed:
+            # Constants copied under the last layer that ran NPU operations.
+            owner = next(i for i in range(len(tallies) - 1, -1, -1) if tallies[i].npu)
+            tallies[owner] = tallies[owner].with_prefetch(config, borrowed)
+        tallies.append(tally)
+        if tally.npu:
+            budget = next_budget
+    return tallies
+
+
 def npu_area_mm2(config: NpuConfig) -> float:
     """MAC array plus shared buffer, per core (system SRAM, DRAM and flash are outside the NPU)."""
     mac = config.macs_per_cycle * MAC_UM2[Precision.INT8] * 1e-6
@@ -274,7 +396,8 @@ def simulate_npu(workload: Workload, config: NpuConfig, traffic: TrafficPlan | N
     """Per-layer and total metrics of ``workload`` on NPU ``config``."""
     check_workload(workload, config)
     try:
-        layers = tuple(_layer(node, workload, config, traffic) for node in workload)
+        tallies = _network_tallies(workload, config, traffic)
+        layers = tuple(_metrics(node, workload, config, tally) for node, tally in zip(workload, tallies, strict=True))
     except ValueError as exc:
         if isinstance(exc, InputError):
             raise

@@ -11,6 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+BRICK_DEPTH = 16
+"""Channels of one brick of the NPU's NHCWB16 feature-map layout."""
+
+
+def stored_shape(shape: tuple[int, int, int], brick: bool) -> tuple[int, int, int]:
+    """A feature map's shape as stored: brick layouts hold whole 16-channel bricks."""
+    return (shape[0], shape[1], -(-shape[2] // BRICK_DEPTH) * BRICK_DEPTH) if brick else shape
+
 
 class NpuKind(StrEnum):
     """The NPU's hardware operation kinds."""
@@ -102,7 +110,11 @@ class NpuOp:
     ``weights_streamed`` marks weights read straight from their memory without
     an SRAM staging copy (each weight is used once, as in a batch-1 FC);
     ``weights_are_activations`` marks a matmul whose second operand is a feature
-    map (it lives where activations live). ``dma_bytes`` is what a DMA copy moves.
+    map (it lives where activations live). ``dma_bytes`` is what a DMA copy moves;
+    ``lut_bytes`` the lookup table the output stage loads from the constants'
+    memory before it starts (0 when it uses none); ``chained`` marks an
+    elementwise op done by its producer's output stage (it only reads its
+    other operand).
     """
 
     geometry: Geometry
@@ -113,3 +125,5 @@ class NpuOp:
     weights_streamed: bool = False
     weights_are_activations: bool = False
     dma_bytes: int = 0
+    lut_bytes: int = 0
+    chained: bool = False

@@ -15,7 +15,9 @@ def layer_points(metrics: NetworkMetrics) -> tuple[np.ndarray, np.ndarray]:
     """(operational intensity in ops per DRAM byte, achieved ops/s) of every MAC layer."""
     intensity, achieved = [], []
     for layer in metrics.layers:
-        dram_bytes = (layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes) * metrics.word_bytes
+        # Off-chip traffic: DRAM, plus the flash weight reads NPUs report in their own column.
+        offchip = layer.filter_dram_reads + int(layer.extras.get("filter_flash_reads", 0))
+        dram_bytes = (layer.ifmap_dram_reads + offchip + layer.ofmap_dram_writes) * metrics.word_bytes
         if layer.macs == 0 or dram_bytes == 0 or layer.latency_s == 0:
             continue
         intensity.append(2 * layer.macs / dram_bytes)

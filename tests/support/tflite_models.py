@@ -745,3 +745,100 @@ def write_mobilenet_head(
     x = g.reshape(x, (1, c))
     x = g.fully_connected(x, classes)
     return g.write(path, [g.softmax(x)])
+
+
+# -- whole networks (224x224, int8) -------------------------------------------
+MOBILENET_V1_BLOCKS: tuple[tuple[int, int], ...] = (
+    (1, 64),
+    (2, 128),
+    (1, 128),
+    (2, 256),
+    (1, 256),
+    (2, 512),
+    (1, 512),
+    (1, 512),
+    (1, 512),
+    (1, 512),
+    (1, 512),
+    (2, 1024),
+    (1, 1024),
+)
+"""(depthwise stride, pointwise channels) of MobileNetV1-224's 13 separable blocks (Howard et al. 2017, Table 1)."""
+
+MOBILENET_V2_STAGES: tuple[tuple[int, int, int, int], ...] = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
+"""(expansion t, channels c, repeats n, first stride s) of MobileNetV2's bottlenecks (Sandler et al. 2018, Table 2)."""
+
+RESNET18_STAGES: tuple[tuple[int, int], ...] = ((64, 1), (128, 2), (256, 2), (512, 2))
+"""(channels, first stride) of ResNet-18's four stages of two basic blocks (He et al. 2016, Table 1)."""
+
+
+def classifier(g: TfliteGraphWriter, x: int, classes: int = 1000) -> int:
+    """Global average pool (a VALID average pool over the whole map), flatten, FC, softmax."""
+    _, h, w, c = g.shape(x)
+    if h != w:
+        raise ValueError(f"the classifier's average pool needs a square map, got {h}x{w}")
+    x = g.pool(x, "avg", h, 1, "valid")
+    x = g.reshape(x, (1, c))
+    return g.softmax(g.fully_connected(x, classes))
+
+
+def separable_block(g: TfliteGraphWriter, x: int, stride: int, channels: int) -> int:
+    """MobileNetV1 block: depthwise 3x3 (ReLU6) then pointwise 1x1 (ReLU6)."""
+    x = g.depthwise(x, 3, stride, "same", "relu6")
+    return g.conv2d(x, channels, 1, 1, "same", "relu6")
+
+
+def inverted_residual(g: TfliteGraphWriter, x: int, expansion: int, channels: int, stride: int) -> int:
+    """MobileNetV2 bottleneck: 1x1 expand (ReLU6), depthwise 3x3 (ReLU6), 1x1 linear project, residual add."""
+    cin = g.shape(x)[3]
+    y = g.conv2d(x, cin * expansion, 1, 1, "same", "relu6") if expansion != 1 else x
+    y = g.depthwise(y, 3, stride, "same", "relu6")
+    y = g.conv2d(y, channels, 1, 1, "same", None)
+    return g.add(x, y) if stride == 1 and cin == channels else y
+
+
+def basic_block(g: TfliteGraphWriter, x: int, channels: int, stride: int) -> int:
+    """ResNet basic block: two 3x3 convs, a 1x1 strided projection when the shape changes, add, ReLU."""
+    y = g.conv2d(x, channels, 3, stride, "same", "relu")
+    y = g.conv2d(y, channels, 3, 1, "same", None)
+    shortcut = x if stride == 1 and g.shape(x)[3] == channels else g.conv2d(x, channels, 1, stride, "same", None)
+    return g.add(y, shortcut, "relu")
+
+
+def write_mobilenet_v1(path: str | Path, size: int = 224, classes: int = 1000, dtype: str = "int8") -> Path:
+    """MobileNetV1 (width 1.0): 3x3/2 conv to 32 channels, 13 separable blocks, classifier."""
+    g = TfliteGraphWriter(dtype, description=f"mobilenet v1 {size}")
+    x = g.conv2d(g.input((1, size, size, 3)), 32, 3, 2, "same", "relu6")
+    for stride, channels in MOBILENET_V1_BLOCKS:
+        x = separable_block(g, x, stride, channels)
+    return g.write(path, [classifier(g, x, classes)])
+
+
+def write_mobilenet_v2(path: str | Path, size: int = 224, classes: int = 1000, dtype: str = "int8") -> Path:
+    """MobileNetV2 (width 1.0): 3x3/2 conv to 32 channels, 17 bottlenecks, 1x1 conv to 1280, classifier."""
+    g = TfliteGraphWriter(dtype, description=f"mobilenet v2 {size}")
+    x = g.conv2d(g.input((1, size, size, 3)), 32, 3, 2, "same", "relu6")
+    for expansion, channels, repeats, stride in MOBILENET_V2_STAGES:
+        for index in range(repeats):
+            x = inverted_residual(g, x, expansion, channels, stride if index == 0 else 1)
+    x = g.conv2d(x, 1280, 1, 1, "same", "relu6")
+    return g.write(path, [classifier(g, x, classes)])
+
+
+def write_resnet18(path: str | Path, size: int = 224, classes: int = 1000, dtype: str = "int8") -> Path:
+    """ResNet-18: 7x7/2 conv (ReLU), 3x3/2 max pool, four stages of two basic blocks, classifier."""
+    g = TfliteGraphWriter(dtype, description=f"resnet18 {size}")
+    x = g.conv2d(g.input((1, size, size, 3)), 64, 7, 2, "same", "relu")
+    x = g.pool(x, "max", 3, 2, "same")
+    for channels, stride in RESNET18_STAGES:
+        x = basic_block(g, x, channels, stride)
+        x = basic_block(g, x, channels, 1)
+    return g.write(path, [classifier(g, x, classes)])

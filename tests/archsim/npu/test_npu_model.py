@@ -53,6 +53,8 @@ def test_presets_cover_the_issue() -> None:
         "ethos-u65-256-sram",
         "ethos-u65-512-sram",
         "ethos-u85-256-sram",
+        "ethos-u85-512",
+        "ethos-u85-512-sram",
         "edgetpu-like",
     } <= set(NPU_PRESETS)
     u55 = load_arch("ethos-u55-128")
@@ -172,7 +174,13 @@ def test_model_too_big_for_flash_is_an_error() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("macs_per_cycle", 8192), ("macs_per_cycle", 100), ("weights_in", "tape"), ("activations_in", "flash")],
+    [
+        ("macs_per_cycle", 8192),
+        ("macs_per_cycle", 100),
+        ("weights_in", "tape"),
+        ("activations_in", "flash"),
+        ("equal_depth_ublock_c", 24),
+    ],
 )
 def test_bad_config_fields_raise(field: str, value: object) -> None:
     with pytest.raises(ValueError, match=field):

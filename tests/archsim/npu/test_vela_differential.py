@@ -1,7 +1,8 @@
-"""Per-operator total cycles against Arm Vela 5.2's estimates on the same int8 TFLite files.
+"""Single layers and the MobileNetV1 head against Arm Vela 5.2's per-operator estimates on the same files.
 
-Aim (issue 6): median absolute error <= 10% and worst case <= 25% over U55-128,
-U55-256 and U65-256 in Vela's default memory mode and in Sram_Only.
+Over U55-128, U55-256 and U65-256 in Vela's default memory mode and in
+Sram_Only (66 operators), docs/npu.md claims a median absolute error of 0.3%
+and a worst case of 18.8% (the softmax); the test asserts both.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from support.paths import VELA_REFERENCE
+from support.vela_runs import PRESET_SUFFIX, align
 
 from archsim.config.loader import load_arch
 from archsim.simulate import simulate
@@ -22,17 +24,14 @@ from workloads.registry import load_workload
 REFERENCE = VELA_REFERENCE / "ref_ops.csv"
 ACCELERATORS = ("ethos-u55-128", "ethos-u55-256", "ethos-u65-256")
 MODES = ("default", "sram_only")
-SUFFIX = {"default": "", "sram_only": "-sram"}
 MODELS = ("conv3x3_56x56x64_64", "conv1x1_56x56x128_128", "dwconv3x3_56x56x128", "fc_1024_1000", "mobilenet_v1_head")
 
 
 def _errors(vela: Callable, model: str, accelerator: str, mode: str) -> list[float]:
     """Relative error of archsim's total cycles per operator against Vela's."""
     path, reference = vela(model, accelerator, mode)
-    metrics = simulate(load_workload(str(path)), load_arch(accelerator + SUFFIX[mode]))
-    ours = [layer for layer in metrics.layers if layer.total_cycles > 0]
-    assert len(ours) == len(reference), [layer.layer for layer in ours]
-    return [(layer.total_cycles - op.total) / op.total for layer, op in zip(ours, reference, strict=True)]
+    metrics = simulate(load_workload(str(path)), load_arch(accelerator + PRESET_SUFFIX[mode]))
+    return [row.error for row in align(reference, metrics.layers)]
 
 
 def test_conv3x3_u55_128_matches_vela_within_2_percent(vela: Callable) -> None:
@@ -41,7 +40,7 @@ def test_conv3x3_u55_128_matches_vela_within_2_percent(vela: Callable) -> None:
 
 
 @pytest.mark.slow
-def test_every_op_config_and_mode_within_the_aim(vela: Callable) -> None:
+def test_single_layer_ops_median_within_0_3_and_worst_within_18_8_percent(vela: Callable) -> None:
     errors = [
         abs(e)
         for model in MODELS
@@ -50,8 +49,8 @@ def test_every_op_config_and_mode_within_the_aim(vela: Callable) -> None:
         for e in _errors(vela, model, accelerator, mode)
     ]
     assert len(errors) == 66
-    assert statistics.median(errors) <= 0.10
-    assert max(errors) <= 0.25
+    assert statistics.median(errors) <= 0.003
+    assert max(errors) <= 0.188
 
 
 def _reference_workload(model: str) -> object:
@@ -68,7 +67,7 @@ def _reference_workload(model: str) -> object:
 )
 def test_shared_reference_rows(row: dict[str, str]) -> None:
     """shared/reference/vela/ref_ops.csv (Vela 5.2.0 on other weights): cycles within 3%, same output block."""
-    config = load_arch(row["accel"] + SUFFIX[row["mode"]])
+    config = load_arch(row["accel"] + PRESET_SUFFIX[row["mode"]])
     layer = simulate(_reference_workload(row["model"]), config).layers[0]
     assert abs(layer.total_cycles - float(row["total_cycles"])) / float(row["total_cycles"]) < 0.03
     assert layer.extras["npu_cycles"] == pytest.approx(float(row["npu_cycles"]), rel=0.03)

@@ -1,0 +1,140 @@
+"""Arm Vela runs on TFLite files, read back per original operator.
+
+``vela MODEL --accelerator-config ACC --verbose-performance`` writes a
+per-layer CSV whose rows are Vela's internal operations; fused activations
+repeat their operator's name, and a decomposed operator (softmax) spreads over
+many rows. :func:`run_vela` folds them into one :class:`VelaOp` per original
+TFLite operator, in graph order, so they line up with archsim's layers.
+Used by the NPU differential tests and ``benchmarks/bench_npu.py``.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from archsim.metrics import LayerMetrics
+
+MODES: dict[str, tuple[str, ...]] = {"default": (), "sram_only": ("--memory-mode", "Sram_Only")}
+"""Vela memory-mode options; ``default`` is Vela's default system config and memory mode for the accelerator."""
+
+PRESET_SUFFIX = {"default": "", "sram_only": "-sram"}
+"""archsim preset name suffix of each Vela memory mode (``ethos-u55-128`` + ``-sram``)."""
+
+DECOMPOSED = frozenset({"Softmax"})
+"""Operators Vela spreads over several internal operations with different names."""
+
+
+@dataclass(frozen=True)
+class VelaOp:
+    """One original operator of the model as Vela estimates it (its internal operations summed)."""
+
+    op_type: str
+    name: str
+    total: float
+    npu: float
+    sram: float
+    dram: float
+    flash: float
+
+
+def _figures(row: dict[str, str]) -> tuple[float, float, float, float, float]:
+    flash = float(row.get("OffFlash AC", 0) or 0) + float(row.get("OnFlash AC", 0) or 0)
+    return float(row["Op Cycles"]), float(row["NPU"]), float(row["SRAM AC"]), float(row["DRAM AC"]), flash
+
+
+def read_per_layer(csv_path: Path) -> list[VelaOp]:
+    """One :class:`VelaOp` per original operator with cycles (fused and decomposed rows summed)."""
+    ops: list[VelaOp] = []
+    previous_name = ""
+    with csv_path.open() as handle:
+        for row in csv.DictReader(handle):
+            original, name = row["Original Operator"], row["Name"]
+            figures = _figures(row)
+            extends = ops and (name == previous_name or (original == ops[-1].op_type and original in DECOMPOSED))
+            if extends:
+                last = ops[-1]
+                summed = (
+                    a + b
+                    for a, b in zip((last.total, last.npu, last.sram, last.dram, last.flash), figures, strict=True)
+                )
+                ops[-1] = VelaOp(original, name, *summed)  # a decomposed op's last row names its output
+            else:
+                ops.append(VelaOp(original, name, *figures))
+            previous_name = name
+    return [op for op in ops if op.total > 0]
+
+
+def run_vela(model: Path, accelerator: str, mode: str, out_dir: Path) -> tuple[list[VelaOp], float]:
+    """Compile ``model`` with Vela (once per output folder) and return its per-operator estimates and wall seconds."""
+    target = out_dir / f"{model.stem}_{accelerator}_{mode}"
+    csv_path = target / f"{model.stem}_per-layer.csv"
+    wall = 0.0
+    if not csv_path.exists():
+        command = [sys.executable, "-m", "ethosu.vela", str(model), "--accelerator-config", accelerator]
+        command += ["--verbose-performance", "--output-dir", str(target), *MODES[mode]]
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True, timeout=600)
+        wall = time.perf_counter() - start
+    return read_per_layer(csv_path), wall
+
+
+@dataclass(frozen=True)
+class OpComparison:
+    """One Vela operator next to archsim's cycles for the same operator."""
+
+    name: str
+    op_type: str
+    vela: float
+    archsim: float
+
+    @property
+    def error(self) -> float:
+        """Signed relative error of archsim against Vela."""
+        return (self.archsim - self.vela) / self.vela
+
+
+def align(reference: list[VelaOp], layers: Sequence[LayerMetrics]) -> list[OpComparison]:
+    """Pair Vela's operators with archsim's layers by output-tensor name.
+
+    A layer Vela has no row for (an elementwise op the U85 chains onto its
+    producer, a reshape) adds its cycles to the preceding matched operator, so
+    every archsim cycle is compared. Raises ``KeyError`` when a Vela operator
+    has no archsim layer.
+    """
+    names = {op.name for op in reference}
+    cycles: dict[str, float] = {}
+    owner = ""
+    for layer in layers:
+        if layer.layer in names:
+            owner = layer.layer
+            cycles[owner] = float(layer.total_cycles)
+        elif owner:
+            cycles[owner] += layer.total_cycles
+    missing = [op.name for op in reference if op.name not in cycles]
+    if missing:
+        raise KeyError(f"Vela operators without an archsim layer: {missing[:5]}")
+    return [OpComparison(op.name, op.op_type, op.total, cycles[op.name]) for op in reference]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Per-operator error statistics of one network on one preset and memory mode."""
+
+    ops: int
+    median: float
+    worst: float
+    total: float
+
+    @classmethod
+    def of(cls, rows: Sequence[OpComparison]) -> Summary:
+        """Median and worst absolute per-op error, and the signed error of the network total."""
+        errors = [abs(row.error) for row in rows]
+        vela = sum(row.vela for row in rows)
+        return cls(len(rows), statistics.median(errors), max(errors), (sum(r.archsim for r in rows) - vela) / vela)
