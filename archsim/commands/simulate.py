@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"preset name (see `archsim archs`), or a .toml/.yaml file, or a SCALE-Sim .cfg (default: {DEFAULT_ARCH})",
     )
     parser.add_argument("--dataflow", choices=("os", "ws", "is"), help="override a systolic array's dataflow")
+    parser.add_argument(
+        "--fusion", choices=("none", "auto"), help="multi-core systems: layer by layer, or fused stacks searched"
+    )
+    parser.add_argument(
+        "--scheduler", choices=("list", "exact", "genetic"), help="multi-core systems: allocation search (default list)"
+    )
     add_output_args(parser)
     parser.set_defaults(run=run)
 
@@ -39,7 +45,14 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"--dataflow: only systolic arrays have a dataflow; {args.arch!r} is {config.family}")
         config = dataclasses.replace(config, dataflow=args.dataflow)
     workload = load_workload_from_args(args)
-    metrics = simulate(workload, config)
+    if config.family == "system":
+        from mappers.multicore.flow import simulate_system
+
+        metrics = simulate_system(workload, config, fusion=args.fusion or "none", scheduler=args.scheduler or "list")
+    elif args.fusion or args.scheduler:
+        raise InputError(f"--fusion/--scheduler: only multi-core systems take them; {args.arch!r} is {config.family}")
+    else:
+        metrics = simulate(workload, config)
     if args.format == "csv":
         text = report.to_csv(metrics)
     elif args.format == "json":

@@ -21,6 +21,7 @@ FAMILIES: dict[str, str] = {
     "systolic": "archsim.config.systolic:SystolicConfig",
     "fpga": "archsim.config.fpga:FpgaConfig",
     "npu": "archsim.config.npu:NpuConfig",
+    "system": "archsim.config.system:SystemConfig",
 }
 """Family name -> import path of its frozen config class."""
 
