@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from archsim.system.tiles import TaskOp, cut_layer
+from archsim.system.tiles import TaskOp, cut_layer, slice_channels
 from archsim.traffic import LayerTraffic
 from workloads.graph import Tensor, TensorKind, Workload
 
@@ -82,6 +82,8 @@ class CoreCosts:
                 node, own = _standalone(self.workload, node, f"t{k}")
             else:
                 node, own = cut_layer(self.workload, node, task_op.rows, f"t{k}")
+            if task_op.channels is not None:
+                node, own = slice_channels(node, own, task_op.channels)
             nodes.append(node)
             tensors.extend(own)
         graph = Workload(f"{self.workload.name}:costs", tuple(nodes), tuple(tensors), self.workload.precision)

@@ -26,10 +26,14 @@ class TaskOp:
 
     layer: str
     rows: int | None = None
+    channels: int | None = None
+    """Output channels of an inter-core slice of the layer (None: all of them)."""
 
     def __post_init__(self) -> None:
-        if self.rows is not None and (not isinstance(self.rows, int) or self.rows <= 0):
-            raise ValueError(f"task op {self.layer!r}: rows must be a positive integer or None, got {self.rows!r}")
+        for name in ("rows", "channels"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value <= 0):
+                raise ValueError(f"task op {self.layer!r}: {name} must be a positive integer or None, got {value!r}")
 
 
 def output_rows(workload: Workload, node: Node) -> int | None:
@@ -119,6 +123,62 @@ def cut_layer(workload: Workload, node: Node, rows: int, name: str) -> tuple[Nod
     return Node(new_op, tuple(inputs), (out_name,)), tensors
 
 
+def channel_axis(shape: tuple[int, ...]) -> int:
+    """The channel axis of an activation: 1 of an NCHW map, the last of a ``(batch, tokens, features)`` one."""
+    return 1 if len(shape) == 4 else len(shape) - 1
+
+
+def output_channels(workload: Workload, node: Node) -> int:
+    """Output channels of ``node`` (the size of its output's channel axis)."""
+    shape = workload.tensor(node.outputs[0]).shape
+    return shape[channel_axis(shape)]
+
+
+def channel_splittable(node: Node) -> bool:
+    """True for layers whose output channels can be computed apart: convolutions and weight matmuls."""
+    op = node.op
+    return isinstance(op, Conv2d) or (isinstance(op, MatMul) and op.weight_operand)
+
+
+def slice_channels(node: Node, tensors: list[Tensor], channels: int) -> tuple[Node, list[Tensor]]:
+    """A one-op graph (from :func:`cut_layer` or a whole layer) narrowed to ``channels`` output channels.
+
+    Each slice reads its whole input (a grouped or depthwise convolution only
+    the channels of its groups, whole groups rounded) and its share of the weights.
+    """
+    op = node.op
+    out = tensors[-1]
+    total = out.shape[channel_axis(out.shape)]
+    channels = min(channels, total)
+
+    def narrow(tensor: Tensor, axis: int, size: int) -> Tensor:
+        shape = list(tensor.shape)
+        shape[axis] = size
+        return Tensor(tensor.name, tuple(shape), tensor.kind, tensor.precision)
+
+    narrowed = list(tensors)
+    narrowed[-1] = narrow(out, channel_axis(out.shape), channels)
+    if isinstance(op, Conv2d):
+        groups = max(1, round(channels * op.groups / op.out_channels)) if op.groups > 1 else 1
+        out_channels = groups * op.filters_per_group if op.groups > 1 else channels
+        in_channels = groups * op.channels_per_group if op.groups > 1 else op.in_channels
+        narrowed[-1] = narrow(out, channel_axis(out.shape), out_channels)
+        for k, tensor in enumerate(tensors[:-1]):
+            if tensor.kind is TensorKind.WEIGHT:
+                narrowed[k] = narrow(tensor, 0, out_channels)
+            elif k == 0 and op.groups > 1:
+                narrowed[k] = narrow(tensor, 1, in_channels)
+        new_op: Op = dataclasses.replace(op, in_channels=in_channels, out_channels=out_channels, groups=groups)
+    elif isinstance(op, MatMul):
+        for k, tensor in enumerate(tensors[:-1]):
+            if tensor.kind is TensorKind.WEIGHT:
+                narrowed[k] = narrow(tensor, len(tensor.shape) - 1, channels)
+        new_op = dataclasses.replace(op, n=channels)
+    else:
+        raise ValueError(f"layer {op.name!r} ({op.kind}) cannot be split by output channels")
+    return Node(new_op, node.inputs, node.outputs), narrowed
+
+
 def tile_bounds(total_rows: int, tile_rows: int) -> list[tuple[int, int]]:
     """Bands ``[start, end)`` of ``tile_rows`` rows covering ``total_rows`` (the last may be shorter)."""
     if tile_rows <= 0:
@@ -126,4 +186,14 @@ def tile_bounds(total_rows: int, tile_rows: int) -> list[tuple[int, int]]:
     return [(start, min(total_rows, start + tile_rows)) for start in range(0, total_rows, tile_rows)]
 
 
-__all__ = ["TaskOp", "cut_layer", "input_rows_end", "output_rows", "row_tileable", "tile_bounds"]
+__all__ = [
+    "TaskOp",
+    "channel_axis",
+    "channel_splittable",
+    "cut_layer",
+    "output_channels",
+    "slice_channels",     "input_rows_end",
+    "output_rows",
+    "row_tileable",
+    "tile_bounds",
+]
