@@ -57,9 +57,7 @@ def split_schedule(workload: Workload, system: SystemConfig, cores: int | None =
                 deps += [task for task, _, _ in placed[producer]]
                 if placed_kept[producer]:
                     reads += [
-                        Transfer(f"{t}@{core}", piece, Channel.LINK)
-                        for _, core, piece in placed[producer]
-                        if core != k
+                        Transfer(f"{t}@{core}", piece, Channel.LINK) for _, core, piece in placed[producer] if core != k
                     ]
                 else:
                     reads.append(Transfer(t, nbytes, Channel.DRAM_READ))
