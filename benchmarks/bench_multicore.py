@@ -2,6 +2,7 @@
 
     python benchmarks/bench_multicore.py fusion      # ResNet-18, MobileNetV2, a BERT layer on the presets
     python benchmarks/bench_multicore.py schedulers  # makespans of HEFT, CP-SAT, GA; ResNet-50 timing
+    python benchmarks/bench_multicore.py residency   # scratchpad mapper: row bands vs whole tensors
 
 Every schedule passes the allocation checker and the timeline checker (physics) before it is printed.
 """
@@ -69,10 +70,16 @@ def scheduler_table() -> None:
     for n in (10, 20, 30):
         for seed in range(2):
             cases.append((f"random n={n} seed={seed}", random_dag(seed, n, 4)))
-    for name, arch in (("resnet18", "system-hetero"), ("mobilenet_v2", "system-hetero"), ("resnet50", "system-quad-systolic")):
+    for name, arch in (
+        ("resnet18", "system-hetero"),
+        ("mobilenet_v2", "system-hetero"),
+        ("resnet50", "system-quad-systolic"),
+    ):
         workload, system = load_workload(name), load_arch(arch)
         est = Estimator(system, workload)
-        cases.append((f"{name} on {arch}", scheduling_problem(stack_graph(no_fusion(workload, system, est).stacks), system, est)))
+        cases.append(
+            (f"{name} on {arch}", scheduling_problem(stack_graph(no_fusion(workload, system, est).stacks), system, est))
+        )
     for label, problem in cases:
         base = heft(problem)
         exact = solve_exact(problem, time_limit=60)
@@ -97,6 +104,32 @@ def scheduler_table() -> None:
         )
 
 
+def residency_table(time_limit: float = 30.0) -> None:
+    """Non-compulsory bytes of the scratchpad mapper, whole tensors vs row bands, at 25/50/75 % of peak."""
+    from mappers.mapper import map_workload
+    from mappers.problem import MappingProblem
+    from mappers.tiles import tiled_workload
+
+    print("| workload | scratchpad | whole: status, MB | 2 bands: status, MB | 4 bands: status, MB | best vs whole |")
+    print("|---|---|---|---|---|---:|")
+    for name in ("resnet18", "mobilenet_v2"):
+        workload = load_workload(name)
+        peak = MappingProblem(workload, 10**12).peak_working_set
+        for fraction in (0.25, 0.5, 0.75):
+            scratchpad = int(peak * fraction)
+            cells, best = [], None
+            whole = None
+            for tiles in (1, 2, 4):
+                graph = workload if tiles == 1 else tiled_workload(workload, tiles)
+                result = map_workload(graph, scratchpad, time_limit=time_limit)
+                value = result.noncompulsory_bytes
+                whole = value if tiles == 1 else whole
+                best = value if best is None else min(best, value)
+                cells.append(f"{result.status.value}, {value / 1e6:.3f}")
+            saved = 100 * (1 - best / whole) if whole else 0.0
+            print(f"| {name} | {fraction:.0%} ({scratchpad / 1024:,.0f} KiB) | {' | '.join(cells)} | -{saved:.0f}% |")
+
+
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "fusion"
-    {"fusion": fusion_table, "schedulers": scheduler_table}[which]()
+    {"fusion": fusion_table, "schedulers": scheduler_table, "residency": residency_table}[which]()

@@ -63,6 +63,10 @@ SPACES: dict[str, DesignSpace] = {
 }
 """Space name -> space."""
 
+from envs.system_space import SYSTEM_SPACE  # noqa: E402  (imports envs.spaces only)
+
+SPACES["system"] = SYSTEM_SPACE
+
 
 def get_space(name: str | DesignSpace) -> DesignSpace:
     """A hardware or co-search space by name (or the space itself), InputError naming the known spaces otherwise."""

@@ -9,6 +9,7 @@ every transfer on the shared DRAM and interconnect.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,24 @@ PEAK_MACS: dict[str, Any] = {
     "npu": lambda c: c.peak_macs_per_cycle,
 }
 """Family -> MACs per core cycle at peak (families whose peak does not depend on a searched design)."""
+
+
+CORE_AREA: dict[str, str] = {
+    "systolic": "archsim.systolic.costs:config_area_mm2",
+    "npu": "archsim.npu.network:npu_area_mm2",
+}
+"""Family -> import path of ``fn(config) -> mm^2`` (families without an area model count 0)."""
+
+
+def system_area_mm2(system: SystemConfig) -> float:
+    """Sum of the cores' areas (the interconnect and DRAM controller are not modelled)."""
+    total = 0.0
+    for core in system.cores:
+        target = CORE_AREA.get(core.family)
+        if target:
+            module, _, attr = target.partition(":")
+            total += float(getattr(importlib.import_module(module), attr)(core))
+    return total
 
 
 def core_peak_macs(config: Any) -> float | None:
@@ -134,7 +153,7 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
         layers=tuple(rows),
         clock_hz=clock_hz,
         peak_macs_per_cycle=peak_total or 1.0,
-        area_mm2=0.0,
+        area_mm2=system_area_mm2(system),
         dram_bytes_per_cycle=system.dram_bytes_per_cycle,
         word_bytes=1.0,
         makespan_cycles=timeline.makespan,
@@ -180,4 +199,13 @@ def schedule_json(system: SystemConfig, schedule: SystemSchedule, timeline: Time
     return {**schedule.summary(), "makespan_cycles": timeline.makespan, "cores": cores, "transfers": transfers}
 
 
-__all__ = ["PEAK_MACS", "SystemMetrics", "core_peak_macs", "evaluate", "metrics_of", "schedule_json"]
+__all__ = [
+    "CORE_AREA",
+    "PEAK_MACS",
+    "system_area_mm2",
+    "SystemMetrics",
+    "core_peak_macs",
+    "evaluate",
+    "metrics_of",
+    "schedule_json",
+]
