@@ -202,10 +202,10 @@ def schedule_json(system: SystemConfig, schedule: SystemSchedule, timeline: Time
 __all__ = [
     "CORE_AREA",
     "PEAK_MACS",
-    "system_area_mm2",
     "SystemMetrics",
     "core_peak_macs",
     "evaluate",
     "metrics_of",
     "schedule_json",
+    "system_area_mm2",
 ]

@@ -191,10 +191,10 @@ __all__ = [
     "channel_axis",
     "channel_splittable",
     "cut_layer",
-    "output_channels",
-    "slice_channels",
     "input_rows_end",
+    "output_channels",
     "output_rows",
     "row_tileable",
+    "slice_channels",
     "tile_bounds",
 ]
