@@ -98,7 +98,7 @@ class SystemConfig:
         return {
             "family": self.family,
             "name": self.name,
-            "cores": [core.to_dict() for core in self.cores],
+            "cores": [_core_dict(core) for core in self.cores],
             "core_names": list(self.core_names),
             "clock_mhz": self.clock_mhz,
             "dram_bytes_per_cycle": self.dram_bytes_per_cycle,
@@ -109,6 +109,13 @@ class SystemConfig:
             "dram_pj_per_byte": self.dram_pj_per_byte,
             "link_pj_per_byte": self.link_pj_per_byte,
         }
+
+
+def _core_dict(core: Any) -> dict[str, Any]:
+    """A core's plain data (its family's ``to_dict``, or its family and name when it has none)."""
+    if hasattr(core, "to_dict"):
+        return core.to_dict()
+    return {"family": core.family, "name": core.name}
 
 
 def _core_from_data(entry: Any, index: int) -> Any:
@@ -127,7 +134,7 @@ def _core_from_data(entry: Any, index: int) -> Any:
             data = preset
         data.setdefault("name", f"core{index}")
         return from_mapping(data, where)
-    if hasattr(entry, "family") and hasattr(entry, "to_dict"):
+    if hasattr(entry, "family") and dataclasses.is_dataclass(entry):
         return entry
     raise ValueError(f"{where} must be a preset name, a table of a family config or a config, got {entry!r}")
 

@@ -40,10 +40,17 @@ def _fpga_buffer(config: Any) -> int:
     return int(config.bram18k * 18 * 1024 / 8)
 
 
+def _loopnest_buffer(config: Any) -> int:
+    from archsim.system.loopnest_cores import loopnest_buffer_bytes
+
+    return loopnest_buffer_bytes(config)
+
+
 BUFFER_BYTES: dict[str, Callable[[Any], int]] = {
     "systolic": _systolic_buffer,
     "npu": _npu_buffer,
     "fpga": _fpga_buffer,
+    "loopnest": _loopnest_buffer,
 }
 """Family -> on-chip bytes a core can keep between and within tasks."""
 
@@ -87,6 +94,12 @@ class CoreCosts:
             nodes.append(node)
             tensors.extend(own)
         graph = Workload(f"{self.workload.name}:costs", tuple(nodes), tuple(tensors), self.workload.precision)
+        if self.config.family == "loopnest":
+            from archsim.system.loopnest_cores import price_loopnest
+
+            for task_op, (cycles, energy, macs) in zip(todo, price_loopnest(graph, self.config), strict=True):
+                self._cache[task_op] = OpCost(cycles, energy, macs)
+            return
         plan = {node.name: LayerTraffic(0, 0) for node in nodes}
         metrics = simulate(graph, self.config, plan)
         for task_op, layer in zip(todo, metrics.layers, strict=True):

@@ -6,6 +6,10 @@ latency) over the shared DRAM or interconnect, it computes for its ops' cycles
 on its core, and its writes go back to DRAM while the core moves on. A task is
 done once its writes are.
 
+Broadcast: transfers sharing a ``multicast`` key are one flow (a bus delivers
+the same bytes to every reader at once); a task that issues it after it
+finished does not wait, one that issues it while it flows waits for its end.
+
 Contention: at every instant the transfers active on a channel share its
 bandwidth equally (processor sharing), so no channel ever carries more than
 bandwidth x time. The timeline records, per channel, every interval of constant
@@ -90,6 +94,8 @@ class _Flow:
     ready: float
     remaining: float
     started: float | None = None
+    waiters: list[str] = field(default_factory=list)
+    """Other tasks that read the same broadcast (multicast key) and wait for it."""
 
 
 class _Run:
@@ -107,6 +113,8 @@ class _Run:
         self.next_on_core = [0] * system.n_cores
         self.core_free_at: list[float | None] = [0.0] * system.n_cores
         self.flows: list[_Flow] = []
+        self.broadcasts: dict[str, _Flow] = {}
+        self.broadcast_done: set[str] = set()
         self.pending_reads: dict[str, int] = {}
         self.pending_writes: dict[str, int] = {}
         self.computing: dict[str, float] = {}
@@ -124,10 +132,18 @@ class _Run:
     def _issue(self, task: Task, transfers: tuple[Transfer, ...], now: float) -> int:
         count = 0
         for transfer in transfers:
-            if transfer.nbytes == 0:
+            key = transfer.multicast
+            if transfer.nbytes == 0 or key in self.broadcast_done:
+                continue
+            if key is not None and key in self.broadcasts:
+                self.broadcasts[key].waiters.append(task.name)
+                count += 1
                 continue
             ready = now + self.latency[transfer.channel.resource]
-            self.flows.append(_Flow(task.name, transfer, now, ready, float(transfer.nbytes)))
+            flow = _Flow(task.name, transfer, now, ready, float(transfer.nbytes))
+            self.flows.append(flow)
+            if key is not None:
+                self.broadcasts[key] = flow
             count += 1
         return count
 
@@ -238,15 +254,18 @@ class _Run:
                         end=now,
                     )
                 )
-                task = self.tasks[flow.task]
-                if flow.transfer.channel is Channel.DRAM_WRITE:
-                    self.pending_writes[flow.task] -= 1
-                    if self.pending_writes[flow.task] == 0:
-                        self._finish(task, now)
-                else:
-                    self.pending_reads[flow.task] -= 1
-                    if self.pending_reads[flow.task] == 0:
-                        self._begin_compute(task, now)
+                if flow.transfer.multicast is not None:
+                    self.broadcast_done.add(flow.transfer.multicast)
+                for name in (flow.task, *flow.waiters):
+                    task = self.tasks[name]
+                    if flow.transfer.channel is Channel.DRAM_WRITE:
+                        self.pending_writes[name] -= 1
+                        if self.pending_writes[name] == 0:
+                            self._finish(task, now)
+                    else:
+                        self.pending_reads[name] -= 1
+                        if self.pending_reads[name] == 0:
+                            self._begin_compute(task, now)
             else:
                 keep.append(flow)
         self.flows = keep

@@ -22,6 +22,7 @@ from workloads.graph import Workload
 PEAK_MACS: dict[str, Any] = {
     "systolic": lambda c: c.pes,
     "npu": lambda c: c.peak_macs_per_cycle,
+    "loopnest": lambda c: c.peak_macs_per_cycle,
 }
 """Family -> MACs per core cycle at peak (families whose peak does not depend on a searched design)."""
 

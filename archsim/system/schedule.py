@@ -37,6 +37,8 @@ class Transfer:
     tensor: str
     nbytes: int
     channel: Channel
+    multicast: str | None = None
+    """Transfers with the same key are one broadcast: the bytes cross the channel once, every task waits for it."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.nbytes, int) or self.nbytes < 0:

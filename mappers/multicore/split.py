@@ -8,6 +8,8 @@ matmuls) run whole on core 0. An activation stays on chip when twice its bytes
 fit every core's buffer and it is not a graph output: a consumer then gets the
 slices of other cores over the interconnect and keeps its own; otherwise the
 producer writes its slices to DRAM and each consumer reads the whole tensor.
+Reads of the same tensor by several parts are broadcasts (``multicast``): the
+bytes cross the DRAM port or the interconnect once, as on Stream's buses.
 """
 
 from __future__ import annotations
@@ -52,15 +54,17 @@ def split_schedule(workload: Workload, system: SystemConfig, cores: int | None =
                     continue
                 producer = workload.producers.get(t)
                 if producer is None:
-                    reads.append(Transfer(t, nbytes, Channel.DRAM_READ))
+                    reads.append(Transfer(t, nbytes, Channel.DRAM_READ, multicast=f"dram:{t}"))
                     continue
                 deps += [task for task, _, _ in placed[producer]]
                 if placed_kept[producer]:
                     reads += [
-                        Transfer(f"{t}@{core}", piece, Channel.LINK) for _, core, piece in placed[producer] if core != k
+                        Transfer(f"{t}@{core}", piece, Channel.LINK, multicast=f"link:{t}@{core}")
+                        for _, core, piece in placed[producer]
+                        if core != k
                     ]
                 else:
-                    reads.append(Transfer(t, nbytes, Channel.DRAM_READ))
+                    reads.append(Transfer(t, nbytes, Channel.DRAM_READ, multicast=f"dram:{t}"))
             piece = math.ceil(workload.tensor_bytes(out) * fraction)
             writes = () if kept else (Transfer(out, piece, Channel.DRAM_WRITE),)
             op = TaskOp(node.name, None, channels if parts > 1 else None)
