@@ -16,6 +16,7 @@ import itertools
 from typing import Any
 
 from archsim.loopnest.layer import layer_of
+from archsim.loopnest.cost import limited_spatial
 from archsim.loopnest.mapper import Objective, search_layer
 from workloads.graph import Workload
 
@@ -55,11 +56,12 @@ def price_loopnest(graph: Workload, config: Any) -> list[tuple[int, float, int]]
         if layer is None:
             out.append((0, 0.0, int(node.op.macs)))
             continue
+        distinct: dict[str, dict[str, dict[str, int]]] = {}
+        for spatial in spatial_candidates(config, dict(layer.sizes)):
+            clipped = limited_spatial(layer, config, spatial, fractional=True)
+            distinct.setdefault(repr(sorted((d, sorted(u.items())) for d, u in clipped.items())), spatial)
         best = min(
-            (
-                search_layer(layer, config, spatial, Objective.LATENCY, LPF_LIMIT).cost
-                for spatial in spatial_candidates(config, dict(layer.sizes))
-            ),
+            (search_layer(layer, config, spatial, Objective.LATENCY, LPF_LIMIT).cost for spatial in distinct.values()),
             key=lambda cost: (cost.latency_cycles, cost.energy_pj),
         )
         out.append((round(best.latency_cycles), float(best.energy_pj), int(node.op.macs)))

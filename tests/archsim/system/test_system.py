@@ -185,3 +185,15 @@ def test_plot_schedule(tmp_path) -> None:
     png = tmp_path / "g.png"
     assert main(["plot", "schedule", str(out), "-o", str(png)]) == 0
     assert png.stat().st_size > 1000
+
+
+def test_broadcast_crosses_the_channel_once() -> None:
+    system = two_core(dram=8.0)
+    tasks = tuple(
+        Task(name, core, (TaskOp("c0"),), reads=(Transfer("x", 8000, Channel.DRAM_READ, multicast="x"),))
+        for name, core in (("a", 0), ("b", 1))
+    )
+    timeline = run_schedule(chain(1), system, SystemSchedule(tasks, (("a",), ("b",))))
+    assert len(timeline.transfers) == 1
+    assert math.isclose(timeline.transfers[0].end - timeline.transfers[0].start, 1000.0)
+    assert {t.task: t.compute_start for t in timeline.tasks}["b"] == pytest.approx(timeline.transfers[0].end)
