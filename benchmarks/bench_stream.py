@@ -77,7 +77,8 @@ def main() -> None:
         )
         for layer in metrics.layers:
             print(
-                f"    {layer.layer}: compute {layer.compute_cycles:,} cycles, start {layer.extras['start_cycle']:,.0f}, "
+                f"    {layer.layer}: compute {layer.compute_cycles:,} cycles, "
+                f"start {layer.extras['start_cycle']:,.0f}, "
                 f"end {layer.extras['end_cycle']:,.0f}, DRAM {layer.extras['dram_read_bytes']:,} B read, "
                 f"link {layer.extras['link_bytes']:,} B"
             )

@@ -2,12 +2,13 @@
 
 A loop-nest core is a ZigZag hardware description (Stream's compute cores are
 such files). Each MAC layer gets the best temporal mapping of the LOMA space
-(``lpf_limit`` 4 here: on the Stream fixtures' layers it finds the same
-latencies as ZigZag's default 6 at 1/30 of the time) for the core's own spatial
+(``lpf_limit`` 4 here: on the 2-conv fixture's layer slices it found the same
+latencies as ZigZag's default 6, 30x faster) for the core's own spatial
 unrolling when it has one, else for the best of the unrollings of one loop
 (K, C, OX, OY) or of a loop times a whole kernel axis (C x FX, as ZigZag's
-spatial-mapping generator also considers) over the array's two largest dimensions. Other ops cost nothing on such a core, as in ZigZag (its
-non-MAC nodes are zero-cost dummies).
+spatial-mapping generator also considers) over the array's two largest
+dimensions. Other ops cost nothing on such a core, as in ZigZag (its non-MAC
+nodes are zero-cost dummies).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from archsim.loopnest.layer import layer_of
 from archsim.loopnest.cost import limited_spatial
+from archsim.loopnest.layer import layer_of
 from archsim.loopnest.mapper import Objective, search_layer
 from workloads.graph import Workload
 
