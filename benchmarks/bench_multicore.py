@@ -12,8 +12,6 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
-
 from archsim.config.loader import load_arch
 from mappers.multicore.checker import check_allocation
 from mappers.multicore.cpsat import solve_exact
@@ -23,6 +21,7 @@ from mappers.multicore.fusion import no_fusion
 from mappers.multicore.genetic import genetic
 from mappers.multicore.heft import heft
 from mappers.multicore.problem import SchedulingProblem, scheduling_problem
+from mappers.multicore.synthetic import random_dag
 from mappers.multicore.tasks import stack_graph
 from workloads.registry import load_workload
 
@@ -48,18 +47,6 @@ def fusion_table() -> None:
                     f"| {name} | {arch} | {fusion} | {m.dram_bytes / 1e6:.3f} | {energy_uj:,.1f} | "
                     f"{latency_ms:.3f} | {energy_uj * latency_ms:,.1f} | {seconds:.2f} |"
                 )
-
-
-def random_dag(seed: int, n: int, cores: int) -> SchedulingProblem:
-    """A random layered DAG with heterogeneous per-core durations (the synthetic scheduler instances)."""
-    rng = np.random.default_rng(seed)
-    preds = tuple(
-        tuple(sorted({int(p) for p in rng.integers(max(0, v - 6), v, rng.integers(1, 3))})) if v else ()
-        for v in range(n)
-    )
-    duration = tuple(tuple(int(d) for d in rng.integers(10, 100, cores)) for _ in range(n))
-    comm = tuple(int(c) for c in rng.integers(0, 40, n))
-    return SchedulingProblem(duration, comm, preds, False)
 
 
 def scheduler_table() -> None:
