@@ -61,3 +61,19 @@ def test_tiles_save_bytes_on_a_tight_scratchpad() -> None:
     tiled = map_workload(tiled_workload(workload, 4), scratchpad, time_limit=20)
     assert whole.noncompulsory_bytes > 0
     assert tiled.noncompulsory_bytes < whole.noncompulsory_bytes
+
+
+def test_map_cli_tiles(tmp_path, capsys) -> None:
+    import json
+
+    from archsim.cli import main
+
+    out = tmp_path / "m.json"
+    assert (
+        main(["map", "-w", "resnet18", "--scratchpad-kb", "490", "--tiles", "4", "--format", "json", "-o", str(out)])
+        == 0
+    )
+    data = json.loads(out.read_text())
+    assert data["tiles"] == 4 and data["noncompulsory_bytes"] == 0
+    assert main(["map", "-w", "resnet18", "--scratchpad-kb", "490", "--tiles", "0"]) == 2
+    assert "--tiles" in capsys.readouterr().err
