@@ -9,13 +9,14 @@ on-chip energy (everything but the ``dram`` component) are kept.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from archsim.system.tiles import TaskOp, cut_layer, slice_channels
 from archsim.traffic import LayerTraffic
-from workloads.graph import Tensor, TensorKind, Workload
+from workloads.graph import Node, Tensor, TensorKind, Workload
 
 
 @dataclass(frozen=True)
@@ -113,12 +114,8 @@ class CoreCosts:
         return self._cache[task_op]
 
 
-def _standalone(workload: Workload, node: Any, name: str) -> tuple[Any, list[Tensor]]:
+def _standalone(workload: Workload, node: Node, name: str) -> tuple[Node, list[Tensor]]:
     """``node`` with fresh tensor names, its activation inputs turned into graph inputs."""
-    import dataclasses
-
-    from workloads.graph import Node
-
     tensors = []
     inputs = []
     for k, tname in enumerate(node.inputs):
