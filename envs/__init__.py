@@ -17,6 +17,7 @@ ENVS: tuple[dict[str, object], ...] = (
     {"id": "archsim/FpgaDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "fpga"}},
     {"id": "archsim/NpuDSE-v0", "entry_point": _ONE_DESIGN, "kwargs": {"space": "npu"}},
     {"id": "archsim/NpuDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "npu"}},
+    {"id": "archsim/SystemDSE-v0", "entry_point": _ONE_DESIGN, "kwargs": {"space": "system"}},
     {
         "id": "archsim/CoSearch-v0",
         "entry_point": "envs.cosearch.env:CoSearchEnv",

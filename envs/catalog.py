@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from archsim.errors import InputError
 from envs.spaces import DesignSpace, HardwareSpace, Knob
+from envs.system_space import SYSTEM_SPACE
 
 _POW2_ARRAY = (8, 16, 32, 64, 128, 256)
 
@@ -60,6 +61,7 @@ SPACES: dict[str, DesignSpace] = {
         family="npu",
         preset="ethos-u65-256",
     ),
+    "system": SYSTEM_SPACE,
 }
 """Space name -> space."""
 

@@ -22,6 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--solver", choices=("highs", "cbc"), help="MILP solver (default: highs if installed, else cbc)"
     )
+    parser.add_argument(
+        "--tiles",
+        default="1",
+        help="row bands per feature map as units of residency: N, or auto (best of 1, 2, 4); default 1 (whole tensors)",
+    )
     add_output_args(parser, formats=("table", "json"))
     parser.set_defaults(run=run)
 
@@ -63,12 +68,23 @@ def run(args: argparse.Namespace) -> int:
     if not args.scratchpad_kb > 0:
         raise InputError(f"--scratchpad-kb: must be > 0 KiB, got {args.scratchpad_kb}")
     workload = load_workload_from_args(args)
-    result = map_workload(
-        workload,
-        int(args.scratchpad_kb * 1024),
-        time_limit=args.time_limit,
-        solver=args.solver or DEFAULT_SOLVER,
-    )
+    scratchpad = int(args.scratchpad_kb * 1024)
+    if args.tiles == "auto":
+        from mappers.tiles import best_tiling
+
+        tiles, result = best_tiling(workload, scratchpad, time_limit=args.time_limit)
+    else:
+        from mappers.tiles import tiled_workload
+
+        try:
+            tiles = int(args.tiles)
+        except ValueError:
+            raise InputError(f"--tiles: must be a positive integer or auto, got {args.tiles!r}") from None
+        if tiles < 1:
+            raise InputError(f"--tiles: must be a positive integer or auto, got {args.tiles!r}")
+        graph = workload if tiles == 1 else tiled_workload(workload, tiles)
+        result = map_workload(graph, scratchpad, time_limit=args.time_limit, solver=args.solver or DEFAULT_SOLVER)
     payload = result.to_payload()
+    payload["tiles"] = tiles
     emit(json.dumps(payload, indent=2) if args.format == "json" else _table(payload), args.output)
     return 0

@@ -124,6 +124,15 @@ def _regret(sources: list[str], args: argparse.Namespace) -> Any:
     return learning_curves(runs, optimum=args.optimum, log_y=args.log)
 
 
+def _schedule(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.plots.schedule import schedule_gantt
+
+    data = _read_json(Path(sources[0]))
+    if not isinstance(data, dict) or "schedule" not in data:
+        raise InputError(f"{sources[0]}: not a multi-core `archsim simulate --format json` result (needs schedule)")
+    return schedule_gantt(data["schedule"], f"{data.get('workload', '?')} on {data['arch'].get('name', '?')}")
+
+
 KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "layers": _layers,
     "utilization": _utilization,
@@ -133,6 +142,7 @@ KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "offchip": _offchip,
     "pareto": _pareto,
     "regret": _regret,
+    "schedule": _schedule,
 }
 """Plot kind -> function from result files to a Figure."""
 

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="systolic arrays: reproduce SCALE-Sim 3.0.0's own numbers (its stall and traffic accounting, "
         "which can exceed the DRAM bandwidth) instead of the physically consistent default model",
     )
+        "--fusion", choices=("none", "auto"), help="multi-core systems: layer by layer, or fused stacks searched"
+        "--scheduler", choices=("list", "exact", "genetic"), help="multi-core systems: allocation search (default list)"
     add_output_args(parser)
     parser.set_defaults(run=run)
 
@@ -51,7 +53,14 @@ def run(args: argparse.Namespace) -> int:
             )
         config = dataclasses.replace(config, scalesim_quirks=True)
     workload = load_workload_from_args(args)
-    metrics = simulate(workload, config)
+    if config.family == "system":
+        from mappers.multicore.flow import simulate_system
+
+        metrics = simulate_system(workload, config, fusion=args.fusion or "none", scheduler=args.scheduler or "list")
+    elif args.fusion or args.scheduler:
+        raise InputError(f"--fusion/--scheduler: only multi-core systems take them; {args.arch!r} is {config.family}")
+    else:
+        metrics = simulate(workload, config)
     if args.format == "csv":
         text = report.to_csv(metrics)
     elif args.format == "json":

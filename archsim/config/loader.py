@@ -23,6 +23,7 @@ FAMILIES: dict[str, str] = {
     "systolic": "archsim.config.systolic:SystolicConfig",
     "fpga": "archsim.config.fpga:FpgaConfig",
     "npu": "archsim.config.npu:NpuConfig",
+    "system": "archsim.config.system:SystemConfig",
 }
 """Family name -> import path of its frozen config class."""
 
@@ -78,6 +79,10 @@ def read_config_file(path: Path) -> Any:
         raise InputError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a table of fields at the top level")
+    from archsim.config.stream_yaml import is_stream_hardware, read_stream_hardware
+
+    if is_stream_hardware(data):
+        return read_stream_hardware(path, data)
     data.setdefault("name", path.stem)
     return from_mapping(data, str(path))
 

@@ -1,0 +1,177 @@
+"""Per-layer mapping search: temporal loop orders and the memory level of every loop.
+
+The space is LOMA's (Symons et al., "LOMA: Fast Auto-Scheduling on DNN Accelerators through
+Loop-Order-based Memory Allocation", AICAS 2021), as ZigZag 3.9 searches it: the temporal
+part of every loop is split into prime factors (merged smallest-first down to
+``lpf_limit`` factors), every distinct order of those factors is a candidate, and each order
+is allocated to memories bottom-up, each memory taking the longest run of innermost loops
+whose tiles fit (memories shared by operands split their capacity). Orders that allocate to
+the same per-operand mapping are costed once. The spatial unrolling is the mapping file's
+(or the config's default), clipped to the layer. The answer is *proven best within this
+space* when every order was costed; identical layers are solved once (cache).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from archsim.config.loopnest import LoopNestConfig
+from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, spatial_per_level
+from archsim.loopnest.layer import LoopNestLayer, Operand
+from archsim.loopnest.mapping import Loop, Mapping
+
+
+class Objective(StrEnum):
+    """What the mapper minimises."""
+
+    ENERGY = "energy"
+    LATENCY = "latency"
+    EDP = "edp"
+
+
+def score(cost: LayerCost, objective: Objective) -> tuple[float, float]:
+    """Sort key of a cost under ``objective`` (ties broken by the other metric)."""
+    if objective is Objective.ENERGY:
+        return (cost.energy_pj, cost.latency_cycles)
+    if objective is Objective.LATENCY:
+        return (cost.latency_cycles, cost.energy_pj)
+    return (cost.energy_pj * cost.latency_cycles, cost.latency_cycles)
+
+
+@dataclass(frozen=True)
+class MapperResult:
+    """The best mapping found for one layer and how it was found."""
+
+    mapping: Mapping
+    cost: LayerCost
+    candidates: int
+    """Loop orders in the space."""
+    evaluated: int
+    """Distinct mappings costed."""
+    proven_best: bool
+    """True when every order of the space was allocated and costed."""
+
+
+def _prime_factors(n: int) -> list[int]:
+    out, p = [], 2
+    while n > 1 and p * p <= n:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 1
+    if n > 1:
+        out.append(n)
+    return out
+
+
+def temporal_factors(layer: LoopNestLayer, spatial: dict[str, dict[str, float]], lpf_limit: int) -> list[Loop]:
+    """Temporal loop factors left after the spatial unrolling, merged down to ``lpf_limit``."""
+    unrolled: dict[str, float] = {}
+    for unroll in spatial.values():
+        for dim, f in unroll.items():
+            unrolled[dim] = unrolled.get(dim, 1) * f
+    factors: list[Loop] = []
+    for dim, size in layer.sizes.items():
+        remaining = round(size / unrolled.get(dim, 1))
+        factors += [(dim, p) for p in _prime_factors(remaining)]
+    factors.sort(key=lambda x: x[1])
+    while len(factors) > lpf_limit:
+        # merge the two smallest factors of one dimension (LOMA merges within a dimension)
+        merged = False
+        for i, (dim, size) in enumerate(factors):
+            j = next((j for j in range(i + 1, len(factors)) if factors[j][0] == dim), None)
+            if j is not None:
+                factors[i] = (dim, size * factors[j][1])
+                del factors[j]
+                factors.sort(key=lambda x: x[1])
+                merged = True
+                break
+        if not merged:
+            break
+    return factors
+
+
+def _tile_elements(layer: LoopNestLayer, op: Operand, loops: list[tuple[str, float]]) -> float:
+    sizes: dict[str, float] = {}
+    for dim, f in loops:
+        sizes[dim] = sizes.get(dim, 1) * f
+    n = math.prod(sizes.get(d, 1) for d in layer.relevant[op])
+    for p in layer.partial_dims(op):
+        n *= p.tile(sizes.get(p.outer, 1), sizes.get(p.inner, 1))
+    return n
+
+
+def allocate(
+    layer: LoopNestLayer, config: LoopNestConfig, spatial: dict[str, dict[str, float]], order: tuple[Loop, ...]
+) -> dict[Operand, tuple[tuple[Loop, ...], ...]]:
+    """Memory level of every loop of ``order`` (innermost first), bottom-up, largest fitting tiles."""
+    link = {config.operand_links[op.value]: op for op in layer.operands}
+    levels = {op: config.levels(config.operand_links[op.value]) for op in layer.operands}
+    below = {op: spatial_per_level(config, config.operand_links[op.value], spatial) for op in layer.operands}
+    taken = dict.fromkeys(layer.operands, 0)
+    result: dict[Operand, list[tuple[Loop, ...]]] = {op: [] for op in layer.operands}
+    n = len(order)
+    for mem in config.memories:
+        ops = [link[m] for m in mem.operands if m in link]
+        if not ops:
+            continue
+        cut: dict[Operand, int] = {}
+        bits: dict[Operand, list[float]] = {}
+        for op in ops:
+            lv = levels[op].index(mem)
+            spatial_below = [loop for level in below[op][: lv + 1] for loop in level]
+            precision = layer.precision[op.value] if op is not layer.operands[0] else layer.precision["O"]
+            if lv == len(levels[op]) - 1:
+                cut[op] = n
+                bits[op] = [0.0] * (n + 1)
+                continue
+            bits[op] = [
+                _tile_elements(layer, op, list(order[:k]) + spatial_below) * precision for k in range(n + 1)
+            ]
+            k = taken[op]
+            while k < n and bits[op][k + 1] <= mem.size_bits:
+                k += 1
+            cut[op] = k
+        while sum(bits[op][cut[op]] for op in ops) > mem.size_bits:
+            widest = max((op for op in ops if cut[op] > taken[op]), key=lambda op: bits[op][cut[op]], default=None)
+            if widest is None:
+                break
+            cut[widest] -= 1
+        for op in ops:
+            result[op].append(tuple(order[taken[op] : cut[op]]))
+            taken[op] = cut[op]
+    return {op: tuple(v) for op, v in result.items()}
+
+
+def search_layer(
+    layer: LoopNestLayer,
+    config: LoopNestConfig,
+    spatial: dict[str, dict[str, int]],
+    objective: Objective = Objective.LATENCY,
+    lpf_limit: int = 6,
+) -> MapperResult:
+    """Best mapping of ``layer`` under ``objective`` over all loop orders of the LOMA space."""
+    limited = limited_spatial(layer, config, spatial, fractional=True)
+    factors = temporal_factors(layer, limited, lpf_limit)
+    orders = sorted(set(itertools.permutations(factors)))
+    best: tuple[tuple[float, float], Mapping, LayerCost] | None = None
+    seen: set = set()
+    for order in orders:
+        temporal = allocate(layer, config, limited, order)
+        key = tuple(sorted((op.value, v) for op, v in temporal.items()))
+        if key in seen:
+            continue
+        seen.add(key)
+        mapping = Mapping(spatial, temporal)
+        cost = evaluate(layer, config, mapping)
+        s = score(cost, objective)
+        if best is None or s < best[0]:
+            best = (s, mapping, cost)
+    if best is None:  # a layer with no temporal loops: one mapping
+        temporal = allocate(layer, config, limited, ())
+        mapping = Mapping(spatial, temporal)
+        return MapperResult(mapping, evaluate(layer, config, mapping), 1, 1, True)
+    return MapperResult(best[1], best[2], len(orders), len(seen), True)

@@ -1,0 +1,134 @@
+"""What a task's ops cost on one core, priced by that core's own family model.
+
+Every distinct (layer, rows) a core runs becomes one node of a small graph of
+independent one-op layers, simulated once with activation traffic set to zero
+(the system moves activations and weights itself, over its shared channels).
+The core's compute cycles (fill and drain included, no DRAM stalls) and its
+on-chip energy (everything but the ``dram`` component) are kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from archsim.system.tiles import TaskOp, cut_layer, slice_channels
+from archsim.traffic import LayerTraffic
+from workloads.graph import Node, Tensor, TensorKind, Workload
+
+
+@dataclass(frozen=True)
+class OpCost:
+    """One (layer, rows) on one core: cycles in the core's clock, on-chip energy, MACs."""
+
+    compute_cycles: int
+    energy_pj: float
+    macs: int
+
+
+def _systolic_buffer(config: Any) -> int:
+    return int((config.ifmap_sram_kb + config.filter_sram_kb + config.ofmap_sram_kb) * 1024)
+
+
+def _npu_buffer(config: Any) -> int:
+    arena = config.cache_kb if config.cache_kb else (config.sram_size_kb if config.activations_in == "sram" else 0)
+    return int(arena * 1024 + config.buffer_banks * config.bank_bytes)
+
+
+def _fpga_buffer(config: Any) -> int:
+    return int(config.bram18k * 18 * 1024 / 8)
+
+
+def _loopnest_buffer(config: Any) -> int:
+    from archsim.system.loopnest_cores import loopnest_buffer_bytes
+
+    return loopnest_buffer_bytes(config)
+
+
+BUFFER_BYTES: dict[str, Callable[[Any], int]] = {
+    "systolic": _systolic_buffer,
+    "npu": _npu_buffer,
+    "fpga": _fpga_buffer,
+    "loopnest": _loopnest_buffer,
+}
+"""Family -> on-chip bytes a core can keep between and within tasks."""
+
+
+def core_buffer_bytes(config: Any, override_kb: float = 0.0) -> int:
+    """On-chip bytes of a core (``override_kb`` when > 0, else what its family config holds)."""
+    if override_kb > 0:
+        return int(override_kb * 1024)
+    size = BUFFER_BYTES.get(config.family)
+    if size is None:
+        raise ValueError(f"no on-chip buffer rule for family {config.family!r}; allowed: {', '.join(BUFFER_BYTES)}")
+    return size(config)
+
+
+class CoreCosts:
+    """Prices (layer, rows) pairs on one core, memoised; :meth:`prepare` prices many at once."""
+
+    def __init__(self, workload: Workload, config: Any) -> None:
+        self.workload = workload
+        self.config = config
+        self._nodes = {node.name: node for node in workload.nodes}
+        self._cache: dict[TaskOp, OpCost] = {}
+
+    def prepare(self, task_ops: Iterable[TaskOp]) -> None:
+        """Price every not yet priced op in one simulator call."""
+        from archsim.simulate import simulate
+
+        todo = list(dict.fromkeys(op for op in task_ops if op not in self._cache))
+        if not todo:
+            return
+        nodes = []
+        tensors: list[Tensor] = []
+        for k, task_op in enumerate(todo):
+            node = self._nodes[task_op.layer]
+            if task_op.rows is None:
+                node, own = _standalone(self.workload, node, f"t{k}")
+            else:
+                node, own = cut_layer(self.workload, node, task_op.rows, f"t{k}")
+            if task_op.channels is not None:
+                node, own = slice_channels(node, own, task_op.channels)
+            nodes.append(node)
+            tensors.extend(own)
+        graph = Workload(f"{self.workload.name}:costs", tuple(nodes), tuple(tensors), self.workload.precision)
+        if self.config.family == "loopnest":
+            from archsim.system.loopnest_cores import price_loopnest
+
+            for task_op, (cycles, energy, macs) in zip(todo, price_loopnest(graph, self.config), strict=True):
+                self._cache[task_op] = OpCost(cycles, energy, macs)
+            return
+        plan = {node.name: LayerTraffic(0, 0) for node in nodes}
+        metrics = simulate(graph, self.config, plan)
+        for task_op, layer in zip(todo, metrics.layers, strict=True):
+            energy = sum(v for name, v in layer.energy_by_component_pj.items() if name != "dram")
+            self._cache[task_op] = OpCost(int(layer.compute_cycles), float(energy), int(layer.macs))
+
+    def cost(self, task_op: TaskOp) -> OpCost:
+        """The cost of one op (priced on demand)."""
+        if task_op not in self._cache:
+            self.prepare([task_op])
+        return self._cache[task_op]
+
+
+def _standalone(workload: Workload, node: Node, name: str) -> tuple[Node, list[Tensor]]:
+    """``node`` with fresh tensor names, its activation inputs turned into graph inputs."""
+    tensors = []
+    inputs = []
+    for k, tname in enumerate(node.inputs):
+        tensor = workload.tensor(tname)
+        kind = TensorKind.WEIGHT if tensor.kind is TensorKind.WEIGHT else TensorKind.INPUT
+        tensors.append(Tensor(f"{name}:in{k}", tensor.shape, kind, tensor.precision))
+        inputs.append(f"{name}:in{k}")
+    outputs = []
+    for k, tname in enumerate(node.outputs):
+        tensor = workload.tensor(tname)
+        tensors.append(Tensor(f"{name}:out{k}", tensor.shape, TensorKind.ACTIVATION, tensor.precision))
+        outputs.append(f"{name}:out{k}")
+    return Node(dataclasses.replace(node.op, name=name), tuple(inputs), tuple(outputs)), tensors
+
+
+__all__ = ["BUFFER_BYTES", "CoreCosts", "OpCost", "core_buffer_bytes"]

@@ -1,0 +1,77 @@
+"""Loop-nest (ZigZag-class) cores inside a system: each layer priced by the loop-nest mapper.
+
+A loop-nest core is a ZigZag hardware description (Stream's compute cores are
+such files). Each MAC layer gets the best temporal mapping of the LOMA space
+(``lpf_limit`` 4 here: on the 2-conv fixture's layer slices it found the same
+latencies as ZigZag's default 6, 30x faster) for the core's own spatial
+unrolling when it has one, else for the best of the unrollings of one loop
+(K, C, OX, OY) or of a loop times a whole kernel axis (C x FX, as ZigZag's
+spatial-mapping generator also considers) over the array's two largest
+dimensions. Other ops cost nothing on such a core, as in ZigZag (its non-MAC
+nodes are zero-cost dummies).
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from archsim.loopnest.cost import limited_spatial
+from archsim.loopnest.layer import layer_of
+from archsim.loopnest.mapper import Objective, search_layer
+from workloads.graph import Workload
+
+LPF_LIMIT = 4
+_LOOPS = ("K", "C", "OX", "OY")
+_KERNEL = ("FX", "FY")
+
+
+def _dim_options(sizes: dict[str, int], width: int) -> list[dict[str, int]]:
+    """Unrollings of one array dimension of ``width`` PEs: one loop, or a loop times a whole kernel axis."""
+    options: list[dict[str, int]] = [{loop: width} for loop in _LOOPS if sizes.get(loop, 1) > 1]
+    for kernel in _KERNEL:
+        k = sizes.get(kernel, 1)
+        if 1 < k <= width:
+            options += [{loop: width // k, kernel: k} for loop in ("C", "K", "OX") if sizes.get(loop, 1) > 1]
+    return options or [{"K": width}]
+
+
+def spatial_candidates(config: Any, sizes: dict[str, int]) -> list[dict[str, dict[str, int]]]:
+    """The core's own spatial mapping, or unrollings (see :func:`_dim_options`) of its two largest dimensions."""
+    if config.spatial_mapping:
+        return [dict(config.spatial_mapping)]
+    array = config.operational_array.size_of
+    dims = sorted(array, key=lambda d: -array[d])[:2]
+    if len(dims) == 1:
+        return [{dims[0]: option} for option in _dim_options(sizes, array[dims[0]])]
+    first, second = _dim_options(sizes, array[dims[0]]), _dim_options(sizes, array[dims[1]])
+    return [{dims[0]: a, dims[1]: b} for a, b in itertools.product(first, second) if not set(a) & set(b)]
+
+
+def price_loopnest(graph: Workload, config: Any) -> list[tuple[int, float, int]]:
+    """Per node of ``graph``: (latency cycles, energy pJ, MACs) of its best mapping on ``config``."""
+    bits = graph.precision.bits
+    out: list[tuple[int, float, int]] = []
+    for node in graph.nodes:
+        layer = layer_of(node.op, bits, bits)
+        if layer is None:
+            out.append((0, 0.0, int(node.op.macs)))
+            continue
+        distinct: dict[str, dict[str, dict[str, int]]] = {}
+        for spatial in spatial_candidates(config, dict(layer.sizes)):
+            clipped = limited_spatial(layer, config, spatial, fractional=True)
+            distinct.setdefault(repr(sorted((d, sorted(u.items())) for d, u in clipped.items())), spatial)
+        best = min(
+            (search_layer(layer, config, spatial, Objective.LATENCY, LPF_LIMIT).cost for spatial in distinct.values()),
+            key=lambda cost: (cost.latency_cycles, cost.energy_pj),
+        )
+        out.append((round(best.latency_cycles), float(best.energy_pj), int(node.op.macs)))
+    return out
+
+
+def loopnest_buffer_bytes(config: Any) -> int:
+    """Bytes of the core's largest memory (its top on-chip level in Stream's cores)."""
+    return max(m.size_bits for m in config.memories) // 8
+
+
+__all__ = ["LPF_LIMIT", "loopnest_buffer_bytes", "price_loopnest", "spatial_candidates"]

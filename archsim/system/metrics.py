@@ -1,0 +1,212 @@
+"""A system's results: one row per task, totals over the makespan, and the per-core schedule.
+
+:class:`SystemMetrics` is a :class:`NetworkMetrics` whose layers are the
+schedule's tasks, so the CSV, table and JSON writers work unchanged; its cycles
+and latency are the makespan (tasks overlap across cores), and its JSON adds
+``schedule``: per core, the tasks with their start, compute and end times, and
+every transfer on the shared DRAM and interconnect.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from archsim.config.system import SystemConfig
+from archsim.metrics import LayerMetrics, NetworkMetrics
+from archsim.system.engine import Timeline, run_schedule
+from archsim.system.schedule import Channel, SystemSchedule
+from workloads.graph import Workload
+
+PEAK_MACS: dict[str, Any] = {
+    "systolic": lambda c: c.pes,
+    "npu": lambda c: c.peak_macs_per_cycle,
+    "loopnest": lambda c: c.peak_macs_per_cycle,
+}
+"""Family -> MACs per core cycle at peak (families whose peak does not depend on a searched design)."""
+
+
+CORE_AREA: dict[str, str] = {
+    "systolic": "archsim.systolic.costs:config_area_mm2",
+    "npu": "archsim.npu.network:npu_area_mm2",
+}
+"""Family -> import path of ``fn(config) -> mm^2`` (families without an area model count 0)."""
+
+
+def system_area_mm2(system: SystemConfig) -> float:
+    """Sum of the cores' areas (the interconnect and DRAM controller are not modelled)."""
+    total = 0.0
+    for core in system.cores:
+        target = CORE_AREA.get(core.family)
+        if target:
+            module, _, attr = target.partition(":")
+            total += float(getattr(importlib.import_module(module), attr)(core))
+    return total
+
+
+def core_peak_macs(config: Any) -> float | None:
+    """Peak MACs per cycle of a core in its own clock (None for families without a fixed peak)."""
+    peak = PEAK_MACS.get(config.family)
+    return float(peak(config)) if peak else None
+
+
+@dataclass(frozen=True)
+class SystemMetrics(NetworkMetrics):
+    """Tasks of a schedule on a system; cycles and latency are the makespan."""
+
+    makespan_cycles: float = 0.0
+    schedule: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_cycles(self) -> int:
+        """Cycles until the last task is done."""
+        return round(self.makespan_cycles)
+
+    @property
+    def latency_s(self) -> float:
+        """Makespan at the system clock."""
+        return self.makespan_cycles / self.clock_hz
+
+    @property
+    def dram_bytes(self) -> int:
+        """Bytes that crossed the DRAM interface (reads and writes, weights included)."""
+        return int(sum(layer.extras["dram_read_bytes"] + layer.extras["dram_write_bytes"] for layer in self.layers))
+
+    def total(self) -> dict[str, Any]:
+        """The network totals, with cycles as the makespan and the system's traffic."""
+        total = super().total()
+        total["total_cycles"] = self.total_cycles
+        total["makespan_cycles"] = self.makespan_cycles
+        total["dram_bytes"] = self.dram_bytes
+        total["link_bytes"] = int(sum(layer.extras["link_bytes"] for layer in self.layers))
+        return total
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN.md's JSON plus ``schedule``."""
+        data = super().to_json()
+        data["schedule"] = self.schedule
+        return data
+
+
+def evaluate(workload: Workload, system: SystemConfig, schedule: SystemSchedule) -> SystemMetrics:
+    """Run ``schedule`` on ``system`` and collect its metrics (the schedule is data; nothing is chosen here)."""
+    timeline = run_schedule(workload, system, schedule)
+    return metrics_of(workload, system, schedule, timeline)
+
+
+def _bytes(timeline: Timeline, task: str, channel: Channel) -> int:
+    return sum(t.nbytes for t in timeline.transfers if t.task == task and t.channel is channel)
+
+
+def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedule, timeline: Timeline) -> SystemMetrics:
+    """Per-task rows, totals and the JSON schedule of a finished timeline."""
+    clock_hz = system.clock_mhz * 1e6
+    rows: list[LayerMetrics] = []
+    by_task = {t.task: t for t in timeline.tasks}
+    for task in schedule.tasks:
+        timing = by_task[task.name]
+        reads = _bytes(timeline, task.name, Channel.DRAM_READ)
+        writes = _bytes(timeline, task.name, Channel.DRAM_WRITE)
+        link = _bytes(timeline, task.name, Channel.LINK)
+        peak = core_peak_macs(system.cores[task.core])
+        busy = timing.compute_cycles / system.core_clock_ratio(task.core)
+        util = timing.macs / (busy * peak) if peak and busy else 0.0
+        span = timing.end - timing.start
+        rows.append(
+            LayerMetrics(
+                layer=task.name,
+                kind="task",
+                macs=timing.macs,
+                compute_cycles=round(timing.compute_cycles),
+                stall_cycles=round(span - timing.compute_cycles),
+                total_cycles=round(span),
+                fill_drain_cycles=0,
+                overall_util=util * timing.compute_cycles / span if span else 0.0,
+                mapping_efficiency=util,
+                compute_util=util,
+                ifmap_sram_reads=0,
+                filter_sram_reads=0,
+                ofmap_sram_writes=0,
+                ifmap_dram_reads=reads,
+                filter_dram_reads=0,
+                ofmap_dram_writes=writes,
+                energy_by_component_pj={
+                    "core": timing.energy_pj,
+                    "dram": (reads + writes) * system.dram_pj_per_byte,
+                    "link": link * system.link_pj_per_byte,
+                },
+                latency_s=span / clock_hz,
+                extras={
+                    "core": system.core_names[task.core],
+                    "start_cycle": timing.start,
+                    "end_cycle": timing.end,
+                    "dram_read_bytes": reads,
+                    "dram_write_bytes": writes,
+                    "link_bytes": link,
+                },
+            )
+        )
+    peak_total = sum((core_peak_macs(c) or 0.0) / system.core_clock_ratio(k) for k, c in enumerate(system.cores))
+    return SystemMetrics(
+        workload=workload.name,
+        arch=system.to_dict(),
+        layers=tuple(rows),
+        clock_hz=clock_hz,
+        peak_macs_per_cycle=peak_total or 1.0,
+        area_mm2=system_area_mm2(system),
+        dram_bytes_per_cycle=system.dram_bytes_per_cycle,
+        word_bytes=1.0,
+        makespan_cycles=timeline.makespan,
+        schedule=schedule_json(system, schedule, timeline),
+    )
+
+
+def schedule_json(system: SystemConfig, schedule: SystemSchedule, timeline: Timeline) -> dict[str, Any]:
+    """Per-core timeline (tasks with their phases, transfers) for the JSON output and the Gantt plot."""
+    cores: list[dict[str, Any]] = []
+    for core, names in enumerate(schedule.order):
+        timings = {t.task: t for t in timeline.tasks if t.core == core}
+        cores.append(
+            {
+                "core": system.core_names[core],
+                "family": system.cores[core].family,
+                "tasks": [
+                    {
+                        "task": name,
+                        "layers": [op.layer for op in schedule.task(name).ops],
+                        "start": timings[name].start,
+                        "compute_start": timings[name].compute_start,
+                        "compute_end": timings[name].compute_end,
+                        "end": timings[name].end,
+                    }
+                    for name in names
+                ],
+            }
+        )
+    core_of = {t.name: t.core for t in schedule.tasks}
+    transfers = [
+        {
+            "task": t.task,
+            "core": system.core_names[core_of[t.task]],
+            "tensor": t.tensor,
+            "channel": t.channel.value,
+            "bytes": t.nbytes,
+            "start": t.start,
+            "end": t.end,
+        }
+        for t in timeline.transfers
+    ]
+    return {**schedule.summary(), "makespan_cycles": timeline.makespan, "cores": cores, "transfers": transfers}
+
+
+__all__ = [
+    "CORE_AREA",
+    "PEAK_MACS",
+    "SystemMetrics",
+    "core_peak_macs",
+    "evaluate",
+    "metrics_of",
+    "schedule_json",
+    "system_area_mm2",
+]

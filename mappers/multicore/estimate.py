@@ -1,0 +1,86 @@
+"""Quick per-stack estimates on one core: compute cycles, DRAM bytes, energy and latency.
+
+Used by the fusion search (which stacks, which tile rows) and by the scheduling
+model (durations per core). The exact numbers of a finished schedule come from
+the system evaluator (``archsim.system``), which shares the core pricing
+(:class:`CoreCosts`) but not these shortcuts: here each stack is alone on its
+core with the whole DRAM bandwidth and its transfers do not overlap its compute.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from archsim.config.system import SystemConfig
+from archsim.system.costs import CoreCosts, core_buffer_bytes
+from archsim.system.tiles import TaskOp
+from mappers.multicore.stacks import Stack
+
+
+@dataclass(frozen=True)
+class StackEstimate:
+    """One stack on one core, run alone."""
+
+    compute_cycles: float
+    """System cycles."""
+    dram_bytes: int
+    energy_pj: float
+
+    def latency(self, dram_bytes_per_cycle: float) -> float:
+        """Compute then DRAM traffic at the full bandwidth (no overlap): a pessimistic single-core estimate."""
+        return self.compute_cycles + self.dram_bytes / dram_bytes_per_cycle
+
+
+class Estimator:
+    """Prices stacks on the cores of a system (one :class:`CoreCosts` per distinct core config)."""
+
+    def __init__(self, system: SystemConfig, workload: Any) -> None:
+        self.system = system
+        self.workload = workload
+        self._costs: dict[Any, CoreCosts] = {}
+
+    def costs(self, core: int) -> CoreCosts:
+        """The op pricer of core ``core`` (shared by identical cores)."""
+        config = self.system.cores[core]
+        if config not in self._costs:
+            self._costs[config] = CoreCosts(self.workload, config)
+        return self._costs[config]
+
+    def task_ops(self, stack: Stack) -> list[TaskOp]:
+        """Every (layer, rows) the stack's tiles run."""
+        if stack.tile_rows is None:
+            return [TaskOp(n) for n in stack.names]
+        return [
+            TaskOp(n, stack.rows_in_tile(n, k))
+            for k in range(len(stack.bands))
+            for n in stack.names
+            if stack.rows_in_tile(n, k) > 0
+        ]
+
+    def stack(self, stack: Stack, core: int) -> StackEstimate:
+        """Cycles, DRAM bytes and energy of ``stack`` alone on ``core``.
+
+        Graph inputs and outputs cross DRAM; other inputs and the output do
+        unless twice their bytes fit the core's buffer (the data-placement
+        rule of :mod:`mappers.multicore.tasks`).
+        """
+        costs = self.costs(core)
+        ops = self.task_ops(stack)
+        costs.prepare(ops)
+        priced = [costs.cost(op) for op in ops]
+        cycles = sum(p.compute_cycles for p in priced) * self.system.core_clock_ratio(core)
+        buffer = core_buffer_bytes(self.system.cores[core])
+        weights = stack.weight_bytes * (1 if stack.weights_resident(buffer) else len(stack.bands))
+        acts = 0
+        for t in (*stack.inputs, stack.output):
+            nbytes = stack.workload.tensor_bytes(t)
+            graph_edge = t not in stack.workload.producers or not stack.workload.consumers[t]
+            if graph_edge or 2 * nbytes > buffer:
+                acts += nbytes
+        dram = weights + acts
+        energy = sum(p.energy_pj for p in priced) + dram * self.system.dram_pj_per_byte
+        return StackEstimate(cycles, dram, energy)
+
+
+__all__ = ["Estimator", "StackEstimate"]

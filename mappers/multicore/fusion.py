@@ -1,0 +1,134 @@
+"""Choosing fused stacks and their tile rows: dynamic programming over the layer order.
+
+Layers are cut into consecutive stacks (in the workload's topological order);
+each stack of two or more layers runs in bands of ``tile_rows`` output rows
+(:class:`Stack`). The search minimises, over every cut and every candidate tile
+height (the stack's output rows divided by 1, 2, 4, ... down to 2 rows, at most
+``max_tiles`` tiles), a first-order EDP surrogate: ``energy / E0 + latency / L0``
+summed over stacks, where E0 and L0 are layer-by-layer's totals (at that point
+d(EDP)/EDP = dE/E + dL/L). ``objective="energy"`` or ``"latency"`` keeps one term.
+Estimates are per stack on the reference core (the one with the smallest
+buffer, so a stack that fits there fits everywhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archsim.config.system import SystemConfig
+from archsim.system.costs import core_buffer_bytes
+from archsim.system.tiles import output_rows
+from mappers.multicore.estimate import Estimator
+from mappers.multicore.stacks import Stack, fusable_range
+from workloads.graph import Workload
+
+OBJECTIVES = ("edp", "energy", "latency")
+
+
+@dataclass(frozen=True)
+class FusionPlan:
+    """Stacks covering the workload in order, and the estimate the search minimised."""
+
+    stacks: tuple[Stack, ...]
+    objective: str
+    estimated_dram_bytes: int
+    estimated_energy_pj: float
+    estimated_cycles: float
+
+
+def layer_by_layer(workload: Workload) -> tuple[Stack, ...]:
+    """Every layer its own stack, run whole."""
+    return tuple(Stack(workload, (node,), None) for node in workload.nodes)
+
+
+def reference_core(system: SystemConfig) -> int:
+    """The core with the smallest on-chip buffer."""
+    return min(range(system.n_cores), key=lambda c: (core_buffer_bytes(system.cores[c]), c))
+
+
+def _tile_candidates(rows: int, max_tiles: int) -> list[int]:
+    out = []
+    tiles = 2
+    while tiles <= max_tiles and -(-rows // tiles) >= 2:
+        out.append(-(-rows // tiles))
+        tiles *= 2
+    return out
+
+
+def search_fusion(
+    workload: Workload,
+    system: SystemConfig,
+    objective: str = "edp",
+    max_layers: int = 10,
+    max_tiles: int = 16,
+    estimator: Estimator | None = None,
+) -> FusionPlan:
+    """The stacks and tile rows minimising ``objective`` (see the module docstring)."""
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    est = estimator or Estimator(system, workload)
+    core = reference_core(system)
+    buffer = core_buffer_bytes(system.cores[core])
+    bw = system.dram_bytes_per_cycle
+    nodes = workload.nodes
+    base = [est.stack(s, core) for s in layer_by_layer(workload)]
+    energy0 = sum(e.energy_pj for e in base) or 1.0
+    latency0 = sum(e.latency(bw) for e in base) or 1.0
+
+    def score(energy: float, latency: float) -> float:
+        if objective == "energy":
+            return energy / energy0
+        if objective == "latency":
+            return latency / latency0
+        return energy / energy0 + latency / latency0
+
+    n = len(nodes)
+    best: list[float] = [0.0] + [float("inf")] * n
+    choice: list[Stack | None] = [None] * (n + 1)
+    for end in range(1, n + 1):
+        whole = base[end - 1]
+        best[end] = best[end - 1] + score(whole.energy_pj, whole.latency(bw))
+        choice[end] = Stack(workload, (nodes[end - 1],), None)
+        for start in range(max(0, end - max_layers), end - 1):
+            group = tuple(nodes[start:end])
+            if not fusable_range(workload, group):
+                continue
+            rows = output_rows(workload, group[-1]) or 1
+            for tile in _tile_candidates(rows, max_tiles):
+                stack = Stack(workload, group, tile)
+                if not stack.fits(buffer):
+                    continue
+                e = est.stack(stack, core)
+                total = best[start] + score(e.energy_pj, e.latency(bw))
+                if total < best[end]:
+                    best[end], choice[end] = total, stack
+    stacks: list[Stack] = []
+    end = n
+    while end > 0:
+        stack = choice[end]
+        assert stack is not None  # every prefix has at least the layer-by-layer choice
+        stacks.append(stack)
+        end -= len(stack.nodes)
+    stacks.reverse()
+    return _plan(tuple(stacks), objective, est, core, bw)
+
+
+def _plan(stacks: Sequence[Stack], objective: str, est: Estimator, core: int, bw: float) -> FusionPlan:
+    estimates = [est.stack(s, core) for s in stacks]
+    return FusionPlan(
+        stacks=tuple(stacks),
+        objective=objective,
+        estimated_dram_bytes=sum(e.dram_bytes for e in estimates),
+        estimated_energy_pj=sum(e.energy_pj for e in estimates),
+        estimated_cycles=sum(e.latency(bw) for e in estimates),
+    )
+
+
+def no_fusion(workload: Workload, system: SystemConfig, estimator: Estimator | None = None) -> FusionPlan:
+    """The layer-by-layer plan, with its estimate."""
+    est = estimator or Estimator(system, workload)
+    return _plan(layer_by_layer(workload), "none", est, reference_core(system), system.dram_bytes_per_cycle)
+
+
+__all__ = ["OBJECTIVES", "FusionPlan", "layer_by_layer", "no_fusion", "reference_core", "search_fusion"]
