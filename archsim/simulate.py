@@ -17,6 +17,7 @@ SIMULATORS: dict[str, str] = {
     "systolic": "archsim.systolic.network:simulate_systolic",
     "fpga": "archsim.fpga.network:simulate_fpga",
     "npu": "archsim.npu.network:simulate_npu",
+    "loopnest": "archsim.loopnest.network:simulate_loopnest",
 }
 """Family name -> import path of ``fn(workload, config, traffic) -> NetworkMetrics``."""
 

@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"preset name (see `archsim archs`), or a .toml/.yaml file, or a SCALE-Sim .cfg (default: {DEFAULT_ARCH})",
     )
     parser.add_argument("--dataflow", choices=("os", "ws", "is"), help="override a systolic array's dataflow")
+    parser.add_argument("--mapping", help="loop-nest configs: ZigZag mapping YAML (spatial unrolling, loop orders)")
+    parser.add_argument(
+        "--objective", choices=("energy", "latency", "edp"), help="loop-nest configs: what the per-layer mapper minimises"
+    )
     add_output_args(parser)
     parser.set_defaults(run=run)
 
@@ -38,6 +42,14 @@ def run(args: argparse.Namespace) -> int:
         if config.family != "systolic":
             raise InputError(f"--dataflow: only systolic arrays have a dataflow; {args.arch!r} is {config.family}")
         config = dataclasses.replace(config, dataflow=args.dataflow)
+    if args.mapping or args.objective:
+        if config.family != "loopnest":
+            flag = "--mapping" if args.mapping else "--objective"
+            raise InputError(f"{flag}: only loop-nest configs take a mapping/objective; {args.arch!r} is {config.family}")
+        changes = {"mapping_file": args.mapping} if args.mapping else {}
+        if args.objective:
+            changes["objective"] = args.objective
+        config = dataclasses.replace(config, **changes)
     workload = load_workload_from_args(args)
     metrics = simulate(workload, config)
     if args.format == "csv":

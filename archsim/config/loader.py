@@ -21,6 +21,7 @@ FAMILIES: dict[str, str] = {
     "systolic": "archsim.config.systolic:SystolicConfig",
     "fpga": "archsim.config.fpga:FpgaConfig",
     "npu": "archsim.config.npu:NpuConfig",
+    "loopnest": "archsim.config.loopnest:LoopNestConfig",
 }
 """Family name -> import path of its frozen config class."""
 
@@ -77,6 +78,10 @@ def read_config_file(path: Path) -> Any:
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a table of fields at the top level")
     data.setdefault("name", path.stem)
+    if data.get("family", "loopnest") == "loopnest" and "operational_array" in data:
+        from archsim.config.loopnest_zigzag import hardware_from_dict
+
+        return hardware_from_dict(data, str(path))  # ZigZag's hardware YAML or the native loop-nest form
     return from_mapping(data, str(path))
 
 
@@ -155,6 +160,10 @@ def load_preset(name: str) -> Any:
         )
     data = tomllib.loads(files[name].read_text())
     data.setdefault("name", name)
+    if data.get("family") == "loopnest":
+        from archsim.config.loopnest_zigzag import hardware_from_dict
+
+        return hardware_from_dict(data, f"preset {name}")
     return from_mapping(data, f"preset {name}")
 
 

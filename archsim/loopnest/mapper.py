@@ -94,7 +94,8 @@ def temporal_factors(layer: LoopNestLayer, spatial: dict[str, dict[str, float]],
     return factors
 
 
-def _tile_elements(layer: LoopNestLayer, op: Operand, loops: list[tuple[str, float]]) -> float:
+def tile_elements(layer: LoopNestLayer, op: Operand, loops: list[tuple[str, float]]) -> float:
+    """Elements of ``op`` touched by ``loops`` (relevant loops, inputs through the index relation)."""
     sizes: dict[str, float] = {}
     for dim, f in loops:
         sizes[dim] = sizes.get(dim, 1) * f
@@ -129,7 +130,7 @@ def allocate(
                 bits[op] = [0.0] * (n + 1)
                 continue
             bits[op] = [
-                _tile_elements(layer, op, list(order[:k]) + spatial_below) * precision for k in range(n + 1)
+                tile_elements(layer, op, list(order[:k]) + spatial_below) * precision for k in range(n + 1)
             ]
             k = taken[op]
             while k < n and bits[op][k + 1] <= mem.size_bits:
@@ -175,3 +176,62 @@ def search_layer(
         mapping = Mapping(spatial, temporal)
         return MapperResult(mapping, evaluate(layer, config, mapping), 1, 1, True)
     return MapperResult(best[1], best[2], len(orders), len(seen), True)
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def spatial_candidates(
+    layer: LoopNestLayer, config: LoopNestConfig, given: dict[str, dict[str, int]], keep: int = 3
+) -> list[dict[str, dict[str, int]]]:
+    """Spatial unrollings to try: the given one when it names every array dimension, else the
+    given dimensions plus single-loop unrollings of the open ones, ranked as ZigZag ranks them
+    (utilization plus a diversity bonus); the best ``keep`` and everything tied with them."""
+    array = config.operational_array.size_of
+    open_dims = [d for d in array if d not in given]
+    if not open_dims:
+        return [given]
+    options = []
+    for oa in open_dims:
+        choices = [{}]
+        for dim, size in layer.sizes.items():
+            choices += [{dim: f} for f in _divisors(min(size, array[oa])) if f > 1]
+        options.append(choices)
+    ranked = []
+    for combo in itertools.product(*options):
+        candidate = dict(given)
+        candidate.update({oa: c for oa, c in zip(open_dims, combo, strict=True)})
+        total: dict[str, int] = {}
+        for unroll in candidate.values():
+            for dim, f in unroll.items():
+                total[dim] = total.get(dim, 1) * f
+        if any(f > layer.sizes.get(dim, 1) for dim, f in total.items()):
+            continue
+        utilization = math.prod(total.values()) if total else 1
+        diversity = utilization / max(total.values(), default=1) - 1
+        ranked.append((-(utilization + diversity), candidate))
+    ranked.sort(key=lambda x: x[0])
+    if not ranked:
+        return [given]
+    cutoff = ranked[min(keep, len(ranked)) - 1][0]
+    return [c for s, c in ranked if s <= cutoff]
+
+
+def best_mapping(
+    layer: LoopNestLayer,
+    config: LoopNestConfig,
+    spatial: dict[str, dict[str, int]],
+    objective: Objective = Objective.LATENCY,
+    lpf_limit: int = 6,
+) -> MapperResult:
+    """Best mapping over the spatial candidates (see :func:`spatial_candidates`) and their loop orders."""
+    results = [search_layer(layer, config, s, objective, lpf_limit) for s in spatial_candidates(layer, config, spatial)]
+    best = min(results, key=lambda r: score(r.cost, objective))
+    return MapperResult(
+        best.mapping,
+        best.cost,
+        sum(r.candidates for r in results),
+        sum(r.evaluated for r in results),
+        all(r.proven_best for r in results),
+    )
