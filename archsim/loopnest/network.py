@@ -110,7 +110,7 @@ class _Mapper:
 
     def map(self, layer: LoopNestLayer, operator_type: str) -> tuple[Mapping, LayerCost, str]:
         entry = entry_for(self.entries, layer.name, operator_type) if self.entries else None
-        where = f"{self.config.mapping_file}: {entry.name}" if entry else "spatial_mapping"
+        where = f"{self.config.mapping_file}: {entry.name}" if entry else f"--arch {self.config.name}: spatial_mapping"
         spatial = entry.spatial if entry else self.config.spatial_mapping
         _check_spatial(spatial, self.config, where)
         ordering = entry.temporal_ordering if entry else ()
@@ -118,11 +118,11 @@ class _Mapper:
         if key not in self.cache:
             if ordering:
                 mapping = fixed_order(layer, self.config, entry, where)
-                cost = evaluate(layer, self.config, mapping)
                 _check_fits(layer, self.config, mapping, where)
-                self.cache[key] = (mapping, cost, "fixed")
+                self.cache[key] = (mapping, evaluate(layer, self.config, mapping), "fixed")
             else:
                 result: MapperResult = best_mapping(layer, self.config, spatial, self.objective, self.config.lpf_limit)
+                _check_fits(layer, self.config, result.mapping, where)
                 self.cache[key] = (result.mapping, result.cost, "proven" if result.proven_best else "best-found")
         return self.cache[key]
 
@@ -170,7 +170,9 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
                 energy_by_component_pj={"mac": cost.mac_energy_pj, **by_memory},
                 latency_s=latency / hz,
                 extras={
-                    "mapping": mapping.text({op: names[op] for op in layer.operands}),
+                    "mapping": mapping.text(
+                        {op: names[op] for op in layer.operands}, limited_spatial(layer, config, mapping.spatial, True)
+                    ),
                     "mapper": status,
                     "energy_by_memory_pj": by_memory,  # type: ignore[dict-item]  # JSON object
                 },
