@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from archsim.area import FLIPFLOP_UM2_PER_BIT, MAC_UM2, sram_mm2
 from archsim.config.loopnest import Direction, LoopNestConfig
 from archsim.config.loopnest_zigzag import MappingEntry, entry_for, read_mapping_file
 from archsim.errors import InputError
@@ -29,6 +30,7 @@ from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.traffic import TrafficPlan
 from workloads.graph import Workload
 from workloads.ops import Conv2d
+from workloads.precision import Precision
 
 KNOWN_DIMS = frozenset({"B", "K", "G", "OX", "OY", "C", "FX", "FY", "D"})
 
@@ -138,7 +140,7 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
     del traffic
     mapper = _Mapper(config)
     names = {op: tuple(m.name for m in config.levels(config.operand_links[op.value])) for op in Operand}
-    act_bits = workload.precision.bits if hasattr(workload.precision, "bits") else 8
+    act_bits = workload.precision.bits
     hz = config.clock_mhz * 1e6
     rows = []
     for node in workload:
@@ -186,9 +188,30 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
         layers=tuple(rows),
         clock_hz=hz,
         peak_macs_per_cycle=config.peak_macs_per_cycle,
-        area_mm2=config.area,
+        area_mm2=area_mm2(config, workload.precision),
         dram_bytes_per_cycle=max(p.bandwidth_max for p in top.ports) / 8,
     )
+
+
+REGISTER_BITS = 1024
+"""Memories smaller than this are flip-flop registers for area; larger ones are SRAM."""
+
+
+def area_mm2(config: LoopNestConfig, precision: Precision) -> float:
+    """45 nm area (archsim/area.py): MACs + every on-chip memory instance (outermost memories are off chip)."""
+    outermost = {config.levels(op)[-1].name for m in config.memories for op in m.operands}
+    sizes = config.operational_array.size_of
+    total = MAC_UM2[precision] * config.operational_array.units * 1e-6
+    for mem in config.memories:
+        if mem.name in outermost:
+            continue
+        copies = math.prod(n for d, n in sizes.items() if d not in mem.served_dimensions)
+        if mem.size_bits < REGISTER_BITS:
+            each = mem.size_bits * FLIPFLOP_UM2_PER_BIT * 1e-6
+        else:
+            each = sram_mm2(mem.size_bits / 8 / 1024)
+        total += copies * each
+    return total
 
 
 def _zero_row(name: str, kind: str) -> LayerMetrics:

@@ -110,3 +110,16 @@ def test_mapping_flag_needs_a_loop_nest_config(capsys, zz_inputs, tiny_onnx) -> 
     _one_line_error(
         capsys, ["simulate", "-w", str(tiny_onnx), "-a", "systolic-8x8", "--mapping", mapping], "--mapping", "systolic"
     )
+
+
+@pytest.mark.parametrize("preset", ["loopnest-tpu-like", "loopnest-eyeriss-like"])
+def test_presets_simulate(capsys, tiny_onnx: Path, preset: str) -> None:
+    code, out, _ = run(capsys, "simulate", "-w", str(tiny_onnx), "-a", preset, "--objective", "energy", "-f", "json")
+    assert code == 0
+    data = json.loads(out)
+    total = data["total"]
+    peak = data["machine"]["peak_macs_per_cycle"]
+    assert total["total_cycles"] >= total["macs"] / peak
+    assert 0 < total["area_mm2"] and total["energy_pj"] > 0
+    for row in data["layers"]:
+        assert row["energy_pj"] == pytest.approx(sum(row["energy_by_component_pj"].values()))
