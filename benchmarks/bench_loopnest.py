@@ -162,8 +162,10 @@ def main() -> None:
     parser.add_argument("--refresh", action="store_true", help="rerun ZigZag instead of using its cached results")
     args = parser.parse_args()
     key = {"latency": "latency_cycles", "energy": "energy_pj"}
-    print(f"{'network':12s} {'objective':9s} {'layers':>6s} {'within':>7s} {'min':>8s} {'max':>8s} "
-          f"{'zigzag_s':>9s} {'archsim_s':>9s} {'speedup':>8s}")
+    print(
+        f"{'network':12s} {'objective':9s} {'layers':>6s} {'within':>7s} {'min':>8s} {'max':>8s} "
+        f"{'zigzag_s':>9s} {'archsim_s':>9s} {'speedup':>8s}"
+    )
     for network in args.networks.split(","):
         for objective in args.objectives.split(","):
             zz = zigzag_results(network, objective, args.refresh)

@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--dataflow", choices=("os", "ws", "is"), help="override a systolic array's dataflow")
     parser.add_argument("--mapping", help="loop-nest configs: ZigZag mapping YAML (spatial unrolling, loop orders)")
     parser.add_argument(
-        "--objective", choices=("energy", "latency", "edp"), help="loop-nest configs: what the per-layer mapper minimises"
+        "--objective",
+        choices=("energy", "latency", "edp"),
+        help="loop-nest configs: what the per-layer mapper minimises",
     )
     add_output_args(parser)
     parser.set_defaults(run=run)
@@ -45,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
     if args.mapping or args.objective:
         if config.family != "loopnest":
             flag = "--mapping" if args.mapping else "--objective"
-            raise InputError(f"{flag}: only loop-nest configs take a mapping/objective; {args.arch!r} is {config.family}")
+            raise InputError(
+                f"{flag}: only loop-nest configs take a mapping/objective; {args.arch!r} is {config.family}"
+            )
         changes = {"mapping_file": args.mapping} if args.mapping else {}
         if args.objective:
             changes["objective"] = args.objective

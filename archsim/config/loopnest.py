@@ -82,7 +82,8 @@ class Port:
         for operand, direction in self.allocation:
             if operand not in operands:
                 raise ValueError(
-                    f"{where}.allocation: operand {operand!r} is not held by this memory; allowed: {', '.join(operands)}"
+                    f"{where}.allocation: operand {operand!r} is not held by this memory; "
+                    f"allowed: {', '.join(operands)}"
                 )
             if self.kind is PortKind.READ and direction not in _READS:
                 raise ValueError(f"{where}.allocation: read port cannot carry write direction {direction.value!r}")

@@ -108,7 +108,9 @@ def read_mapping_file(path: Path) -> tuple[MappingEntry, ...]:
                 ordering.append((dim, size))
             else:
                 raise InputError(f"{where}.temporal_ordering[{j}]: size must be an integer >= 1 or '*', got {size!r}")
-        entries.append(MappingEntry(str(raw["name"]), spatial, tuple(ordering), _links(raw.get("memory_operand_links"), where)))
+        entries.append(
+            MappingEntry(str(raw["name"]), spatial, tuple(ordering), _links(raw.get("memory_operand_links"), where))
+        )
     return tuple(entries)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from archsim.config.loopnest import LoopNestConfig
-from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, spatial_per_level
+from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, mapping_key, spatial_per_level
 from archsim.loopnest.layer import LoopNestLayer, Operand
 from archsim.loopnest.mapping import Loop, Mapping
 
@@ -50,7 +50,7 @@ class MapperResult:
     candidates: int
     """Loop orders in the space."""
     evaluated: int
-    """Distinct mappings costed."""
+    """Distinct mappings costed (orders that the cost model cannot tell apart are costed once)."""
     proven_best: bool
     """True when every order of the space was allocated and costed."""
 
@@ -120,20 +120,26 @@ def allocate(
         if not ops:
             continue
         cut: dict[Operand, int] = {}
-        bits: dict[Operand, list[float]] = {}
+        bits: dict[Operand, dict[int, float]] = {}
         for op in ops:
             lv = levels[op].index(mem)
+            if lv == len(levels[op]) - 1:  # the outermost level takes whatever is left
+                cut[op], bits[op] = n, {n: 0.0}
+                continue
             spatial_below = [loop for level in below[op][: lv + 1] for loop in level]
             precision = layer.precision[op.value] if op is not layer.operands[0] else layer.precision["O"]
-            if lv == len(levels[op]) - 1:
-                cut[op] = n
-                bits[op] = [0.0] * (n + 1)
-                continue
-            bits[op] = [
-                tile_elements(layer, op, list(order[:k]) + spatial_below) * precision for k in range(n + 1)
-            ]
+
+            def tile(
+                k: int, op: Operand = op, spatial_below: list = spatial_below, precision: int = precision
+            ) -> float:
+                return tile_elements(layer, op, list(order[:k]) + spatial_below) * precision
+
             k = taken[op]
-            while k < n and bits[op][k + 1] <= mem.size_bits:
+            bits[op] = {k: tile(k)}
+            while k < n:  # tiles only grow with more loops: stop at the first that does not fit
+                bits[op][k + 1] = tile(k + 1)
+                if bits[op][k + 1] > mem.size_bits:
+                    break
                 k += 1
             cut[op] = k
         while sum(bits[op][cut[op]] for op in ops) > mem.size_bits:
@@ -160,14 +166,14 @@ def search_layer(
     orders = sorted(set(itertools.permutations(factors)))
     best: tuple[tuple[float, float], Mapping, LayerCost] | None = None
     seen: set = set()
+    memo: dict = {}
     for order in orders:
-        temporal = allocate(layer, config, limited, order)
-        key = tuple(sorted((op.value, v) for op, v in temporal.items()))
-        if key in seen:
+        mapping = Mapping(spatial, allocate(layer, config, limited, order))
+        key = mapping_key(layer, config, mapping)
+        if key in seen:  # costs exactly as a mapping already costed
             continue
         seen.add(key)
-        mapping = Mapping(spatial, temporal)
-        cost = evaluate(layer, config, mapping)
+        cost = evaluate(layer, config, mapping, memo)
         s = score(cost, objective)
         if best is None or s < best[0]:
             best = (s, mapping, cost)

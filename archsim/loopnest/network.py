@@ -44,10 +44,11 @@ def _check_spatial(spatial: dict[str, dict[str, int]], config: LoopNestConfig, w
     for oa, unroll in spatial.items():
         if oa not in sizes:
             raise InputError(f"{where}.spatial_mapping: unknown array dimension {oa!r}; allowed: {', '.join(sizes)}")
-        for dim, factor in unroll.items():
+        for dim in unroll:
             if dim not in KNOWN_DIMS:
                 raise InputError(
-                    f"{where}.spatial_mapping.{oa}: unknown loop dimension {dim!r}; allowed: {', '.join(sorted(KNOWN_DIMS))}"
+                    f"{where}.spatial_mapping.{oa}: unknown loop dimension {dim!r}; "
+                    f"allowed: {', '.join(sorted(KNOWN_DIMS))}"
                 )
         if math.prod(unroll.values()) > sizes[oa]:
             raise InputError(
@@ -157,9 +158,9 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
                 kind=str(getattr(node.op, "kind", "conv")),
                 macs=layer.macs,
                 compute_cycles=int(cost.temporal_cycles),
-                stall_cycles=int(math.ceil(cost.stall_cycles)),
+                stall_cycles=math.ceil(cost.stall_cycles),
                 total_cycles=latency,
-                fill_drain_cycles=int(math.ceil(cost.onload_cycles + cost.offload_cycles + cost.drain_cycles)),
+                fill_drain_cycles=math.ceil(cost.onload_cycles + cost.offload_cycles + cost.drain_cycles),
                 overall_util=cost.ideal_cycles / latency,
                 mapping_efficiency=cost.spatial_utilization,
                 compute_util=cost.spatial_utilization,
@@ -183,8 +184,13 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
     top = config.memories[-1]
     return NetworkMetrics(
         workload=workload.name,
-        arch={"family": "loopnest", "name": config.name, "objective": config.objective,
-              "array": dict(config.operational_array.size_of), "memories": [m.name for m in config.memories]},
+        arch={
+            "family": "loopnest",
+            "name": config.name,
+            "objective": config.objective,
+            "array": dict(config.operational_array.size_of),
+            "memories": [m.name for m in config.memories],
+        },
         layers=tuple(rows),
         clock_hz=hz,
         peak_macs_per_cycle=config.peak_macs_per_cycle,
@@ -216,8 +222,23 @@ def area_mm2(config: LoopNestConfig, precision: Precision) -> float:
 
 def _zero_row(name: str, kind: str) -> LayerMetrics:
     return LayerMetrics(
-        layer=name, kind=str(kind), macs=0, compute_cycles=0, stall_cycles=0, total_cycles=0, fill_drain_cycles=0,
-        overall_util=0.0, mapping_efficiency=0.0, compute_util=0.0, ifmap_sram_reads=0, filter_sram_reads=0,
-        ofmap_sram_writes=0, ifmap_dram_reads=0, filter_dram_reads=0, ofmap_dram_writes=0,
-        energy_by_component_pj={}, latency_s=0.0, extras={"mapping": "", "mapper": "not costed"},
+        layer=name,
+        kind=str(kind),
+        macs=0,
+        compute_cycles=0,
+        stall_cycles=0,
+        total_cycles=0,
+        fill_drain_cycles=0,
+        overall_util=0.0,
+        mapping_efficiency=0.0,
+        compute_util=0.0,
+        ifmap_sram_reads=0,
+        filter_sram_reads=0,
+        ofmap_sram_writes=0,
+        ifmap_dram_reads=0,
+        filter_dram_reads=0,
+        ofmap_dram_writes=0,
+        energy_by_component_pj={},
+        latency_s=0.0,
+        extras={"mapping": "", "mapper": "not costed"},
     )

@@ -6,7 +6,6 @@ import csv
 from pathlib import Path
 
 import pytest
-
 from support.paths import ZIGZAG_REFERENCE
 
 
