@@ -124,6 +124,17 @@ def _regret(sources: list[str], args: argparse.Namespace) -> Any:
     return learning_curves(runs, optimum=args.optimum, log_y=args.log)
 
 
+def _loopnest(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.plots.loopnest import mapping_picture
+
+    if len(sources) != 1:
+        raise InputError("plot loopnest: give exactly one simulate result of a loop-nest config")
+    try:
+        return mapping_picture(_network_results(sources)[0], args.layer)
+    except ValueError as exc:
+        raise InputError(f"{sources[0]}: {exc}") from None
+
+
 KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "layers": _layers,
     "utilization": _utilization,
@@ -133,6 +144,7 @@ KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "offchip": _offchip,
     "pareto": _pareto,
     "regret": _regret,
+    "loopnest": _loopnest,
 }
 """Plot kind -> function from result files to a Figure."""
 
@@ -154,6 +166,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--y", default="energy_pj", help="pareto: metric on y (default energy_pj)")
     parser.add_argument("--optimum", type=float, help="regret: the optimum reward (else best-so-far reward is shown)")
     parser.add_argument("--log", action="store_true", help="regret: logarithmic y axis")
+    parser.add_argument("--layer", help="loopnest: the layer to draw (default: the one with the most energy)")
     parser.set_defaults(run=run)
 
 

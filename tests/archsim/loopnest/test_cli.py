@@ -123,3 +123,16 @@ def test_presets_simulate(capsys, tiny_onnx: Path, preset: str) -> None:
     assert total["area_mm2"] > 0 and total["energy_pj"] > 0
     for row in data["layers"]:
         assert row["energy_pj"] == pytest.approx(sum(row["energy_by_component_pj"].values()))
+
+
+def test_plots_of_a_loop_nest_result(capsys, tmp_path: Path, tiny_onnx: Path) -> None:
+    result = tmp_path / "r.json"
+    code, _, _ = run(
+        capsys, "simulate", "-w", str(tiny_onnx), "-a", "loopnest-eyeriss-like", "-f", "json", "-o", str(result)
+    )
+    assert code == 0
+    for kind, extra in (("energy", []), ("loopnest", ["--layer", "conv_b"])):
+        image = tmp_path / f"{kind}.png"
+        code, _, _ = run(capsys, "plot", kind, str(result), "-o", str(image), *extra)
+        assert code == 0 and image.stat().st_size > 10_000
+    _one_line_error(capsys, ["plot", "loopnest", str(result), "-o", str(tmp_path / "x.png"), "--layer", "nope"], "nope")
