@@ -18,6 +18,16 @@ ENVS: tuple[dict[str, object], ...] = (
     {"id": "archsim/NpuDSE-v0", "entry_point": _ONE_DESIGN, "kwargs": {"space": "npu"}},
     {"id": "archsim/NpuDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "npu"}},
     {
+        "id": "archsim/LoopNestDSE-v0",
+        "entry_point": _ONE_DESIGN,
+        "kwargs": {"space": "loopnest", "workload": "transformer_encoder"},
+    },
+    {
+        "id": "archsim/LoopNestDSESeq-v0",
+        "entry_point": _ONE_KNOB,
+        "kwargs": {"space": "loopnest", "workload": "transformer_encoder"},
+    },
+    {
         "id": "archsim/CoSearch-v0",
         "entry_point": "envs.cosearch.env:CoSearchEnv",
         "kwargs": {"workload": "ofa_mbv2", "space": "cosearch-small"},
