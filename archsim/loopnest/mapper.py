@@ -68,7 +68,7 @@ def _prime_factors(n: int) -> list[int]:
 
 
 def temporal_factors(layer: LoopNestLayer, spatial: dict[str, dict[str, float]], lpf_limit: int) -> list[Loop]:
-    """Temporal loop factors left after the spatial unrolling, merged down to ``lpf_limit``."""
+    """Temporal loop factors left after the spatial unrolling, merged down to ``lpf_limit`` as LOMA merges them."""
     unrolled: dict[str, float] = {}
     for unroll in spatial.values():
         for dim, f in unroll.items():
@@ -77,20 +77,16 @@ def temporal_factors(layer: LoopNestLayer, spatial: dict[str, dict[str, float]],
     for dim, size in layer.sizes.items():
         remaining = round(size / unrolled.get(dim, 1))
         factors += [(dim, p) for p in _prime_factors(remaining)]
-    factors.sort(key=lambda x: x[1])
+    # LOMA's rule: the loop with the most factors merges its two smallest, until the limit is met
     while len(factors) > lpf_limit:
-        # merge the two smallest factors of one dimension (LOMA merges within a dimension)
-        merged = False
-        for i, (dim, size) in enumerate(factors):
-            j = next((j for j in range(i + 1, len(factors)) if factors[j][0] == dim), None)
-            if j is not None:
-                factors[i] = (dim, size * factors[j][1])
-                del factors[j]
-                factors.sort(key=lambda x: x[1])
-                merged = True
-                break
-        if not merged:
+        counts: dict[str, int] = {}
+        for dim, _ in factors:
+            counts[dim] = counts.get(dim, 0) + 1
+        dim = max(layer.sizes, key=lambda d: counts.get(d, 0))
+        if counts.get(dim, 0) < 2:
             break
+        mine = sorted(f for d, f in factors if d == dim)
+        factors = [x for x in factors if x[0] != dim] + [(dim, mine[0] * mine[1])] + [(dim, f) for f in mine[2:]]
     return factors
 
 
