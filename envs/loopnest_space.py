@@ -24,7 +24,7 @@ class LoopNestSpace(HardwareSpace):
     lpf_limit: int = 4
 
     def _replace(self, name: str, knobs: tuple[Knob, ...]) -> LoopNestSpace:
-        return dataclasses.replace(self, name=name, knobs=knobs)
+        return dataclasses.replace(self, name=name, knobs=knobs, reference=())  # reference: middle of each knob
 
     def config_for(self, design: Mapping[str, Any]) -> Any:
         """The loop-nest config of ``design`` (a ``ValueError`` means an invalid design)."""
