@@ -18,6 +18,7 @@ SIMULATORS: dict[str, str] = {
     "fpga": "archsim.fpga.network:simulate_fpga",
     "npu": "archsim.npu.network:simulate_npu",
     "system": "mappers.multicore.flow:simulate_system",
+    "loopnest": "archsim.loopnest.network:simulate_loopnest",
 }
 """Family name -> import path of ``fn(workload, config, traffic) -> NetworkMetrics``."""
 

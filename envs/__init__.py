@@ -19,6 +19,16 @@ ENVS: tuple[dict[str, object], ...] = (
     {"id": "archsim/NpuDSESeq-v0", "entry_point": _ONE_KNOB, "kwargs": {"space": "npu"}},
     {"id": "archsim/SystemDSE-v0", "entry_point": _ONE_DESIGN, "kwargs": {"space": "system"}},
     {
+        "id": "archsim/LoopNestDSE-v0",
+        "entry_point": _ONE_DESIGN,
+        "kwargs": {"space": "loopnest", "workload": "transformer_encoder"},
+    },
+    {
+        "id": "archsim/LoopNestDSESeq-v0",
+        "entry_point": _ONE_KNOB,
+        "kwargs": {"space": "loopnest", "workload": "transformer_encoder"},
+    },
+    {
         "id": "archsim/CoSearch-v0",
         "entry_point": "envs.cosearch.env:CoSearchEnv",
         "kwargs": {"workload": "ofa_mbv2", "space": "cosearch-small"},

@@ -65,6 +65,10 @@ SPACES: dict[str, DesignSpace] = {
 }
 """Space name -> space."""
 
+from envs.loopnest_space import LOOPNEST_SPACE  # noqa: E402  (its module imports envs.spaces only)
+
+SPACES["loopnest"] = LOOPNEST_SPACE
+
 
 def get_space(name: str | DesignSpace) -> DesignSpace:
     """A hardware or co-search space by name (or the space itself), InputError naming the known spaces otherwise."""

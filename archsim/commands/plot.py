@@ -133,6 +133,17 @@ def _schedule(sources: list[str], args: argparse.Namespace) -> Any:
     return schedule_gantt(data["schedule"], f"{data.get('workload', '?')} on {data['arch'].get('name', '?')}")
 
 
+def _loopnest(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.plots.loopnest import mapping_picture
+
+    if len(sources) != 1:
+        raise InputError("plot loopnest: give exactly one simulate result of a loop-nest config")
+    try:
+        return mapping_picture(_network_results(sources)[0], args.layer)
+    except ValueError as exc:
+        raise InputError(f"{sources[0]}: {exc}") from None
+
+
 KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "layers": _layers,
     "utilization": _utilization,
@@ -143,6 +154,7 @@ KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "pareto": _pareto,
     "regret": _regret,
     "schedule": _schedule,
+    "loopnest": _loopnest,
 }
 """Plot kind -> function from result files to a Figure."""
 
@@ -164,6 +176,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--y", default="energy_pj", help="pareto: metric on y (default energy_pj)")
     parser.add_argument("--optimum", type=float, help="regret: the optimum reward (else best-so-far reward is shown)")
     parser.add_argument("--log", action="store_true", help="regret: logarithmic y axis")
+    parser.add_argument("--layer", help="loopnest: the layer to draw (default: the one with the most energy)")
     parser.set_defaults(run=run)
 
 

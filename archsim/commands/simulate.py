@@ -29,8 +29,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="systolic arrays: reproduce SCALE-Sim 3.0.0's own numbers (its stall and traffic accounting, "
         "which can exceed the DRAM bandwidth) instead of the physically consistent default model",
     )
+    parser.add_argument(
         "--fusion", choices=("none", "auto"), help="multi-core systems: layer by layer, or fused stacks searched"
+    )
+    parser.add_argument(
         "--scheduler", choices=("list", "exact", "genetic"), help="multi-core systems: allocation search (default list)"
+    )
+    parser.add_argument("--mapping", help="loop-nest configs: ZigZag mapping YAML (spatial unrolling, loop orders)")
+    parser.add_argument(
+        "--objective",
+        choices=("energy", "latency", "edp"),
+        help="loop-nest configs: what the per-layer mapper minimises",
+    )
     add_output_args(parser)
     parser.set_defaults(run=run)
 
@@ -52,6 +62,16 @@ def run(args: argparse.Namespace) -> int:
                 f"--scalesim-compat: only systolic arrays have a SCALE-Sim mode; {args.arch!r} is {config.family}"
             )
         config = dataclasses.replace(config, scalesim_quirks=True)
+    if args.mapping or args.objective:
+        if config.family != "loopnest":
+            flag = "--mapping" if args.mapping else "--objective"
+            raise InputError(
+                f"{flag}: only loop-nest configs take a mapping/objective; {args.arch!r} is {config.family}"
+            )
+        changes = {"mapping_file": args.mapping} if args.mapping else {}
+        if args.objective:
+            changes["objective"] = args.objective
+        config = dataclasses.replace(config, **changes)
     workload = load_workload_from_args(args)
     if config.family == "system":
         from mappers.multicore.flow import simulate_system

@@ -24,6 +24,7 @@ FAMILIES: dict[str, str] = {
     "fpga": "archsim.config.fpga:FpgaConfig",
     "npu": "archsim.config.npu:NpuConfig",
     "system": "archsim.config.system:SystemConfig",
+    "loopnest": "archsim.config.loopnest:LoopNestConfig",
 }
 """Family name -> import path of its frozen config class."""
 
@@ -84,6 +85,10 @@ def read_config_file(path: Path) -> Any:
     if is_stream_hardware(data):
         return read_stream_hardware(path, data)
     data.setdefault("name", path.stem)
+    if data.get("family", "loopnest") == "loopnest" and "operational_array" in data:
+        from archsim.config.loopnest_zigzag import hardware_from_dict
+
+        return hardware_from_dict(data, str(path))  # ZigZag's hardware YAML or the native loop-nest form
     return from_mapping(data, str(path))
 
 
@@ -229,6 +234,10 @@ def load_preset(name: str) -> Any:
         )
     data = tomllib.loads(files[name].read_text())
     data.setdefault("name", name)
+    if data.get("family") == "loopnest":
+        from archsim.config.loopnest_zigzag import hardware_from_dict
+
+        return hardware_from_dict(data, f"preset {name}")
     return from_mapping(data, f"preset {name}")
 
 

@@ -82,7 +82,8 @@ class Port:
         for operand, direction in self.allocation:
             if operand not in operands:
                 raise ValueError(
-                    f"{where}.allocation: operand {operand!r} is not held by this memory; allowed: {', '.join(operands)}"
+                    f"{where}.allocation: operand {operand!r} is not held by this memory; "
+                    f"allowed: {', '.join(operands)}"
                 )
             if self.kind is PortKind.READ and direction not in _READS:
                 raise ValueError(f"{where}.allocation: read port cannot carry write direction {direction.value!r}")
@@ -256,6 +257,12 @@ class LoopNestConfig:
     operand_links: Any = field(default_factory=lambda: dict(DEFAULT_OPERAND_LINKS))
     clock_mhz: float = 1000.0
     """Clock used only to turn cycles into seconds."""
+    mapping_file: str | None = None
+    """ZigZag mapping YAML fixing spatial unrollings / loop orders per layer (``--mapping``)."""
+    objective: str = "latency"
+    """What the per-layer mapper minimises: ``energy``, ``latency`` or ``edp`` (``--objective``)."""
+    lpf_limit: int = 6
+    """Temporal loop factors per layer the mapper orders (LOMA's limit; 6 gives at most 720 orders)."""
 
     def __post_init__(self) -> None:
         array = _parse_array(self.operational_array)
@@ -283,6 +290,9 @@ class LoopNestConfig:
                     f"allowed: {', '.join(array.dimensions)}"
                 )
         _positive("clock_mhz", self.clock_mhz)
+        if self.objective not in ("energy", "latency", "edp"):
+            raise ValueError(f"objective: unknown objective {self.objective!r}; allowed: energy, latency, edp")
+        _positive("lpf_limit", self.lpf_limit, integer=True)
         if not self.memories:
             raise ValueError("memories: at least one memory is required")
         for mem in self.memories:

@@ -27,15 +27,14 @@ def is_zigzag_hardware(data: Mapping[str, Any]) -> bool:
 
 def hardware_from_dict(data: Mapping[str, Any], where: str) -> LoopNestConfig:
     """A validated loop-nest config from ZigZag-form hardware data."""
-    allowed = (*HARDWARE_KEYS, "family", "spatial_mapping", "operand_links", "clock_mhz", "dataflows")
+    options = ("spatial_mapping", "operand_links", "clock_mhz", "mapping_file", "objective", "lpf_limit")
+    allowed = (*HARDWARE_KEYS, "family", "dataflows", *options)
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise InputError(f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(allowed)}")
     if not isinstance(data.get("memories"), Mapping):
         raise InputError(f"{where}: memories must be a table of memory name -> fields (innermost first)")
-    kwargs = {k: data[k] for k in ("name", "operational_array", "memories", "spatial_mapping", "clock_mhz") if k in data}
-    if "operand_links" in data:
-        kwargs["operand_links"] = data["operand_links"]
+    kwargs = {k: data[k] for k in ("name", "operational_array", "memories", *options) if k in data}
     try:
         return LoopNestConfig(**kwargs)
     except (TypeError, ValueError) as exc:
@@ -109,7 +108,9 @@ def read_mapping_file(path: Path) -> tuple[MappingEntry, ...]:
                 ordering.append((dim, size))
             else:
                 raise InputError(f"{where}.temporal_ordering[{j}]: size must be an integer >= 1 or '*', got {size!r}")
-        entries.append(MappingEntry(str(raw["name"]), spatial, tuple(ordering), _links(raw.get("memory_operand_links"), where)))
+        entries.append(
+            MappingEntry(str(raw["name"]), spatial, tuple(ordering), _links(raw.get("memory_operand_links"), where))
+        )
     return tuple(entries)
 
 

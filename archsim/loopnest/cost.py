@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from archsim.config.loopnest import Direction, LoopNestConfig, Memory, Port
+from archsim.config.loopnest import Direction, LoopNestConfig, Memory
 from archsim.loopnest.layer import LoopNestLayer, Operand
 from archsim.loopnest.mapping import Loop, Mapping
 
@@ -299,7 +299,9 @@ def _operand_view(
 
     zero = dict.fromkeys(DIRECTIONS, 0)
     flow = _Flow(*[[dict(zero) for _ in range(n_mem)] for _ in range(6)])
-    low_dir, high_dir = (Direction.FROM_LOW, Direction.TO_HIGH) if is_output else (Direction.TO_LOW, Direction.FROM_HIGH)
+    low_dir, high_dir = (
+        (Direction.FROM_LOW, Direction.TO_HIGH) if is_output else (Direction.TO_LOW, Direction.FROM_HIGH)
+    )
     out_elems = layer.operand_elements(op)
     for lv in range(n_mem):
         flow.bw_aver[lv][low_dir] = int(low_raw[lv] * boost[lv])
@@ -373,25 +375,60 @@ def _prepare(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping) -> 
     return _Prepared(tm, mac_st, top_r, top_ir, totals.pop())
 
 
-def _views(layer, config, prepared: _Prepared, limited) -> dict[Operand, _OperandView]:
-    su = {op: spatial_per_level(config, config.operand_links[op.value], limited) for op in layer.operands}
+def _views(layer, config, prepared: _Prepared, limited, memo: dict) -> dict[Operand, _OperandView]:
+    """Per-operand views; ``memo`` reuses a view whose inputs repeat (the mapper's many orders share them)."""
+    spatial_key = ("su", repr(limited))
+    if spatial_key not in memo:
+        memo[spatial_key] = {
+            op: spatial_per_level(config, config.operand_links[op.value], limited) for op in layer.operands
+        }
+    su = memo[spatial_key]
     out = layer.operands[0]
     psum = _psum_flags(layer, su[out], prepared.tm[out])
-    return {
-        op: _operand_view(
-            layer,
-            config,
+    views = {}
+    for op in layer.operands:
+        key = (
+            spatial_key,
             op,
-            su[op],
-            prepared.tm[op],
+            _levels_as_sets(prepared.tm[op]),
             prepared.mac_stationary[op],
-            prepared.top_ir[op],
-            prepared.top_r[op],
-            psum,
-            prepared.total_cycles,
+            tuple(prepared.top_ir[op]),
+            tuple(prepared.top_r[op]),
+            tuple(psum) if op is out else None,
         )
-        for op in layer.operands
-    }
+        if key not in memo:
+            memo[key] = _operand_view(
+                layer,
+                config,
+                op,
+                su[op],
+                prepared.tm[op],
+                prepared.mac_stationary[op],
+                prepared.top_ir[op],
+                prepared.top_r[op],
+                psum,
+                prepared.total_cycles,
+            )
+        views[op] = memo[key]
+    return views
+
+
+def _levels_as_sets(levels: list[list[Loop]]) -> tuple:
+    # within a level only the top runs (kept separately) depend on the order: sizes and reuse are products
+    return tuple(tuple(sorted(level)) for level in levels)
+
+
+def mapping_key(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping) -> tuple:
+    """A key that two mappings of one layer share exactly when the cost model sees them alike
+    (same spatial unrolling, same per-level loops after stationarity, same top runs)."""
+    p = _prepare(layer, config, mapping)
+    return (
+        repr(mapping.spatial),
+        tuple(
+            (op.value, _levels_as_sets(p.tm[op]), p.mac_stationary[op], tuple(p.top_ir[op]), tuple(p.top_r[op]))
+            for op in layer.operands
+        ),
+    )
 
 
 def _word_accesses(view: _OperandView, lv: int, memory: Memory) -> dict[Direction, int]:
@@ -511,8 +548,14 @@ def _stall_slack(config, link, views, flags) -> float:
                 count = view.flow.period_count[lv][d]
                 if count == 0:
                     continue
-                acts.append((_real_cycles(view, lv, d), _allowed_cycles(view, lv, d, flags[op]),
-                             math.ceil(view.flow.period[lv][d]), count))
+                acts.append(
+                    (
+                        _real_cycles(view, lv, d),
+                        _allowed_cycles(view, lv, d, flags[op]),
+                        math.ceil(view.flow.period[lv][d]),
+                        count,
+                    )
+                )
             if not acts:
                 continue
             if len(acts) == 1:
@@ -599,13 +642,17 @@ def _loading(config, layer, link, views, stall: float, total_cycles: float) -> t
     return onload, offload
 
 
-def evaluate(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping) -> LayerCost:
-    """Energy and latency of ``layer`` on ``config`` under ``mapping`` (see the module docstring)."""
+def evaluate(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping, memo: dict | None = None) -> LayerCost:
+    """Energy and latency of ``layer`` on ``config`` under ``mapping`` (see the module docstring).
+
+    ``memo`` (a dict kept across calls for one layer and config) reuses per-operand work that
+    repeats between mappings; results are identical with or without it."""
+    memo = {} if memo is None else memo
     prepared = _prepare(layer, config, mapping)
     limited_energy = limited_spatial(layer, config, mapping.spatial, fractional=True)
     limited_latency = limited_spatial(layer, config, mapping.spatial, fractional=False)
-    energy_views = _views(layer, config, prepared, limited_energy)
-    latency_views = _views(layer, config, prepared, limited_latency)
+    energy_views = _views(layer, config, prepared, limited_energy, memo)
+    latency_views = _views(layer, config, prepared, limited_latency, memo)
     memory_energy, levels = _energy(layer, config, energy_views)
     mac_energy = config.operational_array.unit_energy_pj * layer.macs
 

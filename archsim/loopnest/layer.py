@@ -21,7 +21,7 @@ from workloads.ops import Conv2d, MatMul
 class Operand(StrEnum):
     """Layer operands: output (partial sums), weights, input activations."""
 
-    O = "O"
+    O = "O"  # noqa: E741 - the literature's operand names
     W = "W"
     I = "I"  # noqa: E741 - ZigZag's and the literature's name for the input operand
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from archsim.config.loopnest import LoopNestConfig
-from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, spatial_per_level
+from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, mapping_key, spatial_per_level
 from archsim.loopnest.layer import LoopNestLayer, Operand
 from archsim.loopnest.mapping import Loop, Mapping
 
@@ -50,7 +50,7 @@ class MapperResult:
     candidates: int
     """Loop orders in the space."""
     evaluated: int
-    """Distinct mappings costed."""
+    """Distinct mappings costed (orders that the cost model cannot tell apart are costed once)."""
     proven_best: bool
     """True when every order of the space was allocated and costed."""
 
@@ -68,7 +68,7 @@ def _prime_factors(n: int) -> list[int]:
 
 
 def temporal_factors(layer: LoopNestLayer, spatial: dict[str, dict[str, float]], lpf_limit: int) -> list[Loop]:
-    """Temporal loop factors left after the spatial unrolling, merged down to ``lpf_limit``."""
+    """Temporal loop factors left after the spatial unrolling, merged down to ``lpf_limit`` as LOMA merges them."""
     unrolled: dict[str, float] = {}
     for unroll in spatial.values():
         for dim, f in unroll.items():
@@ -77,24 +77,21 @@ def temporal_factors(layer: LoopNestLayer, spatial: dict[str, dict[str, float]],
     for dim, size in layer.sizes.items():
         remaining = round(size / unrolled.get(dim, 1))
         factors += [(dim, p) for p in _prime_factors(remaining)]
-    factors.sort(key=lambda x: x[1])
+    # LOMA's rule: the loop with the most factors merges its two smallest, until the limit is met
     while len(factors) > lpf_limit:
-        # merge the two smallest factors of one dimension (LOMA merges within a dimension)
-        merged = False
-        for i, (dim, size) in enumerate(factors):
-            j = next((j for j in range(i + 1, len(factors)) if factors[j][0] == dim), None)
-            if j is not None:
-                factors[i] = (dim, size * factors[j][1])
-                del factors[j]
-                factors.sort(key=lambda x: x[1])
-                merged = True
-                break
-        if not merged:
+        counts: dict[str, int] = {}
+        for dim, _ in factors:
+            counts[dim] = counts.get(dim, 0) + 1
+        dim = max(layer.sizes, key=lambda d: counts.get(d, 0))
+        if counts.get(dim, 0) < 2:
             break
+        mine = sorted(f for d, f in factors if d == dim)
+        factors = [x for x in factors if x[0] != dim] + [(dim, mine[0] * mine[1])] + [(dim, f) for f in mine[2:]]
     return factors
 
 
-def _tile_elements(layer: LoopNestLayer, op: Operand, loops: list[tuple[str, float]]) -> float:
+def tile_elements(layer: LoopNestLayer, op: Operand, loops: list[tuple[str, float]]) -> float:
+    """Elements of ``op`` touched by ``loops`` (relevant loops, inputs through the index relation)."""
     sizes: dict[str, float] = {}
     for dim, f in loops:
         sizes[dim] = sizes.get(dim, 1) * f
@@ -119,20 +116,26 @@ def allocate(
         if not ops:
             continue
         cut: dict[Operand, int] = {}
-        bits: dict[Operand, list[float]] = {}
+        bits: dict[Operand, dict[int, float]] = {}
         for op in ops:
             lv = levels[op].index(mem)
+            if lv == len(levels[op]) - 1:  # the outermost level takes whatever is left
+                cut[op], bits[op] = n, {n: 0.0}
+                continue
             spatial_below = [loop for level in below[op][: lv + 1] for loop in level]
             precision = layer.precision[op.value] if op is not layer.operands[0] else layer.precision["O"]
-            if lv == len(levels[op]) - 1:
-                cut[op] = n
-                bits[op] = [0.0] * (n + 1)
-                continue
-            bits[op] = [
-                _tile_elements(layer, op, list(order[:k]) + spatial_below) * precision for k in range(n + 1)
-            ]
+
+            def tile(
+                k: int, op: Operand = op, spatial_below: list = spatial_below, precision: int = precision
+            ) -> float:
+                return tile_elements(layer, op, list(order[:k]) + spatial_below) * precision
+
             k = taken[op]
-            while k < n and bits[op][k + 1] <= mem.size_bits:
+            bits[op] = {k: tile(k)}
+            while k < n:  # tiles only grow with more loops: stop at the first that does not fit
+                bits[op][k + 1] = tile(k + 1)
+                if bits[op][k + 1] > mem.size_bits:
+                    break
                 k += 1
             cut[op] = k
         while sum(bits[op][cut[op]] for op in ops) > mem.size_bits:
@@ -159,14 +162,14 @@ def search_layer(
     orders = sorted(set(itertools.permutations(factors)))
     best: tuple[tuple[float, float], Mapping, LayerCost] | None = None
     seen: set = set()
+    memo: dict = {}
     for order in orders:
-        temporal = allocate(layer, config, limited, order)
-        key = tuple(sorted((op.value, v) for op, v in temporal.items()))
-        if key in seen:
+        mapping = Mapping(spatial, allocate(layer, config, limited, order))
+        key = mapping_key(layer, config, mapping)
+        if key in seen:  # costs exactly as a mapping already costed
             continue
         seen.add(key)
-        mapping = Mapping(spatial, temporal)
-        cost = evaluate(layer, config, mapping)
+        cost = evaluate(layer, config, mapping, memo)
         s = score(cost, objective)
         if best is None or s < best[0]:
             best = (s, mapping, cost)
@@ -175,3 +178,62 @@ def search_layer(
         mapping = Mapping(spatial, temporal)
         return MapperResult(mapping, evaluate(layer, config, mapping), 1, 1, True)
     return MapperResult(best[1], best[2], len(orders), len(seen), True)
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def spatial_candidates(
+    layer: LoopNestLayer, config: LoopNestConfig, given: dict[str, dict[str, int]], keep: int = 3
+) -> list[dict[str, dict[str, int]]]:
+    """Spatial unrollings to try: the given one when it names every array dimension, else the
+    given dimensions plus single-loop unrollings of the open ones, ranked as ZigZag ranks them
+    (utilization plus a diversity bonus); the best ``keep`` and everything tied with them."""
+    array = config.operational_array.size_of
+    open_dims = [d for d in array if d not in given]
+    if not open_dims:
+        return [given]
+    options = []
+    for oa in open_dims:
+        choices = [{}]
+        for dim, size in layer.sizes.items():
+            choices += [{dim: f} for f in _divisors(min(size, array[oa])) if f > 1]
+        options.append(choices)
+    ranked = []
+    for combo in itertools.product(*options):
+        candidate = dict(given)
+        candidate.update({oa: c for oa, c in zip(open_dims, combo, strict=True)})
+        total: dict[str, int] = {}
+        for unroll in candidate.values():
+            for dim, f in unroll.items():
+                total[dim] = total.get(dim, 1) * f
+        if any(f > layer.sizes.get(dim, 1) for dim, f in total.items()):
+            continue
+        utilization = math.prod(total.values()) if total else 1
+        diversity = utilization / max(total.values(), default=1) - 1
+        ranked.append((-(utilization + diversity), candidate))
+    ranked.sort(key=lambda x: x[0])
+    if not ranked:
+        return [given]
+    cutoff = ranked[min(keep, len(ranked)) - 1][0]
+    return [c for s, c in ranked if s <= cutoff]
+
+
+def best_mapping(
+    layer: LoopNestLayer,
+    config: LoopNestConfig,
+    spatial: dict[str, dict[str, int]],
+    objective: Objective = Objective.LATENCY,
+    lpf_limit: int = 6,
+) -> MapperResult:
+    """Best mapping over the spatial candidates (see :func:`spatial_candidates`) and their loop orders."""
+    results = [search_layer(layer, config, s, objective, lpf_limit) for s in spatial_candidates(layer, config, spatial)]
+    best = min(results, key=lambda r: score(r.cost, objective))
+    return MapperResult(
+        best.mapping,
+        best.cost,
+        sum(r.candidates for r in results),
+        sum(r.evaluated for r in results),
+        all(r.proven_best for r in results),
+    )

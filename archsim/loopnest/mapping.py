@@ -26,10 +26,12 @@ class Mapping:
     temporal: dict[Operand, tuple[tuple[Loop, ...], ...]]
     """Operand -> per memory level (innermost first) -> loops (innermost first)."""
 
-    def text(self, level_names: dict[Operand, tuple[str, ...]]) -> str:
-        """Readable loop nest: spatial part then ``O: mem[loops] ... ; W: ... ; I: ...``."""
-        spatial = " ".join(
-            f"{oa}{{{','.join(f'{d}:{f}' for d, f in unroll.items())}}}" for oa, unroll in self.spatial.items()
+    def text(self, level_names: dict[Operand, tuple[str, ...]], spatial: dict | None = None) -> str:
+        """Readable loop nest: spatial part (``spatial`` overrides, e.g. clipped to the layer) then
+        ``O: mem[loops] ... ; W: ... ; I: ...``."""
+        shown = self.spatial if spatial is None else spatial
+        spatial_text = " ".join(
+            f"{oa}{{{','.join(f'{d}:{f:g}' for d, f in unroll.items())}}}" for oa, unroll in shown.items()
         )
         parts = []
         for op, levels in self.temporal.items():
@@ -38,7 +40,7 @@ class Mapping:
                 f"{names[i]}[{' '.join(f'{d}:{int(s)}' for d, s in loops)}]" for i, loops in enumerate(levels)
             )
             parts.append(f"{op.value}: {body}")
-        return f"spatial {spatial} | " + " ; ".join(parts)
+        return f"spatial {spatial_text} | " + " ; ".join(parts)
 
 
 def parse_temporal_text(text: str) -> dict[Operand, tuple[str, tuple[tuple[Loop, ...], ...]]]:

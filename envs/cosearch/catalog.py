@@ -51,6 +51,20 @@ RECIPES: dict[str, SpaceRecipe] = {
         hardware_values={},
         description="OFA-MobileNetV2 per-stage knobs (31 of them) x the full systolic space",
     ),
+    "cosearch-loopnest": SpaceRecipe(
+        family="ofa_mbv2",
+        network={
+            "resolution": (128, 160),
+            "width": (0.5, 0.75),
+            "depth": (1, 2),
+            "kernel": (3, 5),
+            "expand": (3, 6),
+            "bits": (8, 16),
+        },
+        hardware="loopnest",
+        hardware_values={"rows": (8, 12, 16), "cols": (8, 14, 16), "buffer_kb": (64, 108, 256), "dram_bits": (64, 128)},
+        description="OFA-MobileNetV2 (64 networks) x 54 Eyeriss-like loop-nest designs: 3,456 designs",
+    ),
 }
 """Space name -> recipe."""
 

@@ -1,0 +1,244 @@
+"""``simulate_loopnest``: a workload on a loop-nest accelerator, layer by layer.
+
+Every conv / matmul is mapped (the mapping file's spatial unrolling and loop order where it
+fixes them, the mapper's best for the config's objective elsewhere; identical layers are
+mapped once) and costed by :mod:`archsim.loopnest.cost`. Other ops cost nothing, as in
+ZigZag (which costs only Conv/Gemm/MatMul nodes).
+
+Common columns: ``compute_cycles`` are the mapping's temporal cycles, ``stall_cycles`` the
+bandwidth stalls, ``fill_drain_cycles`` on-loading + off-loading + systolic drain;
+``mapping_eff`` is the spatial utilization. SRAM/DRAM counts are word accesses (port-width
+words): "DRAM" is each operand's outermost memory, "SRAM" the one below it. Extras:
+``mapping`` (readable loop nest), ``mapper`` (``fixed``, ``proven`` = best in its space),
+``energy_by_memory_pj`` (JSON: memory -> pJ).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from archsim.area import FLIPFLOP_UM2_PER_BIT, MAC_UM2, sram_mm2
+from archsim.config.loopnest import Direction, LoopNestConfig
+from archsim.config.loopnest_zigzag import MappingEntry, entry_for, read_mapping_file
+from archsim.errors import InputError
+from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, spatial_per_level
+from archsim.loopnest.layer import LoopNestLayer, Operand, layer_of
+from archsim.loopnest.mapper import MapperResult, Objective, allocate, best_mapping, temporal_factors, tile_elements
+from archsim.loopnest.mapping import Mapping
+from archsim.metrics import LayerMetrics, NetworkMetrics
+from archsim.traffic import TrafficPlan
+from workloads.graph import Workload
+from workloads.ops import Conv2d
+from workloads.precision import Precision
+
+KNOWN_DIMS = frozenset({"B", "K", "G", "OX", "OY", "C", "FX", "FY", "D"})
+
+
+def _operator_type(op: object) -> str:
+    return "Conv" if isinstance(op, Conv2d) else "Gemm"
+
+
+def _check_spatial(spatial: dict[str, dict[str, int]], config: LoopNestConfig, where: str) -> None:
+    sizes = config.operational_array.size_of
+    for oa, unroll in spatial.items():
+        if oa not in sizes:
+            raise InputError(f"{where}.spatial_mapping: unknown array dimension {oa!r}; allowed: {', '.join(sizes)}")
+        for dim in unroll:
+            if dim not in KNOWN_DIMS:
+                raise InputError(
+                    f"{where}.spatial_mapping.{oa}: unknown loop dimension {dim!r}; "
+                    f"allowed: {', '.join(sorted(KNOWN_DIMS))}"
+                )
+        if math.prod(unroll.values()) > sizes[oa]:
+            raise InputError(
+                f"{where}.spatial_mapping.{oa}: unrolls {math.prod(unroll.values())} ways, the array dimension has "
+                f"{sizes[oa]} units"
+            )
+
+
+def fixed_order(layer: LoopNestLayer, config: LoopNestConfig, entry: MappingEntry, where: str) -> Mapping:
+    """The mapping of a file entry that gives a temporal ordering: its loops, allocated bottom-up."""
+    limited = limited_spatial(layer, config, entry.spatial, fractional=True)
+    left: dict[str, int] = {}
+    for dim, size in temporal_factors(layer, limited, lpf_limit=10**6):
+        left[dim] = left.get(dim, 1) * size
+    order = []
+    for dim, size in entry.temporal_ordering:
+        if dim not in layer.sizes:
+            raise InputError(f"{where}.temporal_ordering: layer {layer.name!r} has no loop {dim!r}")
+        size = left.get(dim, 1) if size is None else size
+        if left.get(dim, 1) % size:
+            raise InputError(
+                f"{where}.temporal_ordering: {dim}:{size} does not divide what is left of {dim} ({left.get(dim, 1)})"
+            )
+        left[dim] = left.get(dim, 1) // size
+        order.append((dim, size))
+    order += [(dim, n) for dim, n in left.items() if n > 1]  # loops the file leaves out go outermost
+    temporal = allocate(layer, config, limited, tuple(order))
+    return Mapping(entry.spatial, temporal)
+
+
+def _check_fits(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping, where: str) -> None:
+    """Every memory below the top must hold the tiles the mapping puts in it."""
+    limited = limited_spatial(layer, config, mapping.spatial, fractional=True)
+    for mem in config.memories:
+        total, held = 0.0, []
+        for op in layer.operands:
+            mem_op = config.operand_links[op.value]
+            levels = config.levels(mem_op)
+            if mem not in levels or mem is levels[-1]:
+                continue
+            lv = levels.index(mem)
+            loops = [loop for level in mapping.temporal[op][: lv + 1] for loop in level]
+            loops += [loop for level in spatial_per_level(config, mem_op, limited)[: lv + 1] for loop in level]
+            bits = layer.precision["O" if op is layer.operands[0] else op.value]
+            total += tile_elements(layer, op, loops) * bits
+            held.append(op.value)
+        if total > mem.size_bits:
+            raise InputError(
+                f"{where}.temporal_ordering: the {'+'.join(held)} tiles of layer {layer.name!r} need {total:.0f} bits "
+                f"in memory {mem.name!r}, which holds {mem.size_bits}"
+            )
+
+
+class _Mapper:
+    """Maps layers for one config, caching identical layers."""
+
+    def __init__(self, config: LoopNestConfig) -> None:
+        self.config = config
+        self.objective = Objective(config.objective)
+        self.entries = read_mapping_file(Path(config.mapping_file)) if config.mapping_file else ()
+        self.cache: dict[tuple, tuple[Mapping, LayerCost, str]] = {}
+
+    def map(self, layer: LoopNestLayer, operator_type: str) -> tuple[Mapping, LayerCost, str]:
+        entry = entry_for(self.entries, layer.name, operator_type) if self.entries else None
+        where = f"{self.config.mapping_file}: {entry.name}" if entry else f"--arch {self.config.name}: spatial_mapping"
+        spatial = entry.spatial if entry else self.config.spatial_mapping
+        _check_spatial(spatial, self.config, where)
+        ordering = entry.temporal_ordering if entry else ()
+        key = (layer.signature(), repr(spatial), ordering)
+        if key not in self.cache:
+            if ordering:
+                mapping = fixed_order(layer, self.config, entry, where)
+                _check_fits(layer, self.config, mapping, where)
+                self.cache[key] = (mapping, evaluate(layer, self.config, mapping), "fixed")
+            else:
+                result: MapperResult = best_mapping(layer, self.config, spatial, self.objective, self.config.lpf_limit)
+                _check_fits(layer, self.config, result.mapping, where)
+                self.cache[key] = (result.mapping, result.cost, "proven" if result.proven_best else "best-found")
+        return self.cache[key]
+
+
+def _words(cost: LayerCost, op: Operand, outer: bool, direction: Direction) -> int:
+    levels = cost.levels[op]
+    index = -1 if outer or len(levels) == 1 else -2
+    return int(levels[index].accesses[direction])
+
+
+def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
+    """Per-layer metrics of ``workload`` on ``config`` (``traffic`` plans are not used by this family)."""
+    del traffic
+    mapper = _Mapper(config)
+    names = {op: tuple(m.name for m in config.levels(config.operand_links[op.value])) for op in Operand}
+    act_bits = workload.precision.bits
+    hz = config.clock_mhz * 1e6
+    rows = []
+    for node in workload:
+        layer = layer_of(node.op, act_bits, act_bits)
+        if layer is None:
+            rows.append(_zero_row(node.op.name, getattr(node.op, "kind", "vector")))
+            continue
+        mapping, cost, status = mapper.map(layer, _operator_type(node.op))
+        latency = math.ceil(cost.latency_cycles)
+        by_memory = cost.energy_by_memory()
+        rows.append(
+            LayerMetrics(
+                layer=node.op.name,
+                kind=str(getattr(node.op, "kind", "conv")),
+                macs=layer.macs,
+                compute_cycles=int(cost.temporal_cycles),
+                stall_cycles=math.ceil(cost.stall_cycles),
+                total_cycles=latency,
+                fill_drain_cycles=math.ceil(cost.onload_cycles + cost.offload_cycles + cost.drain_cycles),
+                overall_util=cost.ideal_cycles / latency,
+                mapping_efficiency=cost.spatial_utilization,
+                compute_util=cost.spatial_utilization,
+                ifmap_sram_reads=_words(cost, Operand.I, False, Direction.TO_LOW),
+                filter_sram_reads=_words(cost, Operand.W, False, Direction.TO_LOW),
+                ofmap_sram_writes=_words(cost, Operand.O, False, Direction.FROM_LOW),
+                ifmap_dram_reads=_words(cost, Operand.I, True, Direction.TO_LOW),
+                filter_dram_reads=_words(cost, Operand.W, True, Direction.TO_LOW),
+                ofmap_dram_writes=_words(cost, Operand.O, True, Direction.FROM_LOW),
+                energy_by_component_pj={"mac": cost.mac_energy_pj, **by_memory},
+                latency_s=latency / hz,
+                extras={
+                    "mapping": mapping.text(
+                        {op: names[op] for op in layer.operands}, limited_spatial(layer, config, mapping.spatial, True)
+                    ),
+                    "mapper": status,
+                    "energy_by_memory_pj": by_memory,  # type: ignore[dict-item]  # JSON object
+                },
+            )
+        )
+    top = config.memories[-1]
+    return NetworkMetrics(
+        workload=workload.name,
+        arch={
+            "family": "loopnest",
+            "name": config.name,
+            "objective": config.objective,
+            "array": dict(config.operational_array.size_of),
+            "memories": [m.name for m in config.memories],
+        },
+        layers=tuple(rows),
+        clock_hz=hz,
+        peak_macs_per_cycle=config.peak_macs_per_cycle,
+        area_mm2=area_mm2(config, workload.precision),
+        dram_bytes_per_cycle=max(p.bandwidth_max for p in top.ports) / 8,
+    )
+
+
+REGISTER_BITS = 1024
+"""Memories smaller than this are flip-flop registers for area; larger ones are SRAM."""
+
+
+def area_mm2(config: LoopNestConfig, precision: Precision) -> float:
+    """45 nm area (archsim/area.py): MACs + every on-chip memory instance (outermost memories are off chip)."""
+    outermost = {config.levels(op)[-1].name for m in config.memories for op in m.operands}
+    sizes = config.operational_array.size_of
+    total = MAC_UM2[precision] * config.operational_array.units * 1e-6
+    for mem in config.memories:
+        if mem.name in outermost:
+            continue
+        copies = math.prod(n for d, n in sizes.items() if d not in mem.served_dimensions)
+        if mem.size_bits < REGISTER_BITS:
+            each = mem.size_bits * FLIPFLOP_UM2_PER_BIT * 1e-6
+        else:
+            each = sram_mm2(mem.size_bits / 8 / 1024)
+        total += copies * each
+    return total
+
+
+def _zero_row(name: str, kind: str) -> LayerMetrics:
+    return LayerMetrics(
+        layer=name,
+        kind=str(kind),
+        macs=0,
+        compute_cycles=0,
+        stall_cycles=0,
+        total_cycles=0,
+        fill_drain_cycles=0,
+        overall_util=0.0,
+        mapping_efficiency=0.0,
+        compute_util=0.0,
+        ifmap_sram_reads=0,
+        filter_sram_reads=0,
+        ofmap_sram_writes=0,
+        ifmap_dram_reads=0,
+        filter_dram_reads=0,
+        ofmap_dram_writes=0,
+        energy_by_component_pj={},
+        latency_s=0.0,
+        extras={"mapping": "", "mapper": "not costed"},
+    )

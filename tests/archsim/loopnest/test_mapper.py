@@ -1,0 +1,69 @@
+"""The per-layer mapper against ZigZag's reference best, and the invariants of its allocation."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from support.zigzag_reference import hardware, layer_of_row
+
+from archsim.config.loopnest_zigzag import entry_for, read_mapping_file
+from archsim.loopnest.cost import limited_spatial, spatial_per_level
+from archsim.loopnest.mapper import Objective, allocate, best_mapping, spatial_candidates, tile_elements
+
+CASES = [  # (run_id, layer): latency and energy objectives, conv and gemm, two accelerators
+    ("net_resnet18onnx_tpu_like_lat_lpf6", "/layer4/layer4.0/conv2/Conv"),
+    ("net_resnet18onnx_tpu_like_energy_lpf6", "/layer2/layer2.0/downsample/downsample.0/Conv"),
+    ("net_resnet18onnx_meta_prototype_lat_lpf6", "/fc/Gemm"),
+]
+
+
+@pytest.mark.parametrize(("run_id", "layer_name"), CASES)
+def test_mapper_within_band_of_zigzag_best(reference_rows, zz_inputs, run_id: str, layer_name: str) -> None:
+    row = next(r for r in reference_rows if r["run_id"] == run_id and r["layer_name"] == layer_name)
+    entries = read_mapping_file(zz_inputs / "mapping" / row["mapping_file"])
+    entry = entry_for(entries, layer_name, row["operator_type"])
+    objective = Objective(row["opt"])
+    result = best_mapping(layer_of_row(row), hardware(row["accelerator"]), entry.spatial, objective)
+    ours = result.cost.energy_pj if objective is Objective.ENERGY else result.cost.latency_cycles
+    ref = float(row["energy_pJ"] if objective is Objective.ENERGY else row["latency_cycles"])
+    assert -0.05 <= ours / ref - 1 <= 0.02
+    assert result.proven_best and result.evaluated >= 1
+
+
+def test_allocation_fits_every_memory_below_the_top(reference_rows) -> None:
+    row = next(r for r in reference_rows if r["accelerator"] == "meta_prototype")
+    layer, config = layer_of_row(row), hardware("meta_prototype")
+    spatial = limited_spatial(layer, config, {"D1": {"K": 32}, "D2": {"C": 2}, "D3": {"OX": 4}, "D4": {"OY": 4}}, True)
+    order = (("OX", 7), ("OY", 7), ("C", 2), ("FX", 7), ("FY", 7), ("K", 2))
+    temporal = allocate(layer, config, spatial, order)
+    for mem in config.memories:
+        total = 0.0
+        for op, levels in temporal.items():
+            mem_op = config.operand_links[op.value]
+            mems = config.levels(mem_op)
+            if mem not in mems or mem is mems[-1]:
+                continue
+            lv = mems.index(mem)
+            loops = [lp for level in levels[: lv + 1] for lp in level]
+            loops += [lp for level in spatial_per_level(config, mem_op, spatial)[: lv + 1] for lp in level]
+            bits = layer.precision["O" if op.value == "O" else op.value]
+            total += tile_elements(layer, op, loops) * bits
+        assert total <= mem.size_bits, mem.name
+    # every loop is placed exactly once for every operand
+    for levels in temporal.values():
+        assert sorted(lp for level in levels for lp in level) == sorted(order)
+
+
+def test_open_array_dimensions_are_searched(reference_rows) -> None:
+    row = next(r for r in reference_rows if r["accelerator"] == "eyeriss_like")
+    layer, config = layer_of_row(row), hardware("eyeriss_like")
+    candidates = spatial_candidates(layer, config, {})
+    assert len(candidates) >= 3
+    sizes = config.operational_array.size_of
+    for c in candidates:
+        for oa, unroll in c.items():
+            assert math.prod(unroll.values()) <= sizes[oa]
+    assert spatial_candidates(layer, config, {"D1": {"K": 14}, "D2": {"OX": 12}}) == [
+        {"D1": {"K": 14}, "D2": {"OX": 12}}
+    ]
