@@ -84,7 +84,10 @@ def load_workload(
     imports unknown ops as data movement, listed in ``Workload.notes``.
     """
     if (input_shapes or skip_unsupported) and Path(spec).suffix.lower() not in MODEL_FILES:
-        raise InputError(f"--workload {spec}: --input-shape and --skip-unsupported apply to .onnx/.tflite files only")
+        raise InputError(
+            f"workload {spec!r}: input_shapes and skip_unsupported apply to .onnx/.tflite files only",
+            cli=f"--workload {spec}: --input-shape and --skip-unsupported apply to .onnx/.tflite files only",
+        )
     family = load_family(spec)
     if family is not None:
         return family.with_precision(precision) if precision else family
@@ -92,15 +95,21 @@ def load_workload(
     if suffix:
         reader = READERS.get(suffix)
         if reader is None:
-            raise InputError(f"--workload {spec}: unknown file type {suffix!r}; allowed: {', '.join(READERS)}")
+            allowed = ", ".join(READERS)
+            raise InputError(
+                f"workload {spec!r}: unknown file type {suffix!r}; allowed: {allowed}",
+                cli=f"--workload {spec}: unknown file type {suffix!r}; allowed: {allowed}",
+            )
         if suffix in MODEL_FILES:
             return _resolve(reader)(Path(spec), precision, input_shapes, skip_unsupported)
         return _resolve(reader)(Path(spec), precision or Precision.INT8)
     names = zoo_names()
     if spec not in ZOO:
+        allowed = (
+            f"allowed: {', '.join(names)}, a family spec ({', '.join(family_names())}:knob=value,...) or a model file"
+        )
         raise InputError(
-            f"--workload: unknown network {spec!r}; allowed: {', '.join(names)}, "
-            f"a family spec ({', '.join(family_names())}:knob=value,...) or a model file"
+            f"workload: unknown network {spec!r}; {allowed}", cli=f"--workload: unknown network {spec!r}; {allowed}"
         )
     workload = _resolve(ZOO[spec])()
     return workload.with_precision(precision) if precision else workload
