@@ -14,12 +14,6 @@ from workloads.precision import Precision
 if TYPE_CHECKING:
     from workloads.families.base import Family
 
-ZOO: dict[str, str] = {}
-"""Zoo name -> import path of a zero-argument builder returning a Workload (filled in workloads.zoo)."""
-
-FAMILIES: dict[str, Family] = {}
-"""Family name -> parametric family object (filled in workloads.families)."""
-
 READERS: dict[str, str] = {
     ".csv": "workloads.readers.scalesim_csv:read_scalesim_csv",
     ".onnx": "workloads.readers.onnx_reader:read_onnx",
@@ -37,22 +31,26 @@ def _resolve(target: str) -> Callable[..., Workload]:
     return getattr(importlib.import_module(module), attr)
 
 
+def _zoo() -> dict[str, str]:
+    """Zoo name -> builder import path (the zoo package is imported on first use only)."""
+    from workloads.zoo import ZOO
+
+    return ZOO
+
+
 def zoo_names() -> list[str]:
     """Names of the zoo networks."""
-    from workloads import zoo  # noqa: F401  (fills ZOO)
-
-    return sorted(ZOO)
+    return sorted(_zoo())
 
 
 def zoo_builder(name: str) -> Callable[..., Workload]:
     """The builder function of zoo network ``name`` (its docstring describes the network)."""
-    zoo_names()
-    return _resolve(ZOO[name])
+    return _resolve(_zoo()[name])
 
 
 def families() -> dict[str, Family]:
     """The parametric network families, by name."""
-    from workloads import families as _families  # noqa: F401  (fills FAMILIES)
+    from workloads.families import FAMILIES
 
     return FAMILIES
 
@@ -104,12 +102,12 @@ def load_workload(
             return _resolve(reader)(Path(spec), precision, input_shapes, skip_unsupported)
         return _resolve(reader)(Path(spec), precision or Precision.INT8)
     names = zoo_names()
-    if spec not in ZOO:
+    if spec not in names:
         allowed = (
             f"allowed: {', '.join(names)}, a family spec ({', '.join(family_names())}:knob=value,...) or a model file"
         )
         raise InputError(
             f"workload: unknown network {spec!r}; {allowed}", cli=f"--workload: unknown network {spec!r}; {allowed}"
         )
-    workload = _resolve(ZOO[spec])()
+    workload = zoo_builder(spec)()
     return workload.with_precision(precision) if precision else workload

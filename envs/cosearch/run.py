@@ -59,7 +59,7 @@ class CoSearchRun:
     """
 
     agent: str
-    budget: int
+    budget: int | None
     seed: int = 0
     space: str | CoSearchSpace = "cosearch-small"
     family: str = "ofa_mbv2"
