@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from archsim.pareto import pareto_front
 from envs.storage import Trial
 
 if TYPE_CHECKING:
@@ -17,20 +18,17 @@ PARETO_METRICS: tuple[str, ...] = ("latency_s", "energy_pj")
 BEST_METRICS: tuple[str, ...] = ("latency_s", "energy_pj", "edp_js", "area_mm2", "power_w")
 
 
-def pareto_front(trials: Sequence[Trial], metrics: Sequence[str] = PARETO_METRICS) -> list[Trial]:
+def pareto_trials(trials: Sequence[Trial], metrics: Sequence[str] = PARETO_METRICS) -> list[Trial]:
     """Valid, distinct designs that no other design beats on every metric (ties kept once), by first metric."""
     unique: dict[tuple[int, ...], Trial] = {}
     for trial in trials:
         if trial.metrics.valid and trial.point not in unique:
             unique[trial.point] = trial
-    candidates = sorted(unique.values(), key=lambda t: tuple(t.metrics.get(m) for m in metrics))
-    front: list[Trial] = []
-    for trial in candidates:
-        values = [trial.metrics.get(m) for m in metrics]
-        dominated = any(all(f.metrics.get(m) <= v for m, v in zip(metrics, values, strict=True)) for f in front)
-        if not dominated:
-            front.append(trial)
-    return front
+    candidates = list(unique.values())
+    if not candidates:
+        return []
+    values = [[trial.metrics.get(m) for m in metrics] for trial in candidates]
+    return [candidates[i] for i in pareto_front(values)]
 
 
 def _entry(trial: Trial) -> dict[str, Any]:
@@ -146,7 +144,7 @@ def summarise(
         simulated=simulated,
         best=_entry(best) if best else None,
         best_reward=best.reward if best else None,
-        pareto=[_entry(t) for t in pareto_front(trials)],
+        pareto=[_entry(t) for t in pareto_trials(trials)],
         reward_terms=dict(best.terms) if best else {},
         invalid=len(trials) - len(valid),
         seconds=seconds,

@@ -16,7 +16,7 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from archsim.plots.pareto import pareto_front
+from archsim.pareto import pareto_front
 from archsim.plots.style import COLORS, new_figure
 
 METRIC_LABELS: dict[str, str] = {
