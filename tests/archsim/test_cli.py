@@ -107,6 +107,16 @@ def test_archs_lists_presets_as_json(capsys: pytest.CaptureFixture[str]) -> None
     assert names["google"] == "systolic"
 
 
+def test_every_preset_description_is_one_complete_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "archs", "--format", "json")
+    entries = json.loads(out)
+    assert code == 0 and len(entries) >= 27
+    for entry in entries:
+        text = entry["description"]
+        assert text[:1].isupper() and text.endswith(".") and "\n" not in text, entry["name"]
+        assert text.count("(") == text.count(")"), entry["name"]  # nothing cut mid-parenthesis
+
+
 def test_console_script_starts_without_heavy_imports() -> None:
     code = (
         "import sys; from archsim.cli import main; main(['archs', '--format', 'json']);"
