@@ -125,3 +125,21 @@ def test_console_script_starts_without_heavy_imports() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_table_units_and_the_clock_a_scalesim_cfg_leaves_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "small.cfg"
+    cfg.write_text(
+        "[general]\nrun_name = small\n\n[architecture_presets]\nArrayHeight: 8\nArrayWidth: 8\n"
+        "IfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 32\nIfmapOffset: 0\nFilterOffset: 10000000\n"
+        "OfmapOffset: 20000000\nBandwidth: 10\nDataflow: ws\n"
+    )
+    code, out, _ = run_cli(capsys, "simulate", "-w", "alexnet", "-a", str(cfg))
+    assert code == 0
+    assert all(h in out for h in ("ifmap DRAM rd (words)", "filter DRAM rd (words)", "ofmap DRAM wr (words)"))
+    assert "energy (uJ)" in out and "latency (ms)" in out and " MHz (" in out
+    assert f"note: {cfg}: a SCALE-Sim .cfg sets no clock; latency assumes 1,000 MHz" in out.replace("\n", "")
+    code, preset, _ = run_cli(capsys, "simulate", "-w", "alexnet", "-a", "tpu-like")
+    assert "latency" in preset and " at 700 MHz " in preset and "sets no clock" not in preset
