@@ -51,7 +51,8 @@ def from_mapping(data: dict[str, Any], where: str) -> Any:
     try:
         return cls(**data)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{where}: {exc}") from None
+        message = str(exc).removeprefix(f"{data.get('name')}: ")  # the file already names the config
+        raise InputError(f"{where}: {message}") from None
 
 
 def read_config_file(path: Path) -> Any:

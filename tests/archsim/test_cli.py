@@ -143,3 +143,22 @@ def test_table_units_and_the_clock_a_scalesim_cfg_leaves_open(
     assert f"note: {cfg}: a SCALE-Sim .cfg sets no clock; latency assumes 1,000 MHz" in out.replace("\n", "")
     code, preset, _ = run_cli(capsys, "simulate", "-w", "alexnet", "-a", "tpu-like")
     assert "latency" in preset and " at 700 MHz " in preset and "sets no clock" not in preset
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "key"),
+    [
+        ("array.toml", 'family = "systolic"\nrows = 0\ncols = 8\n', "rows"),
+        ("npu.yaml", "family: npu\nmacs_per_cycle: 3\n", "macs_per_cycle"),
+        ("flow.toml", 'rows = 8\ncols = 8\ndataflow = "xs"\n', "dataflow"),
+    ],
+)
+def test_config_errors_name_the_file_and_the_users_own_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, key: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    code, _, err = run_cli(capsys, "simulate", "-w", "alexnet", "-a", str(path))
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"archsim simulate: error: {path}: ") and key in err
+    assert f"{path}: {path.stem}:" not in err  # the file names the config once
