@@ -1,6 +1,6 @@
 """FPGA design search: wall time per network and board, and the Zhang et al. (FPGA 2015) figures side by side.
 
-Run: ``/work/venv/bin/python benchmarks/bench_fpga.py``. The search has no peer tool;
+Run: ``python benchmarks/bench_fpga.py``. The search has no peer tool;
 its reference is the paper's reported design and, for speed, a scalar loop that
 costs the same candidate designs one at a time (first AlexNet candidates only).
 """
