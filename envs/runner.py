@@ -65,18 +65,18 @@ class SearchConfig:
     def check(self) -> None:
         """Raise InputError on bad values (before anything is built)."""
         if self.env_id not in envs.env_ids():
-            raise InputError(f"--env: unknown env id {self.env_id!r}; allowed: {', '.join(envs.env_ids())}")
+            allowed = ", ".join(envs.env_ids())
+            raise InputError.option("env_id", "--env", f"unknown env id {self.env_id!r}; allowed: {allowed}")
         if self.agent not in AGENTS:
-            raise InputError(f"--agent: unknown agent {self.agent!r}; allowed: {', '.join(AGENTS)}")
+            raise InputError.option("agent", "--agent", f"unknown agent {self.agent!r}; allowed: {', '.join(AGENTS)}")
         if self.budget is None:
             if self.agent != "exhaustive":
-                raise InputError(
-                    f"--budget: required for agent {self.agent!r} (only exhaustive defaults it to the space size)"
-                )
+                detail = f"required for agent {self.agent!r} (only exhaustive defaults it to the space size)"
+                raise InputError.option("budget", "--budget", detail)
         elif isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget <= 0:
-            raise InputError(f"--budget must be a positive integer, got {self.budget!r}")
+            raise InputError.option("budget", "--budget", f"must be a positive integer, got {self.budget!r}")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers <= 0:
-            raise InputError(f"--workers must be a positive integer, got {self.workers!r}")
+            raise InputError.option("workers", "--workers", f"must be a positive integer, got {self.workers!r}")
 
 
 def env_arguments(config: SearchConfig) -> dict[str, Any]:

@@ -16,6 +16,11 @@ class InputError(ValueError):
         super().__init__(message)
         self.cli = cli
 
+    @classmethod
+    def option(cls, api: str, cli: str, detail: str) -> InputError:
+        """A bad argument, named ``api`` in Python (``budget``) and ``cli`` on the command line (``--budget``)."""
+        return cls(f"{api}: {detail}", cli=f"{cli}: {detail}")
+
 
 def cli_text(exc: BaseException) -> str:
     """The one-line message of ``exc`` as a command-line user should read it."""

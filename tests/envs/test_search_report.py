@@ -10,6 +10,7 @@ import pytest
 from toy import TOY_SPACE, toy_evaluator
 
 from archsim.cli import main
+from archsim.errors import InputError
 from envs.results import SearchResult
 from envs.runner import SearchConfig, run_search
 
@@ -58,6 +59,8 @@ def test_exhaustive_budget_defaults_to_the_space_size_and_others_need_one(
     )
     result = run_search(config, toy_evaluator, progress=False)
     assert result.budget == result.evaluations == TOY_SPACE.size == 432
+    with pytest.raises(InputError, match=r"^budget: required for agent 'random'"):
+        run_search(SearchConfig(ENV, "random", None, env_kwargs={"space": TOY_SPACE}), toy_evaluator, progress=False)
     code, _, err = _search(["--agent", "random"], capsys)
     assert code == 2 and "--budget: required for agent 'random'" in err
 
