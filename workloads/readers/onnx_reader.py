@@ -456,7 +456,9 @@ class _OnnxImporter:
             scale = producer.get(self.resolve(erf.input[0]))
             x = self._scaled_input(scale, {"Div": math.sqrt(2.0), "Mul": math.sqrt(0.5)})
             add = self._sole_reader(erf.output[0])
-            if x is None or scale is None or add is None or self._scaled_input(add, {"Add": 1.0}) is None:
+            if x is None or scale is None or self._sole_reader(self.graph.node[scale].output[0]) != index:
+                continue
+            if add is None or self._scaled_input(add, {"Add": 1.0}) is None:
                 continue
             mul = self._sole_reader(self.graph.node[add].output[0], "Mul")
             if mul is None:
@@ -499,7 +501,7 @@ class _OnnxImporter:
             return None
         const = [t for t in node.input if self.resolve(t) in self.const]
         variable = [self.resolve(t) for t in node.input if self.resolve(t) not in self.const]
-        if len(const) != 1 or len(variable) != 1:
+        if len(const) != 1 or len(variable) != 1 or (node.op_type == "Div" and const[0] != node.input[1]):
             return None
         value = self.value(const[0])
         if (

@@ -88,18 +88,20 @@ def test_exporter_ops_import_with_their_costs_and_the_erf_gelu_fuses(tmp_path: P
     assert workload.total_macs == conv_macs + up.macs + 4 * 12
 
 
-def test_erf_chain_with_other_constants_is_not_taken_for_gelu(tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", ["divisor_two", "sqrt2_over_x", "scaled_read_twice"])
+def test_erf_chains_that_are_not_gelu_stay_separate_ops(tmp_path: Path, variant: str) -> None:
     g = OnnxGraphWriter()
     x = g.input("x", (1, 8))
-    erf = g.node("Erf", [g.node("Div", [x, g.const("two", np.float32(2.0), np.float32)], "div")], "erf")
+    divisor = g.const("d", np.float32(2.0 if variant == "divisor_two" else np.sqrt(2.0)), np.float32)
+    scaled = g.node("Div", [divisor, x] if variant == "sqrt2_over_x" else [x, divisor], "div")
+    erf = g.node("Erf", [scaled], "erf")
     plus = g.node("Add", [erf, g.const("one", np.float32(1.0), np.float32)], "add")
     both = g.node("Mul", [x, plus], "mul")
-    path = g.save(
-        tmp_path / "not_gelu.onnx", [g.node("Mul", [both, g.const("h", np.float32(0.5), np.float32)], "half")]
-    )
-    workload = read_onnx(path)
-    assert [node.name for node in workload] == ["div", "erf", "add", "mul", "half"]
-    assert all(node.op.activation is None for node in workload)
+    out = g.node("Mul", [both, g.const("h", np.float32(0.5), np.float32)], "half")
+    outputs = [out, g.node("Relu", [scaled], "other")] if variant == "scaled_read_twice" else [out]
+    workload = read_onnx(g.save(tmp_path / "not_gelu.onnx", outputs))
+    assert {"div", "erf", "add", "mul", "half"} <= {node.name for node in workload}
+    assert all(node.op.activation is not Activation.GELU for node in workload)
 
 
 def _with_cumsum(tmp_path: Path) -> Path:
