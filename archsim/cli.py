@@ -51,8 +51,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         if os.environ.get("ARCHSIM_DEBUG"):
             raise
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"archsim {args.command}: error: {message}", file=sys.stderr)
+        from workloads.errors import cli_text
+
+        print(f"archsim {args.command}: error: {cli_text(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

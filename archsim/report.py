@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from archsim.metrics import LAYER_COLUMNS, NetworkMetrics
@@ -17,13 +18,13 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("stall_cycles", "stall cyc"),
     ("total_cycles", "total cyc"),
     ("overall_util_pct", "util %"),
-    ("ifmap_dram_reads", "ifmap DRAM rd"),
-    ("filter_dram_reads", "filter DRAM rd"),
-    ("ofmap_dram_writes", "ofmap DRAM wr"),
-    ("energy_pj", "energy uJ"),
-    ("latency_s", "latency ms"),
+    ("ifmap_dram_reads", "ifmap DRAM rd (words)"),
+    ("filter_dram_reads", "filter DRAM rd (words)"),
+    ("ofmap_dram_writes", "ofmap DRAM wr (words)"),
+    ("energy_pj", "energy (uJ)"),
+    ("latency_s", "latency (ms)"),
 )
-"""(row key, header) of the human-readable table."""
+"""(row key, header with unit) of the human-readable table; DRAM counts are words, as in the CSV."""
 
 
 def csv_columns(metrics: NetworkMetrics) -> list[str]:
@@ -71,8 +72,8 @@ def _cell(key: str, value: Any) -> str:
     return str(value)
 
 
-def render_table(metrics: NetworkMetrics) -> str:
-    """A per-layer table and the network totals, as text for a terminal."""
+def render_table(metrics: NetworkMetrics, notes: Sequence[str] = ()) -> str:
+    """A per-layer table, the network totals (with the clock the latency assumes) and ``notes``, for a terminal."""
     from rich.console import Console
     from rich.table import Table
 
@@ -94,12 +95,15 @@ def render_table(metrics: NetworkMetrics) -> str:
     )
     console = Console(record=True, width=200, file=io.StringIO())
     console.print(table)
+    clock = f" at {arch['clock_mhz']:,.6g} MHz" if "clock_mhz" in arch else ""
     summary = (
-        f"cycles {metrics.total_cycles:,} | latency {metrics.latency_s * 1e3:,.3f} ms "
+        f"cycles {metrics.total_cycles:,} | latency {metrics.latency_s * 1e3:,.3f} ms{clock} "
         f"({total['inferences_per_s']:,.1f} inf/s) | energy {metrics.energy_pj / 1e6:,.2f} uJ | "
         f"utilization {100 * metrics.overall_util:.1f}% | {_footprint(metrics)}"
     )
     console.print(summary)
+    for note in notes:
+        console.print(f"note: {note}")
     return console.export_text()
 
 

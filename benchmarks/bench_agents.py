@@ -2,11 +2,11 @@
 
 Run (bounded default, a few minutes on one core)::
 
-    /work/venv/bin/python benchmarks/bench_agents.py --out bench-results
+    python benchmarks/bench_agents.py --out bench-results
 
 Full run (every agent to 2,000 evaluations, GP to 300, 5 seeds, sensitivity grid)::
 
-    /work/venv/bin/python benchmarks/bench_agents.py --full --sensitivity --out bench-results
+    python benchmarks/bench_agents.py --full --sensitivity --out bench-results
 
 Task: ``systolic-bench`` (11,664 systolic designs) on ResNet-18, minimise EDP under an
 area budget (default 8 mm^2; reward ``-log(EDP/EDP_ref)`` plus the budget penalty).

@@ -1,6 +1,6 @@
 """Env throughput: steps per second of every DSE env on one core (random actions).
 
-Run: ``/work/venv/bin/python benchmarks/bench_envs.py [--steps 20000] [--workload resnet18] [--json FILE]``.
+Run: ``python benchmarks/bench_envs.py [--steps 20000] [--workload resnet18] [--json FILE]``.
 
 Reported per env: the time to build it, steps/s through ``gymnasium.make`` (with
 Gymnasium's checker and order wrappers) when the space is precomputed (vectorised

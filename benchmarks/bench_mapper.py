@@ -6,7 +6,7 @@ against no reuse; then the divide-and-conquer run on a 300+ op DARTS network wit
 its lower bound and gap. The default run is bounded (three networks at 50 %,
 20 s per solve, a short divide-and-conquer run); ``--full`` runs the whole table.
 
-    /work/venv/bin/python benchmarks/bench_mapper.py [--full] [--solver highs|cbc] [--time-limit S]
+    python benchmarks/bench_mapper.py [--full] [--solver highs|cbc] [--time-limit S]
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from archsim.pareto import pareto_front
 from envs.storage import Trial
 
 if TYPE_CHECKING:
@@ -17,20 +18,17 @@ PARETO_METRICS: tuple[str, ...] = ("latency_s", "energy_pj")
 BEST_METRICS: tuple[str, ...] = ("latency_s", "energy_pj", "edp_js", "area_mm2", "power_w")
 
 
-def pareto_front(trials: Sequence[Trial], metrics: Sequence[str] = PARETO_METRICS) -> list[Trial]:
+def pareto_trials(trials: Sequence[Trial], metrics: Sequence[str] = PARETO_METRICS) -> list[Trial]:
     """Valid, distinct designs that no other design beats on every metric (ties kept once), by first metric."""
     unique: dict[tuple[int, ...], Trial] = {}
     for trial in trials:
         if trial.metrics.valid and trial.point not in unique:
             unique[trial.point] = trial
-    candidates = sorted(unique.values(), key=lambda t: tuple(t.metrics.get(m) for m in metrics))
-    front: list[Trial] = []
-    for trial in candidates:
-        values = [trial.metrics.get(m) for m in metrics]
-        dominated = any(all(f.metrics.get(m) <= v for m, v in zip(metrics, values, strict=True)) for f in front)
-        if not dominated:
-            front.append(trial)
-    return front
+    candidates = list(unique.values())
+    if not candidates:
+        return []
+    values = [[trial.metrics.get(m) for m in metrics] for trial in candidates]
+    return [candidates[i] for i in pareto_front(values)]
 
 
 def _entry(trial: Trial) -> dict[str, Any]:
@@ -60,6 +58,10 @@ class SearchResult:
     reward_terms: dict[str, float]
     invalid: int
     seconds: float
+    storage: str = ""
+    resumed: int = 0
+    violations: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Constraints the best design breaks: metric -> {"value", "bound"} (empty when it meets them all)."""
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of DESIGN.md's contract (plus bookkeeping)."""
@@ -77,12 +79,17 @@ class SearchResult:
             "best_reward_terms": self.reward_terms,
             "pareto": self.pareto,
             "seconds": self.seconds,
+            "storage": self.storage,
+            "resumed_trials": self.resumed,
+            "best_violates": self.violations,
         }
 
     def table(self) -> str:
         """A short human-readable report."""
         lines = [
-            f"study        {self.study}",
+            f"study        {self.study}"
+            + (f" (resumed: {self.resumed} trials were already stored)" if self.resumed else ""),
+            f"storage      {self.storage}",
             f"env / agent  {self.env_id} / {self.agent} (seed {self.seed})",
             f"evaluations  {self.evaluations} of {self.budget} ({self.simulated} simulated this run, "
             f"{self.invalid} invalid)",
@@ -92,8 +99,14 @@ class SearchResult:
             return "\n".join(lines)
         lines.append(f"best reward  {self.best_reward:.6g}")
         lines.append("best design  " + ", ".join(f"{k}={v}" for k, v in self.best["design"].items()))
+        for metric, check in self.violations.items():
+            lines.append(
+                f"  VIOLATES   {metric} = {check['value']:.6g} > constraint {check['bound']:.6g}: "
+                "no evaluated design meets every constraint"
+            )
+        width = max(len(name) for name in self.best["metrics"])
         for name, value in self.best["metrics"].items():
-            lines.append(f"  {name:<11}{value:.6g}")
+            lines.append(f"  {name:>{width}}={value:.6g}")
         lines.append(f"pareto ({' vs '.join(PARETO_METRICS)}): {len(self.pareto)} designs")
         header = f"  {'latency_s':>12} {'energy_pj':>12} {'area_mm2':>10}  design"
         lines.append(header)
@@ -104,10 +117,23 @@ class SearchResult:
         return "\n".join(lines)
 
 
-def summarise(config: SearchConfig, name: str, trials: Sequence[Trial], simulated: int, seconds: float) -> SearchResult:
-    """Best trial (highest reward among valid designs), the front and counts."""
+def summarise(
+    config: SearchConfig,
+    name: str,
+    trials: Sequence[Trial],
+    simulated: int,
+    seconds: float,
+    resumed: int = 0,
+    constraints: Sequence[tuple[str, float]] = (),
+) -> SearchResult:
+    """Best trial (highest reward among valid designs), the front, counts and the constraints the best breaks."""
     valid = [t for t in trials if t.metrics.valid]
     best = max(valid, key=lambda t: (t.reward, -t.trial_id)) if valid else None
+    violations = {
+        metric: {"value": best.metrics.get(metric), "bound": bound}
+        for metric, bound in constraints
+        if best is not None and best.metrics.get(metric) > bound
+    }
     return SearchResult(
         study=name,
         env_id=config.env_id,
@@ -118,8 +144,11 @@ def summarise(config: SearchConfig, name: str, trials: Sequence[Trial], simulate
         simulated=simulated,
         best=_entry(best) if best else None,
         best_reward=best.reward if best else None,
-        pareto=[_entry(t) for t in pareto_front(trials)],
+        pareto=[_entry(t) for t in pareto_trials(trials)],
         reward_terms=dict(best.terms) if best else {},
         invalid=len(trials) - len(valid),
         seconds=seconds,
+        storage=config.storage,
+        resumed=resumed,
+        violations=violations,
     )

@@ -9,6 +9,7 @@ committed one by one. A run killed at any moment ends, once resumed, with exactl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -38,7 +39,7 @@ class SearchConfig:
     Attributes:
         env_id: A registered ``archsim/...`` env id; sets the design space and the env agents learn in.
         agent: Agent name (see ``envs.agents.AGENTS``).
-        budget: Number of designs to evaluate (trials).
+        budget: Number of designs to evaluate (trials); None (exhaustive agent only): every design of the space.
         seed: Seed of the agent (and of the env it learns in).
         workload: Workload of the task (the env's default when None).
         env_kwargs: Other env constructor arguments (space, objectives, budgets...).
@@ -51,7 +52,7 @@ class SearchConfig:
 
     env_id: str
     agent: str
-    budget: int
+    budget: int | None
     seed: int = 0
     workload: str | None = None
     env_kwargs: Mapping[str, Any] = field(default_factory=dict)
@@ -64,13 +65,18 @@ class SearchConfig:
     def check(self) -> None:
         """Raise InputError on bad values (before anything is built)."""
         if self.env_id not in envs.env_ids():
-            raise InputError(f"--env: unknown env id {self.env_id!r}; allowed: {', '.join(envs.env_ids())}")
+            allowed = ", ".join(envs.env_ids())
+            raise InputError.option("env_id", "--env", f"unknown env id {self.env_id!r}; allowed: {allowed}")
         if self.agent not in AGENTS:
-            raise InputError(f"--agent: unknown agent {self.agent!r}; allowed: {', '.join(AGENTS)}")
-        if isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget <= 0:
-            raise InputError(f"--budget must be a positive integer, got {self.budget!r}")
+            raise InputError.option("agent", "--agent", f"unknown agent {self.agent!r}; allowed: {', '.join(AGENTS)}")
+        if self.budget is None:
+            if self.agent != "exhaustive":
+                detail = f"required for agent {self.agent!r} (only exhaustive defaults it to the space size)"
+                raise InputError.option("budget", "--budget", detail)
+        elif isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget <= 0:
+            raise InputError.option("budget", "--budget", f"must be a positive integer, got {self.budget!r}")
         if isinstance(self.workers, bool) or not isinstance(self.workers, int) or self.workers <= 0:
-            raise InputError(f"--workers must be a positive integer, got {self.workers!r}")
+            raise InputError.option("workers", "--workers", f"must be a positive integer, got {self.workers!r}")
 
 
 def env_arguments(config: SearchConfig) -> dict[str, Any]:
@@ -129,6 +135,7 @@ class Study:
     @property
     def budget(self) -> int:
         """Trials to run in all."""
+        assert self.config.budget is not None  # run_search resolves a default budget first
         return self.config.budget
 
     @property
@@ -250,12 +257,15 @@ def run_search(
     config.check()
     kwargs = env_arguments(config)
     spec = task_spec(kwargs)
+    if config.budget is None:  # exhaustive: the whole space
+        config = dataclasses.replace(config, budget=spec.space.size)
     if evaluator_factory is None:
         evaluator_factory = SharedEvaluatorFactory(spec.space, spec.workload)
     agent = make_agent(config.agent, config.seed, config.agent_kwargs)
     storage = Storage(config.storage)
     name = config.study or study_name(config, spec)
     stored = storage.open_study(name, study_identity(config, spec))
+    resumed = len(stored)
     evaluator = evaluator_factory()
     task = Task(spec, evaluator)
     executor = make_executor(evaluator_factory, evaluator, config.workers, config.ray_address)
@@ -269,4 +279,5 @@ def run_search(
             study.bar.close()
     trials = storage.load(name)
     storage.close()
-    return summarise(config, name, trials, study.simulated, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return summarise(config, name, trials, study.simulated, seconds, resumed, spec.budgets)

@@ -46,11 +46,6 @@ class MappingResult:
         """The objective: off-chip bytes beyond the compulsory ones."""
         return self.schedule.traffic.noncompulsory_bytes
 
-    @property
-    def best_baseline(self) -> str:
-        """Name of the baseline with the fewest off-chip bytes."""
-        return min(self.baselines, key=lambda name: (self.baselines[name].noncompulsory_bytes, name))
-
     def traffic_plan(self) -> TrafficPlan:
         """Per op, the activation bytes it reads from and writes to DRAM under this schedule."""
         plan: dict[str, LayerTraffic] = {}

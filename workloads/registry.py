@@ -14,12 +14,6 @@ from workloads.precision import Precision
 if TYPE_CHECKING:
     from workloads.families.base import Family
 
-ZOO: dict[str, str] = {}
-"""Zoo name -> import path of a zero-argument builder returning a Workload (filled in workloads.zoo)."""
-
-FAMILIES: dict[str, Family] = {}
-"""Family name -> parametric family object (filled in workloads.families)."""
-
 READERS: dict[str, str] = {
     ".csv": "workloads.readers.scalesim_csv:read_scalesim_csv",
     ".onnx": "workloads.readers.onnx_reader:read_onnx",
@@ -37,22 +31,26 @@ def _resolve(target: str) -> Callable[..., Workload]:
     return getattr(importlib.import_module(module), attr)
 
 
+def _zoo() -> dict[str, str]:
+    """Zoo name -> builder import path (the zoo package is imported on first use only)."""
+    from workloads.zoo import ZOO
+
+    return ZOO
+
+
 def zoo_names() -> list[str]:
     """Names of the zoo networks."""
-    from workloads import zoo  # noqa: F401  (fills ZOO)
-
-    return sorted(ZOO)
+    return sorted(_zoo())
 
 
 def zoo_builder(name: str) -> Callable[..., Workload]:
     """The builder function of zoo network ``name`` (its docstring describes the network)."""
-    zoo_names()
-    return _resolve(ZOO[name])
+    return _resolve(_zoo()[name])
 
 
 def families() -> dict[str, Family]:
     """The parametric network families, by name."""
-    from workloads import families as _families  # noqa: F401  (fills FAMILIES)
+    from workloads.families import FAMILIES
 
     return FAMILIES
 
@@ -84,7 +82,10 @@ def load_workload(
     imports unknown ops as data movement, listed in ``Workload.notes``.
     """
     if (input_shapes or skip_unsupported) and Path(spec).suffix.lower() not in MODEL_FILES:
-        raise InputError(f"--workload {spec}: --input-shape and --skip-unsupported apply to .onnx/.tflite files only")
+        raise InputError(
+            f"workload {spec!r}: input_shapes and skip_unsupported apply to .onnx/.tflite files only",
+            cli=f"--workload {spec}: --input-shape and --skip-unsupported apply to .onnx/.tflite files only",
+        )
     family = load_family(spec)
     if family is not None:
         return family.with_precision(precision) if precision else family
@@ -92,15 +93,21 @@ def load_workload(
     if suffix:
         reader = READERS.get(suffix)
         if reader is None:
-            raise InputError(f"--workload {spec}: unknown file type {suffix!r}; allowed: {', '.join(READERS)}")
+            allowed = ", ".join(READERS)
+            raise InputError(
+                f"workload {spec!r}: unknown file type {suffix!r}; allowed: {allowed}",
+                cli=f"--workload {spec}: unknown file type {suffix!r}; allowed: {allowed}",
+            )
         if suffix in MODEL_FILES:
             return _resolve(reader)(Path(spec), precision, input_shapes, skip_unsupported)
         return _resolve(reader)(Path(spec), precision or Precision.INT8)
     names = zoo_names()
-    if spec not in ZOO:
-        raise InputError(
-            f"--workload: unknown network {spec!r}; allowed: {', '.join(names)}, "
-            f"a family spec ({', '.join(family_names())}:knob=value,...) or a model file"
+    if spec not in names:
+        allowed = (
+            f"allowed: {', '.join(names)}, a family spec ({', '.join(family_names())}:knob=value,...) or a model file"
         )
-    workload = _resolve(ZOO[spec])()
+        raise InputError(
+            f"workload: unknown network {spec!r}; {allowed}", cli=f"--workload: unknown network {spec!r}; {allowed}"
+        )
+    workload = zoo_builder(spec)()
     return workload.with_precision(precision) if precision else workload

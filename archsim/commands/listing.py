@@ -66,7 +66,8 @@ def run_workloads(args: argparse.Namespace) -> int:
 
 
 def arch_entries() -> list[dict[str, str]]:
-    """Presets with their family and the description line of their data file."""
+    """Presets with their family and the ``description`` sentence of their data file."""
+    import tomllib
     from importlib import resources
 
     from archsim.config.loader import PRESET_PACKAGE, load_preset, preset_names
@@ -75,8 +76,8 @@ def arch_entries() -> list[dict[str, str]]:
     for name in preset_names():
         config = load_preset(name)
         text = resources.files(PRESET_PACKAGE).joinpath(f"{name}.toml").read_text()
-        comment = next((line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")), "")
-        entries.append({"name": name, "family": config.family, "description": comment})
+        description = tomllib.loads(text).get("description", "")
+        entries.append({"name": name, "family": config.family, "description": description})
     return entries
 
 

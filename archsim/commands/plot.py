@@ -94,17 +94,22 @@ def _offchip(sources: list[str], args: argparse.Namespace) -> Any:
 
 def _pareto(sources: list[str], args: argparse.Namespace) -> Any:
     from archsim.commands.plot_sources import is_storage_url, load_studies, single_task, trials_from_search_json
-    from archsim.plots import study_scatter
+    from archsim.plots import studies_scatter, study_scatter
 
-    trials: list[Any] = []
+    studies: dict[str, list[Any]] = {}
     for source in sources:
         if is_storage_url(source):
-            studies = load_studies(source, args.study)
-            single_task(studies, source)
-            trials += [t for study in studies for t in study.trials]
+            stored = load_studies(source, args.study)
+            single_task(stored, source)
+            for study in stored:
+                studies.setdefault(study.name, []).extend(study.trials)
         else:
-            trials += trials_from_search_json(Path(source), _read_json(Path(source)))
-    return study_scatter(trials, args.x, args.y)
+            data = _read_json(Path(source))
+            name = str(data.get("study") or Path(source).stem) if isinstance(data, dict) else Path(source).stem
+            studies.setdefault(name, []).extend(trials_from_search_json(Path(source), data))
+    if len(studies) == 1:
+        return study_scatter(next(iter(studies.values())), args.x, args.y)
+    return studies_scatter(studies, args.x, args.y)
 
 
 def _regret(sources: list[str], args: argparse.Namespace) -> Any:

@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("search", help="search accelerator designs with an RL, Bayesian or other agent")
     parser.add_argument("--env", default=DEFAULT_ENV, help=f"registered env id (default: {DEFAULT_ENV})")
     parser.add_argument("--agent", default="random", help="random, exhaustive, ga, bo, gp, nsga2, ppo, a2c, dqn")
-    parser.add_argument("--budget", type=int, required=True, help="designs to evaluate")
+    parser.add_argument(
+        "--budget", type=int, help="designs to evaluate (required, except for --agent exhaustive: the whole space)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="agent seed (default: 0)")
     parser.add_argument("--workload", "-w", help="zoo name or file (default: the env's, resnet18)")
     parser.add_argument("--space", help="design space name (default: the env's)")
@@ -59,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from archsim.commands.common import emit
-    from envs.cli_args import parse_pairs
+    from archsim.commands.pairs import parse_pairs
     from envs.runner import SearchConfig, run_search
     from envs.storage import DEFAULT_STORAGE
 
@@ -67,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         result = _run_cosearch(args)
         text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
         emit(text, args.output)
+        if args.storage is None:
+            _note_default_storage(DEFAULT_STORAGE)
         return 0
     env_kwargs = {}
     if args.space:
@@ -91,12 +95,27 @@ def run(args: argparse.Namespace) -> int:
     result = run_search(config, progress=not args.no_progress)
     text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
     emit(text, args.output)
+    if args.storage is None:
+        _note_default_storage(DEFAULT_STORAGE)
     return 0
+
+
+def _note_default_storage(url: str) -> None:
+    """Say where a search without ``--storage`` keeps its trials (a database file in the current folder)."""
+    import sys
+    from pathlib import Path
+
+    where = url.removeprefix("sqlite:///")
+    print(
+        f"archsim: note: trials are stored in {Path(where).resolve()} ({url}); "
+        "rerunning the same command resumes that study; choose another place with --storage URL",
+        file=sys.stderr,
+    )
 
 
 def _run_cosearch(args: argparse.Namespace) -> SearchResult:
     """Co-search through ``run_cosearch``, so the accuracy cache lives in the study storage."""
-    from envs.cli_args import parse_pairs
+    from archsim.commands.pairs import parse_pairs
     from envs.cosearch.run import CoSearchRun, run_cosearch
     from envs.storage import DEFAULT_STORAGE
     from workloads.errors import InputError

@@ -45,6 +45,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+def _assumptions(arch: str, config: object) -> list[str]:
+    """What the table's figures assume that the user's own file does not say (a .cfg has no clock)."""
+    if arch.lower().endswith(".cfg"):
+        clock = getattr(config, "clock_mhz", None)
+        return [f"{arch}: a SCALE-Sim .cfg sets no clock; latency assumes {clock:,.6g} MHz"]
+    return []
+
+
 def run(args: argparse.Namespace) -> int:
     """Load, simulate, print."""
     from archsim import report
@@ -86,6 +94,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "json":
         text = report.to_json(metrics)
     else:
-        text = report.render_table(metrics)
+        text = report.render_table(metrics, _assumptions(args.arch, config))
     emit(text, args.output)
     return 0

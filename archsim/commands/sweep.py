@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the grid, evaluate it (vectorised where the family allows), write CSV."""
     from archsim.commands.common import emit
+    from archsim.commands.pairs import parse_knob_lists
     from envs.catalog import get_space
-    from envs.cli_args import parse_knob_lists
     from envs.evaluate import SimulatorEvaluator
     from envs.sweep import grid, sweep_rows, to_csv
     from workloads.registry import load_workload

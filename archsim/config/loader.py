@@ -43,6 +43,9 @@ def config_class(family: str, where: str = "config") -> type:
 def from_mapping(data: dict[str, Any], where: str) -> Any:
     """Build a validated config from plain data (one table of a file)."""
     data = dict(data)
+    description = data.pop("description", "")  # a sentence for `archsim archs`, not a hardware field
+    if not isinstance(description, str):
+        raise InputError(f"{where}: description must be a text, got {description!r}")
     family = str(data.pop("family", "systolic"))
     cls = config_class(family, where)
     fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -52,7 +55,8 @@ def from_mapping(data: dict[str, Any], where: str) -> Any:
     try:
         return cls(**data)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{where}: {exc}") from None
+        message = str(exc).removeprefix(f"{data.get('name')}: ")  # the file already names the config
+        raise InputError(f"{where}: {message}") from None
 
 
 def read_config_file(path: Path) -> Any:

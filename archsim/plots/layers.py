@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from archsim.metrics import NetworkMetrics
-from archsim.plots.style import COLORS, new_figure
+from archsim.plots.style import COLORS, component_color, new_figure
 
 
 def cycle_breakdown(metrics: NetworkMetrics, max_layers: int = 80) -> Figure:
@@ -40,45 +40,75 @@ def cycle_breakdown(metrics: NetworkMetrics, max_layers: int = 80) -> Figure:
     return figure
 
 
+def _design_names(results: Sequence[NetworkMetrics], labels: Sequence[str] | None) -> list[str]:
+    """Labels of the results: given ones, else the arch names (with the workload when several are shown)."""
+    if labels:
+        if len(labels) != len(results):
+            raise ValueError(f"{len(labels)} labels for {len(results)} results")
+        return list(labels)
+    names = [str(r.arch.get("name", i)) for i, r in enumerate(results)]
+    if len({r.workload for r in results}) > 1:
+        names = [f"{name}\n{r.workload}" for name, r in zip(names, results, strict=True)]
+    return names
+
+
+def _workloads(results: Sequence[NetworkMetrics]) -> list[str]:
+    """The distinct workloads of ``results``, in first-seen order."""
+    return list(dict.fromkeys(r.workload for r in results))
+
+
 def utilization_comparison(results: Sequence[NetworkMetrics], labels: Sequence[str] | None = None) -> Figure:
-    """Per-layer utilization of the same workload on several designs, side by side."""
+    """Per-layer utilization of several designs, side by side; one panel per distinct workload."""
     if not results:
         raise ValueError("utilization_comparison needs at least one result")
-    names = list(labels) if labels else [str(r.arch.get("name", i)) for i, r in enumerate(results)]
-    layers = [layer.layer for layer in results[0].layers]
-    x = np.arange(len(layers))
-    width = 0.8 / len(results)
-    figure, axes = new_figure(max(9.0, 0.2 * len(layers) * len(results) / 2), 4.8)
-    for i, (result, name) in enumerate(zip(results, names, strict=True)):
-        util = [100 * layer.overall_util for layer in result.layers]
-        axes.bar(x + i * width - 0.4 + width / 2, util, width, label=f"{name} (total {100 * result.overall_util:.1f}%)")
-    axes.set_xticks(x, layers, rotation=90, fontsize=6)
-    axes.set_ylabel("overall utilization (%)")
-    axes.set_xlabel("layer")
-    axes.set_ylim(0, 105)
-    axes.set_title(f"{results[0].workload}: utilization per layer")
-    axes.legend(fontsize=8)
+    names = [n.replace("\n", " on ") for n in _design_names(results, labels)]
+    workloads = _workloads(results)
+    widest = max(len(r.layers) * sum(q.workload == r.workload for q in results) for r in results)
+    figure = Figure(figsize=(max(9.0, 0.1 * widest), 4.2 * len(workloads)), layout="constrained")
+    panels = figure.subplots(len(workloads), 1, squeeze=False)[:, 0]
+    for axes, workload in zip(panels, workloads, strict=True):
+        group = [(r, n) for r, n in zip(results, names, strict=True) if r.workload == workload]
+        layers = [layer.layer for layer in group[0][0].layers]
+        x = np.arange(len(layers))
+        width = 0.8 / len(group)
+        for i, (result, name) in enumerate(group):
+            util = [100 * layer.overall_util for layer in result.layers]
+            if len(util) != len(layers):
+                raise ValueError(f"{workload}: results with different layer counts ({len(util)} vs {len(layers)})")
+            label = f"{name} (total {100 * result.overall_util:.1f}%)"
+            axes.bar(x + i * width - 0.4 + width / 2, util, width, label=label)
+        axes.set_xticks(x, layers, rotation=90, fontsize=6)
+        axes.set_ylabel("overall utilization (%)")
+        axes.set_xlabel("layer")
+        axes.set_ylim(0, 105)
+        axes.set_title(f"{workload}: utilization per layer")
+        axes.legend(fontsize=8)
     return figure
 
 
 def energy_breakdown(results: Sequence[NetworkMetrics], labels: Sequence[str] | None = None) -> Figure:
-    """Stacked bars of network energy by component (MAC, SRAM, DRAM...) for one or several designs."""
+    """Stacked bars of network energy by component (MAC, SRAM, DRAM...) for one or several designs.
+
+    Each component has one colour in every figure (:func:`archsim.plots.style.component_color`).
+    """
     if not results:
         raise ValueError("energy_breakdown needs at least one result")
-    names = list(labels) if labels else [str(r.arch.get("name", i)) for i, r in enumerate(results)]
+    names = _design_names(results, labels)
     components: list[str] = []
     for result in results:
         for name in result.energy_by_component_pj:
             if name not in components:
                 components.append(name)
-    figure, axes = new_figure(max(6.0, 1.2 * len(results) + 3), 4.5)
+    figure, axes = new_figure(max(6.0, 1.4 * len(results) + 3), 4.8)
     bottom = np.zeros(len(results))
+    positions = np.arange(len(results))
     for component in components:
         values = np.array([r.energy_by_component_pj.get(component, 0.0) / 1e6 for r in results])
-        axes.bar(names, values, bottom=bottom, label=component)
+        axes.bar(positions, values, bottom=bottom, label=component, color=component_color(component))
         bottom += values
+    axes.set_xticks(positions, names, fontsize=8)
     axes.set_xlabel("design")
     axes.set_ylabel("energy per inference (uJ)")
-    axes.set_title(f"{results[0].workload}: energy by component")
+    axes.set_title(f"{', '.join(_workloads(results))}: energy by component")
     axes.legend(fontsize=8)
     return figure

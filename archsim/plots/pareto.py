@@ -5,21 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from archsim.pareto import pareto_front
 from archsim.plots.style import COLORS, new_figure
-
-
-def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Indices of the points no other point beats in both x and y (both minimised), sorted by x."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    order = np.lexsort((y, x))
-    front: list[int] = []
-    best_y = np.inf
-    for index in order:
-        if y[index] < best_y:
-            front.append(int(index))
-            best_y = y[index]
-    return np.array(front, dtype=int)
 
 
 def design_space_scatter(

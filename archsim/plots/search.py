@@ -16,8 +16,8 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from archsim.plots.pareto import pareto_front
-from archsim.plots.style import COLORS, new_figure
+from archsim.pareto import pareto_front
+from archsim.plots.style import COLORS, agent_color, new_figure
 
 METRIC_LABELS: dict[str, str] = {
     "reward": "reward",
@@ -140,7 +140,7 @@ def median_curves(
         raise ValueError("median_curves needs at least one agent")
     figure, axes = new_figure(8.0, 5.0)
     lowest, highest = np.inf, -np.inf
-    for i, (agent, values) in enumerate(curves.items()):
+    for agent, values in curves.items():
         values = np.atleast_2d(np.asarray(values, dtype=float))
         seeds = values.shape[0]
         low, high = (25, 75) if seeds >= 4 else (0, 100)
@@ -150,7 +150,7 @@ def median_curves(
             lower = np.nanpercentile(values, low, axis=0)
             upper = np.nanpercentile(values, high, axis=0)
         x = np.arange(1, values.shape[1] + 1)
-        colour = f"C{i}"
+        colour = agent_color(agent)
         axes.plot(x, median, color=colour, lw=2, label=f"{agent}: median of {seeds} seed{'s' if seeds > 1 else ''}")
         axes.fill_between(x, lower, upper, color=colour, alpha=0.2, lw=0)
         if np.isfinite(lower).any():
@@ -226,4 +226,52 @@ def study_scatter(
     axes.set_ylabel(metric_label(y))
     axes.set_title(title or f"design space: {len(valid)} designs, {len(trials) - len(valid)} invalid")
     axes.legend(fontsize=8)
+    return figure
+
+
+def studies_scatter(
+    studies: Mapping[str, Sequence[TrialLike]],
+    x: str = "latency_s",
+    y: str = "energy_pj",
+    title: str | None = None,
+    log: bool = True,
+) -> Figure:
+    """Several studies on two metrics: one colour per study (legend), each with its own Pareto front.
+
+    Metrics in :data:`MAXIMISED` (e.g. accuracy) count as better when larger for the fronts.
+    """
+    valid = {name: [t for t in trials if t.metrics.valid] for name, trials in studies.items()}
+    valid = {name: trials for name, trials in valid.items() if trials}
+    if not valid:
+        raise ValueError("studies_scatter needs at least one valid design")
+    sx = -1.0 if x in MAXIMISED else 1.0
+    sy = -1.0 if y in MAXIMISED else 1.0
+    figure, axes = new_figure(8.5, 5.2)
+    for i, (name, trials) in enumerate(valid.items()):
+        colour = f"C{i % 10}"
+        xs = np.array([trial_value(t, x) for t in trials])
+        ys = np.array([trial_value(t, y) for t in trials])
+        front = pareto_front(sx * xs, sy * ys)
+        front = front[np.argsort(xs[front])]
+        axes.scatter(xs, ys, s=10, color=colour, alpha=0.45)
+        axes.plot(
+            xs[front],
+            ys[front],
+            "o-",
+            color=colour,
+            ms=5,
+            drawstyle="steps-post",
+            label=f"{name}: {len(trials)} designs, front {len(front)}",
+        )
+    if log:
+        if x not in MAXIMISED:
+            axes.set_xscale("log")
+            _plain_log_ticks(axes.xaxis)
+        if y not in MAXIMISED:
+            axes.set_yscale("log")
+            _plain_log_ticks(axes.yaxis)
+    axes.set_xlabel(metric_label(x))
+    axes.set_ylabel(metric_label(y))
+    axes.set_title(title or f"design space of {len(valid)} studies (points: designs; lines: each study's front)")
+    axes.legend(fontsize=7, title="study", title_fontsize=8)
     return figure

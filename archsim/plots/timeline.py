@@ -28,6 +28,10 @@ _MARKS = {
     "write_back": ("v", "#8C8C8C", "write-back (output / streamed)"),
 }
 """Event kind -> (marker, colour, legend text)."""
+_CHARS_PER_STEP = 6
+"""Characters of 6 pt text that fit across one schedule step (figures are 0.28 in wide per step)."""
+_CHARS_PER_HEIGHT = 55
+"""Characters of 6 pt text that fit along the full scratchpad height of a panel (a conservative count)."""
 _PALETTE = ("#9DB4D3", "#A1D99B", "#FDD0A2", "#DADAEB", "#FCBBA1", "#C7E9C0", "#D9D9D9", "#C6DBEF")
 
 
@@ -112,11 +116,18 @@ def _offset_of(step: Mapping[str, Any], tensor: str) -> tuple[float, float] | No
     return None
 
 
-def draw_timeline(axes: Axes, result: MapResult) -> None:
-    """Draw one schedule's timeline on ``axes`` (steps on x, scratchpad KiB on y)."""
+def draw_timeline(axes: Axes, result: MapResult, key: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+    """Draw one schedule's timeline on ``axes`` (steps on x, scratchpad KiB on y).
+
+    Tensor names are never cut: a name is written across its box when it fits,
+    along it (rotated) when it fits that way, else the box shows a number whose
+    full name is listed in the returned key (``[(label, colour)]``, extending ``key``).
+    """
     payload = map_payload(result)
     steps = payload["steps"]
     capacity = float(payload["scratchpad_bytes"])
+    key = [] if key is None else key
+    numbers: dict[str, int] = {}
     colours = {}
     for box in residency_boxes(steps):
         colour = colours.setdefault(box.tensor, _PALETTE[len(colours) % len(_PALETTE)])
@@ -128,14 +139,22 @@ def draw_timeline(axes: Axes, result: MapResult) -> None:
         )
         if box.size / capacity > 0.06:
             name = box.tensor.removesuffix(":out")
-            room = 6 * width  # characters that fit in the box at 6 pt
+            rotation = 0
+            if len(name) > _CHARS_PER_STEP * width:
+                rotation = 90
+                if len(name) > _CHARS_PER_HEIGHT * box.size / capacity:
+                    if name not in numbers:
+                        numbers[name] = len(key) + 1
+                        key.append((f"[{numbers[name]}] {name}", colour))
+                    name, rotation = f"[{numbers[name]}]", 0
             axes.text(
                 box.first + width / 2,
                 (box.offset + box.size / 2) / KIB,
-                name if len(name) <= room else name[: max(room - 1, 3)] + "…",
+                name,
                 ha="center",
                 va="center",
                 fontsize=6,
+                rotation=rotation,
                 clip_on=True,
             )
     for k, step in enumerate(steps):
@@ -168,9 +187,10 @@ def draw_timeline(axes: Axes, result: MapResult) -> None:
         axes.set_xticks(ticks, names, rotation=90, fontsize=6)
     else:
         axes.set_xticks(ticks[::5], [str(i) for i in range(0, len(names), 5)], fontsize=7)
+    return key
 
 
-def _legend_handles() -> list[Any]:
+def _legend_handles(key: Sequence[tuple[str, str]] = ()) -> list[Any]:
     handles: list[Any] = [
         Line2D([], [], marker=m, color=c, mec="black", mew=0.6, ls="none", ms=8, label=text)
         for m, c, text in _MARKS.values()
@@ -178,6 +198,7 @@ def _legend_handles() -> list[Any]:
     handles.append(Patch(facecolor="none", edgecolor="#555555", hatch="////", label="streamed op window"))
     handles.append(Patch(facecolor=_PALETTE[0], edgecolor="#333333", label="resident tensor"))
     handles.append(Line2D([], [], color="black", ls="--", label="scratchpad capacity"))
+    handles += [Patch(facecolor=colour, edgecolor="#333333", label=label) for label, colour in key]
     return handles
 
 
@@ -193,7 +214,7 @@ def scratchpad_timeline(result: MapResult, title: str | None = None) -> Figure:
     steps = len(payload["steps"])
     figure = Figure(figsize=(max(9.0, 0.28 * steps + 3), 5.2), layout="constrained")
     axes = figure.add_subplot()
-    draw_timeline(axes, payload)
+    key = draw_timeline(axes, payload)
     axes.set_xlabel("schedule step (op run at that step)")
     status = payload.get("status", "?")
     axes.set_title(
@@ -201,7 +222,7 @@ def scratchpad_timeline(result: MapResult, title: str | None = None) -> Figure:
         or f"{payload.get('workload', '?')} on {payload['scratchpad_bytes'] / KIB:.0f} KiB scratchpad ({status}): "
         f"{_summary(payload)}"
     )
-    axes.legend(handles=_legend_handles(), loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
+    axes.legend(handles=_legend_handles(key), loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
     return figure
 
 
@@ -214,8 +235,9 @@ def timeline_comparison(results: Mapping[str, MapResult]) -> Figure:
     figure = Figure(figsize=(max(9.0, 0.28 * steps + 3), 3.6 * len(payloads) + 1.0), layout="constrained")
     # Not sharex: each schedule has its own op order, so each panel keeps its own tick labels.
     axes_list = figure.subplots(len(payloads), 1, sharey=True, squeeze=False)[:, 0]
+    key: list[tuple[str, str]] = []
     for axes, (name, payload) in zip(axes_list, payloads.items(), strict=True):
-        draw_timeline(axes, payload)
+        draw_timeline(axes, payload, key)
         axes.set_xlim(0, steps)
         size = payload["scratchpad_bytes"] / KIB
         axes.set_title(f"{name} ({size:.0f} KiB, {payload.get('status', '?')}): {_summary(payload)}", fontsize=9)
@@ -223,5 +245,5 @@ def timeline_comparison(results: Mapping[str, MapResult]) -> Figure:
     axes_list[0].set_ylim(0, max(p["scratchpad_bytes"] for p in payloads.values()) / KIB * 1.06)
     workloads = sorted({str(p.get("workload", "?")) for p in payloads.values()})
     figure.suptitle(f"scratchpad timelines: {', '.join(workloads)}")
-    axes_list[0].legend(handles=_legend_handles(), loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
+    axes_list[0].legend(handles=_legend_handles(key), loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7)
     return figure

@@ -26,7 +26,7 @@ AGENTS: dict[str, str] = {
 def agent_class(name: str) -> type[Agent]:
     """The class of agent ``name``."""
     if name not in AGENTS:
-        raise InputError(f"--agent: unknown agent {name!r}; allowed: {', '.join(AGENTS)}")
+        raise InputError.option("agent", "--agent", f"unknown agent {name!r}; allowed: {', '.join(AGENTS)}")
     module, _, attr = AGENTS[name].partition(":")
     return getattr(importlib.import_module(module), attr)
 

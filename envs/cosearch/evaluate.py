@@ -23,9 +23,6 @@ from envs.spaces import Point
 from workloads.graph import Workload
 from workloads.registry import families
 
-ACCURACY_EXTRAS: tuple[str, ...] = ("accuracy", "error_rate", "macs", "datapath_bits", "accuracy_cached")
-"""Figures a valid co-search design adds to the hardware metrics (``DesignMetrics.extra``)."""
-
 
 class CoSearchEvaluator(Evaluator):
     """Points of a :class:`CoSearchSpace` -> hardware metrics plus ``accuracy`` and friends in ``extra``.

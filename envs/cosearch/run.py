@@ -24,7 +24,7 @@ from envs.cosearch.env import (
 )
 from envs.cosearch.evaluate import CoSearchFactory
 from envs.cosearch.space import CoSearchSpace
-from envs.results import SearchResult, pareto_front
+from envs.results import SearchResult, pareto_trials
 from envs.runner import SearchConfig, run_search
 from envs.storage import DEFAULT_STORAGE, Storage, Trial
 
@@ -59,7 +59,7 @@ class CoSearchRun:
     """
 
     agent: str
-    budget: int
+    budget: int | None
     seed: int = 0
     space: str | CoSearchSpace = "cosearch-small"
     family: str = "ofa_mbv2"
@@ -130,7 +130,7 @@ def accuracy_fronts(trials: Sequence[Trial], fronts: Mapping[str, tuple[str, str
     """Accuracy-cost Pareto fronts of the trials: per front, its designs with accuracy and the cost."""
     out: dict[str, list[dict]] = {}
     for name, metrics in fronts.items():
-        front = pareto_front([t for t in trials if t.metrics.valid], metrics)
+        front = pareto_trials([t for t in trials if t.metrics.valid], metrics)
         out[name] = [
             {
                 "trial": t.trial_id,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archsim.errors import InputError
-from envs.catalog import get_space
+from envs.hardware_catalog import get_hardware_space
 from envs.spaces import DesignSpace, HardwareSpace, Knob
 from workloads.registry import families
 
@@ -114,9 +114,7 @@ def cosearch_space(
     ``network_reference`` sets the reference design's network (default: the middle
     value of each knob); the hardware reference is the hardware space's.
     """
-    hw = get_space(hardware)
-    if not isinstance(hw, HardwareSpace):
-        raise InputError(f"space {hw.name}: not a hardware space")
+    hw = get_hardware_space(hardware)
     if hardware_values:
         hw = hw.restrict(hardware_values, f"{hw.name}-cosearch")
         assert isinstance(hw, HardwareSpace)

@@ -107,6 +107,16 @@ def test_archs_lists_presets_as_json(capsys: pytest.CaptureFixture[str]) -> None
     assert names["google"] == "systolic"
 
 
+def test_every_preset_description_is_one_complete_sentence(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "archs", "--format", "json")
+    entries = json.loads(out)
+    assert code == 0 and len(entries) >= 27
+    for entry in entries:
+        text = entry["description"]
+        assert text[:1].isupper() and text.endswith(".") and "\n" not in text, entry["name"]
+        assert text.count("(") == text.count(")"), entry["name"]  # nothing cut mid-parenthesis
+
+
 def test_console_script_starts_without_heavy_imports() -> None:
     code = (
         "import sys; from archsim.cli import main; main(['archs', '--format', 'json']);"
@@ -115,3 +125,40 @@ def test_console_script_starts_without_heavy_imports() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_table_units_and_the_clock_a_scalesim_cfg_leaves_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "small.cfg"
+    cfg.write_text(
+        "[general]\nrun_name = small\n\n[architecture_presets]\nArrayHeight: 8\nArrayWidth: 8\n"
+        "IfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 32\nIfmapOffset: 0\nFilterOffset: 10000000\n"
+        "OfmapOffset: 20000000\nBandwidth: 10\nDataflow: ws\n"
+    )
+    code, out, _ = run_cli(capsys, "simulate", "-w", "alexnet", "-a", str(cfg))
+    assert code == 0
+    assert all(h in out for h in ("ifmap DRAM rd (words)", "filter DRAM rd (words)", "ofmap DRAM wr (words)"))
+    assert "energy (uJ)" in out and "latency (ms)" in out and " MHz (" in out
+    assert f"note: {cfg}: a SCALE-Sim .cfg sets no clock; latency assumes 1,000 MHz" in out.replace("\n", "")
+    code, preset, _ = run_cli(capsys, "simulate", "-w", "alexnet", "-a", "tpu-like")
+    assert "latency" in preset and " at 700 MHz " in preset and "sets no clock" not in preset
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "key"),
+    [
+        ("array.toml", 'family = "systolic"\nrows = 0\ncols = 8\n', "rows"),
+        ("npu.yaml", "family: npu\nmacs_per_cycle: 3\n", "macs_per_cycle"),
+        ("flow.toml", 'rows = 8\ncols = 8\ndataflow = "xs"\n', "dataflow"),
+    ],
+)
+def test_config_errors_name_the_file_and_the_users_own_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, key: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    code, _, err = run_cli(capsys, "simulate", "-w", "alexnet", "-a", str(path))
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"archsim simulate: error: {path}: ") and key in err
+    assert f"{path}: {path.stem}:" not in err  # the file names the config once

@@ -58,7 +58,7 @@ def test_sweep_writes_one_row_per_grid_design(capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["search", "--budget", "0"], "--budget must be a positive integer"),
+        (["search", "--budget", "0"], "--budget: must be a positive integer"),
         (["search", "--budget", "3", "--agent", "sarsa"], "unknown agent 'sarsa'"),
         (["search", "--budget", "3", "--env", "archsim/Nope-v0"], "unknown env id"),
         (["search", "--budget", "3", "--storage", "sqlite:////no/such/dir/x.db"], "cannot open the storage"),

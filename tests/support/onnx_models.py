@@ -126,3 +126,45 @@ def write_resnet_style(path: str | Path, image: int = 64, width: int = 16, class
     x = g.node("Identity", [x], "flatten_id")
     fc = g.node("Gemm", [x, g.weight("fc.weight", (classes, w2)), g.weight("fc.bias", (classes,))], "fc", transB=1)
     return g.save(path, [g.node("Softmax", [fc], "prob", axis=-1)])
+
+
+def write_exported_ops(path: str | Path, image: int = 16, width: int = 8) -> Path:
+    """A small CNN + MLP carrying the ops real exporters write besides the core ones.
+
+    conv 3x3 -> LRN(size 5) -> Dropout(ratio input, inference) -> Identity -> Cast
+    -> Sum(branch, conv 1x1) -> Max/Min/Mean of three tensors -> Where(Greater(x, 0), x, -x)
+    -> Expand over ConstantOfShape's shape -> ConvTranspose 4x4/2 (pads 1) back to ``image``
+    -> ReduceSum over H, W -> Gemm -> exporter's Erf GELU (x * 0.5 * (1 + Erf(x / sqrt 2))).
+    """
+    g = OnnxGraphWriter()
+    x = g.input("image", (1, 3, image, image))
+    x = g.conv(x, 3, width, 3, "c1", stride=2)
+    x = g.node("LRN", [x], "lrn", size=5, alpha=1e-4, beta=0.75, bias=1.0)
+    ratio = g.const("ratio", np.float32(0.5), np.float32)
+    x = g.node("Dropout", [x, ratio], "drop")
+    x = g.node("Identity", [x], "ident")
+    x = g.node("Cast", [x], "cast", to=TensorProto.FLOAT)
+    y = g.conv(x, width, width, 1, "c2", pad=0)
+    x = g.node("Sum", [x, y], "sum")
+    neg = g.node("Neg", [x], "neg")
+    hi = g.node("Max", [x, y, neg], "max3")
+    lo = g.node("Min", [x, y, neg], "min3")
+    x = g.node("Mean", [hi, lo], "mean2")
+    zero = g.const("zero", np.float32(0.0), np.float32)
+    x = g.node("Where", [g.node("Greater", [x, zero], "positive"), x, neg], "where")
+    shape = g.node(
+        "ConstantOfShape",
+        [g.const("rank", [4])],
+        "ones_shape",
+        value=numpy_helper.from_array(np.array([1], np.int64)),
+    )
+    x = g.node("Expand", [x, shape], "expand")
+    w = g.weight("up.weight", (width, width // 2, 4, 4))
+    x = g.node("ConvTranspose", [x, w], "up", strides=[2, 2], pads=[1, 1, 1, 1], kernel_shape=[4, 4])
+    x = g.node("ReduceSum", [x, g.const("hw", [2, 3])], "pool", keepdims=0)
+    x = g.node("Gemm", [x, g.weight("fc.weight", (width // 2, 12))], "fc")
+    scaled = g.node("Div", [x, g.const("sqrt2", np.float32(np.sqrt(2.0)), np.float32)], "gelu_div")
+    erf = g.node("Erf", [scaled], "gelu_erf")
+    plus = g.node("Add", [erf, g.const("one", np.float32(1.0), np.float32)], "gelu_add")
+    both = g.node("Mul", [x, plus], "gelu_mul")
+    return g.save(path, [g.node("Mul", [both, g.const("half", np.float32(0.5), np.float32)], "gelu")])

@@ -1,14 +1,14 @@
 """Parametric network families for co-search: named discrete knobs -> a Workload.
 
-Importing this package fills :data:`workloads.registry.FAMILIES` (name -> family object).
+:data:`FAMILIES` maps each family's name to its object; :mod:`workloads.registry` reads it.
 """
 
 from workloads.families.base import Family
 from workloads.families.ofa_mbv2 import MbStage, MobileNetStructure, OfaMobileNetV2
 from workloads.families.transformer import TinyTransformer, TransformerStructure
-from workloads.registry import FAMILIES
 
-FAMILIES.update({family.name: family for family in (OfaMobileNetV2(), TinyTransformer())})
+FAMILIES: dict[str, Family] = {family.name: family for family in (OfaMobileNetV2(), TinyTransformer())}
+"""Family name -> parametric family object."""
 
 __all__ = [
     "FAMILIES",

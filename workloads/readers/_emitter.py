@@ -35,9 +35,9 @@ class GraphEmitter:
         self.notes: list[str] = []
         self._names: set[str] = set()
 
-    def error(self, message: str) -> InputError:
-        """An InputError prefixed with the file."""
-        return InputError(f"{self.where}: {message}")
+    def error(self, message: str, cli: str | None = None) -> InputError:
+        """An InputError prefixed with the file (``cli``: the same message in command-line words)."""
+        return InputError(f"{self.where}: {message}", None if cli is None else f"{self.where}: {cli}")
 
     def node_name(self, name: str, fallback: str) -> str:
         """A unique op name: the file's node name, or ``fallback`` when it is empty, de-duplicated."""

@@ -1,30 +1,43 @@
 """ONNX models into the workload DAG, with shapes from ONNX's own shape inference.
 
-What becomes what:
+What becomes what (the op list comes from a sweep over the models that ship
+in the ``onnx`` package's test data and over torch.onnx exports):
 
 - Conv (1-D and 2-D; groups, dilations, strides, pads, auto_pad) -> :class:`Conv2d`;
+  ConvTranspose (2-D) -> the :class:`Conv2d` an accelerator without a native
+  transposed conv runs: stride 1 over the zero-inserted input (as Vela lowers
+  TransposeConv), so its MACs include the inserted zeros;
   Gemm and MatMul -> :class:`MatMul` (a constant 2-D right operand is a shared
   weight; otherwise an activation x activation batched matmul).
-- Add/Sub -> ADD, Mul/Div -> MUL, BatchNormalization -> MUL (scale and shift),
-  pooling, GlobalAveragePool/GlobalMaxPool, ReduceMean, Softmax, LayerNormalization
-  -> vector ops; Concat, Reshape/Flatten/Squeeze/Unsqueeze, Transpose,
-  Slice/Split/Gather, Resize/Upsample, Pad -> zero-arithmetic data movement.
+- Elementwise ops with two or more inputs (Add, Sub, Sum, Mean, Max, Min, Where,
+  comparisons and logic -> ADD class; Mul, Div, Pow, PRelu -> MUL class);
+  Sum/Mean/Max/Min over n inputs cost n - 1 operations per output (Mean one more).
+- Unary math (Neg, Abs, Exp, Log, Sqrt, Reciprocal, Erf, Elu, Selu, Softplus, ...)
+  -> a one-operation-per-element activation vector op; the Erf-based GELU that
+  exporters write (x * 0.5 * (1 + Erf(x / sqrt 2))) becomes one GELU activation.
+- pooling, GlobalAveragePool/GlobalMaxPool, Reduce* and ArgMax/ArgMin (window =
+  input / output elements), Softmax, LayerNormalization, BatchNormalization (MUL:
+  scale and shift), LRN, Instance/Group/Lp normalisation -> vector ops;
+- Concat, Reshape/Flatten/Squeeze/Unsqueeze, Transpose, DepthToSpace/SpaceToDepth,
+  Slice/Split/Gather*, Resize/Upsample, Expand/Tile, Pad -> zero-arithmetic data movement.
 - Relu, Clip, Sigmoid, HardSwish, HardSigmoid, Gelu, Tanh, LeakyRelu fuse into
-  the Conv/Gemm/MatMul/Add/Sub/Mul/Div that produces their input when they are
+  the Conv/Gemm/MatMul/elementwise op that produces their input when they are
   its only reader (as TFLite and accelerator compilers do); otherwise they stay
   an activation vector op. Clip becomes relu (no upper bound) or relu6 (a clamp
   costs the same whatever its bounds).
 - A Pad whose only reader is a Conv or a pool is folded into that op's padding.
-- Identity, Dropout and Cast alias their input; Constant, Shape, Size and any
-  node whose inputs are all constant are folded away (shapes are static here).
+- Identity, Dropout (inference), Cast and CastLike alias their input; Constant,
+  ConstantOfShape, Shape, Size and any node whose inputs are all constant are
+  folded away (shapes are static here).
 
 Initializers read by an op become WEIGHT tensors (shape-only inputs such as a
 Reshape's target shape are not edges). Tensors carry no precision of their own:
 the workload's precision (int8 unless given) applies, as for SCALE-Sim CSVs.
 
-Unsupported ops raise :class:`InputError` naming the op type and the node;
-with ``skip_unsupported=True`` each is imported as a zero-arithmetic passthrough
-and listed in ``Workload.notes``. Inputs with symbolic dimensions need
+Unsupported ops (3-D convs, sequence, string and training ops, CumSum, ...)
+raise :class:`InputError` naming the op type and the node; with
+``skip_unsupported=True`` each is imported as a zero-arithmetic passthrough and
+listed in ``Workload.notes``. Inputs with symbolic dimensions need
 ``input_shapes`` (``--input-shape NAME=1x3x224x224`` on the command line).
 """
 
@@ -32,6 +45,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +61,8 @@ from workloads.readers._onnx_shapes import dims_of, first_line, infer_static_sha
 
 Shape = tuple[int, ...]
 
-ALIASES = frozenset({"Identity", "Dropout", "Cast"})
-"""Ops that pass their first input through unchanged (at simulation level)."""
+ALIASES = frozenset({"Identity", "Dropout", "Cast", "CastLike"})
+"""Ops that pass their first input through unchanged (at simulation level; Dropout at inference)."""
 
 SHAPE_OPS = frozenset({"Shape", "Size"})
 """Ops whose output depends only on (static) shapes, so they fold to constants."""
@@ -65,7 +79,108 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 """Activation ops, fused into their producer when it is a MAC or elementwise op they alone read."""
 
-ELEMENTWISE: dict[str, VectorFn] = {"Add": VectorFn.ADD, "Sub": VectorFn.ADD, "Mul": VectorFn.MUL, "Div": VectorFn.MUL}
+_ADD_CLASS = (
+    "Add",
+    "Sub",
+    "Sum",
+    "Mean",
+    "Max",
+    "Min",
+    "Where",
+    "Equal",
+    "Greater",
+    "Less",
+    "GreaterOrEqual",
+    "LessOrEqual",
+    "And",
+    "Or",
+    "Xor",
+    "Mod",
+    "BitShift",
+    "BitwiseAnd",
+    "BitwiseOr",
+    "BitwiseXor",
+)
+ELEMENTWISE: dict[str, VectorFn] = {
+    **{op: VectorFn.ADD for op in _ADD_CLASS},
+    **{op: VectorFn.MUL for op in ("Mul", "Div", "Pow", "PRelu")},
+}
+"""Elementwise ops over two or more (broadcast) inputs, by the vector-unit class they cost as."""
+
+VARIADIC = frozenset({"Sum", "Mean", "Max", "Min"})
+"""Elementwise ops over any number of inputs: n - 1 operations per output (Mean: one more to scale)."""
+
+UNARY = frozenset(
+    [
+        "Neg",
+        "Abs",
+        "Exp",
+        "Log",
+        "Sqrt",
+        "Reciprocal",
+        "Erf",
+        "Floor",
+        "Ceil",
+        "Round",
+        "Sign",
+        "Not",
+        "BitwiseNot",
+        "IsNaN",
+        "IsInf",
+        "Sin",
+        "Cos",
+        "Tan",
+        "Asin",
+        "Acos",
+        "Atan",
+        "Sinh",
+        "Cosh",
+        "Asinh",
+        "Acosh",
+        "Atanh",
+        "Softplus",
+        "Softsign",
+        "Elu",
+        "Selu",
+        "Celu",
+        "ThresholdedRelu",
+        "Shrink",
+        "Mish",
+    ]
+)
+"""Unary math: one vector operation per element, no fused activation label."""
+
+REDUCTIONS = frozenset(
+    [
+        "ReduceMean",
+        "ReduceSum",
+        "ReduceMax",
+        "ReduceMin",
+        "ReduceProd",
+        "ReduceL1",
+        "ReduceL2",
+        "ReduceSumSquare",
+        "ReduceLogSum",
+        "ReduceLogSumExp",
+        "ArgMax",
+        "ArgMin",
+    ]
+)
+"""Reductions; the window (operations per output) is input elements / output elements."""
+
+_MAX_LIKE = frozenset({"ReduceMax", "ReduceMin", "ArgMax", "ArgMin", "GlobalMaxPool"})
+
+NORMALISATIONS: dict[str, tuple[VectorFn, int]] = {
+    "Softmax": (VectorFn.SOFTMAX, 5),
+    "LogSoftmax": (VectorFn.SOFTMAX, 5),
+    "LayerNormalization": (VectorFn.LAYERNORM, 5),
+    "InstanceNormalization": (VectorFn.LAYERNORM, 5),
+    "GroupNormalization": (VectorFn.LAYERNORM, 5),
+    "MeanVarianceNormalization": (VectorFn.LAYERNORM, 5),
+    "LpNormalization": (VectorFn.LAYERNORM, 3),
+    "BatchNormalization": (VectorFn.MUL, 2),
+}
+"""Normalisations: (vector function, operations per output element). LRN is costed from its ``size``."""
 
 DATA_MOVEMENT: dict[str, VectorFn] = {
     "Concat": VectorFn.CONCAT,
@@ -74,15 +189,20 @@ DATA_MOVEMENT: dict[str, VectorFn] = {
     "Squeeze": VectorFn.RESHAPE,
     "Unsqueeze": VectorFn.RESHAPE,
     "Transpose": VectorFn.TRANSPOSE,
+    "DepthToSpace": VectorFn.TRANSPOSE,
+    "SpaceToDepth": VectorFn.TRANSPOSE,
     "Slice": VectorFn.SLICE,
     "Split": VectorFn.SLICE,
     "Gather": VectorFn.SLICE,
+    "GatherElements": VectorFn.SLICE,
+    "GatherND": VectorFn.SLICE,
     "Resize": VectorFn.UPSAMPLE,
     "Upsample": VectorFn.UPSAMPLE,
+    "Expand": VectorFn.UPSAMPLE,
+    "Tile": VectorFn.UPSAMPLE,
 }
-"""Zero-arithmetic ops; Concat reads all inputs, Gather its table and computed indices, the rest their first."""
+"""Zero-arithmetic ops; Concat reads all inputs, Gather* their table and computed indices, the rest their first."""
 
-_FUSE_INTO = frozenset({"Conv", "Gemm", "MatMul", *ELEMENTWISE})
 _PAD_FOLDS_INTO = frozenset({"Conv", "MaxPool", "AveragePool"})
 
 
@@ -103,7 +223,8 @@ def read_onnx(
 
 def supported_ops() -> list[str]:
     """ONNX op types the reader imports (besides folded constants)."""
-    return sorted({*_HANDLERS, *ACTIVATIONS, *ELEMENTWISE, *DATA_MOVEMENT, *ALIASES, *SHAPE_OPS, "Constant", "Pad"})
+    tables = (_HANDLERS, ACTIVATIONS, ELEMENTWISE, UNARY, REDUCTIONS, NORMALISATIONS, DATA_MOVEMENT, ALIASES)
+    return sorted({op for table in tables for op in table} | SHAPE_OPS | {"Constant", "ConstantOfShape"})
 
 
 # -- loading and shapes -----------------------------------------------------
@@ -131,7 +252,10 @@ def _set_input_shapes(model: onnx.ModelProto, path: Path, overrides: Mapping[str
     names = [vi.name for vi in inputs]
     for name in overrides:
         if name not in names:
-            raise InputError(f"{path}: input_shapes names {name!r}, which is not a model input; inputs: {names}")
+            raise InputError(
+                f"{path}: input_shapes names {name!r}, which is not a model input; inputs: {names}",
+                cli=f"{path}: --input-shape names {name!r}, which is not a model input; inputs: {names}",
+            )
     for vi in inputs:
         dims = dims_of(vi)
         if vi.name in overrides:
@@ -152,9 +276,9 @@ def _set_input_shapes(model: onnx.ModelProto, path: Path, overrides: Mapping[str
             example = (
                 "1x3x224x224" if dims is None else "x".join(str(d) if isinstance(d, int) and d else "1" for d in dims)
             )
+            head = f"{path}: input {vi.name!r} has a dynamic shape ({shown}); give it with "
             raise InputError(
-                f"{path}: input {vi.name!r} has a dynamic shape ({shown}); give it with "
-                f"input_shapes={{{vi.name!r}: (...)}} or --input-shape {vi.name}={example}"
+                head + f"input_shapes={{{vi.name!r}: (...)}}", cli=head + f"--input-shape {vi.name}={example}"
             )
     return names
 
@@ -165,6 +289,15 @@ def _attrs(node: NodeProto) -> dict[str, object]:
 
 def _decode(value: object) -> object:
     return value.decode() if isinstance(value, bytes) else value
+
+
+@dataclass(frozen=True)
+class _Gelu:
+    """An exporter's Erf GELU chain: reads ``input``, writes ``output``, spans the nodes ``members``."""
+
+    input: str
+    output: str
+    members: frozenset[int]
 
 
 # -- the importer -------------------------------------------------------------
@@ -194,6 +327,8 @@ class _OnnxImporter:
         self.fused: set[int] = set()
         self.folded_pads: dict[int, tuple[int, int, int, int]] = {}
         self.names: dict[int, str] = {}
+        self.gelus: dict[str, _Gelu] = {}
+        self.gelu_ends: dict[int, _Gelu] = {}
 
     # -- helpers -------------------------------------------------------------
     def resolve(self, name: str) -> str:
@@ -212,10 +347,11 @@ class _OnnxImporter:
         dims = self.shapes.get(name)
         if dims is None or any(d is None for d in dims):
             shown = "unknown" if dims is None else "x".join("?" if d is None else str(d) for d in dims)
+            head = f"{self.where(index)}: tensor {name!r} has no static shape ({shown}) after shape inference; "
+            inputs = f"(inputs: {', '.join(self.inputs)})"
             raise self.g.error(
-                f"{self.where(index)}: tensor {name!r} has no static shape ({shown}) after shape inference; "
-                f"give the input shapes with input_shapes={{...}} or --input-shape NAME=DIMS "
-                f"(inputs: {', '.join(self.inputs)})"
+                head + f"give the input shapes with input_shapes={{...}} {inputs}",
+                cli=head + f"give the input shapes with --input-shape NAME=DIMS {inputs}",
             )
         return tuple(int(d) for d in dims)  # type: ignore[arg-type]
 
@@ -255,6 +391,10 @@ class _OnnxImporter:
         node = self.graph.node[index]
         out = node.output[0]
         readers = self.readers.get(out, [])
+        gelu = self.gelus.get(out)
+        if gelu is not None and out not in self.outputs and set(readers) <= gelu.members:
+            self.fused.update(gelu.members)
+            return gelu.output, Activation.GELU
         if len(readers) == 1 and out not in self.outputs:
             follower = self.graph.node[readers[0]]
             if follower.op_type in ACTIVATIONS:
@@ -278,6 +418,7 @@ class _OnnxImporter:
             for tensor in node.input:
                 if tensor and self.resolve(tensor) not in self.const:
                     self.readers.setdefault(self.resolve(tensor), []).append(index)
+        self._find_gelus()
         for tensor in self.inputs:
             self.g.tensor(tensor, self._input_shape(tensor), TensorKind.INPUT)
         for index in self.live:
@@ -305,15 +446,89 @@ class _OnnxImporter:
             else:
                 self.live.append(index)
 
+    def _find_gelus(self) -> None:
+        """Find exporters' Erf GELU chains: Erf(x / sqrt 2) -> Add 1 -> Mul x -> Mul 0.5 (the halving anywhere)."""
+        producer = {self.resolve(t): i for i in self.live for t in self.graph.node[i].output if t}
+        for index in self.live:
+            erf = self.graph.node[index]
+            if erf.op_type != "Erf":
+                continue
+            scale = producer.get(self.resolve(erf.input[0]))
+            x = self._scaled_input(scale, {"Div": math.sqrt(2.0), "Mul": math.sqrt(0.5)})
+            add = self._sole_reader(erf.output[0])
+            if x is None or scale is None or self._sole_reader(self.graph.node[scale].output[0]) != index:
+                continue
+            if add is None or self._scaled_input(add, {"Add": 1.0}) is None:
+                continue
+            mul = self._sole_reader(self.graph.node[add].output[0], "Mul")
+            if mul is None:
+                continue
+            other = next(
+                (t for t in self.graph.node[mul].input if self.resolve(t) != self.graph.node[add].output[0]), ""
+            )
+            members = {scale, index, add, mul}
+            half = self._sole_reader(self.graph.node[mul].output[0], "Mul")
+            if self.resolve(other) == x and half is not None and self._scaled_input(half, {"Mul": 0.5}) is not None:
+                members.add(half)
+                end = half
+            elif (
+                producer.get(self.resolve(other)) is not None
+                and self._scaled_input(producer[self.resolve(other)], {"Mul": 0.5}) == x
+                and self.readers.get(self.resolve(other)) == [mul]
+            ):
+                members.add(producer[self.resolve(other)])
+                end = mul
+            else:
+                continue
+            gelu = _Gelu(x, self.graph.node[end].output[0], frozenset(members))
+            self.gelus[x] = gelu
+            self.gelu_ends[end] = gelu
+            self.fused.update(members - {end})
+
+    def _sole_reader(self, tensor: str, op_type: str | None = None) -> int | None:
+        """The one live node reading ``tensor`` (of ``op_type`` when given), if it is not a graph output."""
+        readers = self.readers.get(self.resolve(tensor), [])
+        if len(readers) != 1 or tensor in self.outputs:
+            return None
+        return readers[0] if op_type is None or self.graph.node[readers[0]].op_type == op_type else None
+
+    def _scaled_input(self, index: int | None, constants: Mapping[str, float]) -> str | None:
+        """The variable input of a binary node ``index`` whose other input is the constant ``constants[op]``."""
+        if index is None:
+            return None
+        node = self.graph.node[index]
+        if node.op_type not in constants or len(node.input) != 2:
+            return None
+        const = [t for t in node.input if self.resolve(t) in self.const]
+        variable = [self.resolve(t) for t in node.input if self.resolve(t) not in self.const]
+        if len(const) != 1 or len(variable) != 1 or (node.op_type == "Div" and const[0] != node.input[1]):
+            return None
+        value = self.value(const[0])
+        if (
+            value is None
+            or value.size != 1
+            or not math.isclose(float(value.reshape(-1)[0]), constants[node.op_type], rel_tol=1e-3)
+        ):
+            return None
+        return variable[0]
+
     def _dispatch(self, index: int, node: NodeProto) -> None:
         op = node.op_type
         handler = _HANDLERS.get(op)
-        if handler is not None:
+        if index in self.gelu_ends:
+            self._gelu(index)
+        elif handler is not None:
             handler(self, index, node)
         elif op in ACTIVATIONS:
             self._activation_op(index, node)
         elif op in ELEMENTWISE:
             self._elementwise(index, node)
+        elif op in UNARY:
+            self._unary(index, node)
+        elif op in REDUCTIONS:
+            self._reduce(index, node)
+        elif op in NORMALISATIONS:
+            self._normalisation(index, node)
         elif op in DATA_MOVEMENT:
             self._data_movement(index, node)
         else:
@@ -368,6 +583,59 @@ class _OnnxImporter:
             raise self.g.error(
                 f"{self.where(index)}: computed output {op.output_shape} disagrees with the file's {out_shape}"
             )
+        self.g.emit(op, inputs, [self.out(out, index)])
+
+    def _conv_transpose(self, index: int, node: NodeProto) -> None:
+        """A transposed conv as the stride-1 conv over its zero-inserted input, padded to the file's output size."""
+        x_shape = self.shape(node.input[0], index)
+        w_shape = self.shape(node.input[1], index)
+        out_shape = self.shape(node.output[0], index)
+        rank = len(x_shape) - 2
+        if rank not in (1, 2) or len(w_shape) != rank + 2:
+            raise self.g.error(
+                f"{self.where(index)}: only 1-D and 2-D transposed convolutions are supported; input shape {x_shape}"
+            )
+        attrs = _attrs(node)
+        strides = [int(v) for v in attrs.get("strides", [1] * rank)]  # type: ignore[attr-defined]
+        dilations = [int(v) for v in attrs.get("dilations", [1] * rank)]  # type: ignore[attr-defined]
+        begin_pads = [int(v) for v in attrs.get("pads", [0] * 2 * rank)][:rank]  # type: ignore[attr-defined]
+        groups = int(attrs.get("group", 1))  # type: ignore[call-overload]
+        inserted, pads = [], []
+        for axis in range(rank):
+            size = (x_shape[2 + axis] - 1) * strides[axis] + 1
+            reach = dilations[axis] * (w_shape[2 + axis] - 1)
+            total = out_shape[2 + axis] - size + reach
+            if total < 0:
+                raise self.g.error(f"{self.where(index)}: output {out_shape} is smaller than the kernel allows")
+            before = min(max(reach - begin_pads[axis], 0), total)
+            inserted.append(size)
+            pads.append((before, total - before))
+        kernel = list(w_shape[2:])
+        if rank == 1:
+            inserted, kernel, dilations, pads = [1, *inserted], [1, *kernel], [1, *dilations], [(0, 0), *pads]
+        inputs = [self.data(t, index) for t in node.input if t]
+        out, activation = self.fused_output(index)
+        try:
+            op = Conv2d(
+                name=self.names[index],
+                in_channels=x_shape[1],
+                out_channels=w_shape[1] * groups,
+                in_h=inserted[0],
+                in_w=inserted[1],
+                kernel_h=kernel[0],
+                kernel_w=kernel[1],
+                pad_top=pads[0][0],
+                pad_bottom=pads[0][1],
+                pad_left=pads[1][0],
+                pad_right=pads[1][1],
+                dilation_h=dilations[0],
+                dilation_w=dilations[1],
+                groups=groups,
+                batch=x_shape[0],
+                activation=activation,
+            )
+        except ValueError as exc:
+            raise self.g.error(f"{self.where(index)}: {exc}") from None
         self.g.emit(op, inputs, [self.out(out, index)])
 
     def _spatial_pads(
@@ -432,7 +700,18 @@ class _OnnxImporter:
     def _elementwise(self, index: int, node: NodeProto) -> None:
         inputs = [self.data(t, index) for t in node.input if t]
         out, activation = self.fused_output(index)
-        self.g.vector(self.names[index], ELEMENTWISE[node.op_type], inputs, [self.out(out, index)], 1, activation)
+        ops = max(len(inputs) - 1, 1) + (node.op_type == "Mean") if node.op_type in VARIADIC else 1
+        self.g.vector(self.names[index], ELEMENTWISE[node.op_type], inputs, [self.out(out, index)], ops, activation)
+
+    def _unary(self, index: int, node: NodeProto) -> None:
+        inputs = [self.data(node.input[0], index)]
+        self.g.vector(self.names[index], VectorFn.ACTIVATION, inputs, [self.out(node.output[0], index)], 1)
+
+    def _gelu(self, index: int) -> None:
+        gelu = self.gelu_ends[index]
+        inputs = [self.data(gelu.input, index)]
+        outputs = [self.out(gelu.output, index)]
+        self.g.vector(self.names[index], VectorFn.ACTIVATION, inputs, outputs, 1, Activation.GELU)
 
     def _activation_op(self, index: int, node: NodeProto) -> None:
         inputs = [self.data(node.input[0], index)]
@@ -452,31 +731,33 @@ class _OnnxImporter:
         fn = VectorFn.GLOBAL_AVGPOOL if node.op_type == "GlobalAveragePool" else VectorFn.MAXPOOL
         self.g.vector(self.names[index], fn, [x], [self.out(node.output[0], index)], window)
 
-    def _reduce_mean(self, index: int, node: NodeProto) -> None:
+    def _reduce(self, index: int, node: NodeProto) -> None:
+        """A reduction over some axes: max-like ones are max pools, the others (global) average pools."""
         x = self.data(node.input[0], index)
         x_shape = self.shape(x, index)
         out = self.out(node.output[0], index)
         out_shape = self.g.tensors[out].shape
-        window = math.prod(x_shape) // math.prod(out_shape)
+        window = max(math.prod(x_shape) // math.prod(out_shape), 1)
         spatial = len(x_shape) == 4 and math.prod(out_shape) == x_shape[0] * x_shape[1]
-        fn = VectorFn.GLOBAL_AVGPOOL if spatial else VectorFn.AVGPOOL
+        fn = VectorFn.MAXPOOL if node.op_type in _MAX_LIKE else VectorFn.GLOBAL_AVGPOOL if spatial else VectorFn.AVGPOOL
         self.g.vector(self.names[index], fn, [x], [out], window)
 
     def _normalisation(self, index: int, node: NodeProto) -> None:
         inputs = [self.data(t, index) for t in node.input if t]
-        outputs = [self.out(t, index) for t in node.output if t]
-        fn, ops = {
-            "Softmax": (VectorFn.SOFTMAX, 5),
-            "LogSoftmax": (VectorFn.SOFTMAX, 5),
-            "LayerNormalization": (VectorFn.LAYERNORM, 5),
-            "BatchNormalization": (VectorFn.MUL, 2),
-        }[node.op_type]
+        outputs = [self.out(t, index) for t in node.output[:1] if t]
+        fn, ops = NORMALISATIONS[node.op_type]
         self.g.vector(self.names[index], fn, inputs, outputs, ops)
+
+    def _lrn(self, index: int, node: NodeProto) -> None:
+        """Local response normalisation: a sum of ``size`` squares across channels, then scale, power, divide."""
+        size = int(_attrs(node).get("size", 1))  # type: ignore[call-overload]
+        inputs = [self.data(node.input[0], index)]
+        self.g.vector(self.names[index], VectorFn.LAYERNORM, inputs, [self.out(node.output[0], index)], size + 3)
 
     def _data_movement(self, index: int, node: NodeProto) -> None:
         if node.op_type == "Concat":
             tensors = list(node.input)
-        elif node.op_type == "Gather":  # an embedding table, and its indices when they are computed
+        elif node.op_type.startswith("Gather"):  # a table, and its indices when they are computed
             tensors = [node.input[0]] + [t for t in node.input[1:] if self.resolve(t) not in self.const]
         else:
             tensors = list(node.input[:1])
@@ -518,9 +799,10 @@ class _OnnxImporter:
     def _unsupported(self, index: int, node: NodeProto) -> None:
         name = self.names[index]
         if not self.skip:
+            head = f"unsupported ONNX op {node.op_type!r} in node {name!r}; supported: {', '.join(supported_ops())}; "
             raise self.g.error(
-                f"unsupported ONNX op {node.op_type!r} in node {name!r}; supported: {', '.join(supported_ops())}; "
-                "pass skip_unsupported=True (--skip-unsupported) to import it as data movement"
+                head + "pass skip_unsupported=True to import it as data movement",
+                cli=head + "add --skip-unsupported to import it as data movement",
             )
         inputs = [self.data(t, index) for t in node.input if t and self.resolve(t) not in self.const]
         outputs = []
@@ -541,11 +823,8 @@ _HANDLERS: dict[str, Callable[[_OnnxImporter, int, NodeProto], None]] = {
     "AveragePool": _OnnxImporter._pool,
     "GlobalAveragePool": _OnnxImporter._global_pool,
     "GlobalMaxPool": _OnnxImporter._global_pool,
-    "ReduceMean": _OnnxImporter._reduce_mean,
-    "Softmax": _OnnxImporter._normalisation,
-    "LogSoftmax": _OnnxImporter._normalisation,
-    "LayerNormalization": _OnnxImporter._normalisation,
-    "BatchNormalization": _OnnxImporter._normalisation,
+    "LRN": _OnnxImporter._lrn,
+    "ConvTranspose": _OnnxImporter._conv_transpose,
     "Pad": _OnnxImporter._pad,
 }
 """Op type -> handler, for ops whose handling is not one of the table-driven families above."""

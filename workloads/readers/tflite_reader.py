@@ -125,7 +125,10 @@ def read_tflite(
     """Import a TFLite model file as a Workload (see the module docstring for the op mapping)."""
     path = Path(path)
     if input_shapes:
-        raise InputError(f"{path}: TFLite files have static shapes; input_shapes applies to ONNX models only")
+        raise InputError(
+            f"{path}: TFLite files have static shapes; input_shapes applies to ONNX models only",
+            cli=f"{path}: TFLite files have static shapes; --input-shape applies to ONNX models only",
+        )
     model = _decode(path)
     return _TfliteImporter(path, model, precision, skip_unsupported).run()
 
@@ -471,9 +474,10 @@ class _TfliteImporter:
 
     def _unsupported(self, name: str, op: _Operator) -> None:
         if not self.skip:
+            head = f"unsupported TFLite op {op.op_name} (op {name!r}); supported: {', '.join(supported_ops())}; "
             raise self.g.error(
-                f"unsupported TFLite op {op.op_name} (op {name!r}); supported: {', '.join(supported_ops())}; "
-                "pass skip_unsupported=True (--skip-unsupported) to import it as data movement"
+                head + "pass skip_unsupported=True to import it as data movement",
+                cli=head + "add --skip-unsupported to import it as data movement",
             )
         inputs = [self.tensor(t) for t in op.inputs if t >= 0 and not self.is_const(t)]
         outputs = [self.tensor(t) for t in op.outputs if t >= 0]

@@ -94,3 +94,14 @@ def test_metrics_survive_a_json_round_trip() -> None:
     assert again.energy_by_component_pj == pytest.approx(metrics.energy_by_component_pj)
     assert [layer.overall_util for layer in again.layers] == pytest.approx([x.overall_util for x in metrics.layers])
     assert again.dram_bytes_per_cycle == metrics.dram_bytes_per_cycle
+
+
+def test_one_pareto_front_serves_plots_and_search_results() -> None:
+    """Two metrics as arrays or as a matrix, three metrics, ties kept once: same function everywhere."""
+    import envs.results
+    from archsim.plots import pareto
+
+    assert pareto.pareto_front is pareto_front is envs.results.pareto_front
+    points = np.array([[1.0, 5.0, 2.0], [1.0, 5.0, 2.0], [2.0, 3.0, 9.0], [3.0, 6.0, 1.0], [3.0, 6.0, 3.0]])
+    assert pareto_front(points).tolist() == [0, 2, 3]
+    assert pareto_front(points[:, 0], points[:, 1]).tolist() == [0, 2]

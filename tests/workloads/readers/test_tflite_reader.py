@@ -168,7 +168,7 @@ def _with_exp(tmp_path: Path) -> Path:
 
 def test_unsupported_op_is_named_or_skipped_with_a_note(tmp_path: Path) -> None:
     path = _with_exp(tmp_path)
-    with pytest.raises(InputError, match=r"unsupported TFLite op EXP \(op 'exp'\).*--skip-unsupported"):
+    with pytest.raises(InputError, match=r"unsupported TFLite op EXP \(op 'exp'\).*skip_unsupported=True"):
         read_tflite(path)
     workload = load_workload(str(path), skip_unsupported=True)
     assert workload.notes == ("skipped unsupported TFLite op EXP (op 'exp'): imported as data movement",)
