@@ -97,8 +97,14 @@ worker starts a fresh interpreter and rebuilds its evaluator from the pickled fa
 
 
 def _worker_loop(conn: Connection, factory: EvaluatorFactory) -> None:
-    """A worker process: receive batches ``(first index, points)``, send back ``(first index, results)``."""
-    evaluator = factory()
+    """A worker process: build the evaluator, say so, then receive batches ``(first index, points)`` and send back
+    ``(first index, results)``."""
+    try:
+        evaluator = factory()
+    except Exception as exc:  # every design of this worker fails with the reason
+        conn.send(f"{type(exc).__name__}: {exc}")
+        return
+    conn.send("")
     while True:
         try:
             message = conn.recv()
@@ -121,6 +127,16 @@ class _Worker:
         self.job: tuple[int, int] | None = None
         """(first index, number of designs) of the batch it runs."""
         self.deadline = float("inf")
+        self.broken: str | None = None
+        """Why its evaluator could not be built (None until it said it is ready)."""
+
+    def wait_ready(self) -> None:
+        """Block until the worker has built its evaluator (time limits start after that)."""
+        if self.broken is None:
+            try:
+                self.broken = str(self.conn.recv())
+            except (EOFError, OSError):
+                self.broken = f"worker process died at start (exit code {self.process.exitcode})"
 
     def kill(self) -> None:
         self.process.kill()
@@ -151,6 +167,11 @@ class PoolExecutor(Executor):
             for worker in self.workers:
                 if worker.job is None and queue:
                     first, chunk = queue.popleft()
+                    worker.wait_ready()
+                    if worker.broken:
+                        for k in range(len(chunk)):
+                            yield first + k, failed(f"cannot build the evaluator: {worker.broken}"), 0.0
+                        continue
                     worker.conn.send((first, chunk))
                     worker.job = (first, len(chunk))
                     worker.deadline = time.monotonic() + (self.timeout or float("inf"))

@@ -192,14 +192,21 @@ class Storage:
             sa.Column("heartbeat", sa.Float, nullable=False),
         )
         self.engine = open_engine(url)
-        try:
-            with self.engine.begin() as conn:
-                metadata.create_all(conn)
-        except sa.exc.IntegrityError:
-            # Another process created the tables at the same moment (PostgreSQL's catalog race).
-            metadata.create_all(self.engine)
-        except sa.exc.SQLAlchemyError as exc:
-            raise InputError(f"--storage {url}: cannot open the storage: {one_line(exc)}") from None
+        self._create_tables(metadata)
+
+    def _create_tables(self, metadata: Any) -> None:
+        """Create missing tables; processes starting together may race, so a clash is retried."""
+        import sqlalchemy as sa
+
+        for attempt in range(10):
+            try:
+                with self.engine.begin() as conn:
+                    metadata.create_all(conn)
+                return
+            except sa.exc.SQLAlchemyError as exc:
+                if attempt == 9:
+                    raise InputError(f"--storage {self.url}: cannot open the storage: {one_line(exc)}") from None
+                time.sleep(0.05 * (attempt + 1))
 
     def retrying(self, operation: Callable[[], T]) -> T:
         """Run ``operation``, retrying lost connections with exponential backoff (0.05 s doubling to 2 s).
