@@ -459,6 +459,7 @@ def run_search(
         executor.close()
         if study.bar is not None:
             study.bar.close()
-    trials = storage.load(name)
+    # Every trial of the study is in memory by now (stored, replayed, or read from other processes).
+    trials = [study.stored[i] for i in sorted(study.stored)]
     storage.close()
     return summarise(config, name, trials, study.simulated, time.perf_counter() - start)
