@@ -58,7 +58,7 @@ def read_config_file(path: Path) -> Any:
     suffix = path.suffix.lower()
     if suffix == ".cfg":
         return read_scalesim_cfg(path)
-    text = path.read_text()
+    text = _text(path)
     try:
         if suffix == ".toml":
             data = tomllib.loads(text)
@@ -80,6 +80,14 @@ def read_config_file(path: Path) -> Any:
     return from_mapping(data, str(path))
 
 
+def _text(path: Path) -> str:
+    """The file's text; a file that is not UTF-8 is an InputError naming it."""
+    try:
+        return path.read_text()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a text file (byte {exc.start} is not UTF-8)") from None
+
+
 def _cfg_get(parser: configparser.ConfigParser, section: str, key: str, path: Path, default: str | None = None) -> str:
     if parser.has_option(section, key):
         return parser.get(section, key).strip()
@@ -96,7 +104,7 @@ def read_scalesim_cfg(path: Path) -> Any:
     """
     parser = configparser.ConfigParser()
     try:
-        parser.read_string(path.read_text())
+        parser.read_string(_text(path))
     except configparser.Error as exc:
         raise InputError(f"{path}: not a SCALE-Sim config: {str(exc).splitlines()[0]}") from None
     arch = "architecture_presets"
