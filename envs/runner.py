@@ -226,13 +226,13 @@ class Study:
             )
         return replay
 
-    def _read_stored(self, ids: Sequence[int]) -> list[Trial]:
-        """Trials of ids ``min..max`` stored since we last looked (by this or another process)."""
-        fresh = [t for t in self.storage.load(self.name, min(ids), max(ids)) if t.trial_id not in self.stored]
-        for trial in fresh:
+    def _read_stored(self, ids: Sequence[int]) -> None:
+        """Read the trials of ``ids`` that were stored since we last looked (by this or another process)."""
+        new = self.storage.stored_ids(self.name, min(ids), max(ids)) - self.stored.keys()
+        for trial in self.storage.load_ids(self.name, new):
             self.stored[trial.trial_id] = trial
             self.known.setdefault(trial.point, trial.metrics)
-        return fresh
+        self._tick(sum(1 for i in new if i < self.budget))
 
     def _run(self, jobs: Mapping[int, Point]) -> dict[int, Trial]:
         """Evaluate claimed trials (a design seen before is a cached trial) and store them as they finish."""
@@ -279,10 +279,11 @@ class Study:
         out: dict[int, Trial] = {}
         delay = 0.02
         while waiting:
-            for trial in self._read_stored(list(waiting)):
-                if trial.trial_id in waiting:
-                    out[trial.trial_id] = self._replayed(trial.trial_id, waiting.pop(trial.trial_id))
-                    self._tick(1)
+            for trial_id in [i for i in waiting if i in self.stored]:
+                out[trial_id] = self._replayed(trial_id, waiting.pop(trial_id))
+            if not waiting:
+                break
+            self._read_stored(list(waiting))
             for trial_id in [i for i in waiting if i in self.stored]:
                 out[trial_id] = self._replayed(trial_id, waiting.pop(trial_id))
             if not waiting:
@@ -303,7 +304,13 @@ class Study:
         """Waited-for trials whose owner is gone, now claimed by this process."""
         now = time.monotonic()
         mine: dict[int, Point] = {}
-        for trial_id, (owner, beat) in self.storage.claim(self.name, waiting, self.owner).items():
+        holders = self.storage.claim_holders(self.name, min(waiting), max(waiting))
+        unclaimed = [i for i in waiting if i not in holders]
+        if unclaimed:
+            holders.update(self.storage.claim(self.name, unclaimed, self.owner))
+        dead: dict[str, bool] = {}
+        for trial_id in waiting:
+            owner, beat = holders[trial_id]
             if owner == self.owner:
                 mine[trial_id] = waiting[trial_id]
                 continue
@@ -313,7 +320,9 @@ class Study:
                 silent = False
             else:
                 silent = now - seen[2] > self.config.claim_lease_seconds
-            if (silent or owner_is_dead(owner)) and self.storage.take_over(self.name, trial_id, owner, self.owner):
+            if owner not in dead:
+                dead[owner] = owner_is_dead(owner)
+            if (silent or dead[owner]) and self.storage.take_over(self.name, trial_id, owner, self.owner):
                 mine[trial_id] = waiting[trial_id]
         return mine
 

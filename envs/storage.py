@@ -268,6 +268,36 @@ class Storage:
 
         return [_trial_of(r) for r in self.retrying(read)]
 
+    def stored_ids(self, study: str, first: int, last: int) -> set[int]:
+        """Ids of the stored trials in ``first..last`` (ids only: a cheap poll)."""
+        import sqlalchemy as sa
+
+        c = self.trials.c
+        query = sa.select(c.trial_id).where(c.study == study, c.trial_id >= first, c.trial_id <= last)
+
+        def read() -> set[int]:
+            with self.engine.connect() as conn:
+                return {int(i) for i in conn.execute(query).scalars()}
+
+        return self.retrying(read)
+
+    def load_ids(self, study: str, ids: Iterable[int]) -> list[Trial]:
+        """The stored trials among ``ids``, by trial id."""
+        import sqlalchemy as sa
+
+        wanted = sorted(set(ids))
+        c = self.trials.c
+
+        def read() -> list[Any]:
+            rows: list[Any] = []
+            with self.engine.connect() as conn:
+                for i in range(0, len(wanted), 500):
+                    query = sa.select(self.trials).where(c.study == study, c.trial_id.in_(wanted[i : i + 500]))
+                    rows.extend(conn.execute(query).all())
+            return sorted(rows, key=lambda r: r.trial_id)
+
+        return [_trial_of(r) for r in self.retrying(read)]
+
     def count(self, study: str) -> int:
         """Stored trials of a study."""
         import sqlalchemy as sa
@@ -335,6 +365,21 @@ class Storage:
                 return {int(r.trial_id): (r.owner, float(r.heartbeat)) for r in found if r.trial_id in wanted}
 
         return self.retrying(write_and_read)
+
+    def claim_holders(self, study: str, first: int, last: int) -> dict[int, tuple[str, float]]:
+        """Each claimed id in ``first..last`` -> (owner, heartbeat)."""
+        import sqlalchemy as sa
+
+        c = self.claims.c
+        query = sa.select(c.trial_id, c.owner, c.heartbeat).where(
+            c.study == study, c.trial_id >= first, c.trial_id <= last
+        )
+
+        def read() -> dict[int, tuple[str, float]]:
+            with self.engine.connect() as conn:
+                return {int(r.trial_id): (r.owner, float(r.heartbeat)) for r in conn.execute(query)}
+
+        return self.retrying(read)
 
     def take_over(self, study: str, trial_id: int, old_owner: str, owner: str) -> bool:
         """Move a stale claim from ``old_owner`` to ``owner``; False when someone else moved it first."""

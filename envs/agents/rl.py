@@ -59,10 +59,10 @@ class Sb3Agent(Agent):
     def search(self, study: Study, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
         """Train in the env until the study's budget is spent (holding the study alone: a policy learns from
         every result in order, so two processes could not split its proposals)."""
+        study.own_alone(self.name)
         import torch
         from stable_baselines3.common.callbacks import BaseCallback
 
-        study.own_alone(self.name)
         torch.set_num_threads(1)
         env = gym.make(env_id, **{**env_kwargs, "evaluator": study.as_evaluator()})
         space = env.unwrapped.space  # type: ignore[attr-defined]

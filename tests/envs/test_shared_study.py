@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from toy import TOY_SPACE, failing_toy_evaluator, toy_evaluator
 
 from archsim.errors import InputError
 from envs.executors import FAILED
-from envs.runner import SearchConfig, run_search
+from envs.runner import STUDY_LOCK, SearchConfig, env_arguments, run_search, study_identity, task_spec
 from envs.storage import Storage
 
 ENV = "archsim/SystolicDSE-v0"
@@ -92,19 +93,19 @@ def test_two_processes_run_an_adaptive_agent_in_step(storage_url: str, tmp_path:
 
 
 def test_an_rl_agent_owns_its_study_and_a_second_process_is_refused(storage_url: str) -> None:
-    proc = start_worker(storage_url, "ppo", 400)
-    try:
-        wait_for_rows(Storage(storage_url), "shared", 5, [proc])
-        config = SearchConfig(ENV, "ppo", 400, seed=3, env_kwargs={"space": TOY_SPACE}, storage=storage_url)
-        with pytest.raises(InputError, match="agent ppo learns from every result in order and cannot share") as info:
-            run_search(SearchConfig(**{**config.__dict__, "study": "shared"}), toy_evaluator, progress=False)
-        assert "\n" not in str(info.value)
-    finally:
-        proc.kill()
-        proc.wait()
-    # Its owner is dead: the study is free again and resumes to the budget.
     config = SearchConfig(ENV, "ppo", 5, seed=3, env_kwargs={"space": TOY_SPACE}, storage=storage_url, study="shared")
-    assert run_search(config, toy_evaluator, progress=False).evaluations >= 5
+    storage = Storage(storage_url)
+    storage.open_study("shared", study_identity(config, task_spec(env_arguments(config))))
+    # A live process of this host (this one, under another owner token) holds the study.
+    storage.claim("shared", [STUDY_LOCK], f"{socket.gethostname()}:{os.getpid()}:another")
+    with pytest.raises(InputError, match="agent ppo learns from every result in order and cannot share") as info:
+        run_search(config, toy_evaluator, progress=False)
+    assert "\n" not in str(info.value) and storage.count("shared") == 0
+    # Once its holder is dead (a pid that does not exist), the study is free again.
+    storage.take_over(
+        "shared", STUDY_LOCK, f"{socket.gethostname()}:{os.getpid()}:another", f"{socket.gethostname()}:999999999:gone"
+    )
+    assert run_search(config, toy_evaluator, progress=False).evaluations == 5
 
 
 def test_a_worker_killed_mid_run_loses_nothing_and_nothing_runs_twice(storage_url: str, tmp_path: Path) -> None:
