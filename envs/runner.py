@@ -204,10 +204,10 @@ class Study:
                 out.update(self._await(theirs))
             else:
                 self.deferred.update(theirs)
-            if mine and not wait:
-                per_design = (time.perf_counter() - start) / len(mine)
-                if per_design * self.chunk < CHUNK_SECONDS / 2:
-                    self.chunk = min(2 * self.chunk, MAX_CHUNK)
+        if not wait and len(batch) == self.chunk:
+            per_design = (time.perf_counter() - start) / len(batch)
+            if per_design * self.chunk < CHUNK_SECONDS / 2:
+                self.chunk = min(2 * self.chunk, MAX_CHUNK)
         return [out[i] for i in ids if i in out]
 
     def finish(self) -> None:
