@@ -118,6 +118,7 @@ def test_ray_local_instance_evaluates_a_study(tmp_path: Path, monkeypatch: pytes
         ({"agent": "sarsa"}, "unknown agent 'sarsa'"),
         ({"budget": 0}, "--budget must be a positive integer, got 0"),
         ({"workers": 0}, "--workers must be a positive integer"),
+        ({"eval_timeout": 0.0}, "--eval-timeout must be a positive number of seconds, got 0.0"),
         ({"env_kwargs": {"space": TOY_SPACE, "objective": {}}}, "unknown argument 'objective'; allowed: budgets"),
         ({"storage": "sqlite:////no/such/dir/x.db"}, "cannot open the storage"),
         ({"storage": "postgresql://nobody@127.0.0.1:1/none"}, "cannot open the storage"),
