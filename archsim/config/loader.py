@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import dataclasses
 import importlib
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -120,7 +121,7 @@ def read_scalesim_cfg(path: Path) -> Any:
 
     def integer(section: str, key: str) -> int:
         value = number(section, key)
-        if value != int(value):
+        if not math.isfinite(value) or value != int(value):
             raise InputError(f"{path}: [{section}] {key} must be an integer, got {value}")
         return int(value)
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.postgres import PostgresServer
 from toy import TOY_SPACE, failing_toy_evaluator, toy_evaluator
 
 from archsim.errors import InputError
@@ -156,7 +157,7 @@ def test_a_raising_evaluation_in_process_is_a_failed_trial(storage_url: str) -> 
     assert result.evaluations == 3 and result.invalid == 1
 
 
-def test_the_database_restarting_mid_run_is_survived(postgres_server, tmp_path: Path) -> None:
+def test_the_database_restarting_mid_run_is_survived(postgres_server: PostgresServer, tmp_path: Path) -> None:
     url = postgres_server.new_database()
     budget = 200
     proc = start_worker(url, "exhaustive", budget)
@@ -171,13 +172,16 @@ def test_the_database_restarting_mid_run_is_survived(postgres_server, tmp_path: 
     check_exactly_once(Storage(url), budget, reference("exhaustive", budget, 1, tmp_path))
 
 
-def test_a_database_down_for_good_exits_2_with_one_line_and_a_rerun_resumes(postgres_server, tmp_path: Path) -> None:
+def test_a_database_down_for_good_exits_2_with_one_line_and_a_rerun_resumes(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
     url = postgres_server.new_database()
-    argv = ["search", "--agent", "exhaustive", "--budget", "150", "--study", "shared", "--space", "systolic-bench"]
-    argv += ["--storage", url, "--storage-retry", "1", "--no-progress", "--format", "json", "-w", "alexnet"]
+    argv = ["search", "--agent", "exhaustive", "--study", "shared", "--space", "systolic", "-w", "alexnet"]
+    argv += ["--storage", url, "--storage-retry", "1", "--no-progress", "--format", "json"]
     code = "import sys; from archsim.cli import main; sys.exit(main(sys.argv[1:]))"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    slow = [*argv, "--eval-timeout", "30"]  # worker processes, one design at a time: slow enough to stop mid-run
+    # Worker processes, one design at a time: a 100,000-design budget is far from done when the database stops.
+    slow = [*argv, "--eval-timeout", "30", "--budget", "100000"]
     proc = subprocess.Popen(
         [sys.executable, "-c", code, *slow], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True
     )
@@ -190,7 +194,8 @@ def test_a_database_down_for_good_exits_2_with_one_line_and_a_rerun_resumes(post
     assert proc.returncode == 2
     assert len(err.strip().splitlines()) == 1 and "unreachable for 1 s" in err and "run the same command again" in err
     before = Storage(url).count("shared")
-    done = subprocess.run([sys.executable, "-c", code, *slow], env=env, cwd=tmp_path, capture_output=True, text=True)
+    again = [*argv, "--budget", str(before + 20)]
+    done = subprocess.run([sys.executable, "-c", code, *again], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["evaluations"] == 150 and out["simulated_this_run"] <= 150 - before
+    assert out["evaluations"] == before + 20 and out["simulated_this_run"] <= 20

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 from clean_exit import assert_clean, run_cli
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archsim.errors import InputError
@@ -90,6 +90,8 @@ CFG_KEYS = (
     sections=st.sampled_from(["architecture_presets", "general", "nothing"]),
     raw=st.one_of(st.none(), st.binary(max_size=200)),
 )
+@example(values={"ArrayHeight": "nan"}, mode="", sections="architecture_presets", raw=None)
+@example(values={"ArrayWidth": "inf"}, mode="", sections="architecture_presets", raw=None)
 def test_scalesim_cfg(values: dict[str, str], mode: str, sections: str, raw: bytes | None) -> None:
     with workdir() as d:
         path = d / "arch.cfg"
