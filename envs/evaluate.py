@@ -109,6 +109,10 @@ class Evaluator:
                 self._cache[key] = metrics
         return [self._cache[k] for k in keys]
 
+    def compute_many(self, points: Sequence[Sequence[int]]) -> list[DesignMetrics]:
+        """Metrics of many designs, bypassing the cache (streams seen once, e.g. sweeps: memory stays flat)."""
+        return self._compute_many([tuple(int(i) for i in p) for p in points])
+
     def _compute_many(self, points: list[Point]) -> list[DesignMetrics]:
         raise NotImplementedError
 

@@ -40,6 +40,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--study", help="study name (default: derived from env, task, agent, seed, workers)")
     parser.add_argument("--workers", type=int, default=1, help="designs evaluated in parallel (default: 1)")
     parser.add_argument(
+        "--eval-timeout", type=float, metavar="SECONDS", help="time limit per design; over it: a failed trial"
+    )
+    parser.add_argument(
+        "--storage-retry",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long to retry a database that went away before stopping (default: 60)",
+    )
+    parser.add_argument(
         "--ray-address",
         nargs="?",
         const="local",
@@ -91,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         ray_address=args.ray_address,
         storage=args.storage or DEFAULT_STORAGE,
         study=args.study,
+        eval_timeout=args.eval_timeout,
+        storage_retry_seconds=args.storage_retry,
     )
     result = run_search(config, progress=not args.no_progress)
     text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()

@@ -1,4 +1,4 @@
-"""``archsim sweep``: a grid over design-space knobs, one CSV row per design."""
+"""``archsim sweep``: a grid over design-space knobs, one row per design, streamed to CSV or Parquet."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ DEFAULT_SPACE = "systolic"
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``sweep`` command."""
-    parser = sub.add_parser("sweep", help="evaluate a grid of designs (knobs of a design space) to CSV")
+    parser = sub.add_parser("sweep", help="evaluate a grid of designs (knobs of a design space) to CSV or Parquet")
     parser.add_argument("--space", default=DEFAULT_SPACE, help=f"design space name (default: {DEFAULT_SPACE})")
     parser.add_argument("--workload", "-w", default="resnet18", help="zoo name or file (default: resnet18)")
     parser.add_argument(
@@ -23,17 +23,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         "no --knob sweeps the whole space",
     )
     parser.add_argument("--list-knobs", action="store_true", help="print the space's knobs and values, then exit")
-    add_output_args(parser, formats=("csv",))
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output_args(parser, formats=("csv", "parquet"))
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the grid, evaluate it (vectorised where the family allows), write CSV."""
+    """Build the grid, evaluate it in chunks (vectorised where the family allows), stream the rows out."""
     from archsim.commands.common import emit
     from archsim.commands.pairs import parse_knob_lists
     from envs.catalog import get_space
     from envs.evaluate import SimulatorEvaluator
-    from envs.sweep import grid, sweep_rows, to_csv
+    from envs.sweep import StreamedSweep, grid
     from workloads.registry import load_workload
 
     space = get_space(args.space)
@@ -41,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
         lines = [f"{k.name}: {', '.join(str(v) for v in k.values)}" for k in space.knobs]
         emit("\n".join(lines), args.output)
         return 0
-    sub = grid(space, parse_knob_lists(args.knob))
+    knobs = parse_knob_lists(args.knob)
+    sub = grid(space, knobs)
     evaluator = SimulatorEvaluator(sub, load_workload(args.workload))  # type: ignore[arg-type]
-    emit(to_csv(sweep_rows(sub, evaluator)), args.output)
+    identity = {"space": args.space, "knobs": dict(knobs), "workload": args.workload}
+    StreamedSweep(sub, evaluator, args.output, args.format, identity).run(progress=not args.no_progress)
     return 0

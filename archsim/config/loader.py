@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import dataclasses
 import importlib
+import math
 import re
 import sys
 import tomllib
@@ -66,7 +67,7 @@ def read_config_file(path: Path) -> Any:
     suffix = path.suffix.lower()
     if suffix == ".cfg":
         return read_scalesim_cfg(path)
-    text = path.read_text()
+    text = _text(path)
     try:
         if suffix == ".toml":
             data = tomllib.loads(text)
@@ -132,6 +133,14 @@ CFG_NOT_MODELLED = (
 """Switches SCALE-Sim reads that archsim does not model: a one-line note each when turned on."""
 
 
+def _text(path: Path) -> str:
+    """The file's text; a file that is not UTF-8 is an InputError naming it."""
+    try:
+        return path.read_text()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a text file (byte {exc.start} is not UTF-8)") from None
+
+
 def _cfg_get(parser: configparser.ConfigParser, section: str, key: str, path: Path, default: str | None = None) -> str:
     if parser.has_option(section, key):
         return parser.get(section, key).strip()
@@ -156,7 +165,7 @@ def read_scalesim_cfg(path: Path) -> Any:
     """
     parser = configparser.ConfigParser()
     try:
-        parser.read_string(path.read_text())
+        parser.read_string(_text(path))
     except configparser.Error as exc:
         raise InputError(f"{path}: not a SCALE-Sim config: {str(exc).splitlines()[0]}") from None
     arch = "architecture_presets"
@@ -172,7 +181,7 @@ def read_scalesim_cfg(path: Path) -> Any:
 
     def integer(section: str, key: str) -> int:
         value = number(section, key)
-        if value != int(value):
+        if not math.isfinite(value) or value != int(value):
             raise InputError(f"{path}: [{section}] {key} must be an integer, got {value}")
         return int(value)
 

@@ -62,7 +62,8 @@ class MemoryStore:
 
 
 class SqlStore:
-    """A table in the study's database (SQLite by default; any SQLAlchemy URL).
+    """A table in the study's database (SQLite by default; any SQLAlchemy URL), opened like the study storage
+    (:func:`envs.storage.open_engine`: one engine setup for both).
 
     Args:
         url: SQLAlchemy URL of the study storage, e.g. ``sqlite:///study.db``.
@@ -71,12 +72,10 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         import sqlalchemy as sa
 
+        from envs.storage import one_line, open_engine
+
         self.url = url
-        try:
-            connect_args = {"timeout": 60} if url.startswith("sqlite") else {}
-            self._engine = sa.create_engine(url, connect_args=connect_args)
-        except (sa.exc.ArgumentError, ModuleNotFoundError) as exc:
-            raise InputError(f"--storage {url}: not a usable SQLAlchemy URL ({exc})") from None
+        self._engine = open_engine(url)
         metadata = sa.MetaData()
         self._table = sa.Table(
             TABLE_NAME,
@@ -91,8 +90,8 @@ class SqlStore:
         )
         try:
             metadata.create_all(self._engine)
-        except sa.exc.OperationalError as exc:
-            raise InputError(f"--storage {url}: cannot open the database ({exc.orig})") from None
+        except sa.exc.SQLAlchemyError as exc:
+            raise InputError(f"--storage {url}: cannot open the storage: {one_line(exc)}") from None
 
     def get(self, namespace: str, key: str) -> AccuracyRecord | None:
         """The stored record (marked ``cached``), counting the hit in the table."""

@@ -39,16 +39,27 @@ class Agent(ABC):
 
 
 class AskTellAgent(Agent):
-    """Agents that propose batches of designs and learn from their trials."""
+    """Agents that propose batches of designs and learn from their trials.
+
+    Sharing a study: every process replays the same proposals. Agents that learn
+    (``learns``) wait at each batch for the trials other processes claimed, so every
+    process tells the same results and stays in step; agents that do not learn move on
+    at once and collect the others' trials at the end, so processes split the work.
+    """
+
+    learns: bool = True
+    """False when proposals never depend on results (random, exhaustive)."""
 
     def search(self, study: Study, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
-        """Ask ``workers`` designs at a time, evaluate them in parallel, tell the results."""
+        """Ask a batch of designs at a time, evaluate them in parallel, tell the results."""
         self.setup(study)
         while not study.done:
-            points = self.ask(min(study.config.workers, study.remaining))
+            points = self.ask(study.batch_size(self.learns))
             if not points:
                 return
-            self.tell(study.evaluate(points))
+            trials = study.evaluate(points, wait=self.learns)
+            if self.learns:
+                self.tell(trials)
 
     @abstractmethod
     def setup(self, study: Study) -> None:

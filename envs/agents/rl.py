@@ -57,7 +57,9 @@ class Sb3Agent(Agent):
         return env
 
     def search(self, study: Study, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
-        """Train in the env until the study's budget is spent."""
+        """Train in the env until the study's budget is spent (holding the study alone: a policy learns from
+        every result in order, so two processes could not split its proposals)."""
+        study.own_alone(self.name)
         import torch
         from stable_baselines3.common.callbacks import BaseCallback
 

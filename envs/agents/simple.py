@@ -19,6 +19,7 @@ class RandomAgent(AskTellAgent):
     """Uniform random designs without repetition (until the space runs out)."""
 
     name = "random"
+    learns = False
 
     def setup(self, study: Study) -> None:
         """Seed the generator and forget past proposals."""
@@ -45,6 +46,7 @@ class ExhaustiveAgent(AskTellAgent):
     """Every design in row-major order; stops once the space is enumerated."""
 
     name = "exhaustive"
+    learns = False
     limit = 10_000_000
     """Largest space it accepts."""
 

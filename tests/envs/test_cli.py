@@ -96,11 +96,14 @@ def test_search_runs_a_cosearch_env_by_its_space_name(tmp_path: Path, capsys: py
 
 def test_local_pool_spawns_its_workers() -> None:
     """Forked workers deadlock once torch has started its threads: the pool must spawn."""
+    from toy import toy_evaluator
+
     from envs.executors import PoolExecutor
 
-    executor = PoolExecutor(lambda: None, 2)  # type: ignore[arg-type,return-value]
+    executor = PoolExecutor(toy_evaluator, 2)
     try:
-        assert executor.pool._mp_context.get_start_method() == "spawn"
+        assert executor.context.get_start_method() == "spawn"
+        assert len(list(executor.run([(0, 0, 0, 0, 0), (1, 1, 1, 1, 1)]))) == 2
     finally:
         executor.close()
 

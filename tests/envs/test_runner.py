@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -21,29 +20,30 @@ from envs.storage import Storage
 ENV = "archsim/SystolicDSE-v0"
 
 
-def config(tmp_path: Path, agent: str = "bo", budget: int = 30, **kw: object) -> SearchConfig:
-    return SearchConfig(
-        ENV, agent, budget, seed=5, env_kwargs={"space": TOY_SPACE}, storage=f"sqlite:///{tmp_path / 's.db'}", **kw
-    )  # type: ignore[arg-type]
+def config(
+    tmp_path: Path, agent: str = "bo", budget: int = 30, storage: str | None = None, **kw: object
+) -> SearchConfig:
+    url = storage or f"sqlite:///{tmp_path / 's.db'}"
+    return SearchConfig(ENV, agent, budget, seed=5, env_kwargs={"space": TOY_SPACE}, storage=url, **kw)  # type: ignore[arg-type]
 
 
-def test_extending_a_study_replays_stored_trials_without_simulating(tmp_path: Path) -> None:
-    first = run_search(config(tmp_path, budget=20), toy_evaluator, progress=False)
+def test_extending_a_study_replays_stored_trials_without_simulating(tmp_path: Path, storage_url: str) -> None:
+    first = run_search(config(tmp_path, budget=20, storage=storage_url), toy_evaluator, progress=False)
     assert first.evaluations == 20 and 0 < first.simulated <= 20
-    longer = run_search(config(tmp_path, budget=35), toy_evaluator, progress=False)
+    longer = run_search(config(tmp_path, budget=35, storage=storage_url), toy_evaluator, progress=False)
     (tmp_path / "fresh").mkdir()
     fresh = run_search(config(tmp_path / "fresh", budget=35), toy_evaluator, progress=False)
     assert longer.study == first.study and longer.evaluations == 35
     assert longer.to_json()["best"] == fresh.to_json()["best"]
-    trials = Storage(f"sqlite:///{tmp_path / 's.db'}").load(longer.study)
+    trials = Storage(storage_url).load(longer.study)
     assert [t.trial_id for t in trials] == list(range(35))
     # The first 20 were replayed from storage: only new designs were simulated.
     assert longer.simulated <= 15
 
 
-def test_same_study_name_with_another_task_is_refused(tmp_path: Path) -> None:
-    run_search(config(tmp_path, study="mine"), toy_evaluator, progress=False)
-    other = SearchConfig(ENV, "ga", 10, seed=5, env_kwargs={"space": TOY_SPACE}, storage=config(tmp_path).storage)
+def test_same_study_name_with_another_task_is_refused(tmp_path: Path, storage_url: str) -> None:
+    run_search(config(tmp_path, study="mine", storage=storage_url), toy_evaluator, progress=False)
+    other = SearchConfig(ENV, "ga", 10, seed=5, env_kwargs={"space": TOY_SPACE}, storage=storage_url)
     with pytest.raises(InputError, match="study 'mine' was made with a different agent"):
         run_search(SearchConfig(**{**other.__dict__, "study": "mine"}), toy_evaluator, progress=False)
 
@@ -59,32 +59,32 @@ run_search(config, slow_toy_evaluator, progress=False)
 """
 
 
-def stored_rows(db: Path) -> int:
-    if not db.exists():
-        return 0
+def stored_rows(url: str) -> int:
     try:
-        with sqlite3.connect(db) as conn:
-            return conn.execute("SELECT COUNT(*) FROM archsim_trials").fetchone()[0]
-    except sqlite3.OperationalError:
+        storage = Storage(url, retry_seconds=0)
+    except InputError:
         return 0
+    with storage.engine.connect() as conn:
+        count = conn.exec_driver_sql("SELECT COUNT(*) FROM archsim_trials").scalar_one()
+    storage.close()
+    return int(count)
 
 
 @pytest.mark.parametrize("agent", ["ga", "ppo"])
-def test_run_killed_with_sigkill_resumes_with_exactly_budget_distinct_trials(tmp_path: Path, agent: str) -> None:
+def test_run_killed_with_sigkill_resumes_with_exactly_budget_distinct_trials(storage_url: str, agent: str) -> None:
     budget = 120
-    db = tmp_path / "k.db"
-    script = KILLED_RUN.format(tests=str(Path(__file__).parent), agent=agent, budget=budget, storage=f"sqlite:///{db}")
+    script = KILLED_RUN.format(tests=str(Path(__file__).parent), agent=agent, budget=budget, storage=storage_url)
     proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=Path(__file__).parents[2])
     deadline = time.monotonic() + 60
-    while stored_rows(db) < 25 and time.monotonic() < deadline and proc.poll() is None:
+    while stored_rows(storage_url) < 25 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    before = stored_rows(db)
+    before = stored_rows(storage_url)
     assert 25 <= before < budget, "the run should be killed mid-way"
-    config = SearchConfig(ENV, agent, budget, seed=3, env_kwargs={"space": TOY_SPACE}, storage=f"sqlite:///{db}")
+    config = SearchConfig(ENV, agent, budget, seed=3, env_kwargs={"space": TOY_SPACE}, storage=storage_url)
     result = run_search(config, slow_toy_evaluator, progress=False)
-    trials = Storage(f"sqlite:///{db}").load(result.study)
+    trials = Storage(storage_url).load(result.study)
     assert result.evaluations == budget
     assert [t.trial_id for t in trials] == list(range(budget))
     # Nothing stored before the kill was evaluated again.
@@ -118,6 +118,7 @@ def test_ray_local_instance_evaluates_a_study(tmp_path: Path, monkeypatch: pytes
         ({"agent": "sarsa"}, "unknown agent 'sarsa'"),
         ({"budget": 0}, "^budget: must be a positive integer, got 0"),
         ({"workers": 0}, "^workers: must be a positive integer"),
+        ({"eval_timeout": 0.0}, "^eval_timeout: must be a positive number of seconds, got 0.0"),
         ({"env_kwargs": {"space": TOY_SPACE, "objective": {}}}, "unknown argument 'objective'; allowed: budgets"),
         ({"storage": "sqlite:////no/such/dir/x.db"}, "cannot open the storage"),
         ({"storage": "postgresql://nobody@127.0.0.1:1/none"}, "cannot open the storage"),

@@ -97,3 +97,21 @@ def toy_env_kwargs(env_id: str) -> dict[str, Any]:
     if env_id in COSEARCH_IDS:
         return {"space": TOY_COSEARCH_SPACE, "evaluator": toy_cosearch_evaluator()}
     return {"space": TOY_SPACE, "evaluator": toy_evaluator()}
+
+
+def failing_toy_metrics(design: dict[str, Any]) -> DesignMetrics:
+    """:func:`toy_metrics`, except that 'ws' designs at 1 or 16 words/cycle raise (a buggy user cost model) and
+    'is' ones at 4 words/cycle hang: in row-major order design 1 raises and design 5 hangs (the reference design,
+    16x16 'ws' at 4 words/cycle, evaluates)."""
+    import time
+
+    if design["dataflow"] == "ws" and design["dram_bw"] != 4:
+        raise RuntimeError(f"toy: crashed on {design['rows']}x{design['cols']}")
+    if design["dataflow"] == "is" and design["dram_bw"] == 4:
+        time.sleep(3600)
+    return toy_metrics(design)
+
+
+def failing_toy_evaluator() -> FunctionEvaluator:
+    """A fresh evaluator over :data:`TOY_SPACE` that raises or hangs on some designs."""
+    return FunctionEvaluator(TOY_SPACE, failing_toy_metrics)

@@ -63,7 +63,10 @@ def read_scalesim_csv(path: str | Path, precision: Precision = Precision.INT8) -
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
-    lines = path.read_text().splitlines()
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not a text file (byte {exc.start} is not UTF-8)") from None
     if not lines:
         raise InputError(f"{path}: empty file; expected a SCALE-Sim topology header")
     header = [h.strip().lower() for h in lines[0].split(",")]

@@ -49,8 +49,8 @@ def test_failures_are_recorded_with_their_error_and_not_retried(fail: str, error
     assert inner.calls == 1 and cached.stats.failures == 1
 
 
-def test_sql_store_persists_across_processes_and_counts_hits(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'study.db'}"
+def test_sql_store_persists_across_processes_and_counts_hits(storage_url: str) -> None:
+    url = storage_url
     inner = Counting()
     CachedEvaluator(inner, SqlStore(url)).record({"depth": 1})
     later = CachedEvaluator(inner, SqlStore(url))
