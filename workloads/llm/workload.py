@@ -1,0 +1,24 @@
+"""From a spec string to a Workload and back (the Workload's name is its canonical spec)."""
+
+from __future__ import annotations
+
+from workloads.graph import Workload
+from workloads.llm.build import build_llm
+from workloads.llm.spec import LlmSpec, is_llm_spec, parse_spec
+
+
+def load_llm(text: str) -> Workload:
+    """The Workload of an LLM spec (``MODEL[:key=value,...]``)."""
+    return build_llm(parse_spec(text))
+
+
+def llm_spec_of(workload: Workload) -> LlmSpec | None:
+    """The LLM spec a Workload was built from (built-in, config.json or ``llm:`` family), else None."""
+    from workloads.llm.family import FAMILY_NAME, LLM_FAMILY  # the family module imports workloads.families
+
+    name = workload.name
+    if name.partition(":")[0] == FAMILY_NAME:
+        return LLM_FAMILY.llm_spec(LLM_FAMILY.parse(name.partition(":")[2]))
+    if is_llm_spec(name):
+        return parse_spec(name)
+    return None
