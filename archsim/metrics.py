@@ -170,6 +170,8 @@ class NetworkMetrics:
     word_bytes: float = 1.0
     design: Mapping[str, Any] = field(default_factory=dict)
     resources: Mapping[str, Any] = field(default_factory=dict)
+    extra_total: Mapping[str, Any] = field(default_factory=dict)
+    """Workload-specific totals appended to ``total()`` (an LLM's ``ttft_s``, ``tpot_s``...)."""
 
     def _sum(self, name: str) -> int:
         return int(sum(getattr(layer, name) for layer in self.layers))
@@ -228,6 +230,7 @@ class NetworkMetrics:
                 "area_mm2": self.area_mm2,
             }
         )
+        total.update(self.extra_total)
         return total
 
     def to_json(self) -> dict[str, Any]:
@@ -254,6 +257,7 @@ class NetworkMetrics:
     def from_json(cls, data: Mapping[str, Any]) -> NetworkMetrics:
         """Rebuild from :meth:`to_json` output (e.g. a saved ``archsim simulate --format json``)."""
         machine = data.get("machine", {})
+        computed = set(_SUMMED) | _COMPUTED_TOTALS
         return cls(
             workload=str(data["workload"]),
             arch=dict(data["arch"]),
@@ -265,4 +269,11 @@ class NetworkMetrics:
             word_bytes=float(machine.get("word_bytes", 1.0)),
             design=dict(data.get("design", {})),
             resources=dict(data.get("resources", {})),
+            extra_total={k: v for k, v in data["total"].items() if k not in computed},
         )
+
+
+_COMPUTED_TOTALS = frozenset(
+    {"overall_util_pct", "energy_pj", "energy_by_component_pj", "latency_s", "edp_js", "inferences_per_s", "area_mm2"}
+)
+"""Keys of ``total()`` computed from the layers (the rest are ``extra_total``)."""

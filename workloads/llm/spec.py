@@ -161,7 +161,7 @@ def model_config(model: str) -> LlmConfig | None:
 def is_llm_spec(text: str) -> bool:
     """True when ``text`` names an LLM (a built-in model or a ``config.json``) before any ``:``."""
     model = text.partition(":")[0].strip()
-    return model in MODELS or model.lower().endswith(".json") or (bool(model) and Path(model).is_dir())
+    return model in MODELS or model.lower().endswith(".json") or (bool(model) and (Path(model) / "config.json").is_file())
 
 
 def parse_spec(text: str) -> LlmSpec:

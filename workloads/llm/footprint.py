@@ -1,0 +1,75 @@
+"""How many bytes an LLM keeps in memory: its weights (all experts) and its KV cache.
+
+These are resident sizes, the figures to hold against a memory's capacity, at
+the spec's precisions: quantised matrices carry one fp16 scale per ``group``
+weights; the token embedding table (when not tied to the LM head), biases and
+norms stay fp16, as llama.cpp/GPTQ-style formats keep them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from workloads.llm.spec import SCALE_PRECISION, LlmSpec, Phase
+from workloads.precision import Precision
+
+FP16_BYTES = Precision.FP16.bytes
+
+
+def quantised_bytes(elements: int, precision: Precision, group: int, rows: int) -> int:
+    """Bytes of a ``rows``-deep matrix of ``elements`` weights at ``precision`` with its scales.
+
+    ``group`` weights share a scale (``group`` 0: one per output channel, i.e. per ``rows`` weights).
+    """
+    data = math.ceil(elements * precision.bits / 8)
+    if precision is Precision.FP16:
+        return data
+    scales = math.ceil(elements / (group or rows))
+    return data + math.ceil(scales * SCALE_PRECISION.bits / 8)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """Resident bytes of one spec: weights, the KV cache at its longest, and both together."""
+
+    weight_bytes: int
+    kv_cache_bytes: int
+    kv_positions: int
+
+    @property
+    def total_bytes(self) -> int:
+        """Weights plus KV cache."""
+        return self.weight_bytes + self.kv_cache_bytes
+
+
+def weight_bytes(spec: LlmSpec) -> int:
+    """Every weight of the built layers (all experts), the LM head, embeddings, norms and biases."""
+    c, run = spec.config, spec.run
+    layers = spec.layers
+    matrices = quantised_bytes(c.layer_matmul_weights(), run.weight_precision, run.group, c.hidden) * layers
+    head = quantised_bytes(c.vocab * c.hidden, run.weight_precision, run.group, c.hidden)
+    others = c.parameters() - c.layers * c.layer_matmul_weights() - c.vocab * c.hidden * (1 if c.tied_embeddings else 2)
+    embeddings = 0 if c.tied_embeddings else c.vocab * c.hidden
+    small = (others * layers // c.layers) if c.layers else 0
+    return matrices + head + math.ceil((embeddings + small) * FP16_BYTES)
+
+
+def kv_positions(spec: LlmSpec) -> int:
+    """Positions the cache holds at the end of the run (capped by a sliding window's ring buffer)."""
+    run = spec.run
+    positions = run.prompt if run.phase is Phase.PREFILL else run.start_context + run.decode_steps
+    return spec.config.attended(positions)
+
+
+def kv_cache_bytes(spec: LlmSpec, positions: int | None = None) -> int:
+    """K and V of every built layer and sequence at ``positions`` (default: the end of the run)."""
+    c, run = spec.config, spec.run
+    held = kv_positions(spec) if positions is None else c.attended(positions)
+    per_operand = run.batch * c.kv_heads * held * c.head_dim
+    return 2 * spec.layers * quantised_bytes(per_operand, run.kv_precision, run.group, c.head_dim)
+
+
+def footprint(spec: LlmSpec) -> Footprint:
+    """Weights and the KV cache at the end of the run."""
+    return Footprint(weight_bytes(spec), kv_cache_bytes(spec), kv_positions(spec))
