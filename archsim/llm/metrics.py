@@ -115,10 +115,7 @@ def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str,
     steps = run.decode_steps
     request_s = prefill_s + steps * step_s
     request_pj = prefill_pj + steps * step_pj
-    if run.phase is Phase.PREFILL:
-        tokens = run.batch * run.prompt
-    else:
-        tokens = run.batch * run.tokens
+    tokens = run.batch * (run.prompt if run.phase is Phase.PREFILL else run.tokens)
     bandwidth = metrics.dram_bytes_per_cycle * metrics.clock_hz
     step_bytes = step_words * metrics.word_bytes
     need = footprint(spec)

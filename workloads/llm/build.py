@@ -66,14 +66,17 @@ class _Graph:
         names = [self.tensor(f"{name}:w", (k, n), TensorKind.WEIGHT, run.weight_precision)]
         if run.weight_precision is not Precision.FP16:
             per_scale = run.group or k
-            names.append(self.tensor(f"{name}:scales", (math.ceil(k / per_scale), n), TensorKind.WEIGHT, SCALE_PRECISION))
+            scales = (math.ceil(k / per_scale), n)
+            names.append(self.tensor(f"{name}:scales", scales, TensorKind.WEIGHT, SCALE_PRECISION))
         return names
 
     def linear(self, name: str, x: str, m: int, n: int, k: int, activation: Activation | None = None) -> str:
         op = MatMul(name, m=m, n=n, k=k, activation=activation)
         return self.emit(op, [x, *self.weights(name, k, n)], (m, n))
 
-    def vector(self, name: str, fn: VectorFn, inputs: list[str], out: int, ops: int, act: Activation | None = None) -> str:
+    def vector(
+        self, name: str, fn: VectorFn, inputs: list[str], out: int, ops: int, act: Activation | None = None
+    ) -> str:
         elements = sum(self.tensors[t].numel for t in inputs)
         op = VectorOp(name, fn, elements, out, ops, len(inputs), act)
         return self.emit(op, inputs, (out,))
@@ -84,7 +87,7 @@ class _Graph:
         names = [self.tensor(name, (heads, positions, head_dim), TensorKind.INPUT, run.kv_precision)]
         if run.kv_precision is not Precision.FP16:
             groups = math.ceil(positions * head_dim / (run.group or head_dim))
-            names.append(self.tensor(f"{name}:scales", (heads, groups), TensorKind.INPUT, SCALE_PRECISION))
+            names.append(self.tensor(f"{name}:scales", (groups, heads), TensorKind.INPUT, SCALE_PRECISION))
         return names
 
 

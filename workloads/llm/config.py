@@ -91,12 +91,19 @@ class LlmConfig:
         """Keys one query attends when ``positions`` are available (the sliding window caps it)."""
         return min(positions, self.sliding_window) if self.sliding_window else positions
 
+    def layer_matrices(self, active_experts: int | None = None) -> tuple[tuple[int, int], ...]:
+        """(in, out) shapes of one layer's weight matrices, ``active_experts`` experts (default: all) stacked."""
+        experts = self.experts if active_experts is None else active_experts
+        shapes = [(self.hidden, self.q_width + 2 * self.kv_width), (self.q_width, self.hidden)]
+        if self.is_moe:
+            shapes.append((self.hidden, self.experts))
+        up = (self.mlp_matrices - 1) * self.ffn
+        shapes += [(self.hidden, experts * up), (experts * self.ffn, self.hidden)]
+        return tuple(shapes)
+
     def layer_matmul_weights(self, active_experts: int | None = None) -> int:
         """Weight elements of one layer's matmuls, with ``active_experts`` experts (default: all)."""
-        experts = self.experts if active_experts is None else active_experts
-        attention = self.hidden * (self.q_width + 2 * self.kv_width) + self.q_width * self.hidden
-        router = self.hidden * self.experts if self.is_moe else 0
-        return attention + router + experts * self.mlp_matrices * self.hidden * self.ffn
+        return sum(k * n for k, n in self.layer_matrices(active_experts))
 
     def parameters(self) -> int:
         """All parameters: embeddings, matmul weights, biases, norms, LM head (unless tied).
@@ -118,4 +125,5 @@ class LlmConfig:
 
     def active_parameters(self) -> int:
         """Parameters one token uses: ``top_k`` experts instead of all (Mixtral: 12.9 B of 46.7 B)."""
-        return self.parameters() - self.layers * (self.experts - self.top_k) * self.mlp_matrices * self.hidden * self.ffn
+        idle = (self.experts - self.top_k) * self.mlp_matrices * self.hidden * self.ffn
+        return self.parameters() - self.layers * idle

@@ -17,15 +17,16 @@ from workloads.precision import Precision
 FP16_BYTES = Precision.FP16.bytes
 
 
-def quantised_bytes(elements: int, precision: Precision, group: int, rows: int) -> int:
-    """Bytes of a ``rows``-deep matrix of ``elements`` weights at ``precision`` with its scales.
+def quantised_bytes(rows: int, columns: int, precision: Precision, group: int) -> int:
+    """Bytes of a ``rows`` x ``columns`` matrix at ``precision`` with its fp16 scales.
 
-    ``group`` weights share a scale (``group`` 0: one per output channel, i.e. per ``rows`` weights).
+    ``group`` consecutive values of a column (along ``rows``) share a scale; ``group`` 0 means
+    one scale per column (per output channel).
     """
-    data = math.ceil(elements * precision.bits / 8)
+    data = math.ceil(rows * columns * precision.bits / 8)
     if precision is Precision.FP16:
         return data
-    scales = math.ceil(elements / (group or rows))
+    scales = math.ceil(rows / (group or rows)) * columns
     return data + math.ceil(scales * SCALE_PRECISION.bits / 8)
 
 
@@ -47,8 +48,9 @@ def weight_bytes(spec: LlmSpec) -> int:
     """Every weight of the built layers (all experts), the LM head, embeddings, norms and biases."""
     c, run = spec.config, spec.run
     layers = spec.layers
-    matrices = quantised_bytes(c.layer_matmul_weights(), run.weight_precision, run.group, c.hidden) * layers
-    head = quantised_bytes(c.vocab * c.hidden, run.weight_precision, run.group, c.hidden)
+    per_layer = sum(quantised_bytes(k, n, run.weight_precision, run.group) for k, n in c.layer_matrices())
+    matrices = per_layer * layers
+    head = quantised_bytes(c.hidden, c.vocab, run.weight_precision, run.group)
     others = c.parameters() - c.layers * c.layer_matmul_weights() - c.vocab * c.hidden * (1 if c.tied_embeddings else 2)
     embeddings = 0 if c.tied_embeddings else c.vocab * c.hidden
     small = (others * layers // c.layers) if c.layers else 0
@@ -66,8 +68,8 @@ def kv_cache_bytes(spec: LlmSpec, positions: int | None = None) -> int:
     """K and V of every built layer and sequence at ``positions`` (default: the end of the run)."""
     c, run = spec.config, spec.run
     held = kv_positions(spec) if positions is None else c.attended(positions)
-    per_operand = run.batch * c.kv_heads * held * c.head_dim
-    return 2 * spec.layers * quantised_bytes(per_operand, run.kv_precision, run.group, c.head_dim)
+    per_operand = quantised_bytes(held * c.head_dim, run.batch * c.kv_heads, run.kv_precision, run.group or c.head_dim)
+    return 2 * spec.layers * per_operand
 
 
 def footprint(spec: LlmSpec) -> Footprint:

@@ -83,8 +83,9 @@ class LlmRun:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name}={value!r} must be an integer >= 0")
         for name, table in (("wbits", WEIGHT_BITS), ("abits", ACTIVATION_BITS), ("kvbits", KV_BITS)):
-            if getattr(self, name) not in table:
-                raise ValueError(f"{name}={getattr(self, name)!r} is not allowed; allowed: {', '.join(map(str, table))}")
+            value = getattr(self, name)
+            if value not in table:
+                raise ValueError(f"{name}={value!r} is not allowed; allowed: {', '.join(map(str, table))}")
         if self.phase is Phase.REQUEST and self.context and self.context != self.prompt:
             raise ValueError(f"context={self.context} with phase=request: a request's decode starts from its prompt")
 
@@ -161,7 +162,9 @@ def model_config(model: str) -> LlmConfig | None:
 def is_llm_spec(text: str) -> bool:
     """True when ``text`` names an LLM (a built-in model or a ``config.json``) before any ``:``."""
     model = text.partition(":")[0].strip()
-    return model in MODELS or model.lower().endswith(".json") or (bool(model) and (Path(model) / "config.json").is_file())
+    if model in MODELS or model.lower().endswith(".json"):
+        return True
+    return bool(model) and (Path(model) / "config.json").is_file()
 
 
 def parse_spec(text: str) -> LlmSpec:
