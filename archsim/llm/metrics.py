@@ -21,6 +21,7 @@ family moves would take at its DRAM bandwidth, a check on its figures.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -73,26 +74,77 @@ A family missing here (a new one) gets one DRAM of unstated capacity: ``fits`` i
 """
 
 
-def op_bound(layer: LayerMetrics, dram_bytes_per_cycle: float, word_bytes: float) -> str:
-    """``compute`` or the memory whose accesses take longest for this op (a roofline reading)."""
+PORTS = (
+    ("ifmap_dram_reads", "ifmap_dram_bw"),
+    ("filter_dram_reads", "filter_dram_bw"),
+    ("ofmap_dram_writes", "ofmap_dram_bw"),
+)
+"""(DRAM word count, words-per-cycle-per-core knob) of a design with one DRAM port per operand (systolic)."""
+
+
+def _port_rates(metrics: NetworkMetrics) -> tuple[float, float, float] | None:
+    """Words per cycle of the ifmap, filter and ofmap DRAM ports over all cores, when the design has them."""
+    arch = metrics.arch
+    if not all(knob in arch for _, knob in PORTS):
+        return None
+    cores = float(arch.get("cores", 1))
+    ifmap, filt, ofmap = (float(arch[knob]) * cores for _, knob in PORTS)
+    return ifmap, filt, ofmap
+
+
+def dram_cycles(layer: LayerMetrics, metrics: NetworkMetrics) -> float:
+    """Cycles the op's DRAM words need at the design's bandwidth: the slowest port when each
+    operand has its own (systolic), else all words over the one channel."""
+    return _dram_cycles(layer, metrics, _port_rates(metrics))
+
+
+def _dram_cycles(layer: LayerMetrics, metrics: NetworkMetrics, ports: tuple[float, float, float] | None) -> float:
+    if ports is not None:
+        return max(
+            layer.ifmap_dram_reads / ports[0], layer.filter_dram_reads / ports[1], layer.ofmap_dram_writes / ports[2]
+        )
+    if metrics.dram_bytes_per_cycle <= 0:
+        return 0.0
+    words = layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
+    return words * metrics.word_bytes / metrics.dram_bytes_per_cycle
+
+
+def op_bound(layer: LayerMetrics, metrics: NetworkMetrics) -> str:
+    """``compute`` or the memory whose accesses take longest for this op (a roofline reading).
+
+    Families that report per-memory access cycles (NPU) are read directly; otherwise the
+    DRAM time is the op's DRAM words at the design's bandwidth (:func:`dram_cycles`).
+    """
+    return _bound(layer, metrics, _port_rates(metrics))
+
+
+def _bound(layer: LayerMetrics, metrics: NetworkMetrics, ports: tuple[float, float, float] | None) -> str:
     cycles = {"compute": float(layer.compute_cycles)}
     reported = {m: float(layer.extras[f"{m}_access_cycles"]) for m in MEMORIES if f"{m}_access_cycles" in layer.extras}
-    if reported:
-        cycles.update(reported)
-    elif dram_bytes_per_cycle > 0:
-        words = layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
-        cycles["dram"] = words * word_bytes / dram_bytes_per_cycle
+    cycles.update(reported or {"dram": _dram_cycles(layer, metrics, ports)})
     return max(cycles, key=lambda name: cycles[name])
 
 
-def _phase_sums(layers: tuple[LayerMetrics, ...], phase: str) -> tuple[float, float, int]:
-    """Latency, energy and DRAM words of the ops of one phase."""
-    prefix = f"{phase}."
-    chosen = [layer for layer in layers if layer.layer.startswith(prefix)]
-    latency = float(sum(layer.latency_s for layer in chosen))
-    energy = float(sum(layer.energy_pj for layer in chosen))
-    words = int(sum(layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes for layer in chosen))
-    return latency, energy, words
+@dataclasses.dataclass
+class _PhaseSums:
+    """Latency, energy and DRAM words of one phase's ops."""
+
+    latency_s: float = 0.0
+    energy_pj: float = 0.0
+    dram_words: int = 0
+
+
+def _phase_sums(layers: tuple[LayerMetrics, ...]) -> dict[str, _PhaseSums]:
+    """Sums per phase (the op name's first part: ``prefill`` or ``decode``), in one pass."""
+    sums: dict[str, _PhaseSums] = {"prefill": _PhaseSums(), "decode": _PhaseSums()}
+    for layer in layers:
+        phase = sums.get(layer.layer.partition(".")[0])
+        if phase is None:
+            continue
+        phase.latency_s += layer.latency_s
+        phase.energy_pj += layer.energy_pj
+        phase.dram_words += layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
+    return sums
 
 
 def memory_check(spec: LlmSpec, config: Any) -> dict[str, Any]:
@@ -110,8 +162,9 @@ def memory_check(spec: LlmSpec, config: Any) -> dict[str, Any]:
 def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str, Any]:
     """The serving figures of ``metrics`` (an LLM workload's layers) as ``total`` entries."""
     run = spec.run
-    prefill_s, prefill_pj, _ = _phase_sums(metrics.layers, "prefill")
-    step_s, step_pj, step_words = _phase_sums(metrics.layers, "decode")
+    sums = _phase_sums(metrics.layers)
+    prefill_s, prefill_pj = sums["prefill"].latency_s, sums["prefill"].energy_pj
+    step_s, step_pj, step_words = sums["decode"].latency_s, sums["decode"].energy_pj, sums["decode"].dram_words
     steps = run.decode_steps
     request_s = prefill_s + steps * step_s
     request_pj = prefill_pj + steps * step_pj
@@ -142,16 +195,20 @@ def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str,
 
 def with_llm_metrics(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> NetworkMetrics:
     """``metrics`` with each op's ``bound`` and the LLM serving totals."""
+    ports = _port_rates(metrics)
     layers = tuple(
-        layer
-        if "bound" in layer.extras
-        else dataclasses.replace(
-            layer, extras={**layer.extras, "bound": op_bound(layer, metrics.dram_bytes_per_cycle, metrics.word_bytes)}
-        )
+        layer if "bound" in layer.extras else _with_bound(layer, _bound(layer, metrics, ports))
         for layer in metrics.layers
     )
     updated = dataclasses.replace(metrics, layers=layers)
     return dataclasses.replace(updated, extra_total={**metrics.extra_total, **llm_totals(updated, spec, config)})
+
+
+def _with_bound(layer: LayerMetrics, bound: str) -> LayerMetrics:
+    """A copy of ``layer`` with its ``bound`` extra (a slotted copy: ``dataclasses.replace`` costs 10x more)."""
+    marked = copy.copy(layer)
+    marked.extras = {**layer.extras, "bound": bound}
+    return marked
 
 
 def unfit_warning(total: Mapping[str, Any]) -> str | None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Hashable
+
 from archsim.config.systolic import SystolicConfig
-from archsim.metrics import NetworkMetrics
+from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.systolic.costs import config_area_mm2, hardware
 from archsim.systolic.layer import check_supported, layer_on
-from archsim.traffic import TrafficPlan
+from archsim.systolic.model import Hardware
+from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
+from workloads.ops import Op
 
 
 def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
@@ -15,7 +20,7 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
     check_supported(config)
     hw = hardware(config)
     plan = traffic or {}
-    layers = tuple(layer_on(op, hw, config, plan.get(op.name)) for op in workload.ops)
+    layers = _layers(workload.ops, hw, config, plan)
     return NetworkMetrics(
         workload=workload.name,
         arch=config.to_dict(),
@@ -28,3 +33,20 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
         * config.cores,
         word_bytes=float(config.word_bytes),
     )
+
+
+def _layers(ops: tuple[Op, ...], hw: Hardware, config: SystolicConfig, plan: TrafficPlan) -> tuple[LayerMetrics, ...]:
+    """Every op's metrics; ops equal but for their name (an LLM's repeated layers) are costed once."""
+    costed: dict[Hashable, LayerMetrics] = {}
+    layers = []
+    for op in ops:
+        traffic: LayerTraffic | None = plan.get(op.name)
+        key = (type(op), *(value for field, value in vars(op).items() if field != "name"), traffic)
+        metrics = costed.get(key)
+        if metrics is None:
+            metrics = costed[key] = layer_on(op, hw, config, traffic)
+        elif metrics.layer != op.name:
+            metrics = copy.copy(metrics)
+            metrics.layer = op.name
+        layers.append(metrics)
+    return tuple(layers)
