@@ -100,4 +100,20 @@ def render_table(metrics: NetworkMetrics) -> str:
         f"utilization {100 * metrics.overall_util:.1f}% | area {metrics.area_mm2:,.2f} mm^2"
     )
     console.print(summary)
+    if "tokens_per_s" in total:
+        console.print(_llm_summary(total))
     return console.export_text()
+
+
+def _llm_summary(total: dict[str, Any]) -> str:
+    """One line of an LLM workload's serving figures."""
+
+    def ms(key: str) -> str:
+        return "-" if total.get(key) is None else f"{total[key] * 1e3:,.3f} ms"
+
+    fits = {True: "fits", False: "DOES NOT FIT", None: "capacity not stated"}[total["fits_memory"]]
+    return (
+        f"LLM {total['phase']}: TTFT {ms('ttft_s')} | TPOT {ms('tpot_s')} | {total['tokens_per_s']:,.1f} tokens/s | "
+        f"{total['energy_per_token_pj'] / 1e6:,.2f} uJ/token | weights {total['weight_bytes'] / 2**20:,.1f} MiB + "
+        f"KV cache {total['kv_cache_bytes'] / 2**20:,.1f} MiB: {fits}"
+    )

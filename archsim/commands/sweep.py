@@ -23,6 +23,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "no --knob sweeps the whole space",
     )
     parser.add_argument("--list-knobs", action="store_true", help="print the space's knobs and values, then exit")
+    parser.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="LLM workloads: sweep a spec key (context, batch, prompt, tokens, wbits...) on --arch (repeatable)",
+    )
+    parser.add_argument("--arch", "-a", default="tpu-like", help="with --vary: preset or file (default tpu-like)")
     add_output_args(parser, formats=("csv",))
     parser.set_defaults(run=run)
 
@@ -36,6 +44,13 @@ def run(args: argparse.Namespace) -> int:
     from envs.sweep import grid, sweep_rows, to_csv
     from workloads.registry import load_workload
 
+    if args.vary:
+        from archsim.config.loader import load_arch
+        from archsim.llm.sweep import parse_vary, sweep_llm
+        from archsim.llm.sweep import to_csv as llm_csv
+
+        emit(llm_csv(sweep_llm(args.workload, parse_vary(args.vary), load_arch(args.arch))), args.output)
+        return 0
     space = get_space(args.space)
     if args.list_knobs:
         lines = [f"{k.name}: {', '.join(str(v) for v in k.values)}" for k in space.knobs]

@@ -10,7 +10,11 @@ representative decode step, at the mean context of the steps it stands for);
   second for a prefill), ``energy_per_token_pj`` (per generated token; per prompt
   token for a prefill), the footprint (``weight_bytes``, ``kv_cache_bytes``) held
   against each memory's capacity in ``memory`` with ``fits_memory``, and the
-  decode step's DRAM bytes with the bandwidth floor ``tpot_floor_s``;
+  decode step's DRAM bytes with the bandwidth floor ``tpot_floor_s`` (the family's own bytes), and
+  ``bandwidth_bound_tpot_s``: the bytes a step must read at the spec's precisions (weights with
+  their scales, KV cache; :func:`workloads.llm.footprint.decode_step_read_bytes`) over the DRAM
+  bandwidth. Families whose datapath word is wider than the weights (a systolic array reads
+  int4 weights as whole words) move more than that: their TPOT is above this bound;
 - each layer row: ``bound``, the resource that takes longest for the op
   (``compute``, or the memory: ``dram``/``sram``/``flash``), unless the family
   already reports one (FPGA).
@@ -27,7 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from archsim.metrics import LayerMetrics, NetworkMetrics
-from workloads.llm.footprint import footprint
+from workloads.llm.footprint import decode_step_read_bytes, footprint
 from workloads.llm.spec import LlmSpec, Phase
 
 MEMORIES = ("sram", "dram", "flash")
@@ -185,6 +189,8 @@ def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str,
         "generated_tokens": 0 if run.phase is Phase.PREFILL else tokens,
         "decode_step_dram_bytes": step_bytes,
         "tpot_floor_s": step_bytes / bandwidth if steps and bandwidth else None,
+        "decode_step_read_bytes": decode_step_read_bytes(spec) if steps else None,
+        "bandwidth_bound_tpot_s": decode_step_read_bytes(spec) / bandwidth if steps and bandwidth else None,
         "weight_bytes": need.weight_bytes,
         "kv_cache_bytes": need.kv_cache_bytes,
         "kv_positions": need.kv_positions,

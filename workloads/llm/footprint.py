@@ -23,8 +23,13 @@ def quantised_bytes(rows: int, columns: int, precision: Precision, group: int) -
     ``group`` consecutive values of a column (along ``rows``) share a scale; ``group`` 0 means
     one scale per column (per output channel).
     """
-    data = math.ceil(rows * columns * precision.bits / 8)
-    if precision is Precision.FP16:
+    return bits_bytes(rows, columns, precision.bits, group)
+
+
+def bits_bytes(rows: int, columns: int, bits: int, group: int) -> int:
+    """:func:`quantised_bytes` for any bit width (2-bit formats have no :class:`Precision`); 16 bits: no scales."""
+    data = math.ceil(rows * columns * bits / 8)
+    if bits >= 16:
         return data
     scales = math.ceil(rows / (group or rows)) * columns
     return data + math.ceil(scales * SCALE_PRECISION.bits / 8)
@@ -75,3 +80,20 @@ def kv_cache_bytes(spec: LlmSpec, positions: int | None = None) -> int:
 def footprint(spec: LlmSpec) -> Footprint:
     """Weights and the KV cache at the end of the run."""
     return Footprint(weight_bytes(spec), kv_cache_bytes(spec), kv_positions(spec))
+
+
+def decode_step_read_bytes(spec: LlmSpec, weight_bits: int | None = None, group: int | None = None) -> int:
+    """Bytes one decode step must read: the active weights (and scales) once, the LM head, the KV cache.
+
+    The weights of ``min(experts, batch * top_k)`` experts are read; the cache at the representative
+    step's positions. ``weight_bits``/``group`` override the spec's (e.g. 2-bit formats). This is the
+    numerator of a bandwidth-bound decode model: tokens/s <= batch * bandwidth / these bytes.
+    """
+    c, run = spec.config, spec.run
+    bits = run.weight_precision.bits if weight_bits is None else weight_bits
+    size = run.group if group is None else group
+    active = min(c.experts, run.batch * c.top_k)
+    layer = sum(bits_bytes(k, n, bits, size) for k, n in c.layer_matrices(active))
+    head = bits_bytes(c.hidden, c.vocab, bits, size)
+    cache = kv_cache_bytes(spec, run.step_positions) if run.decode_steps else 0
+    return layer * spec.layers + head + cache
