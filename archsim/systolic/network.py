@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import functools
 from collections.abc import Hashable
 
 from archsim.config.systolic import SystolicConfig
@@ -36,17 +36,26 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
 
 
 def _layers(ops: tuple[Op, ...], hw: Hardware, config: SystolicConfig, plan: TrafficPlan) -> tuple[LayerMetrics, ...]:
-    """Every op's metrics; ops equal but for their name (an LLM's repeated layers) are costed once."""
-    costed: dict[Hashable, LayerMetrics] = {}
+    """Every op's metrics; ops equal but for their name (an LLM's repeated layers, the points of a
+    context x batch sweep) are costed once per design (:func:`_costed`)."""
     layers = []
     for op in ops:
         traffic: LayerTraffic | None = plan.get(op.name)
-        key = (type(op), *(value for field, value in vars(op).items() if field != "name"), traffic)
-        metrics = costed.get(key)
-        if metrics is None:
-            metrics = costed[key] = layer_on(op, hw, config, traffic)
-        elif metrics.layer != op.name:
-            metrics = copy.copy(metrics)
-            metrics.layer = op.name
-        layers.append(metrics)
+        key = (type(op), *(value for field, value in vars(op).items() if field != "name"))
+        layers.append(_costed(key, config, traffic).copy_with(layer=op.name))  # the cached object stays private
     return tuple(layers)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _costed(key: tuple[Hashable, ...], config: SystolicConfig, traffic: LayerTraffic | None) -> LayerMetrics:
+    """The metrics of the op ``key`` describes (its type and fields but its name) on ``config`` (pure: cached)."""
+    op_type, *values = key
+    names = [field for field in op_type.__dataclass_fields__ if field != "name"]
+    op = op_type(name="op", **dict(zip(names, values, strict=True)))
+    metrics = layer_on(op, _hardware(config), config, traffic)
+    metrics.layer = ""
+    return metrics
+
+
+_hardware = functools.lru_cache(maxsize=64)(hardware)
+"""The model numbers of a config, derived once per config."""
