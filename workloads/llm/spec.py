@@ -21,7 +21,7 @@ a Hugging Face ``config.json`` or of a folder holding one. Keys (all optional):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 
@@ -88,6 +88,8 @@ class LlmRun:
                 raise ValueError(f"{name}={value!r} is not allowed; allowed: {', '.join(map(str, table))}")
         if self.phase is Phase.REQUEST and self.context and self.context != self.prompt:
             raise ValueError(f"context={self.context} with phase=request: a request's decode starts from its prompt")
+        # canonical form: a decode names its cache length; prefill and request have none of their own
+        object.__setattr__(self, "context", self.start_context if self.phase is Phase.DECODE else 0)
 
     @property
     def weight_precision(self) -> Precision:
@@ -181,7 +183,7 @@ def parse_spec(text: str) -> LlmSpec:
             raise InputError(f"--workload {text}: {item!r} is not key=value with key one of {', '.join(_KEYS)}")
         values[key] = value if key == "phase" else _integer(text, key, value)
     try:
-        run = replace(LlmRun(), **values)  # type: ignore[arg-type]
+        run = LlmRun(**values)  # type: ignore[arg-type]
     except ValueError as exc:
         raise InputError(f"--workload {text}: {exc}") from None
     if run.layers > config.layers:
