@@ -104,6 +104,8 @@ def render_table(metrics: NetworkMetrics, notes: Sequence[str] = ()) -> str:
     console.print(summary)
     for note in notes:
         console.print(f"note: {note}")
+    if "tokens_per_s" in total:
+        console.print(_llm_summary(total))
     return console.export_text()
 
 
@@ -114,4 +116,18 @@ def _footprint(metrics: NetworkMetrics) -> str:
         return f"area {metrics.area_mm2:,.2f} mm^2"
     return "resources " + ", ".join(
         f"{name.upper()} {value['used']:,}/{value['available']:,}" for name, value in counted.items()
+    )
+
+
+def _llm_summary(total: dict[str, Any]) -> str:
+    """One line of an LLM workload's serving figures."""
+
+    def ms(key: str) -> str:
+        return "-" if total.get(key) is None else f"{total[key] * 1e3:,.3f} ms"
+
+    fits = {True: "fits", False: "DOES NOT FIT", None: "capacity not stated"}[total["fits_memory"]]
+    return (
+        f"LLM {total['phase']}: TTFT {ms('ttft_s')} | TPOT {ms('tpot_s')} | {total['tokens_per_s']:,.1f} tokens/s | "
+        f"{total['energy_per_token_pj'] / 1e6:,.2f} uJ/token | weights {total['weight_bytes'] / 2**20:,.1f} MiB + "
+        f"KV cache {total['kv_cache_bytes'] / 2**20:,.1f} MiB: {fits}"
     )

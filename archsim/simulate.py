@@ -27,7 +27,22 @@ def simulate(workload: Workload, config: Any, traffic: TrafficPlan | None = None
     """Per-layer and total metrics of ``workload`` on ``config`` (a family's frozen config).
 
     ``traffic`` (from a mapper's schedule) replaces the default assumption that every
-    layer reads its activations from DRAM and writes its outputs back.
+    layer reads its activations from DRAM and writes its outputs back. LLM workloads
+    (``MODEL:phase=...`` specs) also get TTFT, TPOT, tokens/s and their footprint
+    (:mod:`archsim.llm.metrics`).
     """
     module, _, attr = SIMULATORS[config.family].partition(":")
-    return getattr(importlib.import_module(module), attr)(workload, config, traffic)
+    metrics = getattr(importlib.import_module(module), attr)(workload, config, traffic)
+    return _with_workload_metrics(metrics, workload, config)
+
+
+def _with_workload_metrics(metrics: NetworkMetrics, workload: Workload, config: Any) -> NetworkMetrics:
+    """Add an LLM workload's serving metrics (TTFT, TPOT, tokens/s, footprint) to any family's result."""
+    from workloads.llm.workload import llm_spec_of
+
+    spec = llm_spec_of(workload)
+    if spec is None:
+        return metrics
+    from archsim.llm.metrics import with_llm_metrics
+
+    return with_llm_metrics(metrics, spec, config)

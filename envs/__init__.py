@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
+import envs.llm  # noqa: F401  (registers the serving objectives and budgets the LLM env uses)
+
 _ONE_DESIGN = "envs.dse:DesignEnv"
 _ONE_KNOB = "envs.sequential:SequentialEnv"
 
@@ -27,6 +29,18 @@ ENVS: tuple[dict[str, object], ...] = (
         "id": "archsim/LoopNestDSESeq-v0",
         "entry_point": _ONE_KNOB,
         "kwargs": {"space": "loopnest", "workload": "transformer_encoder"},
+    },
+    {
+        "id": "archsim/LlmServingDSE-v0",
+        "entry_point": _ONE_DESIGN,
+        "kwargs": {
+            "space": "llm-serving",
+            "workload": "llama3.2-1b:phase=decode,context=2048,batch=4,wbits=8,abits=8,kvbits=8",
+            # a decode workload's latency is one step (TPOT) and its energy the batch's tokens' energy:
+            # minimise energy per token under a 200 tokens/s spec (TPOT <= 4 / 200 s)
+            "objectives": {"energy": 1.0},
+            "budgets": {"latency_s": 0.02},
+        },
     },
     {
         "id": "archsim/CoSearch-v0",

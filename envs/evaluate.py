@@ -143,7 +143,7 @@ class SimulatorEvaluator(Evaluator):
         self.workload = workload
         target = VECTORISED.get(space.family)
         self._vectorised: Callable[[Any, list[Any]], list[DesignMetrics]] | None = None
-        if target is not None:
+        if target is not None and not _is_llm(workload):  # the vectorised path has no serving metrics
             module, _, attr = target.partition(":")
             try:
                 self._vectorised = getattr(importlib.import_module(module), attr)
@@ -191,7 +191,17 @@ def simulate_one(workload: Any, config: Any) -> DesignMetrics:
         metrics = simulate(workload, config)
     except ValueError as exc:
         return DesignMetrics.invalid(str(exc))
-    return DesignMetrics(metrics.latency_s, metrics.energy_pj, metrics.area_mm2, extra=resource_use(metrics.resources))
+    from envs.llm import serving_extras
+
+    extra = {**resource_use(metrics.resources), **serving_extras(metrics.extra_total)}
+    return DesignMetrics(metrics.latency_s, metrics.energy_pj, metrics.area_mm2, extra=extra)
+
+
+def _is_llm(workload: Any) -> bool:
+    """True for an LLM workload (its designs are scored on serving figures)."""
+    from workloads.llm.workload import llm_spec_of
+
+    return hasattr(workload, "nodes") and llm_spec_of(workload) is not None
 
 
 def resource_use(resources: Mapping[str, Any]) -> dict[str, float]:

@@ -66,6 +66,20 @@ SPACES: dict[str, HardwareSpace] = {
         family="npu",
         preset="ethos-u65-256",
     ),
+    "llm-serving": HardwareSpace(
+        "llm-serving",
+        (
+            Knob("rows", (32, 64, 128, 256)),
+            Knob("cols", (32, 64, 128, 256)),
+            Knob("filter_sram_kb", (64, 256, 1024, 4096)),
+            Knob("ifmap_sram_kb", (64, 256, 1024)),
+            Knob("dram_bw", (8, 16, 32, 64, 128), ("ifmap_dram_bw", "filter_dram_bw", "ofmap_dram_bw")),
+            Knob("dataflow", ("os", "ws"), ordinal=False),
+        ),
+        description="LLM-serving systolic accelerator (int8, 1 GHz): array, weight/activation SRAM, DRAM words/cycle",
+        family="systolic",
+        base=(("ofmap_sram_kb", 256), ("dram_capacity_mb", 8192)),
+    ),
     "loopnest": LOOPNEST_SPACE,
     "system": SYSTEM_SPACE,
 }

@@ -75,7 +75,7 @@ def load_workload(
     input_shapes: Mapping[str, tuple[int, ...]] | None = None,
     skip_unsupported: bool = False,
 ) -> Workload:
-    """A workload from a zoo name, a family spec or a file path (``.csv``, ``.onnx``, ``.tflite``).
+    """A workload from a zoo name, an LLM spec, a family spec or a file path (``.csv``, ``.onnx``, ``.tflite``).
 
     For a family, ``precision`` sets the default precision of tensors its ``bits`` knobs do not set.
     For model files, ``input_shapes`` fixes dynamic input dimensions (ONNX) and ``skip_unsupported``
@@ -86,6 +86,13 @@ def load_workload(
             f"workload {spec!r}: input_shapes and skip_unsupported apply to .onnx/.tflite files only",
             cli=f"--workload {spec}: --input-shape and --skip-unsupported apply to .onnx/.tflite files only",
         )
+    from workloads.llm.spec import is_llm_spec
+
+    if is_llm_spec(spec):
+        from workloads.llm.workload import load_llm
+
+        workload = load_llm(spec)
+        return workload.with_precision(precision) if precision else workload
     family = load_family(spec)
     if family is not None:
         return family.with_precision(precision) if precision else family

@@ -13,7 +13,10 @@ if TYPE_CHECKING:
     from workloads.graph import Workload
 
 
-WORKLOAD_HELP = "zoo name, family spec (FAMILY:knob=value,...), SCALE-Sim topology .csv, .onnx or .tflite"
+WORKLOAD_HELP = (
+    "zoo name, LLM spec (MODEL:phase=decode,context=2048,...), family spec (FAMILY:knob=value,...), "
+    "SCALE-Sim topology .csv, .onnx or .tflite"
+)
 
 
 def add_workload_args(parser: argparse.ArgumentParser, default: str | None = None) -> None:

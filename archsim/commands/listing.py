@@ -51,6 +51,13 @@ def workload_entries() -> list[dict[str, str]]:
         names = [f"{group} (per stage)" for group in family.groups] + [k for k in family.knobs if k not in grouped]
         knobs = ", ".join(names)
         entries.append({"name": name, "type": "family", "description": f"{_first_line(family.__doc__)} Knobs: {knobs}"})
+    from workloads.llm.catalog import MODELS
+
+    for name, config in MODELS.items():
+        shape = f"{config.layers} layers, d={config.hidden}, {config.heads}/{config.kv_heads} heads"
+        experts = f", top-{config.top_k} of {config.experts} experts" if config.is_moe else ""
+        description = f"LLM ({shape}{experts}); spec {name}:phase=decode,context=N,batch=N,wbits=4|8|16 (docs/llm.md)"
+        entries.append({"name": name, "type": "llm", "description": description})
     return entries
 
 

@@ -149,6 +149,18 @@ def _loopnest(sources: list[str], args: argparse.Namespace) -> Any:
         raise InputError(f"{sources[0]}: {exc}") from None
 
 
+def _llm(sources: list[str], args: argparse.Namespace) -> Any:
+    import csv
+
+    from archsim.plots.llm import per_token_curves
+
+    if len(sources) != 1 or not sources[0].endswith(".csv") or not Path(sources[0]).is_file():
+        raise InputError("plot llm: give one CSV written by `archsim sweep --workload LLM-SPEC --vary ...`")
+    with Path(sources[0]).open() as handle:
+        rows = list(csv.DictReader(handle))
+    return per_token_curves(rows, args.x if args.x != "latency_s" else "context")
+
+
 KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "layers": _layers,
     "utilization": _utilization,
@@ -160,6 +172,7 @@ KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "regret": _regret,
     "schedule": _schedule,
     "loopnest": _loopnest,
+    "llm": _llm,
 }
 """Plot kind -> function from result files to a Figure."""
 
@@ -177,7 +190,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", type=Path, required=True, help="image file: .png, .svg or .pdf")
     parser.add_argument("--dpi", type=int, default=150, help="resolution of PNG output")
     parser.add_argument("--study", action="append", default=[], help="pareto/regret: only this study (repeatable)")
-    parser.add_argument("--x", default="latency_s", help="pareto: metric on x (default latency_s)")
+    parser.add_argument(
+        "--x", default="latency_s", help="pareto: metric on x (default latency_s); llm: the swept key (default context)"
+    )
     parser.add_argument("--y", default="energy_pj", help="pareto: metric on y (default energy_pj)")
     parser.add_argument("--optimum", type=float, help="regret: the optimum reward (else best-so-far reward is shown)")
     parser.add_argument("--log", action="store_true", help="regret: logarithmic y axis")

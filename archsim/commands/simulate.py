@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 
 from archsim.commands.common import add_output_args, add_workload_args, emit, load_workload_from_args
 from workloads.errors import InputError
@@ -89,6 +90,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--fusion/--scheduler: only multi-core systems take them; {args.arch!r} is {config.family}")
     else:
         metrics = simulate(workload, config)
+    if "fits_memory" in metrics.extra_total:
+        from archsim.llm.metrics import unfit_warning
+
+        warning = unfit_warning(metrics.extra_total)
+        if warning:
+            print(f"archsim simulate: warning: {args.arch}: {warning}", file=sys.stderr)
     if args.format == "csv":
         text = report.to_csv(metrics)
     elif args.format == "json":

@@ -24,6 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--list-knobs", action="store_true", help="print the space's knobs and values, then exit")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2",
+        help="LLM workloads: sweep a spec key (context, batch, prompt, tokens, wbits...) on --arch (repeatable)",
+    )
+    parser.add_argument("--arch", "-a", default="tpu-like", help="with --vary: preset or file (default tpu-like)")
     add_output_args(parser, formats=("csv", "parquet"))
     parser.set_defaults(run=run)
 
@@ -37,6 +45,13 @@ def run(args: argparse.Namespace) -> int:
     from envs.sweep import StreamedSweep, grid
     from workloads.registry import load_workload
 
+    if args.vary:
+        from archsim.config.loader import load_arch
+        from archsim.llm.sweep import parse_vary, sweep_llm
+        from archsim.llm.sweep import to_csv as llm_csv
+
+        emit(llm_csv(sweep_llm(args.workload, parse_vary(args.vary), load_arch(args.arch))), args.output)
+        return 0
     space = get_space(args.space)
     if args.list_knobs:
         lines = [f"{k.name}: {', '.join(str(v) for v in k.values)}" for k in space.knobs]

@@ -66,6 +66,8 @@ class SystolicConfig:
     scalesim_quirks: bool = False
     sparsity_support: bool = False
     sparse_rep: SparseRep = SparseRep.ELLPACK_BLOCK
+    dram_capacity_mb: float = 0.0
+    """Off-chip memory size (MiB; 0 = not stated): what an LLM's weights and KV cache are held against."""
 
     def __post_init__(self) -> None:
         for field in ("scalesim_quirks", "sparsity_support"):
@@ -80,6 +82,12 @@ class SystolicConfig:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{self.name}: {field} must be a positive integer, got {value!r}")
+        if (
+            not isinstance(self.dram_capacity_mb, (int, float))
+            or isinstance(self.dram_capacity_mb, bool)
+            or (self.dram_capacity_mb < 0)
+        ):
+            raise ValueError(f"{self.name}: dram_capacity_mb must be a number >= 0, got {self.dram_capacity_mb!r}")
         for field in (
             "ifmap_sram_kb",
             "filter_sram_kb",

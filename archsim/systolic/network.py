@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Hashable
+
 from archsim.config.systolic import BandwidthMode, SystolicConfig
-from archsim.metrics import NetworkMetrics
+from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.systolic.costs import config_area_mm2, hardware
 from archsim.systolic.layer import layer_on
-from archsim.traffic import TrafficPlan
+from archsim.systolic.model import Hardware
+from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
+from workloads.ops import Op
 
 
 def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
@@ -19,7 +24,7 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
     bounded = config.bandwidth_mode is BandwidthMode.USER
     hw = hardware(config)
     plan = traffic or {}
-    layers = tuple(layer_on(op, hw, config, plan.get(op.name)) for op in workload.ops)
+    layers = _layers(workload.ops, hw, config, plan)
     return NetworkMetrics(
         workload=workload.name,
         arch=config.to_dict(),
@@ -34,3 +39,29 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
         else 0.0,
         word_bytes=float(config.word_bytes),
     )
+
+
+def _layers(ops: tuple[Op, ...], hw: Hardware, config: SystolicConfig, plan: TrafficPlan) -> tuple[LayerMetrics, ...]:
+    """Every op's metrics; ops equal but for their name (an LLM's repeated layers, the points of a
+    context x batch sweep) are costed once per design (:func:`_costed`)."""
+    layers = []
+    for op in ops:
+        traffic: LayerTraffic | None = plan.get(op.name)
+        key = (type(op), *(value for field, value in vars(op).items() if field != "name"))
+        layers.append(_costed(key, config, traffic).copy_with(layer=op.name))  # the cached object stays private
+    return tuple(layers)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _costed(key: tuple[Hashable, ...], config: SystolicConfig, traffic: LayerTraffic | None) -> LayerMetrics:
+    """The metrics of the op ``key`` describes (its type and fields but its name) on ``config`` (pure: cached)."""
+    op_type, *values = key
+    names = [field for field in op_type.__dataclass_fields__ if field != "name"]
+    op = op_type(name="op", **dict(zip(names, values, strict=True)))
+    metrics = layer_on(op, _hardware(config), config, traffic)
+    metrics.layer = ""
+    return metrics
+
+
+_hardware = functools.lru_cache(maxsize=64)(hardware)
+"""The model numbers of a config, derived once per config."""

@@ -6,8 +6,9 @@
 from workloads.families.base import Family
 from workloads.families.ofa_mbv2 import MbStage, MobileNetStructure, OfaMobileNetV2
 from workloads.families.transformer import TinyTransformer, TransformerStructure
+from workloads.llm.family import LLM_FAMILY
 
-FAMILIES: dict[str, Family] = {family.name: family for family in (OfaMobileNetV2(), TinyTransformer())}
+FAMILIES: dict[str, Family] = {family.name: family for family in (OfaMobileNetV2(), TinyTransformer(), LLM_FAMILY)}
 """Family name -> parametric family object."""
 
 __all__ = [

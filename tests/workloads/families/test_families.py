@@ -32,7 +32,7 @@ def _convs(workload: Any) -> list[tuple[Any, ...]]:
 
 
 def test_registry_lists_both_families() -> None:
-    assert family_names() == ["ofa_mbv2", "tiny_transformer"]
+    assert family_names() == ["llm", "ofa_mbv2", "tiny_transformer"]  # llm: workloads/llm/family.py
     assert isinstance(FAMILIES["ofa_mbv2"], OfaMobileNetV2)
 
 

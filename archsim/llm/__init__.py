@@ -1,0 +1,5 @@
+"""LLM serving metrics (TTFT, TPOT, tokens/s, energy per token, footprint) over any family's results."""
+
+from archsim.llm.metrics import dram_cycles, llm_totals, memory_check, op_bound, unfit_warning, with_llm_metrics
+
+__all__ = ["dram_cycles", "llm_totals", "memory_check", "op_bound", "unfit_warning", "with_llm_metrics"]

@@ -1,0 +1,224 @@
+"""Serving metrics of an LLM workload on any family: TTFT, TPOT, tokens/s, energy per token, footprint.
+
+A built LLM workload names its ops ``prefill.*`` and ``decode.*`` (one
+representative decode step, at the mean context of the steps it stands for);
+:func:`with_llm_metrics` adds to a family's :class:`NetworkMetrics`
+
+- ``total``: ``ttft_s`` (the prefill), ``tpot_s`` (one decode step),
+  ``request_latency_s`` / ``request_energy_pj`` (prefill + every decode step),
+  ``tokens_per_s`` (generated tokens per second over the run; prompt tokens per
+  second for a prefill), ``energy_per_token_pj`` (per generated token; per prompt
+  token for a prefill), the footprint (``weight_bytes``, ``kv_cache_bytes``) held
+  against each memory's capacity in ``memory`` with ``fits_memory``, and the
+  decode step's DRAM bytes with the bandwidth floor ``tpot_floor_s`` (the family's own bytes), and
+  ``bandwidth_bound_tpot_s``: the bytes a step must read at the spec's precisions (weights with
+  their scales, KV cache; :func:`workloads.llm.footprint.decode_step_read_bytes`) over the DRAM
+  bandwidth. Families whose datapath word is wider than the weights (a systolic array reads
+  int4 weights as whole words) move more than that: their TPOT is above this bound;
+- each layer row: ``bound``, the resource that takes longest for the op
+  (``compute``, or the memory: ``dram``/``sram``/``flash``), unless the family
+  already reports one (FPGA).
+
+The family's latency is kept as it is: ``tpot_floor_s`` is what the bytes the
+family moves would take at its DRAM bandwidth, a check on its figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from archsim.metrics import LayerMetrics, NetworkMetrics
+from workloads.llm.footprint import decode_step_read_bytes, footprint
+from workloads.llm.spec import LlmSpec, Phase
+
+MEMORIES = ("sram", "dram", "flash")
+"""Memories a family may report access cycles for (``{memory}_access_cycles`` extras)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MemorySlot:
+    """One memory of a design: its capacity (None: the config states none) and what an LLM keeps there."""
+
+    capacity_bytes: int | None
+    holds_weights: bool
+    holds_kv_cache: bool
+
+
+def _systolic_memories(config: Any) -> dict[str, MemorySlot]:
+    dram_mb = float(getattr(config, "dram_capacity_mb", 0.0))
+    return {"dram": MemorySlot(int(dram_mb * 2**20) if dram_mb else None, True, True)}
+
+
+def _npu_memories(config: Any) -> dict[str, MemorySlot]:
+    slots: dict[str, MemorySlot] = {}
+    for memory in MEMORIES:
+        weights = config.weights_in.value == memory
+        kv = config.activations_in.value == memory
+        if weights or kv:
+            size_kb = float(getattr(config, f"{memory}_size_kb"))
+            slots[memory] = MemorySlot(int(size_kb * 1024) if size_kb else None, weights, kv)
+    return slots
+
+
+def _off_chip_unstated(config: Any) -> dict[str, MemorySlot]:
+    return {"dram": MemorySlot(None, True, True)}
+
+
+MEMORY_LAYOUTS: dict[str, Callable[[Any], dict[str, MemorySlot]]] = {
+    "systolic": _systolic_memories,
+    "npu": _npu_memories,
+    "fpga": _off_chip_unstated,
+}
+"""Family -> where an LLM's weights and KV cache live and how big those memories are.
+
+A family missing here (a new one) gets one DRAM of unstated capacity: ``fits`` is then null, never guessed.
+"""
+
+
+PORTS = (
+    ("ifmap_dram_reads", "ifmap_dram_bw"),
+    ("filter_dram_reads", "filter_dram_bw"),
+    ("ofmap_dram_writes", "ofmap_dram_bw"),
+)
+"""(DRAM word count, words-per-cycle-per-core knob) of a design with one DRAM port per operand (systolic)."""
+
+
+def _port_rates(metrics: NetworkMetrics) -> tuple[float, float, float] | None:
+    """Words per cycle of the ifmap, filter and ofmap DRAM ports over all cores, when the design has them."""
+    arch = metrics.arch
+    if not all(knob in arch for _, knob in PORTS):
+        return None
+    cores = float(arch.get("cores", 1))
+    ifmap, filt, ofmap = (float(arch[knob]) * cores for _, knob in PORTS)
+    return ifmap, filt, ofmap
+
+
+def dram_cycles(layer: LayerMetrics, metrics: NetworkMetrics) -> float:
+    """Cycles the op's DRAM words need at the design's bandwidth: the slowest port when each
+    operand has its own (systolic), else all words over the one channel."""
+    return _dram_cycles(layer, metrics, _port_rates(metrics))
+
+
+def _dram_cycles(layer: LayerMetrics, metrics: NetworkMetrics, ports: tuple[float, float, float] | None) -> float:
+    if ports is not None:
+        return max(
+            layer.ifmap_dram_reads / ports[0], layer.filter_dram_reads / ports[1], layer.ofmap_dram_writes / ports[2]
+        )
+    if metrics.dram_bytes_per_cycle <= 0:
+        return 0.0
+    words = layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
+    return words * metrics.word_bytes / metrics.dram_bytes_per_cycle
+
+
+def op_bound(layer: LayerMetrics, metrics: NetworkMetrics) -> str:
+    """``compute`` or the memory whose accesses take longest for this op (a roofline reading).
+
+    Families that report per-memory access cycles (NPU) are read directly; otherwise the
+    DRAM time is the op's DRAM words at the design's bandwidth (:func:`dram_cycles`).
+    """
+    return _bound(layer, metrics, _port_rates(metrics))
+
+
+def _bound(layer: LayerMetrics, metrics: NetworkMetrics, ports: tuple[float, float, float] | None) -> str:
+    cycles = {"compute": float(layer.compute_cycles)}
+    reported = {m: float(layer.extras[f"{m}_access_cycles"]) for m in MEMORIES if f"{m}_access_cycles" in layer.extras}
+    cycles.update(reported or {"dram": _dram_cycles(layer, metrics, ports)})
+    return max(cycles, key=lambda name: cycles[name])
+
+
+@dataclasses.dataclass
+class _PhaseSums:
+    """Latency, energy and DRAM words of one phase's ops."""
+
+    latency_s: float = 0.0
+    energy_pj: float = 0.0
+    dram_words: int = 0
+
+
+def _phase_sums(layers: tuple[LayerMetrics, ...]) -> dict[str, _PhaseSums]:
+    """Sums per phase (the op name's first part: ``prefill`` or ``decode``), in one pass."""
+    sums: dict[str, _PhaseSums] = {"prefill": _PhaseSums(), "decode": _PhaseSums()}
+    for layer in layers:
+        phase = sums.get(layer.layer.partition(".")[0])
+        if phase is None:
+            continue
+        phase.latency_s += layer.latency_s
+        phase.energy_pj += layer.energy_pj
+        phase.dram_words += layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
+    return sums
+
+
+def memory_check(spec: LlmSpec, config: Any) -> dict[str, Any]:
+    """Bytes each memory must hold (weights and/or KV cache) against its capacity."""
+    need = footprint(spec)
+    layout = MEMORY_LAYOUTS.get(config.family, _off_chip_unstated)(config)
+    report: dict[str, Any] = {}
+    for name, slot in layout.items():
+        needed = need.weight_bytes * slot.holds_weights + need.kv_cache_bytes * slot.holds_kv_cache
+        fits = None if slot.capacity_bytes is None else needed <= slot.capacity_bytes
+        report[name] = {"capacity_bytes": slot.capacity_bytes, "needed_bytes": needed, "fits": fits}
+    return report
+
+
+def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str, Any]:
+    """The serving figures of ``metrics`` (an LLM workload's layers) as ``total`` entries."""
+    run = spec.run
+    sums = _phase_sums(metrics.layers)
+    prefill_s, prefill_pj = sums["prefill"].latency_s, sums["prefill"].energy_pj
+    step_s, step_pj, step_words = sums["decode"].latency_s, sums["decode"].energy_pj, sums["decode"].dram_words
+    steps = run.decode_steps
+    request_s = prefill_s + steps * step_s
+    request_pj = prefill_pj + steps * step_pj
+    tokens = run.batch * (run.prompt if run.phase is Phase.PREFILL else run.tokens)
+    bandwidth = metrics.dram_bytes_per_cycle * metrics.clock_hz
+    step_bytes = step_words * metrics.word_bytes
+    need = footprint(spec)
+    memory = memory_check(spec, config)
+    verdicts = [entry["fits"] for entry in memory.values()]
+    return {
+        "phase": run.phase.value,
+        "ttft_s": prefill_s if run.phase is not Phase.DECODE else None,
+        "tpot_s": step_s if steps else None,
+        "tokens_per_s": tokens / request_s if request_s else 0.0,
+        "energy_per_token_pj": request_pj / tokens,
+        "request_latency_s": request_s,
+        "request_energy_pj": request_pj,
+        "generated_tokens": 0 if run.phase is Phase.PREFILL else tokens,
+        "decode_step_dram_bytes": step_bytes,
+        "tpot_floor_s": step_bytes / bandwidth if steps and bandwidth else None,
+        "decode_step_read_bytes": decode_step_read_bytes(spec) if steps else None,
+        "bandwidth_bound_tpot_s": decode_step_read_bytes(spec) / bandwidth if steps and bandwidth else None,
+        "weight_bytes": need.weight_bytes,
+        "kv_cache_bytes": need.kv_cache_bytes,
+        "kv_positions": need.kv_positions,
+        "memory": memory,
+        "fits_memory": None if None in verdicts else all(verdicts),
+    }
+
+
+def with_llm_metrics(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> NetworkMetrics:
+    """``metrics`` with each op's ``bound`` and the LLM serving totals."""
+    ports = _port_rates(metrics)
+    layers = tuple(
+        layer if "bound" in layer.extras else _with_bound(layer, _bound(layer, metrics, ports))
+        for layer in metrics.layers
+    )
+    updated = dataclasses.replace(metrics, layers=layers)
+    return dataclasses.replace(updated, extra_total={**metrics.extra_total, **llm_totals(updated, spec, config)})
+
+
+def _with_bound(layer: LayerMetrics, bound: str) -> LayerMetrics:
+    """A copy of ``layer`` with its ``bound`` extra."""
+    return layer.copy_with(extras={**layer.extras, "bound": bound})
+
+
+def unfit_warning(total: Mapping[str, Any]) -> str | None:
+    """One line naming every memory the model does not fit in, or None when it fits (or capacity is unstated)."""
+    misses = [
+        f"{name} needs {entry['needed_bytes'] / 2**20:,.1f} MiB of {entry['capacity_bytes'] / 2**20:,.1f} MiB"
+        for name, entry in total.get("memory", {}).items()
+        if entry["fits"] is False
+    ]
+    return "the model does not fit: " + "; ".join(misses) if misses else None

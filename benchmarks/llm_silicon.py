@@ -1,0 +1,66 @@
+"""The a100-like and mi210-like presets against LLMCompass's measured A100 operators (docs/llm.md).
+
+Prints, per preset: the mean absolute error per operator kind over LLMCompass's
+matmul/softmax/layernorm/GELU sweeps, then the GPT-3-175B layer shard (prefill of
+2048 tokens and one decode step over 3072, batch 8) operator by operator with the
+end-to-end figure (the two measured all-reduces added to both sides). The MI210
+preset is not fitted to anything: its lines are predictions, and its "error"
+column is its distance from the *A100* measurement.
+
+Run: ``python benchmarks/llm_silicon.py``
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import sys
+from pathlib import Path
+
+from archsim.config.loader import load_arch
+
+ROOT = Path(__file__).resolve().parents[1]
+_SUPPORT = ROOT / "tests" / "support"
+_spec = importlib.util.spec_from_file_location(
+    "support", _SUPPORT / "__init__.py", submodule_search_locations=[str(_SUPPORT)]
+)
+assert _spec is not None and _spec.loader is not None
+sys.modules["support"] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(sys.modules["support"])
+
+from support.llmcompass import gpt3_layer, operator_sweeps, predict  # noqa: E402
+from support.paths import LLM_REFERENCE  # noqa: E402
+
+FOLDER = LLM_REFERENCE / "llmcompass"
+
+
+def main() -> None:
+    """Print both presets' comparisons."""
+    for arch in ("a100-like", "mi210-like"):
+        config = load_arch(arch)
+        compared = predict(operator_sweeps(FOLDER), config)
+        print(f"== {arch}: operator sweeps (mean |error| vs the A100 measurement)")
+        for kind in ("matmul", "softmax", "layernorm", "gelu"):
+            errors = [abs(c.error) for c in compared if c.measured.overhead == kind]
+            print(f"  {kind:9s} {len(errors):2d} points  {100 * statistics.fmean(errors):6.1f}%")
+        for decode in (False, True):
+            rows, all_reduce = gpt3_layer(FOLDER, decode)
+            layer = predict(rows, config)
+            print(f"  GPT-3 layer {'decode' if decode else 'prefill'}: op, measured ms, predicted ms, error")
+            for c in layer:
+                print(
+                    f"    {c.measured.name:14s} {c.measured.latency_s * 1e3:9.3f} {c.predicted_s * 1e3:9.3f} "
+                    f"{100 * c.error:+7.1f}%"
+                )
+            measured = sum(c.measured.latency_s for c in layer) + all_reduce
+            predicted = sum(c.predicted_s for c in layer) + all_reduce
+            mean = statistics.fmean(abs(c.error) for c in layer)
+            print(
+                f"    end to end (+{all_reduce * 1e3:.3f} ms all-reduce, measured): {measured * 1e3:.3f} ms measured, "
+                f"{predicted * 1e3:.3f} ms predicted ({100 * (predicted / measured - 1):+.1f}%); "
+                f"mean |error| per op {100 * mean:.1f}%"
+            )
+
+
+if __name__ == "__main__":
+    main()

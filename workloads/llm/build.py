@@ -1,0 +1,172 @@
+"""Build the Workload of an LLM spec: prefill, a representative decode step, or both.
+
+One decoder layer is, in op order (names ``{phase}.L{i}.{op}``):
+``norm1`` -> ``qkv`` (Q, K and V in one matmul, as vLLM and GenZ fuse them) ->
+``scores`` (Q K^T) -> ``softmax`` -> ``context`` (P V) -> ``o_proj`` -> ``attn_add``
+-> ``norm2`` -> MLP -> ``mlp_add``. The MLP is ``gate_up`` (gate and up fused) ->
+``act_mul`` (SiLU(gate) * up) -> ``down`` for gated models, ``up`` (GELU fused) ->
+``down`` for GPT-2, and ``router`` -> ``experts_gate_up`` -> ``act_mul`` ->
+``experts_down`` -> ``combine`` for a mixture of experts. After the layers:
+``norm_f`` and the ``lm_head`` on the last position of every sequence.
+
+Attention is written per key/value head, the way grouped-query attention kernels
+run it: a batched matmul over ``batch * kv_heads`` with the ``group`` query heads
+that share a key/value head stacked as rows, so K and V are read once per group.
+Prefill attends the whole ``prompt x keys`` square (GenZ's and the zoo's count;
+causal kernels can skip the upper half); decode attends the KV cache, a graph
+input per layer and operand (``{phase}.L{i}.k_cache``, ``.v_cache``) at its own
+precision. The new token's K and V are part of the ``qkv`` output, which is
+written back (the cache append). A sliding window caps the keys per query.
+
+A mixture of experts routes ``tokens * top_k`` token-expert pairs, spread evenly
+over ``min(experts, tokens * top_k)`` active experts (GenZ's balanced routing):
+one matmul over the active experts' stacked weights, ``ceil(pairs / active)``
+rows each.
+
+Weights are at ``wbits`` (int4/int8/fp16); quantised weights carry one fp16
+scale per ``group`` weights (per output channel when ``group`` is 0) as an
+extra weight tensor of the matmul. Rotary embeddings, biases and the
+embedding lookup have no MACs and are folded (the input is the token embeddings).
+"""
+
+from __future__ import annotations
+
+import math
+
+from workloads.graph import Node, Tensor, TensorKind, Workload
+from workloads.llm.config import LlmConfig
+from workloads.llm.spec import SCALE_PRECISION, LlmSpec, Phase
+from workloads.ops import Activation, MatMul, Op, VectorFn, VectorOp
+from workloads.precision import Precision
+
+NORM_OPS_PER_ELEMENT = 5
+"""Arithmetic per element of a norm or softmax (the zoo's figure for LayerNorm/softmax)."""
+
+
+class _Graph:
+    """Tensors and nodes in topological order, frozen into a Workload at the end."""
+
+    def __init__(self, spec: LlmSpec) -> None:
+        self.spec = spec
+        self.tensors: dict[str, Tensor] = {}
+        self.nodes: list[Node] = []
+
+    def tensor(self, name: str, shape: tuple[int, ...], kind: TensorKind, precision: Precision | None = None) -> str:
+        self.tensors[name] = Tensor(name, shape, kind, precision)
+        return name
+
+    def emit(self, op: Op, inputs: list[str], out_shape: tuple[int, ...]) -> str:
+        out = self.tensor(f"{op.name}:out", out_shape, TensorKind.ACTIVATION)
+        self.nodes.append(Node(op, tuple(inputs), (out,)))
+        return out
+
+    def weights(self, name: str, k: int, n: int) -> list[str]:
+        """A k x n weight matrix at the spec's weight precision, plus its scales when quantised."""
+        run = self.spec.run
+        names = [self.tensor(f"{name}:w", (k, n), TensorKind.WEIGHT, run.weight_precision)]
+        if run.weight_precision is not Precision.FP16:
+            per_scale = run.group or k
+            scales = (math.ceil(k / per_scale), n)
+            names.append(self.tensor(f"{name}:scales", scales, TensorKind.WEIGHT, SCALE_PRECISION))
+        return names
+
+    def linear(self, name: str, x: str, m: int, n: int, k: int, activation: Activation | None = None) -> str:
+        op = MatMul(name, m=m, n=n, k=k, activation=activation)
+        return self.emit(op, [x, *self.weights(name, k, n)], (m, n))
+
+    def vector(
+        self, name: str, fn: VectorFn, inputs: list[str], out: int, ops: int, act: Activation | None = None
+    ) -> str:
+        elements = sum(self.tensors[t].numel for t in inputs)
+        op = VectorOp(name, fn, elements, out, ops, len(inputs), act)
+        return self.emit(op, inputs, (out,))
+
+    def kv_cache(self, name: str, heads: int, positions: int, head_dim: int) -> list[str]:
+        """One operand's KV cache as a graph input at the KV precision (plus scales when quantised)."""
+        run = self.spec.run
+        names = [self.tensor(name, (heads, positions, head_dim), TensorKind.INPUT, run.kv_precision)]
+        if run.kv_precision is not Precision.FP16:
+            groups = math.ceil(positions * head_dim / (run.group or head_dim))
+            names.append(self.tensor(f"{name}:scales", (groups, heads), TensorKind.INPUT, SCALE_PRECISION))
+        return names
+
+
+def _attention(g: _Graph, c: LlmConfig, prefix: str, x: str, seqs: int, queries: int, keys: int, decode: bool) -> str:
+    """Self-attention of ``seqs`` sequences with ``queries`` new positions each, over ``keys`` keys."""
+    m = seqs * queries
+    qkv = g.linear(f"{prefix}.qkv", x, m, c.q_width + 2 * c.kv_width, c.hidden)
+    kv_batch = seqs * c.kv_heads
+    rows = c.group * queries
+    k_source: list[str] = [qkv]
+    v_source: list[str] = [qkv]
+    if decode:
+        k_source = g.kv_cache(f"{prefix}.k_cache", kv_batch, keys, c.head_dim)
+        v_source = g.kv_cache(f"{prefix}.v_cache", kv_batch, keys, c.head_dim)
+    scores_op = MatMul(f"{prefix}.scores", m=rows, n=keys, k=c.head_dim, batch=kv_batch, weight_operand=False)
+    scores = g.emit(scores_op, [qkv, *k_source], (kv_batch, rows, keys))
+    probs = g.vector(f"{prefix}.softmax", VectorFn.SOFTMAX, [scores], kv_batch * rows * keys, NORM_OPS_PER_ELEMENT)
+    context_op = MatMul(f"{prefix}.context", m=rows, n=c.head_dim, k=keys, batch=kv_batch, weight_operand=False)
+    context = g.emit(context_op, [probs, *v_source], (kv_batch, rows, c.head_dim))
+    return g.linear(f"{prefix}.o_proj", context, m, c.hidden, c.q_width)
+
+
+def _mlp(g: _Graph, c: LlmConfig, prefix: str, x: str, m: int) -> str:
+    """The dense MLP (gated SiLU or GELU) of ``m`` tokens."""
+    if not c.gated_mlp:
+        up = g.linear(f"{prefix}.up", x, m, c.ffn, c.hidden, Activation.GELU)
+        return g.linear(f"{prefix}.down", up, m, c.hidden, c.ffn)
+    gate_up = g.linear(f"{prefix}.gate_up", x, m, 2 * c.ffn, c.hidden)
+    act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], m * c.ffn, 1, Activation.SWISH)
+    return g.linear(f"{prefix}.down", act, m, c.hidden, c.ffn)
+
+
+def _moe(g: _Graph, c: LlmConfig, prefix: str, x: str, m: int) -> str:
+    """Router, the active experts' gated MLPs as stacked matmuls, and the weighted combine."""
+    router = g.linear(f"{prefix}.router", x, m, c.experts, c.hidden)
+    pairs = m * c.top_k
+    active = min(c.experts, pairs)
+    rows = math.ceil(pairs / active)
+    gate_up = g.linear(f"{prefix}.experts_gate_up", x, rows, active * 2 * c.ffn, c.hidden)
+    act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], rows * active * c.ffn, 1, Activation.SWISH)
+    down_op = MatMul(f"{prefix}.experts_down", m=rows, n=c.hidden, k=active * c.ffn)
+    down = g.emit(down_op, [act, *g.weights(down_op.name, active * c.ffn, c.hidden)], (rows, c.hidden))
+    return g.vector(f"{prefix}.combine", VectorFn.ADD, [down, router], m * c.hidden, c.top_k)
+
+
+def _layer(g: _Graph, c: LlmConfig, prefix: str, x: str, seqs: int, queries: int, keys: int, decode: bool) -> str:
+    m = seqs * queries
+    norm = VectorFn.LAYERNORM
+    h = g.vector(f"{prefix}.norm1", norm, [x], m * c.hidden, NORM_OPS_PER_ELEMENT)
+    a = _attention(g, c, prefix, h, seqs, queries, keys, decode)
+    x = g.vector(f"{prefix}.attn_add", VectorFn.ADD, [a, x], m * c.hidden, 1)
+    h = g.vector(f"{prefix}.norm2", norm, [x], m * c.hidden, NORM_OPS_PER_ELEMENT)
+    f = _moe(g, c, prefix, h, m) if c.is_moe else _mlp(g, c, prefix, h, m)
+    return g.vector(f"{prefix}.mlp_add", VectorFn.ADD, [f, x], m * c.hidden, 1)
+
+
+def _phase(g: _Graph, phase: str, queries: int, keys: int, decode: bool) -> None:
+    """One forward pass: embeddings in, every layer, final norm, LM head on the last positions."""
+    c, spec = g.spec.config, g.spec
+    seqs = spec.run.batch
+    x = g.tensor(f"{phase}.embeddings", (seqs, queries, c.hidden), TensorKind.INPUT)
+    for index in range(spec.layers):
+        x = _layer(g, c, f"{phase}.L{index}", x, seqs, queries, keys, decode)
+    x = g.vector(f"{phase}.norm_f", VectorFn.LAYERNORM, [x], seqs * queries * c.hidden, NORM_OPS_PER_ELEMENT)
+    g.linear(f"{phase}.lm_head", x, seqs, c.vocab, c.hidden)
+
+
+def build_llm(spec: LlmSpec) -> Workload:
+    """The Workload of ``spec``, named by its canonical spec string, at the activation precision."""
+    run, c = spec.run, spec.config
+    g = _Graph(spec)
+    if run.phase in (Phase.PREFILL, Phase.REQUEST):
+        _phase(g, "prefill", run.prompt, c.attended(run.prompt), decode=False)
+    if run.decode_steps:
+        _phase(g, "decode", 1, c.attended(run.step_positions), decode=True)
+    return Workload(
+        name=spec.text,
+        nodes=tuple(g.nodes),
+        tensors=tuple(g.tensors.values()),
+        precision=run.activation_precision,
+        source=c.source,
+    )

@@ -1,0 +1,29 @@
+"""From a spec string to a Workload and back (the Workload's name is its canonical spec)."""
+
+from __future__ import annotations
+
+from workloads.graph import Workload
+from workloads.llm.build import build_llm
+from workloads.llm.spec import LlmSpec, is_llm_spec, parse_spec
+
+
+def load_llm(text: str) -> Workload:
+    """The Workload of an LLM spec (``MODEL[:key=value,...]``)."""
+    return build_llm(parse_spec(text))
+
+
+def llm_spec_of(workload: Workload) -> LlmSpec | None:
+    """The LLM spec a Workload was built from (built-in, config.json or ``llm:`` family), else None."""
+    from workloads.registry import families
+
+    registered = families()  # imports workloads.families, which imports the llm family (no import cycle)
+    from workloads.llm.family import FAMILY_NAME, LlmFamily
+
+    family, _, knobs = workload.name.partition(":")
+    llm_family = registered.get(family)
+    if family == FAMILY_NAME and isinstance(llm_family, LlmFamily):
+        return llm_family.llm_spec(llm_family.parse(knobs))
+    name = workload.name
+    if is_llm_spec(name):
+        return parse_spec(name)
+    return None
