@@ -93,6 +93,7 @@ def read_config_file(path: Path) -> Any:
     if data.get("family", "loopnest") == "loopnest" and "operational_array" in data:
         from archsim.config.loopnest_zigzag import hardware_from_dict
 
+        data.pop("description", None)  # a sentence for `archsim archs`, not a hardware field
         return hardware_from_dict(data, str(path))  # ZigZag's hardware YAML or the native loop-nest form
     return from_mapping(data, str(path))
 
@@ -250,6 +251,7 @@ def load_preset(name: str) -> Any:
     if data.get("family") == "loopnest":
         from archsim.config.loopnest_zigzag import hardware_from_dict
 
+        data.pop("description", None)  # a sentence for `archsim archs`, not a hardware field
         return hardware_from_dict(data, f"preset {name}")
     return from_mapping(data, f"preset {name}")
 
