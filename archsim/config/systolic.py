@@ -67,6 +67,9 @@ class SystolicConfig:
     sparsity_support: bool = False
     sparse_rep: SparseRep = SparseRep.ELLPACK_BLOCK
     dram_capacity_mb: float = 0.0
+    dram_shared_bw: float = 0.0
+    """Words per cycle that the three DRAM channels share (one memory behind them, e.g. a GPU's HBM);
+    0 = independent channels, as SCALE-Sim models them."""
     """Off-chip memory size (MiB; 0 = not stated): what an LLM's weights and KV cache are held against."""
 
     def __post_init__(self) -> None:
@@ -88,6 +91,9 @@ class SystolicConfig:
             or (self.dram_capacity_mb < 0)
         ):
             raise ValueError(f"{self.name}: dram_capacity_mb must be a number >= 0, got {self.dram_capacity_mb!r}")
+        shared = self.dram_shared_bw
+        if not isinstance(shared, (int, float)) or isinstance(shared, bool) or not shared >= 0:
+            raise ValueError(f"{self.name}: dram_shared_bw must be a number >= 0 (0 = no shared limit), got {shared!r}")
         for field in (
             "ifmap_sram_kb",
             "filter_sram_kb",

@@ -38,6 +38,7 @@ def hardware(config: SystolicConfig) -> Hardware:
         filter_sram_pj_per_byte=sram_pj_per_byte(config.filter_sram_kb),
         ofmap_sram_pj_per_byte=sram_pj_per_byte(config.ofmap_sram_kb),
         dram_pj_per_byte=DRAM_PJ_PER_BYTE,
+        dram_shared_bw=config.dram_shared_bw,
     )
 
 

@@ -66,6 +66,8 @@ class Hardware:
     filter_sram_pj_per_byte: Num
     ofmap_sram_pj_per_byte: Num
     dram_pj_per_byte: Num
+    dram_shared_bw: Num = 0
+    """Words per cycle all DRAM channels share (0 = independent channels)."""
 
 
 @dataclass(slots=True)
@@ -296,6 +298,10 @@ def _finish(
         total = compute
     elif not quirks:
         channels = xp.maximum(xp.maximum(ifmap_transfer, t.filter_transfer), ofmap_transfer)
+        # One memory behind the channels: all their words share its bandwidth.
+        shared = hw.dram_shared_bw
+        words = ifmap_dram + t.filter_dram + ofmap_dram
+        channels = xp.maximum(channels, xp.where(shared > 0, ceil_div(words, xp.maximum(shared, 1e-9)), 0))
         # Peak: SCALE-Sim's last-index count is one cycle short of MACs / PEs on a 1x1 os array only.
         total = xp.maximum(xp.maximum(total, xp.rint(channels)), ceil_div(macs, pes))
     stall = total - compute

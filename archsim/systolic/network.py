@@ -32,13 +32,15 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
         clock_hz=config.clock_mhz * 1e6,
         peak_macs_per_cycle=float(config.pes),
         area_mm2=config_area_mm2(config),
-        dram_bytes_per_cycle=(config.ifmap_dram_bw + config.filter_dram_bw + config.ofmap_dram_bw)
-        * config.word_bytes
-        * config.cores
-        if bounded
-        else 0.0,
+        dram_bytes_per_cycle=_dram_words_per_cycle(config) * config.word_bytes if bounded else 0.0,
         word_bytes=float(config.word_bytes),
     )
+
+
+def _dram_words_per_cycle(config: SystolicConfig) -> float:
+    """The DRAM roof: every core's three channels, capped by the memory they share (if stated)."""
+    channels = (config.ifmap_dram_bw + config.filter_dram_bw + config.ofmap_dram_bw) * config.cores
+    return min(channels, config.dram_shared_bw) if config.dram_shared_bw > 0 else channels
 
 
 def _layers(ops: tuple[Op, ...], hw: Hardware, config: SystolicConfig, plan: TrafficPlan) -> tuple[LayerMetrics, ...]:

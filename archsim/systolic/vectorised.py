@@ -59,6 +59,7 @@ class Designs:
     word_bytes: np.ndarray
     clock_mhz: np.ndarray
     cores: np.ndarray
+    dram_shared_bw: np.ndarray
 
     @classmethod
     def from_arrays(
@@ -75,6 +76,7 @@ class Designs:
         word_bytes: Any = 1,
         clock_mhz: Any = 1000.0,
         cores: Any = 1,
+        dram_shared_bw: Any = 0.0,
     ) -> Designs:
         """Validate and broadcast per-design values (scalars or sequences; dataflow names or codes)."""
         flows = np.asarray(dataflow)
@@ -94,6 +96,7 @@ class Designs:
             "filter_dram_bw": filter_dram_bw,
             "ofmap_dram_bw": ofmap_dram_bw,
             "clock_mhz": clock_mhz,
+            "dram_shared_bw": dram_shared_bw,
         }
         arrays = np.broadcast_arrays(
             *(np.asarray(v, dtype=np.int64) for v in ints.values()),
@@ -103,7 +106,9 @@ class Designs:
         for name in ("rows", "cols", "cores"):
             if (data[name] <= 0).any():
                 raise InputError(f"{name}: must be positive integers, got {data[name].min()}")
-        for name in floats:
+        if (data["dram_shared_bw"] < 0).any():
+            raise InputError(f"dram_shared_bw: must be numbers >= 0, got {data['dram_shared_bw'].min()}")
+        for name in (f for f in floats if f != "dram_shared_bw"):
             if not (data[name] > 0).all():
                 raise InputError(f"{name}: must be numbers > 0, got {data[name].min()}")
         if not np.isin(data["word_bytes"], (1, 2, 4)).all():
@@ -143,6 +148,7 @@ class Designs:
             filter_sram_pj_per_byte=_lookup(self.filter_sram_kb, sram_pj_per_byte),
             ofmap_sram_pj_per_byte=_lookup(self.ofmap_sram_kb, sram_pj_per_byte),
             dram_pj_per_byte=DRAM_PJ_PER_BYTE,
+            dram_shared_bw=self.dram_shared_bw,
         )
 
 
@@ -274,4 +280,5 @@ def designs_from_configs(configs: Sequence[Any]) -> Designs:
         word_bytes=[c.word_bytes for c in configs],
         clock_mhz=[c.clock_mhz for c in configs],
         cores=[c.cores for c in configs],
+        dram_shared_bw=[c.dram_shared_bw for c in configs],
     )
