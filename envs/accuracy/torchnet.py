@@ -162,8 +162,33 @@ def deterministic_torch(seed: int) -> Iterator[None]:
         torch.utils.deterministic.fill_uninitialized_memory = fill
 
 
+def recalibrate_batch_norm(model: nn.Module, inputs: torch.Tensor) -> None:
+    """Set every batch norm's running statistics to those of ``inputs`` under the model's final weights.
+
+    Training leaves each running mean/variance as an exponential average (momentum
+    0.1) of batch statistics taken while the weights were still moving, still
+    weighted towards the initial (0, 1) after a short run: after one epoch (11
+    steps) the evaluated network collapses to a single class whatever its
+    architecture. Recomputing the statistics once over the whole training set
+    with the trained weights (as Once-for-All does for its sub-networks) scores
+    the network that was actually trained. The model is left in eval mode.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # cumulative average: one full batch gives its exact statistics
+    model.train()
+    with torch.no_grad():
+        model(inputs)
+    model.eval()
+
+
 def train_and_score(network: ProxyNetwork, setup: TrainingSetup) -> float:
-    """Train ``network`` for ``setup.epochs`` epochs on digits and return its held-out accuracy."""
+    """Train ``network`` for ``setup.epochs`` epochs on digits and return its held-out accuracy.
+
+    Batch norm statistics are recomputed on the training set after training
+    (:func:`recalibrate_batch_norm`), so the score is that of the trained weights.
+    """
     x_train, x_test, y_train, y_test = digits_split(network.input_side, setup.test_fraction)
     with deterministic_torch(setup.seed):
         model = build_model(network)
@@ -182,7 +207,7 @@ def train_and_score(network: ProxyNetwork, setup: TrainingSetup) -> float:
                 loss.backward()
                 optimizer.step()
                 schedule.step()
-        model.eval()
+        recalibrate_batch_norm(model, inputs)
         with torch.no_grad():
             predictions = model(torch.from_numpy(x_test)).argmax(dim=1).numpy()
     return float((predictions == y_test).mean())

@@ -82,6 +82,12 @@ def test_training_is_deterministic_and_accuracy_is_a_fraction() -> None:
     assert torch.get_num_threads() >= 1 and not torch.are_deterministic_algorithms_enabled()
 
 
+@pytest.mark.parametrize("seed", [0, 3])
+def test_one_epoch_scores_well_above_chance(seed: int) -> None:
+    # chance is ~0.10; with the running batch-norm statistics left by training, every seed scored ~0.10
+    assert train_and_score(tiny(), TrainingSetup(epochs=1, seed=seed)) > 0.25
+
+
 def test_fewer_bits_cost_accuracy() -> None:
     setup = TrainingSetup(epochs=6)
     full, four, two = (train_and_score(tiny(bits=b), setup) for b in (32, 4, 2))
