@@ -14,15 +14,11 @@ def load_llm(text: str) -> Workload:
 
 def llm_spec_of(workload: Workload) -> LlmSpec | None:
     """The LLM spec a Workload was built from (built-in, config.json or ``llm:`` family), else None."""
-    from workloads.registry import families
-
-    registered = families()  # imports workloads.families, which imports the llm family (no import cycle)
-    from workloads.llm.family import FAMILY_NAME, LlmFamily
+    from workloads.llm.family import FAMILY_NAME, LLM_FAMILY
 
     family, _, knobs = workload.name.partition(":")
-    llm_family = registered.get(family)
-    if family == FAMILY_NAME and isinstance(llm_family, LlmFamily):
-        return llm_family.llm_spec(llm_family.parse(knobs))
+    if family == FAMILY_NAME:
+        return LLM_FAMILY.llm_spec(LLM_FAMILY.parse(knobs))
     name = workload.name
     if is_llm_spec(name):
         return parse_spec(name)

@@ -2,8 +2,8 @@
 
 The block (tests/support/tflite_llm.py) is compiled by Vela for Ethos-U85-256 and U85-512 and
 read by archsim's TFLite reader; per-op total cycles are compared on the ops Vela gives cycles
-(docs/llm.md), on archsim's U85 presets (docs/npu.md). The bounds asserted are the errors measured today (docs/llm.md): a
-regression guard, far from the issue's aim (median 10%, worst 25%).
+(docs/llm.md), on archsim's U85 presets (docs/npu.md). The bounds asserted are the errors
+measured today (docs/llm.md): a regression guard, far from the issue's aim (median 10%, worst 25%).
 """
 
 from __future__ import annotations
