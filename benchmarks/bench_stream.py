@@ -1,9 +1,9 @@
 """archsim vs Stream 2.1.1 on Stream's 2-conv fixture, same hardware (its YAML) and the same allocation.
 
 Stream runs in its own venv (Python >= 3.12): make it with
-``python3.12 -m venv /work/venv-stream && /work/venv-stream/bin/pip install stream-dse==2.1.1 six``.
+``python3.12 -m venv ../venv-stream && ../venv-stream/bin/pip install stream-dse==2.1.1 six``.
 
-    python benchmarks/bench_stream.py [--stream-python /work/venv-stream/bin/python]
+    python benchmarks/bench_stream.py [--stream-python ../venv-stream/bin/python]
 
 Allocation on both sides: the fixture's mapping (``make_2_conv_mapping``): every conv split in four
 along its output channels over the four compute cores (``inter_core_tiling``), layer by layer.
@@ -60,7 +60,7 @@ def run_stream(python: str, hardware: str) -> dict:
 def main() -> None:
     """Print the side-by-side table."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stream-python", default="/work/venv-stream/bin/python")
+    parser.add_argument("--stream-python", default="../venv-stream/bin/python")
     args = parser.parse_args()
     workload = two_conv()
     print("| hardware | Stream cycles | Stream s | archsim cycles | archsim s | archsim / Stream |")

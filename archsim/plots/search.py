@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from matplotlib.axis import Axis
@@ -215,15 +215,7 @@ def study_scatter(
     )
     colourbar = figure.colorbar(cloud, ax=axes)
     colourbar.set_label("evaluation number")
-    if log:
-        if x not in MAXIMISED:
-            axes.set_xscale("log")
-            _plain_log_ticks(axes.xaxis)
-        if y not in MAXIMISED:
-            axes.set_yscale("log")
-            _plain_log_ticks(axes.yaxis)
-    axes.set_xlabel(metric_label(x))
-    axes.set_ylabel(metric_label(y))
+    _metric_axes(axes, x, y, log)
     axes.set_title(title or f"design space: {len(valid)} designs, {len(trials) - len(valid)} invalid")
     axes.legend(fontsize=8)
     return figure
@@ -263,6 +255,14 @@ def studies_scatter(
             drawstyle="steps-post",
             label=f"{name}: {len(trials)} designs, front {len(front)}",
         )
+    _metric_axes(axes, x, y, log)
+    axes.set_title(title or f"design space of {len(valid)} studies (points: designs; lines: each study's front)")
+    axes.legend(fontsize=7, title="study", title_fontsize=8)
+    return figure
+
+
+def _metric_axes(axes: Any, x: str, y: str, log: bool) -> None:
+    """Label both axes with their metrics; with ``log``, log scales on minimised metrics (plain tick labels)."""
     if log:
         if x not in MAXIMISED:
             axes.set_xscale("log")
@@ -272,6 +272,3 @@ def studies_scatter(
             _plain_log_ticks(axes.yaxis)
     axes.set_xlabel(metric_label(x))
     axes.set_ylabel(metric_label(y))
-    axes.set_title(title or f"design space of {len(valid)} studies (points: designs; lines: each study's front)")
-    axes.legend(fontsize=7, title="study", title_fontsize=8)
-    return figure
