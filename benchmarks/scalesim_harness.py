@@ -18,6 +18,24 @@ from pathlib import Path
 CONV_HEADER = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,"
 GEMM_HEADER = "Layer, M, N, K,"
 LAYOUT_HEADER = "Layer name, IFMAP Height Intraline Factor,"
+SPARSE_EXACT = (
+    "total_cycles",
+    "stall_cycles",
+    "overall_util_pct",
+    "mapping_eff_pct",
+    "compute_util_pct",
+    "ifmap_sram_reads",
+    "filter_sram_reads",
+    "ofmap_sram_writes",
+    "ifmap_dram_reads",
+    "filter_dram_reads",
+    "ofmap_dram_writes",
+    "original_filter_words",
+    "compressed_filter_words",
+    "filter_metadata_words",
+    "filter_metadata_sram_bw",
+)
+"""Every figure of SCALE-Sim's compute, detail and sparse reports."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,12 @@ class ScaleSimArch:
     """``[sparsity] SparsitySupport`` (layer-wise N:M from the topology's Sparsity column)."""
     sparse_rep: str = "ellpack_block"
     """``[sparsity] SparseRep``: csr, csc or ellpack_block."""
+    optimized_mapping: bool = False
+    """``[sparsity] OptimizedMapping``: row-wise N:M (a random N per filter column, ws only)."""
+    block_size: int = 8
+    """``[sparsity] BlockSize``: the row-wise mapping's M."""
+    seed: int = 40
+    """``[sparsity] RandomNumberGeneratorSeed``: draws the row-wise mapping's N per column."""
 
     def cfg_text(self) -> str:
         """The ``.cfg`` file (bank count 1 so that any bandwidth divides it)."""
@@ -70,9 +94,9 @@ FilterSRAMBankPort: 2
 [sparsity]
 SparsitySupport: {str(self.sparsity_support).lower()}
 SparseRep: {self.sparse_rep}
-OptimizedMapping: false
-BlockSize: 8
-RandomNumberGeneratorSeed: 40
+OptimizedMapping: {str(self.optimized_mapping).lower()}
+BlockSize: {self.block_size}
+RandomNumberGeneratorSeed: {self.seed}
 
 [run_presets]
 InterfaceBandwidth: {self.interface_bandwidth}

@@ -110,6 +110,9 @@ CFG_KEYS: dict[str, str] = {
     "ofmap_dram_bw": "[architecture_presets] Bandwidth",
     "bandwidth_mode": "[run_presets] InterfaceBandwidth",
     "sparse_rep": "[sparsity] SparseRep",
+    "sparsity_rowwise": "[sparsity] OptimizedMapping",
+    "sparsity_block_size": "[sparsity] BlockSize",
+    "sparsity_seed": "[sparsity] RandomNumberGeneratorSeed",
 }
 """SystolicConfig field -> the SCALE-Sim key it is read from (errors name the user's key)."""
 
@@ -125,11 +128,6 @@ CFG_NOT_MODELLED = (
         "custom SRAM layouts (bank conflicts) are not modelled; the default layout is used",
     ),
     ("run_presets", "UseRamulatorTrace", "Ramulator DRAM traces are not modelled; the bandwidth model is used"),
-    (
-        "sparsity",
-        "OptimizedMapping",
-        "row-wise N:M mapping (random N per column) is not modelled; the topology's layer-wise N:M is used",
-    ),
 )
 """Switches SCALE-Sim reads that archsim does not model: a one-line note each when turned on."""
 
@@ -163,6 +161,7 @@ def read_scalesim_cfg(path: Path) -> Any:
     ``InterfaceBandwidth: CALC`` is SCALE-Sim's stall-free mode (it reports the
     bandwidth each operand needs). Errors name the file and the SCALE-Sim key;
     switches archsim does not model (custom layouts, Ramulator traces) get a one-line note.
+    ``OptimizedMapping`` (row-wise N:M) is read with its ``BlockSize`` and seed when sparsity is on.
     """
     parser = configparser.ConfigParser()
     try:
@@ -211,6 +210,13 @@ def read_scalesim_cfg(path: Path) -> Any:
         "sparsity_support": _cfg_get(parser, "sparsity", "SparsitySupport", path, "false").lower() == "true",
         "sparse_rep": _cfg_get(parser, "sparsity", "SparseRep", path, "ellpack_block").lower(),
     }
+    # SCALE-Sim reads the row-wise mapping's keys only with SparsitySupport on.
+    if data["sparsity_support"] and _cfg_get(parser, "sparsity", "OptimizedMapping", path, "false").lower() == "true":
+        data |= {
+            "sparsity_rowwise": True,
+            "sparsity_block_size": integer("sparsity", "BlockSize"),
+            "sparsity_seed": integer("sparsity", "RandomNumberGeneratorSeed"),
+        }
     cls = config_class("systolic", str(path))
     try:
         return cls(**data)

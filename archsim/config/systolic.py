@@ -44,7 +44,10 @@ class SystolicConfig:
     3.0.0's bookkeeping bugs (see docs/systolic.md) instead of the corrected model.
     ``sparsity_support`` is SCALE-Sim v3's ``[sparsity] SparsitySupport``: layers with
     N:M ``weight_sparsity`` skip the zero weights (layer-wise mapping), and
-    ``sparse_rep`` sets the filter metadata reported.
+    ``sparse_rep`` sets the filter metadata reported. ``sparsity_rowwise`` is its
+    ``OptimizedMapping`` (row-wise N:M, ws only, as in SCALE-Sim 3.0.0): each filter
+    column keeps a random ``N`` in ``1..sparsity_block_size / 2`` of every
+    ``sparsity_block_size`` weights, drawn from ``sparsity_seed``.
     """
 
     family: ClassVar[str] = "systolic"
@@ -66,6 +69,11 @@ class SystolicConfig:
     scalesim_quirks: bool = False
     sparsity_support: bool = False
     sparse_rep: SparseRep = SparseRep.ELLPACK_BLOCK
+    sparsity_rowwise: bool = False
+    sparsity_block_size: int = 8
+    """``M`` of the row-wise N:M mapping (SCALE-Sim's ``[sparsity] BlockSize``)."""
+    sparsity_seed: int = 40
+    """Seed of the row-wise mapping's per-column ``N`` (SCALE-Sim's ``RandomNumberGeneratorSeed``)."""
     dram_capacity_mb: float = 0.0
     dram_shared_bw: float = 0.0
     """Words per cycle that the three DRAM channels share (one memory behind them, e.g. a GPU's HBM);
@@ -73,7 +81,7 @@ class SystolicConfig:
     """Off-chip memory size (MiB; 0 = not stated): what an LLM's weights and KV cache are held against."""
 
     def __post_init__(self) -> None:
-        for field in ("scalesim_quirks", "sparsity_support"):
+        for field in ("scalesim_quirks", "sparsity_support", "sparsity_rowwise"):
             if not isinstance(getattr(self, field), bool):
                 raise ValueError(f"{self.name}: {field} must be true or false, got {getattr(self, field)!r}")
         try:
@@ -118,6 +126,26 @@ class SystolicConfig:
             raise ValueError(
                 f"{self.name}: unknown bandwidth_mode {self.bandwidth_mode!r}; allowed: user, calc"
             ) from None
+        self._check_rowwise()
+
+    def _check_rowwise(self) -> None:
+        """The row-wise N:M mapping's limits (SCALE-Sim 3.0.0 fails or asserts outside them)."""
+        block, seed = self.sparsity_block_size, self.sparsity_seed
+        if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+            raise ValueError(f"{self.name}: sparsity_seed must be an integer in 0..2**32-1, got {seed!r}")
+        if not isinstance(block, int) or isinstance(block, bool) or block < 2 or block % 2:
+            raise ValueError(f"{self.name}: sparsity_block_size must be an even integer >= 2, got {block!r}")
+        if not self.sparsity_rowwise:
+            return
+        if block > self.rows or (2 * self.rows) % block:
+            raise ValueError(
+                f"{self.name}: sparsity_block_size must divide twice the array height ({self.rows}) "
+                f"and not exceed it, got {block}"
+            )
+        if self.dataflow is not Dataflow.WS:
+            raise ValueError(
+                f"{self.name}: sparsity_rowwise (row-wise N:M) needs Dataflow ws, got {self.dataflow.value}"
+            )
 
     @property
     def pes(self) -> int:

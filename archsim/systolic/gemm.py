@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archsim.config.systolic import Dataflow
-from archsim.systolic.sparsity import condensed_window
+from archsim.systolic.sparsity import RowWise, compressed_window, condensed_window, rowwise
 from workloads.ops import Conv2d, MatMul
 
 
@@ -36,10 +36,14 @@ class GemmJob:
     """The window before N:M sparsity condensed it to ``k`` (0: dense, ``k`` itself)."""
     ifmap_reuse: float = 1
     """ifmap SRAM reads per demanded entry (``M / N`` under ws with N:M sparsity, else 1)."""
+    rowwise: RowWise | None = None
+    """SCALE-Sim's row-wise N:M mapping (``k`` is then the compressed window of array rows)."""
 
     @property
     def macs(self) -> int:
         """Multiply-accumulates the array executes (non-zero weights only)."""
+        if self.rowwise is not None:
+            return self.repeats * self.m * self.rowwise.kept
         return self.repeats * self.groups * self.m * self.n * self.k
 
     @property
@@ -57,13 +61,20 @@ def gemm_dims(op: Conv2d | MatMul) -> tuple[int, int, int, int, int]:
     return op.m, op.n, op.k, 1, op.batch
 
 
-def gemm_job(op: Conv2d | MatMul, sparse: bool = False, dataflow: Dataflow = Dataflow.OS) -> GemmJob:
+def gemm_job(
+    op: Conv2d | MatMul, sparse: bool = False, dataflow: Dataflow = Dataflow.OS, rowwise_block: int = 0, seed: int = 0
+) -> GemmJob:
     """The GEMM job of a convolution or matmul; ``sparse`` skips the zeros of its N:M ``weight_sparsity``.
 
     SCALE-Sim v3's layer-wise mapping (:mod:`archsim.systolic.sparsity`): the window condenses to
-    the kept weights, and under ws each ifmap entry is read ``M / N`` times.
+    the kept weights, and under ws each ifmap entry is read ``M / N`` times. With ``rowwise_block``
+    (``M`` of the row-wise mapping, ws) every filter column draws its own ``N`` from ``seed`` and the
+    array rows hold the compressed window.
     """
     m, n, k, groups, repeats = gemm_dims(op)
+    if sparse and rowwise_block:
+        mapping = rowwise(k, n, groups, rowwise_block, seed)
+        return GemmJob(m, n, compressed_window(k, rowwise_block), groups, repeats, k, rowwise=mapping)
     if not sparse or op.weight_sparsity is None:
         return GemmJob(m, n, k, groups, repeats)
     keep, block = op.weight_sparsity

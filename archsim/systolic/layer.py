@@ -25,24 +25,38 @@ def op_cost(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic 
     if isinstance(op, VectorOp):
         return vector_cost(SCALAR, op, hw, words, calc)
     conv = op if isinstance(op, Conv2d) else None
-    job = gemm_job(op, config.sparsity_support, config.dataflow)
+    job = gemm_job(op, config.sparsity_support, config.dataflow, _rowwise_block(config), config.sparsity_seed)
     return gemm_cost(SCALAR, job, hw, config.dataflow, words, config.scalesim_quirks, conv, calc)
 
 
+def _rowwise_block(config: SystolicConfig) -> int:
+    """``M`` of the row-wise N:M mapping, 0 when the config uses the layer-wise one."""
+    return config.sparsity_block_size if config.sparsity_rowwise else 0
+
+
 def sparse_report(op: Op, config: SystolicConfig, total_cycles: int) -> dict[str, float]:
-    """SCALE-Sim's sparse report of a layer: original, compressed and metadata filter words, metadata SRAM bw."""
+    """SCALE-Sim's sparse report of a layer: original, compressed and metadata filter words, metadata SRAM bw.
+
+    Row-wise, the kept weights follow each column's drawn ``N``; ellpack_block's metadata still uses
+    the topology's ``M`` (1 for a dense layer: no metadata bits), as SCALE-Sim computes it.
+    """
     if isinstance(op, VectorOp):
         return {}
     _, filters, k, groups, repeats = gemm_dims(op)
     keep, block = op.weight_sparsity or (1, 1)
-    kept = condensed_window(k, keep, block)
-    original, compressed, metadata = filter_storage(config.sparse_rep, k, kept, filters, block)
-    copies = groups * repeats
+    job = gemm_job(op, True, config.dataflow, _rowwise_block(config), config.sparsity_seed)
+    if job.rowwise is not None:
+        nonzeros, stored = job.rowwise.kept * repeats, job.k * filters * groups * repeats
+    else:
+        nonzeros = stored = condensed_window(k, keep, block) * filters * groups * repeats
+    original, compressed, metadata = filter_storage(
+        config.sparse_rep, k, filters, nonzeros, stored, block, groups * repeats
+    )
     return {
-        "original_filter_words": original * copies,
-        "compressed_filter_words": compressed * copies,
-        "filter_metadata_words": metadata * copies,
-        "filter_metadata_sram_bw": metadata * copies / (total_cycles if total_cycles > 0 else 1),
+        "original_filter_words": original,
+        "compressed_filter_words": compressed,
+        "filter_metadata_words": metadata,
+        "filter_metadata_sram_bw": metadata / (total_cycles if total_cycles > 0 else 1),
     }
 
 

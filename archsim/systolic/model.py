@@ -38,6 +38,7 @@ from archsim.systolic.dataflow import DATAFLOWS, DataflowMapping
 from archsim.systolic.folds import Folds, compute_cycles
 from archsim.systolic.gemm import GemmJob
 from archsim.systolic.memory import ReadQuirks, ReadSram, Schedule, WriteSram, read_stream, schedule, write_stream
+from archsim.systolic.sparsity import RowWise, rowwise_ifmap_sram_reads
 from workloads.ops import Conv2d, VectorFn, VectorOp
 
 
@@ -182,6 +183,8 @@ class _Job:
     """A ws convolution whose overlapping windows SCALE-Sim's address-set SRAM hits (quirks, ungrouped only)."""
     ifmap_reuse: float = 1
     """ifmap SRAM reads per demanded entry (N:M sparsity under ws)."""
+    rowwise: RowWise | None = None
+    """Row-wise N:M mapping: the array rows hold a compressed window, the ifmap stream the dense one."""
 
 
 def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> Tally:
@@ -189,23 +192,33 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
     xp, hw, flow = job.xp, job.hw, job.flow
     f = flow.folds(m, n, k, hw.rows, hw.cols)
     s = flow.streams(f, hw.rows, hw.cols)
+    rw = job.rowwise
+    window = k if rw is None else blocks * rw.window  # ifmap entries per output pixel
+    ifmap_padded = s.ifmap_padded if rw is None else ceil_div(window, hw.rows) * f.t * hw.rows
     ifmap_quirks = filter_quirks = None
     if job.quirks:
         conv = job.overlap if overlap else None
-        ifmap_quirks = ReadQuirks(s.ifmap_padded, None if conv is None else (conv, hw.rows))
+        ifmap_quirks = ReadQuirks(ifmap_padded, None if conv is None else (conv, hw.rows))
         filter_quirks = ReadQuirks(s.filter_padded)
-    ifmap = read_stream(xp, m * k, s.ifmap_passes, hw.ifmap, _demand(xp, m * k, s.ifmap_passes, f), ifmap_quirks)
+    ifmap_items = m * window
+    ifmap = read_stream(
+        xp, ifmap_items, s.ifmap_passes, hw.ifmap, _demand(xp, ifmap_items, s.ifmap_passes, f), ifmap_quirks
+    )
     filt = read_stream(xp, k * n, s.filter_passes, hw.filter, _demand(xp, k * n, s.filter_passes, f), filter_quirks)
     ofmap = write_stream(xp, s.ofmap_writes, hw.ofmap, _demand(xp, s.ofmap_writes, 1, f))
     used_pes = f.sr * f.sc // blocks
     ofmap_sram = s.ofmap_writes
     ifmap_sram = s.ifmap_reads if job.ifmap_reuse == 1 else s.ifmap_reads * job.ifmap_reuse
+    if rw is not None:
+        ifmap_sram = rowwise_ifmap_sram_reads(f.folds, f.col_fold, f.t, hw.rows, window, rw.block, job.quirks)
     util_sum = 0.0
     if job.quirks:
         os = flow.dataflow is Dataflow.OS
         skew = f.fold_cycles - f.t
         util_sum = float(used_pes * f.t) / (hw.rows * hw.cols * (f.t + (skew if os else skew + hw.cols - 1)))
         ofmap_sram = s.ofmap_writes + (f.folds * (hw.rows + hw.cols) if os else 0)
+    if rw is not None:
+        used_pes = used_pes * rw.fill  # SCALE-Sim's mapping efficiency counts the filled slots
     # Positional (field names in the comments): keyword construction of a 16-field record costs ~2 us more.
     return Tally(
         f.lines,  # lines
@@ -362,7 +375,7 @@ def gemm_cost(
     SRAM hits under ws.
     """
     overlap = conv if quirks and dataflow is Dataflow.WS and not job.dense_k else None
-    tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap, job.ifmap_reuse))
+    tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap, job.ifmap_reuse, job.rowwise))
     # SCALE-Sim's utilization counts the dense MACs; the default model counts those executed (never above peak).
     return _finish(xp, job.dense_macs if quirks else job.macs, tally, hw, traffic, quirks, calc)
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from scalesim_harness import ScaleSimArch, run_scalesim, topology_text
+from scalesim_harness import SPARSE_EXACT, ScaleSimArch, run_scalesim, topology_text
 from support.paths import SCALESIM_CONFIGS, SCALESIM_TOPOLOGIES
 
 from archsim.cli import main
@@ -144,24 +144,6 @@ SPARSE_LAYERS = [
     ("B", 5, 5, 1, 1, 8, 3, 1, "1:4"),
     ("C", 7, 7, 3, 3, 2, 6, 1, "3:4"),
 ]
-SPARSE_EXACT = (
-    "total_cycles",
-    "stall_cycles",
-    "overall_util_pct",
-    "mapping_eff_pct",
-    "compute_util_pct",
-    "ifmap_sram_reads",
-    "filter_sram_reads",
-    "ofmap_sram_writes",
-    "ifmap_dram_reads",
-    "filter_dram_reads",
-    "ofmap_dram_writes",
-    "original_filter_words",
-    "compressed_filter_words",
-    "filter_metadata_words",
-    "filter_metadata_sram_bw",
-)
-"""Every figure of SCALE-Sim's compute, detail and sparse reports."""
 
 
 @pytest.mark.parametrize(("dataflow", "rep"), [("ws", "ellpack_block"), ("ws", "csr"), ("os", "csc"), ("is", "csr")])
