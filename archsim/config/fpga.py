@@ -113,7 +113,9 @@ class FpgaConfig:
     (pooling, elementwise, activations). ``buffer_tolerance_pct``: buffers are
     the smallest (in BRAM) whose network time is within this of the fastest.
     How a network's layers split into towers is read from the network itself
-    (:mod:`archsim.fpga.towers`), not configured.
+    (:mod:`archsim.fpga.towers`), not configured. ``dsp_budget`` caps the DSPs a
+    design may use below the board's (e.g. a published design's count, or DSPs left
+    to other kernels); None: the board's cap only.
     """
 
     family: ClassVar[str] = "fpga"
@@ -128,6 +130,7 @@ class FpgaConfig:
     pipeline_cycles: int | None = None
     vector_lanes: int = 16
     buffer_tolerance_pct: float = 0.5
+    dsp_budget: int | None = None
 
     def __post_init__(self) -> None:
         board = BOARDS.get(str(self.board).lower())
@@ -163,6 +166,9 @@ class FpgaConfig:
                 continue
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ValueError(f"{self.name}: {field} must be an integer >= {low}, got {value!r}")
+        budget = self.dsp_budget
+        if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget < 1):
+            raise ValueError(f"{self.name}: dsp_budget must be an integer >= 1 (or absent), got {budget!r}")
         tolerance = self.buffer_tolerance_pct
         if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or tolerance < 0:
             raise ValueError(f"{self.name}: buffer_tolerance_pct must be a number >= 0, got {tolerance!r}")
@@ -205,4 +211,5 @@ class FpgaConfig:
             "pipeline_cycles": self.pipeline_cycles,
             "vector_lanes": self.vector_lanes,
             "buffer_tolerance_pct": self.buffer_tolerance_pct,
+            "dsp_budget": self.dsp_budget,
         }

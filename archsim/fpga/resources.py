@@ -157,20 +157,24 @@ def available(board: Board) -> dict[str, int]:
     return {"dsp": board.dsp, "bram18k": board.bram18k, "lut": board.lut, "ff": board.ff}
 
 
-def fits(used: dict[str, np.ndarray], board: Board, cap: float) -> np.ndarray:
-    """True where every resource is within ``cap`` of the board's."""
+def fits(used: dict[str, np.ndarray], board: Board, cap: float, dsp_budget: int | None = None) -> np.ndarray:
+    """True where every resource is within ``cap`` of the board's (and the DSPs within ``dsp_budget``)."""
     limits = available(board)
     ok = np.ones(np.broadcast(*used.values()).shape, dtype=bool)
     for name in RESOURCE_NAMES:
         ok &= used[name] <= cap * limits[name]
+    if dsp_budget is not None:
+        ok &= used["dsp"] <= dsp_budget
     return ok
 
 
-def first_overflow(used: dict[str, int], board: Board, cap: float) -> str | None:
+def first_overflow(used: dict[str, int], board: Board, cap: float, dsp_budget: int | None = None) -> str | None:
     """A one-line description of the first resource over its limit, or None when all fit."""
     for name, limit in available(board).items():
         if used[name] > cap * limit:
             return (
                 f"{name} {used[name]} > {int(cap * limit)} ({100 * cap:g}% of {limit} on {board.name} {board.device})"
             )
+    if dsp_budget is not None and used["dsp"] > dsp_budget:
+        return f"dsp {used['dsp']} > {dsp_budget} (dsp_budget)"
     return None

@@ -100,7 +100,12 @@ def _largest_tm(tn: np.ndarray, top_m: int, weight_depth: int, config: FpgaConfi
     high = np.full_like(tn, top_m)
     while np.any(low < high):
         mid = (low + high + 1) // 2
-        ok = res.fits(res.design_resources(mid, tn, depths, config.precision, board), board, config.utilization_cap)
+        ok = res.fits(
+            res.design_resources(mid, tn, depths, config.precision, board),
+            board,
+            config.utilization_cap,
+            config.dsp_budget,
+        )
         low = np.where(ok, mid, low)
         high = np.where(ok, high, mid - 1)
     return low
@@ -158,7 +163,7 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
     )
     used = res.design_resources(tm[:, None], tn[:, None], depths, precision, board)
     used = {name: np.broadcast_to(value, (tm.size, pairs.size)) for name, value in used.items()}
-    fits = res.fits(used, board, config.utilization_cap)
+    fits = res.fits(used, board, config.utilization_cap, config.dsp_budget)
     if not fits.any():
         raise InputError(_no_fit_message(config, tm, tn, used))
 
@@ -226,7 +231,7 @@ def _no_fit_message(config: FpgaConfig, tm: np.ndarray, tn: np.ndarray, used: di
     board = config.board_spec
     smallest = int(np.argmin(tm * tn))
     lean = {name: int(value[smallest].min()) for name, value in used.items()}
-    overflow = res.first_overflow(lean, board, config.utilization_cap)
+    overflow = res.first_overflow(lean, board, config.utilization_cap, config.dsp_budget)
     label = f"{int(tm[smallest])}x{int(tn[smallest])}"
     if config.fixed_design is not None:
         return f"{config.name}: design {label} does not fit {board.name}: needs {overflow}"
