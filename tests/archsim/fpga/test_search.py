@@ -162,3 +162,33 @@ def test_candidates_carry_roofline_points() -> None:
     assert np.all(c.attainable_gflops[ok] <= c.ctc[ok] * bandwidth + 1e-6)
     best = np.flatnonzero((c.tm == result.design.tm) & (c.tn == result.design.tn))[0]
     assert c.cycles[best] <= np.min(c.cycles[ok]) * (1 + 0.005)
+
+
+SEARCH_TABLE = [
+    ("alexnet", "zhang2015-vc707", (64, 7), (1969, 2735)),
+    ("mobilenet_v2", "fpga-ultra96v2-int8", (24, 24), (2591, 2591)),
+    ("mobilenet_v2", "fpga-pynqz2-int8", (16, 11), (813, 813)),
+    ("resnet18", "fpga-ultra96v2-int8", (64, 9), (1323, 2591)),
+    ("resnet18", "fpga-pynqz2-int8", (35, 5), (575, 813)),
+    ("mobilenet_v2", "fpga-zcu102-int8", (54, 54), (17470, 17470)),
+    ("resnet18", "fpga-u250-int8", (128, 128), (3291, 81137)),
+]
+"""docs/fpga.md's search table: network, arch, the chosen <Tm, Tn> and costed / valid designs."""
+
+
+@pytest.mark.parametrize(("network", "arch", "design", "counts"), SEARCH_TABLE)
+def test_search_table_designs_and_candidate_counts_in_the_docs(
+    network: str, arch: str, design: tuple[int, int], counts: tuple[int, int]
+) -> None:
+    d = simulate(load_workload(network), load_arch(arch)).design
+    assert ((d["tm"], d["tn"]), (d["candidates_costed"], d["candidates_valid"])) == (design, counts)
+
+
+def test_alexnet_ctc_figures_in_the_docs() -> None:
+    """docs: CTC 13.7 FLOP/byte for conv1, 57-111 for conv2-5, 0.5 for the FC layers."""
+    metrics = simulate(load_workload("alexnet"), load_arch("zhang2015-vc707"))
+    ctc = {layer.layer: layer.extras["ctc_flop_per_byte"] for layer in metrics.layers if layer.macs}
+    convs = [value for name, value in ctc.items() if "conv" in name]
+    fcs = [value for name, value in ctc.items() if "conv" not in name]
+    assert round(min(convs), 1) == 13.7 and (round(sorted(convs)[1]), round(max(convs))) == (57, 111)
+    assert fcs and {round(value, 1) for value in fcs} == {0.5}
