@@ -103,3 +103,16 @@ def test_mobilenet_v2_depthwise_layers_use_under_10_percent_of_the_lanes() -> No
     metrics = simulate(workload, load_arch("fpga-ultra96v2-int8"))
     efficiency = [layer.mapping_efficiency for layer in metrics.layers if layer.layer in depthwise]
     assert len(efficiency) == 17 and max(efficiency) < 0.10  # docs/fpga.md, Model: groups
+
+
+@pytest.mark.parametrize(
+    ("network", "arch", "peak", "share"),
+    [("mobilenet_v2", "fpga-ultra96v2-int8", 172.8, 29), ("mobilenet_v2", "fpga-pynqz2-int8", 35.2, 42)],
+)
+def test_small_board_peaks_and_mobilenet_share_of_peak_in_the_docs(
+    network: str, arch: str, peak: float, share: int
+) -> None:
+    """docs/fpga.md: GOPS (peak) column; MobileNetV2 reaches 29% (Ultra96-V2) and 42% (PYNQ-Z2) of peak."""
+    metrics = simulate(load_workload(network), load_arch(arch))
+    gops = 2 * metrics.macs / metrics.latency_s / 1e9
+    assert (metrics.design["peak_gflops"], round(100 * gops / metrics.design["peak_gflops"])) == (peak, share)
