@@ -137,6 +137,8 @@ class SystolicConfig:
             raise ValueError(f"{self.name}: sparsity_block_size must be an even integer >= 2, got {block!r}")
         if not self.sparsity_rowwise:
             return
+        if not self.sparsity_support:
+            raise ValueError(f"{self.name}: sparsity_rowwise (row-wise N:M) needs sparsity_support true")
         if block > self.rows or (2 * self.rows) % block:
             raise ValueError(
                 f"{self.name}: sparsity_block_size must divide twice the array height ({self.rows}) "

@@ -174,3 +174,8 @@ def test_rowwise_off_keeps_the_layerwise_mapping() -> None:
     row, layer = simulate_layer(op, rowwise), simulate_layer(op, layerwise)
     assert row.extras["compressed_filter_words"] == 181 and layer.extras["compressed_filter_words"] == 217
     assert row.mapping_efficiency != layer.mapping_efficiency
+
+
+def test_rowwise_without_sparsity_support_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"sparsity_rowwise \(row-wise N:M\) needs sparsity_support true"):
+        SystolicConfig(dataflow="ws", sparsity_rowwise=True)
