@@ -179,3 +179,25 @@ def test_rowwise_off_keeps_the_layerwise_mapping() -> None:
 def test_rowwise_without_sparsity_support_is_refused() -> None:
     with pytest.raises(ValueError, match=r"sparsity_rowwise \(row-wise N:M\) needs sparsity_support true"):
         SystolicConfig(dataflow="ws", sparsity_rowwise=True)
+
+
+def test_spilling_rowwise_ifmap_thrashes_scalesims_window_but_not_ours() -> None:
+    """docs/systolic.md, "Known deviation": SCALE-Sim prefetches the ifmap in R-column folds while the
+    row-wise demand walks 2R-column folds; a spilling 1x1 layer fetches 344x its stream from DRAM."""
+    layer = ("E", 12, 12, 1, 1, 16, 6, 1, "2:4")
+    arch = ScaleSimArch(
+        8, 4, "ws", 1, 1, 1, 2, sparsity_support=True, sparse_rep="csr", optimized_mapping=True, block_size=4
+    )
+    (ref,) = run_scalesim(topology_text([layer], gemm=False, sparsity=True), arch)
+    assert (ref["ifmap_dram_reads"], ref["total_cycles"]) == (791_552, 397_321)
+    op = _op(layer)
+    assert op.output_pixels * op.window == 2_304  # the ifmap stream's entries
+    figures = {}
+    for compat in (True, False):
+        config = dataclasses.replace(
+            _config(8, 4, 4, 40, "csr", compat), ifmap_sram_kb=1, filter_sram_kb=1, ofmap_sram_kb=1,
+            ifmap_dram_bw=2, filter_dram_bw=2, ofmap_dram_bw=2,
+        )  # fmt: skip
+        ours = simulate_layer(op, config)
+        figures[compat] = (ours.ifmap_dram_reads, ours.total_cycles)
+    assert figures == {True: (4_608, 2_088), False: (4_608, 2_304)}
