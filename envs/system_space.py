@@ -1,7 +1,7 @@
 """The multi-core system as a design space: core count, per-core array and SRAM, interconnect and DRAM.
 
 Every design is a :class:`SystemConfig` of identical systolic cores; it is
-evaluated through ``archsim.simulate`` (the ``system`` entry: layer-by-layer
+evaluated through ``archsim.simulate`` (the ``system`` simulator mappers.multicore registers: layer-by-layer
 stacks allocated by HEFT, timed with DRAM contention), so the existing agents,
 rewards and runner work unchanged.
 """
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import mappers.multicore  # noqa: F401  (registers simulate()'s system simulator)
 from archsim.config.system import SystemConfig
 from archsim.config.systolic import SystolicConfig
 from envs.spaces import HardwareSpace, Knob
