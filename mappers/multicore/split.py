@@ -23,8 +23,14 @@ from archsim.system.tiles import TaskOp, channel_splittable, output_channels
 from workloads.graph import TensorKind, Workload
 
 
-def split_schedule(workload: Workload, system: SystemConfig, cores: int | None = None) -> SystemSchedule:
-    """Layer-by-layer schedule with each splittable layer's output channels over ``cores`` cores (default all)."""
+def split_schedule(
+    workload: Workload, system: SystemConfig, cores: int | None = None, on_chip: bool = True
+) -> SystemSchedule:
+    """Layer-by-layer schedule with each splittable layer's output channels over ``cores`` cores (default all).
+
+    ``on_chip`` False sends every activation through DRAM (Stream's mapping with one fused group per
+    layer); True keeps those that fit on chip (one group of the whole network).
+    """
     parts_max = cores or system.n_cores
     if not 1 <= parts_max <= system.n_cores:
         raise ValueError(f"cores must be in 1..{system.n_cores}, got {cores}")
@@ -39,7 +45,7 @@ def split_schedule(workload: Workload, system: SystemConfig, cores: int | None =
         total_channels = output_channels(workload, node) if channel_splittable(node) else 1
         parts = min(parts_max, total_channels) if channel_splittable(node) else 1
         share = math.ceil(total_channels / parts)
-        kept = bool(workload.consumers[out]) and 2 * workload.tensor_bytes(out) <= smallest
+        kept = on_chip and bool(workload.consumers[out]) and 2 * workload.tensor_bytes(out) <= smallest
         slices: list[tuple[str, int, int]] = []
         for k in range(parts):
             channels = min(share, total_channels - k * share)
