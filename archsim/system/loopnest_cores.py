@@ -20,6 +20,7 @@ the core declares its accumulator (Stream's ``operand_precision``).
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from typing import Any
 
 from archsim.loopnest.cost import limited_spatial
@@ -30,6 +31,9 @@ from workloads.graph import Workload
 
 LPF_LIMIT = 4
 STREAM_LPF_LIMIT = 6
+_MEMO_SIZE = 4096
+_memo: OrderedDict[tuple, Any] = OrderedDict()
+"""Best mapping cost per (core config, spatial mode, layer signature): identical cores and slices search once."""
 _LOOPS = ("K", "C", "OX", "OY")
 _KERNEL = ("FX", "FY")
 
@@ -96,7 +100,13 @@ def price_loopnest(
             out.append((0, 0.0, int(node.op.macs)))
             continue
         layer = with_accumulator(layer, accumulator_bits)
-        best = _zigzag_ranked(layer, config) if spatial == "zigzag" else _best_of_candidates(layer, config)
+        key = (repr(config), spatial, layer.signature())
+        best = _memo.get(key)
+        if best is None:
+            best = _zigzag_ranked(layer, config) if spatial == "zigzag" else _best_of_candidates(layer, config)
+            _memo[key] = best
+            if len(_memo) > _MEMO_SIZE:
+                _memo.popitem(last=False)
         out.append((round(best.latency_cycles), float(best.energy_pj), int(node.op.macs)))
     return out
 

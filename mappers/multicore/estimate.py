@@ -42,9 +42,10 @@ class Estimator:
 
     def costs(self, core: int) -> CoreCosts:
         """The op pricer of core ``core`` (shared by identical cores)."""
-        key = (self.system.cores[core], core_pricing(self.system, core))
+        config, pricing = self.system.cores[core], core_pricing(self.system, core)
+        key = (repr(config), pricing)  # repr: a loop-nest config holds dicts and does not hash
         if key not in self._costs:
-            self._costs[key] = CoreCosts(self.workload, *key)
+            self._costs[key] = CoreCosts(self.workload, config, pricing)
         return self._costs[key]
 
     def task_ops(self, stack: Stack) -> list[TaskOp]:
