@@ -79,7 +79,7 @@ def plan_system(
         raise AssertionError(f"{scheduler} scheduler broke the model: {violations[:3]}")
     solver["model_makespan_cycles"] = allocation.makespan
     if scheduler == "pipeline":
-        schedule = pipeline_schedule(graph, system, allocation.core, estimator, fusion)
+        schedule = pipeline_schedule(graph, system, allocation.core, allocation.start, estimator, fusion)
     else:
         schedule = build_schedule(graph, system, allocation.core, allocation.order, fusion, scheduler)
     return SystemPlan(schedule, problem, allocation, solver)

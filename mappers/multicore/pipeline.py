@@ -1,9 +1,11 @@
 """Pipelining fused stacks across cores: a stack's layers cut into segments, its tiles flowing core to core.
 
 A fused stack (:class:`Stack`) runs in tiles of rows. Here its layers are cut
-into up to N contiguous *segments* (balanced by their compute on the stack's
-core, a dynamic programme minimising the largest segment), segment ``s`` runs on
-core ``(c + s) mod N`` where ``c`` is the core the allocation gave the stack,
+into S <= N contiguous *segments*, segment ``s`` on core ``(c + s) mod N`` where
+``c`` is the core the allocation gave the stack: for each S a dynamic programme
+minimises the largest segment (each priced on its own core, so a slow core gets
+fewer layers), and the S with the shortest pipeline (largest segment x
+(T + S - 1) / T for T tiles) is kept, S = 1 when spreading does not pay;
 and tile ``k`` of segment ``s`` is one task. It waits for tile ``k - 1`` of its
 own segment (same core, in order) and for tile ``k`` of the segments it reads
 from, whose new rows (the rows their layers computed in tile ``k``, as
@@ -17,7 +19,8 @@ input kept on chip by its producer comes whole over the interconnect (or is read
 in place) before tile 0, otherwise in bands from DRAM; the stack output goes to
 DRAM band by band unless kept. Each segment reads its weights once when they fit
 beside the stack's rows on its core, else once per tile. Per core, tasks run in
-(stack, tile, segment) order, a topological order of these dependencies.
+(stack start in the allocation, stack, tile, segment) order, a topological order
+of these dependencies.
 """
 
 from __future__ import annotations
@@ -33,31 +36,49 @@ from mappers.multicore.stacks import Stack
 from mappers.multicore.tasks import StackGraph, on_chip
 
 
-def balanced_segments(costs: Sequence[float], parts: int) -> list[tuple[int, int]]:
-    """Cut ``costs`` into at most ``parts`` contiguous ranges ``[start, end)`` minimising the largest sum."""
-    n = len(costs)
-    parts = max(1, min(parts, n))
-    prefix = [0.0]
-    for c in costs:
-        prefix.append(prefix[-1] + c)
+def balanced_segments(costs: Sequence[Sequence[float]]) -> tuple[float, list[tuple[int, int]]]:
+    """Cut the layers into ``len(costs)`` or fewer contiguous ranges, range ``s`` priced by ``costs[s]``.
+
+    ``costs[s][j]`` is layer ``j``'s compute on the core that segment ``s`` runs on. Returns the
+    smallest achievable largest segment and the ranges ``[start, end)`` reaching it (fewest parts on ties).
+    """
+    parts, n = len(costs), len(costs[0])
+    prefix = [[0.0] for _ in range(parts)]
+    for p in range(parts):
+        for c in costs[p]:
+            prefix[p].append(prefix[p][-1] + c)
     inf = float("inf")
     best = [[inf] * (n + 1) for _ in range(parts + 1)]
     cut = [[0] * (n + 1) for _ in range(parts + 1)]
     best[0][0] = 0.0
-    for p in range(1, parts + 1):
-        for end in range(1, n + 1):
+    for p in range(1, min(parts, n) + 1):
+        for end in range(p, n + 1):
             for start in range(p - 1, end):
-                value = max(best[p - 1][start], prefix[end] - prefix[start])
+                value = max(best[p - 1][start], prefix[p - 1][end] - prefix[p - 1][start])
                 if value < best[p][end]:
                     best[p][end], cut[p][end] = value, start
-    p = min(range(1, parts + 1), key=lambda q: (best[q][n], q))
+    p = min(range(1, min(parts, n) + 1), key=lambda q: (best[q][n], q))
+    largest = best[p][n]
     ranges = []
     end = n
     while p > 0:
         start = cut[p][end]
         ranges.append((start, end))
         end, p = start, p - 1
-    return [r for r in reversed(ranges) if r[1] > r[0]]
+    return largest, ranges[::-1]
+
+
+def choose_segments(per_core: Sequence[Sequence[float]], tiles: int) -> list[tuple[int, int]]:
+    """Segments of a stack of ``tiles`` tiles over the first S of ``per_core`` (S = 1, 2, ...), the fastest.
+
+    ``per_core[s][j]``: layer ``j``'s compute (whole stack) on the core of segment position ``s``. A
+    pipeline of S segments whose largest takes ``L`` over all tiles lasts about ``L (T + S - 1) / T``.
+    """
+    options = []
+    for parts in range(1, len(per_core) + 1):
+        largest, ranges = balanced_segments(per_core[:parts])
+        options.append((largest * (tiles + len(ranges) - 1) / tiles, len(ranges), ranges))
+    return min(options, key=lambda o: (o[0], o[1]))[2]
 
 
 def _ops(stack: Stack, names: Sequence[str], tile: int) -> tuple[TaskOp, ...]:
@@ -75,24 +96,34 @@ def pipeline_schedule(
     graph: StackGraph,
     system: SystemConfig,
     allocation: Sequence[int],
+    start: Sequence[int],
     estimator: Estimator,
     fusion: str,
 ) -> SystemSchedule:
-    """Tasks of every stack, each stack's segments pipelined over the cores (see the module docstring)."""
+    """Tasks of every stack, each stack's segments pipelined over the cores (see the module docstring).
+
+    ``allocation`` and ``start`` are each stack's core and start time in the allocation's model.
+    """
     n_cores = system.n_cores
     kept = [on_chip(graph, system, allocation, i) for i in range(len(graph.stacks))]
     producer = {s.output: i for i, s in enumerate(graph.stacks)}
     last_task: dict[int, str] = {}
     tasks: list[Task] = []
-    keys: dict[str, tuple[int, int, int]] = {}
+    keys: dict[str, tuple[int, int, int, int]] = {}
     for i, stack in enumerate(graph.stacks):
         home = allocation[i]
-        costs = estimator.costs(home)
         ops_all = estimator.task_ops(stack)
-        costs.prepare(ops_all)
-        per_layer = [sum(costs.cost(op).compute_cycles for op in ops_all if op.layer == name) for name in stack.names]
-        parts = n_cores if len(stack.bands) > 1 else 1
-        segments = balanced_segments(per_layer, parts)
+        positions = n_cores if len(stack.bands) > 1 else 1
+        per_core = []
+        for s in range(positions):
+            core = (home + s) % n_cores
+            costs = estimator.costs(core)
+            costs.prepare(ops_all)
+            cycles = {name: 0.0 for name in stack.names}
+            for op in ops_all:
+                cycles[op.layer] += costs.cost(op).compute_cycles * system.core_clock_ratio(core)
+            per_core.append([cycles[name] for name in stack.names])
+        segments = choose_segments(per_core, len(stack.bands))
         segment_of = {name: s for s, (a, b) in enumerate(segments) for name in stack.names[a:b]}
         inside = {n.outputs[0]: n.name for n in stack.nodes}
         names_by_segment = [stack.names[a:b] for a, b in segments]
@@ -124,9 +155,9 @@ def pipeline_schedule(
                         if k == 0 and allocation[source_stack] != core:
                             reads.append(Transfer(t, stack.workload.tensor_bytes(t), Channel.LINK))
                     else:
-                        start, end = stack.input_band(t, k)
-                        if end > start:
-                            nbytes = (end - start) * stack.row_bytes(t)
+                        first, last = stack.input_band(t, k)
+                        if last > first:
+                            nbytes = (last - first) * stack.row_bytes(t)
                             reads.append(Transfer(t, nbytes, Channel.DRAM_READ, multicast=f"dram:{i}:{t}#{k}"))
                     if k == 0 and source_stack is not None:
                         deps.append(last_task[source_stack])
@@ -137,7 +168,7 @@ def pipeline_schedule(
                 name = _task_name(names, stack, k)
                 ops = _ops(stack, names, k)
                 tasks.append(Task(name, core, ops, tuple(reads), writes, tuple(dict.fromkeys(deps))))
-                keys[name] = (i, k, s)
+                keys[name] = (start[i], i, k, s)
         last_task[i] = _task_name(names_by_segment[-1], stack, len(stack.bands) - 1)
     order = tuple(
         tuple(sorted((t.name for t in tasks if t.core == c), key=lambda name: keys[name])) for c in range(n_cores)
@@ -145,4 +176,4 @@ def pipeline_schedule(
     return SystemSchedule(tuple(tasks), order, fusion=fusion, scheduler="pipeline")
 
 
-__all__ = ["balanced_segments", "pipeline_schedule"]
+__all__ = ["balanced_segments", "choose_segments", "pipeline_schedule"]

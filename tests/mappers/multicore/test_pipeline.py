@@ -12,7 +12,7 @@ from archsim.system.schedule import Channel
 from mappers.multicore.checker import check_timeline
 from mappers.multicore.estimate import Estimator
 from mappers.multicore.flow import evaluate_checked, plan_system
-from mappers.multicore.pipeline import balanced_segments, pipeline_schedule
+from mappers.multicore.pipeline import balanced_segments, choose_segments, pipeline_schedule
 from mappers.multicore.stacks import Stack
 from mappers.multicore.tasks import build_schedule, stack_graph
 from tests.mappers.multicore.test_fusion import chain, small_system
@@ -21,22 +21,28 @@ from tests.mappers.multicore.test_fusion import chain, small_system
 @pytest.mark.parametrize("costs", [(5, 1, 1, 5), (3, 3, 3), (1, 9, 2, 2, 7), (4,)])
 def test_balanced_segments_minimise_the_largest_part_against_brute_force(costs: tuple[int, ...]) -> None:
     for parts in (1, 2, 3):
-        ranges = balanced_segments(costs, parts)
+        slower = [[c * (1 + p) for c in costs] for p in range(parts)]  # position p on a core 1 + p times slower
+        largest, ranges = balanced_segments(slower)
         assert ranges[0][0] == 0 and ranges[-1][1] == len(costs)
         assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges)) and len(ranges) <= parts
         best = min(
-            max(sum(costs[a:b]) for a, b in itertools.pairwise((0, *cuts, len(costs))))
+            max(sum(slower[p][a:b]) for p, (a, b) in enumerate(itertools.pairwise((0, *cuts, len(costs)))))
             for k in range(min(parts, len(costs)))
             for cuts in itertools.combinations(range(1, len(costs)), k)
         )
-        assert max(sum(costs[a:b]) for a, b in ranges) == best
+        assert largest == max(sum(slower[p][a:b]) for p, (a, b) in enumerate(ranges)) == best
+
+
+def test_a_much_slower_second_core_gets_no_segment() -> None:
+    assert choose_segments([[4, 4, 4, 4], [40, 40, 40, 40]], tiles=4) == [(0, 4)]
+    assert choose_segments([[4, 4, 4, 4], [4, 4, 4, 4]], tiles=8) == [(0, 2), (2, 4)]
 
 
 def test_tiles_flow_core_to_core_and_the_timeline_stays_physical() -> None:
     workload, system = chain(layers=4, stride_at=99), small_system(buffer_kb=64.0)
     graph = stack_graph([Stack(workload, workload.nodes, 4)])
     estimator = Estimator(system, workload)
-    piped = pipeline_schedule(graph, system, [0], estimator, "auto")
+    piped = pipeline_schedule(graph, system, [0], [0], estimator, "auto")
     serial = build_schedule(graph, system, [0], [[0], []], "auto", "list")
     peaks = [core_peak_macs(c) for c in system.cores]
     timings = {}
