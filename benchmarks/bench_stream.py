@@ -12,8 +12,8 @@ their output channels over the four compute cores (``inter_core_tiling``), eithe
 (intermediate on chip) or one group per layer (intermediate through DRAM); see
 ``benchmarks/stream_case.py``. archsim reads the same hardware YAML
 (``archsim.config.stream_yaml``: loop-nest cores priced as Stream prices them), builds the same
-allocation with ``mappers.multicore.split`` (``on_chip`` = fused) and times it with the shared
-DRAM/interconnect model. Not part of CI; the committed rows are
+allocation from the same mapping YAML (``mappers.multicore.stream_mapping``) and times it with the
+shared DRAM/interconnect model. Not part of CI; the committed rows are
 ``tests/mappers/multicore/data/stream_rows.csv``.
 """
 
@@ -23,12 +23,13 @@ import argparse
 import csv
 import json
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 from archsim.config.loader import load_arch
 from archsim.system.metrics import evaluate
-from mappers.multicore.split import split_schedule
+from mappers.multicore.stream_mapping import read_stream_mapping
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
 
@@ -58,12 +59,12 @@ def run_stream(python: str, case: dict) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
-def archsim_cycles(hardware_file: str, case: dict) -> tuple[float, float]:
-    """archsim's makespan for ``case`` on the hardware file, and the seconds it took."""
+def archsim_cycles(hardware_file: str, mapping_file: Path, case: dict) -> tuple[float, float]:
+    """archsim's makespan for ``case`` on the hardware file with Stream's mapping file, and the seconds it took."""
     began = time.perf_counter()
     workload = two_conv(case["height"], case["width"], case["in_channels"], case["out1"], case["out2"])
     system = load_arch(hardware_file)
-    metrics = evaluate(workload, system, split_schedule(workload, system, on_chip=case["groups"] == "fused"))
+    metrics = evaluate(workload, system, read_stream_mapping(mapping_file, workload, system))
     return metrics.makespan_cycles, time.perf_counter() - began
 
 
@@ -74,21 +75,24 @@ def main() -> None:
     parser.add_argument("--rows", type=Path, help="write the measured rows to this CSV")
     args = parser.parse_args()
     rows = []
+    folder = tempfile.mkdtemp(prefix="stream_bench_")
     print("| hardware | HxW, C -> K1 -> K2 | groups | Stream cycles | Stream s | archsim cycles | archsim s | ratio |")
     print("|---|---|---|---:|---:|---:|---:|---:|")
     for hardware in HARDWARE:
         for height, width, cin, out1, out2 in SIZES:
             for groups in GROUPS:
                 case = {"hardware": hardware, "height": height, "width": width, "in_channels": cin}
-                case |= {"out1": out1, "out2": out2, "groups": groups}
+                case |= {"out1": out1, "out2": out2, "groups": groups, "mapping_dir": folder}
                 stream = run_stream(args.stream_python, case)
-                ours, seconds = archsim_cycles(stream["hardware_file"], case)
+                mapping = Path(folder) / f"stream_mapping_{groups}.yaml"
+                ours, seconds = archsim_cycles(stream["hardware_file"], mapping, case)
                 print(
                     f"| {hardware} | {height}x{width}, {cin} -> {out1} -> {out2} | {groups} | "
                     f"{stream['cycles']:,.0f} | {stream['wall_s']:.1f} | {ours:,.0f} | {seconds:.1f} | "
                     f"{ours / stream['cycles']:.3f} |",
                     flush=True,
                 )
+                del case["mapping_dir"]
                 rows.append(case | {"stream_cycles": stream["cycles"], "archsim_cycles": ours})
     if args.rows:
         with args.rows.open("w", newline="") as f:

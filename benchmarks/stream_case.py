@@ -6,7 +6,8 @@ The case is the 2-conv fixture of Stream's tests (``make_2_conv_workload``: 3x3 
 int8) at the given sizes, each convolution split four ways along its output channels over the
 compute cores 0-3 (``inter_core_tiling`` on D6, as ``make_2_conv_mapping``), and either one fused
 group of both layers (``"groups": "fused"``, the fixture's own mapping) or one group per layer
-(``"layer"``, layer by layer). Prints ``RESULT {json}`` with Stream's cycles.
+(``"layer"``, layer by layer). The mapping YAML is written to ``mapping_dir`` (archsim reads the
+same file). Prints ``RESULT {json}`` with Stream's cycles.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def mapping_file(folder: str, groups: str) -> str:
         "fused_groups": fused,
         "runtime_args": {"input": {}, "weights_1": {}, "weights_2": {}, "output": {}},
     }
-    path = os.path.join(folder, "mapping.yaml")
+    path = os.path.join(folder, f"stream_mapping_{groups}.yaml")
     with open(path, "w") as f:
         yaml.safe_dump(data, f, sort_keys=False)
     return path
@@ -59,7 +60,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         workload = make_2_conv_workload(cfg)
-        mapping = mapping_file(folder, case["groups"])
+        mapping = mapping_file(case["mapping_dir"], case["groups"])
         began = time.time()
         options = SolveOptions(artifacts=False, time_limit_s=case.get("time_limit_s", 60.0))
         est = evaluate_mapping(hardware, workload, os.path.join(folder, "out"), mapping, options)

@@ -1,9 +1,11 @@
 """archsim against the Stream 2.1.1 rows measured by ``python benchmarks/bench_stream.py --rows``.
 
 Stream itself needs Python >= 3.12 and is not in CI; its hardware files are restated in
-``data/stream_hw``. Each row: Stream's 2-conv network at one size, both convs split four
-ways over the compute cores, one fused group (intermediate on chip) or one group per layer
-(through DRAM). The test recomputes archsim's makespan and holds it to the recorded figure
+``data/stream_hw``, and ``data/stream_mapping_*.yaml`` are the mapping files the benchmark gave
+Stream (read here by :mod:`mappers.multicore.stream_mapping`). Each row: Stream's 2-conv network
+at one size, both convs split four ways over the compute cores, one fused group (intermediate
+on chip) or one group per layer (through DRAM). The test recomputes archsim's makespan and holds
+it to the recorded figure
 and to Stream's within 1 % (every row but one is within 1 %; eyeriss_like 16x16 fused is 6 %
 above Stream, see docs/multicore.md). The tpu_like rows and the eyeriss_like fixture rows run
 here (the larger eyeriss_like rows cost ~10 s each to price and are compared by the benchmark).
@@ -19,7 +21,7 @@ import pytest
 
 from archsim.config.loader import load_arch
 from archsim.system.metrics import evaluate
-from mappers.multicore.split import split_schedule
+from mappers.multicore.stream_mapping import read_stream_mapping
 from tests.support.paths import REPO
 
 DATA = Path(__file__).parent / "data"
@@ -45,6 +47,20 @@ def test_archsim_matches_the_stream_row(row: dict[str, str]) -> None:
     size = {k: int(row[k]) for k in ("height", "width", "in_channels", "out1", "out2")}
     workload = two_conv(**size)
     system = load_arch(DATA / "stream_hw" / f"{row['hardware']}.yaml")
-    metrics = evaluate(workload, system, split_schedule(workload, system, on_chip=row["groups"] == "fused"))
+    schedule = read_stream_mapping(DATA / f"stream_mapping_{row['groups']}.yaml", workload, system)
+    metrics = evaluate(workload, system, schedule)
     assert metrics.makespan_cycles == pytest.approx(float(row["archsim_cycles"]), abs=0.5)
     assert metrics.makespan_cycles == pytest.approx(float(row["stream_cycles"]), rel=0.01)
+
+
+def test_mapping_reader_rejects_a_split_it_cannot_read(tmp_path: Path) -> None:
+    from archsim.errors import InputError
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_stream import two_conv
+
+    text = (DATA / "stream_mapping_fused.yaml").read_text().replace("dim: D6", "dim: D1", 1)
+    (tmp_path / "m.yaml").write_text(text)
+    system = load_arch(DATA / "stream_hw" / "tpu_like_quad_core.yaml")
+    with pytest.raises(InputError, match="only output-channel splits"):
+        read_stream_mapping(tmp_path / "m.yaml", two_conv(), system)
