@@ -5,10 +5,10 @@ Stream itself needs Python >= 3.12 and is not in CI; its hardware files are rest
 Stream (read here by :mod:`mappers.multicore.stream_mapping`). Each row: Stream's 2-conv network
 at one size, both convs split four ways over the compute cores, one fused group (intermediate
 on chip) or one group per layer (through DRAM). The test recomputes archsim's makespan and holds
-it to the recorded figure
-and to Stream's within 1 % (every row but one is within 1 %; eyeriss_like 16x16 fused is 6 %
-above Stream, see docs/multicore.md). The tpu_like rows and the eyeriss_like fixture rows run
-here (the larger eyeriss_like rows cost ~10 s each to price and are compared by the benchmark).
+it to the recorded figure and to Stream's within 1 % (every row but one is within 1 %;
+eyeriss_like 16x16 fused is 6 % above Stream, see docs/multicore.md). The tpu_like rows and
+the eyeriss_like fixture rows run here (the larger eyeriss_like rows cost ~10 s each to price
+and are compared by the benchmark).
 """
 
 from __future__ import annotations
