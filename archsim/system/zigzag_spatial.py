@@ -23,6 +23,7 @@ mixed one too when it fills more of the array, and keeps the faster of the two.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from typing import Any
@@ -106,8 +107,6 @@ def zigzag_spatial(layer: LoopNestLayer, config: Any, mixed: bool) -> tuple[int,
 
 def with_accumulator(layer: LoopNestLayer, psum_bits: int) -> LoopNestLayer:
     """``layer`` with partial sums of ``psum_bits`` bits (a core's accumulator width; 0 keeps the default)."""
-    import dataclasses
-
     if psum_bits <= 0 or layer.operands[0] is not Operand.O:
         return layer
     return dataclasses.replace(layer, precision={**layer.precision, "O": psum_bits})
