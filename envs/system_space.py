@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import mappers.multicore  # noqa: F401  (registers simulate()'s system simulator)
 from archsim.config.system import SystemConfig
 from archsim.config.systolic import SystolicConfig
 from envs.spaces import HardwareSpace, Knob
@@ -29,6 +28,8 @@ class SystemSpace(HardwareSpace):
 
     def config_for(self, design: Mapping[str, Any]) -> Any:
         """The system of ``design``; a ``ValueError`` means an invalid design."""
+        import mappers.multicore  # noqa: F401  (registers simulate()'s system simulator; loaded when first used)
+
         label = "-".join(f"{k.name}{design[k.name]}" for k in self.knobs)
         sram = float(design["sram_kb"])
         core = SystolicConfig(
