@@ -7,8 +7,10 @@ paths, loaded lazily so that one family's heavy helpers never slow another).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
+from archsim.errors import InputError
 from archsim.metrics import NetworkMetrics
 from archsim.traffic import TrafficPlan
 from workloads.graph import Workload
@@ -17,10 +19,28 @@ SIMULATORS: dict[str, str] = {
     "systolic": "archsim.systolic.network:simulate_systolic",
     "fpga": "archsim.fpga.network:simulate_fpga",
     "npu": "archsim.npu.network:simulate_npu",
-    "system": "mappers.multicore.flow:simulate_system",
     "loopnest": "archsim.loopnest.network:simulate_loopnest",
 }
 """Family name -> import path of ``fn(workload, config, traffic) -> NetworkMetrics``."""
+
+Simulator = Callable[[Workload, Any, TrafficPlan | None], NetworkMetrics]
+REGISTERED: dict[str, Simulator] = {}
+"""Simulators that packages above ``archsim`` register (imports stay one-way: ``mappers.multicore``
+registers the ``system`` family, whose mapping it owns, when it is imported)."""
+
+
+def register_simulator(family: str, simulator: Simulator) -> None:
+    """Make ``simulate()`` run ``simulator`` for configs of ``family`` (a hook for mappers and plug-ins)."""
+    REGISTERED[family] = simulator
+
+
+def _simulator(family: str) -> Simulator:
+    if family in REGISTERED:
+        return REGISTERED[family]
+    if family == "system":
+        raise InputError("a multi-core system is mapped by mappers.multicore: import it before simulate()")
+    module, _, attr = SIMULATORS[family].partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def simulate(workload: Workload, config: Any, traffic: TrafficPlan | None = None) -> NetworkMetrics:
@@ -31,8 +51,7 @@ def simulate(workload: Workload, config: Any, traffic: TrafficPlan | None = None
     (``MODEL:phase=...`` specs) also get TTFT, TPOT, tokens/s and their footprint
     (:mod:`archsim.llm.metrics`).
     """
-    module, _, attr = SIMULATORS[config.family].partition(":")
-    metrics = getattr(importlib.import_module(module), attr)(workload, config, traffic)
+    metrics = _simulator(config.family)(workload, config, traffic)
     return _with_workload_metrics(metrics, workload, config)
 
 

@@ -1,7 +1,7 @@
 """The multi-core system as a design space: core count, per-core array and SRAM, interconnect and DRAM.
 
 Every design is a :class:`SystemConfig` of identical systolic cores; it is
-evaluated through ``archsim.simulate`` (the ``system`` entry: layer-by-layer
+evaluated through ``archsim.simulate`` (the ``system`` simulator mappers.multicore registers: layer-by-layer
 stacks allocated by HEFT, timed with DRAM contention), so the existing agents,
 rewards and runner work unchanged.
 """
@@ -28,6 +28,8 @@ class SystemSpace(HardwareSpace):
 
     def config_for(self, design: Mapping[str, Any]) -> Any:
         """The system of ``design``; a ``ValueError`` means an invalid design."""
+        import mappers.multicore  # noqa: F401  (registers simulate()'s system simulator; loaded when first used)
+
         label = "-".join(f"{k.name}{design[k.name]}" for k in self.knobs)
         sram = float(design["sram_kb"])
         core = SystolicConfig(

@@ -34,7 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--fusion", choices=("none", "auto"), help="multi-core systems: layer by layer, or fused stacks searched"
     )
     parser.add_argument(
-        "--scheduler", choices=("list", "exact", "genetic"), help="multi-core systems: allocation search (default list)"
+        "--scheduler",
+        choices=("list", "exact", "genetic", "pipeline"),
+        help="multi-core systems: allocation search (default list; pipeline spreads fused stacks over cores)",
     )
     parser.add_argument("--mapping", help="loop-nest configs: ZigZag mapping YAML (spatial unrolling, loop orders)")
     parser.add_argument(

@@ -50,7 +50,10 @@ def run(args: argparse.Namespace) -> int:
         from archsim.llm.sweep import parse_vary, sweep_llm
         from archsim.llm.sweep import to_csv as llm_csv
 
-        emit(llm_csv(sweep_llm(args.workload, parse_vary(args.vary), load_arch(args.arch))), args.output)
+        config = load_arch(args.arch)
+        if config.family == "system":
+            import mappers.multicore  # noqa: F401  (registers simulate()'s system simulator)
+        emit(llm_csv(sweep_llm(args.workload, parse_vary(args.vary), config)), args.output)
         return 0
     space = get_space(args.space)
     if args.list_knobs:

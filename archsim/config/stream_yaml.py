@@ -11,7 +11,10 @@ bandwidths in bits per cycle, as ZigZag's memory ports). It becomes:
   reaches it (bits / 8 = bytes per cycle);
 - interconnect: the sum of the links among compute cores, as one shared
   channel (Stream routes each transfer over its own path of links; this model
-  shares their total bandwidth among concurrent transfers instead).
+  shares their total bandwidth among concurrent transfers instead);
+- per-core pricing as Stream's: each core's ``operand_precision.accumulator``
+  (e.g. ``int32``) sets its partial-sum bits, and a layer's spatial unrolling is
+  the one ZigZag's generator ranks first (``loopnest_spatial = "zigzag"``).
 """
 
 from __future__ import annotations
@@ -54,6 +57,17 @@ def _core_file(path: Path, name: str) -> Path:
 def _port_bits(core: Mapping[str, Any]) -> float:
     ports = [p for m in core["memories"].values() for p in m.get("ports", [])]
     return float(max(p.get("bandwidth_max", 0) for p in ports))
+
+
+def _accumulator_bits(core: Mapping[str, Any], where: str) -> int:
+    """Bits of a core's declared accumulator (``operand_precision.accumulator``, e.g. ``int32``), 0 when none."""
+    name = (core.get("operand_precision") or {}).get("accumulator")
+    if name is None:
+        return 0
+    digits = "".join(ch for ch in str(name) if ch.isdigit())
+    if not digits:
+        raise InputError(f"{where}: operand_precision.accumulator {name!r} must name its width, e.g. int32")
+    return int(digits)
 
 
 def read_stream_hardware(path: Path, data: Mapping[str, Any] | None = None) -> SystemConfig:
@@ -101,6 +115,8 @@ def read_stream_hardware(path: Path, data: Mapping[str, Any] | None = None) -> S
             dram_latency_cycles=0,
             link_bytes_per_cycle=max(link_bits, 8.0) / 8,
             link_latency_cycles=0,
+            core_accumulator_bits=tuple(_accumulator_bits(files[k], f"{path}: core {k}") for k in chosen),
+            loopnest_spatial="zigzag",
         )
     except ValueError as exc:
         raise InputError(f"{path}: {exc}") from None

@@ -53,6 +53,13 @@ class SystemConfig:
     link_pj_per_byte: float = LINK_PJ_PER_BYTE
     core_names: tuple[str, ...] = field(default=())
     """Display names of the cores (default ``core0``, ``core1``...)."""
+    core_accumulator_bits: tuple[int, ...] = field(default=())
+    """Partial-sum bits of each loop-nest core (0 or empty: the family default, twice the operand bits)."""
+    loopnest_spatial: str = "search"
+    """How a loop-nest core's spatial unrolling is chosen: ``search`` (the fastest of the candidates) or
+    ``zigzag`` (the one ZigZag's generator ranks first, as Stream prices its cores)."""
+
+    SPATIAL_MODES: ClassVar[tuple[str, ...]] = ("search", "zigzag")
 
     def __post_init__(self) -> None:
         cores = tuple(_core_from_data(entry, k) for k, entry in enumerate(self.cores))
@@ -77,6 +84,15 @@ class SystemConfig:
         if len(names) != len(cores) or len(set(names)) != len(names):
             raise ValueError(f"{self.name}: core_names must be {len(cores)} distinct names, got {list(names)}")
         object.__setattr__(self, "core_names", names)
+        bits = tuple(self.core_accumulator_bits)
+        if bits and (len(bits) != len(cores) or any(not isinstance(b, int) or b < 0 for b in bits)):
+            raise ValueError(f"{self.name}: core_accumulator_bits must be {len(cores)} integers >= 0, got {list(bits)}")
+        object.__setattr__(self, "core_accumulator_bits", bits or (0,) * len(cores))
+        if self.loopnest_spatial not in self.SPATIAL_MODES:
+            raise ValueError(
+                f"{self.name}: loopnest_spatial must be one of {', '.join(self.SPATIAL_MODES)}, "
+                f"got {self.loopnest_spatial!r}"
+            )
 
     @property
     def n_cores(self) -> int:
@@ -108,6 +124,8 @@ class SystemConfig:
             "shared_buffer_kb": self.shared_buffer_kb,
             "dram_pj_per_byte": self.dram_pj_per_byte,
             "link_pj_per_byte": self.link_pj_per_byte,
+            "core_accumulator_bits": list(self.core_accumulator_bits),
+            "loopnest_spatial": self.loopnest_spatial,
         }
 
 

@@ -66,12 +66,26 @@ def core_buffer_bytes(config: Any, override_kb: float = 0.0) -> int:
     return size(config)
 
 
+@dataclass(frozen=True)
+class LoopNestPricing:
+    """How a loop-nest core prices a layer: spatial choice (``search`` or ``zigzag``) and partial-sum bits."""
+
+    spatial: str = "search"
+    accumulator_bits: int = 0
+
+
+def core_pricing(system: Any, core: int) -> LoopNestPricing:
+    """The loop-nest pricing options of core ``core`` of a :class:`SystemConfig`."""
+    return LoopNestPricing(system.loopnest_spatial, system.core_accumulator_bits[core])
+
+
 class CoreCosts:
     """Prices (layer, rows) pairs on one core, memoised; :meth:`prepare` prices many at once."""
 
-    def __init__(self, workload: Workload, config: Any) -> None:
+    def __init__(self, workload: Workload, config: Any, pricing: LoopNestPricing = LoopNestPricing()) -> None:
         self.workload = workload
         self.config = config
+        self.pricing = pricing
         self._nodes = {node.name: node for node in workload.nodes}
         self._cache: dict[TaskOp, OpCost] = {}
 
@@ -98,7 +112,8 @@ class CoreCosts:
         if self.config.family == "loopnest":
             from archsim.system.loopnest_cores import price_loopnest
 
-            for task_op, (cycles, energy, macs) in zip(todo, price_loopnest(graph, self.config), strict=True):
+            priced = price_loopnest(graph, self.config, self.pricing.spatial, self.pricing.accumulator_bits)
+            for task_op, (cycles, energy, macs) in zip(todo, priced, strict=True):
                 self._cache[task_op] = OpCost(cycles, energy, macs)
             return
         plan = {node.name: LayerTraffic(0, 0) for node in nodes}
@@ -131,4 +146,4 @@ def _standalone(workload: Workload, node: Node, name: str) -> tuple[Node, list[T
     return Node(dataclasses.replace(node.op, name=name), tuple(inputs), tuple(outputs)), tensors
 
 
-__all__ = ["BUFFER_BYTES", "CoreCosts", "OpCost", "core_buffer_bytes"]
+__all__ = ["BUFFER_BYTES", "CoreCosts", "LoopNestPricing", "OpCost", "core_buffer_bytes", "core_pricing"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from archsim.config.system import SystemConfig
-from archsim.system.costs import CoreCosts
+from archsim.system.costs import CoreCosts, core_pricing
 from archsim.system.schedule import Channel, SystemSchedule, Task, Transfer
 from workloads.graph import Workload
 
@@ -105,7 +105,7 @@ class _Run:
         self.system = system
         self.schedule = schedule
         self.tasks = {t.name: t for t in schedule.tasks}
-        self.costs = [CoreCosts(workload, core) for core in system.cores]
+        self.costs = [CoreCosts(workload, core, core_pricing(system, k)) for k, core in enumerate(system.cores)]
         for core, names in enumerate(schedule.order):
             self.costs[core].prepare(op for name in names for op in self.tasks[name].ops)
         self.bandwidth = {"dram": system.dram_bytes_per_cycle, "link": system.link_bytes_per_cycle}

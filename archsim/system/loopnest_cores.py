@@ -9,19 +9,31 @@ unrolling when it has one, else for the best of the unrollings of one loop
 spatial-mapping generator also considers) over the array's two largest
 dimensions. Other ops cost nothing on such a core, as in ZigZag (its non-MAC
 nodes are zero-cost dummies).
+
+``spatial="zigzag"`` prices a layer as Stream 2.1.1 does instead: the unrolling
+ZigZag's generator ranks first (:mod:`archsim.system.zigzag_spatial`), one-loop
+and, when it fills more of the array, mixed, the faster of the two, with LOMA's
+default lpf limit of 6 (Stream's). Partial sums are ``accumulator_bits`` wide when
+the core declares its accumulator (Stream's ``operand_precision``).
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from typing import Any
 
 from archsim.loopnest.cost import limited_spatial
 from archsim.loopnest.layer import layer_of
 from archsim.loopnest.mapper import Objective, search_layer
+from archsim.system.zigzag_spatial import with_accumulator, zigzag_spatial
 from workloads.graph import Workload
 
 LPF_LIMIT = 4
+STREAM_LPF_LIMIT = 6
+_MEMO_SIZE = 4096
+_memo: OrderedDict[tuple, Any] = OrderedDict()
+"""Best mapping cost per (core config, spatial mode, layer signature): identical cores and slices search once."""
 _LOOPS = ("K", "C", "OX", "OY")
 _KERNEL = ("FX", "FY")
 
@@ -48,8 +60,38 @@ def spatial_candidates(config: Any, sizes: dict[str, int]) -> list[dict[str, dic
     return [{dims[0]: a, dims[1]: b} for a, b in itertools.product(first, second) if not set(a) & set(b)]
 
 
-def price_loopnest(graph: Workload, config: Any) -> list[tuple[int, float, int]]:
-    """Per node of ``graph``: (latency cycles, energy pJ, MACs) of its best mapping on ``config``."""
+def _best_of_candidates(layer: Any, config: Any) -> Any:
+    """The fastest mapping over :func:`spatial_candidates` (LOMA, lpf :data:`LPF_LIMIT`)."""
+    distinct: dict[str, dict[str, dict[str, int]]] = {}
+    for spatial in spatial_candidates(config, dict(layer.sizes)):
+        clipped = limited_spatial(layer, config, spatial, fractional=True)
+        distinct.setdefault(repr(sorted((d, sorted(u.items())) for d, u in clipped.items())), spatial)
+    return min(
+        (search_layer(layer, config, spatial, Objective.LATENCY, LPF_LIMIT).cost for spatial in distinct.values()),
+        key=lambda cost: (cost.latency_cycles, cost.energy_pj),
+    )
+
+
+def _zigzag_ranked(layer: Any, config: Any) -> Any:
+    """Stream's choice: ZigZag's first-ranked one-loop unrolling, or its mixed one when that fills more."""
+    if config.spatial_mapping:
+        return search_layer(layer, config, dict(config.spatial_mapping), Objective.LATENCY, STREAM_LPF_LIMIT).cost
+    costs = []
+    single_fill, single = zigzag_spatial(layer, config, mixed=False)
+    costs.append(search_layer(layer, config, single, Objective.LATENCY, STREAM_LPF_LIMIT).cost)
+    mixed_fill, mixed = zigzag_spatial(layer, config, mixed=True)
+    if mixed_fill > single_fill:
+        costs.append(search_layer(layer, config, mixed, Objective.LATENCY, STREAM_LPF_LIMIT).cost)
+    return min(costs, key=lambda cost: cost.latency_cycles - cost.drain_cycles)
+
+
+def price_loopnest(
+    graph: Workload, config: Any, spatial: str = "search", accumulator_bits: int = 0
+) -> list[tuple[int, float, int]]:
+    """Per node of ``graph``: (latency cycles, energy pJ, MACs) of its mapping on ``config``.
+
+    ``spatial`` is ``search`` (the fastest candidate) or ``zigzag`` (Stream's choice, see the module docstring).
+    """
     bits = graph.precision.bits
     out: list[tuple[int, float, int]] = []
     for node in graph.nodes:
@@ -57,14 +99,14 @@ def price_loopnest(graph: Workload, config: Any) -> list[tuple[int, float, int]]
         if layer is None:
             out.append((0, 0.0, int(node.op.macs)))
             continue
-        distinct: dict[str, dict[str, dict[str, int]]] = {}
-        for spatial in spatial_candidates(config, dict(layer.sizes)):
-            clipped = limited_spatial(layer, config, spatial, fractional=True)
-            distinct.setdefault(repr(sorted((d, sorted(u.items())) for d, u in clipped.items())), spatial)
-        best = min(
-            (search_layer(layer, config, spatial, Objective.LATENCY, LPF_LIMIT).cost for spatial in distinct.values()),
-            key=lambda cost: (cost.latency_cycles, cost.energy_pj),
-        )
+        layer = with_accumulator(layer, accumulator_bits)
+        key = (repr(config), spatial, layer.signature())
+        best = _memo.get(key)
+        if best is None:
+            best = _zigzag_ranked(layer, config) if spatial == "zigzag" else _best_of_candidates(layer, config)
+            _memo[key] = best
+            if len(_memo) > _MEMO_SIZE:
+                _memo.popitem(last=False)
         out.append((round(best.latency_cycles), float(best.energy_pj), int(node.op.macs)))
     return out
 
@@ -74,4 +116,4 @@ def loopnest_buffer_bytes(config: Any) -> int:
     return max(m.size_bits for m in config.memories) // 8
 
 
-__all__ = ["LPF_LIMIT", "loopnest_buffer_bytes", "price_loopnest", "spatial_candidates"]
+__all__ = ["LPF_LIMIT", "STREAM_LPF_LIMIT", "loopnest_buffer_bytes", "price_loopnest", "spatial_candidates"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archsim.config.system import SystemConfig
-from archsim.system.costs import CoreCosts, core_buffer_bytes
+from archsim.system.costs import CoreCosts, core_buffer_bytes, core_pricing
 from archsim.system.tiles import TaskOp
 from mappers.multicore.stacks import Stack
 
@@ -42,10 +42,11 @@ class Estimator:
 
     def costs(self, core: int) -> CoreCosts:
         """The op pricer of core ``core`` (shared by identical cores)."""
-        config = self.system.cores[core]
-        if config not in self._costs:
-            self._costs[config] = CoreCosts(self.workload, config)
-        return self._costs[config]
+        config, pricing = self.system.cores[core], core_pricing(self.system, core)
+        key = (repr(config), pricing)  # repr: a loop-nest config holds dicts and does not hash
+        if key not in self._costs:
+            self._costs[key] = CoreCosts(self.workload, config, pricing)
+        return self._costs[key]
 
     def task_ops(self, stack: Stack) -> list[TaskOp]:
         """Every (layer, rows) the stack's tiles run."""

@@ -22,12 +22,13 @@ from mappers.multicore.estimate import Estimator
 from mappers.multicore.fusion import no_fusion, search_fusion
 from mappers.multicore.genetic import genetic
 from mappers.multicore.heft import heft
+from mappers.multicore.pipeline import pipeline_schedule
 from mappers.multicore.problem import Allocation, SchedulingProblem, scheduling_problem
 from mappers.multicore.tasks import build_schedule, stack_graph
 from workloads.errors import InputError
 from workloads.graph import Workload
 
-SCHEDULERS = ("list", "exact", "genetic")
+SCHEDULERS = ("list", "exact", "genetic", "pipeline")
 FUSION_MODES = ("none", "auto")
 
 
@@ -56,7 +57,9 @@ def plan_system(
         raise InputError(f"--scheduler: unknown scheduler {scheduler!r}; allowed: {', '.join(SCHEDULERS)}")
     estimator = Estimator(system, workload)
     plan = (
-        search_fusion(workload, system, estimator=estimator)
+        search_fusion(
+            workload, system, estimator=estimator, pipeline_cores=system.n_cores if scheduler == "pipeline" else 1
+        )
         if fusion == "auto"
         else no_fusion(workload, system, estimator)
     )
@@ -69,13 +72,16 @@ def plan_system(
         solver.update(optimal=result.optimal, lower_bound=result.lower_bound, seconds=result.seconds)
     elif scheduler == "genetic":
         allocation = genetic(problem, seed=seed, time_limit=min(time_limit, 8.0))
-    else:
+    else:  # list, and pipeline (which spreads each fused stack from its HEFT core over the next cores)
         allocation = heft(problem)
     violations = check_allocation(problem, allocation)
     if violations:
         raise AssertionError(f"{scheduler} scheduler broke the model: {violations[:3]}")
     solver["model_makespan_cycles"] = allocation.makespan
-    schedule = build_schedule(graph, system, allocation.core, allocation.order, fusion, scheduler)
+    if scheduler == "pipeline":
+        schedule = pipeline_schedule(graph, system, allocation.core, allocation.start, estimator, fusion)
+    else:
+        schedule = build_schedule(graph, system, allocation.core, allocation.order, fusion, scheduler)
     return SystemPlan(schedule, problem, allocation, solver)
 
 

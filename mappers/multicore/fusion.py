@@ -8,7 +8,10 @@ height (the stack's output rows divided by 1, 2, 4, ... down to 2 rows, at most
 summed over stacks, where E0 and L0 are layer-by-layer's totals (at that point
 d(EDP)/EDP = dE/E + dL/L). ``objective="energy"`` or ``"latency"`` keeps one term.
 Estimates are per stack on the reference core (the one with the smallest
-buffer, so a stack that fits there fits everywhere).
+buffer, so a stack that fits there fits everywhere). With ``pipeline_cores`` S > 1
+(the ``pipeline`` scheduler) a stack of T tiles is priced as pipelined over S
+cores: compute ``C (T + S - 1) / (S T)`` for its one-core compute ``C``, S the
+smaller of the cores and its layers (perfectly balanced segments).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from archsim.config.system import SystemConfig
 from archsim.system.costs import core_buffer_bytes
 from archsim.system.tiles import output_rows
-from mappers.multicore.estimate import Estimator
+from mappers.multicore.estimate import Estimator, StackEstimate
 from mappers.multicore.stacks import Stack, fusable_range
 from workloads.graph import Workload
 
@@ -63,6 +66,7 @@ def search_fusion(
     max_layers: int = 10,
     max_tiles: int = 16,
     estimator: Estimator | None = None,
+    pipeline_cores: int = 1,
 ) -> FusionPlan:
     """The stacks and tile rows minimising ``objective`` (see the module docstring)."""
     if objective not in OBJECTIVES:
@@ -100,7 +104,7 @@ def search_fusion(
                 if not stack.fits(buffer):
                     continue
                 e = est.stack(stack, core)
-                total = best[start] + score(e.energy_pj, e.latency(bw))
+                total = best[start] + score(e.energy_pj, _pipelined_latency(e, stack, bw, pipeline_cores))
                 if total < best[end]:
                     best[end], choice[end] = total, stack
     stacks: list[Stack] = []
@@ -112,6 +116,14 @@ def search_fusion(
         end -= len(stack.nodes)
     stacks.reverse()
     return _plan(tuple(stacks), objective, est, core, bw)
+
+
+def _pipelined_latency(estimate: StackEstimate, stack: Stack, bw: float, cores: int) -> float:
+    """The stack's latency estimate when its tiles flow through ``cores`` cores (see the module docstring)."""
+    segments = max(1, min(cores, len(stack.nodes)))
+    tiles = len(stack.bands)
+    compute = estimate.compute_cycles * (tiles + segments - 1) / (segments * tiles)
+    return compute + estimate.dram_bytes / bw
 
 
 def _plan(stacks: Sequence[Stack], objective: str, est: Estimator, core: int, bw: float) -> FusionPlan:

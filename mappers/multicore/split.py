@@ -15,6 +15,7 @@ bytes cross the DRAM port or the interconnect once, as on Stream's buses.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 from archsim.config.system import SystemConfig
 from archsim.system.costs import core_buffer_bytes
@@ -23,12 +24,28 @@ from archsim.system.tiles import TaskOp, channel_splittable, output_channels
 from workloads.graph import TensorKind, Workload
 
 
-def split_schedule(workload: Workload, system: SystemConfig, cores: int | None = None) -> SystemSchedule:
-    """Layer-by-layer schedule with each splittable layer's output channels over ``cores`` cores (default all)."""
+def split_schedule(
+    workload: Workload,
+    system: SystemConfig,
+    cores: int | None = None,
+    on_chip: bool = True,
+    placement: Mapping[str, Sequence[int]] | None = None,
+    groups: Mapping[str, int] | None = None,
+) -> SystemSchedule:
+    """Layer-by-layer schedule with each splittable layer's output channels over ``cores`` cores (default all).
+
+    ``on_chip`` False sends every activation through DRAM (Stream's mapping with one fused group per
+    layer); True keeps those that fit on chip (one group of the whole network). ``placement`` gives a
+    layer the cores of its parts (part ``k`` on ``placement[layer][k]``; default cores ``0..cores-1``),
+    and ``groups`` a fused-group id: a tensor then stays on chip only inside one group (Stream's
+    mapping YAML, see :mod:`mappers.multicore.stream_mapping`).
+    """
     parts_max = cores or system.n_cores
     if not 1 <= parts_max <= system.n_cores:
         raise ValueError(f"cores must be in 1..{system.n_cores}, got {cores}")
-    smallest = min(core_buffer_bytes(c) for c in system.cores[:parts_max])
+    default = tuple(range(parts_max))
+    used = set(default).union(*(set(v) for v in (placement or {}).values()))
+    smallest = min(core_buffer_bytes(system.cores[c]) for c in used)
     # part -> (core, channels) per layer; the tensor each layer's part produced, with its bytes
     placed: dict[str, list[tuple[str, int, int]]] = {}
     placed_kept: dict[str, bool] = {}
@@ -37,11 +54,15 @@ def split_schedule(workload: Workload, system: SystemConfig, cores: int | None =
     for node in workload.nodes:
         out = node.outputs[0]
         total_channels = output_channels(workload, node) if channel_splittable(node) else 1
-        parts = min(parts_max, total_channels) if channel_splittable(node) else 1
+        own = tuple((placement or {}).get(node.name, default))
+        parts = min(len(own), total_channels) if channel_splittable(node) else 1
         share = math.ceil(total_channels / parts)
-        kept = bool(workload.consumers[out]) and 2 * workload.tensor_bytes(out) <= smallest
+        readers = workload.consumers[out]
+        same_group = groups is None or all(groups.get(r) == groups.get(node.name) for r in readers)
+        kept = on_chip and same_group and bool(readers) and 2 * workload.tensor_bytes(out) <= smallest
         slices: list[tuple[str, int, int]] = []
         for k in range(parts):
+            here = own[k]
             channels = min(share, total_channels - k * share)
             name = node.name if parts == 1 else f"{node.name}@{k}"
             fraction = channels / total_channels
@@ -61,16 +82,16 @@ def split_schedule(workload: Workload, system: SystemConfig, cores: int | None =
                     reads += [
                         Transfer(f"{t}@{core}", piece, Channel.LINK, multicast=f"link:{t}@{core}")
                         for _, core, piece in placed[producer]
-                        if core != k
+                        if core != here
                     ]
                 else:
                     reads.append(Transfer(t, nbytes, Channel.DRAM_READ, multicast=f"dram:{t}"))
             piece = math.ceil(workload.tensor_bytes(out) * fraction)
             writes = () if kept else (Transfer(out, piece, Channel.DRAM_WRITE),)
             op = TaskOp(node.name, None, channels if parts > 1 else None)
-            tasks.append(Task(name, k, (op,), tuple(reads), writes, tuple(dict.fromkeys(deps))))
-            order[k].append(name)
-            slices.append((name, k, piece))
+            tasks.append(Task(name, here, (op,), tuple(reads), writes, tuple(dict.fromkeys(deps))))
+            order[here].append(name)
+            slices.append((name, here, piece))
         placed[node.name] = slices
         placed_kept[node.name] = kept
     return SystemSchedule(tuple(tasks), tuple(tuple(o) for o in order), fusion="none", scheduler="split")

@@ -41,3 +41,13 @@ def test_scheduler_row_random_30() -> None:
     problem = random_dag(0, 30, 4)
     exact = solve_exact(problem, time_limit=60)
     assert (heft(problem).makespan, exact.allocation.makespan, exact.optimal) == (537, 499, True)
+
+
+@pytest.mark.slow
+def test_mobilenet_v2_pipelined_row_on_the_quad_core() -> None:
+    workload, system = load_workload("mobilenet_v2"), load_arch("system-quad-systolic")
+    plan = plan_system(workload, system, fusion="auto", scheduler="pipeline")
+    metrics = evaluate_checked(workload, system, plan)
+    assert round(metrics.dram_bytes / 1e6, 3) == 3.621
+    assert round(metrics.latency_s * 1e3, 3) == 1.720
+    assert sum(1 for core in plan.schedule.order if core) == 4  # the stacks' tiles spread over every core

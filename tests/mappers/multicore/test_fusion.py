@@ -98,3 +98,14 @@ def test_fused_schedule_reads_the_graph_input_exactly_once() -> None:
     assert not check_timeline(system, plan.schedule, timeline, [core_peak_macs(c) for c in system.cores])
     writes = [t for task in plan.schedule.tasks for t in task.writes]
     assert all(t.channel is Channel.DRAM_WRITE for t in writes)
+
+
+def test_simulate_runs_a_system_through_the_registered_hook() -> None:
+    import mappers.multicore
+    from archsim.config.loader import load_arch
+    from archsim.simulate import REGISTERED, simulate
+
+    assert REGISTERED["system"] is mappers.multicore.simulate_system
+    metrics = simulate(chain(layers=3), load_arch("system-quad-systolic"))
+    assert metrics.total()["makespan_cycles"] > 0
+    assert metrics.latency_s == pytest.approx(metrics.makespan_cycles / 1e9)
