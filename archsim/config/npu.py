@@ -26,6 +26,10 @@ class Memory(StrEnum):
     FLASH = "flash"
 
 
+CHANNEL_EFFICIENCY = 0.8
+"""Share of outstanding bursts in use, and of the latency-bound rate reached (Vela's Ethos-U85 channel model)."""
+
+
 @dataclass(frozen=True)
 class NpuConfig:
     """An NPU design: MAC array, shared buffer, output stage, memories and memory mode.
@@ -53,6 +57,9 @@ class NpuConfig:
     """Deeper micro-block for depthwise and pooling (same outputs per step, e.g. 1x2x16 on U85-256); 0: none."""
     ifm_slice_depth: int = 32
     """Input channels an 8-bit convolution consumes per kernel element and step (16 for int16)."""
+    ifm_block_depth_step: int = 8
+    """Channels an input block's DMA fetches come in multiples of (8 on U55/U65, 16 on U85): a 3-channel
+    input is fetched in 16-channel bursts on the U85."""
     ofm_block_max_h: int = 32
     ofm_block_max_w: int = 64
     ofm_block_max_c: int = 128
@@ -86,10 +93,10 @@ class NpuConfig:
     weight_compression: float = 1.0
     """Encoded over raw weight bytes (Vela's weight encoding; 1.0 for incompressible weights)."""
     native_matmul: bool = False
+    """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
     chains_elementwise: bool = False
     """True when a binary elementwise op runs in the output stage of the convolution producing one of its
     inputs (U85 chaining): it then only reads its other operand."""
-    """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
     precisions: tuple[str, ...] = ("int8", "int16")
     """Activation precisions the datapath runs (int4 weights ride on int8)."""
     sram_bytes_per_cycle: float = 8.0
@@ -112,6 +119,18 @@ class NpuConfig:
     cache_kb: float = 0.0
     weight_buffer_in_sram: bool = True
     """Weights in DRAM/flash are DMA'd into an SRAM staging buffer (read once, re-read from SRAM)."""
+    channel_read_buffer_bytes: int = 0
+    """Read buffering of one DMA channel (input, weights, scales, copies) in bytes; 0: not limited. A channel
+    keeps at most this many bytes in flight, so its read bandwidth is bounded by the memory's read latency
+    (Little's law; Ethos-U85: 128 16-byte words per channel)."""
+    sram_max_reads: int = 0
+    sram_max_writes: int = 0
+    dram_max_reads: int = 0
+    dram_max_writes: int = 0
+    flash_max_reads: int = 0
+    flash_max_writes: int = 0
+    """Outstanding bursts a memory accepts over all its ports (vela.ini ``max_reads`` x ``ports_used``);
+    0: not limited. With the latency they bound a channel's bandwidth."""
 
     def __post_init__(self) -> None:
         self._check_ints()
@@ -156,6 +175,7 @@ class NpuConfig:
             "ublock_w",
             "ublock_c",
             "ifm_slice_depth",
+            "ifm_block_depth_step",
             "ofm_block_max_h",
             "ofm_block_max_w",
             "ofm_block_max_c",
@@ -184,6 +204,13 @@ class NpuConfig:
             "dram_write_latency",
             "flash_read_latency",
             "flash_write_latency",
+            "channel_read_buffer_bytes",
+            "sram_max_reads",
+            "sram_max_writes",
+            "dram_max_reads",
+            "dram_max_writes",
+            "flash_max_reads",
+            "flash_max_writes",
         )
         for field in non_negative:
             value = getattr(self, field)
@@ -243,6 +270,24 @@ class NpuConfig:
     def bandwidth(self, memory: Memory) -> float:
         """Bytes per NPU cycle of ``memory`` (0 when absent)."""
         return float(getattr(self, f"{memory.value}_bytes_per_cycle"))
+
+    def channel_bandwidth(self, memory: Memory, *, write: bool) -> float:
+        """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.
+
+        A channel has at most ``min(read buffer / burst, outstanding bursts)`` bursts in flight
+        (writes: the outstanding bursts only), each taking the memory's latency; as Vela's
+        Ethos-U85 model, 80% of the outstanding bursts are in use and 80% of the resulting rate
+        is reached. Unlimited (the memory's bandwidth) when neither limit is set.
+        """
+        bandwidth = self.bandwidth(memory)
+        outstanding = float(getattr(self, f"{memory.value}_max_{'writes' if write else 'reads'}"))
+        in_flight = [outstanding * CHANNEL_EFFICIENCY] if outstanding else []
+        if not write and self.channel_read_buffer_bytes:
+            in_flight.append(self.channel_read_buffer_bytes / self.burst(memory))
+        latency = self.write_latency(memory) if write else self.read_latency(memory)
+        if not in_flight or latency <= 0:
+            return bandwidth
+        return min(bandwidth, self.burst(memory) * min(in_flight) / latency * CHANNEL_EFFICIENCY)
 
     def burst(self, memory: Memory) -> int:
         """Longest burst of ``memory`` in bytes."""

@@ -275,5 +275,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         covered = np.minimum(ih[small], ifm_h) * np.minimum(iw[small], ifm_w)
         coverage = (ifm_h * ifm_w) / np.maximum(covered, 1)
         pick = int(small[np.flatnonzero(coverage == coverage.min())[-1]])
-    ifm_block = (int(ih[pick]), int(iw[pick]), int(idepth[pick]))
+    # The input block's DMA moves whole multiples of the array's input depth step (16 channels on U85).
+    fetched_depth = int(idepth[pick]) if equal_depth else _round_up(int(idepth[pick]), config.ifm_block_depth_step)
+    ifm_block = (int(ih[pick]), int(iw[pick]), fetched_depth)
     return Block((int(h[pick]), int(w[pick]), int(d[pick])), ifm_block, traversal)
