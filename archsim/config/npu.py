@@ -123,6 +123,9 @@ class NpuConfig:
     """Read buffering of one DMA channel (input, weights, scales, copies) in bytes; 0: not limited. A channel
     keeps at most this many bytes in flight, so its read bandwidth is bounded by the memory's read latency
     (Little's law; Ethos-U85: 128 16-byte words per channel)."""
+    weight_read_buffer_bytes: int = 0
+    """Read buffering of the weight channel in bytes when it differs from the other channels' (0: the same;
+    Ethos-U85-512: 256 16-byte words)."""
     sram_max_reads: int = 0
     sram_max_writes: int = 0
     dram_max_reads: int = 0
@@ -205,6 +208,7 @@ class NpuConfig:
             "flash_read_latency",
             "flash_write_latency",
             "channel_read_buffer_bytes",
+            "weight_read_buffer_bytes",
             "sram_max_reads",
             "sram_max_writes",
             "dram_max_reads",
@@ -271,19 +275,25 @@ class NpuConfig:
         """Bytes per NPU cycle of ``memory`` (0 when absent)."""
         return float(getattr(self, f"{memory.value}_bytes_per_cycle"))
 
-    def channel_bandwidth(self, memory: Memory, *, write: bool) -> float:
+    def channel_bandwidth(self, memory: Memory, *, write: bool, weights: bool = False) -> float:
         """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.
 
         A channel has at most ``min(read buffer / burst, outstanding bursts)`` bursts in flight
-        (writes: the outstanding bursts only), each taking the memory's latency; as Vela's
+        (writes: the outstanding bursts only; ``weights``: the weight channel's buffer), each taking the
+        memory's latency; as Vela's
         Ethos-U85 model, 80% of the outstanding bursts are in use and 80% of the resulting rate
         is reached. Unlimited (the memory's bandwidth) when neither limit is set.
         """
         bandwidth = self.bandwidth(memory)
         outstanding = float(getattr(self, f"{memory.value}_max_{'writes' if write else 'reads'}"))
         in_flight = [outstanding * CHANNEL_EFFICIENCY] if outstanding else []
-        if not write and self.channel_read_buffer_bytes:
-            in_flight.append(self.channel_read_buffer_bytes / self.burst(memory))
+        buffer = (
+            self.weight_read_buffer_bytes
+            if weights and self.weight_read_buffer_bytes
+            else self.channel_read_buffer_bytes
+        )
+        if not write and buffer:
+            in_flight.append(buffer / self.burst(memory))
         latency = self.write_latency(memory) if write else self.read_latency(memory)
         if not in_flight or latency <= 0:
             return bandwidth

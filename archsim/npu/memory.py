@@ -65,7 +65,8 @@ class Traffic:
         if not scaled:
             return 0.0
         per_channel = (
-            nbytes / config.channel_bandwidth(memory, write=channel is Channel.WRITE)
+            nbytes
+            / config.channel_bandwidth(memory, write=channel is Channel.WRITE, weights=channel is Channel.WEIGHTS)
             for (where, channel), nbytes in self.channels.items()
             if where is memory
         )
