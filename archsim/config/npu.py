@@ -53,6 +53,10 @@ class NpuConfig:
     ublock_w: int = 2
     ublock_c: int = 8
     """Output micro-block: the outputs (height x width x channels) the array produces per step."""
+    ublock_options: tuple[tuple[int, int, int], ...] = ()
+    """Output micro-blocks (height, width, channels) of the same outputs a convolution may run on, in order of
+    preference: it takes the one that pads its output least, the earlier on a tie (Vela's Ethos-U85 table:
+    U85-256 1x4x8, 2x2x8; U85-512 2x2x16, 1x4x16). Empty: always the ``ublock_h/w/c`` one."""
     equal_depth_ublock_c: int = 0
     """Deeper micro-block for depthwise and pooling (same outputs per step, e.g. 1x2x16 on U85-256); 0: none."""
     ifm_slice_depth: int = 32
@@ -145,6 +149,7 @@ class NpuConfig:
                 f"{self.name}: macs_per_cycle={self.macs_per_cycle} must be a multiple of the micro-block "
                 f"{self.ublock_h}x{self.ublock_w}x{self.ublock_c} = {self.ublock_outputs} outputs"
             )
+        self._check_ublock_options()
         for field in ("weights_in", "activations_in"):
             try:
                 object.__setattr__(self, field, Memory(str(getattr(self, field)).lower()))
@@ -169,6 +174,20 @@ class NpuConfig:
                 allowed = ", ".join(q.value for q in Precision)
                 raise ValueError(f"{self.name}: precisions entry {p!r} unknown; allowed: {allowed}") from None
         object.__setattr__(self, "precisions", precisions)
+
+    def _check_ublock_options(self) -> None:
+        """Turn ``ublock_options`` into a tuple of (h, w, c) triples, each with the micro-block's outputs."""
+        options = []
+        for option in self.ublock_options:
+            shape = tuple(option) if isinstance(option, (list, tuple)) else ()
+            valid = len(shape) == 3 and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in shape)
+            if not valid or shape[0] * shape[1] * shape[2] != self.ublock_outputs:
+                raise ValueError(
+                    f"{self.name}: ublock_options entries must be [h, w, c] positive integers with "
+                    f"h x w x c = {self.ublock_outputs} outputs, got {option!r}"
+                )
+            options.append(shape)
+        object.__setattr__(self, "ublock_options", tuple(options))
 
     def _check_ints(self) -> None:
         positive = (
