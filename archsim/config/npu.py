@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, ClassVar
 
 from workloads.precision import Precision
@@ -293,6 +294,12 @@ class NpuConfig:
     def bandwidth(self, memory: Memory) -> float:
         """Bytes per NPU cycle of ``memory`` (0 when absent)."""
         return float(getattr(self, f"{memory.value}_bytes_per_cycle"))
+
+    @cached_property
+    def limits_channels(self) -> bool:
+        """True when some DMA channel is slower than its memory's port (a read buffer or outstanding limit)."""
+        limits = ("channel_read_buffer_bytes", *(f"{m.value}_max_{d}" for m in Memory for d in ("reads", "writes")))
+        return any(getattr(self, name) for name in limits)
 
     def channel_bandwidth(self, memory: Memory, *, write: bool, weights: bool = False) -> float:
         """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.

@@ -62,8 +62,8 @@ class Traffic:
         faster than its own (latency-bound) bandwidth.
         """
         scaled = self.scaled.get(memory, 0.0)
-        if not scaled:
-            return 0.0
+        if not scaled or not config.limits_channels:
+            return scaled / config.bandwidth(memory) if scaled else 0.0
         per_channel = (
             nbytes
             / config.channel_bandwidth(memory, write=channel is Channel.WRITE, weights=channel is Channel.WEIGHTS)
