@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, ClassVar
 
 from workloads.precision import Precision
@@ -24,6 +25,10 @@ class Memory(StrEnum):
     SRAM = "sram"
     DRAM = "dram"
     FLASH = "flash"
+
+
+CHANNEL_EFFICIENCY = 0.8
+"""Share of outstanding bursts in use, and of the latency-bound rate reached (Vela's Ethos-U85 channel model)."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +54,17 @@ class NpuConfig:
     ublock_w: int = 2
     ublock_c: int = 8
     """Output micro-block: the outputs (height x width x channels) the array produces per step."""
+    ublock_options: tuple[tuple[int, int, int], ...] = ()
+    """Output micro-blocks (height, width, channels) of the same outputs a convolution may run on, in order of
+    preference: it takes the one that pads its output least, the earlier on a tie (Vela's Ethos-U85 table:
+    U85-256 1x4x8, 2x2x8; U85-512 2x2x16, 1x4x16). Empty: always the ``ublock_h/w/c`` one."""
     equal_depth_ublock_c: int = 0
     """Deeper micro-block for depthwise and pooling (same outputs per step, e.g. 1x2x16 on U85-256); 0: none."""
     ifm_slice_depth: int = 32
     """Input channels an 8-bit convolution consumes per kernel element and step (16 for int16)."""
+    ifm_block_depth_step: int = 8
+    """Channels an input block's DMA fetches come in multiples of (8 on U55/U65, 16 on U85): a 3-channel
+    input is fetched in 16-channel bursts on the U85."""
     ofm_block_max_h: int = 32
     ofm_block_max_w: int = 64
     ofm_block_max_c: int = 128
@@ -86,10 +98,10 @@ class NpuConfig:
     weight_compression: float = 1.0
     """Encoded over raw weight bytes (Vela's weight encoding; 1.0 for incompressible weights)."""
     native_matmul: bool = False
+    """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
     chains_elementwise: bool = False
     """True when a binary elementwise op runs in the output stage of the convolution producing one of its
     inputs (U85 chaining): it then only reads its other operand."""
-    """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
     precisions: tuple[str, ...] = ("int8", "int16")
     """Activation precisions the datapath runs (int4 weights ride on int8)."""
     sram_bytes_per_cycle: float = 8.0
@@ -112,6 +124,21 @@ class NpuConfig:
     cache_kb: float = 0.0
     weight_buffer_in_sram: bool = True
     """Weights in DRAM/flash are DMA'd into an SRAM staging buffer (read once, re-read from SRAM)."""
+    channel_read_buffer_bytes: int = 0
+    """Read buffering of one DMA channel (input, weights, scales, copies) in bytes; 0: not limited. A channel
+    keeps at most this many bytes in flight, so its read bandwidth is bounded by the memory's read latency
+    (Little's law; Ethos-U85: 128 16-byte words per channel)."""
+    weight_read_buffer_bytes: int = 0
+    """Read buffering of the weight channel in bytes when it differs from the other channels' (0: the same;
+    Ethos-U85-512: 256 16-byte words)."""
+    sram_max_reads: int = 0
+    sram_max_writes: int = 0
+    dram_max_reads: int = 0
+    dram_max_writes: int = 0
+    flash_max_reads: int = 0
+    flash_max_writes: int = 0
+    """Outstanding bursts a memory accepts over all its ports (vela.ini ``max_reads`` x ``ports_used``);
+    0: not limited. With the latency they bound a channel's bandwidth."""
 
     def __post_init__(self) -> None:
         self._check_ints()
@@ -123,6 +150,7 @@ class NpuConfig:
                 f"{self.name}: macs_per_cycle={self.macs_per_cycle} must be a multiple of the micro-block "
                 f"{self.ublock_h}x{self.ublock_w}x{self.ublock_c} = {self.ublock_outputs} outputs"
             )
+        self._check_ublock_options()
         for field in ("weights_in", "activations_in"):
             try:
                 object.__setattr__(self, field, Memory(str(getattr(self, field)).lower()))
@@ -148,6 +176,20 @@ class NpuConfig:
                 raise ValueError(f"{self.name}: precisions entry {p!r} unknown; allowed: {allowed}") from None
         object.__setattr__(self, "precisions", precisions)
 
+    def _check_ublock_options(self) -> None:
+        """Turn ``ublock_options`` into a tuple of (h, w, c) triples, each with the micro-block's outputs."""
+        options = []
+        for option in self.ublock_options:
+            shape = tuple(option) if isinstance(option, (list, tuple)) else ()
+            valid = len(shape) == 3 and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in shape)
+            if not valid or shape[0] * shape[1] * shape[2] != self.ublock_outputs:
+                raise ValueError(
+                    f"{self.name}: ublock_options entries must be [h, w, c] positive integers with "
+                    f"h x w x c = {self.ublock_outputs} outputs, got {option!r}"
+                )
+            options.append(shape)
+        object.__setattr__(self, "ublock_options", tuple(options))
+
     def _check_ints(self) -> None:
         positive = (
             "cores",
@@ -156,6 +198,7 @@ class NpuConfig:
             "ublock_w",
             "ublock_c",
             "ifm_slice_depth",
+            "ifm_block_depth_step",
             "ofm_block_max_h",
             "ofm_block_max_w",
             "ofm_block_max_c",
@@ -184,6 +227,14 @@ class NpuConfig:
             "dram_write_latency",
             "flash_read_latency",
             "flash_write_latency",
+            "channel_read_buffer_bytes",
+            "weight_read_buffer_bytes",
+            "sram_max_reads",
+            "sram_max_writes",
+            "dram_max_reads",
+            "dram_max_writes",
+            "flash_max_reads",
+            "flash_max_writes",
         )
         for field in non_negative:
             value = getattr(self, field)
@@ -243,6 +294,36 @@ class NpuConfig:
     def bandwidth(self, memory: Memory) -> float:
         """Bytes per NPU cycle of ``memory`` (0 when absent)."""
         return float(getattr(self, f"{memory.value}_bytes_per_cycle"))
+
+    @cached_property
+    def limits_channels(self) -> bool:
+        """True when some DMA channel is slower than its memory's port (a read buffer or outstanding limit)."""
+        limits = ("channel_read_buffer_bytes", *(f"{m.value}_max_{d}" for m in Memory for d in ("reads", "writes")))
+        return any(getattr(self, name) for name in limits)
+
+    def channel_bandwidth(self, memory: Memory, *, write: bool, weights: bool = False) -> float:
+        """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.
+
+        A channel has at most ``min(read buffer / burst, outstanding bursts)`` bursts in flight
+        (writes: the outstanding bursts only; ``weights``: the weight channel's buffer), each taking the
+        memory's latency; as Vela's
+        Ethos-U85 model, 80% of the outstanding bursts are in use and 80% of the resulting rate
+        is reached. Unlimited (the memory's bandwidth) when neither limit is set.
+        """
+        bandwidth = self.bandwidth(memory)
+        outstanding = float(getattr(self, f"{memory.value}_max_{'writes' if write else 'reads'}"))
+        in_flight = [outstanding * CHANNEL_EFFICIENCY] if outstanding else []
+        buffer = (
+            self.weight_read_buffer_bytes
+            if weights and self.weight_read_buffer_bytes
+            else self.channel_read_buffer_bytes
+        )
+        if not write and buffer:
+            in_flight.append(buffer / self.burst(memory))
+        latency = self.write_latency(memory) if write else self.read_latency(memory)
+        if not in_flight or latency <= 0:
+            return bandwidth
+        return min(bandwidth, self.burst(memory) * min(in_flight) / latency * CHANNEL_EFFICIENCY)
 
     def burst(self, memory: Memory) -> int:
         """Longest burst of ``memory`` in bytes."""

@@ -24,6 +24,9 @@ from archsim.npu.ops import Geometry, NpuKind
 SUB_KERNEL_MAX = 8
 """Largest kernel height/width the array runs in one pass; larger kernels are split."""
 
+WIDE_IFM_BLOCK_DEPTH = 32
+"""Input-block depth of 32-bit inputs where the kernel step follows the input block (U85)."""
+
 DEPTH_SPLIT = 16
 """Output-block depths below the full output depth are multiples of this."""
 
@@ -93,6 +96,9 @@ def ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> in
     if geometry.ifm_bits == 16:
         return _round_up(min(geometry.ifm[2], 16), 4)
     limit = 16 if traversal == Traversal.PART_KERNEL else config.ifm_slice_depth
+    if geometry.ifm_bits > 16 and config.step_follows_ifm_block:
+        # 32-bit inputs (softmax's sums) in 32-deep blocks, as Vela 5.2 shows for the U85.
+        limit = min(limit, WIDE_IFM_BLOCK_DEPTH)
     return _round_up(min(geometry.ifm[2], limit), 8)
 
 
@@ -275,5 +281,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         covered = np.minimum(ih[small], ifm_h) * np.minimum(iw[small], ifm_w)
         coverage = (ifm_h * ifm_w) / np.maximum(covered, 1)
         pick = int(small[np.flatnonzero(coverage == coverage.min())[-1]])
-    ifm_block = (int(ih[pick]), int(iw[pick]), int(idepth[pick]))
+    # The input block's DMA moves whole multiples of the array's input depth step (16 channels on U85).
+    fetched_depth = int(idepth[pick]) if equal_depth else _round_up(int(idepth[pick]), config.ifm_block_depth_step)
+    ifm_block = (int(ih[pick]), int(iw[pick]), fetched_depth)
     return Block((int(h[pick]), int(w[pick]), int(d[pick])), ifm_block, traversal)

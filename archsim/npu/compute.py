@@ -41,6 +41,10 @@ class ComputeCycles:
 def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
     """Output micro-block; 2-high arrays run 1-high outputs with 1-high kernels as 1x4.
 
+    Where the array offers a choice of micro-blocks of the same outputs (``ublock_options``, U85),
+    a MAC operation takes the one that pads its output least, the earlier one on a tie, as
+    Vela's U85 micro-block search does (1x4x16 for the 7x7 outputs of U85-512, 2x2x16 for 14x14).
+
     Where the array offers a deeper micro-block for ops whose outputs each read
     one input channel (``equal_depth_ublock_c``, U85), depthwise and pooling use
     it with the same outputs per step (1x2x16 instead of 2x2x8).
@@ -58,7 +62,14 @@ def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
         and geometry.kernel[0] == 1
     ):
         return 1, 4, config.ublock_c
-    return config.ublock_h, config.ublock_w, config.ublock_c
+    if not config.ublock_options or not geometry.kind.uses_macs:
+        return config.ublock_h, config.ublock_w, config.ublock_c
+
+    def padded(shape: tuple[int, int, int]) -> int:
+        return math.prod(-(-geometry.ofm[i] // shape[i]) * shape[i] for i in range(3))
+
+    # The least padded output wins; the earlier option on a tie (min keeps the first).
+    return min(config.ublock_options, key=padded)
 
 
 def _clip(block: tuple[int, int, int], shape: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -85,8 +96,10 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
     decode = config.ifm_slice_depth * uc / config.weight_decode_per_cycle
     # A depth-first step walks an input slice over the 8-deep dot product: a full slice on
     # Ethos-U55/U65, the input block's own depth (and its bytes) where the array is paced by it (U85).
+    # U85: wider inputs take bits / 8 passes of the whole step, the decoder's floor included.
+    passes = geometry.ifm_bits / 8 if config.step_follows_ifm_block else 1.0
     if config.step_follows_ifm_block:
-        per_xy = ifm_depth_block / config.dot_depth * geometry.ifm_bits / 8
+        per_xy = ifm_depth_block / config.dot_depth
     else:
         per_xy = config.ifm_slice_depth / config.dot_depth
     cycles = 0.0
@@ -103,7 +116,7 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
             work = max(decode, GROUP_STEP_CYCLES * xy) * steps * z * math.ceil(ifm_depth_block / 8)
         else:
             steps = elements
-            work = max(decode, per_xy * xy) * steps * z
+            work = max(decode, per_xy * xy) * steps * z * passes
         delay = 0
         if xy == 1:
             # A lone micro-block cannot hide the accumulator round trip between kernel steps.

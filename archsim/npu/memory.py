@@ -11,12 +11,25 @@ Access cycles per memory are burst-scaled bytes over its bandwidth.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block
 from archsim.npu.compute import burst_scaled
 from archsim.npu.ops import NpuKind, NpuOp, stored_shape
+
+
+class Channel(StrEnum):
+    """The DMA channel a transfer uses: each has its own read buffering (and so its own latency bound)."""
+
+    IFM = "ifm"
+    IFM2 = "ifm2"
+    WEIGHTS = "weights"
+    SCALES = "scales"
+    COPY = "copy"
+    """Memory-to-memory copies: weights staged into SRAM, lookup tables, DMA operations."""
+    WRITE = "write"
 
 
 @dataclass(frozen=True)
@@ -39,23 +52,58 @@ class Traffic:
     weight_bytes: float = 0.0
     ofm_bytes: float = 0.0
     first_weight_dma_cycles: float = 0.0
+    channels: dict[tuple[Memory, Channel], float] = field(default_factory=dict)
+    """Burst-scaled bytes per memory and DMA channel."""
 
     def access_cycles(self, config: NpuConfig, memory: Memory) -> float:
-        """Cycles ``memory`` is busy with this operation's transfers."""
+        """Cycles ``memory`` is busy with this operation's transfers.
+
+        All transfers share the memory's bandwidth, and each DMA channel is no
+        faster than its own (latency-bound) bandwidth.
+        """
         scaled = self.scaled.get(memory, 0.0)
-        return scaled / config.bandwidth(memory) if scaled else 0.0
+        if not scaled or not config.limits_channels:
+            return scaled / config.bandwidth(memory) if scaled else 0.0
+        per_channel = (
+            nbytes
+            / config.channel_bandwidth(memory, write=channel is Channel.WRITE, weights=channel is Channel.WEIGHTS)
+            for (where, channel), nbytes in self.channels.items()
+            if where is memory
+        )
+        return max(scaled / config.bandwidth(memory), *per_channel)
+
+    def with_transfer(self, memory: Memory, channel: Channel, nbytes: float) -> Traffic:
+        """This traffic plus ``nbytes`` moved on ``memory`` through ``channel`` (whole bursts)."""
+        ledger = _Ledger(dict(self.raw), dict(self.scaled), dict(self.channels))
+        ledger.add(memory, channel, nbytes)
+        return replace(self, raw=ledger.raw, scaled=ledger.scaled, channels=ledger.channels)
 
 
+@dataclass
 class _Ledger:
-    """Accumulates raw and burst-scaled bytes per memory."""
+    """Accumulates raw and burst-scaled bytes per memory, and scaled bytes per memory and channel."""
 
-    def __init__(self) -> None:
-        self.raw: dict[Memory, float] = {}
-        self.scaled: dict[Memory, float] = {}
+    raw: dict[Memory, float] = field(default_factory=dict)
+    scaled: dict[Memory, float] = field(default_factory=dict)
+    channels: dict[tuple[Memory, Channel], float] = field(default_factory=dict)
 
-    def add(self, memory: Memory, raw: float, scaled: float | None = None) -> None:
+    def add(self, memory: Memory, channel: Channel, raw: float, scaled: float | None = None) -> None:
+        moved = raw if scaled is None else scaled
         self.raw[memory] = self.raw.get(memory, 0.0) + raw
-        self.scaled[memory] = self.scaled.get(memory, 0.0) + (raw if scaled is None else scaled)
+        self.scaled[memory] = self.scaled.get(memory, 0.0) + moved
+        self.channels[memory, channel] = self.channels.get((memory, channel), 0.0) + moved
+
+    def traffic(self, repeats: int, ifm: float, weights: float, ofm: float, first_dma: float) -> Traffic:
+        """The totals as a :class:`Traffic` of ``repeats`` identical runs."""
+        return Traffic(
+            {m: v * repeats for m, v in self.raw.items()},
+            {m: v * repeats for m, v in self.scaled.items()},
+            ifm * repeats,
+            weights * repeats,
+            ofm * repeats,
+            first_dma,
+            {key: v * repeats for key, v in self.channels.items()},
+        )
 
 
 def operation_traffic(
@@ -71,9 +119,9 @@ def operation_traffic(
     ledger = _Ledger()
     ifm_bytes = weight_read = 0.0
     if g.kind is NpuKind.DMA:
-        ledger.add(placement.ifm, float(op.dma_bytes))
-        ledger.add(placement.ofm, float(op.dma_bytes))
-        return Traffic(ledger.raw, ledger.scaled, float(op.dma_bytes), 0.0, float(op.dma_bytes))
+        ledger.add(placement.ifm, Channel.COPY, float(op.dma_bytes))
+        ledger.add(placement.ofm, Channel.WRITE, float(op.dma_bytes))
+        return ledger.traffic(1, float(op.dma_bytes), 0.0, float(op.dma_bytes), 0.0)
 
     ofm = stored_shape(g.ofm, g.brick_ofm)
     if g.kind.uses_macs:
@@ -88,6 +136,7 @@ def operation_traffic(
         ifm_bytes = ifm_elements * g.ifm_bits / 8
         ledger.add(
             placement.ifm,
+            Channel.IFM,
             ifm_bytes,
             burst_scaled(
                 config,
@@ -106,13 +155,14 @@ def operation_traffic(
         inputs = [(placement.ifm, g.ifm)]
         if g.ifm2 is not None and placement.ifm2 is not None:
             inputs.append((placement.ifm2, g.ifm2))
-        for memory, shape in inputs:
+        for (memory, shape), channel in zip(inputs, (Channel.IFM, Channel.IFM2), strict=False):
             if shape[0] * shape[1] * shape[2] <= 1:
                 continue
             nbytes = ofm[0] * ofm[1] * ofm[2] * g.ifm_bits / 8
             ifm_bytes += nbytes
             ledger.add(
                 memory,
+                channel,
                 nbytes,
                 burst_scaled(
                     config,
@@ -128,6 +178,7 @@ def operation_traffic(
     ofm_bytes = ofm[0] * ofm[1] * ofm[2] * g.ofm_bits / 8
     ledger.add(
         placement.ofm,
+        Channel.WRITE,
         ofm_bytes,
         burst_scaled(
             config,
@@ -144,16 +195,10 @@ def operation_traffic(
     off_chip = placement.weights not in (None, Memory.SRAM)
     if g.kind.has_weights and off_chip and staged(op, config, block) and not prefetched:
         first_slice = op.weight_bytes * min(block.ofm[2], g.ofm[2]) / g.ofm[2]
-        first_dma = config.read_latency(placement.weights) + first_slice / config.bandwidth(placement.weights)
-    repeats = op.repeats
-    return Traffic(
-        {m: v * repeats for m, v in ledger.raw.items()},
-        {m: v * repeats for m, v in ledger.scaled.items()},
-        ifm_bytes * repeats,
-        weight_read * repeats,
-        ofm_bytes * repeats,
-        first_dma,
-    )
+        first_dma = config.read_latency(placement.weights) + first_slice / config.channel_bandwidth(
+            placement.weights, write=False
+        )
+    return ledger.traffic(op.repeats, ifm_bytes, weight_read, ofm_bytes, first_dma)
 
 
 def weight_refetch(op: NpuOp, block: Block) -> int:
@@ -181,11 +226,13 @@ def _weights(op: NpuOp, block: Block, config: NpuConfig, home: Memory, ledger: _
     scales = op.scale_channels * config.scale_bytes_per_channel
     weights = float(op.weight_bytes)
     if home is Memory.SRAM:
-        ledger.add(Memory.SRAM, refetch * (weights + scales))
+        ledger.add(Memory.SRAM, Channel.WEIGHTS, refetch * weights)
     elif staged(op, config, block):
         copied = weights - min(prefetched, weights)
-        ledger.add(home, copied + refetch * scales)
-        ledger.add(Memory.SRAM, copied + refetch * weights)
+        ledger.add(home, Channel.COPY, copied)
+        ledger.add(Memory.SRAM, Channel.WRITE, copied)
+        ledger.add(Memory.SRAM, Channel.WEIGHTS, refetch * weights)
     else:
-        ledger.add(home, refetch * (weights + scales))
+        ledger.add(home, Channel.WEIGHTS, refetch * weights)
+    ledger.add(home, Channel.SCALES, refetch * scales)
     return refetch * weights

@@ -29,7 +29,7 @@ from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.npu.blocks import Block, Traversal, choose_block
 from archsim.npu.compute import compute_cycles, micro_block
 from archsim.npu.lowering import chainable, lower
-from archsim.npu.memory import Placement, Traffic, operation_traffic, staged
+from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import NpuKind, NpuOp, stored_shape
 from archsim.npu.prefetch import lut_prefetched, prefetch_budget, prefetchable_bytes
 from archsim.traffic import TrafficPlan
@@ -99,11 +99,11 @@ def book_prefetch(
 ) -> None:
     """Add a prefetch's reads of the constants' memory and its SRAM writes (weights only) to the given tallies."""
     home = config.weights_in
-    moves = [(home, prefetch.weights + prefetch.lut)]
+    moves = [(home, prefetch.weights + prefetch.lut, False)]
     if prefetch.weights and home is not Memory.SRAM:
-        moves.append((Memory.SRAM, prefetch.weights))
-    for memory, amount in moves:
-        access[memory] = access.get(memory, 0.0) + amount / config.bandwidth(memory)
+        moves.append((Memory.SRAM, prefetch.weights, True))
+    for memory, amount, write in moves:
+        access[memory] = access.get(memory, 0.0) + amount / config.channel_bandwidth(memory, write=write)
         raw[memory] = raw.get(memory, 0.0) + amount
     side = f"w_{home.value}"
     counts[side] = counts.get(side, 0.0) + prefetch.weights
@@ -182,7 +182,7 @@ def cost_operation(
     if op.chained:
         # The producer's output stage does the work; only the other operand is read.
         nbytes = math.prod(stored_shape(g.ofm, g.brick_ifm)) * g.ifm_bits / 8
-        traffic = Traffic({placement.ifm: nbytes}, {placement.ifm: nbytes}, nbytes, 0.0, 0.0)
+        traffic = replace(Traffic().with_transfer(placement.ifm, Channel.IFM2, nbytes), ifm_bytes=nbytes)
         access = {placement.ifm: traffic.access_cycles(config, placement.ifm)}
         return OpCost(0.0, access[placement.ifm], 0.0, access, traffic, None)
     if g.kind is NpuKind.DMA:
@@ -200,11 +200,8 @@ def cost_operation(
     lut_load = 0.0
     if op.lut_bytes and not lut_ready:
         home = config.weights_in
-        lut_load = config.read_latency(home) + op.lut_bytes / config.bandwidth(home)
-        raw, scaled = dict(traffic.raw), dict(traffic.scaled)
-        raw[home] = raw.get(home, 0.0) + op.lut_bytes
-        scaled[home] = scaled.get(home, 0.0) + op.lut_bytes
-        traffic = replace(traffic, raw=raw, scaled=scaled)
+        lut_load = config.read_latency(home) + op.lut_bytes / config.channel_bandwidth(home, write=False)
+        traffic = traffic.with_transfer(home, Channel.COPY, op.lut_bytes)
     access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
     wait = traffic.first_weight_dma_cycles + lut_load
     npu = cycles.total * op.repeats + wait

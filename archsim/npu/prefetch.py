@@ -38,7 +38,8 @@ def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float]
     home = config.weights_in
     if config.bandwidth(home) <= 0:
         return 0.0
-    return max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * config.bandwidth(home))
+    rate = config.channel_bandwidth(home, write=False)
+    return max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * rate)
 
 
 def staging_limit(config: NpuConfig) -> float:

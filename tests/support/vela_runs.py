@@ -11,9 +11,12 @@ Used by the NPU differential tests and ``benchmarks/bench_npu.py``.
 from __future__ import annotations
 
 import csv
+import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,11 +80,18 @@ def run_vela(model: Path, accelerator: str, mode: str, out_dir: Path) -> tuple[l
     csv_path = target / f"{model.stem}_per-layer.csv"
     wall = 0.0
     if not csv_path.exists():
+        # Compile into a private folder and move it in whole: test workers sharing ``out_dir`` never
+        # read a half-written output, and the first to finish provides it.
+        scratch = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=out_dir))
         command = [sys.executable, "-m", "ethosu.vela", str(model), "--accelerator-config", accelerator]
-        command += ["--verbose-performance", "--output-dir", str(target), *MODES[mode]]
+        command += ["--verbose-performance", "--output-dir", str(scratch), *MODES[mode]]
         start = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True, timeout=600)
         wall = time.perf_counter() - start
+        try:
+            os.rename(scratch, target)
+        except OSError:  # another worker's identical output is already there
+            shutil.rmtree(scratch)
     return read_per_layer(csv_path), wall
 
 

@@ -52,8 +52,9 @@ def test_no_op_moves_more_than_bandwidth_times_time(arch: str) -> None:
 
 BANDWIDTH_KNOBS: dict[str, dict[str, float]] = {
     "tpu-like": {"ifmap_dram_bw": 48, "filter_dram_bw": 48, "ofmap_dram_bw": 48},
-    # the U85's 12 B/cycle outruns its weight decoder (8 int8 weights/cycle): decode is decoder-bound there
-    "ethos-u85-256": {"dram_bytes_per_cycle": 2},
+    # the U85's 12 B/cycle outruns its weight decoder (8 int8 weights/cycle): decode is decoder-bound there;
+    # doubled, the port stays under the latency bound of a DMA channel (3.3 B/cycle), so the port is the limit
+    "ethos-u85-256": {"dram_bytes_per_cycle": 1},
     # likewise the ZCU102's 19.2 GB/s against a 200 MHz engine: start from a slower DDR port
     "fpga-zcu102-int8": {"bandwidth_gbps": 1.0},
 }

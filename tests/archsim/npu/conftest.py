@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,17 +32,25 @@ MODELS: dict[str, Callable[[Path], Path]] = {
 
 
 def model_path(directory: Path, name: str) -> Path:
-    """Write ``name``'s model into ``directory`` once; return its path."""
+    """Write ``name``'s model into ``directory`` once (the writers are seeded); return its path."""
     path = directory / f"{name}.tflite"
     if not path.exists():
-        MODELS[name](path)
+        private = path.with_name(f"{name}.{os.getpid()}.tflite")
+        MODELS[name](private)
+        os.replace(private, path)  # whole, so a worker sharing the folder never reads it half-written
     return path
 
 
 @pytest.fixture(scope="session")
 def vela(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str, str], tuple[Path, list[VelaOp]]]:
-    """``vela(model, accelerator, mode)`` -> (model file, Vela's per-operator estimates), each compiled once."""
-    root = tmp_path_factory.mktemp("vela")
+    """``vela(model, accelerator, mode)`` -> (model file, Vela's per-operator estimates), each compiled once.
+
+    Under pytest-xdist the workers of one session share the folder (the parent of their
+    temporary roots), so each model, accelerator and mode is compiled once per session.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent / "vela" if os.environ.get("PYTEST_XDIST_WORKER") else base / "vela"
+    root.mkdir(exist_ok=True)
     cache: dict[tuple[str, str, str], tuple[Path, list[VelaOp]]] = {}
 
     def run(model: str, accelerator: str, mode: str) -> tuple[Path, list[VelaOp]]:

@@ -14,6 +14,7 @@ from archsim.config.loader import load_arch, load_preset, preset_names
 from archsim.config.npu import Memory, NpuConfig
 from archsim.errors import InputError
 from archsim.npu.blocks import choose_block
+from archsim.npu.compute import micro_block
 from archsim.npu.ops import Geometry, NpuKind
 from archsim.simulate import simulate
 from workloads.builder import GraphBuilder
@@ -136,6 +137,42 @@ def test_weights_in_flash_bound_a_big_fc() -> None:
     assert layer.extras["flash_bytes"] >= 1024 * 1000
 
 
+def test_dma_channel_bandwidth_is_the_latency_bound_of_its_buffered_bursts() -> None:
+    config = load_arch("ethos-u85-256")
+    # Little's law at Vela's 80% efficiencies: 2 KiB in flight over 500 cycles for DRAM reads,
+    # 0.8 x 16 outstanding 64-byte bursts over 32 cycles for SRAM.
+    assert config.channel_bandwidth(Memory.DRAM, write=False) == pytest.approx(2048 / 500 * 0.8)
+    assert config.channel_bandwidth(Memory.SRAM, write=False) == pytest.approx(64 * 16 * 0.8 / 32 * 0.8)
+    assert config.channel_bandwidth(Memory.DRAM, write=True) == pytest.approx(128 * 32 * 0.8 / 250 * 0.8)
+    unlimited = load_arch("ethos-u65-256")
+    assert unlimited.channel_bandwidth(Memory.DRAM, write=False) == unlimited.dram_bytes_per_cycle
+    wide = load_arch("ethos-u85-512")
+    assert wide.channel_bandwidth(Memory.DRAM, write=False, weights=True) == pytest.approx(
+        2 * wide.channel_bandwidth(Memory.DRAM, write=False)
+    )
+
+
+def test_weights_streamed_from_dram_run_at_the_channel_rate_not_the_port_rate() -> None:
+    config = load_arch("ethos-u85-256")
+    layer = simulate(_fc(1024, 1000), config).layers[0]
+    channel = config.channel_bandwidth(Memory.DRAM, write=False)
+    assert layer.total_cycles == layer.extras["dram_access_cycles"] >= 1024 * 1000 / channel
+    assert 1024 * 1000 / channel > 3 * 1024 * 1000 / config.dram_bytes_per_cycle
+    deeper = simulate(_fc(1024, 1000), dataclasses.replace(config, channel_read_buffer_bytes=8192)).layers[0]
+    assert deeper.total_cycles < 0.35 * layer.total_cycles  # the 12 B/cycle port is the limit then
+
+
+@pytest.mark.parametrize(("size", "expected"), [(7, (1, 4, 16)), (14, (2, 2, 16)), (28, (2, 2, 16))])
+def test_u85_takes_the_least_padded_micro_block(size: int, expected: tuple[int, int, int]) -> None:
+    config = load_arch("ethos-u85-512-sram")
+    geometry = Geometry(NpuKind.CONV, (size, size, 64), (size, size, 64))
+    assert micro_block(geometry, config) == expected
+    # 7x7 outputs: 7x8 padded positions on 1x4 micro-blocks, 8x8 on 2x2: fewer cycles.
+    seven = simulate(_conv(512, 1024, 7, 1), config).layers[0]
+    square = simulate(_conv(512, 1024, 7, 1), dataclasses.replace(config, ublock_options=())).layers[0]
+    assert seven.compute_cycles < 0.9 * square.compute_cycles
+
+
 @pytest.mark.parametrize("name", ["transformer_encoder", "vit_b16", "gpt2_decode"])
 def test_transformer_layers_run(name: str) -> None:
     metrics = simulate(load_workload(name), load_arch("ethos-u85-256"))
@@ -180,6 +217,10 @@ def test_model_too_big_for_flash_is_an_error() -> None:
         ("weights_in", "tape"),
         ("activations_in", "flash"),
         ("equal_depth_ublock_c", 24),
+        ("ublock_options", [[1, 4, 4]]),
+        ("ublock_options", [[2, 2]]),
+        ("channel_read_buffer_bytes", -1),
+        ("dram_max_reads", 1.5),
     ],
 )
 def test_bad_config_fields_raise(field: str, value: object) -> None:
