@@ -38,7 +38,9 @@ from scalesim_harness import ScaleSimArch, run_scalesim, topology_text
 from archsim.config.systolic import SystolicConfig
 from archsim.systolic import simulate_layer, simulate_systolic
 from archsim.systolic.costs import derive_hardware
+from archsim.systolic.network import _costed
 from archsim.systolic.vectorised import Designs, evaluate
+from workloads.graph import Workload
 from workloads.ops import Conv2d, MatMul
 from workloads.readers.scalesim_csv import read_scalesim_csv
 from workloads.registry import load_workload
@@ -145,13 +147,21 @@ def design_setup_us(repeats: int) -> None:
 
 
 def time_network(repeats: int) -> None:
-    """All of ResNet-50 in one process (scalar path), median CPU time of ``repeats`` runs."""
+    """All of ResNet-50 in one process (scalar path), median CPU time of ``repeats`` runs.
+
+    Each run starts with an empty layer cache (a network's identical layers are still costed once).
+    """
     config = SystolicConfig(rows=32, cols=32, dataflow="ws")
+
+    def run(workload: Workload) -> None:
+        _costed.cache_clear()
+        simulate_systolic(workload, config)
+
     for label, workload in (
         ("zoo resnet50", load_workload("resnet50")),
         ("Resnet50.csv", read_scalesim_csv(RESNET50_CSV)),
     ):
-        median, best = _cpu_per_call(lambda w=workload: simulate_systolic(w, config), 20, repeats)
+        median, best = _cpu_per_call(lambda w=workload: run(w), 20, repeats)
         total = simulate_systolic(workload, config).total_cycles
         print(
             f"{label:14s} {len(workload.ops):3d} ops on 32x32 ws: {median * 1e3:6.2f} ms per network "

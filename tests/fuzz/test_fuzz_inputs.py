@@ -248,6 +248,6 @@ def test_storage_urls(scheme: str, slashes: str, rest: str) -> None:
         try:
             Storage(url, retry_seconds=0).close()
         except InputError as exc:
-            assert "\n" not in str(exc) and str(exc).startswith(f"--storage {url}")
+            assert "\n" not in str(exc) and str(exc).startswith(f"storage {url}")
         finally:
             os.chdir(here)
