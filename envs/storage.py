@@ -106,7 +106,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def storage_error(url: str, detail: str) -> InputError:
     """A problem with the storage at ``url``: ``storage=`` in Python, ``--storage`` on the command line."""
-    return InputError.option(f"storage {url}", f"--storage {url}", detail)
+    return InputError.option(f"storage {shown_url(url)}", f"--storage {shown_url(url)}", detail)
+
+
+def shown_url(url: str) -> str:
+    """``url`` as one line of a message: quoted with escapes when it holds control characters."""
+    return url if url.isprintable() else repr(url)
 
 
 def one_line(exc: BaseException) -> str:
