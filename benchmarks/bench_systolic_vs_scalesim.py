@@ -8,10 +8,12 @@ Run from the repository root (about a minute, mostly SCALE-Sim)::
    google.cfg's memories (6144/6144/2048 KB, bandwidth 10), with archsim in
    ``scalesim_quirks`` mode: total/stall cycles side by side, whether compute
    cycles agree, and the ratio of SCALE-Sim's CPU time for the layer to
-   archsim's median CPU time per layer (15 batches of 2,000 uncached calls).
+   archsim's median CPU time per layer (15 batches of 2,000 calls; nothing caches results).
+   The default (physically consistent) model's time per layer beside it.
    Five small layers and one of about SCALE-Sim's median cost per layer;
    ``--large`` adds its slowest measured layer.
-2. What a new design costs once (deriving its SRAM words and energies).
+2. What a new design costs once (deriving its SRAM words and energies), and a new op
+   (built, its output size derived, evaluated once).
 3. All of ResNet-50 (the zoo network; SCALE-Sim's Resnet50.csv too) in one process.
 4. The vectorised path: ResNet-50 over 100,000 random designs, in (layer, design) evaluations/s.
 5. Peak memory of one layer as the layer grows 1000x (must stay flat: no traces).
@@ -20,6 +22,7 @@ Run from the repository root (about a minute, mostly SCALE-Sim)::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import runpy
 import statistics
@@ -34,8 +37,10 @@ from scalesim_harness import ScaleSimArch, run_scalesim, topology_text
 
 from archsim.config.systolic import SystolicConfig
 from archsim.systolic import simulate_layer, simulate_systolic
-from archsim.systolic.costs import hardware
+from archsim.systolic.costs import derive_hardware
+from archsim.systolic.network import _costed
 from archsim.systolic.vectorised import Designs, evaluate
+from workloads.graph import Workload
 from workloads.ops import Conv2d, MatMul
 from workloads.readers.scalesim_csv import read_scalesim_csv
 from workloads.registry import load_workload
@@ -106,7 +111,7 @@ def compare_layers(cases: list[Case], calls: int, repeats: int) -> None:
     """SCALE-Sim and archsim on the same layers: cycles side by side and the CPU-time ratio."""
     print(
         f"{'layer':38s} {'array':>7s} df | {'SCALE-Sim total (stall)':>23s} | {'archsim total (stall)':>21s} "
-        f"| compute eq | SCALE-Sim CPU s | archsim CPU us med (best) |    ratio"
+        f"| compute eq | SCALE-Sim CPU s | archsim CPU us med (best) |    ratio | default-model us med"
     )
     for case in cases:
         arch = ScaleSimArch(case.rows, case.cols, case.dataflow)
@@ -116,30 +121,47 @@ def compare_layers(cases: list[Case], calls: int, repeats: int) -> None:
         op, config = case.op(), _config(case)
         ours = simulate_layer(op, config)
         median, best = _cpu_per_call(lambda op=op, config=config: simulate_layer(op, config), calls, repeats)
+        default = dataclasses.replace(config, scalesim_quirks=False)
+        default_median, _ = _cpu_per_call(lambda op=op, config=default: simulate_layer(op, config), calls, repeats)
         same = "yes" if ours.compute_cycles == ref["compute_cycles"] else "NO"
         print(
             f"{case.name:38s} {case.rows:>3d}x{case.cols:<3d} {case.dataflow} | "
             f"{ref['total_cycles']:>14,d} ({ref['stall_cycles']:>6,d}) | "
             f"{ours.total_cycles:>12,d} ({ours.stall_cycles:>6,d}) | {same:>10s} | "
             f"{scalesim_s:15.2f} | {median * 1e6:13.1f} ({best * 1e6:5.1f})     | {scalesim_s / median:8,.0f}x"
+            f" | {default_median * 1e6:20.1f}"
         )
 
 
 def design_setup_us(repeats: int) -> None:
-    """CPU cost of deriving a new design's model numbers (SRAM words, energies): paid once per config."""
+    """CPU cost of what is derived once: a new design's model numbers (SRAM words, energies), and a
+    new op's output size (cached on the immutable op), here with the op's construction and first evaluation."""
     config = SystolicConfig(rows=32, cols=32, dataflow="ws")
-    median, best = _cpu_per_call(lambda: hardware.__wrapped__(config), 2000, repeats)
+    median, best = _cpu_per_call(lambda: derive_hardware.__wrapped__(config), 2000, repeats)
     print(f"new design (once per config): {median * 1e6:.1f} us median ({best * 1e6:.1f} best)")
+    case = CASES[-1]
+    op, config = case.op(), _config(case)
+    simulate_layer(op, config)
+    median, best = _cpu_per_call(lambda: simulate_layer(dataclasses.replace(op), config), 2000, repeats)
+    print(f"new op, built and evaluated once ({case.name}): {median * 1e6:.1f} us median ({best * 1e6:.1f} best)")
 
 
 def time_network(repeats: int) -> None:
-    """All of ResNet-50 in one process (scalar path), median CPU time of ``repeats`` runs."""
+    """All of ResNet-50 in one process (scalar path), median CPU time of ``repeats`` runs.
+
+    Each run starts with an empty layer cache (a network's identical layers are still costed once).
+    """
     config = SystolicConfig(rows=32, cols=32, dataflow="ws")
+
+    def run(workload: Workload) -> None:
+        _costed.cache_clear()
+        simulate_systolic(workload, config)
+
     for label, workload in (
         ("zoo resnet50", load_workload("resnet50")),
         ("Resnet50.csv", read_scalesim_csv(RESNET50_CSV)),
     ):
-        median, best = _cpu_per_call(lambda w=workload: simulate_systolic(w, config), 20, repeats)
+        median, best = _cpu_per_call(lambda w=workload: run(w), 20, repeats)
         total = simulate_systolic(workload, config).total_cycles
         print(
             f"{label:14s} {len(workload.ops):3d} ops on 32x32 ws: {median * 1e3:6.2f} ms per network "

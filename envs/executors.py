@@ -233,7 +233,8 @@ class RayExecutor(Executor):
         try:
             import ray
         except ImportError:
-            raise InputError("--ray-address: Ray is not installed (pip install 'archsim[ray]')") from None
+            detail = "Ray is not installed (pip install 'archsim[ray]')"
+            raise InputError.option("ray_address", "--ray-address", detail) from None
         self.ray = ray
         self.parallelism = workers
         self.timeout = timeout
@@ -246,7 +247,8 @@ class RayExecutor(Executor):
                 else:
                     ray.init(address=address, include_dashboard=False, log_to_driver=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise InputError(f"--ray-address {address}: cannot join Ray: {str(exc).splitlines()[0]}") from None
+                detail = f"cannot join Ray: {str(exc).splitlines()[0]}"
+                raise InputError.option(f"ray_address {address}", f"--ray-address {address}", detail) from None
             self.started = True
         self.remote = ray.remote(max_retries=RAY_RETRIES)(evaluate_on_worker)
         self.factory_ref = ray.put(factory)

@@ -29,7 +29,15 @@ from envs.evaluate import DesignMetrics, Evaluator, SharedEvaluatorFactory
 from envs.executors import EvaluatorFactory, Executor, make_executor
 from envs.results import SearchResult, summarise
 from envs.spaces import Point
-from envs.storage import DEFAULT_RETRY_SECONDS, DEFAULT_STORAGE, Storage, Trial, owner_is_dead, this_owner
+from envs.storage import (
+    DEFAULT_RETRY_SECONDS,
+    DEFAULT_STORAGE,
+    Storage,
+    Trial,
+    owner_is_dead,
+    storage_error,
+    this_owner,
+)
 from envs.task import Task, TaskSpec
 
 CLAIM_LEASE_SECONDS = 30.0
@@ -227,10 +235,10 @@ class Study:
     def _replayed(self, trial_id: int, point: Point) -> Trial:
         replay = self.stored[trial_id]
         if replay.point != point:
-            raise InputError(
-                f"--storage {self.storage.url}: trial {trial_id} of study {self.name!r} holds "
-                f"{replay.design} but the agent now proposes {self.task.design(point)}; "
-                "a study resumes only with the same agent, seed and workers"
+            raise storage_error(
+                self.storage.url,
+                f"trial {trial_id} of study {self.name!r} holds {replay.design} but the agent now proposes "
+                f"{self.task.design(point)}; a study resumes only with the same agent, seed and workers",
             )
         return replay
 
@@ -349,9 +357,12 @@ class Study:
         gone = owner_is_dead(owner) or time.time() - beat > self.config.claim_lease_seconds
         taken = owner == self.owner or (gone and self.storage.take_over(self.name, STUDY_LOCK, owner, self.owner))
         if not taken:
+            detail = (
+                f"agent {agent} learns from every result in order and cannot share a study; process {owner} runs it"
+            )
             raise InputError(
-                f"--study {self.name}: agent {agent} learns from every result in order and cannot share a study; "
-                f"process {owner} runs it (wait for it, or use another --study)"
+                f"study {self.name}: {detail} (wait for it, or use another study name)",
+                cli=f"--study {self.name}: {detail} (wait for it, or use another --study)",
             )
         self.exclusive = True
         self.heartbeat.start()

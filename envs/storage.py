@@ -89,7 +89,7 @@ def open_engine(url: str) -> Any:
         with engine.connect():
             pass
     except (ImportError, ValueError, TypeError, sa.exc.SQLAlchemyError) as exc:
-        raise InputError(f"--storage {url}: cannot open the storage: {one_line(exc)}") from None
+        raise storage_error(url, f"cannot open the storage: {one_line(exc)}") from None
     return engine
 
 
@@ -102,6 +102,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def storage_error(url: str, detail: str) -> InputError:
+    """A problem with the storage at ``url``: ``storage=`` in Python, ``--storage`` on the command line."""
+    return InputError.option(f"storage {shown_url(url)}", f"--storage {shown_url(url)}", detail)
+
+
+def shown_url(url: str) -> str:
+    """``url`` as one line of a message: quoted with escapes when it holds control characters."""
+    return url if url.isprintable() else repr(url)
 
 
 def one_line(exc: BaseException) -> str:
@@ -205,7 +215,7 @@ class Storage:
                 return
             except sa.exc.SQLAlchemyError as exc:
                 if attempt == 9:
-                    raise InputError(f"--storage {self.url}: cannot open the storage: {one_line(exc)}") from None
+                    raise storage_error(self.url, f"cannot open the storage: {one_line(exc)}") from None
                 time.sleep(0.05 * (attempt + 1))
 
     def retrying(self, operation: Callable[[], T]) -> T:
@@ -222,9 +232,12 @@ class Storage:
                 return operation()
             except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
                 if time.monotonic() + delay > deadline:
+                    detail = (
+                        f"the database was unreachable for {self.retry_seconds:g} s ({one_line(exc.orig or exc)}); "
+                    )
                     raise StorageUnavailableError(
-                        f"--storage {self.url}: the database was unreachable for {self.retry_seconds:g} s "
-                        f"({one_line(exc.orig or exc)}); run the same command again to resume"
+                        f"storage {self.url}: {detail}run the same search again to resume",
+                        cli=f"--storage {self.url}: {detail}run the same command again to resume",
                     ) from None
                 self.retries += 1
                 time.sleep(delay)
@@ -246,9 +259,9 @@ class Storage:
         if stored_text != text:
             stored = json.loads(stored_text)
             differ = sorted(k for k in set(stored) | set(config) if stored.get(k) != config.get(k))
+            detail = f"study {name!r} was made with a different {', '.join(differ)}; use another"
             raise InputError(
-                f"--storage {self.url}: study {name!r} was made with a different {', '.join(differ)}; "
-                "use another --study name"
+                f"storage {self.url}: {detail} study name", cli=f"--storage {self.url}: {detail} --study name"
             )
         return self.load(name)
 

@@ -41,7 +41,8 @@ def grid(space: DesignSpace, choices: Mapping[str, Sequence[Any] | None]) -> Des
     full = {name: list(space.knob(name).values) if values is None else list(values) for name, values in choices.items()}
     sub = space.restrict(full, name=f"{space.name}-sweep")
     if sub.size > SWEEP_LIMIT:
-        raise InputError(f"--knob: the grid has {sub.size} designs, more than {SWEEP_LIMIT}; list fewer values")
+        detail = f"the grid has {sub.size} designs, more than {SWEEP_LIMIT}; list fewer values"
+        raise InputError.option("choices", "--knob", detail)
     return sub
 
 
@@ -105,7 +106,8 @@ def _pyarrow() -> Any:
         import pyarrow
         import pyarrow.parquet
     except ImportError:
-        raise InputError("--format parquet: pyarrow is not installed (pip install 'archsim[parquet]')") from None
+        detail = "pyarrow is not installed (pip install 'archsim[parquet]')"
+        raise InputError.option("fmt parquet", "--format parquet", detail) from None
     return pyarrow
 
 
@@ -131,13 +133,16 @@ class StreamedSweep:
         chunk: int = SWEEP_CHUNK,
     ) -> None:
         if fmt not in FORMATS:
-            raise InputError(f"--format {fmt}: allowed: {', '.join(FORMATS)}")
+            raise InputError.option(f"fmt {fmt}", f"--format {fmt}", f"allowed: {', '.join(FORMATS)}")
         if fmt == "parquet":
             if output is None:
-                raise InputError("--format parquet: give -o FILE (Parquet is not written to standard output)")
+                raise InputError(
+                    "fmt parquet: give an output file (Parquet is not written to standard output)",
+                    cli="--format parquet: give -o FILE (Parquet is not written to standard output)",
+                )
             _pyarrow()
         if output is not None and not output.parent.exists():
-            raise InputError(f"-o {output}: directory {output.parent} does not exist")
+            raise InputError.option(f"output {output}", f"-o {output}", f"directory {output.parent} does not exist")
         self.space = space
         self.evaluator = evaluator
         self.output = output
@@ -202,9 +207,10 @@ class StreamedSweep:
             except (OSError, ValueError):
                 earlier = None
             if earlier != json.loads(json.dumps(self.manifest)):
-                raise InputError(
-                    f"-o {self.output}: {parts} holds the partial output of a different sweep; "
-                    "delete it or write to another file"
+                raise InputError.option(
+                    f"output {self.output}",
+                    f"-o {self.output}",
+                    f"{parts} holds the partial output of a different sweep; delete it or write to another file",
                 )
             return {int(p.name.split("-")[1].split(".")[0]) for p in parts.glob(f"part-*.{self.fmt}")}
         parts.mkdir()

@@ -71,9 +71,9 @@ def map_workload(
     schedule (and every baseline) has passed the checker.
     """
     if solver not in SOLVERS:
-        raise InputError(f"--solver: unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
+        raise InputError.option("solver", "--solver", f"unknown solver {solver!r}; allowed: {', '.join(SOLVERS)}")
     if time_limit <= 0:
-        raise InputError(f"--time-limit: must be > 0 seconds, got {time_limit}")
+        raise InputError.option("time_limit", "--time-limit", f"must be > 0 seconds, got {time_limit}")
     started = time.perf_counter()
     problem = MappingProblem(workload, scratchpad_bytes, precision)
     found = baselines(problem)

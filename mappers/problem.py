@@ -82,7 +82,8 @@ class MappingProblem:
 
     def __init__(self, workload: Workload, scratchpad_bytes: int, precision: Precision | None = None) -> None:
         if not isinstance(scratchpad_bytes, int) or scratchpad_bytes <= 0:
-            raise InputError(f"--scratchpad-kb: scratchpad must be a positive number of bytes, got {scratchpad_bytes}")
+            detail = f"scratchpad must be a positive number of bytes, got {scratchpad_bytes}"
+            raise InputError.option("scratchpad_bytes", "--scratchpad-kb", detail)
         self.workload = workload.with_precision(precision) if precision is not None else workload
         self.precision = self.workload.precision
         self.scratchpad_bytes = scratchpad_bytes
@@ -97,9 +98,11 @@ class MappingProblem:
             window = stream_window_bytes(node, acts, self.tensor_bytes, shapes)
             streamed = working > scratchpad_bytes
             if streamed and window > scratchpad_bytes:
-                raise InputError(
-                    f"--scratchpad-kb: op {node.name!r} needs at least {window} bytes of scratchpad "
-                    f"(its streaming window; whole working set {working} bytes), got {scratchpad_bytes}"
+                raise InputError.option(
+                    "scratchpad_bytes",
+                    "--scratchpad-kb",
+                    f"op {node.name!r} needs at least {window} bytes of scratchpad "
+                    f"(its streaming window; whole working set {working} bytes), got {scratchpad_bytes}",
                 )
             ops.append(OpInfo(node.name, acts, node.outputs, weights, working, window if streamed else 0, streamed))
         self.ops: tuple[OpInfo, ...] = tuple(ops)

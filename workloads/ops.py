@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 
 class Activation(StrEnum):
@@ -82,7 +83,9 @@ class Conv2d:
     """2-D convolution (NCHW semantics), incl. grouped and depthwise.
 
     ``ceil_mode`` reproduces SCALE-Sim's topology semantics, where the output
-    size is ``ceil((H - R + s) / s)`` instead of the usual floor.
+    size is ``ceil((H - R + s) / s)`` instead of the usual floor. The output size and
+    window are computed once per op (cached properties: an op is immutable, and a
+    sweep costs the same op on many designs).
     """
 
     name: str
@@ -165,7 +168,7 @@ class Conv2d:
         """Input width after padding."""
         return self.in_w + self.pad_left + self.pad_right
 
-    @property
+    @cached_property
     def out_h(self) -> int:
         """Output height."""
         span = self.padded_h - self.eff_kernel_h
@@ -173,7 +176,7 @@ class Conv2d:
             return math.ceil(span / self.stride_h) + 1
         return span // self.stride_h + 1
 
-    @property
+    @cached_property
     def out_w(self) -> int:
         """Output width."""
         span = self.padded_w - self.eff_kernel_w
@@ -196,12 +199,12 @@ class Conv2d:
         """True when every group has one input channel (depthwise conv)."""
         return self.groups > 1 and self.groups == self.in_channels
 
-    @property
+    @cached_property
     def output_pixels(self) -> int:
         """Output positions per channel, over the batch."""
         return self.batch * self.out_h * self.out_w
 
-    @property
+    @cached_property
     def window(self) -> int:
         """MACs per output element: kernel area times channels per group."""
         return self.kernel_h * self.kernel_w * self.channels_per_group

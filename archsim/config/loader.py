@@ -249,9 +249,8 @@ def load_preset(name: str) -> Any:
     """A built-in preset by name."""
     files = _preset_files()
     if name not in files:
-        raise InputError(
-            f"--arch: unknown preset {name!r}; allowed: {', '.join(sorted(files))} (or a .toml/.yaml/.cfg file)"
-        )
+        detail = f"unknown preset {name!r}; allowed: {', '.join(sorted(files))} (or a .toml/.yaml/.cfg file)"
+        raise InputError(f"arch: {detail}", cli=f"--arch: {detail}")
     data = tomllib.loads(files[name].read_text())
     data.setdefault("name", name)
     if data.get("family") == "loopnest":

@@ -38,18 +38,22 @@ def parse_vary(items: Sequence[str]) -> dict[str, list[int]]:
     for item in items:
         key, sep, values = (part.strip() for part in item.partition("="))
         if not sep or key not in VARIABLE or not values:
-            raise InputError(f"--vary {item!r}: expected KEY=V1,V2,... with KEY one of {', '.join(VARIABLE)}")
+            detail = f"expected KEY=V1,V2,... with KEY one of {', '.join(VARIABLE)}"
+            raise InputError.option(f"vary {item!r}", f"--vary {item!r}", detail)
         try:
             grid[key] = [int(v) for v in values.split(",")]
         except ValueError:
-            raise InputError(f"--vary {item!r}: values must be integers") from None
+            raise InputError.option(f"vary {item!r}", f"--vary {item!r}", "values must be integers") from None
     return grid
 
 
 def point_specs(spec: str, grid: Mapping[str, Sequence[int]]) -> list[tuple[dict[str, int], str]]:
     """Every grid point as (its values, the spec string with them appended: later keys win)."""
     if not is_llm_spec(spec):
-        raise InputError(f"--vary: --workload {spec!r} is not an LLM spec (MODEL:key=value,...)")
+        raise InputError(
+            f"spec {spec!r}: not an LLM spec (MODEL:key=value,...)",
+            cli=f"--vary: --workload {spec!r} is not an LLM spec (MODEL:key=value,...)",
+        )
     separator = "," if ":" in spec else ":"
     points = []
     for values in itertools.product(*grid.values()):

@@ -113,7 +113,8 @@ class _Mapper:
 
     def map(self, layer: LoopNestLayer, operator_type: str) -> tuple[Mapping, LayerCost, str]:
         entry = entry_for(self.entries, layer.name, operator_type) if self.entries else None
-        where = f"{self.config.mapping_file}: {entry.name}" if entry else f"--arch {self.config.name}: spatial_mapping"
+        # The config's own name (what follows --arch, or the name an API user gave it) when no mapping file entry.
+        where = f"{self.config.mapping_file}: {entry.name}" if entry else self.config.name
         spatial = entry.spatial if entry else self.config.spatial_mapping
         _check_spatial(spatial, self.config, where)
         ordering = entry.temporal_ordering if entry else ()

@@ -113,9 +113,10 @@ def check_workload(workload: Workload, config: NpuConfig) -> None:
     """Reject workloads the NPU cannot run or store, with one line naming what to change."""
     precision = workload.precision
     if not config.supports(precision):
+        detail = f"runs {'/'.join(config.precisions)} only, workload {workload.name!r} is {precision.value}"
         raise InputError(
-            f"--arch {config.name}: runs {'/'.join(config.precisions)} only, workload {workload.name!r} is "
-            f"{precision.value}; quantise the model (e.g. --precision int8)"
+            f"config {config.name}: {detail}; quantise the model (e.g. load_workload(..., precision=Precision.INT8))",
+            cli=f"--arch {config.name}: {detail}; quantise the model (e.g. --precision int8)",
         )
     weight_bits = 4 if precision is Precision.INT4 else 8
     weights = sum(
@@ -127,9 +128,11 @@ def check_workload(workload: Workload, config: NpuConfig) -> None:
     weights = weights * config.weight_compression
     home = config.size_bytes(config.weights_in)
     if home and weights > home:
-        raise InputError(
-            f"--arch {config.name}: weights of {workload.name!r} need {weights / 1024:.0f} KiB, "
-            f"{config.weights_in.value} holds {home / 1024:.0f} KiB; use a larger {config.weights_in.value}"
+        raise InputError.option(
+            f"config {config.name}",
+            f"--arch {config.name}",
+            f"weights of {workload.name!r} need {weights / 1024:.0f} KiB, "
+            f"{config.weights_in.value} holds {home / 1024:.0f} KiB; use a larger {config.weights_in.value}",
         )
     act_memory = config.activations_in
     capacity = config.size_bytes(act_memory)
@@ -138,9 +141,11 @@ def check_workload(workload: Workload, config: NpuConfig) -> None:
         if act_memory is config.weights_in:
             peak += weights
         if peak > capacity:
-            raise InputError(
-                f"--arch {config.name}: {workload.name!r} needs {peak / 1024:.0f} KiB of {act_memory.value} for one "
-                f"layer's activations, {act_memory.value} holds {capacity / 1024:.0f} KiB"
+            raise InputError.option(
+                f"config {config.name}",
+                f"--arch {config.name}",
+                f"{workload.name!r} needs {peak / 1024:.0f} KiB of {act_memory.value} for one "
+                f"layer's activations, {act_memory.value} holds {capacity / 1024:.0f} KiB",
             )
 
 
@@ -398,7 +403,7 @@ def simulate_npu(workload: Workload, config: NpuConfig, traffic: TrafficPlan | N
     except ValueError as exc:
         if isinstance(exc, InputError):
             raise
-        raise InputError(f"--arch {config.name}: {exc}") from None
+        raise InputError.option(f"config {config.name}", f"--arch {config.name}", str(exc)) from None
     offchip = config.dram_bytes_per_cycle or config.flash_bytes_per_cycle
     return NetworkMetrics(
         workload=workload.name,

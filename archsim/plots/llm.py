@@ -16,7 +16,10 @@ SERIES_KEYS = ("batch", "context", "prompt", "tokens", "wbits", "kvbits", "abits
 def per_token_curves(rows: Sequence[Mapping[str, Any]], x: str = "context") -> Figure:
     """Two panels, TPOT (or TTFT for prefill sweeps) and energy per token against ``x``, one line per other key."""
     if not rows or x not in rows[0]:
-        raise InputError(f"plot llm: the sweep has no column {x!r}; give --x one of the varied keys")
+        raise InputError(
+            f"per_token_curves: the sweep has no column {x!r}; give x= one of the varied keys",
+            cli=f"plot llm: the sweep has no column {x!r}; give --x one of the varied keys",
+        )
     latency_key = "tpot_s" if rows[0].get("tpot_s") not in (None, "") else "ttft_s"
     series = next((k for k in SERIES_KEYS if k != x and k in rows[0]), None)
     figure = Figure(figsize=(10.0, 4.0), layout="constrained")

@@ -62,7 +62,11 @@ def map_payload(result: MapResult) -> Mapping[str, Any]:
     payload = result if isinstance(result, Mapping) else result.to_payload()
     missing = {"steps", "scratchpad_bytes", "tensors"} - set(payload)
     if missing:
-        raise InputError(f"not an `archsim map --format json` result: missing {', '.join(sorted(missing))}")
+        fields = ", ".join(sorted(missing))
+        raise InputError(
+            f"not a mapping result (MappingResult.to_payload()): missing {fields}",
+            cli=f"not an `archsim map --format json` result: missing {fields}",
+        )
     return payload
 
 

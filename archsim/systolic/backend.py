@@ -55,13 +55,23 @@ def _where(cond: Num, a: Num, b: Num) -> Num:
     return a if cond else b
 
 
+def _maximum(a: Num, b: Num) -> Num:
+    # ``max(a, b)`` (the first on a tie), without the builtin's iteration over its arguments (~2x slower).
+    return a if a >= b else b
+
+
+def _minimum(a: Num, b: Num) -> Num:
+    # ``min(a, b)`` (the first on a tie).
+    return a if a <= b else b
+
+
 class ScalarOps:
-    """:class:`Ops` on Python numbers (builtins, ~0.05 us a call)."""
+    """:class:`Ops` on Python numbers (plain functions, ~0.05-0.1 us a call)."""
 
     def __init__(self) -> None:
         # Plain functions as instance attributes: the cheapest lookup and call for a Python number.
-        self.maximum = max
-        self.minimum = min
+        self.maximum = _maximum
+        self.minimum = _minimum
         self.where = _where
         self.as_float = float
         self.rint = round

@@ -36,26 +36,18 @@ class Streams:
 
 
 class DataflowMapping:
-    """How one dataflow maps a GEMM; subclasses fill in the three small hooks."""
+    """How one dataflow maps a GEMM; subclasses fill in the two small hooks."""
 
     dataflow: Dataflow
 
-    def dims(self, m: Num, n: Num, k: Num) -> tuple[Num, Num, Num]:
-        """SCALE-Sim's ``(Sr, Sc, T)`` for a GEMM of ``m`` pixels, ``n`` filters, window ``k``."""
-        raise NotImplementedError
-
-    def skew(self, rows: Num, cols: Num) -> Num:
-        """Fill/drain lines added to the ``T`` streaming lines of every fold."""
+    def folds(self, m: Num, n: Num, k: Num, rows: Num, cols: Num) -> Folds:
+        """Fold a GEMM of ``m`` pixels, ``n`` filters, window ``k`` onto a ``rows x cols`` array:
+        SCALE-Sim's ``(Sr, Sc, T)`` and the fill/drain lines added to the ``T`` streaming lines of every fold."""
         raise NotImplementedError
 
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         """SRAM traffic and sweep counts of the folded GEMM."""
         raise NotImplementedError
-
-    def folds(self, m: Num, n: Num, k: Num, rows: Num, cols: Num) -> Folds:
-        """Fold the GEMM onto a ``rows x cols`` array."""
-        sr, sc, t = self.dims(m, n, k)
-        return fold(sr, sc, t, rows, cols, self.skew(rows, cols))
 
 
 class OutputStationary(DataflowMapping):
@@ -63,11 +55,8 @@ class OutputStationary(DataflowMapping):
 
     dataflow = Dataflow.OS
 
-    def dims(self, m: Num, n: Num, k: Num) -> tuple[Num, Num, Num]:
-        return m, n, k
-
-    def skew(self, rows: Num, cols: Num) -> Num:
-        return rows + cols - 2
+    def folds(self, m: Num, n: Num, k: Num, rows: Num, cols: Num) -> Folds:
+        return fold(m, n, k, rows, cols, rows + cols - 2)  # (Sr, Sc, T) = (M, N, K)
 
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         return Streams(
@@ -86,11 +75,8 @@ class WeightStationary(DataflowMapping):
 
     dataflow = Dataflow.WS
 
-    def dims(self, m: Num, n: Num, k: Num) -> tuple[Num, Num, Num]:
-        return k, n, m
-
-    def skew(self, rows: Num, cols: Num) -> Num:
-        return 2 * rows + cols - 2
+    def folds(self, m: Num, n: Num, k: Num, rows: Num, cols: Num) -> Folds:
+        return fold(k, n, m, rows, cols, 2 * rows + cols - 2)  # (Sr, Sc, T) = (K, N, M)
 
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         return Streams(
@@ -109,11 +95,8 @@ class InputStationary(DataflowMapping):
 
     dataflow = Dataflow.IS
 
-    def dims(self, m: Num, n: Num, k: Num) -> tuple[Num, Num, Num]:
-        return k, m, n
-
-    def skew(self, rows: Num, cols: Num) -> Num:
-        return 2 * rows + cols - 2
+    def folds(self, m: Num, n: Num, k: Num, rows: Num, cols: Num) -> Folds:
+        return fold(k, m, n, rows, cols, 2 * rows + cols - 2)  # (Sr, Sc, T) = (K, M, N)
 
     def streams(self, f: Folds, rows: Num, cols: Num) -> Streams:
         return Streams(

@@ -96,12 +96,12 @@ def layer_on(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic
         int(c.ofmap_dram_writes),
         {"mac": c.mac_energy_pj, "sram": c.sram_energy_pj, "dram": c.dram_energy_pj, "vector": c.vector_energy_pj},
         c.latency_s,
-        _extras(op, config, c),
+        _extras(op, config, c) if config.sparsity_support or config.bandwidth_mode is BandwidthMode.CALC else {},
     )
 
 
 def _extras(op: Op, config: SystolicConfig, c: OpCost) -> dict[str, float]:
-    """CALC-mode bandwidths and the sparse report, when the config asks for them (else no extra columns)."""
+    """CALC-mode bandwidths and the sparse report, when the config asks for them."""
     extras = calc_bandwidths(c) if config.bandwidth_mode is BandwidthMode.CALC else {}
     if config.sparsity_support:
         extras |= sparse_report(op, config, c.total_cycles)

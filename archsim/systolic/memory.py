@@ -27,10 +27,10 @@ windows) is a one-design option of :func:`read_stream`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from archsim.systolic.backend import SCALAR, Num, Ops, ceil_div
+from archsim.systolic.folds import Folds
 from archsim.systolic.overlap import ConvGeometry
 from workloads.ops import Conv2d
 
@@ -110,6 +110,21 @@ def schedule(xp: Ops, items: Num, cycles: Num, head_items: Num, head_cycles: Num
     return Schedule(head_items, head_cycles, head_rate, tail_rate)
 
 
+def fold_schedule(xp: Ops, items: Num, passes: Num, f: Folds) -> Schedule:
+    """Demand schedule of a stream of ``items`` swept ``passes`` times over the folds ``f`` (column folds outermost).
+
+    A stream swept once per column fold is demanded evenly. A stream swept once
+    has as many items per column as per fold group; the last column fold may be
+    narrower, so it runs at its own rate.
+    """
+    demanded = passes * items
+    full_groups = f.col_fold - 1
+    head_items = (demanded // f.sc) * f.cols_per_fold * full_groups
+    head_cycles = full_groups * f.row_fold * f.fold_cycles
+    swept = passes > 1
+    return schedule(xp, demanded, f.lines, xp.where(swept, demanded, head_items), xp.where(swept, f.lines, head_cycles))
+
+
 def demand_time(xp: Ops, s: Schedule, n: Num) -> Num:
     """Stall-free demand time of item ``n``."""
     return xp.where(n <= s.head_items, n * s.head_rate, s.head_cycles + (n - s.head_items) * s.tail_rate)
@@ -122,25 +137,9 @@ def _candidates(xp: Ops, last: Num, bend: Num) -> tuple[Num, ...]:
     return 1, last, inside, xp.minimum(inside + 1, last)
 
 
-@dataclass(slots=True)
-class StreamCost:
-    """DRAM words moved for one operand and the stall cycles they cause."""
-
-    dram_words: Num
-    stall_cycles: Num
-
-
-@dataclass(slots=True)
-class ReadQuirks:
-    """SCALE-Sim 3.0.0's view of one read stream (one design, Python ints; treat as immutable).
-
-    ``padded`` is the size of its prefetch matrix with partial folds padded;
-    ``overlap`` a ws convolution and the array rows: SCALE-Sim's address-set
-    SRAM first misses later than the stream position says when its windows overlap.
-    """
-
-    padded: int
-    overlap: tuple[Conv2d, int] | None = None
+StreamCost = tuple[Num, Num]
+"""DRAM words moved for one operand and the stall cycles they cause (a pair: built per operand per GEMM,
+where a record would cost as much as the arithmetic that fills it)."""
 
 
 def read_stream(
@@ -148,38 +147,43 @@ def read_stream(
     valid: Num,
     passes: Num,
     sram: ReadSram,
-    demand: Callable[[], Schedule],
-    quirks: ReadQuirks | None = None,
+    f: Folds,
+    padded: int | None = None,
+    overlap: tuple[Conv2d, int] | None = None,
 ) -> StreamCost:
     """Prefetch misses of one read operand.
 
     Args:
         xp: the array namespace.
         valid: operand entries in the prefetch stream (SRAM reads of one pass).
-        passes: times the demand sweeps the stream.
+        passes: times the demand sweeps the stream (its schedule over the folds ``f`` is built only if it spills).
         sram: the SRAM's per-design numbers.
-        demand: builds the schedule of the ``passes * valid`` demanded entries (only if a design spills).
-        quirks: SCALE-Sim 3.0.0's bookkeeping instead of the corrected model (one design only).
+        f: the folds the demand runs over.
+        padded: SCALE-Sim 3.0.0's bookkeeping instead of the corrected model (one design only): the size
+            of its prefetch matrix, partial folds padded to the array's width.
+        overlap: with ``padded``, a ws convolution and the array rows: SCALE-Sim's address-set SRAM
+            first misses later than the stream position says when its windows overlap.
     """
     per_line, active_lines = sram.per_line, sram.active_lines
     tracked = valid // per_line + 1
     spills = tracked > active_lines
-    if quirks is not None:
-        first_fill = min(sram.fill_cycles, ceil_div(quirks.padded, sram.bw)) * sram.bw
+    if padded is not None:
+        padded_cycles = -(-padded // sram.bw)  # ceil_div inline, on this hot path as elsewhere
+        first_fill = (sram.fill_cycles if sram.fill_cycles <= padded_cycles else padded_cycles) * sram.bw
     if not xp.any(spills):
-        return StreamCost(valid if quirks is None else first_fill, 0)
+        return valid if padded is None else first_fill, 0
     prefetch_lines = xp.maximum(xp.minimum(sram.prefetch_lines, tracked - active_lines), 1)
     misses = xp.where(spills, ceil_div(xp.maximum(passes * tracked - active_lines, 0), prefetch_lines), 0)
-    timing = demand()
-    if quirks is not None:
-        return _scalesim_read(misses, first_fill, prefetch_lines, passes, sram, timing, quirks)
+    timing = fold_schedule(xp, valid, passes, f)
+    if padded is not None:
+        return _scalesim_read(misses, first_fill, prefetch_lines, passes, sram, timing, overlap)
     dram_words = xp.where(spills, xp.minimum(passes * valid, sram.active + misses * sram.prefetch), valid)
     bend = (timing.head_items // per_line - active_lines) // prefetch_lines + 1
     stall = 0
     for j in _candidates(xp, misses, bend):
         due = demand_time(xp, timing, (active_lines + (j - 1) * prefetch_lines) * per_line)
         stall = xp.maximum(stall, j * sram.fetch_cycles - due - 1)
-    return StreamCost(dram_words, xp.where(spills, stall, 0))
+    return dram_words, xp.where(spills, stall, 0)
 
 
 def _scalesim_read(
@@ -189,7 +193,7 @@ def _scalesim_read(
     passes: int,
     sram: ReadSram,
     timing: Schedule,
-    quirks: ReadQuirks,
+    overlap: tuple[Conv2d, int] | None,
 ) -> StreamCost:
     """SCALE-Sim's ``service_reads``: whole padded bandwidth lines; fetch ``j`` lands at ``j * (fetch + 1) - 1``.
 
@@ -198,11 +202,11 @@ def _scalesim_read(
     """
     per_line, active_lines = sram.per_line, sram.active_lines
     first_miss = active_lines * per_line
-    geometry = ConvGeometry.of(quirks.overlap[0]) if quirks.overlap is not None and passes == 1 else None
+    geometry = ConvGeometry.of(overlap[0]) if overlap is not None and passes == 1 else None
     if geometry is not None:
-        first_new = geometry.first_new_ws(quirks.overlap[1], first_miss)
+        first_new = geometry.first_new_ws(overlap[1], first_miss)
         if first_new is None:
-            return StreamCost(first_fill, 0)
+            return first_fill, 0
         first_miss = first_new
     stall = 0.0
     for j in range(1, misses + 1):
@@ -211,11 +215,11 @@ def _scalesim_read(
         late = j * (sram.fetch_cycles + 1) - 1 - (due + stall + 1)
         if late > 0:
             stall += 2 * late
-    return StreamCost(first_fill + misses * sram.fetch_cycles * sram.bw, stall)
+    return first_fill + misses * sram.fetch_cycles * sram.bw, stall
 
 
-def write_stream(xp: Ops, writes: Num, sram: WriteSram, demand: Callable[[], Schedule]) -> StreamCost:
-    """Drain stalls of the ofmap SRAM writing ``writes`` words on the ``demand`` schedule.
+def write_stream(xp: Ops, writes: Num, sram: WriteSram, f: Folds) -> StreamCost:
+    """Drain stalls of the ofmap SRAM writing ``writes`` words over the folds ``f``.
 
     Drain ``k`` starts when more than half the SRAM is occupied and the previous
     drain is done; the array stalls at word ``k * half + S`` until drain ``k`` ends.
@@ -226,8 +230,8 @@ def write_stream(xp: Ops, writes: Num, sram: WriteSram, demand: Callable[[], Sch
     half_or_one = xp.maximum(half, 1)
     drains = xp.maximum(writes - words, 0) // half_or_one
     if not xp.any(drains > 0):
-        return StreamCost(writes, 0)
-    timing = demand()
+        return writes, 0
+    timing = fold_schedule(xp, writes, 1, f)
     first_drain = demand_time(xp, timing, half + 1)
     bend = (timing.head_items - words) // half_or_one
     stall = 0
@@ -235,4 +239,4 @@ def write_stream(xp: Ops, writes: Num, sram: WriteSram, demand: Callable[[], Sch
         back_to_back = first_drain + k * drain_cycles
         isolated = demand_time(xp, timing, k * half + 1) + drain_cycles
         stall = xp.maximum(stall, xp.maximum(back_to_back, isolated) - demand_time(xp, timing, k * half + words))
-    return StreamCost(writes, xp.where(drains > 0, stall, 0))
+    return writes, xp.where(drains > 0, stall, 0)

@@ -29,15 +29,14 @@ utilization, and no channel bound.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 from archsim.config.systolic import Dataflow
 from archsim.systolic.backend import Num, Ops, ceil_div
 from archsim.systolic.dataflow import DATAFLOWS, DataflowMapping
-from archsim.systolic.folds import Folds, compute_cycles
+from archsim.systolic.folds import compute_cycles
 from archsim.systolic.gemm import GemmJob
-from archsim.systolic.memory import ReadQuirks, ReadSram, Schedule, WriteSram, read_stream, schedule, write_stream
+from archsim.systolic.memory import ReadSram, WriteSram, read_stream, write_stream
 from archsim.systolic.sparsity import RowWise, rowwise_ifmap_sram_reads
 from workloads.ops import Conv2d, VectorFn, VectorOp
 
@@ -150,27 +149,6 @@ _PER_CORE = ("lines", "streaming", "stall", "filter_stall", "ifmap_transfer", "f
 """Tally fields that are the busiest core's (time); the others are summed over cores (work, traffic)."""
 
 
-def _demand(xp: Ops, items: Num, passes: Num, f: Folds) -> Callable[[], Schedule]:
-    """Demand schedule of a stream over the folds (fold order: column folds outermost), built on request.
-
-    A stream swept once per column fold is demanded evenly. A stream swept once
-    has as many items per column as per fold group; the last column fold may be
-    narrower, so it runs at its own rate.
-    """
-
-    def build() -> Schedule:
-        demanded = passes * items
-        full_groups = f.col_fold - 1
-        head_items = (demanded // f.sc) * f.cols_per_fold * full_groups
-        head_cycles = full_groups * f.row_fold * f.fold_cycles
-        swept = passes > 1
-        return schedule(
-            xp, demanded, f.lines, xp.where(swept, demanded, head_items), xp.where(swept, f.lines, head_cycles)
-        )
-
-    return build
-
-
 @dataclass(slots=True)
 class _Job:
     """What every GEMM of one op shares: the designs, the dataflow and the accounting mode (treat as immutable)."""
@@ -194,18 +172,17 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
     s = flow.streams(f, hw.rows, hw.cols)
     rw = job.rowwise
     window = k if rw is None else blocks * rw.window  # ifmap entries per output pixel
-    ifmap_padded = s.ifmap_padded if rw is None else ceil_div(window, hw.rows) * f.t * hw.rows
-    ifmap_quirks = filter_quirks = None
+    ifmap_items = m * window
     if job.quirks:
         conv = job.overlap if overlap else None
-        ifmap_quirks = ReadQuirks(ifmap_padded, None if conv is None else (conv, hw.rows))
-        filter_quirks = ReadQuirks(s.filter_padded)
-    ifmap_items = m * window
-    ifmap = read_stream(
-        xp, ifmap_items, s.ifmap_passes, hw.ifmap, _demand(xp, ifmap_items, s.ifmap_passes, f), ifmap_quirks
-    )
-    filt = read_stream(xp, k * n, s.filter_passes, hw.filter, _demand(xp, k * n, s.filter_passes, f), filter_quirks)
-    ofmap = write_stream(xp, s.ofmap_writes, hw.ofmap, _demand(xp, s.ofmap_writes, 1, f))
+        ifmap_padded = s.ifmap_padded if rw is None else ceil_div(window, hw.rows) * f.t * hw.rows
+        ifmap_overlap = None if conv is None else (conv, hw.rows)
+        ifmap_dram, ifmap_stall = read_stream(xp, ifmap_items, s.ifmap_passes, hw.ifmap, f, ifmap_padded, ifmap_overlap)
+        filter_dram, filter_stall = read_stream(xp, k * n, s.filter_passes, hw.filter, f, s.filter_padded)
+    else:
+        ifmap_dram, ifmap_stall = read_stream(xp, ifmap_items, s.ifmap_passes, hw.ifmap, f)
+        filter_dram, filter_stall = read_stream(xp, k * n, s.filter_passes, hw.filter, f)
+    ofmap_dram, ofmap_stall = write_stream(xp, s.ofmap_writes, hw.ofmap, f)
     used_pes = f.sr * f.sc // blocks
     ofmap_sram = s.ofmap_writes
     ifmap_sram = s.ifmap_reads if job.ifmap_reuse == 1 else s.ifmap_reads * job.ifmap_reuse
@@ -224,19 +201,19 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
         f.lines,  # lines
         f.folds,  # folds
         f.folds * f.t,  # streaming
-        ofmap.stall_cycles + xp.maximum(ifmap.stall_cycles, filt.stall_cycles),  # stall
-        filt.stall_cycles,  # filter_stall
+        ofmap_stall + xp.maximum(ifmap_stall, filter_stall),  # stall
+        filter_stall,  # filter_stall
         used_pes,  # used_pe_folds
         util_sum,  # util_sum
         ifmap_sram,  # ifmap_sram
         s.filter_reads,  # filter_sram
         ofmap_sram,  # ofmap_sram
-        ifmap.dram_words,  # ifmap_dram
-        filt.dram_words,  # filter_dram
-        ofmap.dram_words,  # ofmap_dram
-        ceil_div(ifmap.dram_words, hw.ifmap.bw),  # ifmap_transfer
-        ceil_div(filt.dram_words, hw.filter.bw),  # filter_transfer
-        ceil_div(ofmap.dram_words, hw.ofmap.bw),  # ofmap_transfer
+        ifmap_dram,  # ifmap_dram
+        filter_dram,  # filter_dram
+        ofmap_dram,  # ofmap_dram
+        -(-ifmap_dram // hw.ifmap.bw),  # ifmap_transfer (ceil_div inline, as below: hot path)
+        -(-filter_dram // hw.filter.bw),  # filter_transfer
+        -(-ofmap_dram // hw.ofmap.bw),  # ofmap_transfer
     )
 
 
@@ -268,7 +245,8 @@ def _gemm_tally(job: GemmJob, on: _Job) -> Tally:
     """All GEMMs of a job; ws packs groups block-diagonally (rows take windows, columns filters)."""
     xp, hw = on.xp, on.hw
     if job.groups == 1:
-        return _on_cores(job.m, job.n, job.k, 1, on, overlap=True).scaled(job.repeats)
+        tally = _on_cores(job.m, job.n, job.k, 1, on, overlap=True)
+        return tally if job.repeats == 1 else tally.scaled(job.repeats)
     if on.flow.dataflow is Dataflow.WS:
         pack = xp.maximum(xp.minimum(xp.minimum(hw.rows // job.k, hw.cols // job.n), job.groups), 1)
     else:
@@ -311,10 +289,11 @@ def _finish(
         total = compute
     elif not quirks:
         channels = xp.maximum(xp.maximum(ifmap_transfer, t.filter_transfer), ofmap_transfer)
-        # One memory behind the channels: all their words share its bandwidth.
         shared = hw.dram_shared_bw
-        words = ifmap_dram + t.filter_dram + ofmap_dram
-        channels = xp.maximum(channels, xp.where(shared > 0, ceil_div(words, xp.maximum(shared, 1e-9)), 0))
+        if xp.any(shared > 0):
+            # One memory behind the channels: all their words share its bandwidth.
+            words = ifmap_dram + t.filter_dram + ofmap_dram
+            channels = xp.maximum(channels, xp.where(shared > 0, ceil_div(words, xp.maximum(shared, 1e-9)), 0))
         # Peak: SCALE-Sim's last-index count is one cycle short of MACs / PEs on a 1x1 os array only.
         total = xp.maximum(xp.maximum(total, xp.rint(channels)), ceil_div(macs, pes))
     stall = total - compute

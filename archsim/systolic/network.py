@@ -49,7 +49,7 @@ def _layers(ops: tuple[Op, ...], hw: Hardware, config: SystolicConfig, plan: Tra
     layers = []
     for op in ops:
         traffic: LayerTraffic | None = plan.get(op.name)
-        key = (type(op), *(value for field, value in vars(op).items() if field != "name"))
+        key = (type(op), *(getattr(op, f) for f in op.__dataclass_fields__ if f != "name"))
         layers.append(_costed(key, config, traffic).copy_with(layer=op.name))  # the cached object stays private
     return tuple(layers)
 
@@ -60,10 +60,6 @@ def _costed(key: tuple[Hashable, ...], config: SystolicConfig, traffic: LayerTra
     op_type, *values = key
     names = [field for field in op_type.__dataclass_fields__ if field != "name"]
     op = op_type(name="op", **dict(zip(names, values, strict=True)))
-    metrics = layer_on(op, _hardware(config), config, traffic)
+    metrics = layer_on(op, hardware(config), config, traffic)
     metrics.layer = ""
     return metrics
-
-
-_hardware = functools.lru_cache(maxsize=64)(hardware)
-"""The model numbers of a config, derived once per config."""

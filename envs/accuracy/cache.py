@@ -21,7 +21,6 @@ from envs.accuracy.base import (
     checked_accuracy,
     evaluator_name,
 )
-from workloads.errors import InputError
 
 TABLE_NAME = "archsim_accuracy_cache"
 
@@ -72,7 +71,7 @@ class SqlStore:
     def __init__(self, url: str) -> None:
         import sqlalchemy as sa
 
-        from envs.storage import one_line, open_engine
+        from envs.storage import one_line, open_engine, storage_error
 
         self.url = url
         self._engine = open_engine(url)
@@ -91,7 +90,7 @@ class SqlStore:
         try:
             metadata.create_all(self._engine)
         except sa.exc.SQLAlchemyError as exc:
-            raise InputError(f"--storage {url}: cannot open the storage: {one_line(exc)}") from None
+            raise storage_error(url, f"cannot open the storage: {one_line(exc)}") from None
 
     def get(self, namespace: str, key: str) -> AccuracyRecord | None:
         """The stored record (marked ``cached``), counting the hit in the table."""

@@ -89,6 +89,13 @@ class ProxyNetwork:
         return sum(stage.depth for stage in self.stages)
 
 
+TRAINER_VERSION = 2
+"""Version of what :func:`envs.accuracy.torchnet.train_and_score` computes, part of the trainer's cache name:
+bump it whenever a change there moves scores, so cached scores of the old trainer are never served.
+v2: batch-norm statistics recomputed with the trained weights before scoring (v1 scored short runs
+with lagging running averages, often at chance)."""
+
+
 @dataclass(frozen=True)
 class TrainingSetup:
     """How the proxy is trained; part of the evaluator's name, so caches never mix setups."""
@@ -124,7 +131,7 @@ class ProxyTrainer:
         describe: turns network choices into the :class:`ProxyNetwork` to train
             (for a network family, :class:`envs.accuracy.scaling.FamilyProxy`).
         setup: epochs, batch size, learning rate, seed and test split.
-        name: names the evaluator in the cache (default: ``proxy-digits`` and the setup).
+        name: names the evaluator in the cache (default: ``proxy-digits``, the trainer version and the setup).
     """
 
     def __init__(
@@ -135,7 +142,7 @@ class ProxyTrainer:
     ) -> None:
         self.describe = describe
         self.setup = setup or TrainingSetup()
-        self.name = name or f"proxy-digits:{self.setup.tag}"
+        self.name = name or f"proxy-digits-v{TRAINER_VERSION}:{self.setup.tag}"
 
     def evaluate(self, choices: Choices) -> float:
         """Held-out digits accuracy of the proxy of ``choices`` after brief quantisation-aware training."""

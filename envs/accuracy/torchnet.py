@@ -1,7 +1,8 @@
 """Torch side of the proxy trainer: fake-quantised MobileNetV2-style blocks and a short training run.
 
 Only :class:`envs.accuracy.proxy.ProxyTrainer` imports this module, so torch loads
-only when a proxy evaluation actually runs.
+only when a proxy evaluation actually runs. A change here that moves scores bumps
+:data:`envs.accuracy.proxy.TRAINER_VERSION` (cached scores are keyed by it).
 """
 
 from __future__ import annotations

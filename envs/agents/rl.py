@@ -123,8 +123,10 @@ class DqnAgent(Sb3Agent):
         if isinstance(env.action_space, gym.spaces.Discrete):
             return env
         if space.size > FLAT_ACTION_LIMIT:
-            raise InputError(
-                f"--agent dqn: space {space.name} has {space.size} designs, more than {FLAT_ACTION_LIMIT} "
-                "discrete actions; use a ...Seq-v0 env (one knob per step) or another agent"
+            raise InputError.option(
+                "agent dqn",
+                "--agent dqn",
+                f"space {space.name} has {space.size} designs, more than {FLAT_ACTION_LIMIT} "
+                "discrete actions; use a ...Seq-v0 env (one knob per step) or another agent",
             )
         return FlatActionWrapper(env, space)

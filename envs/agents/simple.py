@@ -54,9 +54,10 @@ class ExhaustiveAgent(AskTellAgent):
         """Start at the first design."""
         self.space = study.task.space
         if self.space.size > self.limit:
-            raise InputError(
-                f"--agent exhaustive: space {self.space.name} has {self.space.size} designs, "
-                f"more than {self.limit}; use a sampling agent"
+            raise InputError.option(
+                "agent exhaustive",
+                "--agent exhaustive",
+                f"space {self.space.name} has {self.space.size} designs, more than {self.limit}; use a sampling agent",
             )
         self.cursor = 0
 

@@ -52,9 +52,10 @@ def plan_system(
 ) -> SystemPlan:
     """Choose stacks (``fusion``), allocation and order (``scheduler``) for ``workload`` on ``system``."""
     if fusion not in FUSION_MODES:
-        raise InputError(f"--fusion: unknown mode {fusion!r}; allowed: {', '.join(FUSION_MODES)}")
+        raise InputError.option("fusion", "--fusion", f"unknown mode {fusion!r}; allowed: {', '.join(FUSION_MODES)}")
     if scheduler not in SCHEDULERS:
-        raise InputError(f"--scheduler: unknown scheduler {scheduler!r}; allowed: {', '.join(SCHEDULERS)}")
+        detail = f"unknown scheduler {scheduler!r}; allowed: {', '.join(SCHEDULERS)}"
+        raise InputError.option("scheduler", "--scheduler", detail)
     estimator = Estimator(system, workload)
     plan = (
         search_fusion(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,3 +60,15 @@ def test_workload_registry_is_on_no_import_cycle_with_the_zoo_and_families() -> 
     assert not _reaches(graph, "workloads.registry", "workloads.registry")
     below = [m for m in graph if m.startswith(("workloads.zoo", "workloads.families"))]
     assert not any(_reaches(graph, m, "workloads.registry") for m in below)
+
+
+def test_llm_spec_lookup_works_as_the_first_import_of_a_fresh_interpreter() -> None:
+    """``simulate`` asks every workload for its LLM spec; that must not half-import the family registry."""
+    code = (
+        "import types; from workloads.llm import llm_spec_of; "
+        "assert llm_spec_of(types.SimpleNamespace(name='resnet18')) is None; "
+        "assert llm_spec_of(types.SimpleNamespace(name='llama3.2-1b:phase=decode')).run.phase.value == 'decode'"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

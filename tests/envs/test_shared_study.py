@@ -33,9 +33,22 @@ def start_worker(storage: str, agent: str, budget: int, *extra: str) -> subproce
 
 
 def finish(proc: subprocess.Popen[str]) -> dict:
+    """The JSON summary a worker prints last (other output, e.g. Ray's, may come before it)."""
     out, err = proc.communicate(timeout=180)
     assert proc.returncode == 0, err
-    return json.loads(out.strip().splitlines()[-1])
+    return last_json_line(out, err)
+
+
+def last_json_line(out: str, err: str) -> dict:
+    """The last line of ``out`` that is a JSON object; a failure naming both outputs when there is none."""
+    for line in reversed(out.strip().splitlines()):
+        try:
+            found = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(found, dict):
+            return found
+    pytest.fail(f"the worker printed no JSON summary; stdout ends {out[-500:]!r}, stderr ends {err[-500:]!r}")
 
 
 def wait_for_rows(storage: Storage, study: str, rows: int, procs: list[subprocess.Popen[str]]) -> int:
@@ -199,3 +212,9 @@ def test_a_database_down_for_good_exits_2_with_one_line_and_a_rerun_resumes(
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     assert out["evaluations"] == before + 20 and out["simulated_this_run"] <= 20
+
+
+def test_a_worker_summary_is_found_after_other_output_and_its_absence_is_reported() -> None:
+    assert last_json_line('2026 INFO worker.py: Connecting to Ray\n{"evaluations": 3}\n[]\n', "") == {"evaluations": 3}
+    with pytest.raises(pytest.fail.Exception, match=r"no JSON summary; stdout ends 'Ray started\\n'.*'Traceback"):
+        last_json_line("Ray started\n", "Traceback: port 10001 in use")

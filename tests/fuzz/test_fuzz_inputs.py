@@ -239,7 +239,7 @@ SCHEMES = ["sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg", "mys
     ),
 )
 def test_storage_urls(scheme: str, slashes: str, rest: str) -> None:
-    from envs.storage import Storage
+    from envs.storage import Storage, shown_url
 
     url = scheme + slashes + rest
     with workdir() as d:
@@ -248,6 +248,6 @@ def test_storage_urls(scheme: str, slashes: str, rest: str) -> None:
         try:
             Storage(url, retry_seconds=0).close()
         except InputError as exc:
-            assert "\n" not in str(exc) and str(exc).startswith(f"--storage {url}")
+            assert "\n" not in str(exc) and str(exc).startswith(f"storage {shown_url(url)}")
         finally:
             os.chdir(here)

@@ -3,6 +3,9 @@
 Each node is a process group of its own, so a test can kill one node (``kill_node``)
 with SIGKILL, as a machine failure would, without touching the rest of the cluster or
 any other Ray on the machine (``ray stop`` would stop every Ray of the host: never used).
+Every port a node opens is one found free (Ray's fixed defaults, such as the client
+server's 10001 and the dashboard agent's 52365, would collide with another Ray on the
+machine), and the cluster keeps its session files in a temp dir of its own.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -19,6 +23,9 @@ from pathlib import Path
 
 from support.postgres import free_port
 
+WORKER_PORTS = 24
+"""Ports reserved per node for its worker processes (a few per CPU, with room for restarts)."""
+
 
 def ray_command() -> str:
     """The ``ray`` script of this interpreter's environment."""
@@ -27,6 +34,35 @@ def ray_command() -> str:
     if found is None:
         raise RuntimeError("Ray is not installed: pip install 'archsim[ray]' (it is in the test extra)")
     return found
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct TCP ports nobody listens on right now (held open together while chosen)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def _own_ports(head: bool) -> list[str]:
+    """``ray start`` options giving a node free ports for everything it listens on."""
+    ports = free_ports(6 + WORKER_PORTS)
+    options = [
+        f"--node-manager-port={ports[0]}",
+        f"--object-manager-port={ports[1]}",
+        f"--dashboard-agent-listen-port={ports[2]}",
+        f"--dashboard-agent-grpc-port={ports[3]}",
+        f"--metrics-export-port={ports[4]}",
+        f"--runtime-env-agent-port={ports[5]}",
+        f"--worker-port-list={','.join(map(str, ports[6:]))}",
+    ]
+    if head:
+        options.append(f"--ray-client-server-port={free_port()}")
+    return options
 
 
 class RayCluster:
@@ -48,6 +84,7 @@ class RayCluster:
 
     def _start(self, args: list[str], cpus: int) -> subprocess.Popen[bytes]:
         argv = [ray_command(), "start", *args, f"--num-cpus={cpus}", "--block", "--disable-usage-stats"]
+        argv += _own_ports("--head" in args)
         if "--head" in args:
             argv += ["--include-dashboard=false", f"--temp-dir={self.temp}"]
         log = open(self.temp.parent / f"{self.temp.name}-node{len(self.nodes)}.log", "wb")  # noqa: SIM115

@@ -175,24 +175,29 @@ def parse_spec(text: str) -> LlmSpec:
     model = model.strip()
     config = model_config(model)
     if config is None:
-        raise InputError(f"--workload {text}: unknown model {model!r}; allowed: {', '.join(MODELS)} or a config.json")
+        raise _spec_error(text, f"unknown model {model!r}; allowed: {', '.join(MODELS)} or a config.json")
     values: dict[str, object] = {}
     for item in filter(None, (part.strip() for part in items.split(","))):
         key, sep, value = (s.strip() for s in item.partition("="))
         if not sep or key not in _KEYS or not value:
-            raise InputError(f"--workload {text}: {item!r} is not key=value with key one of {', '.join(_KEYS)}")
+            raise _spec_error(text, f"{item!r} is not key=value with key one of {', '.join(_KEYS)}")
         values[key] = value if key == "phase" else _integer(text, key, value)
     try:
         run = LlmRun(**values)  # type: ignore[arg-type]
     except ValueError as exc:
-        raise InputError(f"--workload {text}: {exc}") from None
+        raise _spec_error(text, str(exc)) from None
     if run.layers > config.layers:
-        raise InputError(f"--workload {text}: layers={run.layers} exceeds the model's {config.layers} layers")
+        raise _spec_error(text, f"layers={run.layers} exceeds the model's {config.layers} layers")
     return LlmSpec(model, config, run)
+
+
+def _spec_error(text: str, detail: str) -> InputError:
+    """A bad LLM spec: the workload given to ``load_workload`` in Python, ``--workload`` on the command line."""
+    return InputError.option(f"workload {text}", f"--workload {text}", detail)
 
 
 def _integer(text: str, key: str, value: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise InputError(f"--workload {text}: {key}={value!r} must be an integer") from None
+        raise _spec_error(text, f"{key}={value!r} must be an integer") from None

@@ -14,6 +14,9 @@ def load_llm(text: str) -> Workload:
 
 def llm_spec_of(workload: Workload) -> LlmSpec | None:
     """The LLM spec a Workload was built from (built-in, config.json or ``llm:`` family), else None."""
+    # Through the family registry: it imports workloads.llm.family, which imports the registry's
+    # package; entering at workloads.llm.family first would find the registry half-built.
+    import workloads.families  # noqa: F401
     from workloads.llm.family import FAMILY_NAME, LLM_FAMILY
 
     family, _, knobs = workload.name.partition(":")

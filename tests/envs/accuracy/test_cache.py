@@ -70,8 +70,10 @@ def test_evaluators_with_different_names_never_share_scores() -> None:
 
 
 def test_unusable_storage_url_is_an_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="--storage"):
-        SqlStore(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
+    with pytest.raises(InputError, match=r"^storage sqlite:") as raised:
+        SqlStore(url)
+    assert raised.value.cli.startswith(f"--storage {url}: cannot open the storage")
 
 
 def test_wrapping_something_without_evaluate_is_rejected() -> None:

@@ -9,7 +9,18 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from envs.accuracy import FamilyProxy, ProxyNetwork, ProxyStage, ProxyTrainer, TrainingSetup
+from envs.accuracy import (
+    AccuracyRecord,
+    CachedEvaluator,
+    FamilyProxy,
+    MemoryStore,
+    ProxyNetwork,
+    ProxyStage,
+    ProxyTrainer,
+    TrainingSetup,
+    canonical_key,
+)
+from envs.accuracy.proxy import TRAINER_VERSION
 from envs.accuracy.torchnet import build_model, fake_quantize, train_and_score
 from workloads.families import OfaMobileNetV2
 
@@ -96,5 +107,18 @@ def test_fewer_bits_cost_accuracy() -> None:
 
 def test_trainer_names_its_setup_and_evaluates_family_choices() -> None:
     trainer = ProxyTrainer(lambda choices: tiny(bits=choices["bits"]), TrainingSetup(epochs=1, seed=3))
-    assert trainer.name == "proxy-digits:e1-b128-lr0.02-s3-t0.25"
+    assert trainer.name == "proxy-digits-v2:e1-b128-lr0.02-s3-t0.25"
     assert 0.0 <= trainer.evaluate({"bits": 8}) <= 1.0
+
+
+def test_scores_of_an_earlier_trainer_version_are_not_served_from_the_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    trainer = ProxyTrainer(lambda choices: tiny(bits=choices["bits"]), TrainingSetup(epochs=1, seed=3))
+    store = MemoryStore()
+    stale = AccuracyRecord(canonical_key({"bits": 8}), 0.1, None, 1.0)
+    store.put("proxy-digits:e1-b128-lr0.02-s3-t0.25", stale)  # how v1 (before the batch-norm fix) named it
+    store.put(f"proxy-digits-v{TRAINER_VERSION - 1}:e1-b128-lr0.02-s3-t0.25", stale)
+    trained = []
+    monkeypatch.setattr(trainer, "evaluate", lambda choices: trained.append(choices) or 0.9)
+    cached = CachedEvaluator(trainer, store)
+    assert cached.evaluate({"bits": 8}) == 0.9 and trained == [{"bits": 8}]  # trained afresh, not the stale 0.1
+    assert cached.evaluate({"bits": 8}) == 0.9 and len(trained) == 1  # this version's score is cached
