@@ -33,10 +33,10 @@ def simulate(workload: Workload, config: Any, traffic: TrafficPlan | None = None
     """
     module, _, attr = SIMULATORS[config.family].partition(":")
     metrics = getattr(importlib.import_module(module), attr)(workload, config, traffic)
-    return _with_workload_metrics(metrics, workload, config)
+    return with_workload_metrics(metrics, workload, config)
 
 
-def _with_workload_metrics(metrics: NetworkMetrics, workload: Workload, config: Any) -> NetworkMetrics:
+def with_workload_metrics(metrics: NetworkMetrics, workload: Workload, config: Any) -> NetworkMetrics:
     """Add an LLM workload's serving metrics (TTFT, TPOT, tokens/s, footprint) to any family's result."""
     from workloads.llm.workload import llm_spec_of
 
