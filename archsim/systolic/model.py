@@ -30,7 +30,7 @@ utilization, and no channel bound.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from archsim.config.systolic import Dataflow
 from archsim.systolic.backend import Num, Ops, ceil_div
@@ -353,8 +353,13 @@ def gemm_cost(
     quirks: bool = False,
     conv: Conv2d | None = None,
     calc: bool = False,
+    filter_words_per_element: float = 1,
 ) -> OpCost:
     """Cost of a GEMM job (a conv or matmul) on the designs ``hw`` with ``dataflow``.
+
+    ``filter_words_per_element`` below 1 packs weights narrower than the word (int4 weights
+    and their scales on a fp16 array; :mod:`workloads.packing`): the filter SRAM and DRAM
+    channel carry that many words per weight element.
 
     ``quirks`` (one design) keeps SCALE-Sim 3.0.0's bookkeeping; ``calc`` is its
     CALC bandwidth mode (stall-free cycles); ``conv`` is the
@@ -362,7 +367,13 @@ def gemm_cost(
     SRAM hits under ws.
     """
     overlap = conv if quirks and dataflow is Dataflow.WS and not job.dense_k else None
+    packed = filter_words_per_element != 1
+    if packed:  # the filter SRAM holds, and its channel carries, 1 / fraction elements per word
+        element_words = hw.filter.words // filter_words_per_element
+        hw = replace(hw, filter=ReadSram.build(element_words, hw.filter.bw / filter_words_per_element))
     tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap, job.ifmap_reuse))
+    if packed:  # the channel time stays (elements at the element rate); the count goes back to words
+        tally.filter_dram = ceil_div(tally.filter_dram * filter_words_per_element, 1)
     # SCALE-Sim's utilization counts the dense MACs; the default model counts those executed (never above peak).
     return _finish(xp, job.dense_macs if quirks else job.macs, tally, hw, traffic, quirks, calc)
 
