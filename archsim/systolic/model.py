@@ -68,6 +68,8 @@ class Hardware:
     dram_pj_per_byte: Num
     dram_shared_bw: Num = 0
     """Words per cycle all DRAM channels share (0 = independent channels)."""
+    vector_lanes: Num = 0
+    """Vector-unit element operations per cycle per core (0 = one per array column)."""
 
 
 @dataclass(slots=True)
@@ -381,7 +383,8 @@ def gemm_cost(
 def vector_cost(
     xp: Ops, op: VectorOp, hw: Hardware, traffic: ActivationTraffic | None = None, calc: bool = False
 ) -> OpCost:
-    """A vector op on the vector unit: one lane per array column per core, one element op per cycle.
+    """A vector op on the vector unit: ``vector_lanes`` per core (default one per array column),
+    one element op per lane and cycle.
 
     Arithmetic ops process ``max(vector_ops, output_elements)`` element operations;
     concat/transpose move ``output_elements``; reshape is a view (no cycles, no traffic).
@@ -392,7 +395,8 @@ def vector_cost(
     work = 0 if view else max(op.vector_ops, op.output_elements)
     reads = 0 if view else op.input_elements
     writes = 0 if view else op.output_elements
-    lines = ceil_div(work, hw.cols * hw.cores) + 1
+    lanes = xp.where(hw.vector_lanes > 0, hw.vector_lanes, hw.cols)
+    lines = ceil_div(work, lanes * hw.cores) + 1
     t = Tally(
         lines=lines,
         folds=1,

@@ -60,6 +60,7 @@ class Designs:
     clock_mhz: np.ndarray
     cores: np.ndarray
     dram_shared_bw: np.ndarray
+    vector_lanes: np.ndarray
 
     @classmethod
     def from_arrays(
@@ -77,6 +78,7 @@ class Designs:
         clock_mhz: Any = 1000.0,
         cores: Any = 1,
         dram_shared_bw: Any = 0.0,
+        vector_lanes: Any = 0,
     ) -> Designs:
         """Validate and broadcast per-design values (scalars or sequences; dataflow names or codes)."""
         flows = np.asarray(dataflow)
@@ -87,7 +89,14 @@ class Designs:
                 raise InputError(f"dataflow: unknown value {bad[0]!r}; allowed: {', '.join(names)}")
             flows = np.searchsorted(np.array(names), flows, sorter=np.argsort(names))
             flows = np.argsort(names)[flows]
-        ints = {"rows": rows, "cols": cols, "dataflow": flows, "word_bytes": word_bytes, "cores": cores}
+        ints = {
+            "rows": rows,
+            "cols": cols,
+            "dataflow": flows,
+            "word_bytes": word_bytes,
+            "cores": cores,
+            "vector_lanes": vector_lanes,
+        }
         floats = {
             "ifmap_sram_kb": ifmap_sram_kb,
             "filter_sram_kb": filter_sram_kb,
@@ -106,6 +115,8 @@ class Designs:
         for name in ("rows", "cols", "cores"):
             if (data[name] <= 0).any():
                 raise InputError(f"{name}: must be positive integers, got {data[name].min()}")
+        if (data["vector_lanes"] < 0).any():
+            raise InputError(f"vector_lanes: must be integers >= 0, got {data['vector_lanes'].min()}")
         if (data["dram_shared_bw"] < 0).any():
             raise InputError(f"dram_shared_bw: must be numbers >= 0, got {data['dram_shared_bw'].min()}")
         for name in (f for f in floats if f != "dram_shared_bw"):
@@ -149,6 +160,7 @@ class Designs:
             ofmap_sram_pj_per_byte=_lookup(self.ofmap_sram_kb, sram_pj_per_byte),
             dram_pj_per_byte=DRAM_PJ_PER_BYTE,
             dram_shared_bw=self.dram_shared_bw,
+            vector_lanes=self.vector_lanes,
         )
 
 
@@ -281,4 +293,5 @@ def designs_from_configs(configs: Sequence[Any]) -> Designs:
         clock_mhz=[c.clock_mhz for c in configs],
         cores=[c.cores for c in configs],
         dram_shared_bw=[c.dram_shared_bw for c in configs],
+        vector_lanes=[c.vector_lanes for c in configs],
     )
