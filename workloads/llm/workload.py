@@ -15,7 +15,6 @@ def load_llm(text: str) -> Workload:
 
 def llm_spec_of(workload: Workload) -> LlmSpec | None:
     """The LLM spec a Workload was built from (built-in, config.json or ``llm:`` family), else None."""
-    import workloads.families  # noqa: F401  (loads the family package before its llm member: no import cycle)
     from workloads.llm.family import FAMILY_NAME, LLM_FAMILY
 
     family, _, knobs = workload.name.partition(":")
