@@ -13,22 +13,22 @@ from __future__ import annotations
 from workloads.graph import TensorKind, Workload
 
 
-def packed_weight_fraction(workload: Workload, word_bytes: float) -> dict[str, float]:
-    """Op name -> DRAM words per weight element (< 1) for ops whose weights are packed below ``word_bytes``.
-
-    Only ops whose every weight tensor states its own precision are packed (a graph at one
-    precision stays as the family costs it); the weights' bytes include their scale tensors.
-    """
-    fractions: dict[str, float] = {}
+def weight_bytes_per_element(workload: Workload) -> dict[str, float]:
+    """Op name -> bytes per weight element of its weights and their scales, for ops whose every
+    weight tensor states its own precision (a graph at one precision stays as the family costs it)."""
+    per_element: dict[str, float] = {}
     for node in workload.nodes:
         elements = getattr(node.op, "weight_elements", 0)
         if not elements or not getattr(node.op, "weight_operand", True):
             continue
         weights = [workload.tensor(name) for name in node.inputs]
         weights = [t for t in weights if t.kind is TensorKind.WEIGHT]
-        if not weights or any(t.precision is None for t in weights):
-            continue
-        fraction = sum(t.nbytes(workload.precision) for t in weights) / (elements * word_bytes)
-        if fraction < 1:
-            fractions[node.name] = fraction
-    return fractions
+        if weights and all(t.precision is not None for t in weights):
+            per_element[node.name] = sum(t.nbytes(workload.precision) for t in weights) / elements
+    return per_element
+
+
+def packed_weight_fraction(workload: Workload, word_bytes: float) -> dict[str, float]:
+    """Op name -> DRAM words per weight element (< 1) for ops whose weights are packed below ``word_bytes``."""
+    fractions = {name: b / word_bytes for name, b in weight_bytes_per_element(workload).items()}
+    return {name: fraction for name, fraction in fractions.items() if fraction < 1}

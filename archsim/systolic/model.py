@@ -355,7 +355,7 @@ def gemm_cost(
     quirks: bool = False,
     conv: Conv2d | None = None,
     calc: bool = False,
-    filter_words_per_element: float = 1,
+    filter_words_per_element: Num = 1,
 ) -> OpCost:
     """Cost of a GEMM job (a conv or matmul) on the designs ``hw`` with ``dataflow``.
 
@@ -369,7 +369,7 @@ def gemm_cost(
     SRAM hits under ws.
     """
     overlap = conv if quirks and dataflow is Dataflow.WS and not job.dense_k else None
-    packed = filter_words_per_element != 1
+    packed = xp.any(filter_words_per_element != 1)
     if packed:  # the filter SRAM holds, and its channel carries, 1 / fraction elements per word
         element_words = hw.filter.words // filter_words_per_element
         hw = replace(hw, filter=ReadSram.build(element_words, hw.filter.bw / filter_words_per_element))

@@ -34,6 +34,7 @@ from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cos
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
 from workloads.ops import VectorOp
+from workloads.packing import weight_bytes_per_element
 
 DATAFLOW_CODES: tuple[Dataflow, ...] = (Dataflow.OS, Dataflow.WS, Dataflow.IS)
 """Dataflow of each integer code (0 = os, 1 = ws, 2 = is)."""
@@ -208,8 +209,9 @@ def _by_dataflow(designs: Designs) -> list[_Group]:
     return groups
 
 
-def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None) -> OpCost:
-    """One op on one dataflow's designs."""
+def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None, weight_bytes: float | None = None) -> OpCost:
+    """One op on one dataflow's designs; ``weight_bytes`` per weight element when its low-bit weights
+    are packed (:mod:`workloads.packing`: narrower than a design's word, they are read packed)."""
     _, part, hw, flow = group
     words = None
     if plan is not None:
@@ -217,7 +219,8 @@ def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None) -> OpCost:
         words = ActivationTraffic(-(-plan.dram_read_bytes // wb), -(-plan.dram_write_bytes // wb))
     if isinstance(op, VectorOp):
         return vector_cost(NUMPY, op, hw, words)
-    return gemm_cost(NUMPY, gemm_job(op), hw, flow, words)
+    packing = 1 if weight_bytes is None else np.minimum(1.0, weight_bytes / part.word_bytes)
+    return gemm_cost(NUMPY, gemm_job(op), hw, flow, words, filter_words_per_element=packing)
 
 
 def _op_costs(op: Any, groups: list[_Group], n: int, plan: LayerTraffic | None) -> OpCost:
@@ -239,10 +242,11 @@ def evaluate(workload: Workload, designs: Designs, traffic: TrafficPlan | None =
     energy = np.zeros(n)
     latency = np.zeros(n)
     plan = traffic or {}
+    packed = weight_bytes_per_element(workload)
     for group in _by_dataflow(designs):
         group_compute, group_stall, group_energy, group_latency = 0, 0, 0.0, 0.0
         for op in workload.ops:
-            cost = _group_cost(op, group, plan.get(op.name))
+            cost = _group_cost(op, group, plan.get(op.name), packed.get(op.name))
             group_compute = group_compute + cost.compute_cycles
             group_stall = group_stall + cost.stall_cycles
             group_energy = group_energy + cost.energy_pj

@@ -7,12 +7,14 @@ bits; and no op moves more filter words than its channel carries in its time.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 
 from archsim.config.loader import load_arch
 from archsim.simulate import simulate
+from archsim.systolic.vectorised import designs_from_configs, evaluate
 from workloads.graph import TensorKind
 from workloads.registry import load_workload
 
@@ -47,3 +49,13 @@ def test_packed_filter_words_stay_within_the_channel() -> None:
     config = load_arch("tpu-like")
     for layer in simulate(load_workload(SPEC.format(bits=4)), config).layers:
         assert layer.filter_dram_reads <= config.filter_dram_bw * config.cores * layer.total_cycles + 1, layer.layer
+
+
+def test_vectorised_path_packs_the_same_weights() -> None:
+    configs = [load_arch("tpu-like"), load_arch("a100-like"), dataclasses.replace(load_arch("tpu-like"), cores=4)]
+    workload = load_workload(SPEC.format(bits=4))
+    swept = evaluate(workload, designs_from_configs(configs))
+    for config, latency, energy in zip(configs, swept.latency_s, swept.energy_pj, strict=True):
+        metrics = simulate(workload, config)
+        assert latency == pytest.approx(metrics.latency_s, rel=1e-12)
+        assert energy == pytest.approx(metrics.energy_pj, rel=1e-12)
