@@ -361,7 +361,8 @@ def gemm_cost(
 
     ``filter_words_per_element`` below 1 packs weights narrower than the word (int4 weights
     and their scales on a fp16 array; :mod:`workloads.packing`): the filter SRAM and DRAM
-    channel carry that many words per weight element.
+    channel carry that many words per weight element (the default model only: ``quirks`` reproduces
+    SCALE-Sim, which reads one word per weight).
 
     ``quirks`` (one design) keeps SCALE-Sim 3.0.0's bookkeeping; ``calc`` is its
     CALC bandwidth mode (stall-free cycles); ``conv`` is the
@@ -369,7 +370,7 @@ def gemm_cost(
     SRAM hits under ws.
     """
     overlap = conv if quirks and dataflow is Dataflow.WS and not job.dense_k else None
-    packed = xp.any(filter_words_per_element != 1)
+    packed = not quirks and xp.any(filter_words_per_element != 1)  # SCALE-Sim has no sub-word weights
     if packed:  # the filter SRAM holds, and its channel carries, 1 / fraction elements per word
         element_words = hw.filter.words // filter_words_per_element
         hw = replace(hw, filter=ReadSram.build(element_words, hw.filter.bw / filter_words_per_element))

@@ -59,3 +59,11 @@ def test_vectorised_path_packs_the_same_weights() -> None:
         metrics = simulate(workload, config)
         assert latency == pytest.approx(metrics.latency_s, rel=1e-12)
         assert energy == pytest.approx(metrics.energy_pj, rel=1e-12)
+
+
+def test_scalesim_compat_mode_reads_a_word_per_weight() -> None:
+    config = dataclasses.replace(load_arch("tpu-like"), scalesim_quirks=True)
+    workload = load_workload(SPEC.format(bits=4))
+    layer = next(row for row in simulate(workload, config).layers if row.layer == "decode.L0.qkv")
+    node = next(n for n in workload.nodes if n.name == "decode.L0.qkv")
+    assert layer.filter_dram_reads >= node.op.weight_elements  # SCALE-Sim's count: no packing
