@@ -7,8 +7,8 @@ datapath; :func:`int4_energy_pj` then credits each int4 layer with the 45 nm
 table's cheaper int4 MAC (``archsim.energy.MAC_PJ``) and with half the SRAM and
 activation DRAM bytes (two int4 values packed per byte, as bit-serial/bit-fusion designs do;
 the family itself already reads int4 weights packed, :mod:`workloads.packing`).
-Cycles and area are not credited: the array, its buffers and its bandwidth stay
-those of the int8 datapath.
+Compute cycles and area are not credited: the array, its buffers and its bandwidth stay
+those of the int8 datapath (the packed weight stream already shortens weight-bound layers).
 """
 
 from __future__ import annotations
