@@ -52,10 +52,10 @@ def simulate(workload: Workload, config: Any, traffic: TrafficPlan | None = None
     (:mod:`archsim.llm.metrics`).
     """
     metrics = _simulator(config.family)(workload, config, traffic)
-    return _with_workload_metrics(metrics, workload, config)
+    return with_workload_metrics(metrics, workload, config)
 
 
-def _with_workload_metrics(metrics: NetworkMetrics, workload: Workload, config: Any) -> NetworkMetrics:
+def with_workload_metrics(metrics: NetworkMetrics, workload: Workload, config: Any) -> NetworkMetrics:
     """Add an LLM workload's serving metrics (TTFT, TPOT, tokens/s, footprint) to any family's result."""
     from workloads.llm.workload import llm_spec_of
 

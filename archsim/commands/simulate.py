@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     """Load, simulate, print."""
     from archsim import report
     from archsim.config.loader import load_arch
-    from archsim.simulate import simulate
+    from archsim.simulate import simulate, with_workload_metrics
 
     config = load_arch(args.arch)
     if args.dataflow:
@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         from mappers.multicore.flow import simulate_system
 
         metrics = simulate_system(workload, config, fusion=args.fusion or "none", scheduler=args.scheduler or "list")
+        metrics = with_workload_metrics(metrics, workload, config)  # an LLM's serving figures, as simulate() adds
     elif args.fusion or args.scheduler:
         raise InputError(f"--fusion/--scheduler: only multi-core systems take them; {args.arch!r} is {config.family}")
     else:

@@ -75,10 +75,13 @@ class SystolicConfig:
     sparsity_seed: int = 40
     """Seed of the row-wise mapping's per-column ``N`` (SCALE-Sim's ``RandomNumberGeneratorSeed``)."""
     dram_capacity_mb: float = 0.0
+    """Off-chip memory size (MiB; 0 = not stated): what an LLM's weights and KV cache are held against."""
     dram_shared_bw: float = 0.0
     """Words per cycle that the three DRAM channels share (one memory behind them, e.g. a GPU's HBM);
     0 = independent channels, as SCALE-Sim models them."""
-    """Off-chip memory size (MiB; 0 = not stated): what an LLM's weights and KV cache are held against."""
+    vector_lanes: int = 0
+    """Element operations per cycle of each core's vector unit (softmax, norms, elementwise);
+    0 = one lane per array column (the default model's)."""
 
     def __post_init__(self) -> None:
         for field in ("scalesim_quirks", "sparsity_support", "sparsity_rowwise"):
@@ -93,6 +96,9 @@ class SystolicConfig:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{self.name}: {field} must be a positive integer, got {value!r}")
+        lanes = self.vector_lanes
+        if not isinstance(lanes, int) or isinstance(lanes, bool) or lanes < 0:
+            raise ValueError(f"{self.name}: vector_lanes must be an integer >= 0 (0 = one per column), got {lanes!r}")
         if (
             not isinstance(self.dram_capacity_mb, (int, float))
             or isinstance(self.dram_capacity_mb, bool)

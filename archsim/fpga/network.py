@@ -37,6 +37,7 @@ from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
 from workloads.ops import VectorFn, VectorOp
+from workloads.packing import packed_weight_fraction
 
 KB = 1024.0
 
@@ -48,6 +49,7 @@ def simulate_fpga(workload: Workload, config: FpgaConfig, traffic: TrafficPlan |
     result = search_design(mac_shapes, config)
     plan = traffic or {}
     by_name = {s.name: i for i, s in enumerate(mac_shapes)}
+    packing = packed_weight_fraction(workload, config.precision.bytes)
     layers = []
     for node in workload.nodes:
         shape = shapes[node.name]
@@ -55,7 +57,8 @@ def simulate_fpga(workload: Workload, config: FpgaConfig, traffic: TrafficPlan |
             assert isinstance(node.op, VectorOp)
             layers.append(_vector_layer(node.op, config, plan.get(node.name)))
         else:
-            layers.append(_mac_layer(shape, by_name[node.name], result, config, plan.get(node.name)))
+            packed = packing.get(node.name, 1.0)
+            layers.append(_mac_layer(shape, by_name[node.name], result, config, plan.get(node.name), packed))
     design = result.design
     return NetworkMetrics(
         workload=workload.name,
@@ -95,8 +98,14 @@ def _design_pipeline(result: SearchResult, config: FpgaConfig) -> int:
 
 
 def _mac_layer(
-    shape: LayerShape, index: int, result: SearchResult, config: FpgaConfig, planned: LayerTraffic | None
+    shape: LayerShape,
+    index: int,
+    result: SearchResult,
+    config: FpgaConfig,
+    planned: LayerTraffic | None,
+    packing: float = 1.0,
 ) -> LayerMetrics:
+    """One MAC layer on the chosen design; ``packing`` < 1: weight words per element of packed low-bit weights."""
     design = result.design
     cost, tr, tc = _chosen_cost(shape, index, result, config)
     word = config.precision.bytes
@@ -105,7 +114,7 @@ def _mac_layer(
     if planned is not None:
         ifmap_dram = planned.dram_read_bytes / word
         ofmap_dram = planned.dram_write_bytes / word
-    weight_dram = float(cost.weight_words)
+    weight_dram = float(cost.weight_words) * packing
     compute = int(cost.compute_cycles)
     memory = (ifmap_dram + weight_dram + ofmap_dram) * word / config.dram_bytes_per_cycle
     stall = max(0, math.ceil(memory - compute))

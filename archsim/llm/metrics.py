@@ -66,10 +66,18 @@ def _off_chip_unstated(config: Any) -> dict[str, MemorySlot]:
     return {"dram": MemorySlot(None, True, True)}
 
 
+def _loopnest_memories(config: Any) -> dict[str, MemorySlot]:
+    """The outermost memory of the hierarchy (the DRAM) holds weights and cache, at its stated size."""
+    top = config.memories[-1]
+    return {top.name: MemorySlot(top.size_bits // 8 or None, True, True)}
+
+
 MEMORY_LAYOUTS: dict[str, Callable[[Any], dict[str, MemorySlot]]] = {
     "systolic": _systolic_memories,
     "npu": _npu_memories,
     "fpga": _off_chip_unstated,
+    "loopnest": _loopnest_memories,
+    "system": _off_chip_unstated,
 }
 """Family -> where an LLM's weights and KV cache live and how big those memories are.
 
@@ -137,16 +145,30 @@ class _PhaseSums:
     dram_words: int = 0
 
 
-def _phase_sums(layers: tuple[LayerMetrics, ...]) -> dict[str, _PhaseSums]:
-    """Sums per phase (the op name's first part: ``prefill`` or ``decode``), in one pass."""
+def _phase_sums(layers: tuple[LayerMetrics, ...], clock_hz: float) -> dict[str, _PhaseSums]:
+    """Sums per phase (the op name's first part: ``prefill`` or ``decode``), in one pass.
+
+    Ops that run one after another add their latencies; on a multi-core system, whose rows
+    carry their schedule (``start_cycle``/``end_cycle``), a phase lasts from its first start
+    to its last end (ops of one phase overlap on different cores).
+    """
     sums: dict[str, _PhaseSums] = {"prefill": _PhaseSums(), "decode": _PhaseSums()}
+    spans: dict[str, list[float]] = {}
     for layer in layers:
-        phase = sums.get(layer.layer.partition(".")[0])
+        name = layer.layer.partition(".")[0]
+        phase = sums.get(name)
         if phase is None:
             continue
         phase.latency_s += layer.latency_s
         phase.energy_pj += layer.energy_pj
         phase.dram_words += layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
+        if "start_cycle" in layer.extras and "end_cycle" in layer.extras:
+            start, end = float(layer.extras["start_cycle"]), float(layer.extras["end_cycle"])
+            span = spans.setdefault(name, [start, end])
+            span[0], span[1] = min(span[0], start), max(span[1], end)
+    for name, (start, end) in spans.items():
+        if clock_hz > 0:
+            sums[name].latency_s = (end - start) / clock_hz
     return sums
 
 
@@ -165,7 +187,7 @@ def memory_check(spec: LlmSpec, config: Any) -> dict[str, Any]:
 def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str, Any]:
     """The serving figures of ``metrics`` (an LLM workload's layers) as ``total`` entries."""
     run = spec.run
-    sums = _phase_sums(metrics.layers)
+    sums = _phase_sums(metrics.layers, metrics.clock_hz)
     prefill_s, prefill_pj = sums["prefill"].latency_s, sums["prefill"].energy_pj
     step_s, step_pj, step_words = sums["decode"].latency_s, sums["decode"].energy_pj, sums["decode"].dram_words
     steps = run.decode_steps

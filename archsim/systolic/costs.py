@@ -59,6 +59,7 @@ def derive_hardware(config: SystolicConfig) -> Hardware:
         ofmap_sram_pj_per_byte=sram_pj_per_byte(config.ofmap_sram_kb),
         dram_pj_per_byte=DRAM_PJ_PER_BYTE,
         dram_shared_bw=config.dram_shared_bw,
+        vector_lanes=config.vector_lanes,
     )
 
 

@@ -18,15 +18,17 @@ def activation_words(traffic: LayerTraffic, word_bytes: int) -> ActivationTraffi
     return ActivationTraffic(-(-traffic.dram_read_bytes // word_bytes), -(-traffic.dram_write_bytes // word_bytes))
 
 
-def op_cost(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None) -> OpCost:
-    """Every figure of ``op`` on the one design ``hw`` (Python numbers)."""
+def op_cost(
+    op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None, packing: float = 1
+) -> OpCost:
+    """Every figure of ``op`` on the one design ``hw`` (Python numbers); ``packing``: weight DRAM words per element."""
     words = None if traffic is None else activation_words(traffic, config.word_bytes)
     calc = config.bandwidth_mode is BandwidthMode.CALC
     if isinstance(op, VectorOp):
         return vector_cost(SCALAR, op, hw, words, calc)
     conv = op if isinstance(op, Conv2d) else None
     job = gemm_job(op, config.sparsity_support, config.dataflow, _rowwise_block(config), config.sparsity_seed)
-    return gemm_cost(SCALAR, job, hw, config.dataflow, words, config.scalesim_quirks, conv, calc)
+    return gemm_cost(SCALAR, job, hw, config.dataflow, words, config.scalesim_quirks, conv, calc, packing)
 
 
 def _rowwise_block(config: SystolicConfig) -> int:
@@ -74,9 +76,12 @@ def calc_bandwidths(c: OpCost) -> dict[str, float]:
     }
 
 
-def layer_on(op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None) -> LayerMetrics:
-    """Per-layer metrics of ``op`` on ``config`` whose model numbers ``hw`` are already derived."""
-    c = op_cost(op, hw, config, traffic)
+def layer_on(
+    op: Op, hw: Hardware, config: SystolicConfig, traffic: LayerTraffic | None = None, packing: float = 1
+) -> LayerMetrics:
+    """Per-layer metrics of ``op`` on ``config`` whose model numbers ``hw`` are already derived
+    (``packing``: weight DRAM words per element, below 1 for packed low-bit weights)."""
+    c = op_cost(op, hw, config, traffic, packing)
     return LayerMetrics(
         op.name,
         op.kind,

@@ -29,7 +29,7 @@ utilization, and no channel bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from archsim.config.systolic import Dataflow
 from archsim.systolic.backend import Num, Ops, ceil_div
@@ -68,6 +68,8 @@ class Hardware:
     dram_pj_per_byte: Num
     dram_shared_bw: Num = 0
     """Words per cycle all DRAM channels share (0 = independent channels)."""
+    vector_lanes: Num = 0
+    """Vector-unit element operations per cycle per core (0 = one per array column)."""
 
 
 @dataclass(slots=True)
@@ -345,8 +347,14 @@ def gemm_cost(
     quirks: bool = False,
     conv: Conv2d | None = None,
     calc: bool = False,
+    filter_words_per_element: Num = 1,
 ) -> OpCost:
     """Cost of a GEMM job (a conv or matmul) on the designs ``hw`` with ``dataflow``.
+
+    ``filter_words_per_element`` below 1 packs weights narrower than the word (int4 weights
+    and their scales on a fp16 array; :mod:`workloads.packing`): the filter SRAM and DRAM
+    channel carry that many words per weight element (the default model only: ``quirks`` reproduces
+    SCALE-Sim, which reads one word per weight).
 
     ``quirks`` (one design) keeps SCALE-Sim 3.0.0's bookkeeping; ``calc`` is its
     CALC bandwidth mode (stall-free cycles); ``conv`` is the
@@ -354,7 +362,13 @@ def gemm_cost(
     SRAM hits under ws.
     """
     overlap = conv if quirks and dataflow is Dataflow.WS and not job.dense_k else None
+    packed = not quirks and xp.any(filter_words_per_element != 1)  # SCALE-Sim has no sub-word weights
+    if packed:  # the filter SRAM holds, and its channel carries, 1 / fraction elements per word
+        element_words = hw.filter.words // filter_words_per_element
+        hw = replace(hw, filter=ReadSram.build(element_words, hw.filter.bw / filter_words_per_element))
     tally = _gemm_tally(job, _Job(xp, hw, DATAFLOWS[dataflow], quirks, overlap, job.ifmap_reuse, job.rowwise))
+    if packed:  # the channel time stays (elements at the element rate); the count goes back to words
+        tally.filter_dram = ceil_div(tally.filter_dram * filter_words_per_element, 1)
     # SCALE-Sim's utilization counts the dense MACs; the default model counts those executed (never above peak).
     return _finish(xp, job.dense_macs if quirks else job.macs, tally, hw, traffic, quirks, calc)
 
@@ -362,7 +376,8 @@ def gemm_cost(
 def vector_cost(
     xp: Ops, op: VectorOp, hw: Hardware, traffic: ActivationTraffic | None = None, calc: bool = False
 ) -> OpCost:
-    """A vector op on the vector unit: one lane per array column per core, one element op per cycle.
+    """A vector op on the vector unit: ``vector_lanes`` per core (default one per array column),
+    one element op per lane and cycle.
 
     Arithmetic ops process ``max(vector_ops, output_elements)`` element operations;
     concat/transpose move ``output_elements``; reshape is a view (no cycles, no traffic).
@@ -373,7 +388,8 @@ def vector_cost(
     work = 0 if view else max(op.vector_ops, op.output_elements)
     reads = 0 if view else op.input_elements
     writes = 0 if view else op.output_elements
-    lines = ceil_div(work, hw.cols * hw.cores) + 1
+    lanes = xp.where(hw.vector_lanes > 0, hw.vector_lanes, hw.cols)
+    lines = ceil_div(work, lanes * hw.cores) + 1
     t = Tally(
         lines=lines,
         folds=1,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 from archsim.config.systolic import BandwidthMode, SystolicConfig
 from archsim.metrics import LayerMetrics, NetworkMetrics
@@ -13,6 +13,7 @@ from archsim.systolic.model import Hardware
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
 from workloads.ops import Op
+from workloads.packing import packed_weight_fraction
 
 
 def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
@@ -24,7 +25,7 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
     bounded = config.bandwidth_mode is BandwidthMode.USER
     hw = hardware(config)
     plan = traffic or {}
-    layers = _layers(workload.ops, hw, config, plan)
+    layers = _layers(workload.ops, hw, config, plan, packed_weight_fraction(workload, config.word_bytes))
     return NetworkMetrics(
         workload=workload.name,
         arch=config.to_dict(),
@@ -43,23 +44,29 @@ def _dram_words_per_cycle(config: SystolicConfig) -> float:
     return min(channels, config.dram_shared_bw) if config.dram_shared_bw > 0 else channels
 
 
-def _layers(ops: tuple[Op, ...], hw: Hardware, config: SystolicConfig, plan: TrafficPlan) -> tuple[LayerMetrics, ...]:
+def _layers(
+    ops: tuple[Op, ...], hw: Hardware, config: SystolicConfig, plan: TrafficPlan, packing: Mapping[str, float]
+) -> tuple[LayerMetrics, ...]:
     """Every op's metrics; ops equal but for their name (an LLM's repeated layers, the points of a
-    context x batch sweep) are costed once per design (:func:`_costed`)."""
+    context x batch sweep) are costed once per design (:func:`_costed`). ``packing``: op -> weight
+    DRAM words per element of its packed low-bit weights (:mod:`workloads.packing`)."""
     layers = []
     for op in ops:
         traffic: LayerTraffic | None = plan.get(op.name)
         key = (type(op), *(getattr(op, f) for f in op.__dataclass_fields__ if f != "name"))
-        layers.append(_costed(key, config, traffic).copy_with(layer=op.name))  # the cached object stays private
+        costed = _costed(key, config, traffic, packing.get(op.name, 1.0))
+        layers.append(costed.copy_with(layer=op.name))  # the cached object stays private
     return tuple(layers)
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _costed(key: tuple[Hashable, ...], config: SystolicConfig, traffic: LayerTraffic | None) -> LayerMetrics:
+def _costed(
+    key: tuple[Hashable, ...], config: SystolicConfig, traffic: LayerTraffic | None, packing: float
+) -> LayerMetrics:
     """The metrics of the op ``key`` describes (its type and fields but its name) on ``config`` (pure: cached)."""
     op_type, *values = key
     names = [field for field in op_type.__dataclass_fields__ if field != "name"]
     op = op_type(name="op", **dict(zip(names, values, strict=True)))
-    metrics = layer_on(op, hardware(config), config, traffic)
+    metrics = layer_on(op, hardware(config), config, traffic, packing)
     metrics.layer = ""
     return metrics

@@ -34,6 +34,7 @@ from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cos
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
 from workloads.ops import VectorOp
+from workloads.packing import weight_bytes_per_element
 
 DATAFLOW_CODES: tuple[Dataflow, ...] = (Dataflow.OS, Dataflow.WS, Dataflow.IS)
 """Dataflow of each integer code (0 = os, 1 = ws, 2 = is)."""
@@ -60,6 +61,7 @@ class Designs:
     clock_mhz: np.ndarray
     cores: np.ndarray
     dram_shared_bw: np.ndarray
+    vector_lanes: np.ndarray
 
     @classmethod
     def from_arrays(
@@ -77,6 +79,7 @@ class Designs:
         clock_mhz: Any = 1000.0,
         cores: Any = 1,
         dram_shared_bw: Any = 0.0,
+        vector_lanes: Any = 0,
     ) -> Designs:
         """Validate and broadcast per-design values (scalars or sequences; dataflow names or codes)."""
         flows = np.asarray(dataflow)
@@ -87,7 +90,14 @@ class Designs:
                 raise InputError(f"dataflow: unknown value {bad[0]!r}; allowed: {', '.join(names)}")
             flows = np.searchsorted(np.array(names), flows, sorter=np.argsort(names))
             flows = np.argsort(names)[flows]
-        ints = {"rows": rows, "cols": cols, "dataflow": flows, "word_bytes": word_bytes, "cores": cores}
+        ints = {
+            "rows": rows,
+            "cols": cols,
+            "dataflow": flows,
+            "word_bytes": word_bytes,
+            "cores": cores,
+            "vector_lanes": vector_lanes,
+        }
         floats = {
             "ifmap_sram_kb": ifmap_sram_kb,
             "filter_sram_kb": filter_sram_kb,
@@ -106,6 +116,8 @@ class Designs:
         for name in ("rows", "cols", "cores"):
             if (data[name] <= 0).any():
                 raise InputError(f"{name}: must be positive integers, got {data[name].min()}")
+        if (data["vector_lanes"] < 0).any():
+            raise InputError(f"vector_lanes: must be integers >= 0, got {data['vector_lanes'].min()}")
         if (data["dram_shared_bw"] < 0).any():
             raise InputError(f"dram_shared_bw: must be numbers >= 0, got {data['dram_shared_bw'].min()}")
         for name in (f for f in floats if f != "dram_shared_bw"):
@@ -149,6 +161,7 @@ class Designs:
             ofmap_sram_pj_per_byte=_lookup(self.ofmap_sram_kb, sram_pj_per_byte),
             dram_pj_per_byte=DRAM_PJ_PER_BYTE,
             dram_shared_bw=self.dram_shared_bw,
+            vector_lanes=self.vector_lanes,
         )
 
 
@@ -196,8 +209,9 @@ def _by_dataflow(designs: Designs) -> list[_Group]:
     return groups
 
 
-def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None) -> OpCost:
-    """One op on one dataflow's designs."""
+def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None, weight_bytes: float | None = None) -> OpCost:
+    """One op on one dataflow's designs; ``weight_bytes`` per weight element when its low-bit weights
+    are packed (:mod:`workloads.packing`: narrower than a design's word, they are read packed)."""
     _, part, hw, flow = group
     words = None
     if plan is not None:
@@ -205,7 +219,8 @@ def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None) -> OpCost:
         words = ActivationTraffic(-(-plan.dram_read_bytes // wb), -(-plan.dram_write_bytes // wb))
     if isinstance(op, VectorOp):
         return vector_cost(NUMPY, op, hw, words)
-    return gemm_cost(NUMPY, gemm_job(op), hw, flow, words)
+    packing = 1 if weight_bytes is None else np.minimum(1.0, weight_bytes / part.word_bytes)
+    return gemm_cost(NUMPY, gemm_job(op), hw, flow, words, filter_words_per_element=packing)
 
 
 def _op_costs(op: Any, groups: list[_Group], n: int, plan: LayerTraffic | None) -> OpCost:
@@ -227,10 +242,11 @@ def evaluate(workload: Workload, designs: Designs, traffic: TrafficPlan | None =
     energy = np.zeros(n)
     latency = np.zeros(n)
     plan = traffic or {}
+    packed = weight_bytes_per_element(workload)
     for group in _by_dataflow(designs):
         group_compute, group_stall, group_energy, group_latency = 0, 0, 0.0, 0.0
         for op in workload.ops:
-            cost = _group_cost(op, group, plan.get(op.name))
+            cost = _group_cost(op, group, plan.get(op.name), packed.get(op.name))
             group_compute = group_compute + cost.compute_cycles
             group_stall = group_stall + cost.stall_cycles
             group_energy = group_energy + cost.energy_pj
@@ -281,4 +297,5 @@ def designs_from_configs(configs: Sequence[Any]) -> Designs:
         clock_mhz=[c.clock_mhz for c in configs],
         cores=[c.cores for c in configs],
         dram_shared_bw=[c.dram_shared_bw for c in configs],
+        vector_lanes=[c.vector_lanes for c in configs],
     )

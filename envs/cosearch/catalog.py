@@ -65,6 +65,29 @@ RECIPES: dict[str, SpaceRecipe] = {
         hardware_values={"rows": (8, 12, 16), "cols": (8, 14, 16), "buffer_kb": (64, 108, 256), "dram_bits": (64, 128)},
         description="OFA-MobileNetV2 (64 networks) x 54 Eyeriss-like loop-nest designs: 3,456 designs",
     ),
+    "cosearch-llm-bits": SpaceRecipe(
+        family="llm",
+        network={
+            "wbits": (4, 8, 16),
+            # a 7B-class decoder (the shape the llm-perplexity accuracy table was measured on), one decode step
+            "layers": (32,),
+            "hidden": (4096,),
+            "heads": (32,),
+            "kv_heads": (8,),
+            "ffn_mult": (3,),
+            "phase": ("decode",),
+            "context": (2048,),
+            "batch": (1,),
+        },
+        hardware="llm-serving",
+        hardware_values={
+            "rows": (64, 128, 256),
+            "cols": (64, 128, 256),
+            "dram_bw": (16, 64, 128),
+            "dataflow": ("os", "ws"),
+        },
+        description="weight bits (4/8/16) of a 7B-class decoder x 54 LLM-serving systolic arrays: 162 designs",
+    ),
 }
 """Space name -> recipe."""
 

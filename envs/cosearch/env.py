@@ -31,13 +31,20 @@ DEFAULT_PENALTY = 10.0
 
 
 def accuracy_evaluator(accuracy: AccuracyEvaluator | str, family: str) -> AccuracyEvaluator:
-    """``"proxy"`` (train on digits), a ``.csv`` lookup table, or an evaluator object as is."""
+    """``"proxy"`` (train on digits), ``"llm-perplexity"`` (published perplexity by weight bits,
+    :class:`envs.llm.PerplexityEvaluator`), a ``.csv`` lookup table, or an evaluator object as is."""
     if isinstance(accuracy, str):
         if accuracy == "proxy":
             return ProxyTrainer(FamilyProxy(families()[family]))
+        if accuracy == "llm-perplexity":
+            from envs.llm import PerplexityEvaluator
+
+            return PerplexityEvaluator()
         if Path(accuracy).suffix.lower() == ".csv":
             return TableEvaluator(accuracy)
-        raise InputError(f"accuracy: unknown evaluator {accuracy!r}; allowed: proxy, a .csv table, or an object")
+        raise InputError(
+            f"accuracy: unknown evaluator {accuracy!r}; allowed: proxy, llm-perplexity, a .csv table, or an object"
+        )
     if not callable(getattr(accuracy, "evaluate", None)):
         raise InputError(f"accuracy: {accuracy!r} has no evaluate(choices) method")
     return accuracy

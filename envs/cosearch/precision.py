@@ -5,9 +5,10 @@ The systolic model counts SRAM/DRAM traffic in words and prices MACs by word siz
 int8 stages a 1-byte one. It has no sub-byte word, so int4 layers run on the int8
 datapath; :func:`int4_energy_pj` then credits each int4 layer with the 45 nm
 table's cheaper int4 MAC (``archsim.energy.MAC_PJ``) and with half the SRAM and
-DRAM bytes (two int4 values packed per byte, as bit-serial/bit-fusion designs do).
-Cycles and area are not credited: the array, its buffers and its bandwidth stay
-those of the int8 datapath.
+activation DRAM bytes (two int4 values packed per byte, as bit-serial/bit-fusion designs do;
+the family itself already reads int4 weights packed, :mod:`workloads.packing`).
+Compute cycles and area are not credited: the array, its buffers and its bandwidth stay
+those of the int8 datapath (the packed weight stream already shortens weight-bound layers).
 """
 
 from __future__ import annotations
@@ -52,7 +53,12 @@ def int4_energy_pj(metrics: NetworkMetrics, workload: Workload, word_bytes: int)
         for component, pj in layer.energy_by_component_pj.items():
             if packed > 1 and component == "mac":
                 pj *= MAC_PJ[precision] / MAC_PJ[Precision.INT8]
-            elif packed > 1 and component in ("sram", "dram"):
+            elif packed > 1 and component == "sram":
                 pj /= packed
+            elif packed > 1 and component == "dram":
+                # the family already reads packed weights (workloads.packing): credit the activation words only
+                words = layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
+                activations = layer.ifmap_dram_reads + layer.ofmap_dram_writes
+                pj *= (layer.filter_dram_reads + activations / packed) / words if words else 1.0
             total += float(pj)
     return total

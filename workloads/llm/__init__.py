@@ -6,6 +6,7 @@ name is the canonical spec), which is how the simulators' LLM metrics find the
 phases, batch and lengths. The grammar is in :mod:`workloads.llm.spec` and docs/llm.md.
 """
 
+import workloads.families  # noqa: F401  (first: it imports workloads.llm.family, which needs workloads.families.base)
 from workloads.llm.build import build_llm
 from workloads.llm.catalog import MODELS
 from workloads.llm.config import LlmConfig

@@ -75,11 +75,18 @@ class _Graph:
         return self.emit(op, [x, *self.weights(name, k, n)], (m, n))
 
     def vector(
-        self, name: str, fn: VectorFn, inputs: list[str], out: int, ops: int, act: Activation | None = None
+        self,
+        name: str,
+        fn: VectorFn,
+        inputs: list[str],
+        shape: tuple[int, ...],
+        ops: int,
+        act: Activation | None = None,
     ) -> str:
+        """A vector op whose output has ``shape`` (rows of tokens or scores x width)."""
         elements = sum(self.tensors[t].numel for t in inputs)
-        op = VectorOp(name, fn, elements, out, ops, len(inputs), act)
-        return self.emit(op, inputs, (out,))
+        op = VectorOp(name, fn, elements, math.prod(shape), ops, len(inputs), act)
+        return self.emit(op, inputs, shape)
 
     def kv_cache(self, name: str, heads: int, positions: int, head_dim: int) -> list[str]:
         """One operand's KV cache as a graph input at the KV precision (plus scales when quantised)."""
@@ -104,7 +111,7 @@ def _attention(g: _Graph, c: LlmConfig, prefix: str, x: str, seqs: int, queries:
         v_source = g.kv_cache(f"{prefix}.v_cache", kv_batch, keys, c.head_dim)
     scores_op = MatMul(f"{prefix}.scores", m=rows, n=keys, k=c.head_dim, batch=kv_batch, weight_operand=False)
     scores = g.emit(scores_op, [qkv, *k_source], (kv_batch, rows, keys))
-    probs = g.vector(f"{prefix}.softmax", VectorFn.SOFTMAX, [scores], kv_batch * rows * keys, NORM_OPS_PER_ELEMENT)
+    probs = g.vector(f"{prefix}.softmax", VectorFn.SOFTMAX, [scores], (kv_batch, rows, keys), NORM_OPS_PER_ELEMENT)
     context_op = MatMul(f"{prefix}.context", m=rows, n=c.head_dim, k=keys, batch=kv_batch, weight_operand=False)
     context = g.emit(context_op, [probs, *v_source], (kv_batch, rows, c.head_dim))
     return g.linear(f"{prefix}.o_proj", context, m, c.hidden, c.q_width)
@@ -116,7 +123,7 @@ def _mlp(g: _Graph, c: LlmConfig, prefix: str, x: str, m: int) -> str:
         up = g.linear(f"{prefix}.up", x, m, c.ffn, c.hidden, Activation.GELU)
         return g.linear(f"{prefix}.down", up, m, c.hidden, c.ffn)
     gate_up = g.linear(f"{prefix}.gate_up", x, m, 2 * c.ffn, c.hidden)
-    act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], m * c.ffn, 1, Activation.SWISH)
+    act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], (m, c.ffn), 1, Activation.SWISH)
     return g.linear(f"{prefix}.down", act, m, c.hidden, c.ffn)
 
 
@@ -127,21 +134,21 @@ def _moe(g: _Graph, c: LlmConfig, prefix: str, x: str, m: int) -> str:
     active = min(c.experts, pairs)
     rows = math.ceil(pairs / active)
     gate_up = g.linear(f"{prefix}.experts_gate_up", x, rows, active * 2 * c.ffn, c.hidden)
-    act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], rows * active * c.ffn, 1, Activation.SWISH)
+    act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], (rows, active * c.ffn), 1, Activation.SWISH)
     down_op = MatMul(f"{prefix}.experts_down", m=rows, n=c.hidden, k=active * c.ffn)
     down = g.emit(down_op, [act, *g.weights(down_op.name, active * c.ffn, c.hidden)], (rows, c.hidden))
-    return g.vector(f"{prefix}.combine", VectorFn.ADD, [down, router], m * c.hidden, c.top_k)
+    return g.vector(f"{prefix}.combine", VectorFn.ADD, [down, router], (m, c.hidden), c.top_k)
 
 
 def _layer(g: _Graph, c: LlmConfig, prefix: str, x: str, seqs: int, queries: int, keys: int, decode: bool) -> str:
     m = seqs * queries
     norm = VectorFn.LAYERNORM
-    h = g.vector(f"{prefix}.norm1", norm, [x], m * c.hidden, NORM_OPS_PER_ELEMENT)
+    h = g.vector(f"{prefix}.norm1", norm, [x], (m, c.hidden), NORM_OPS_PER_ELEMENT)
     a = _attention(g, c, prefix, h, seqs, queries, keys, decode)
-    x = g.vector(f"{prefix}.attn_add", VectorFn.ADD, [a, x], m * c.hidden, 1)
-    h = g.vector(f"{prefix}.norm2", norm, [x], m * c.hidden, NORM_OPS_PER_ELEMENT)
+    x = g.vector(f"{prefix}.attn_add", VectorFn.ADD, [a, x], (m, c.hidden), 1)
+    h = g.vector(f"{prefix}.norm2", norm, [x], (m, c.hidden), NORM_OPS_PER_ELEMENT)
     f = _moe(g, c, prefix, h, m) if c.is_moe else _mlp(g, c, prefix, h, m)
-    return g.vector(f"{prefix}.mlp_add", VectorFn.ADD, [f, x], m * c.hidden, 1)
+    return g.vector(f"{prefix}.mlp_add", VectorFn.ADD, [f, x], (m, c.hidden), 1)
 
 
 def _phase(g: _Graph, phase: str, queries: int, keys: int, decode: bool) -> None:
@@ -151,7 +158,7 @@ def _phase(g: _Graph, phase: str, queries: int, keys: int, decode: bool) -> None
     x = g.tensor(f"{phase}.embeddings", (seqs, queries, c.hidden), TensorKind.INPUT)
     for index in range(spec.layers):
         x = _layer(g, c, f"{phase}.L{index}", x, seqs, queries, keys, decode)
-    x = g.vector(f"{phase}.norm_f", VectorFn.LAYERNORM, [x], seqs * queries * c.hidden, NORM_OPS_PER_ELEMENT)
+    x = g.vector(f"{phase}.norm_f", VectorFn.LAYERNORM, [x], (seqs * queries, c.hidden), NORM_OPS_PER_ELEMENT)
     g.linear(f"{phase}.lm_head", x, seqs, c.vocab, c.hidden)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workloads.errors import InputError
 from workloads.graph import Workload
 from workloads.llm.build import build_llm
 from workloads.llm.spec import LlmSpec, is_llm_spec, parse_spec
@@ -23,6 +24,9 @@ def llm_spec_of(workload: Workload) -> LlmSpec | None:
     if family == FAMILY_NAME:
         return LLM_FAMILY.llm_spec(LLM_FAMILY.parse(knobs))
     name = workload.name
-    if is_llm_spec(name):
+    if not is_llm_spec(name):
+        return None
+    try:
         return parse_spec(name)
-    return None
+    except InputError:  # a graph derived from an LLM (a family's sub-graph, e.g. ``SPEC:costs``), not the LLM itself
+        return None

@@ -27,13 +27,13 @@ def _mean_error(kind: str) -> float:
 
 
 @pytest.mark.parametrize(
-    ("kind", "bound"), [("matmul", 0.185), ("softmax", 0.555), ("layernorm", 0.709), ("gelu", 0.077)]
+    ("kind", "bound"), [("matmul", 0.185), ("softmax", 0.309), ("layernorm", 0.121), ("gelu", 0.077)]
 )
 def test_operator_sweeps_mean_error(kind: str, bound: float) -> None:
     assert _mean_error(kind) <= bound
 
 
-@pytest.mark.parametrize(("decode", "low", "high"), [(False, 0.13, 0.14), (True, 1.28, 1.30)])
+@pytest.mark.parametrize(("decode", "low", "high"), [(False, 0.02, 0.03), (True, 1.28, 1.29)])
 def test_gpt3_layer_end_to_end(decode: bool, low: float, high: float) -> None:
     rows, all_reduce = gpt3_layer(FOLDER, decode)
     compared = predict(rows, load_arch("a100-like"))
