@@ -20,7 +20,7 @@ from archsim.config.loader import load_arch
 from archsim.simulate import simulate
 from workloads.registry import load_workload
 
-BOUNDS = {"ethos-u85-256": (0.50, 0.90), "ethos-u85-512": (0.30, 0.89)}
+BOUNDS = {"ethos-u85-256": (0.002, 0.892), "ethos-u85-512": (0.028, 0.884)}
 """Accelerator -> (median, worst) absolute per-op error measured against Vela (upper bounds)."""
 
 
