@@ -432,7 +432,8 @@ def _stall(config, link, levels, tables, index, flags) -> np.ndarray:
                 stacked = np.where(on[:, :, None], stacked, -1).reshape(several.size, -1)
                 distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
                 value = [
-                    window_union([tuple(int(v) for v in a) for a in row.reshape(-1, 4) if a[3] != -1]) for row in distinct
+                    window_union([tuple(int(v) for v in act) for act in row.reshape(-1, 4) if act[3] != -1])
+                    for row in distinct
                 ]
                 union[several] = np.asarray(value, dtype=np.float64)[inverse.reshape(-1)]
             combined = np.where(n_active > 1, positive + np.maximum(0, negative + windows - union), single)
