@@ -8,7 +8,8 @@ is allocated to memories bottom-up, each memory taking the longest run of innerm
 whose tiles fit (memories shared by operands split their capacity). All orders are allocated
 and costed together as numpy arrays (:mod:`archsim.loopnest.batch`); orders that the cost
 model cannot tell apart share one costing. The spatial unrolling is the mapping file's
-(or the config's default), clipped to the layer. The answer is *proven best within this
+(or the config's default), clipped to the layer; where it leaves array dimensions open,
+the candidates of :mod:`archsim.loopnest.spatial` are searched. The answer is *proven best within this
 space* when every order was costed; identical layers are solved once (cache).
 """
 
@@ -26,6 +27,7 @@ from archsim.loopnest.batch import BatchCost, Orders, evaluate_orders
 from archsim.loopnest.cost import LayerCost, drain_cycles, evaluate, limited_spatial, spatial_per_level
 from archsim.loopnest.layer import LoopNestLayer, Operand
 from archsim.loopnest.mapping import Loop, Mapping
+from archsim.loopnest.spatial import spatial_candidates
 
 
 class Objective(StrEnum):
@@ -194,55 +196,18 @@ def batch_score(batch: BatchCost, objective: Objective) -> tuple[np.ndarray, np.
     return batch.energy_pj * batch.latency_cycles, batch.latency_cycles
 
 
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
-def spatial_candidates(
-    layer: LoopNestLayer, config: LoopNestConfig, given: dict[str, dict[str, int]], keep: int = 3
-) -> list[dict[str, dict[str, int]]]:
-    """Spatial unrollings to try: the given one when it names every array dimension, else the
-    given dimensions plus single-loop unrollings of the open ones, ranked as ZigZag ranks them
-    (utilization plus a diversity bonus); the best ``keep`` and everything tied with them."""
-    array = config.operational_array.size_of
-    open_dims = [d for d in array if d not in given]
-    if not open_dims:
-        return [given]
-    options = []
-    for oa in open_dims:
-        choices = [{}]
-        for dim, size in layer.sizes.items():
-            choices += [{dim: f} for f in _divisors(min(size, array[oa])) if f > 1]
-        options.append(choices)
-    ranked = []
-    for combo in itertools.product(*options):
-        candidate = dict(given)
-        candidate.update({oa: c for oa, c in zip(open_dims, combo, strict=True)})
-        total: dict[str, int] = {}
-        for unroll in candidate.values():
-            for dim, f in unroll.items():
-                total[dim] = total.get(dim, 1) * f
-        if any(f > layer.sizes.get(dim, 1) for dim, f in total.items()):
-            continue
-        utilization = math.prod(total.values()) if total else 1
-        diversity = utilization / max(total.values(), default=1) - 1
-        ranked.append((-(utilization + diversity), candidate))
-    ranked.sort(key=lambda x: x[0])
-    if not ranked:
-        return [given]
-    cutoff = ranked[min(keep, len(ranked)) - 1][0]
-    return [c for s, c in ranked if s <= cutoff]
-
-
 def best_mapping(
     layer: LoopNestLayer,
     config: LoopNestConfig,
     spatial: dict[str, dict[str, int]],
     objective: Objective = Objective.LATENCY,
     lpf_limit: int = 6,
+    spatial_search: str = "wide",
 ) -> MapperResult:
-    """Best mapping over the spatial candidates (see :func:`spatial_candidates`) and their loop orders."""
-    results = [search_layer(layer, config, s, objective, lpf_limit) for s in spatial_candidates(layer, config, spatial)]
+    """Best mapping over the spatial candidates (:func:`archsim.loopnest.spatial.spatial_candidates`
+    with ``spatial_search`` = ``wide`` or ``zigzag``) and their loop orders."""
+    candidates = spatial_candidates(layer, config, spatial, spatial_search)
+    results = [search_layer(layer, config, s, objective, lpf_limit) for s in candidates]
     best = min(results, key=lambda r: score(r.cost, objective))
     return MapperResult(
         best.mapping,
