@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import logging
 from pathlib import Path
 
@@ -22,18 +24,30 @@ CASES = [  # (accelerator, network, layer): open array dimensions, bandwidth and
 ]
 
 
-def _zigzag_generated(zz_inputs: Path, tmp_path: Path, accelerator: str, network: str, name: str) -> list[dict]:
+@functools.cache
+def _zigzag_layers(zz_inputs: Path, network: str) -> dict:
+    """ZigZag's parse of a bundled network with no spatial unrolling given: layer name -> layer node."""
+    import tempfile
+
     from zigzag.parser.onnx.onnx_model_parser import ONNXModelParser
+
+    with tempfile.TemporaryDirectory() as tmp:
+        mapping = Path(tmp) / "open.yaml"  # no spatial unrolling: ZigZag generates it
+        mapping.write_text("- name: default\n  memory_operand_links: {O: O, W: I2, I: I1}\n")
+        workload = ONNXModelParser(str(zz_inputs / "workload" / network), str(mapping)).run()
+    return {n.name: n for n in workload.topological_sort() if hasattr(n, "spatial_mapping")}
+
+
+def _zigzag_generated(zz_inputs: Path, accelerator: str, network: str, name: str) -> list[dict]:
     from zigzag.stages.mapping.spatial_mapping_generation import SpatialMappingGeneratorStage
     from zigzag.stages.parser.accelerator_parser import AcceleratorParserStage
 
-    mapping = tmp_path / "open.yaml"  # no spatial unrolling: ZigZag generates it
-    mapping.write_text("- name: default\n  memory_operand_links: {O: O, W: I2, I: I1}\n")
     logging.disable(logging.WARNING)
     try:
-        accelerator_model = AcceleratorParserStage.parse_accelerator(str(zz_inputs / "hardware" / f"{accelerator}.yaml"))
-        workload = ONNXModelParser(str(zz_inputs / "workload" / network), str(mapping)).run()
-        layer = next(n for n in workload.topological_sort() if getattr(n, "name", None) == name)
+        accelerator_model = AcceleratorParserStage.parse_accelerator(
+            str(zz_inputs / "hardware" / f"{accelerator}.yaml")
+        )
+        layer = copy.deepcopy(_zigzag_layers(zz_inputs, network)[name])
         stage = SpatialMappingGeneratorStage(
             [lambda *args, **kwargs: None], accelerator=accelerator_model, layer=layer, nb_mappings_generated=3
         )
@@ -44,10 +58,8 @@ def _zigzag_generated(zz_inputs: Path, tmp_path: Path, accelerator: str, network
 
 
 @pytest.mark.parametrize(("accelerator", "network", "name"), CASES)
-def test_zigzag_candidates_equal_zigzags_generator(
-    zz_inputs: Path, tmp_path: Path, accelerator: str, network: str, name: str
-) -> None:
-    expected = _zigzag_generated(zz_inputs, tmp_path, accelerator, network, name)
+def test_zigzag_candidates_equal_zigzags_generator(zz_inputs: Path, accelerator: str, network: str, name: str) -> None:
+    expected = _zigzag_generated(zz_inputs, accelerator, network, name)
     layer = layer_of(onnx_ops(network)[name])
     assert spatial_candidates(layer, hardware(accelerator), {}, "zigzag") == expected
     assert len(expected) == 3
