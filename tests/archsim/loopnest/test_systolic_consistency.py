@@ -73,3 +73,17 @@ def test_os_array_compute_cycles_reconcile(systolic_os: dict[str, int], name: st
             math.ceil(op.out_w / rows["OX"]) * math.ceil(op.out_h / rows["OY"]) * math.ceil(op.out_channels / COLS)
         )
         assert cost.temporal_cycles == per_loop * steps > folds * steps
+
+
+# ws is not like for like (im2col rows vs single-loop unrollings): systolic / loop-nest cycles, as the docs quote
+WS_RATIOS = {"conv1": 0.103, "fc": 95.0}
+
+
+def test_weight_stationary_ratios() -> None:
+    workload = load_workload("resnet18")
+    systolic = simulate(workload, dataclasses.replace(load_preset("systolic-32x32"), dataflow="ws"))
+    cycles = {row.layer: row.compute_cycles for row in systolic.layers}
+    ops = {node.op.name: node.op for node in workload}
+    for name, ratio in WS_RATIOS.items():
+        result = best_mapping(layer_of(ops[name]), hardware("tpu_like"), {"D1": {"K": 32}, "D2": {"C": 32}})
+        assert cycles[name] / result.cost.temporal_cycles == pytest.approx(ratio, rel=2e-3), name
