@@ -263,6 +263,7 @@ def operand_view(
     psum: list[bool],
     total_cycles: float,
 ) -> OperandView:
+    """Transfer tables of one operand at every memory level (tiles, periods, counts, bandwidths, windows)."""
     mem_op = config.operand_links[op.value]
     memories = config.levels(mem_op)
     n_mem = len(memories)
@@ -432,6 +433,7 @@ def mapping_key(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping) 
 
 
 def word_accesses(view: OperandView, lv: int, memory: Memory) -> dict[Direction, int]:
+    """Port-width word accesses of the operand at level ``lv`` per direction (over the whole layer)."""
     counts: dict[Direction, int] = {}
     flow = view.flow
     for d in DIRECTIONS:
@@ -467,6 +469,7 @@ def _energy(layer, config, views) -> tuple[float, dict[Operand, tuple[LevelCost,
 
 
 def sharing_groups(config: LoopNestConfig) -> list[dict[str, int]]:
+    """Memories shared by several operands: memory operand -> its level index in that memory, per memory."""
     groups = []
     for mem in config.memories:
         if len(mem.operands) > 1:
@@ -508,6 +511,7 @@ def _double_buffered(layer, config, energy_views) -> dict[Operand, list[bool]]:
 
 
 def real_cycles(view: OperandView, lv: int, d: Direction) -> int:
+    """Cycles the port needs to move one period's data of the operand at level ``lv`` in direction ``d``."""
     port = view.memories[lv].port_of(view.memory_operand, d)
     if port is None:
         return 0
