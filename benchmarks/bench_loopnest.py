@@ -7,7 +7,10 @@ per layer, archsim's best / ZigZag's best for the objective, the share of layers
 process for ZigZag). ZigZag results are cached under ``~/.cache/archsim/bench_loopnest``
 (``--refresh`` reruns them); archsim always runs.
 
-    python benchmarks/bench_loopnest.py --networks resnet18,alexnet --objectives latency,energy
+    python benchmarks/bench_loopnest.py --networks resnet18,alexnet --objectives latency,energy --refresh
+    python benchmarks/bench_loopnest.py --reference ../shared/reference/zigzag/ref_layers.csv \
+        tests/archsim/loopnest/data/zigzag_mobilenetv2_tpu_like.csv \
+        tests/archsim/loopnest/data/zigzag_resnet18_eyeriss_open.csv
 """
 
 from __future__ import annotations
@@ -135,7 +138,7 @@ def archsim_results(network: str, objective: str) -> dict:
 
     from archsim.config.loader import load_arch
     from archsim.simulate import simulate
-    from workloads.readers.onnx_reader import read_onnx
+    from workloads.registry import load_workload
 
     inputs = zigzag_inputs()
     config = dataclasses.replace(
@@ -143,7 +146,7 @@ def archsim_results(network: str, objective: str) -> dict:
         mapping_file=str(inputs / "mapping" / "tpu_like.yaml"),
         objective=objective,
     )
-    workload = read_onnx(network_file(network), skip_unsupported=True)
+    workload = load_workload(str(network_file(network)), skip_unsupported=True)
     start = time.process_time()
     metrics = simulate(workload, config)
     cpu = time.process_time() - start
@@ -155,11 +158,12 @@ def archsim_results(network: str, objective: str) -> dict:
     return {"cpu_s": cpu, "layers": layers}
 
 
-def reference_table(csv_path: Path) -> None:
-    """archsim's mapper vs ZigZag's best in ``ref_layers.csv`` (ResNet-18 on six accelerators).
+def reference_table(csv_paths: list[Path]) -> None:
+    """archsim's mapper vs ZigZag's best in reference CSVs (``ref_layers.csv``'s columns), both spatial searches.
 
-    ``eyeriss_mapping.yaml`` is not in the wheel; its rows leave the spatial unrolling open, which
-    archsim searches (see ``spatial_candidates``)."""
+    Rows whose mapping file fixes the spatial unrolling search only loop orders; where it leaves array
+    dimensions open (``eyeriss_like``: its ``eyeriss_mapping.yaml`` is not in the wheel; ``open``: none
+    given), ``wide`` is archsim's candidate set and ``zigzag`` the three ZigZag's generator makes."""
     import csv
 
     sys_path = str(Path(__file__).resolve().parents[1] / "tests")
@@ -170,32 +174,41 @@ def reference_table(csv_path: Path) -> None:
     from archsim.config.loopnest_zigzag import entry_for, read_mapping_file
     from archsim.loopnest.mapper import Objective, best_mapping
 
-    with open(csv_path, newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["suite"] == "networks" and r["layer_name"] != "TOTAL"]
-    print(f"{'run':45s} {'layers':>6s} {'within':>7s} {'min':>8s} {'max':>8s} {'archsim_cpu_s':>13s}")
+    rows = []
+    for path in csv_paths:
+        with open(path, newline="") as fh:
+            rows += [r for r in csv.DictReader(fh) if r["suite"] == "networks" and r["layer_name"] != "TOTAL"]
+    print(f"{'run':48s} {'search':6s} {'layers':>6s} {'within':>7s} {'min':>8s} {'max':>8s} {'archsim_cpu_s':>13s}")
+    totals: dict[str, list[int]] = {}
     for run in dict.fromkeys(r["run_id"] for r in rows):
         run_rows = [r for r in rows if r["run_id"] == run]
-        start, cache, ratios = time.process_time(), {}, []
-        for row in run_rows:
-            layer, config = layer_of_row(row), hardware(row["accelerator"])
-            objective = Objective(row["opt"])
-            mapping_file = zigzag_inputs() / "mapping" / row["mapping_file"]
-            if mapping_file.exists():
-                entry = entry_for(read_mapping_file(mapping_file), row["layer_name"], row["operator_type"])
-                spatial = entry.spatial if entry else {}
-            else:
-                spatial = {}
-            key = (layer.signature(), repr(spatial), objective)
-            if key not in cache:
-                cache[key] = best_mapping(layer, config, spatial, objective)
-            cost = cache[key].cost
-            ours = cost.energy_pj if objective is Objective.ENERGY else cost.latency_cycles
-            ratios.append(ours / float(row["energy_pJ" if objective is Objective.ENERGY else "latency_cycles"]) - 1)
-        inside = sum(-0.05 <= r <= 0.02 for r in ratios)
-        print(
-            f"{run:45s} {len(ratios):6d} {inside / len(ratios):7.1%} {min(ratios):+8.2%} {max(ratios):+8.2%} "
-            f"{time.process_time() - start:13.2f}"
-        )
+        for search in ("wide", "zigzag"):
+            start, cache, ratios = time.process_time(), {}, []
+            for row in run_rows:
+                layer, config = layer_of_row(row), hardware(row["accelerator"])
+                objective = Objective(row["opt"])
+                mapping_file = zigzag_inputs() / "mapping" / row["mapping_file"]
+                if mapping_file.is_file():
+                    entry = entry_for(read_mapping_file(mapping_file), row["layer_name"], row["operator_type"])
+                    spatial = entry.spatial if entry else {}
+                else:
+                    spatial = {}
+                key = (layer.signature(), repr(spatial), objective)
+                if key not in cache:
+                    cache[key] = best_mapping(layer, config, spatial, objective, spatial_search=search)
+                cost = cache[key].cost
+                ours = cost.energy_pj if objective is Objective.ENERGY else cost.latency_cycles
+                ratios.append(ours / float(row["energy_pJ" if objective is Objective.ENERGY else "latency_cycles"]) - 1)
+            inside = sum(-0.05 <= r <= 0.02 for r in ratios)
+            totals.setdefault(search, [0, 0])
+            totals[search][0] += inside
+            totals[search][1] += len(ratios)
+            print(
+                f"{run:48s} {search:6s} {len(ratios):6d} {inside / len(ratios):7.1%} {min(ratios):+8.2%} "
+                f"{max(ratios):+8.2%} {time.process_time() - start:13.2f}"
+            )
+    for search, (inside, n) in totals.items():
+        print(f"all runs, {search} spatial search: {inside}/{n} layers within -5%..+2% ({inside / n:.1%})")
 
 
 def main() -> None:
@@ -205,7 +218,10 @@ def main() -> None:
     parser.add_argument("--objectives", default="latency,energy")
     parser.add_argument("--refresh", action="store_true", help="rerun ZigZag instead of using its cached results")
     parser.add_argument(
-        "--reference", type=Path, help="instead: compare the mapper with ZigZag's best in this ref_layers.csv"
+        "--reference",
+        type=Path,
+        nargs="+",
+        help="instead: compare the mapper with ZigZag's best in these CSVs (ref_layers.csv's columns)",
     )
     args = parser.parse_args()
     if args.reference:

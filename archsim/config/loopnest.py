@@ -25,6 +25,9 @@ from typing import Any, ClassVar
 MEMORY_OPERANDS = ("I1", "I2", "O")
 """Memory operands (ZigZag's names): the two inputs and the output."""
 
+SPATIAL_SEARCHES = ("wide", "zigzag")
+"""Spatial-unrolling candidate sets of the mapper (see ``archsim.loopnest.spatial``)."""
+
 DEFAULT_OPERAND_LINKS = {"O": "O", "W": "I2", "I": "I1"}
 """Layer operand -> memory operand, as ZigZag's default mapping links them."""
 
@@ -263,6 +266,9 @@ class LoopNestConfig:
     """What the per-layer mapper minimises: ``energy``, ``latency`` or ``edp`` (``--objective``)."""
     lpf_limit: int = 6
     """Temporal loop factors per layer the mapper orders (LOMA's limit; 6 gives at most 720 orders)."""
+    spatial_search: str = "wide"
+    """Spatial unrollings tried where the mapping leaves array dimensions open: ``wide`` (archsim's
+    ranking, ties kept) or ``zigzag`` (the three ZigZag 3.9.1 generates; see ``archsim.loopnest.spatial``)."""
 
     def __post_init__(self) -> None:
         array = _parse_array(self.operational_array)
@@ -293,6 +299,10 @@ class LoopNestConfig:
         if self.objective not in ("energy", "latency", "edp"):
             raise ValueError(f"objective: unknown objective {self.objective!r}; allowed: energy, latency, edp")
         _positive("lpf_limit", self.lpf_limit, integer=True)
+        if self.spatial_search not in SPATIAL_SEARCHES:
+            raise ValueError(
+                f"spatial_search: unknown search {self.spatial_search!r}; allowed: {', '.join(SPATIAL_SEARCHES)}"
+            )
         if not self.memories:
             raise ValueError("memories: at least one memory is required")
         for mem in self.memories:

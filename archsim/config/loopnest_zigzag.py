@@ -27,7 +27,15 @@ def is_zigzag_hardware(data: Mapping[str, Any]) -> bool:
 
 def hardware_from_dict(data: Mapping[str, Any], where: str) -> LoopNestConfig:
     """A validated loop-nest config from ZigZag-form hardware data."""
-    options = ("spatial_mapping", "operand_links", "clock_mhz", "mapping_file", "objective", "lpf_limit")
+    options = (
+        "spatial_mapping",
+        "operand_links",
+        "clock_mhz",
+        "mapping_file",
+        "objective",
+        "lpf_limit",
+        "spatial_search",
+    )
     allowed = (*HARDWARE_KEYS, "family", "dataflows", *options)
     unknown = sorted(set(data) - set(allowed))
     if unknown:

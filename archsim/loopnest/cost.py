@@ -35,7 +35,7 @@ from archsim.loopnest.layer import LoopNestLayer, Operand
 from archsim.loopnest.mapping import Loop, Mapping
 
 DIRECTIONS = (Direction.TO_LOW, Direction.FROM_LOW, Direction.TO_HIGH, Direction.FROM_HIGH)
-_INPUT_MEMORY_OPERANDS = ("I1", "I2")
+INPUT_MEMORY_OPERANDS = ("I1", "I2")
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,7 @@ class _Flow:
 
 
 @dataclass
-class _OperandView:
+class OperandView:
     """What the cost model derives for one operand under one spatial mapping."""
 
     op: Operand
@@ -240,7 +240,7 @@ def _arch_levels(su: list[list[tuple[str, float]]], tm: list[list[Loop]]):
     return s1, s2
 
 
-def _psum_flags(layer: LoopNestLayer, su, tm) -> list[bool]:
+def psum_flags(layer: LoopNestLayer, su, tm) -> list[bool]:
     """Whether each output level holds partial sums (an irrelevant loop > 1 sits above it)."""
     out = layer.operands[0]
     relevant = _relevant_decoupled(layer, out)
@@ -251,7 +251,7 @@ def _psum_flags(layer: LoopNestLayer, su, tm) -> list[bool]:
     return [any(flags[i + 1 :]) for i in range(arch - 1)] + [False]
 
 
-def _operand_view(
+def operand_view(
     layer: LoopNestLayer,
     config: LoopNestConfig,
     op: Operand,
@@ -262,7 +262,8 @@ def _operand_view(
     top_r: list[float],
     psum: list[bool],
     total_cycles: float,
-) -> _OperandView:
+) -> OperandView:
+    """Transfer tables of one operand at every memory level (tiles, periods, counts, bandwidths, windows)."""
     mem_op = config.operand_links[op.value]
     memories = config.levels(mem_op)
     n_mem = len(memories)
@@ -339,7 +340,7 @@ def _operand_view(
     for d in (Direction.TO_HIGH, Direction.FROM_HIGH):  # nothing moves beyond the top level
         for attr in ("amount", "precision", "period", "period_count", "bw_aver", "window"):
             getattr(flow, attr)[n_mem - 1][d] = 0
-    return _OperandView(op, mem_op, memories, unit_count, bits_unrolled, effective_bits, flow)
+    return OperandView(op, mem_op, memories, unit_count, bits_unrolled, effective_bits, flow)
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -375,7 +376,7 @@ def _prepare(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping) -> 
     return _Prepared(tm, mac_st, top_r, top_ir, totals.pop())
 
 
-def _views(layer, config, prepared: _Prepared, limited, memo: dict) -> dict[Operand, _OperandView]:
+def _views(layer, config, prepared: _Prepared, limited, memo: dict) -> dict[Operand, OperandView]:
     """Per-operand views; ``memo`` reuses a view whose inputs repeat (the mapper's many orders share them)."""
     spatial_key = ("su", repr(limited))
     if spatial_key not in memo:
@@ -384,7 +385,7 @@ def _views(layer, config, prepared: _Prepared, limited, memo: dict) -> dict[Oper
         }
     su = memo[spatial_key]
     out = layer.operands[0]
-    psum = _psum_flags(layer, su[out], prepared.tm[out])
+    psum = psum_flags(layer, su[out], prepared.tm[out])
     views = {}
     for op in layer.operands:
         key = (
@@ -397,7 +398,7 @@ def _views(layer, config, prepared: _Prepared, limited, memo: dict) -> dict[Oper
             tuple(psum) if op is out else None,
         )
         if key not in memo:
-            memo[key] = _operand_view(
+            memo[key] = operand_view(
                 layer,
                 config,
                 op,
@@ -431,7 +432,8 @@ def mapping_key(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping) 
     )
 
 
-def _word_accesses(view: _OperandView, lv: int, memory: Memory) -> dict[Direction, int]:
+def word_accesses(view: OperandView, lv: int, memory: Memory) -> dict[Direction, int]:
+    """Port-width word accesses of the operand at level ``lv`` per direction (over the whole layer)."""
     counts: dict[Direction, int] = {}
     flow = view.flow
     for d in DIRECTIONS:
@@ -456,7 +458,7 @@ def _energy(layer, config, views) -> tuple[float, dict[Operand, tuple[LevelCost,
     for op, view in views.items():
         per_level = []
         for lv, memory in enumerate(view.memories):
-            acc = _word_accesses(view, lv, memory)
+            acc = word_accesses(view, lv, memory)
             energy = (acc[Direction.TO_LOW] + acc[Direction.TO_HIGH]) * memory.read_energy_pj + (
                 acc[Direction.FROM_LOW] + acc[Direction.FROM_HIGH]
             ) * memory.write_energy_pj
@@ -466,7 +468,8 @@ def _energy(layer, config, views) -> tuple[float, dict[Operand, tuple[LevelCost,
     return total, levels
 
 
-def _sharing_groups(config: LoopNestConfig) -> list[dict[str, int]]:
+def sharing_groups(config: LoopNestConfig) -> list[dict[str, int]]:
+    """Memories shared by several operands: memory operand -> its level index in that memory, per memory."""
     groups = []
     for mem in config.memories:
         if len(mem.operands) > 1:
@@ -481,7 +484,7 @@ def _double_buffered(layer, config, energy_views) -> dict[Operand, list[bool]]:
     for op, view in energy_views.items():
         indiv[op] = [view.effective_bits[lv + 1] / m.size_bits for lv, m in enumerate(view.memories)]
     shared = {op: list(v) for op, v in indiv.items()}
-    groups = _sharing_groups(config)
+    groups = sharing_groups(config)
     for group in groups:
         total = sum(indiv[link[m]][lv] for m, lv in group.items() if m in link)
         for m, lv in group.items():
@@ -507,20 +510,21 @@ def _double_buffered(layer, config, energy_views) -> dict[Operand, list[bool]]:
     return flags
 
 
-def _real_cycles(view: _OperandView, lv: int, d: Direction) -> int:
+def real_cycles(view: OperandView, lv: int, d: Direction) -> int:
+    """Cycles the port needs to move one period's data of the operand at level ``lv`` in direction ``d``."""
     port = view.memories[lv].port_of(view.memory_operand, d)
     if port is None:
         return 0
     return math.ceil(view.flow.amount[lv][d] * view.flow.precision[lv][d] / port.bandwidth_max)
 
 
-def _allowed_cycles(view: _OperandView, lv: int, d: Direction, flags: list[bool]) -> int:
+def _allowed_cycles(view: OperandView, lv: int, d: Direction, flags: list[bool]) -> int:
     use_period = flags[lv + 1] if d in (Direction.TO_HIGH, Direction.FROM_HIGH) else flags[lv]
     table = view.flow.period if use_period else view.flow.window
     return math.ceil(table[lv][d])
 
 
-def _window_union(activities: list[tuple[int, int, int, int]]) -> int:
+def window_union(activities: list[tuple[int, int, int, int]]) -> int:
     """Cycles in which at least one of several periodic update windows on one port is open."""
     for _, allowed, period, count in activities:
         if period == allowed:
@@ -550,7 +554,7 @@ def _stall_slack(config, link, views, flags) -> float:
                     continue
                 acts.append(
                     (
-                        _real_cycles(view, lv, d),
+                        real_cycles(view, lv, d),
                         _allowed_cycles(view, lv, d, flags[op]),
                         math.ceil(view.flow.period[lv][d]),
                         count,
@@ -562,7 +566,7 @@ def _stall_slack(config, link, views, flags) -> float:
                 real, allowed, _, count = acts[0]
                 combined = (real - allowed) * (count - 1)
             else:
-                union = _window_union(acts)
+                union = window_union(acts)
                 positive = sum(max(0, (r - a) * (c - 1)) for r, a, _, c in acts)
                 negative = sum(min(0, (r - a) * (c - 1)) for r, a, _, c in acts)
                 windows = sum(a * (c - 1) for _, a, _, c in acts)
@@ -591,7 +595,7 @@ def _loading(config, layer, link, views, stall: float, total_cycles: float) -> t
     loading: dict[tuple[Operand, int, Direction], tuple[float, bool]] = {}
     for mem in config.memories:
         for port in mem.ports:
-            shared = len({m for m, _ in port.allocation if m in _INPUT_MEMORY_OPERANDS}) > 1
+            shared = len({m for m, _ in port.allocation if m in INPUT_MEMORY_OPERANDS}) > 1
             once, repeated = [], []
             for mem_op, d in port.allocation:
                 if mem_op not in link:
@@ -608,12 +612,12 @@ def _loading(config, layer, link, views, stall: float, total_cycles: float) -> t
             busy_bw = sum(math.ceil(views[op].flow.bw_aver[lv][d]) for op, lv, d in repeated)
             compute = math.ceil(total_cycles) + stall
             spare = max(0.0, (port.bandwidth_max - busy_bw) / port.bandwidth_max * compute)
-            need = [_real_cycles(views[op], lv, d) for op, lv, d in once]
+            need = [real_cycles(views[op], lv, d) for op, lv, d in once]
             floor = [math.ceil(views[op].bits_unrolled[1] / port.bandwidth_max) for op, _, _ in once]
             for key, left in zip(once, _reduce_ordered(need, floor, spare), strict=True):
                 loading[key] = (left, shared)
             for op, lv, d in repeated:
-                loading[(op, lv, d)] = (_real_cycles(views[op], lv, d), shared)
+                loading[(op, lv, d)] = (real_cycles(views[op], lv, d), shared)
 
     individual, half, common = {}, {}, {}
     for op in layer.input_operands:
@@ -642,6 +646,15 @@ def _loading(config, layer, link, views, stall: float, total_cycles: float) -> t
     return onload, offload
 
 
+def drain_cycles(config: LoopNestConfig, limited: dict[str, dict[str, float]]) -> int:
+    """Cycles for partial results to leave the systolic array dimensions (paid once per layer)."""
+    return sum(
+        max(math.ceil(math.prod(limited[d].values())) - 1, 0)
+        for d in config.operational_array.systolic_dimensions
+        if d in limited
+    )
+
+
 def evaluate(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping, memo: dict | None = None) -> LayerCost:
     """Energy and latency of ``layer`` on ``config`` under ``mapping`` (see the module docstring).
 
@@ -660,11 +673,7 @@ def evaluate(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping, mem
     flags = _double_buffered(layer, config, energy_views)
     stall = _stall_slack(config, link, latency_views, flags)
     onload, offload = _loading(config, layer, link, latency_views, stall, prepared.total_cycles)
-    drain = sum(
-        max(math.ceil(math.prod(limited_energy[d].values())) - 1, 0)
-        for d in config.operational_array.systolic_dimensions
-        if d in limited_energy
-    )
+    drain = drain_cycles(config, limited_energy)
     ideal = math.ceil(layer.macs / config.operational_array.units)
     temporal = prepared.total_cycles
     latency = temporal + stall + onload + offload + drain

@@ -5,9 +5,11 @@ Loop-Order-based Memory Allocation", AICAS 2021), as ZigZag 3.9 searches it: the
 part of every loop is split into prime factors (merged smallest-first down to
 ``lpf_limit`` factors), every distinct order of those factors is a candidate, and each order
 is allocated to memories bottom-up, each memory taking the longest run of innermost loops
-whose tiles fit (memories shared by operands split their capacity). Orders that allocate to
-the same per-operand mapping are costed once. The spatial unrolling is the mapping file's
-(or the config's default), clipped to the layer. The answer is *proven best within this
+whose tiles fit (memories shared by operands split their capacity). All orders are allocated
+and costed together as numpy arrays (:mod:`archsim.loopnest.batch`); orders that the cost
+model cannot tell apart share one costing. The spatial unrolling is the mapping file's
+(or the config's default), clipped to the layer; where it leaves array dimensions open,
+the candidates of :mod:`archsim.loopnest.spatial` are searched. The answer is *proven best within this
 space* when every order was costed; identical layers are solved once (cache).
 """
 
@@ -18,10 +20,14 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+
 from archsim.config.loopnest import LoopNestConfig
-from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, mapping_key, spatial_per_level
+from archsim.loopnest.batch import BatchCost, Orders, evaluate_orders
+from archsim.loopnest.cost import LayerCost, drain_cycles, evaluate, limited_spatial, spatial_per_level
 from archsim.loopnest.layer import LoopNestLayer, Operand
 from archsim.loopnest.mapping import Loop, Mapping
+from archsim.loopnest.spatial import spatial_candidates
 
 
 class Objective(StrEnum):
@@ -156,68 +162,38 @@ def search_layer(
     objective: Objective = Objective.LATENCY,
     lpf_limit: int = 6,
 ) -> MapperResult:
-    """Best mapping of ``layer`` under ``objective`` over all loop orders of the LOMA space."""
+    """Best mapping of ``layer`` under ``objective`` over all loop orders of the LOMA space.
+
+    All orders are allocated and costed at once (:mod:`archsim.loopnest.batch`, equal to the
+    scalar model bit for bit); the best is the first order, in sorted order, with the lowest
+    score, as a one-by-one scan finds it. Its cost (with breakdowns) comes from the scalar model."""
     limited = limited_spatial(layer, config, spatial, fractional=True)
     factors = temporal_factors(layer, limited, lpf_limit)
-    orders = sorted(set(itertools.permutations(factors)))
-    best: tuple[tuple[float, float], Mapping, LayerCost] | None = None
-    seen: set = set()
-    memo: dict = {}
-    for order in orders:
-        mapping = Mapping(spatial, allocate(layer, config, limited, order))
-        key = mapping_key(layer, config, mapping)
-        if key in seen:  # costs exactly as a mapping already costed
-            continue
-        seen.add(key)
-        cost = evaluate(layer, config, mapping, memo)
-        s = score(cost, objective)
-        if best is None or s < best[0]:
-            best = (s, mapping, cost)
-    if best is None:  # a layer with no temporal loops: one mapping
-        temporal = allocate(layer, config, limited, ())
-        mapping = Mapping(spatial, temporal)
+    if not factors:  # a layer with no temporal loops: one mapping
+        mapping = Mapping(spatial, allocate(layer, config, limited, ()))
         return MapperResult(mapping, evaluate(layer, config, mapping), 1, 1, True)
-    return MapperResult(best[1], best[2], len(orders), len(seen), True)
+    orders = Orders.of(sorted(set(itertools.permutations(factors))))
+    batch = evaluate_orders(
+        layer,
+        config,
+        limited,
+        limited_spatial(layer, config, spatial, fractional=False),
+        orders,
+        drain_cycles(config, limited),
+    )
+    first, second = batch_score(batch, objective)
+    best = int(np.lexsort((np.arange(orders.count), second, first))[0])
+    mapping = Mapping(spatial, batch.temporal(orders, best))
+    return MapperResult(mapping, evaluate(layer, config, mapping), orders.count, batch.distinct, True)
 
 
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
-def spatial_candidates(
-    layer: LoopNestLayer, config: LoopNestConfig, given: dict[str, dict[str, int]], keep: int = 3
-) -> list[dict[str, dict[str, int]]]:
-    """Spatial unrollings to try: the given one when it names every array dimension, else the
-    given dimensions plus single-loop unrollings of the open ones, ranked as ZigZag ranks them
-    (utilization plus a diversity bonus); the best ``keep`` and everything tied with them."""
-    array = config.operational_array.size_of
-    open_dims = [d for d in array if d not in given]
-    if not open_dims:
-        return [given]
-    options = []
-    for oa in open_dims:
-        choices = [{}]
-        for dim, size in layer.sizes.items():
-            choices += [{dim: f} for f in _divisors(min(size, array[oa])) if f > 1]
-        options.append(choices)
-    ranked = []
-    for combo in itertools.product(*options):
-        candidate = dict(given)
-        candidate.update({oa: c for oa, c in zip(open_dims, combo, strict=True)})
-        total: dict[str, int] = {}
-        for unroll in candidate.values():
-            for dim, f in unroll.items():
-                total[dim] = total.get(dim, 1) * f
-        if any(f > layer.sizes.get(dim, 1) for dim, f in total.items()):
-            continue
-        utilization = math.prod(total.values()) if total else 1
-        diversity = utilization / max(total.values(), default=1) - 1
-        ranked.append((-(utilization + diversity), candidate))
-    ranked.sort(key=lambda x: x[0])
-    if not ranked:
-        return [given]
-    cutoff = ranked[min(keep, len(ranked)) - 1][0]
-    return [c for s, c in ranked if s <= cutoff]
+def batch_score(batch: BatchCost, objective: Objective) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`score` of every candidate of a batch (primary and tie-breaking arrays)."""
+    if objective is Objective.ENERGY:
+        return batch.energy_pj, batch.latency_cycles
+    if objective is Objective.LATENCY:
+        return batch.latency_cycles, batch.energy_pj
+    return batch.energy_pj * batch.latency_cycles, batch.latency_cycles
 
 
 def best_mapping(
@@ -226,9 +202,12 @@ def best_mapping(
     spatial: dict[str, dict[str, int]],
     objective: Objective = Objective.LATENCY,
     lpf_limit: int = 6,
+    spatial_search: str = "wide",
 ) -> MapperResult:
-    """Best mapping over the spatial candidates (see :func:`spatial_candidates`) and their loop orders."""
-    results = [search_layer(layer, config, s, objective, lpf_limit) for s in spatial_candidates(layer, config, spatial)]
+    """Best mapping over the spatial candidates (:func:`archsim.loopnest.spatial.spatial_candidates`
+    with ``spatial_search`` = ``wide`` or ``zigzag``) and their loop orders."""
+    candidates = spatial_candidates(layer, config, spatial, spatial_search)
+    results = [search_layer(layer, config, s, objective, lpf_limit) for s in candidates]
     best = min(results, key=lambda r: score(r.cost, objective))
     return MapperResult(
         best.mapping,

@@ -125,7 +125,9 @@ class _Mapper:
                 _check_fits(layer, self.config, mapping, where)
                 self.cache[key] = (mapping, evaluate(layer, self.config, mapping), "fixed")
             else:
-                result: MapperResult = best_mapping(layer, self.config, spatial, self.objective, self.config.lpf_limit)
+                result: MapperResult = best_mapping(
+                    layer, self.config, spatial, self.objective, self.config.lpf_limit, self.config.spatial_search
+                )
                 _check_fits(layer, self.config, result.mapping, where)
                 self.cache[key] = (result.mapping, result.cost, "proven" if result.proven_best else "best-found")
         return self.cache[key]

@@ -9,7 +9,8 @@ from support.zigzag_reference import hardware, layer_of_row
 
 from archsim.config.loopnest_zigzag import entry_for, read_mapping_file
 from archsim.loopnest.cost import limited_spatial, spatial_per_level
-from archsim.loopnest.mapper import Objective, allocate, best_mapping, spatial_candidates, tile_elements
+from archsim.loopnest.mapper import Objective, allocate, best_mapping, tile_elements
+from archsim.loopnest.spatial import spatial_candidates
 
 CASES = [  # (run_id, layer): latency and energy objectives, conv and gemm, two accelerators
     ("net_resnet18onnx_tpu_like_lat_lpf6", "/layer4/layer4.0/conv2/Conv"),
