@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 DEFAULT_ENV = "archsim/SystolicDSE-v0"
 COSEARCH_ENV = "archsim/CoSearch-v0"
+SOC_ENV = "archsim/SocSchedule-v0"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"{COSEARCH_ENV} only: 'proxy' (train on digits, cached in the study storage) or a CSV table "
         "(knob columns + accuracy)",
     )
+    parser.add_argument(
+        "--env-arg",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"{SOC_ENV} only: a scenario argument (source, tasks, cores, ccr, alpha, beta, system, networks, "
+        "jobs, spacing, slack, noise, slots); lists comma-separated",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_output_args(parser, formats=("table", "json"))
     parser.set_defaults(run=run)
@@ -75,6 +84,15 @@ def run(args: argparse.Namespace) -> int:
     from envs.runner import SearchConfig, run_search
     from envs.storage import DEFAULT_STORAGE
 
+    if args.env == SOC_ENV:
+        from envs.soc.cli import run_from_args
+
+        result = run_from_args(args)
+        text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
+        emit(text, args.output)
+        if args.storage is None:
+            _note_default_storage(DEFAULT_STORAGE)
+        return 0
     if args.env == COSEARCH_ENV:
         result = _run_cosearch(args)
         text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
