@@ -10,7 +10,9 @@ Prints (and writes as JSON) three tables, medians over seeds with the spread (mi
 One PPO policy per seed is trained on 20-task graphs with noise (and one per seed on the zoo
 stream); the larger size classes test how the policy carries over.
 
-    python benchmarks/bench_soc.py --part dag --seeds 5 --instances 20 --dag-steps 20000
+    for s in 0 1 2 3 4; do python benchmarks/bench_soc.py --part dag --seeds 1 --first-seed $s \
+        --instances 20 --dag-steps 15000 --json dag$s.json & done; wait
+    python benchmarks/bench_soc.py --merge dag0.json dag1.json dag2.json dag3.json dag4.json
     python benchmarks/bench_soc.py --part zoo --seeds 5 --zoo-steps 8000 --zoo-instances 8
 """
 
@@ -36,6 +38,8 @@ class Args:
 
     seeds: int = 5
     """Training seeds of PPO (baselines: the same evaluation episodes)."""
+    first_seed: int = 0
+    """First PPO seed (run seeds in separate processes, then ``--merge`` their JSON files)."""
     instances: int = 20
     """Evaluation DAGs per size class and condition."""
     sizes: str = "20,50,100"
@@ -54,6 +58,8 @@ class Args:
     """Mean gap between requests, in units of the mean request's critical-path bound."""
     zoo_slack: float = 2.0
     """Deadline: arrival + slack x the request's critical-path bound."""
+    policy: str = "pairs"
+    """PPO actor: pairs (shared pair scorer) or mlp (SB3's MlpPolicy)."""
     json: str = ""
     """Write the results here too."""
 
@@ -77,12 +83,18 @@ def seconds_to_level(history: list[tuple[float, float]], level: float, window: i
     return None
 
 
-def train(kwargs: dict[str, Any], steps: int, seed: int) -> tuple[Any, list[tuple[float, float]], float]:
+def train(
+    kwargs: dict[str, Any], steps: int, seed: int, policy: str = "pairs"
+) -> tuple[Any, list[tuple[float, float]], float]:
     """A policy, its (seconds, SLR) per training episode, and the training seconds."""
     history: list[tuple[float, float]] = []
     began = time.perf_counter()
     model = train_maskable_ppo(
-        kwargs, steps, seed, on_episode=lambda s: history.append((time.perf_counter() - began, s["slr"])) or True
+        kwargs,
+        steps,
+        seed,
+        {"policy": policy},
+        on_episode=lambda s: history.append((time.perf_counter() - began, s["slr"])) or True,
     )
     return model, history, time.perf_counter() - began
 
@@ -94,8 +106,8 @@ def dag_figures(args: Args) -> dict[str, Any]:
     eval_seeds = list(range(10_000, 10_000 + args.instances))
     heft_level = float(np.median([r["slr"] for r in evaluate_baseline("heft", train_kwargs, range(500, 700))]))
     models, reach, train_s = [], [], []
-    for seed in range(args.seeds):
-        model, history, seconds = train(train_kwargs, args.dag_steps, seed)
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        model, history, seconds = train(train_kwargs, args.dag_steps, seed, args.policy)
         models.append(model)
         reach.append(seconds_to_level(history, heft_level))
         train_s.append(seconds)
@@ -112,12 +124,15 @@ def dag_figures(args: Args) -> dict[str, Any]:
                 row[name] = spread([r["slr"] for r in evaluate_baseline(name, kwargs, eval_seeds)])
             heft = np.array([r["slr"] for r in evaluate_baseline("heft", kwargs, eval_seeds)])
             ppo = [np.array([r["slr"] for r in evaluate_model(m, kwargs, eval_seeds)]) for m in models]
-            row["ppo"] = spread([float(np.median(p)) for p in ppo])
-            row["ppo_over_heft"] = spread([float(np.median(p / heft)) for p in ppo])
+            row["ppo_per_seed"] = [float(np.median(p)) for p in ppo]
+            row["ppo_over_heft_per_seed"] = [float(np.median(p / heft)) for p in ppo]
+            row["ppo"] = spread(row["ppo_per_seed"])
+            row["ppo_over_heft"] = spread(row["ppo_over_heft_per_seed"])
             table[f"{size} tasks, noise {noise:.0%}"] = row
-            print(size, noise, {k: round(v["median"], 3) for k, v in row.items()}, flush=True)
+            print(size, noise, {k: round(v["median"], 3) for k, v in row.items() if "per_seed" not in k}, flush=True)
     return {
         "slr": table,
+        "train_seconds_per_seed": train_s,
         "train_seconds": spread(train_s),
         "heft_training_level": heft_level,
         "seconds_to_heft": [r for r in reach],
@@ -132,8 +147,8 @@ def zoo_figures(args: Args) -> dict[str, Any]:
     seeds = list(range(20_000, 20_000 + args.zoo_instances))
     heft_level = float(np.median([r["slr"] for r in evaluate_baseline("heft", train_kwargs, range(600, 640))]))
     models, reach, secs = [], [], []
-    for seed in range(args.seeds):
-        model, history, seconds = train(train_kwargs, args.zoo_steps, seed)
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
+        model, history, seconds = train(train_kwargs, args.zoo_steps, seed, args.policy)
         models.append(model)
         reach.append(seconds_to_level(history, heft_level, window=10))
         secs.append(seconds)
@@ -162,21 +177,42 @@ def zoo_figures(args: Args) -> dict[str, Any]:
     return out
 
 
+def merge_dag(paths: list[str]) -> dict[str, Any]:
+    """The DAG results of several single-seed runs as one (spreads over all their seeds)."""
+    parts = [json.loads(Path(p).read_text())["dag"] for p in paths]
+    merged = parts[0]
+    for key, row in merged["slr"].items():
+        for name in ("ppo", "ppo_over_heft"):
+            row[f"{name}_per_seed"] = [v for part in parts for v in part["slr"][key][f"{name}_per_seed"]]
+            row[name] = spread(row[f"{name}_per_seed"])
+    merged["train_seconds_per_seed"] = [v for part in parts for v in part["train_seconds_per_seed"]]
+    merged["train_seconds"] = spread(merged["train_seconds_per_seed"])
+    merged["seconds_to_heft"] = [v for part in parts for v in part["seconds_to_heft"]]
+    merged["steps_per_s"] = spread([part["steps_per_s"] for part in parts])["median"]
+    return merged
+
+
 def main() -> None:
     """Run both parts, print tables, optionally write JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("dag", "zoo", "both"), default="both")
+    parser.add_argument("--merge", nargs="+", help="print the DAG tables of these single-seed JSON files as one")
     for name, default in asdict(Args()).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
     ns = vars(parser.parse_args())
     part = ns.pop("part")
+    merge = ns.pop("merge")
     args = Args(**ns)
     result: dict[str, Any] = {"args": asdict(args)}
-    if part in ("dag", "both"):
+    if merge:
+        result["dag"] = merge_dag(merge)
+        part = "dag"
+    elif part in ("dag", "both"):
         result["dag"] = dag_figures(args)
+    if part in ("dag", "both"):
         print("\nSLR on random DAGs, 5-core heterogeneous SoC (median over seeds, min..max)")
         for key, row in result["dag"]["slr"].items():
-            print(f"{key:<24}" + "  ".join(f"{k} {cell(v)}" for k, v in row.items()))
+            print(f"{key:<24}" + "  ".join(f"{k} {cell(v)}" for k, v in row.items() if "per_seed" not in k))
         print(f"env steps/s {result['dag']['steps_per_s']:.0f}; training s {cell(result['dag']['train_seconds'], 0)}")
         dag = result["dag"]
         print(f"seconds to HEFT's training SLR {dag['heft_training_level']:.3f}: {dag['seconds_to_heft']}")
