@@ -19,9 +19,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``search`` command."""
     parser = sub.add_parser("search", help="search accelerator designs with an RL, Bayesian or other agent")
     parser.add_argument("--env", default=DEFAULT_ENV, help=f"registered env id (default: {DEFAULT_ENV})")
-    parser.add_argument("--agent", default="random", help="random, exhaustive, ga, bo, gp, nsga2, ppo, a2c, dqn")
     parser.add_argument(
-        "--budget", type=int, help="designs to evaluate (required, except for --agent exhaustive: the whole space)"
+        "--agent",
+        default="random",
+        help=f"random, exhaustive, ga, bo, gp, nsga2, ppo, a2c, dqn; {SOC_ENV}: ppo, heft, peft, exact, greedy, random",
+    )
+    parser.add_argument(
+        "--budget",
+        type=int,
+        help=f"designs to evaluate (required, except for --agent exhaustive: the whole space); {SOC_ENV}: episodes",
     )
     parser.add_argument("--seed", type=int, default=0, help="agent seed (default: 0)")
     parser.add_argument("--workload", "-w", help="zoo name or file (default: the env's, resnet18)")

@@ -29,9 +29,11 @@ def env_kwargs_of(args: argparse.Namespace) -> dict[str, Any]:
     if args.objective:
         given = parse_pairs(args.objective, "--objective", numeric=True)
         kwargs["weights"] = {"makespan": 0.0, "latency": 0.0, "deadline": 0.0, **given}
-    for option in ("space", "constraint", "ray_address"):
+    for option in ("space", "constraint", "ray_address", "eval_timeout"):
         if getattr(args, option):
             raise InputError(f"--{option.replace('_', '-')}: not used by {ENV_ID} (scenario arguments go in --env-arg)")
+    if args.workers != 1:
+        raise InputError(f"--workers: {ENV_ID} runs its episodes in one process (got {args.workers})")
     return kwargs
 
 
