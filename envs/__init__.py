@@ -48,9 +48,14 @@ ENVS: tuple[dict[str, object], ...] = (
         "kwargs": {"workload": "ofa_mbv2", "space": "cosearch-small"},
     },
 )
-"""Every env archsim registers: id, entry point and default constructor arguments."""
+"""Every design-search env archsim registers: id, entry point and default constructor arguments."""
 
-for _spec in ENVS:
+SCHEDULING_ENVS: tuple[dict[str, object], ...] = (
+    {"id": "archsim/SocSchedule-v0", "entry_point": "envs.soc.env:SocScheduleEnv", "kwargs": {}},
+)
+"""Envs whose episodes schedule jobs rather than evaluate designs (searched through ``envs.soc.run``)."""
+
+for _spec in (*ENVS, *SCHEDULING_ENVS):
     if _spec["id"] not in registry:
         register(**_spec)  # type: ignore[arg-type]
 
@@ -60,4 +65,9 @@ def env_ids() -> list[str]:
     return [str(spec["id"]) for spec in ENVS]
 
 
-__all__ = ["ENVS", "env_ids"]
+def scheduling_env_ids() -> list[str]:
+    """Ids of archsim's registered scheduling envs."""
+    return [str(spec["id"]) for spec in SCHEDULING_ENVS]
+
+
+__all__ = ["ENVS", "SCHEDULING_ENVS", "env_ids", "scheduling_env_ids"]

@@ -138,6 +138,22 @@ def _schedule(sources: list[str], args: argparse.Namespace) -> Any:
     return schedule_gantt(data["schedule"], f"{data.get('workload', '?')} on {data['arch'].get('name', '?')}")
 
 
+def _episodes(sources: list[str], args: argparse.Namespace) -> Any:
+    from archsim.plots.episodes import episode_curves
+
+    metric = args.y if args.y != "energy_pj" else "slr"
+    runs: dict[str, list[float]] = {}
+    for source in sources:
+        data = _read_json(Path(source))
+        if not isinstance(data, dict) or not isinstance(data.get("episodes"), list) or not data["episodes"]:
+            raise InputError(f"{source}: not an `archsim search --env archsim/SocSchedule-v0 --format json` result")
+        if metric not in data["episodes"][0]:
+            allowed = ", ".join(k for k in data["episodes"][0] if k != "episode")
+            raise InputError(f"--y {metric}: not an episode metric of {source}; allowed: {allowed}")
+        runs[f"{data.get('agent', '?')} (seed {data.get('seed', '?')})"] = [e[metric] for e in data["episodes"]]
+    return episode_curves(runs, metric)
+
+
 def _loopnest(sources: list[str], args: argparse.Namespace) -> Any:
     from archsim.plots.loopnest import mapping_picture
 
@@ -171,6 +187,7 @@ KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
     "pareto": _pareto,
     "regret": _regret,
     "schedule": _schedule,
+    "episodes": _episodes,
     "loopnest": _loopnest,
     "llm": _llm,
 }
@@ -193,7 +210,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--x", default="latency_s", help="pareto: metric on x (default latency_s); llm: the swept key (default context)"
     )
-    parser.add_argument("--y", default="energy_pj", help="pareto: metric on y (default energy_pj)")
+    parser.add_argument(
+        "--y", default="energy_pj", help="pareto: metric on y (default energy_pj); episodes: the metric (default slr)"
+    )
     parser.add_argument("--optimum", type=float, help="regret: the optimum reward (else best-so-far reward is shown)")
     parser.add_argument("--log", action="store_true", help="regret: logarithmic y axis")
     parser.add_argument("--layer", help="loopnest: the layer to draw (default: the one with the most energy)")

@@ -12,15 +12,22 @@ if TYPE_CHECKING:
 
 DEFAULT_ENV = "archsim/SystolicDSE-v0"
 COSEARCH_ENV = "archsim/CoSearch-v0"
+SOC_ENV = "archsim/SocSchedule-v0"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``search`` command."""
     parser = sub.add_parser("search", help="search accelerator designs with an RL, Bayesian or other agent")
     parser.add_argument("--env", default=DEFAULT_ENV, help=f"registered env id (default: {DEFAULT_ENV})")
-    parser.add_argument("--agent", default="random", help="random, exhaustive, ga, bo, gp, nsga2, ppo, a2c, dqn")
     parser.add_argument(
-        "--budget", type=int, help="designs to evaluate (required, except for --agent exhaustive: the whole space)"
+        "--agent",
+        default="random",
+        help=f"random, exhaustive, ga, bo, gp, nsga2, ppo, a2c, dqn; {SOC_ENV}: ppo, heft, peft, exact, greedy, random",
+    )
+    parser.add_argument(
+        "--budget",
+        type=int,
+        help=f"designs to evaluate (required, except for --agent exhaustive: the whole space); {SOC_ENV}: episodes",
     )
     parser.add_argument("--seed", type=int, default=0, help="agent seed (default: 0)")
     parser.add_argument("--workload", "-w", help="zoo name or file (default: the env's, resnet18)")
@@ -61,6 +68,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"{COSEARCH_ENV} only: 'proxy' (train on digits, cached in the study storage) or a CSV table "
         "(knob columns + accuracy)",
     )
+    parser.add_argument(
+        "--env-arg",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help=f"{SOC_ENV} only: a scenario argument (source, tasks, cores, ccr, alpha, beta, system, networks, "
+        "jobs, spacing, slack, noise, slots); lists comma-separated",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_output_args(parser, formats=("table", "json"))
     parser.set_defaults(run=run)
@@ -75,6 +90,15 @@ def run(args: argparse.Namespace) -> int:
     from envs.runner import SearchConfig, run_search
     from envs.storage import DEFAULT_STORAGE
 
+    if args.env == SOC_ENV:
+        from envs.soc.cli import run_from_args
+
+        result = run_from_args(args)
+        text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
+        emit(text, args.output)
+        if args.storage is None:
+            _note_default_storage(DEFAULT_STORAGE)
+        return 0
     if args.env == COSEARCH_ENV:
         result = _run_cosearch(args)
         text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()

@@ -1,0 +1,127 @@
+"""Maskable PPO (sb3-contrib) on ``archsim/SocSchedule-v0``, and how any decider does on a set of episodes.
+
+sb3-contrib and torch load only here, when an agent is trained. Torch runs on one
+thread with the seed, so the same seed trains the same policy.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from archsim.errors import InputError
+from envs.soc.env import SocScheduleEnv
+from mappers.soc.policies import make_baseline, run_policy
+
+POLICIES = ("pairs", "mlp")
+"""Actors: ``pairs`` scores each (task, core) pair with one shared network (envs.soc.policy); ``mlp`` is SB3's."""
+
+PPO_DEFAULTS: dict[str, Any] = {
+    "policy": "pairs",
+    "n_steps": 1024,
+    "batch_size": 128,
+    "n_epochs": 5,
+    "learning_rate": 3e-4,
+    "gamma": 1.0,
+    "gae_lambda": 0.95,
+    "ent_coef": 0.01,
+}
+"""Maskable PPO hyperparameters (gamma 1: the episode return is minus the schedule's cost, undiscounted)."""
+
+EpisodeHook = Callable[[dict[str, float]], bool]
+"""Called with each finished training episode's summary (and ``return``); False stops training."""
+
+
+def train_maskable_ppo(
+    env_kwargs: Mapping[str, Any],
+    timesteps: int,
+    seed: int = 0,
+    params: Mapping[str, Any] | None = None,
+    on_episode: EpisodeHook | None = None,
+) -> Any:
+    """A MaskablePPO policy trained for ``timesteps`` env steps (episodes reseeded from ``seed``)."""
+    import torch
+    from sb3_contrib import MaskablePPO
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    unknown = sorted(set(params or {}) - set(PPO_DEFAULTS))
+    if unknown:
+        raise InputError(f"agent ppo: unknown parameter {unknown[0]!r}; allowed: {', '.join(PPO_DEFAULTS)}")
+    settings = {**PPO_DEFAULTS, **(params or {})}
+    policy = settings.pop("policy")
+    if policy not in POLICIES:
+        raise InputError(f"agent ppo: policy must be one of {', '.join(POLICIES)}, got {policy!r}")
+    torch.set_num_threads(1)
+    env = SocScheduleEnv(**env_kwargs)
+    env.reset(seed=seed)
+    if policy == "pairs":
+        from envs.soc.policy import PairScoringPolicy
+
+        settings["policy_kwargs"] = {"slots": env.slots, "cores": env.n_cores}
+        model = MaskablePPO(PairScoringPolicy, env, seed=seed, device="cpu", verbose=0, **settings)
+    else:
+        model = MaskablePPO("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **settings)
+
+    class Episodes(BaseCallback):
+        """Reports each finished episode; stops when the hook says so."""
+
+        def _on_step(self) -> bool:
+            info = self.locals["infos"][0]
+            if self.locals["dones"][0] and on_episode is not None and "slr" in info:
+                return bool(
+                    on_episode(
+                        {
+                            **{k: v for k, v in info.items() if k != "reward_terms"},
+                            "return": float(info["episode"]["r"]) if "episode" in info else np.nan,
+                        }
+                    )
+                )
+            return True
+
+    model.learn(total_timesteps=timesteps, callback=Episodes())
+    return model
+
+
+def evaluate_model(model: Any, env_kwargs: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
+    """The trained policy (deterministic, masked) on the episodes of ``seeds``: each episode's summary."""
+    env = SocScheduleEnv(**env_kwargs)
+    out = []
+    for seed in seeds:
+        obs, _ = env.reset(seed=int(seed))
+        done = False
+        while not done:
+            action, _ = model.predict(obs, action_masks=env.action_masks(), deterministic=True)
+            obs, _, done, _, _ = env.step(action)
+        out.append(env.summary())
+    return out
+
+
+def evaluate_baseline(name: str, env_kwargs: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
+    """Baseline ``name`` (``mappers.soc.policies.BASELINES``) on the episodes of ``seeds``."""
+    env = SocScheduleEnv(**env_kwargs)
+    out = []
+    for seed in seeds:
+        env.reset(seed=int(seed))
+        assert env.dispatcher is not None
+        run_policy(env.dispatcher, make_baseline(name, int(seed)))
+        out.append(env.summary())
+    return out
+
+
+def steps_per_second(env_kwargs: Mapping[str, Any], steps: int = 2000, seed: int = 0) -> float:
+    """Env steps per second under uniformly random valid actions (one process)."""
+    env = SocScheduleEnv(**env_kwargs)
+    rng = np.random.default_rng(seed)
+    env.reset(seed=seed)
+    began = time.perf_counter()
+    for _ in range(steps):
+        _, _, done, _, _ = env.step(np.int64(rng.choice(np.flatnonzero(env.action_masks()))))
+        if done:
+            env.reset()
+    return steps / (time.perf_counter() - began)
+
+
+__all__ = ["PPO_DEFAULTS", "evaluate_baseline", "evaluate_model", "steps_per_second", "train_maskable_ppo"]
