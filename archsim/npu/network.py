@@ -31,6 +31,7 @@ from archsim.npu.compute import compute_cycles, micro_block
 from archsim.npu.lowering import chainable, lower
 from archsim.npu.memory import Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import NpuKind, NpuOp, stored_shape
+from archsim.npu.precision import check_precisions
 from archsim.npu.prefetch import lut_prefetched, prefetch_budget, prefetchable_bytes
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, TensorKind, Workload
@@ -117,6 +118,7 @@ def check_workload(workload: Workload, config: NpuConfig) -> None:
             f"--arch {config.name}: runs {'/'.join(config.precisions)} only, workload {workload.name!r} is "
             f"{precision.value}; quantise the model (e.g. --precision int8)"
         )
+    check_precisions(workload, config)
     weight_bits = 4 if precision is Precision.INT4 else 8
     weights = sum(
         math.ceil(workload.tensor(t).numel * weight_bits / 8)
