@@ -99,7 +99,8 @@ def parse_constraint(text: str, option: str = "--constraint") -> tuple[str, floa
         quantity = Quantity(metric, {"": 1.0})
     wanted = ">=" if quantity.lower else "<="
     if op != wanted and op != "=":
-        raise InputError(f"{option} {text!r}: {name} takes a {'lower' if quantity.lower else 'upper'} bound: {wanted}")
+        side = "a lower" if quantity.lower else "an upper"
+        raise InputError(f"{option} {text!r}: {name} takes {side} bound: {wanted}")
     factor = quantity.units.get(unit.lower())
     if factor is None:
         units = ", ".join(u or "(none)" for u in quantity.units)
