@@ -21,6 +21,7 @@ FIGURES: dict[str, int] = {
     "04_ilp_mapper_timeline": 3,
     "05_cosearch_pareto": 2,
     "06_draco_memory_bound": 2,
+    "07_cosearch_families": 3,
 }
 """Notebook -> the PNG figures it must produce."""
 
