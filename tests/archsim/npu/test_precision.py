@@ -21,10 +21,13 @@ def _ofa(bits: int):
     return family.build(family.choices({**{f"s{i}_bits": bits for i in range(1, 7)}, "resolution": 128}))
 
 
-@pytest.mark.parametrize("preset", ETHOS)
-def test_every_ethos_preset_runs_int8_and_int16_but_never_int4_weights(preset: str) -> None:
+def test_every_ethos_preset_takes_int8_weights_only() -> None:
+    assert len(ETHOS) >= 6 and all(load_preset(name).weight_precisions == ("int8",) for name in ETHOS)
+
+
+@pytest.mark.parametrize("preset", ["ethos-u55-128", "ethos-u65-512", "ethos-u85-256"])
+def test_ethos_presets_run_int8_and_int16_but_never_int4_weights(preset: str) -> None:
     config = load_preset(preset)
-    assert config.weight_precisions == ("int8",)
     workload = load_workload("mobilenet_v1")
     assert simulate(workload, config).latency_s > 0
     assert simulate(workload.with_precision(Precision.INT16), config).latency_s > 0  # 16x8

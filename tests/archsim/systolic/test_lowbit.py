@@ -35,7 +35,7 @@ def test_packed_int4_matmul_costs_the_cycles_of_the_halved_reduction(dataflow: s
     assert int4.macs == 96 * k * 40  # the real MACs, not the packed slots
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     channels=st.integers(1, 64),
     filters=st.integers(1, 64),
