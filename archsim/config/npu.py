@@ -151,7 +151,9 @@ class NpuConfig:
                 allowed = ", ".join(q.value for q in Precision)
                 raise ValueError(f"{self.name}: precisions entry {p!r} unknown; allowed: {allowed}") from None
         object.__setattr__(self, "precisions", precisions)
-        weight_precisions = tuple(str(p).lower() for p in self.weight_precisions)
+        listed = self.weight_precisions
+        listed = listed.split("+") if isinstance(listed, str) else listed  # "int4+int8" (a design knob)
+        weight_precisions = tuple(str(p).strip().lower() for p in listed)
         for p in weight_precisions:
             if p not in ("int4", "int8"):
                 raise ValueError(f"{self.name}: weight_precisions entry {p!r} unknown; allowed: int4, int8")
