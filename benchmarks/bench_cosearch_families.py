@@ -104,7 +104,9 @@ def main() -> None:
     for space in args.spaces:
         specs = parse_constraints(SPECS[space])
         start = time.perf_counter()
-        searched = get_cosearch_space(space).restrict(NETWORK_VALUES, f"{space}-bench")
+        full = get_cosearch_space(space)
+        hardware = {k.name: k.values for k in full.knobs if k.group == "hardware"}  # every hardware value
+        searched = full.restrict({**NETWORK_VALUES, **hardware}, f"{space}-bench")
         cmp = Comparison(
             agent=args.agent, budget=args.budget, seeds=tuple(args.seeds), space=searched, specs=specs, storage=url
         )
