@@ -66,7 +66,7 @@ def parse() -> Args:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("bench-out/cosearch-families"))
     parser.add_argument("--agent", default="bo")
-    parser.add_argument("--budget", type=int, default=12)
+    parser.add_argument("--budget", type=int, default=16)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--spaces", nargs="+", default=list(SPECS), choices=list(SPECS))
     ns = parser.parse_args()
