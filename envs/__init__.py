@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from gymnasium.envs.registration import register, registry
 
+import envs.constraints  # registers the board-resource and SRAM budgets of user-unit constraints)
 import envs.llm  # noqa: F401  (registers the serving objectives and budgets the LLM env uses)
 
 _ONE_DESIGN = "envs.dse:DesignEnv"

@@ -191,9 +191,13 @@ def simulate_one(workload: Any, config: Any) -> DesignMetrics:
         metrics = simulate(workload, config)
     except ValueError as exc:
         return DesignMetrics.invalid(str(exc))
+    from envs.constraints import design_sram_kb
     from envs.llm import serving_extras
 
     extra = {**resource_use(metrics.resources), **serving_extras(metrics.extra_total)}
+    sram_kb = design_sram_kb(config, metrics.resources)
+    if sram_kb is not None:
+        extra["sram_kb"] = sram_kb
     return DesignMetrics(metrics.latency_s, metrics.energy_pj, metrics.area_mm2, extra=extra)
 
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from archsim.errors import InputError
-from envs.evaluate import DesignMetrics
+from envs.evaluate import METRICS, DesignMetrics
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,10 @@ class RewardFunction:
             raise InputError(f"objectives: give at least one; allowed: {', '.join(OBJECTIVES)}")
         if not self.reference.valid:
             raise InputError(f"the reference design is invalid: {self.reference.error}")
+        for metric in self.budgets:
+            if metric not in METRICS and metric not in self.reference.extra:
+                known = ", ".join(m for m in (*METRICS, *self.reference.extra) if m in BUDGETS)
+                raise InputError(f"budgets: this design space reports no {metric}; constraints it takes: {known}")
         names = (*self.weights, *(BUDGETS[m] for m in self.budgets), "invalid")
         object.__setattr__(self, "terms", names)
 

@@ -14,7 +14,11 @@ def systolic_metrics(workload: Workload, configs: Sequence[Any]) -> list[DesignM
     from archsim.systolic.vectorised import designs_from_configs, evaluate
 
     result = evaluate(workload, designs_from_configs(configs))
+    from envs.constraints import design_sram_kb
+
     return [
-        DesignMetrics(float(latency), float(energy), float(area))
-        for latency, energy, area in zip(result.latency_s, result.energy_pj, result.area_mm2, strict=True)
+        DesignMetrics(float(latency), float(energy), float(area), extra={"sram_kb": design_sram_kb(config, {})})
+        for latency, energy, area, config in zip(
+            result.latency_s, result.energy_pj, result.area_mm2, configs, strict=True
+        )
     ]

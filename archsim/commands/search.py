@@ -39,8 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--constraint",
         action="append",
         default=[],
-        metavar="METRIC=BOUND",
-        help="latency_s, energy_pj, area_mm2, power_w",
+        metavar="NAME<=VALUE[UNIT]",
+        help="a spec in your units: fps>=30, latency<=5ms, power<=2W, energy<=1mJ, area<=4mm2, dsp<=0.5 (or 50%%), "
+        "bram/lut/ff likewise, sram<=512KB; or METRIC=BOUND (latency_s, energy_pj, area_mm2, power_w...)",
     )
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="agent hyperparameter")
     parser.add_argument("--storage", help="SQLAlchemy URL of the study storage (default: sqlite:///archsim-search.db)")
@@ -87,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     from archsim.commands.common import emit
     from archsim.commands.pairs import parse_pairs
+    from envs.constraints import parse_constraints
     from envs.runner import SearchConfig, run_search
     from envs.storage import DEFAULT_STORAGE
 
@@ -112,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     if args.objective:
         env_kwargs["objectives"] = parse_pairs(args.objective, "--objective", numeric=True)
     if args.constraint:
-        env_kwargs["budgets"] = parse_pairs(args.constraint, "--constraint", numeric=True)
+        env_kwargs["budgets"] = parse_constraints(args.constraint)
     config = SearchConfig(
         env_id=args.env,
         agent=args.agent,
@@ -152,6 +154,7 @@ def _note_default_storage(url: str) -> None:
 def _run_cosearch(args: argparse.Namespace) -> SearchResult:
     """Co-search through ``run_cosearch``, so the accuracy cache lives in the study storage."""
     from archsim.commands.pairs import parse_pairs
+    from envs.constraints import parse_constraints
     from envs.cosearch.run import CoSearchRun, run_cosearch
     from envs.storage import DEFAULT_STORAGE
     from workloads.errors import InputError
@@ -175,5 +178,5 @@ def _run_cosearch(args: argparse.Namespace) -> SearchResult:
     if args.objective:
         options["objectives"] = parse_pairs(args.objective, "--objective", numeric=True)
     if args.constraint:
-        options["budgets"] = parse_pairs(args.constraint, "--constraint", numeric=True)
+        options["budgets"] = parse_constraints(args.constraint)
     return run_cosearch(CoSearchRun(**options), progress=not args.no_progress)

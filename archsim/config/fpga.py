@@ -15,6 +15,13 @@ from typing import Any, ClassVar
 from workloads.precision import Precision
 
 
+class MacImpl(StrEnum):
+    """What a MAC lane's multiplier is built from."""
+
+    DSP = "dsp"  # DSP slices (packed per precision, archsim/fpga/resources.py)
+    LUT = "lut"  # fabric LUTs (integer precisions only): frees the DSPs for larger engines at low bit-widths
+
+
 class DspKind(StrEnum):
     """Xilinx DSP slice generation: sets what one slice can multiply."""
 
@@ -86,7 +93,13 @@ BOARDS: dict[str, Board] = {
 }
 """Board name -> resources (cited per entry)."""
 
-DSP_PRECISIONS: tuple[Precision, ...] = (Precision.FP32, Precision.FP16, Precision.INT16, Precision.INT8)
+DSP_PRECISIONS: tuple[Precision, ...] = (
+    Precision.FP32,
+    Precision.FP16,
+    Precision.INT16,
+    Precision.INT8,
+    Precision.INT4,
+)
 """Precisions the DSP model of :mod:`archsim.fpga.resources` knows."""
 
 _DESIGN = re.compile(r"^\s*(\d+)\s*x\s*(\d+)\s*$")
@@ -131,6 +144,7 @@ class FpgaConfig:
     vector_lanes: int = 16
     buffer_tolerance_pct: float = 0.5
     dsp_budget: int | None = None
+    mac_impl: MacImpl = MacImpl.DSP
 
     def __post_init__(self) -> None:
         board = BOARDS.get(str(self.board).lower())
@@ -142,6 +156,15 @@ class FpgaConfig:
             allowed = ", ".join(p.value for p in DSP_PRECISIONS)
             raise ValueError(f"{self.name}: precision {precision.value!r} has no DSP model; allowed: {allowed}")
         object.__setattr__(self, "precision", precision)
+        try:
+            mac_impl = MacImpl(str(self.mac_impl).lower())
+        except ValueError:
+            raise ValueError(f"{self.name}: unknown mac_impl {self.mac_impl!r}; allowed: dsp, lut") from None
+        if mac_impl is MacImpl.LUT and precision.is_float:
+            raise ValueError(
+                f"{self.name}: mac_impl lut needs an integer precision (int4, int8, int16), got {precision}"
+            )
+        object.__setattr__(self, "mac_impl", mac_impl)
         for field, default in (("clock_mhz", board.clock_mhz), ("bandwidth_gbps", board.bandwidth_gbps)):
             value = getattr(self, field)
             if value is None:
@@ -187,6 +210,11 @@ class FpgaConfig:
         return int(tm), int(tn)
 
     @property
+    def lut_macs(self) -> bool:
+        """True when the lanes' multipliers are built from LUTs instead of DSP slices."""
+        return self.mac_impl is MacImpl.LUT
+
+    @property
     def clock_hz(self) -> float:
         """Clock in hertz."""
         return float(self.clock_mhz) * 1e6  # type: ignore[arg-type]
@@ -212,4 +240,5 @@ class FpgaConfig:
             "vector_lanes": self.vector_lanes,
             "buffer_tolerance_pct": self.buffer_tolerance_pct,
             "dsp_budget": self.dsp_budget,
+            "mac_impl": self.mac_impl.value,
         }

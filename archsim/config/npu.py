@@ -104,6 +104,10 @@ class NpuConfig:
     inputs (U85 chaining): it then only reads its other operand."""
     precisions: tuple[str, ...] = ("int8", "int16")
     """Activation precisions the datapath runs (int4 weights ride on int8)."""
+    weight_precisions: tuple[str, ...] = ("int4", "int8")
+    """Weight precisions the weight decoder accepts. Ethos-U presets: int8 only, as Vela 5.2 requires
+    (``constraint_weights_type``: "Weight tensor must be 8-bit"; U85's regor: "Weight tensors must be
+    8-bit precision"); the default keeps a custom NPU's int4-weight decoder (:mod:`archsim.npu.precision`)."""
     sram_bytes_per_cycle: float = 8.0
     sram_burst_bytes: int = 32
     sram_read_latency: int = 32
@@ -175,6 +179,15 @@ class NpuConfig:
                 allowed = ", ".join(q.value for q in Precision)
                 raise ValueError(f"{self.name}: precisions entry {p!r} unknown; allowed: {allowed}") from None
         object.__setattr__(self, "precisions", precisions)
+        listed = self.weight_precisions
+        listed = listed.split("+") if isinstance(listed, str) else listed  # "int4+int8" (a design knob)
+        weight_precisions = tuple(str(p).strip().lower() for p in listed)
+        for p in weight_precisions:
+            if p not in ("int4", "int8"):
+                raise ValueError(f"{self.name}: weight_precisions entry {p!r} unknown; allowed: int4, int8")
+        if not weight_precisions:
+            raise ValueError(f"{self.name}: weight_precisions needs at least one of int4, int8")
+        object.__setattr__(self, "weight_precisions", weight_precisions)
 
     def _check_ublock_options(self) -> None:
         """Turn ``ublock_options`` into a tuple of (h, w, c) triples, each with the micro-block's outputs."""
@@ -352,6 +365,7 @@ class NpuConfig:
         data["weights_in"] = self.weights_in.value
         data["activations_in"] = self.activations_in.value
         data["precisions"] = list(self.precisions)
+        data["weight_precisions"] = list(self.weight_precisions)
         return data
 
 

@@ -82,6 +82,9 @@ class SystolicConfig:
     vector_lanes: int = 0
     """Element operations per cycle of each core's vector unit (softmax, norms, elementwise);
     0 = one lane per array column (the default model's)."""
+    int4_macs_per_pe: int = 1
+    """int4 MACs a PE runs per cycle on the 1-byte datapath: 1 (int4 runs as int8) or 2 (two int4 values per
+    operand byte, a bit-flexible PE after Bit Fusion, ISCA 2018: :mod:`archsim.systolic.lowbit`)."""
 
     def __post_init__(self) -> None:
         for field in ("scalesim_quirks", "sparsity_support", "sparsity_rowwise"):
@@ -120,6 +123,13 @@ class SystolicConfig:
             value = getattr(self, field)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
                 raise ValueError(f"{self.name}: {field} must be a number > 0, got {value!r}")
+        if self.int4_macs_per_pe not in (1, 2) or isinstance(self.int4_macs_per_pe, bool):
+            raise ValueError(f"{self.name}: int4_macs_per_pe must be 1 or 2, got {self.int4_macs_per_pe!r}")
+        if self.int4_macs_per_pe > 1 and (self.word_bytes != 1 or self.scalesim_quirks):
+            raise ValueError(
+                f"{self.name}: int4_macs_per_pe 2 packs int4 pairs into 1-byte words: needs word_bytes 1 and "
+                "scalesim_quirks false"
+            )
         if self.word_bytes not in (1, 2, 4):
             raise ValueError(f"{self.name}: word_bytes must be 1, 2 or 4, got {self.word_bytes!r}")
         try:

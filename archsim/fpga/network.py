@@ -248,7 +248,9 @@ def _resources_json(result: SearchResult, config: FpgaConfig) -> dict[str, Any]:
     design = result.design
     board = config.board_spec
     depths = res.BufferDepths(np.array(design.in_depth), np.array(design.weight_depth), np.array(design.out_depth))
-    used = res.design_resources(np.array(design.tm), np.array(design.tn), depths, config.precision, board)
+    used = res.design_resources(
+        np.array(design.tm), np.array(design.tn), depths, config.precision, board, config.lut_macs
+    )
     limits = res.available(board)
     data: dict[str, Any] = {
         "board": board.name,

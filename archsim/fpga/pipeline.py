@@ -23,7 +23,7 @@ Operator latencies, in cycles:
   implies: its per-layer cycles are exact multiples of (Tr Tc K K + 20), e.g. conv2
   237,185 = 13 * (27 * 27 * 25 + 20) and conv3 160,264 = 104 * (13 * 13 * 9 + 20).
 - fp16: multiply 3, add 4 (our estimate: the half-precision cores one stage shorter).
-- int16 / int8: multiply 3 (a DSP48 multiply with its A/B, M and P registers, UG479 /
+- int16 / int8 / int4: multiply 3 (a DSP48 multiply with its A/B, M and P registers, UG479 /
   UG579), add 1 per tree level (a registered fabric or DSP adder).
 """
 
@@ -41,6 +41,7 @@ MULTIPLY_CYCLES: dict[Precision, int] = {
     Precision.FP16: 3,
     Precision.INT16: 3,
     Precision.INT8: 3,
+    Precision.INT4: 3,
 }
 """Pipeline stages of one multiplier by datapath precision (sources in the module docstring)."""
 
@@ -49,6 +50,7 @@ ADD_CYCLES: dict[Precision, int] = {
     Precision.FP16: 4,
     Precision.INT16: 1,
     Precision.INT8: 1,
+    Precision.INT4: 1,
 }
 """Pipeline stages of one adder of the tree by datapath precision."""
 

@@ -44,8 +44,23 @@ DSP_PER_MAC: dict[Precision, float] = {
     Precision.FP16: 2.0,
     Precision.INT16: 1.0,
     Precision.INT8: 1.0,
+    Precision.INT4: 1.0,
 }
 """DSP slices per MAC lane without packing."""
+
+MACS_PER_DSP: dict[tuple[Precision, DspKind], int] = {
+    (Precision.INT8, DspKind.DSP48E2): 2,  # WP486
+    (Precision.INT4, DspKind.DSP48E2): 4,  # WP521 (quoted from memory)
+    (Precision.INT4, DspKind.DSP48E1): 2,  # our estimate (see the module docstring)
+}
+"""MAC lanes packed into one slice, where packing applies (output lanes share the broadcast input)."""
+
+LUT_MULTIPLIER_LUT: dict[Precision, float] = {
+    Precision.INT4: 16.0,
+    Precision.INT8: 64.0,
+    Precision.INT16: 256.0,
+}
+"""LUTs of one lane's multiplier when ``mac_impl = "lut"`` (about bits^2; our estimate)."""
 
 BRAM18K_SHAPES: tuple[tuple[int, int], ...] = ((16384, 1), (8192, 2), (4096, 4), (2048, 9), (1024, 18), (512, 36))
 """(depth, width) aspect ratios of one 18 Kb block RAM in simple dual-port mode."""
@@ -67,6 +82,7 @@ LANE_LUT: dict[Precision, float] = {
     Precision.FP16: 186.0,
     Precision.INT16: 60.0,
     Precision.INT8: 40.0,
+    Precision.INT4: 30.0,
 }
 """LUTs per MAC lane (fp32 calibrated on Zhang et al.'s implementation, the rest estimated)."""
 
@@ -75,6 +91,7 @@ LANE_FF: dict[Precision, float] = {
     Precision.FP16: 202.0,
     Precision.INT16: 80.0,
     Precision.INT8: 56.0,
+    Precision.INT4: 42.0,
 }
 """Flip-flops per MAC lane (same sources)."""
 
@@ -82,17 +99,17 @@ RESOURCE_NAMES: tuple[str, ...] = ("dsp", "bram18k", "lut", "ff")
 """Resource kinds, in the order messages and JSON list them."""
 
 
-def packs_int8(precision: Precision, kind: DspKind) -> bool:
-    """True when two int8 MACs share one slice (DSP48E2 only, WP486)."""
-    return precision is Precision.INT8 and kind is DspKind.DSP48E2
-
-
-def dsp_count(tm: np.ndarray, tn: np.ndarray, precision: Precision, kind: DspKind) -> np.ndarray:
-    """DSP slices of a Tm x Tn engine."""
+def dsp_count(
+    tm: np.ndarray, tn: np.ndarray, precision: Precision, kind: DspKind, lut_macs: bool = False
+) -> np.ndarray:
+    """DSP slices of a Tm x Tn engine (none when its multipliers are built from LUTs)."""
     tm = np.asarray(tm, dtype=np.int64)
     tn = np.asarray(tn, dtype=np.int64)
-    if packs_int8(precision, kind):
-        return -(-tm // 2) * tn
+    if lut_macs:
+        return np.zeros(np.broadcast(tm, tn).shape, dtype=np.int64)
+    packed = MACS_PER_DSP.get((precision, kind), 1)
+    if packed > 1:
+        return -(-tm // packed) * tn
     return np.rint(DSP_PER_MAC[precision] * tm * tn).astype(np.int64)
 
 
@@ -134,9 +151,12 @@ class BufferDepths:
 
 
 def design_resources(
-    tm: np.ndarray, tn: np.ndarray, depths: BufferDepths, precision: Precision, board: Board
+    tm: np.ndarray, tn: np.ndarray, depths: BufferDepths, precision: Precision, board: Board, lut_macs: bool = False
 ) -> dict[str, np.ndarray]:
-    """DSP, BRAM18K, LUT and FF use of designs (broadcast over ``tm``, ``tn`` and the depths)."""
+    """DSP, BRAM18K, LUT and FF use of designs (broadcast over ``tm``, ``tn`` and the depths).
+
+    ``lut_macs``: the lanes' multipliers are LUT-built (``mac_impl = "lut"``), not DSP slices.
+    """
     tm = np.asarray(tm, dtype=np.int64)
     tn = np.asarray(tn, dtype=np.int64)
     bits = precision.bits
@@ -146,9 +166,11 @@ def design_resources(
     lutram = sum(2 * count * lutram_luts_per_bank(depth, width) for count, depth, width in banks)
     lanes = tm * tn
     hard = board.hard_memory_controller
-    lut = BASE_LUT[hard] + np.rint(LANE_LUT[precision] * lanes).astype(np.int64) + lutram
-    ff = BASE_FF[hard] + np.rint(LANE_FF[precision] * lanes).astype(np.int64)
-    dsp = dsp_count(tm, tn, precision, board.dsp_kind)
+    lane_lut = LANE_LUT[precision] + (LUT_MULTIPLIER_LUT[precision] if lut_macs else 0.0)
+    lane_ff = LANE_FF[precision] + (2.0 * bits if lut_macs else 0.0)
+    lut = BASE_LUT[hard] + np.rint(lane_lut * lanes).astype(np.int64) + lutram
+    ff = BASE_FF[hard] + np.rint(lane_ff * lanes).astype(np.int64)
+    dsp = dsp_count(tm, tn, precision, board.dsp_kind, lut_macs)
     return {"dsp": np.asarray(dsp), "bram18k": np.asarray(bram), "lut": np.asarray(lut), "ff": np.asarray(ff)}
 
 

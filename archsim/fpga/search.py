@@ -101,7 +101,7 @@ def _largest_tm(tn: np.ndarray, top_m: int, weight_depth: int, config: FpgaConfi
     while np.any(low < high):
         mid = (low + high + 1) // 2
         ok = res.fits(
-            res.design_resources(mid, tn, depths, config.precision, board),
+            res.design_resources(mid, tn, depths, config.precision, board, config.lut_macs),
             board,
             config.utilization_cap,
             config.dsp_budget,
@@ -161,7 +161,7 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
     depths = res.BufferDepths(
         levels.in_depth[pairs][None, :], np.array([[weight_depth]]), levels.out_depth[pairs][None, :]
     )
-    used = res.design_resources(tm[:, None], tn[:, None], depths, precision, board)
+    used = res.design_resources(tm[:, None], tn[:, None], depths, precision, board, config.lut_macs)
     used = {name: np.broadcast_to(value, (tm.size, pairs.size)) for name, value in used.items()}
     fits = res.fits(used, board, config.utilization_cap, config.dsp_budget)
     if not fits.any():

@@ -18,6 +18,7 @@ import math
 from dataclasses import replace
 
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
+from archsim.npu.precision import weight_precision
 from workloads.graph import Node, TensorKind, Workload
 from workloads.ops import Activation, Conv2d, MatMul, VectorFn, VectorOp
 from workloads.precision import Precision
@@ -60,22 +61,22 @@ def _is_intermediate(workload: Workload, name: str) -> bool:
 def lower(node: Node, workload: Workload, native_matmul: bool, chained: bool = False) -> tuple[NpuOp, ...]:
     """The NPU operations that run ``node`` (empty for ops that cost nothing, such as reshapes).
 
-    Activations are 8-bit (16-bit for int16 workloads); weights are 8-bit, or
-    4-bit for int4 workloads (int4 weights with int8 activations). A
+    Activations are 8-bit (16-bit for int16 workloads); weights are each layer's own
+    (:func:`archsim.npu.precision.weight_precision`: 8-bit, or 4-bit for int4 layers). A
     ``chained`` binary elementwise op (see :func:`chainable`) only reads its
     other operand.
     """
     bits = 16 if workload.precision is Precision.INT16 else 8
-    weight_precision = Precision.INT4 if workload.precision is Precision.INT4 else Precision.INT8
+    weights = weight_precision(node, workload)
     brick_in = _is_intermediate(workload, node.inputs[0])
     brick_out = _is_intermediate(workload, node.outputs[0])
     op = node.op
     if isinstance(op, Conv2d):
-        return (_conv(op, bits, weight_precision, brick_in, brick_out),)
+        return (_conv(op, bits, weights, brick_in, brick_out),)
     if isinstance(op, MatMul):
         if not op.weight_operand and not native_matmul:
             return decomposed_matmul(op, bits)
-        return _matmul(op, bits, weight_precision, brick_in, brick_out)
+        return _matmul(op, bits, weights, brick_in, brick_out)
     ops = _vector(op, node, workload, bits, brick_in, brick_out)
     if chained:
         return tuple(replace(npu_op, chained=True) for npu_op in ops)

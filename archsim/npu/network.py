@@ -31,6 +31,7 @@ from archsim.npu.compute import compute_cycles, micro_block
 from archsim.npu.lowering import chainable, lower
 from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import NpuKind, NpuOp, stored_shape
+from archsim.npu.precision import check_precisions
 from archsim.npu.prefetch import lut_prefetched, prefetch_budget, prefetchable_bytes
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, TensorKind, Workload
@@ -118,6 +119,7 @@ def check_workload(workload: Workload, config: NpuConfig) -> None:
             f"config {config.name}: {detail}; quantise the model (e.g. load_workload(..., precision=Precision.INT8))",
             cli=f"--arch {config.name}: {detail}; quantise the model (e.g. --precision int8)",
         )
+    check_precisions(workload, config)
     weight_bits = 4 if precision is Precision.INT4 else 8
     weights = sum(
         math.ceil(workload.tensor(t).numel * weight_bits / 8)

@@ -7,6 +7,7 @@ from functools import lru_cache
 from archsim.area import pe_mm2, sram_mm2
 from archsim.config.systolic import SystolicConfig
 from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, precision_for_word, sram_pj_per_byte
+from archsim.systolic.lowbit import packing_area_mm2
 from archsim.systolic.memory import ReadSram, WriteSram
 from archsim.systolic.model import Hardware
 
@@ -73,4 +74,4 @@ def area_mm2(rows: int, cols: int, cores: int, word_bytes: int, sram_kb: float) 
 def config_area_mm2(config: SystolicConfig) -> float:
     """Area of a config."""
     sram_kb = config.ifmap_sram_kb + config.filter_sram_kb + config.ofmap_sram_kb
-    return area_mm2(config.rows, config.cols, config.cores, config.word_bytes, sram_kb)
+    return area_mm2(config.rows, config.cols, config.cores, config.word_bytes, sram_kb) + packing_area_mm2(config)

@@ -9,6 +9,7 @@ from archsim.config.systolic import BandwidthMode, SystolicConfig
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.systolic.costs import config_area_mm2, hardware
 from archsim.systolic.layer import layer_on
+from archsim.systolic.lowbit import with_packed_int4
 from archsim.systolic.model import Hardware
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
@@ -26,12 +27,14 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
     hw = hardware(config)
     plan = traffic or {}
     layers = _layers(workload.ops, hw, config, plan, packed_weight_fraction(workload, config.word_bytes))
+    layers = with_packed_int4(workload, config, hw, layers, plan)
+    packed = any(layer.extras.get("int4_macs_per_pe") for layer in layers)
     return NetworkMetrics(
         workload=workload.name,
         arch=config.to_dict(),
         layers=layers,
         clock_hz=config.clock_mhz * 1e6,
-        peak_macs_per_cycle=float(config.pes),
+        peak_macs_per_cycle=float(config.pes * (config.int4_macs_per_pe if packed else 1)),
         area_mm2=config_area_mm2(config),
         dram_bytes_per_cycle=_dram_words_per_cycle(config) * config.word_bytes if bounded else 0.0,
         word_bytes=float(config.word_bytes),

@@ -278,10 +278,10 @@ def designs_from_configs(configs: Sequence[Any]) -> Designs:
     and SCALE-Sim sparsity are ``simulate()`` options, refused here rather than ignored.
     """
     for c in configs:
-        if c.scalesim_quirks or c.sparsity_support or c.bandwidth_mode.value != "user":
+        if c.scalesim_quirks or c.sparsity_support or c.bandwidth_mode.value != "user" or c.int4_macs_per_pe != 1:
             raise InputError(
-                f"{c.name}: the vectorised path evaluates the default model only "
-                "(scalesim_quirks false, sparsity_support false, bandwidth_mode user); use simulate() for this config"
+                f"{c.name}: the vectorised path evaluates the default model only (scalesim_quirks false, "
+                "sparsity_support false, bandwidth_mode user, int4_macs_per_pe 1); use simulate() for this config"
             )
     return Designs.from_arrays(
         rows=[c.rows for c in configs],

@@ -9,6 +9,7 @@ from typing import Any
 
 from archsim.errors import InputError
 from envs.cosearch.space import CoSearchSpace, cosearch_space
+from envs.spaces import HardwareSpace, Knob
 
 
 @dataclass(frozen=True)
@@ -17,24 +18,77 @@ class SpaceRecipe:
 
     family: str
     network: Mapping[str, Sequence[Any] | None]
-    hardware: str
+    hardware: str | HardwareSpace
     hardware_values: Mapping[str, Sequence[Any]]
     description: str
 
 
 _STAGE_KNOBS = ("width", "depth", "kernel", "expand", "bits")
 
+_SMALL_NETWORK: dict[str, Sequence[Any]] = {
+    "resolution": (128, 160, 192, 224),
+    "width": (0.5, 0.75, 1.0),
+    "depth": (1, 2, 3),
+    "kernel": (3, 5, 7),
+    "expand": (3, 4, 6),
+    "bits": (4, 8, 16),
+}
+"""The 972 networks of the small spaces: every stage alike."""
+
+FPGA_COSEARCH = HardwareSpace(
+    "fpga-cosearch",
+    (
+        Knob("board", ("ultra96v2", "zcu104", "zcu102"), ordinal=False),
+        Knob("tm", (16, 32, 64, 128), fields=()),
+        Knob("tn", (4, 8, 16), fields=()),
+        Knob("mac_impl", ("lut", "dsp"), ordinal=False),
+    ),
+    description="Zhang et al. FPGA 2015 engine: board, unroll Tm x Tn, DSP- or LUT-built multipliers; "
+    "the datapath precision follows the network (int4, int8 or int16)",
+    family="fpga",
+    derived=(("design", "{tm}x{tn}"),),
+)
+"""The FPGA hardware of co-search: precision is no knob, the network's widest layer sets it."""
+
+SYSTOLIC_INT4 = HardwareSpace(
+    "systolic-int4",
+    (
+        Knob("rows", (8, 16, 32, 64)),
+        Knob("cols", (8, 16, 32, 64)),
+        Knob("dram_bw", (2, 8, 32), ("ifmap_dram_bw", "filter_dram_bw", "ofmap_dram_bw")),
+        Knob("dataflow", ("os", "ws"), ordinal=False),
+        Knob("int4_macs_per_pe", (2, 1), ordinal=False),
+    ),
+    description="systolic array (SRAM 256/256/128 KB) whose PEs run int4 as int8 (1) or two int4 MACs per cycle (2)",
+    family="systolic",
+    base=(("ifmap_sram_kb", 256), ("filter_sram_kb", 256), ("ofmap_sram_kb", 128)),
+)
+"""The systolic hardware of co-search with the packed-int4 PE as a knob (:mod:`archsim.systolic.lowbit`).
+
+Values are listed so that the reference design (the middle value of each knob) is the plain
+hardware: DSP multipliers, int8-only weights, int4 run as int8.
+"""
+
+NPU_COSEARCH = HardwareSpace(
+    "npu-cosearch",
+    (
+        Knob("macs_per_cycle", (64, 128, 256, 512)),
+        Knob("sram_size_kb", (256, 512, 1024), ("sram_size_kb", "cache_kb")),
+        Knob("dram_bytes_per_cycle", (4, 8, 16)),
+        Knob("clock_mhz", (250, 500, 1000)),
+        Knob("weight_precisions", ("int4+int8", "int8"), ordinal=False),
+    ),
+    description="Ethos-U65-256-like NPU (Dedicated_Sram): MACs/cycle, SRAM KB, DRAM bytes/cycle, clock, and "
+    "whether its weight decoder takes int4 (Ethos-U: int8 only)",
+    family="npu",
+    preset="ethos-u65-256",
+)
+"""The NPU hardware of co-search, with bit-width support as a knob."""
+
 RECIPES: dict[str, SpaceRecipe] = {
     "cosearch-small": SpaceRecipe(
         family="ofa_mbv2",
-        network={
-            "resolution": (128, 160, 192, 224),
-            "width": (0.5, 0.75, 1.0),
-            "depth": (1, 2, 3),
-            "kernel": (3, 5, 7),
-            "expand": (3, 4, 6),
-            "bits": (4, 8, 16),
-        },
+        network=_SMALL_NETWORK,
         hardware="systolic",
         hardware_values={
             "rows": (8, 16, 32, 64),
@@ -87,6 +141,29 @@ RECIPES: dict[str, SpaceRecipe] = {
             "dataflow": ("os", "ws"),
         },
         description="weight bits (4/8/16) of a 7B-class decoder x 54 LLM-serving systolic arrays: 162 designs",
+    ),
+    "cosearch-fpga": SpaceRecipe(
+        family="ofa_mbv2",
+        network=_SMALL_NETWORK,
+        hardware=FPGA_COSEARCH,
+        hardware_values={},
+        description="OFA-MobileNetV2 (972 networks) x 72 FPGA engines (board, Tm x Tn, DSP/LUT MACs): 69,984 designs",
+    ),
+    "cosearch-npu": SpaceRecipe(
+        family="ofa_mbv2",
+        network=_SMALL_NETWORK,
+        hardware=NPU_COSEARCH,
+        hardware_values={},
+        description="OFA-MobileNetV2 (972 networks) x 216 NPUs (MACs/cycle, SRAM, DRAM bandwidth, clock, int4 "
+        "weights): 209,952 designs",
+    ),
+    "cosearch-systolic-int4": SpaceRecipe(
+        family="ofa_mbv2",
+        network=_SMALL_NETWORK,
+        hardware=SYSTOLIC_INT4,
+        hardware_values={},
+        description="OFA-MobileNetV2 (972 networks) x 192 systolic arrays with or without packed int4 PEs: "
+        "186,624 designs",
     ),
 }
 """Space name -> recipe."""

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from envs.accuracy import AccuracyEvaluator, CachedEvaluator, MemoryStore, SqlStore, canonical_key, evaluator_name
+from envs.constraints import design_sram_kb
 from envs.cosearch.precision import datapath_bits, int4_energy_pj
 from envs.cosearch.space import CoSearchSpace, with_datapath
-from envs.evaluate import DesignMetrics, Evaluator
+from envs.evaluate import DesignMetrics, Evaluator, resource_use
 from envs.spaces import Point
 from workloads.graph import Workload
 from workloads.registry import families
@@ -63,14 +64,19 @@ class CoSearchEvaluator(Evaluator):
         record = self.accuracy.record(choices)
         if record.accuracy is None:
             return DesignMetrics.invalid(f"accuracy evaluation failed: {record.error}")
-        energy = int4_energy_pj(metrics, workload, getattr(config, "word_bytes", 0))
+        packed = getattr(config, "int4_macs_per_pe", 1) > 1
+        energy = int4_energy_pj(metrics, workload, getattr(config, "word_bytes", 0), packed)
         extra = {
             "accuracy": record.accuracy,
             "error_rate": 1.0 - record.accuracy,
             "macs": float(workload.total_macs),
             "datapath_bits": float(bits),
             "accuracy_cached": float(record.cached),
+            **resource_use(metrics.resources),
         }
+        sram_kb = design_sram_kb(config, metrics.resources)
+        if sram_kb is not None:
+            extra["sram_kb"] = sram_kb
         return DesignMetrics(metrics.latency_s, energy, metrics.area_mm2, extra=extra)
 
 

@@ -1,5 +1,9 @@
 """Bit-width on the hardware side: which datapath a network needs, and what int4 layers save on it.
 
+(Systolic arrays with packed int4 PEs, ``int4_macs_per_pe = 2``, cost int4 layers
+themselves, cycles and area included: :mod:`archsim.systolic.lowbit`; the credit below
+is for plain int8 PEs.)
+
 The systolic model counts SRAM/DRAM traffic in words and prices MACs by word size
 (1, 2 or 4 bytes), so a network's int16 stages need a 2-byte datapath and its
 int8 stages a 1-byte one. It has no sub-byte word, so int4 layers run on the int8
@@ -15,22 +19,12 @@ from __future__ import annotations
 
 from archsim.energy import MAC_PJ
 from archsim.metrics import NetworkMetrics
-from workloads.graph import TensorKind, Workload
+from workloads.graph import Workload
+from workloads.op_precision import op_precisions
 from workloads.precision import Precision
 
 PACKED_PER_BYTE = {Precision.INT4: 2}
 """Values of a precision that share one byte of SRAM/DRAM traffic on the int8 datapath."""
-
-
-def op_precisions(workload: Workload) -> dict[str, Precision]:
-    """Op name -> precision of its operands (its weights', else its output's, else the workload's)."""
-    out: dict[str, Precision] = {}
-    for node in workload:
-        tensors = [workload.tensor(name) for name in (*node.inputs, *node.outputs)]
-        weights = [t for t in tensors if t.kind is TensorKind.WEIGHT and t.precision is not None]
-        chosen = weights or [t for t in tensors if t.precision is not None]
-        out[node.name] = chosen[0].precision if chosen else workload.precision  # type: ignore[assignment]
-    return out
 
 
 def datapath_bits(workload: Workload) -> int:
@@ -38,12 +32,13 @@ def datapath_bits(workload: Workload) -> int:
     return max(p.bits for p in op_precisions(workload).values())
 
 
-def int4_energy_pj(metrics: NetworkMetrics, workload: Workload, word_bytes: int) -> float:
-    """Network energy with int4 layers on a 1-byte datapath credited (MAC energy and packed traffic).
+def int4_energy_pj(metrics: NetworkMetrics, workload: Workload, word_bytes: int, packed: bool = False) -> float:
+    """Network energy with int4 layers on a plain 1-byte datapath credited (MAC energy and packed traffic).
 
-    On a wider datapath (``word_bytes`` > 1) int4 layers run as int16 and nothing is credited.
+    On a wider datapath (``word_bytes`` > 1) int4 layers run as int16 and nothing is credited;
+    on a packing datapath (``packed``: ``int4_macs_per_pe = 2``) the simulator already costs them.
     """
-    if word_bytes != 1:
+    if word_bytes != 1 or packed:
         return metrics.energy_pj
     precisions = op_precisions(workload)
     total = 0.0

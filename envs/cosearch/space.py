@@ -134,14 +134,23 @@ def cosearch_space(
     )
 
 
+FPGA_DATAPATH: dict[int, str] = {4: "int4", 8: "int8", 16: "int16"}
+"""Widest operand bits of a network -> the FPGA engine's precision."""
+
+
 def with_datapath(config: Any, bits: int) -> Any:
     """``config`` with its datapath sized for ``bits``-bit operands, where the family has such a field.
 
     Systolic arrays get 2-byte words for int16 and 1-byte words otherwise (int4
-    operands ride on the int8 datapath; :mod:`envs.cosearch.precision` credits
-    their narrower multiplies and packed traffic). Families whose simulators read
-    each tensor's precision themselves (NPU) are returned unchanged.
+    layers run packed on arrays with ``int4_macs_per_pe = 2``; on plain int8 PEs
+    :mod:`envs.cosearch.precision` credits their narrower multiplies and packed traffic).
+    An FPGA engine computes at one precision, the widest layer's (int4 only when every
+    MAC layer is int4). NPUs read each layer's precision themselves (an unsupported one
+    makes the design invalid) and are returned unchanged.
     """
-    if getattr(config, "family", "") == "systolic":
+    family = getattr(config, "family", "")
+    if family == "systolic":
         return dataclasses.replace(config, word_bytes=2 if bits > 8 else 1)
+    if family == "fpga":
+        return dataclasses.replace(config, precision=FPGA_DATAPATH[bits])
     return config

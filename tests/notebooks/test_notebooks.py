@@ -22,6 +22,7 @@ FIGURES: dict[str, int] = {
     "05_cosearch_pareto": 2,
     "06_draco_memory_bound": 2,
     "07_llm_serving": 2,
+    "08_cosearch_families": 3,
 }
 """Notebook -> the PNG figures it must produce."""
 
