@@ -71,7 +71,9 @@ class SocRun:
         if isinstance(self.budget, bool) or not isinstance(self.budget, int) or self.budget <= 0:
             raise InputError.option("budget", "--budget", f"must be a positive number of episodes, got {self.budget!r}")
         if self.agent != "ppo" and self.agent_kwargs:
-            raise InputError(f"--param: agent {self.agent} takes no parameters, got {', '.join(self.agent_kwargs)}")
+            raise InputError.option(
+                "agent_kwargs", "--param", f"agent {self.agent} takes no parameters, got {', '.join(self.agent_kwargs)}"
+            )
 
     def identity(self) -> dict[str, Any]:
         """What the study is (stored with it)."""
@@ -217,9 +219,11 @@ def _train(run: SocRun, name: str, storage: Storage, stored: Mapping[int, Trial]
         if episode in stored:
             before = stored[episode].metrics.get("slr")
             if not math.isclose(before, summary["slr"], rel_tol=1e-9):
-                raise InputError(
-                    f"--storage {run.storage}: episode {episode} of study {name!r} had SLR {before:.6g}, the replay "
-                    f"{summary['slr']:.6g}; a study resumes only with the same agent, parameters and seed"
+                raise InputError.option(
+                    f"storage {run.storage}",
+                    f"--storage {run.storage}",
+                    f"episode {episode} of study {name!r} had SLR {before:.6g}, the replay "
+                    f"{summary['slr']:.6g}; a study resumes only with the same agent, parameters and seed",
                 )
         else:
             storage.add(name, trial)

@@ -15,6 +15,7 @@ import pytest
 from archsim.config.loader import load_arch
 from archsim.simulate import simulate
 from archsim.systolic.vectorised import designs_from_configs, evaluate
+from workloads.errors import InputError
 from workloads.graph import TensorKind
 from workloads.registry import load_workload
 
@@ -67,3 +68,16 @@ def test_scalesim_compat_mode_reads_a_word_per_weight() -> None:
     layer = next(row for row in simulate(workload, config).layers if row.layer == "decode.L0.qkv")
     node = next(n for n in workload.nodes if n.name == "decode.L0.qkv")
     assert layer.filter_dram_reads >= node.op.weight_elements  # SCALE-Sim's count: no packing
+
+
+def test_npu_refuses_int4_weights_on_ethos_u_and_halves_the_stream_when_it_supports_them() -> None:
+    """docs/llm.md: Ethos-U takes int8 weights only; an NPU listing int4 runs W4 decode at about half the TPOT."""
+    spec = "qwen2.5-0.5b:phase=decode,context=1024,abits=8,kvbits=8,wbits={}"
+    preset = load_arch("ethos-u85-256")
+    with pytest.raises(InputError, match="int4"):
+        simulate(load_workload(spec.format(4)), preset)
+    decoder = dataclasses.replace(preset, weight_precisions=("int8", "int4"))
+    w8 = simulate(load_workload(spec.format(8)), decoder).total()["tpot_s"]
+    w4 = simulate(load_workload(spec.format(4)), decoder).total()["tpot_s"]
+    assert w8 == pytest.approx(0.156, rel=0.005)
+    assert w4 == pytest.approx(0.081, rel=0.005)
