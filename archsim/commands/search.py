@@ -87,27 +87,30 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from archsim.commands.common import emit
-    from archsim.commands.pairs import parse_pairs
-    from envs.constraints import parse_constraints
-    from envs.runner import SearchConfig, run_search
     from envs.storage import DEFAULT_STORAGE
 
     if args.env == SOC_ENV:
         from envs.soc.cli import run_from_args
 
         result = run_from_args(args)
-        text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
-        emit(text, args.output)
-        if args.storage is None:
-            _note_default_storage(DEFAULT_STORAGE)
-        return 0
-    if args.env == COSEARCH_ENV:
+    elif args.env == COSEARCH_ENV:
         result = _run_cosearch(args)
-        text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
-        emit(text, args.output)
-        if args.storage is None:
-            _note_default_storage(DEFAULT_STORAGE)
-        return 0
+    else:
+        result = _run_design_search(args)
+    text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
+    emit(text, args.output)
+    if args.storage is None:
+        _note_default_storage(DEFAULT_STORAGE)
+    return 0
+
+
+def _run_design_search(args: argparse.Namespace) -> SearchResult:
+    """Any registered design-space env through ``run_search`` (storage, workers, resume)."""
+    from archsim.commands.pairs import parse_pairs
+    from envs.constraints import parse_constraints
+    from envs.runner import SearchConfig, run_search
+    from envs.storage import DEFAULT_STORAGE
+
     env_kwargs = {}
     if args.space:
         env_kwargs["space"] = args.space
@@ -130,12 +133,7 @@ def run(args: argparse.Namespace) -> int:
         eval_timeout=args.eval_timeout,
         storage_retry_seconds=args.storage_retry,
     )
-    result = run_search(config, progress=not args.no_progress)
-    text = json.dumps(result.to_json(), indent=2) if args.format == "json" else result.table()
-    emit(text, args.output)
-    if args.storage is None:
-        _note_default_storage(DEFAULT_STORAGE)
-    return 0
+    return run_search(config, progress=not args.no_progress)
 
 
 def _note_default_storage(url: str) -> None:
