@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from workloads.ops import VectorFn
+
 MEMORY_OPERANDS = ("I1", "I2", "O")
 """Memory operands (ZigZag's names): the two inputs and the output."""
 
@@ -241,6 +243,63 @@ def _parse_array(raw: Any) -> OperationalArray:
     )
 
 
+VECTOR_KINDS = tuple(fn.value for fn in VectorFn if fn is not VectorFn.RESHAPE)
+"""Vector-op kinds whose ops per element a vector unit may state (``workloads.ops.VectorFn`` values;
+``activation`` also prices an activation fused into an elementwise op)."""
+
+
+@dataclass(frozen=True)
+class VectorUnit:
+    """Lanes for the ops without MACs (elementwise, activations, norms, softmax, pooling, data movement).
+
+    ZigZag 3.9 runs its ``Add`` and ``Pooling`` layers on the PE array itself, the elements
+    unrolled along one array dimension (its bundled mapping files: ``G`` over ``D1``); the
+    lanes here are that slice of the array, so a vector op reads and writes through the
+    memories that serve it, with their capacities, ports and access energies.
+    """
+
+    dimension: str
+    """Array dimension the lanes sit along (default: the first)."""
+    lanes: int
+    """Elements processed per cycle, at most the dimension's size (default: all of it)."""
+    energy_per_op_pj: float
+    """Energy of one element operation (default: the array's ``unit_energy``, as ZigZag charges a MAC)."""
+    ops_per_element: dict[str, float] = field(default_factory=dict)
+    """Kind -> operations per output element; a kind not listed takes the workload's own figure
+    (1 for elementwise, 5 for a norm or softmax, the window for pooling) and a fused activation 1."""
+
+
+def _parse_vector_unit(raw: Any, array: OperationalArray) -> VectorUnit:
+    where = "vector_unit"
+    if isinstance(raw, VectorUnit):
+        return raw
+    raw = {} if raw is None else raw
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where} must be a table with dimension, lanes, energy_per_op_pj, ops_per_element")
+    allowed = ("dimension", "lanes", "energy_per_op_pj", "ops_per_element")
+    unknown = sorted(set(raw) - set(allowed))
+    if unknown:
+        raise ValueError(f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(allowed)}")
+    dimension = str(raw.get("dimension", array.dimensions[0] if array.dimensions else ""))
+    sizes = array.size_of
+    if dimension not in sizes:
+        raise ValueError(f"{where}.dimension: unknown array dimension {dimension!r}; allowed: {', '.join(sizes)}")
+    lanes = raw.get("lanes", sizes[dimension])
+    _positive(f"{where}.lanes", lanes, integer=True)
+    if lanes > sizes[dimension]:
+        raise ValueError(f"{where}.lanes: {lanes} exceeds the {sizes[dimension]} units of dimension {dimension!r}")
+    energy = raw.get("energy_per_op_pj", array.unit_energy_pj)
+    _positive(f"{where}.energy_per_op_pj", energy, allow_zero=True)
+    ops = raw.get("ops_per_element", {})
+    if not isinstance(ops, Mapping):
+        raise ValueError(f"{where}.ops_per_element must be a table of kind -> operations per element")
+    for kind, value in ops.items():
+        if kind not in VECTOR_KINDS:
+            raise ValueError(f"{where}.ops_per_element: unknown kind {kind!r}; allowed: {', '.join(VECTOR_KINDS)}")
+        _positive(f"{where}.ops_per_element.{kind}", value)
+    return VectorUnit(dimension, int(lanes), float(energy), {str(k): float(v) for k, v in ops.items()})
+
+
 @dataclass(frozen=True)
 class LoopNestConfig:
     """A loop-nest accelerator: PE array + memory hierarchy (innermost first) + default spatial mapping.
@@ -269,6 +328,9 @@ class LoopNestConfig:
     spatial_search: str = "wide"
     """Spatial unrollings tried where the mapping leaves array dimensions open: ``wide`` (archsim's
     ranking, ties kept) or ``zigzag`` (the three ZigZag 3.9.1 generates; see ``archsim.loopnest.spatial``)."""
+    vector_unit: Any = None
+    """Lanes for vector ops (:class:`VectorUnit`; a table in files; omitted: the whole first array
+    dimension at the array's MAC energy, ZigZag's ``Add``/``Pooling`` placement)."""
 
     def __post_init__(self) -> None:
         array = _parse_array(self.operational_array)
@@ -281,6 +343,7 @@ class LoopNestConfig:
         object.__setattr__(self, "spatial_mapping", parse_spatial_mapping(self.spatial_mapping, "spatial_mapping"))
         object.__setattr__(self, "operand_links", dict(self.operand_links))
         self._validate()
+        object.__setattr__(self, "vector_unit", _parse_vector_unit(self.vector_unit, array))
 
     def _validate(self) -> None:
         array = self.operational_array

@@ -101,7 +101,11 @@ class Orders:
 
 
 def _prefix_tiles(
-    layer: LoopNestLayer, op: Operand, orders: Orders, spatial_below: list[tuple[str, float]], precision: int
+    layer: LoopNestLayer,
+    op: Operand,
+    orders: Orders,
+    spatial_below: list[tuple[str, float]],
+    precision: np.ndarray,
 ) -> np.ndarray:
     """(candidates, positions + 1): bits of ``op``'s tile for every prefix of every order
     (as :func:`archsim.loopnest.mapper.tile_elements` counts one prefix)."""
@@ -120,6 +124,20 @@ def _prefix_tiles(
         size = a * b - np.maximum(0, b - p.outer_scale // g) * (a - p.inner_scale // g)
         n = n * np.minimum(p.full_size, size)
     return np.broadcast_to(np.asarray(n * precision, dtype=np.float64), (orders.count, orders.length + 1))
+
+
+def _stored_bits(
+    layer: LoopNestLayer, op: Operand, orders: Orders, taken: np.ndarray, spatial_above: list[tuple[str, float]]
+) -> np.ndarray:
+    """(candidates, 1): :func:`archsim.loopnest.mapper.stored_bits` of every candidate, whose loops
+    not yet allocated are its positions from ``taken`` on."""
+    if op is not layer.operands[0]:
+        return np.full((orders.count, 1), layer.precision[op.value])
+    reduction = set(layer.irrelevant(op))
+    later = np.zeros((orders.count, orders.length + 1), dtype=bool)
+    later[:, :-1] = np.flip(np.logical_or.accumulate(np.flip(orders.mask(reduction), axis=1), axis=1), axis=1)
+    partial = later[np.arange(orders.count), taken] | any(d in reduction and f > 1 for d, f in spatial_above)
+    return np.where(partial, layer.precision["O"], layer.precision["O_final"])[:, None]
 
 
 def allocate_orders(
@@ -146,7 +164,8 @@ def allocate_orders(
                 bits[op] = np.zeros((orders.count, n + 1))
                 continue
             spatial_below = [loop for level in below[op][: lv + 1] for loop in level]
-            precision = layer.precision[op.value] if op is not layer.operands[0] else layer.precision["O"]
+            spatial_above = [loop for level in below[op][lv + 1 :] for loop in level]
+            precision = _stored_bits(layer, op, orders, taken[op], spatial_above)
             tiles = _prefix_tiles(layer, op, orders, spatial_below, precision)
             fail = (tiles > mem.size_bits) & (positions[None, :] > taken[op][:, None])
             cut[op] = np.where(fail.any(axis=1), np.argmax(fail, axis=1) - 1, n)

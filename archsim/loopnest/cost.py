@@ -655,6 +655,32 @@ def drain_cycles(config: LoopNestConfig, limited: dict[str, dict[str, float]]) -
     )
 
 
+def port_bound_cycles(config: LoopNestConfig, cost: LayerCost) -> float:
+    """Cycles the busiest memory port needs for the layer's traffic at its full bandwidth.
+
+    A word access moves one port width (``word_accesses``), so a port is busy for the accesses of
+    every (operand, direction) it carries, divided over the memory's instances. ZigZag's latency
+    can fall below this on small layers (on-loading, stalls and off-loading are estimated per
+    period); the simulated latency is held at or above it so that no channel moves more bytes than
+    bandwidth x time."""
+    sizes = config.operational_array.size_of
+    memory_operand = {op: config.operand_links[op.value] for op in cost.levels}
+    busiest = 0.0
+    for mem in config.memories:
+        instances = math.prod(n for d, n in sizes.items() if d not in mem.served_dimensions)
+        for port in mem.ports:
+            words = sum(
+                level.accesses[d]
+                for op, levels in cost.levels.items()
+                for level in levels
+                if level.memory == mem.name
+                for d in DIRECTIONS
+                if (memory_operand[op], d) in port.allocation
+            )
+            busiest = max(busiest, words / instances)
+    return busiest
+
+
 def evaluate(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping, memo: dict | None = None) -> LayerCost:
     """Energy and latency of ``layer`` on ``config`` under ``mapping`` (see the module docstring).
 

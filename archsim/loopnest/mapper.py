@@ -107,6 +107,20 @@ def tile_elements(layer: LoopNestLayer, op: Operand, loops: list[tuple[str, floa
     return n
 
 
+def stored_bits(layer: LoopNestLayer, op: Operand, above: list[tuple[str, float]]) -> int:
+    """Bits per element of ``op`` in a memory level with the loops ``above`` still outside it.
+
+    Outputs are partial sums (``O`` bits) while a reduction loop (one irrelevant to the output)
+    of size > 1 remains above the level, and final outputs (``O_final`` bits) once none does:
+    the rule ZigZag 3.9's LOMA allocator applies when it sizes a level (``get_precision``), with
+    the loops not yet allocated (temporal, and spatial loops above the level) as ``above``."""
+    if op is not layer.operands[0]:
+        return layer.precision[op.value]
+    reduction = set(layer.irrelevant(op))
+    partial = any(dim in reduction and factor > 1 for dim, factor in above)
+    return layer.precision["O"] if partial else layer.precision["O_final"]
+
+
 def allocate(
     layer: LoopNestLayer, config: LoopNestConfig, spatial: dict[str, dict[str, float]], order: tuple[Loop, ...]
 ) -> dict[Operand, tuple[tuple[Loop, ...], ...]]:
@@ -129,7 +143,8 @@ def allocate(
                 cut[op], bits[op] = n, {n: 0.0}
                 continue
             spatial_below = [loop for level in below[op][: lv + 1] for loop in level]
-            precision = layer.precision[op.value] if op is not layer.operands[0] else layer.precision["O"]
+            spatial_above = [loop for level in below[op][lv + 1 :] for loop in level]
+            precision = stored_bits(layer, op, list(order[taken[op] :]) + spatial_above)
 
             def tile(
                 k: int, op: Operand = op, spatial_below: list = spatial_below, precision: int = precision

@@ -15,24 +15,37 @@ words): "DRAM" is each operand's outermost memory, "SRAM" the one below it. Extr
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
 from archsim.area import FLIPFLOP_UM2_PER_BIT, MAC_UM2, sram_mm2
-from archsim.config.loopnest import Direction, LoopNestConfig
+from archsim.config.loopnest import Direction, LoopNestConfig, VectorUnit
 from archsim.config.loopnest_zigzag import MappingEntry, entry_for, read_mapping_file
 from archsim.errors import InputError
-from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, spatial_per_level
+from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, port_bound_cycles, spatial_per_level
 from archsim.loopnest.layer import LoopNestLayer, Operand, layer_of
-from archsim.loopnest.mapper import MapperResult, Objective, allocate, best_mapping, temporal_factors, tile_elements
+from archsim.loopnest.mapper import (
+    MapperResult,
+    Objective,
+    allocate,
+    best_mapping,
+    stored_bits,
+    temporal_factors,
+    tile_elements,
+)
 from archsim.loopnest.mapping import Mapping
+from archsim.loopnest.vector import lane_unrolling, vector_layer
+from archsim.loopnest.vector import operator_type as vector_operator_type
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.traffic import TrafficPlan
-from workloads.graph import Workload
-from workloads.ops import Conv2d
+from workloads.graph import Node, Workload
+from workloads.ops import Conv2d, VectorOp
 from workloads.precision import Precision
 
 KNOWN_DIMS = frozenset({"B", "K", "G", "OX", "OY", "C", "FX", "FY", "D"})
+VECTOR_KINDS = ("vector", "pool")
+"""``LoopNestLayer.kind`` of the vector unit's loop nests (:mod:`archsim.loopnest.vector`)."""
 
 
 def _operator_type(op: object) -> str:
@@ -90,9 +103,11 @@ def _check_fits(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping, 
             if mem not in levels or mem is levels[-1]:
                 continue
             lv = levels.index(mem)
+            spatial = spatial_per_level(config, mem_op, limited)
             loops = [loop for level in mapping.temporal[op][: lv + 1] for loop in level]
-            loops += [loop for level in spatial_per_level(config, mem_op, limited)[: lv + 1] for loop in level]
-            bits = layer.precision["O" if op is layer.operands[0] else op.value]
+            loops += [loop for level in spatial[: lv + 1] for loop in level]
+            above = [loop for level in (*mapping.temporal[op][lv + 1 :], *spatial[lv + 1 :]) for loop in level]
+            bits = stored_bits(layer, op, above)
             total += tile_elements(layer, op, loops) * bits
             held.append(op.value)
         if total > mem.size_bits:
@@ -113,9 +128,13 @@ class _Mapper:
 
     def map(self, layer: LoopNestLayer, operator_type: str) -> tuple[Mapping, LayerCost, str]:
         entry = entry_for(self.entries, layer.name, operator_type) if self.entries else None
+        default_spatial = self.config.spatial_mapping
+        if layer.kind in VECTOR_KINDS:  # the file's default entry unrolls conv loops: vector ops take the lanes
+            entry = None if entry is not None and entry.name == "default" else entry
+            default_spatial = lane_unrolling(self.config.vector_unit, self.config.operational_array.dimensions)
         # The config's own name (what follows --arch, or the name an API user gave it) when no mapping file entry.
         where = f"{self.config.mapping_file}: {entry.name}" if entry else self.config.name
-        spatial = entry.spatial if entry else self.config.spatial_mapping
+        spatial = entry.spatial if entry else default_spatial
         _check_spatial(spatial, self.config, where)
         ordering = entry.temporal_ordering if entry else ()
         key = (layer.signature(), repr(spatial), ordering)
@@ -139,41 +158,60 @@ def _words(cost: LayerCost, op: Operand, outer: bool, direction: Direction) -> i
     return int(levels[index].accesses[direction])
 
 
+def _layer_of_node(node: Node, workload: Workload, unit: VectorUnit, act_bits: int) -> LoopNestLayer | None:
+    """The loop nest of a node: conv/matmul, or a vector op on the vector unit (``None``: a reshape)."""
+    if isinstance(node.op, VectorOp):
+        shape_in = workload.tensor(node.inputs[0]).shape if node.inputs else ()
+        shape_out = workload.tensor(node.outputs[0]).shape if node.outputs else ()
+        return vector_layer(node.op, unit, act_bits, shape_in, shape_out)
+    return layer_of(node.op, act_bits, act_bits)
+
+
 def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
     """Per-layer metrics of ``workload`` on ``config`` (``traffic`` plans are not used by this family)."""
     del traffic
     mapper = _Mapper(config)
+    # vector ops are priced with the lanes' energy per operation in place of the MAC's
+    array = dataclasses.replace(config.operational_array, unit_energy_pj=config.vector_unit.energy_per_op_pj)
+    vector_mapper = _Mapper(dataclasses.replace(config, operational_array=array))
     names = {op: tuple(m.name for m in config.levels(config.operand_links[op.value])) for op in Operand}
     act_bits = workload.precision.bits
     hz = config.clock_mhz * 1e6
     rows = []
     for node in workload:
-        layer = layer_of(node.op, act_bits, act_bits)
+        layer = _layer_of_node(node, workload, config.vector_unit, act_bits)
         if layer is None:
             rows.append(_zero_row(node.op.name, getattr(node.op, "kind", "vector")))
             continue
-        mapping, cost, status = mapper.map(layer, _operator_type(node.op))
-        latency = math.ceil(cost.latency_cycles)
+        is_vector = isinstance(node.op, VectorOp)
+        if is_vector:
+            mapping, cost, status = vector_mapper.map(layer, vector_operator_type(node.op))
+        else:
+            mapping, cost, status = mapper.map(layer, _operator_type(node.op))
+        channel_stall = max(0, math.ceil(port_bound_cycles(config, cost)) - math.ceil(cost.latency_cycles))
+        latency = math.ceil(cost.latency_cycles) + channel_stall
         by_memory = cost.energy_by_memory()
+        compute_util = 0.0 if is_vector else cost.spatial_utilization  # no MACs of the array
+        lanes_used = {"vector_ops": layer.macs, "vector_util": layer.macs / (config.vector_unit.lanes * latency)}
         rows.append(
             LayerMetrics(
                 layer=node.op.name,
                 kind=str(getattr(node.op, "kind", "conv")),
-                macs=layer.macs,
+                macs=0 if is_vector else layer.macs,
                 compute_cycles=int(cost.temporal_cycles),
-                stall_cycles=math.ceil(cost.stall_cycles),
+                stall_cycles=math.ceil(cost.stall_cycles) + channel_stall,
                 total_cycles=latency,
                 fill_drain_cycles=math.ceil(cost.onload_cycles + cost.offload_cycles + cost.drain_cycles),
-                overall_util=cost.ideal_cycles / latency,
-                mapping_efficiency=cost.spatial_utilization,
-                compute_util=cost.spatial_utilization,
+                overall_util=0.0 if is_vector else cost.ideal_cycles / latency,
+                mapping_efficiency=compute_util,
+                compute_util=compute_util,
                 ifmap_sram_reads=_words(cost, Operand.I, False, Direction.TO_LOW),
                 filter_sram_reads=_words(cost, Operand.W, False, Direction.TO_LOW),
                 ofmap_sram_writes=_words(cost, Operand.O, False, Direction.FROM_LOW),
                 ifmap_dram_reads=_words(cost, Operand.I, True, Direction.TO_LOW),
                 filter_dram_reads=_words(cost, Operand.W, True, Direction.TO_LOW),
                 ofmap_dram_writes=_words(cost, Operand.O, True, Direction.FROM_LOW),
-                energy_by_component_pj={"mac": cost.mac_energy_pj, **by_memory},
+                energy_by_component_pj={"vector" if is_vector else "mac": cost.mac_energy_pj, **by_memory},
                 latency_s=latency / hz,
                 extras={
                     "mapping": mapping.text(
@@ -181,6 +219,7 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
                     ),
                     "mapper": status,
                     "energy_by_memory_pj": by_memory,  # type: ignore[dict-item]  # JSON object
+                    **(lanes_used if is_vector else {}),
                 },
             )
         )
@@ -199,6 +238,7 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
         peak_macs_per_cycle=config.peak_macs_per_cycle,
         area_mm2=area_mm2(config, workload.precision),
         dram_bytes_per_cycle=max(p.bandwidth_max for p in top.ports) / 8,
+        word_bytes=max(p.bandwidth_max for p in top.ports) / 8,  # DRAM counts are accesses of the full port width
     )
 
 

@@ -67,7 +67,10 @@ def test_mobilenetv2_mapper_within_band_of_zigzag(zz_inputs: Path) -> None:
     ratios = [_ratio(row, zz_inputs, "wide") for row in _rows("zigzag_mobilenetv2_tpu_like.csv")]
     inside = sum(-0.05 <= r <= 0.02 for r in ratios)
     assert inside == len(ratios) == 62
-    assert max(ratios) == pytest.approx(0.0134, abs=1e-4)  # features.2 conv.0, latency
+    # all equal or faster: outputs sized at final-output bits once no reduction loop is left (docs/loopnest.md);
+    # before that fix features.2 conv.0 was +1.34%
+    assert max(ratios) == 0.0
+    assert min(ratios) == pytest.approx(-1.7e-4, abs=1e-5)
 
 
 def test_open_spatial_unrolling_like_for_like(zz_inputs: Path) -> None:
