@@ -151,7 +151,7 @@ def archsim_results(network: str, objective: str) -> dict:
     metrics = simulate(workload, config)
     cpu = time.process_time() - start
     layers = {
-        row.layer: {"energy_pj": row.energy_pj, "latency_cycles": row.total_cycles}
+        row.layer: {"energy_pj": row.energy_pj, "latency_cycles": row.extras["zigzag_latency_cycles"]}
         for row in metrics.layers
         if row.macs
     }

@@ -2,15 +2,19 @@
 
 Every conv / matmul is mapped (the mapping file's spatial unrolling and loop order where it
 fixes them, the mapper's best for the config's objective elsewhere; identical layers are
-mapped once) and costed by :mod:`archsim.loopnest.cost`. Other ops cost nothing, as in
-ZigZag (which costs only Conv/Gemm/MatMul nodes).
+mapped once) and costed by :mod:`archsim.loopnest.cost`. Vector ops run as loop nests on the
+config's vector unit (:mod:`archsim.loopnest.vector`, ZigZag's Add/Pooling form); a reshape
+is a view and costs nothing.
 
 Common columns: ``compute_cycles`` are the mapping's temporal cycles, ``stall_cycles`` the
-bandwidth stalls, ``fill_drain_cycles`` on-loading + off-loading + systolic drain;
-``mapping_eff`` is the spatial utilization. SRAM/DRAM counts are word accesses (port-width
-words): "DRAM" is each operand's outermost memory, "SRAM" the one below it. Extras:
-``mapping`` (readable loop nest), ``mapper`` (``fixed``, ``proven`` = best in its space),
-``energy_by_memory_pj`` (JSON: memory -> pJ).
+bandwidth stalls (including any cycles that hold the latency at the busiest port's traffic
+over its bandwidth, :func:`archsim.loopnest.cost.port_bound_cycles`), ``fill_drain_cycles``
+on-loading + off-loading + systolic drain; ``mapping_eff`` is the spatial utilization.
+SRAM/DRAM counts are accesses of the port width: "DRAM" is each operand's outermost memory,
+"SRAM" the one below it. Extras: ``mapping`` (readable loop nest), ``mapper`` (``fixed``,
+``proven`` = best in its space, ``view`` for a reshape), ``zigzag_latency_cycles`` (ZigZag's
+latency of the mapping, before the port bound), ``energy_by_memory_pj`` (JSON: memory -> pJ);
+vector rows add ``vector_ops`` and ``vector_util``.
 """
 
 from __future__ import annotations
@@ -218,6 +222,7 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
                         {op: names[op] for op in layer.operands}, limited_spatial(layer, config, mapping.spatial, True)
                     ),
                     "mapper": status,
+                    "zigzag_latency_cycles": cost.latency_cycles,  # ZigZag's accounting, before the port bound
                     "energy_by_memory_pj": by_memory,  # type: ignore[dict-item]  # JSON object
                     **(lanes_used if is_vector else {}),
                 },
@@ -264,6 +269,7 @@ def area_mm2(config: LoopNestConfig, precision: Precision) -> float:
 
 
 def _zero_row(name: str, kind: str) -> LayerMetrics:
+    """The row of a reshape: a view of its input (no cycles, no traffic)."""
     return LayerMetrics(
         layer=name,
         kind=str(kind),
@@ -283,5 +289,5 @@ def _zero_row(name: str, kind: str) -> LayerMetrics:
         ofmap_dram_writes=0,
         energy_by_component_pj={},
         latency_s=0.0,
-        extras={"mapping": "", "mapper": "not costed"},
+        extras={"mapping": "", "mapper": "view", "zigzag_latency_cycles": 0.0},
     )

@@ -12,10 +12,13 @@ from hypothesis import strategies as st
 from archsim.config.loader import load_arch
 from archsim.config.loopnest import LoopNestConfig
 from archsim.errors import InputError
+from archsim.llm.metrics import with_llm_metrics
 from archsim.loopnest.network import simulate_loopnest
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
+from workloads.llm import parse_spec
+from workloads.llm.build import build_llm
 from workloads.ops import Activation, VectorFn
 from workloads.precision import Precision
 from workloads.registry import load_workload
@@ -133,8 +136,26 @@ def test_reshape_is_free_and_every_other_op_is_costed() -> None:
     metrics = simulate_loopnest(load_workload("alexnet"), load_arch("loopnest-tpu-like"))
     rows = {r.layer: r for r in metrics.layers}
     assert rows["flatten"].total_cycles == 0 and rows["flatten"].energy_pj == 0
+    assert rows["flatten"].extras["mapper"] == "view"
     for name in ("pool1", "pool2", "pool5", "prob"):
         assert rows[name].total_cycles > 0 and rows[name].energy_by_component_pj["vector"] > 0
+    for row in metrics.layers:  # conv, matmul and vector rows: the DRAM port never moves more than it can
+        reads, writes = _dram_bytes(row, metrics)
+        assert reads + writes <= metrics.dram_bytes_per_cycle * row.total_cycles
+        assert row.total_cycles >= row.extras["zigzag_latency_cycles"]
+
+
+def test_llm_vector_ops_are_costed_and_decode_respects_the_dram_floor() -> None:
+    spec = parse_spec("llama3.2-1b:phase=decode,context=256,batch=2,layers=1")
+    config = load_arch("loopnest-tpu-like")
+    metrics = with_llm_metrics(simulate_loopnest(build_llm(spec), config), spec, config)
+    vector = [r for r in metrics.layers if r.kind == "vector"]
+    names = {r.layer.split(".")[-1] for r in vector}
+    assert names == {"norm1", "softmax", "attn_add", "norm2", "act_mul", "mlp_add", "norm_f"}
+    assert all(r.total_cycles > 0 and r.extras["vector_ops"] > 0 for r in vector)
+    total = metrics.total()
+    # the step is never faster than its own DRAM words, nor than the bytes it must read at the spec's precisions
+    assert total["tpot_s"] >= total["tpot_floor_s"] >= total["bandwidth_bound_tpot_s"] > 0
 
 
 def test_bad_vector_unit_names_the_field(tmp_path) -> None:

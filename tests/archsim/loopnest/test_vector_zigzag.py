@@ -136,6 +136,7 @@ def test_simulate_finds_zigzags_latency_on_its_lanes_within_physics(zigzag_run: 
         assert -0.05 <= best.latency_cycles / cme.latency_total2 - 1 <= 0.02  # the mapper simulate runs
         bound = port_bound_cycles(config, best)
         assert row.total_cycles == max(math.ceil(best.latency_cycles), math.ceil(bound))
+        assert row.extras["zigzag_latency_cycles"] == best.latency_cycles
         assert row.extras["vector_ops"] == cme.layer.total_mac_count
     # ZigZag's own add moves more bytes over its DRAM port than bandwidth x its latency allows
     add, _ = layers["add"]
