@@ -69,7 +69,7 @@ def vector_layer(
     """The loop nest of ``op`` on ``unit`` (``None`` for a reshape, which is a view).
 
     ``input_shape``/``output_shape`` (NCHW) give a pooling op its window; without them it is
-    costed in the stream form (every input read once per window position, an upper bound)."""
+    costed in the stream form (its input elements read once, rounded up to whole streams)."""
     if op.fn is VectorFn.RESHAPE:
         return None
     if op.fn in POOLING and len(input_shape) == 4:

@@ -9,8 +9,10 @@ from support.zigzag_reference import hardware, layer_of_row
 
 from archsim.config.loopnest_zigzag import entry_for, read_mapping_file
 from archsim.loopnest.cost import limited_spatial, spatial_per_level
-from archsim.loopnest.mapper import Objective, allocate, best_mapping, tile_elements
+from archsim.loopnest.layer import Operand, layer_of
+from archsim.loopnest.mapper import Objective, allocate, best_mapping, stored_bits, tile_elements
 from archsim.loopnest.spatial import spatial_candidates
+from workloads.ops import Conv2d, MatMul
 
 CASES = [  # (run_id, layer): latency and energy objectives, conv and gemm, two accelerators
     ("net_resnet18onnx_tpu_like_lat_lpf6", "/layer4/layer4.0/conv2/Conv"),
@@ -68,3 +70,14 @@ def test_open_array_dimensions_are_searched(reference_rows) -> None:
     assert spatial_candidates(layer, config, {"D1": {"K": 14}, "D2": {"OX": 12}}) == [
         {"D1": {"K": 14}, "D2": {"OX": 12}}
     ]
+
+
+def test_outputs_take_final_bits_once_no_reduction_loop_is_left_above() -> None:
+    conv = layer_of(Conv2d("c", 16, 32, 8, 8, 3, 3))  # reduction loops C, FY, FX
+    gemm = layer_of(MatMul("g", 4, 64, 128))  # reduction loop C
+    assert conv is not None and gemm is not None
+    assert stored_bits(conv, Operand.O, [("K", 2), ("FY", 3)]) == 16  # partial sums while FY is still outside
+    assert stored_bits(conv, Operand.O, [("K", 2), ("OX", 8)]) == 8  # every reduction loop is inside: final
+    assert stored_bits(conv, Operand.O, [("C", 1.0)]) == 8  # a loop of size 1 leaves nothing to add
+    assert stored_bits(gemm, Operand.O, [("C", 2)]) == 16
+    assert stored_bits(gemm, Operand.I, [("C", 2)]) == stored_bits(conv, Operand.W, []) == 8
