@@ -40,10 +40,13 @@ class LoopNestSpace(HardwareSpace):
                 mem = dataclasses.replace(mem, ports=ports)
             memories.append(mem)
         name = "-".join(f"{k.name}{design[k.name]}" for k in self.knobs)
+        unit = base.vector_unit  # its lanes keep their share of their array dimension
+        share = array.size_of[unit.dimension] / base.operational_array.size_of[unit.dimension]
         return dataclasses.replace(
             base,
             name=name,
             operational_array=array,
+            vector_unit=dataclasses.replace(unit, lanes=max(1, int(unit.lanes * share))),
             memories=tuple(memories),
             spatial_mapping={"D1": {"K": rows}, "D2": {"C": cols}},
             lpf_limit=self.lpf_limit,

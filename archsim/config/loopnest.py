@@ -271,8 +271,13 @@ class VectorUnit:
 
 def _parse_vector_unit(raw: Any, array: OperationalArray) -> VectorUnit:
     where = "vector_unit"
-    if isinstance(raw, VectorUnit):
-        return raw
+    if isinstance(raw, VectorUnit):  # e.g. a design space resizing the array: check it still fits
+        raw = {
+            "dimension": raw.dimension,
+            "lanes": raw.lanes,
+            "energy_per_op_pj": raw.energy_per_op_pj,
+            "ops_per_element": raw.ops_per_element,
+        }
     raw = {} if raw is None else raw
     if not isinstance(raw, Mapping):
         raise ValueError(f"{where} must be a table with dimension, lanes, energy_per_op_pj, ops_per_element")
