@@ -196,7 +196,8 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
         latency = math.ceil(cost.latency_cycles) + channel_stall
         by_memory = cost.energy_by_memory()
         compute_util = 0.0 if is_vector else cost.spatial_utilization  # no MACs of the array
-        lanes_used = {"vector_ops": layer.macs, "vector_util": layer.macs / (config.vector_unit.lanes * latency)}
+        lanes = math.prod(f for unroll in mapping.spatial.values() for f in unroll.values())  # a file may set them
+        lanes_used = {"vector_ops": layer.macs, "vector_util": layer.macs / (lanes * latency)}
         rows.append(
             LayerMetrics(
                 layer=node.op.name,
