@@ -17,7 +17,8 @@ from typing import Any
 
 from envs.accuracy import AccuracyEvaluator
 from envs.cosearch.env import DEFAULT_BUDGETS, DEFAULT_OBJECTIVES, accuracy_evaluator, resolve_space
-from envs.cosearch.run import CoSearchRun, run_cosearch, study_trials
+from envs.cosearch.evaluate import CoSearchFactory
+from envs.cosearch.run import ENV_ID, CoSearchRun, run_cosearch, study_trials
 from envs.cosearch.space import HARDWARE, NETWORK, CoSearchSpace
 from envs.results import SearchResult
 from envs.storage import DEFAULT_STORAGE
@@ -42,6 +43,8 @@ class Comparison:
         objectives: The joint search's objective weights.
         storage: SQLAlchemy URL of the studies and of the shared accuracy cache.
         workers: Designs evaluated in parallel in every search.
+        env_id: The env the searches' agents learn in.
+        factory: The evaluator recipe class of the searches.
     """
 
     agent: str = "bo"
@@ -55,6 +58,8 @@ class Comparison:
     objectives: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_OBJECTIVES))
     storage: str = DEFAULT_STORAGE
     workers: int = 1
+    env_id: str = ENV_ID
+    factory: type[CoSearchFactory] = CoSearchFactory
 
 
 @dataclass(frozen=True)
@@ -114,6 +119,8 @@ def sequential(cmp: Comparison, seed: int) -> Outcome:
         storage=cmp.storage,
         budgets={},
         workers=cmp.workers,
+        env_id=cmp.env_id,
+        factory=cmp.factory,
     )
     reference = space.decode(space.reference)
     network_space = space.only(NETWORK, reference, f"{space.name}-network")
@@ -151,6 +158,8 @@ def joint(cmp: Comparison, seed: int) -> Outcome:
         budgets=dict(cmp.specs),
         storage=cmp.storage,
         workers=cmp.workers,
+        env_id=cmp.env_id,
+        factory=cmp.factory,
     )
     return outcome("joint", seed, run_cosearch(run, progress=False), cmp.storage, cmp.specs)
 
