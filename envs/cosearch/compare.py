@@ -76,19 +76,34 @@ class Outcome:
     meets_specs: bool
     violated: tuple[str, ...]
     design: Mapping[str, Any]
+    studies: tuple[str, ...] = ()
+    """The flow's studies in ``Comparison.storage``, in order (sequential: network phase, then hardware phase)."""
 
     def row(self) -> dict[str, Any]:
         """Plain data for JSON/CSV."""
         data = asdict(self)
         data["violated"] = ",".join(self.violated)
+        data["studies"] = ",".join(self.studies)
         data["design"] = dict(self.design)
         return data
 
 
-def outcome(flow: str, seed: int, result: SearchResult, storage: str, specs: Mapping[str, float]) -> Outcome:
-    """The best design of a study (``result``, stored in ``storage``), judged against ``specs``."""
+def outcome(
+    flow: str,
+    seed: int,
+    result: SearchResult,
+    storage: str,
+    specs: Mapping[str, float],
+    earlier: tuple[str, ...] = (),
+) -> Outcome:
+    """The best design of a study (``result``, stored in ``storage``), judged against ``specs``.
+
+    ``earlier`` names the flow's studies before this one (the sequential flow's network phase).
+    """
+    studies = (*earlier, result.study)
     if result.best is None:
-        return Outcome(flow, seed, math.nan, math.inf, math.inf, math.inf, math.nan, False, ("no valid design",), {})
+        violated = ("no valid design",)
+        return Outcome(flow, seed, math.nan, math.inf, math.inf, math.inf, math.nan, False, violated, {}, studies)
     best = next(t for t in study_trials(storage, result.study) if t.trial_id == result.best["trial"])
     metrics = best.metrics
     violated = tuple(name for name, bound in specs.items() if metrics.get(name) > bound)
@@ -103,6 +118,7 @@ def outcome(flow: str, seed: int, result: SearchResult, storage: str, specs: Map
         not violated,
         violated,
         dict(best.design),
+        studies,
     )
 
 
@@ -141,7 +157,7 @@ def sequential(cmp: Comparison, seed: int) -> Outcome:
         ),
         progress=False,
     )
-    return outcome("sequential", seed, second, cmp.storage, cmp.specs)
+    return outcome("sequential", seed, second, cmp.storage, cmp.specs, (first.study,))
 
 
 def joint(cmp: Comparison, seed: int) -> Outcome:
