@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -41,15 +41,17 @@ def hetero_comparison(
     space: str = DEFAULT_SPACE,
     accuracy: AccuracyEvaluator | str = "proxy",
     storage: str = DEFAULT_STORAGE,
+    specs: Mapping[str, float] | None = None,
 ) -> Comparison:
-    """Joint vs sequential on a hetero space under :data:`HETERO_SPECS` (see :mod:`envs.cosearch.compare`)."""
+    """Joint vs sequential on a hetero space under ``specs`` (default :data:`HETERO_SPECS`; see
+    :mod:`envs.cosearch.compare`)."""
     return Comparison(
         agent=agent,
         budget=budget,
         seeds=tuple(seeds),
         space=space,
         accuracy=accuracy,
-        specs=dict(HETERO_SPECS),
+        specs=dict(HETERO_SPECS if specs is None else specs),
         macs_budget=SEQUENTIAL_MACS_BUDGET,
         objectives=dict(HETERO_OBJECTIVES),
         storage=storage,
