@@ -9,6 +9,7 @@ from typing import Any
 from envs.accuracy import AccuracyEvaluator
 from envs.cosearch.compare import Comparison
 from envs.cosearch.run import CoSearchRun, run_cosearch
+from envs.cosearch.space import CoSearchSpace
 from envs.hetero.env import DEFAULT_SPACE, ENV_ID, HETERO_OBJECTIVES, HETERO_SPECS
 from envs.hetero.evaluate import HeteroFactory
 from envs.results import SearchResult
@@ -38,7 +39,7 @@ def hetero_comparison(
     agent: str = "bo",
     budget: int = 60,
     seeds: Sequence[int] = (0, 1, 2),
-    space: str = DEFAULT_SPACE,
+    space: str | CoSearchSpace = DEFAULT_SPACE,
     accuracy: AccuracyEvaluator | str = "proxy",
     storage: str = DEFAULT_STORAGE,
     specs: Mapping[str, float] | None = None,
