@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import envs.hetero.catalog  # noqa: F401  (registers the hetero spaces with co-search's catalog)
-from archsim.errors import InputError
 from envs.accuracy import AccuracyEvaluator
 from envs.cosearch.env import DEFAULT_PENALTY, CoSearchEnv, accuracy_evaluator, resolve_space
 from envs.cosearch.space import CoSearchSpace
@@ -90,10 +89,7 @@ class HeteroCoSearchEnv(CoSearchEnv):
         render_mode: str | None = None,
     ) -> None:
         cospace = resolve_space(space, workload)
-        try:
-            hetero_hardware(cospace)
-        except ValueError as exc:
-            raise InputError(f"space: {exc}; allowed: hetero-small, hetero-2core or such a space") from None
+        hetero_hardware(cospace)  # InputError naming the hetero spaces when it is not one
         if evaluator is None:
             evaluator = HeteroFactory(cospace, accuracy_evaluator(accuracy, workload), storage)()
         super().__init__(

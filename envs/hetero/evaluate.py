@@ -21,6 +21,7 @@ import json
 
 from archsim.area import sram_mm2
 from archsim.config.system import SystemConfig
+from archsim.errors import InputError
 from envs.constraints import design_sram_kb
 from envs.cosearch.evaluate import CoSearchEvaluator, CoSearchFactory
 from envs.cosearch.space import HARDWARE, CoSearchSpace
@@ -30,9 +31,14 @@ from envs.spaces import Point
 
 
 def hetero_hardware(space: CoSearchSpace) -> HeteroSystemSpace:
-    """The heterogeneous system space of a co-search space (ValueError when it has another hardware space)."""
+    """The heterogeneous system space of a co-search space (InputError naming the hetero spaces otherwise)."""
     if not isinstance(space.hardware, HeteroSystemSpace):
-        raise ValueError(f"space {space.name}: hardware {getattr(space.hardware, 'name', None)!r} is no hetero system")
+        from envs.hetero.catalog import HETERO_RECIPES
+
+        raise InputError(
+            f"space: {space.name} searches hardware {getattr(space.hardware, 'name', None)!r}, not a heterogeneous "
+            f"system; allowed: {', '.join(HETERO_RECIPES)} or a co-search space over a HeteroSystemSpace"
+        )
     return space.hardware
 
 

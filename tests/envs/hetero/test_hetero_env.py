@@ -69,5 +69,5 @@ def test_metrics_count_the_npu_arena_and_score_the_specs() -> None:
 
 
 def test_a_space_without_a_hetero_system_is_refused_in_one_line() -> None:
-    with pytest.raises(InputError, match="no hetero system; allowed: hetero-small, hetero-2core"):
+    with pytest.raises(InputError, match="not a heterogeneous system; allowed: hetero-small, hetero-2core"):
         gym.make(ENV_ID, space="cosearch-small", accuracy=ACCURACY)
