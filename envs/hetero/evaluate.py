@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 from archsim.area import sram_mm2
 from archsim.config.system import SystemConfig
 from archsim.errors import InputError
+from envs.accuracy import CachedEvaluator
 from envs.constraints import design_sram_kb
 from envs.cosearch.evaluate import CoSearchEvaluator, CoSearchFactory
 from envs.cosearch.space import HARDWARE, CoSearchSpace
-from envs.evaluate import DesignMetrics
+from envs.evaluate import DesignMetrics, SimulatorEvaluator
 from envs.hetero.space import HeteroSystemSpace
 from envs.spaces import Point
 
@@ -45,8 +47,8 @@ def hetero_hardware(space: CoSearchSpace) -> HeteroSystemSpace:
 class HeteroEvaluator(CoSearchEvaluator):
     """Points of a co-search space over a :class:`HeteroSystemSpace` -> metrics, one simulation per distinct system."""
 
-    def __init__(self, space: CoSearchSpace, accuracy: object) -> None:
-        super().__init__(space, accuracy)  # type: ignore[arg-type]
+    def __init__(self, space: CoSearchSpace, accuracy: CachedEvaluator) -> None:
+        super().__init__(space, accuracy)
         self.system_space = hetero_hardware(space)
         self._by_system: dict[str, DesignMetrics] = {}
 
@@ -65,11 +67,32 @@ class HeteroEvaluator(CoSearchEvaluator):
     def _with_sram(self, point: Point, metrics: DesignMetrics) -> DesignMetrics:
         if not metrics.valid:
             return metrics
-        system: SystemConfig = self.cospace.hardware_config(self.space.decode(point))
-        arena_kb = sum(core.cache_kb for core in system.cores if core.family == "npu")
-        sram_kb = sum(design_sram_kb(core, {}) or 0.0 for core in system.cores)
-        extra = {**metrics.extra, "sram_kb": float(sram_kb), "n_cores": float(system.n_cores)}
-        return dataclasses.replace(metrics, area_mm2=metrics.area_mm2 + sram_mm2(arena_kb), extra=extra)
+        return with_core_sram(self.cospace.hardware_config(self.space.decode(point)), metrics)
+
+
+def with_core_sram(system: SystemConfig, metrics: DesignMetrics) -> DesignMetrics:
+    """``metrics`` of a valid design on ``system`` with its NPU cores' arena SRAM in the area, and ``sram_kb``
+    (every core's on-chip SRAM) and ``n_cores`` in ``extra``."""
+    arena_kb = sum(core.cache_kb for core in system.cores if core.family == "npu")
+    sram_kb = sum(design_sram_kb(core, {}) or 0.0 for core in system.cores)
+    extra = {**metrics.extra, "sram_kb": float(sram_kb), "n_cores": float(system.n_cores)}
+    return dataclasses.replace(metrics, area_mm2=metrics.area_mm2 + sram_mm2(arena_kb), extra=extra)
+
+
+class HeteroSystemEvaluator(SimulatorEvaluator):
+    """A :class:`HeteroSystemSpace` alone on a fixed workload (hardware-only search): the system simulator's
+    metrics with the core SRAM counted as :func:`with_core_sram` does."""
+
+    def _simulate(self, configs: list[Any]) -> list[DesignMetrics]:
+        metrics = super()._simulate(configs)
+        return [with_core_sram(c, m) if m.valid else m for c, m in zip(configs, metrics, strict=True)]
+
+
+def system_evaluator(space: HeteroSystemSpace, workload: str) -> HeteroSystemEvaluator:
+    """The default evaluator of a :class:`HeteroSystemSpace` searched alone (the ``space.evaluator`` hook)."""
+    from workloads.registry import load_workload
+
+    return HeteroSystemEvaluator(space, load_workload(workload))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,4 +119,12 @@ def default_evaluator(space: CoSearchSpace, workload: str) -> HeteroEvaluator:
     return HeteroFactory(space, ProxyTrainer(FamilyProxy(families()[space.family])))()
 
 
-__all__ = ["HeteroEvaluator", "HeteroFactory", "default_evaluator", "hetero_hardware"]
+__all__ = [
+    "HeteroEvaluator",
+    "HeteroFactory",
+    "HeteroSystemEvaluator",
+    "default_evaluator",
+    "hetero_hardware",
+    "system_evaluator",
+    "with_core_sram",
+]

@@ -39,6 +39,9 @@ decoder, :mod:`archsim.npu.precision`; the Ethos-U presets accept int8 only, as 
 activations live in the system's DRAM (the system moves them; the arena caches them), as in Vela's U65/U85
 Dedicated_Sram systems."""
 
+SYSTEM_EVALUATOR = "envs.hetero.evaluate:system_evaluator"
+"""How the search framework evaluates a hetero system space searched alone (core SRAM counted in the area)."""
+
 SYSTEM_CLOCK_MHZ = 1000.0
 """Clock of the system and of every core (cores compare at one clock)."""
 
@@ -230,6 +233,7 @@ def hetero_system_space(
         name,
         tuple(knobs),
         reference,
+        evaluator=SYSTEM_EVALUATOR,
         description=f"heterogeneous system of 1-{max_cores} cores (systolic or NPU, each its own size, dataflow, "
         "SRAM), shared link and DRAM bytes/cycle",
         max_cores=max_cores,
