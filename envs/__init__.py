@@ -48,6 +48,17 @@ ENVS: tuple[dict[str, object], ...] = (
         "entry_point": "envs.cosearch.env:CoSearchEnv",
         "kwargs": {"workload": "ofa_mbv2", "space": "cosearch-small"},
     },
+    {
+        "id": "archsim/HeteroCoSearch-v0",
+        "entry_point": "envs.hetero.env:HeteroCoSearchEnv",
+        "kwargs": {
+            "workload": "ofa_mbv2",
+            "space": "hetero-small",
+            # the env's defaults (envs.hetero.env.HETERO_OBJECTIVES, HETERO_SPECS), so that runs score as the env does
+            "objectives": {"accuracy": 10.0, "energy": 0.5},
+            "budgets": {"latency_s": 1e-3, "area_mm2": 2.5, "power_w": 1.0},
+        },
+    },
 )
 """Every design-search env archsim registers: id, entry point and default constructor arguments."""
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import envs.cosearch.terms  # noqa: F401  (registers the accuracy objective and the macs budget)
+import envs.cosearch.terms  # registers the accuracy objective and the macs budget
+import envs.hetero.catalog  # noqa: F401  (registers the heterogeneous co-search spaces)
 from archsim.errors import InputError
 from envs.cosearch.catalog import RECIPES, get_cosearch_space
 from envs.hardware_catalog import SPACES

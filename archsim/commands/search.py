@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 DEFAULT_ENV = "archsim/SystolicDSE-v0"
 COSEARCH_ENV = "archsim/CoSearch-v0"
+HETERO_ENV = "archsim/HeteroCoSearch-v0"
 SOC_ENV = "archsim/SocSchedule-v0"
 
 
@@ -66,8 +67,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--accuracy",
         default="proxy",
-        help=f"{COSEARCH_ENV} only: 'proxy' (train on digits, cached in the study storage) or a CSV table "
-        "(knob columns + accuracy)",
+        help=f"{COSEARCH_ENV} and {HETERO_ENV} only: 'proxy' (train on digits, cached in the study storage) or a "
+        "CSV table (knob columns + accuracy)",
     )
     parser.add_argument(
         "--env-arg",
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         from envs.soc.cli import run_from_args
 
         result = run_from_args(args)
-    elif args.env == COSEARCH_ENV:
+    elif args.env in (COSEARCH_ENV, HETERO_ENV):
         result = _run_cosearch(args)
     else:
         result = _run_design_search(args)
@@ -158,7 +159,7 @@ def _run_cosearch(args: argparse.Namespace) -> SearchResult:
     from workloads.errors import InputError
 
     if args.ray_address:
-        raise InputError(f"--ray-address: {COSEARCH_ENV} evaluates on local worker processes; use --workers")
+        raise InputError(f"--ray-address: {args.env} evaluates on local worker processes; use --workers")
     options = {
         "agent": args.agent,
         "budget": args.budget,
@@ -169,6 +170,10 @@ def _run_cosearch(args: argparse.Namespace) -> SearchResult:
         "agent_kwargs": parse_pairs(args.param, "--param"),
         "study": args.study,
     }
+    if args.env == HETERO_ENV:
+        from envs.hetero.run import run_options
+
+        options.update(run_options())
     if args.space:
         options["space"] = args.space
     if args.workload:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +22,8 @@ class SpaceRecipe:
     hardware: str | HardwareSpace
     hardware_values: Mapping[str, Sequence[Any]]
     description: str
+    evaluator: str = ""
+    """Import path of the space's default evaluator (empty: co-search's)."""
 
 
 _STAGE_KNOBS = ("width", "depth", "kernel", "expand", "bits")
@@ -175,6 +178,7 @@ def get_cosearch_space(name: str) -> CoSearchSpace:
     recipe = RECIPES.get(name)
     if recipe is None:
         raise InputError(f"space: unknown co-search space {name!r}; allowed: {', '.join(RECIPES)}")
-    return cosearch_space(
+    space = cosearch_space(
         name, recipe.family, recipe.network, recipe.hardware, recipe.hardware_values, description=recipe.description
     )
+    return dataclasses.replace(space, evaluator=recipe.evaluator) if recipe.evaluator else space

@@ -17,7 +17,8 @@ from typing import Any
 
 from envs.accuracy import AccuracyEvaluator
 from envs.cosearch.env import DEFAULT_BUDGETS, DEFAULT_OBJECTIVES, accuracy_evaluator, resolve_space
-from envs.cosearch.run import CoSearchRun, run_cosearch, study_trials
+from envs.cosearch.evaluate import CoSearchFactory
+from envs.cosearch.run import ENV_ID, CoSearchRun, run_cosearch, study_trials
 from envs.cosearch.space import HARDWARE, NETWORK, CoSearchSpace
 from envs.results import SearchResult
 from envs.storage import DEFAULT_STORAGE
@@ -42,6 +43,8 @@ class Comparison:
         objectives: The joint search's objective weights.
         storage: SQLAlchemy URL of the studies and of the shared accuracy cache.
         workers: Designs evaluated in parallel in every search.
+        env_id: The env the searches' agents learn in.
+        factory: The evaluator recipe class of the searches.
     """
 
     agent: str = "bo"
@@ -55,6 +58,8 @@ class Comparison:
     objectives: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_OBJECTIVES))
     storage: str = DEFAULT_STORAGE
     workers: int = 1
+    env_id: str = ENV_ID
+    factory: type[CoSearchFactory] = CoSearchFactory
 
 
 @dataclass(frozen=True)
@@ -71,19 +76,34 @@ class Outcome:
     meets_specs: bool
     violated: tuple[str, ...]
     design: Mapping[str, Any]
+    studies: tuple[str, ...] = ()
+    """The flow's studies in ``Comparison.storage``, in order (sequential: network phase, then hardware phase)."""
 
     def row(self) -> dict[str, Any]:
         """Plain data for JSON/CSV."""
         data = asdict(self)
         data["violated"] = ",".join(self.violated)
+        data["studies"] = ",".join(self.studies)
         data["design"] = dict(self.design)
         return data
 
 
-def outcome(flow: str, seed: int, result: SearchResult, storage: str, specs: Mapping[str, float]) -> Outcome:
-    """The best design of a study (``result``, stored in ``storage``), judged against ``specs``."""
+def outcome(
+    flow: str,
+    seed: int,
+    result: SearchResult,
+    storage: str,
+    specs: Mapping[str, float],
+    earlier: tuple[str, ...] = (),
+) -> Outcome:
+    """The best design of a study (``result``, stored in ``storage``), judged against ``specs``.
+
+    ``earlier`` names the flow's studies before this one (the sequential flow's network phase).
+    """
+    studies = (*earlier, result.study)
     if result.best is None:
-        return Outcome(flow, seed, math.nan, math.inf, math.inf, math.inf, math.nan, False, ("no valid design",), {})
+        violated = ("no valid design",)
+        return Outcome(flow, seed, math.nan, math.inf, math.inf, math.inf, math.nan, False, violated, {}, studies)
     best = next(t for t in study_trials(storage, result.study) if t.trial_id == result.best["trial"])
     metrics = best.metrics
     violated = tuple(name for name, bound in specs.items() if metrics.get(name) > bound)
@@ -98,6 +118,7 @@ def outcome(flow: str, seed: int, result: SearchResult, storage: str, specs: Map
         not violated,
         violated,
         dict(best.design),
+        studies,
     )
 
 
@@ -114,6 +135,8 @@ def sequential(cmp: Comparison, seed: int) -> Outcome:
         storage=cmp.storage,
         budgets={},
         workers=cmp.workers,
+        env_id=cmp.env_id,
+        factory=cmp.factory,
     )
     reference = space.decode(space.reference)
     network_space = space.only(NETWORK, reference, f"{space.name}-network")
@@ -134,7 +157,7 @@ def sequential(cmp: Comparison, seed: int) -> Outcome:
         ),
         progress=False,
     )
-    return outcome("sequential", seed, second, cmp.storage, cmp.specs)
+    return outcome("sequential", seed, second, cmp.storage, cmp.specs, (first.study,))
 
 
 def joint(cmp: Comparison, seed: int) -> Outcome:
@@ -151,6 +174,8 @@ def joint(cmp: Comparison, seed: int) -> Outcome:
         budgets=dict(cmp.specs),
         storage=cmp.storage,
         workers=cmp.workers,
+        env_id=cmp.env_id,
+        factory=cmp.factory,
     )
     return outcome("joint", seed, run_cosearch(run, progress=False), cmp.storage, cmp.specs)
 

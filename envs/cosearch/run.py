@@ -56,6 +56,8 @@ class CoSearchRun:
         workers: Designs evaluated in parallel.
         agent_kwargs: Agent hyperparameters.
         study: Study name (default: derived from everything above but the budget).
+        env_id: The registered env agents learn in (``archsim/HeteroCoSearch-v0`` for heterogeneous systems).
+        factory: The evaluator recipe class (:class:`CoSearchFactory` or a subclass).
     """
 
     agent: str
@@ -71,6 +73,8 @@ class CoSearchRun:
     workers: int = 1
     agent_kwargs: Mapping[str, Any] = field(default_factory=dict)
     study: str | None = None
+    env_id: str = ENV_ID
+    factory: type[CoSearchFactory] = CoSearchFactory
 
 
 def run_cosearch(run: CoSearchRun, progress: bool = True) -> SearchResult:
@@ -86,7 +90,7 @@ def run_cosearch(run: CoSearchRun, progress: bool = True) -> SearchResult:
         "storage": run.storage,
     }
     config = SearchConfig(
-        ENV_ID,
+        run.env_id,
         run.agent,
         run.budget,
         run.seed,
@@ -97,7 +101,7 @@ def run_cosearch(run: CoSearchRun, progress: bool = True) -> SearchResult:
         storage=run.storage,
         study=run.study or study_name(run, space, accuracy),
     )
-    return run_search(config, CoSearchFactory(space, accuracy, run.storage), progress)
+    return run_search(config, run.factory(space, accuracy, run.storage), progress)
 
 
 def study_name(run: CoSearchRun, space: CoSearchSpace, accuracy: AccuracyEvaluator) -> str:
@@ -114,7 +118,8 @@ def study_name(run: CoSearchRun, space: CoSearchSpace, accuracy: AccuracyEvaluat
         "workers": run.workers,
     }
     digest = hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:10]
-    return f"CoSearch-{space.name}-{run.agent}-s{run.seed}-{digest}"
+    prefix = run.env_id.split("/")[-1].rsplit("-v", 1)[0]  # CoSearch, HeteroCoSearch
+    return f"{prefix}-{space.name}-{run.agent}-s{run.seed}-{digest}"
 
 
 def study_trials(storage: str, study: str) -> list[Trial]:

@@ -14,6 +14,7 @@ import envs
 from envs.accuracy import FunctionEvaluator
 
 COSEARCH_ID = "archsim/CoSearch-v0"
+HETERO_ID = "archsim/HeteroCoSearch-v0"
 
 
 def stub_accuracy(choices: dict) -> float:
@@ -22,9 +23,12 @@ def stub_accuracy(choices: dict) -> float:
 
 
 def make(env_id: str, **kwargs: object) -> gym.Env:
-    """The env as users make it; co-search with a stand-in accuracy instead of proxy training (seconds, not minutes)."""
-    if env_id == COSEARCH_ID:
+    """The env as users make it; co-search with a stand-in accuracy instead of proxy training (seconds, not minutes),
+    heterogeneous co-search on its small space."""
+    if env_id in (COSEARCH_ID, HETERO_ID):
         kwargs.setdefault("accuracy", FunctionEvaluator(stub_accuracy, "registry-stub"))
+    if env_id == HETERO_ID:
+        kwargs.setdefault("space", "hetero-2core")  # 1-2 small cores: a system simulation per step stays ~0.1 s
     return gym.make(env_id, **kwargs)
 
 

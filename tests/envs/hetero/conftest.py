@@ -1,0 +1,8 @@
+"""Make the stand-in accuracy importable as ``hetero_stub``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
