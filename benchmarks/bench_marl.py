@@ -1,7 +1,11 @@
 """Multi-agent vs single-agent design search: regret vs evaluations of marl-ppo, ppo, bo and random.
 
-Run (default: both spaces, 5 seeds, 500 evaluations per run; about 15 minutes on one loaded core,
-of which ~2.5 minutes evaluate the whole system space once for the ground truth)::
+``marl-ppo-1`` is a control: the same independent-PPO trainer with a single agent owning every
+knob, so that a difference between ``marl-ppo`` and ``ppo`` can be told apart from a difference
+between the trainer's rollout loop and SB3's own ``learn``.
+
+Run (default: both spaces, 5 seeds, 500 evaluations per run; about 35 minutes at load 13 on 2 cores,
+of which ~5 minutes evaluate the whole system space once for the ground truth)::
 
     python benchmarks/bench_marl.py --out bench-results/marl
 
@@ -46,7 +50,8 @@ from envs.spaces import HardwareSpace
 from envs.storage import Storage
 from envs.system_space import SYSTEM_SPACE
 
-AGENTS = ("marl-ppo", "ppo", "bo", "random")
+AGENTS = ("marl-ppo", "marl-ppo-1", "ppo", "bo", "random")
+"""Compared searches; ``marl-ppo-1`` is the control: the same trainer with one agent owning every knob."""
 CHECKPOINTS = (25, 50, 100, 200, 300, 500, 1000)
 
 
@@ -93,8 +98,16 @@ class Args:
     out: Path = Path("bench-results/marl")
 
 
-def run_curve(case: Case, agent: str, seed: int, budget: int, db: Path) -> tuple[list[float], float]:
+def agent_and_params(name: str, case: Case) -> tuple[str, dict[str, Any]]:
+    """The runner's agent name and its parameters for a compared search."""
+    if name == "marl-ppo-1":
+        return "marl-ppo", {"split": {"all": list(case.space.names)}}
+    return name, {}
+
+
+def run_curve(case: Case, name: str, seed: int, budget: int, db: Path) -> tuple[list[float], float]:
     """One search through the runner: the best-so-far feasible EDP after each evaluation, and its wall time."""
+    agent, params = agent_and_params(name, case)
     config = SearchConfig(
         case.env_id,
         agent,
@@ -102,6 +115,7 @@ def run_curve(case: Case, agent: str, seed: int, budget: int, db: Path) -> tuple
         seed=seed,
         workload=case.workload,
         env_kwargs={"space": case.space, "objectives": {"edp": 1.0}, "budgets": {"area_mm2": case.area_budget}},
+        agent_kwargs=params,
         storage=f"sqlite:///{db}",
     )
     start = time.perf_counter()
@@ -118,14 +132,14 @@ def spread(values: list[float]) -> dict[str, float]:
 def compare(args: Args, name: str, case: Case, writer: Any) -> dict[str, Any]:
     """Ground truth, then every agent's regret curves on one case (rows appended to ``writer``)."""
     start = time.perf_counter()
-    opt, design, _ = optimum(case.space, case.workload, case.area_budget)
+    opt, design, opt_reward = optimum(case.space, case.workload, case.area_budget)
     print(f"\n{name}: {case.env_id} on {case.space.size} designs, area <= {case.area_budget} mm^2", flush=True)
     print(f"optimum EDP {opt:.6g} J*s at {design} (exhaustive, {time.perf_counter() - start:.1f} s)", flush=True)
     db = args.out / f"{name}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     points = [n for n in CHECKPOINTS if n <= args.budget]
-    print(f"{'agent':<9} {'s/run':>6}  median regret % (min-max over {args.seeds} seeds) after n evaluations")
+    print(f"{'agent':<10} {'s/run':>6}  median regret % (min-max over {args.seeds} seeds) after n evaluations")
     agents: dict[str, Any] = {}
     for agent in args.agents:
         curves, seconds = [], []
@@ -137,7 +151,7 @@ def compare(args: Args, name: str, case: Case, writer: Any) -> dict[str, Any]:
         at = {n: spread([regret(c[n - 1], opt) for c in curves]) for n in points}
         agents[agent] = {"regret": at, "seconds": spread(seconds), "curves_median": median_curve(curves, opt)}
         cells = "  ".join(f"{n}:{_pct(s['median'])} ({_pct(s['min'])}-{_pct(s['max'])})" for n, s in at.items())
-        print(f"{agent:<9} {statistics.median(seconds):6.1f}  {cells}", flush=True)
+        print(f"{agent:<10} {statistics.median(seconds):6.1f}  {cells}", flush=True)
     return {
         "env": case.env_id,
         "space": case.space.name,
@@ -146,6 +160,7 @@ def compare(args: Args, name: str, case: Case, writer: Any) -> dict[str, Any]:
         "area_budget_mm2": case.area_budget,
         "optimum_edp_js": opt,
         "optimum_design": design,
+        "optimum_reward": opt_reward,
         "agents": agents,
     }
 
