@@ -95,3 +95,20 @@ def test_cli_search_with_marl_ppo(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert data["agent"] == "marl-ppo" and data["evaluations"] == 6 and data["best"] is not None
     assert main([*argv, *small, "--param", "split=core=rows+cols"]) == 2
     assert "have no agent" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_one_agent_owning_every_knob_replays_sb3_ppo_exactly(tmp_path: Path) -> None:
+    """The trainer's joint rollout loop is SB3's own: with a single agent it proposes the same designs as ``ppo``
+    (same seed, same hyperparameters), through a PPO update (70 designs > n_steps 64)."""
+
+    def points(agent: str, params: dict[str, Any]) -> list[tuple[int, ...]]:
+        storage = f"sqlite:///{tmp_path / f'{agent}.db'}"
+        config = SearchConfig(
+            "archsim/SystolicDSE-v0", agent, 70, seed=3, env_kwargs={"space": TOY_SPACE}, agent_kwargs=params,
+            storage=storage,
+        )  # fmt: skip
+        return [t.point for t in Storage(storage).load(run_search(config, toy_evaluator, progress=False).study)]
+
+    single = points("ppo", {})
+    assert points("marl-ppo", {"split": {"all": list(TOY_SPACE.names)}}) == single
+    assert len(set(single[64:])) > 1
