@@ -74,10 +74,8 @@ class DesignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
         width = int(np.prod(env.observation_space.shape))
         self.n_features = width - len(self.space.knobs)
         cards = np.array(self.space.cardinalities, dtype=np.int64)
-        self._action_spaces = {
-            agent: spaces.MultiDiscrete(cards[list(idx)]) for agent, idx in self.knob_indices.items()
-        }
-        self._observation_spaces = {
+        self.action_spaces = {agent: spaces.MultiDiscrete(cards[list(idx)]) for agent, idx in self.knob_indices.items()}
+        self.observation_spaces = {
             agent: spaces.Box(-1.0, 1.0, (len(idx) + self.n_features,), np.float32)
             for agent, idx in self.knob_indices.items()
         }
@@ -86,11 +84,11 @@ class DesignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
 
     def observation_space(self, agent: str) -> spaces.Box:
         """Agent's own knobs, then the shared metric features (the same object on every call, as PettingZoo asks)."""
-        return self._observation_spaces[agent]
+        return self.observation_spaces[agent]
 
     def action_space(self, agent: str) -> spaces.MultiDiscrete:
         """One value index per knob the agent owns."""
-        return self._action_spaces[agent]
+        return self.action_spaces[agent]
 
     def _observations(self, full: np.ndarray) -> dict[str, np.ndarray]:
         features = full[len(self.space.knobs) :]
@@ -107,7 +105,7 @@ class DesignParallelEnv(ParallelEnv[str, np.ndarray, np.ndarray]):
         full, _ = self.design_env.reset(seed=seed, options=options)
         if seed is not None:
             for k, agent in enumerate(self.possible_agents):
-                self._action_spaces[agent].seed(seed + k)
+                self.action_spaces[agent].seed(seed + k)
         self.agents = list(self.possible_agents)
         self._last = np.asarray(full, dtype=np.float32)
         return self._observations(self._last), {agent: {} for agent in self.agents}
