@@ -25,7 +25,8 @@ minimise EDP under an area budget (reward ``-log(EDP/EDP_ref)`` plus the budget 
 Every agent runs through the real search runner (SQLite storage) at the same budget; one
 evaluation = one design proposed (repeats count, as they cost a trial). Regret after n
 evaluations = best feasible EDP so far / optimum - 1 (inf until a feasible design is found).
-Outputs in ``--out``: ``regret.csv`` (every curve), ``summary.json`` (medians, min-max over
+Outputs in ``--out``: ``regret-<space>.csv`` (every curve, the columns of bench_agents.py's
+``regret.csv``, so ``archsim plot regret OUT/regret-system.csv`` draws it), ``summary.json`` (medians, min-max over
 seeds, wall times) and ``regret.png`` (median curves with the min-max band).
 """
 
@@ -129,8 +130,8 @@ def spread(values: list[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
-def compare(args: Args, name: str, case: Case, writer: Any) -> dict[str, Any]:
-    """Ground truth, then every agent's regret curves on one case (rows appended to ``writer``)."""
+def compare(args: Args, name: str, case: Case) -> dict[str, Any]:
+    """Ground truth, then every agent's regret curves on one case (written to ``regret-<name>.csv``)."""
     start = time.perf_counter()
     opt, design, opt_reward = optimum(case.space, case.workload, case.area_budget)
     print(f"\n{name}: {case.env_id} on {case.space.size} designs, area <= {case.area_budget} mm^2", flush=True)
@@ -141,17 +142,22 @@ def compare(args: Args, name: str, case: Case, writer: Any) -> dict[str, Any]:
     points = [n for n in CHECKPOINTS if n <= args.budget]
     print(f"{'agent':<10} {'s/run':>6}  median regret % (min-max over {args.seeds} seeds) after n evaluations")
     agents: dict[str, Any] = {}
+    rows: list[list[Any]] = []
     for agent in args.agents:
         curves, seconds = [], []
         for seed in range(args.seeds):
             curve, wall = run_curve(case, agent, seed, args.budget, db)
             curves.append(curve)
             seconds.append(wall)
-            writer.writerows([name, agent, seed, n, edp, regret(edp, opt)] for n, edp in enumerate(curve, start=1))
+            rows.extend([agent, seed, n, edp, regret(edp, opt)] for n, edp in enumerate(curve, start=1))
         at = {n: spread([regret(c[n - 1], opt) for c in curves]) for n in points}
         agents[agent] = {"regret": at, "seconds": spread(seconds), "curves_median": median_curve(curves, opt)}
         cells = "  ".join(f"{n}:{_pct(s['median'])} ({_pct(s['min'])}-{_pct(s['max'])})" for n, s in at.items())
         print(f"{agent:<10} {statistics.median(seconds):6.1f}  {cells}", flush=True)
+    with (args.out / f"regret-{name}.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["agent", "seed", "evaluations", "best_edp_js", "regret"])
+        writer.writerows(rows)
     return {
         "env": case.env_id,
         "space": case.space.name,
@@ -224,17 +230,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     all_cases = cases()
     summary: dict[str, Any] = {}
-    with (args.out / "regret.csv").open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["space", "agent", "seed", "evaluations", "best_edp_js", "regret"])
-        for name in args.spaces:
-            summary[name] = compare(args, name, all_cases[name], writer)
+    for name in args.spaces:
+        summary[name] = compare(args, name, all_cases[name])
     plot(summary, args.out / "regret.png")
     for case in summary.values():
         for data in case["agents"].values():
             data.pop("curves_median")
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    print(f"\nwrote {args.out / 'regret.csv'}, {args.out / 'summary.json'}, {args.out / 'regret.png'}")
+    print(f"\nwrote regret-<space>.csv, summary.json and regret.png in {args.out}")
 
 
 if __name__ == "__main__":
