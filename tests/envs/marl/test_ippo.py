@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from toy import TOY_SPACE, toy_evaluator
+from toy import TOY_COSEARCH_SPACE, TOY_SPACE, toy_cosearch_evaluator, toy_evaluator
 
 from archsim.cli import main
 from archsim.errors import InputError
@@ -112,3 +112,13 @@ def test_one_agent_owning_every_knob_replays_sb3_ppo_exactly(tmp_path: Path) -> 
     single = points("ppo", {})
     assert points("marl-ppo", {"split": {"all": list(TOY_SPACE.names)}}) == single
     assert len(set(single[64:])) > 1
+
+
+def test_marl_ppo_co_searches_with_a_network_agent(tmp_path: Path) -> None:
+    config = SearchConfig(
+        "archsim/CoSearch-v0", "marl-ppo", 8, env_kwargs={"space": TOY_COSEARCH_SPACE},
+        agent_kwargs={"n_steps": 4, "batch_size": 4}, storage=f"sqlite:///{tmp_path / 'co.db'}",
+    )  # fmt: skip
+    result = run_search(config, toy_cosearch_evaluator, progress=False)
+    assert result.evaluations == 8 and result.best is not None
+    assert {"width", "bits", "rows"} <= set(result.best["design"])
