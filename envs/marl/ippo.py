@@ -141,6 +141,7 @@ class IndependentPpo:
                     last = model.policy.predict_values(torch.as_tensor(observations[agent][None], device=model.device))
                 model.rollout_buffer.compute_returns_and_advantage(last_values=last, dones=np.array([episode_start]))
                 model.num_timesteps = self.steps
+                model._update_current_progress_remaining(self.steps, total_steps)  # schedules, as SB3's learn
                 model.train()
         return self.steps
 
