@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--agent",
         default="random",
-        help=f"random, exhaustive, ga, bo, gp, nsga2, ppo, a2c, dqn; {SOC_ENV}: ppo, heft, peft, exact, greedy, random",
+        help="random, exhaustive, ga, bo, gp, nsga2, ppo, a2c, dqn, marl-ppo (one PPO per sub-system); "
+        f"{SOC_ENV}: ppo, heft, peft, exact, greedy, random",
     )
     parser.add_argument(
         "--budget",

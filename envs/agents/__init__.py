@@ -19,6 +19,7 @@ AGENTS: dict[str, str] = {
     "ppo": "envs.agents.rl:PpoAgent",
     "a2c": "envs.agents.rl:A2cAgent",
     "dqn": "envs.agents.rl:DqnAgent",
+    "marl-ppo": "envs.marl.agent:MarlPpoAgent",
 }
 """Agent name -> import path of its class."""
 
