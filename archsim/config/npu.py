@@ -126,6 +126,10 @@ class NpuConfig:
     weights_in: Memory = Memory.FLASH
     activations_in: Memory = Memory.SRAM
     cache_kb: float = 0.0
+    plans_cache: bool = False
+    """With an SRAM cache (``cache_kb`` > 0): True places feature maps as Vela's U55/U65 scheduler does
+    (cascades in stripes, live-range allocation beside the weight buffers, the rest in DRAM;
+    :mod:`archsim.npu.placement`); False keeps every intermediate in the cache."""
     weight_buffer_in_sram: bool = True
     """Weights in DRAM/flash are DMA'd into an SRAM staging buffer (read once, re-read from SRAM)."""
     channel_read_buffer_bytes: int = 0
