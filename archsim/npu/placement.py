@@ -67,6 +67,8 @@ class _Step:
     ops: tuple[NpuOp, ...]
     weight_buffer: float
     """SRAM bytes of staged weights while it runs outside a cascade."""
+    sliced_buffer: float
+    """The same weights in two double-buffered 16-channel slices (when the cache is short)."""
     constants: float
     """Its weights and scales: what a cascade holds in SRAM for it."""
 
@@ -148,23 +150,26 @@ def _cycles(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
     return total
 
 
-def _weight_buffer(ops: tuple[NpuOp, ...], config: NpuConfig, lent: float) -> float:
-    """SRAM a step's staged weights and scales take outside a cascade (streamed FC weights take none).
+def _weight_buffers(ops: tuple[NpuOp, ...], config: NpuConfig, lent: float) -> tuple[float, float]:
+    """SRAM a step's staged weights and scales take outside a cascade (streamed FC weights take none), as
+    planned and as two double-buffered 16-channel slices.
 
     Vela splits weights in output-depth slices and double buffers them, the first slice being what the copy
     can fill in the ``lent`` cycles of the step before: when that is at least half of them, the two buffers
-    hold them whole; otherwise (or when they exceed the cache) the slices are small: two 16-channel slices here.
+    hold them whole; otherwise (or when they exceed the cache) the slices are small.
     """
     cache = config.cache_kb * 1024
     rate = config.channel_bandwidth(config.weights_in, write=False)
-    total = 0.0
+    planned = sliced = 0.0
     for op in ops:
         if op.geometry.kind.has_weights and not op.weights_are_activations and not op.weights_streamed:
             whole = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
             depth = op.geometry.ofm[2]
+            slices = 2 * whole * min(DEPTH_SLICE, depth) / depth
             fits = whole <= cache and config.read_latency(config.weights_in) + whole / rate <= 2 * lent
-            total += whole if fits else 2 * whole * min(DEPTH_SLICE, depth) / depth
-    return total
+            planned += whole if fits else slices
+            sliced += slices
+    return planned, sliced
 
 
 def _constants(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
@@ -203,7 +208,7 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
     for node in schedule_order(workload):
         chained = config.chains_elementwise and chainable(node, previous, workload)
         ops = lower(node, workload, config.native_matmul, chained)
-        steps.append(_Step(node, ops, _weight_buffer(ops, config, lent), _constants(ops, config)))
+        steps.append(_Step(node, ops, *_weight_buffers(ops, config, lent), _constants(ops, config)))
         previous = node
         lent = _cycles(ops, config)
     return steps
@@ -421,16 +426,15 @@ def _shrunk_buffers(
     steps: list[_Step], ranges: list[_LiveRange], evicted: set[str], inside: set[int], limit: float
 ) -> np.ndarray:
     """Weight buffers made room for evicted feature maps: an operation whose lifetime an evicted map spans keeps
-    its weights in smaller double-buffered slices, the cache less those maps (when that leaves 1/3 of it)."""
-    overlap = np.zeros(2 * len(steps))
-    for lr in ranges:
-        if lr.tensors[0] in evicted:
-            overlap[lr.start : lr.end + 1] += lr.size
+    its weights in small double-buffered slices when its buffer does not fit beside those maps (and they leave
+    it a third of the cache or more, Vela's bound)."""
+    gone = [lr for lr in ranges if lr.tensors[0] in evicted]
     buffers = np.array([0.0 if i in inside else step.weight_buffer for i, step in enumerate(steps)])
     for index in range(len(steps)):
-        near = overlap[max(2 * index - 1, 0) : 2 * index + 2].max()
-        if index not in inside and near and limit / near >= 1.5:
-            buffers[index] = min(buffers[index], limit - near)
+        # Every evicted map whose lifetime meets the buffer's (filled one slot early, kept one slot after).
+        near = sum(lr.size for lr in gone if lr.start <= 2 * index + 1 and lr.end >= 2 * index - 1)
+        if index not in inside and near and limit / near >= 1.5 and buffers[index] > limit - near:
+            buffers[index] = steps[index].sliced_buffer
     return buffers
 
 
