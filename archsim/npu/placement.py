@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -71,6 +72,8 @@ class _Step:
     """The same weights in two double-buffered 16-channel slices (when the cache is short)."""
     constants: float
     """Its weights and scales: what a cascade holds in SRAM for it."""
+    reads: float
+    """Input bytes its first operation reads (with re-reads), feature maps in SRAM."""
 
     @property
     def cascadable(self) -> bool:
@@ -134,20 +137,26 @@ def _fm_bytes(workload: Workload, name: str) -> float:
     return tensor.numel / depth * math.ceil(depth / BRICK_DEPTH) * BRICK_DEPTH * element
 
 
-def _cycles(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
-    """A step's cycles with its feature maps in SRAM (NPU or SRAM, the longer): what it lends the next step's
-    weight copy."""
+@lru_cache(maxsize=8192)
+def in_sram(op: NpuOp, config: NpuConfig) -> tuple[float, float]:
+    """An operation's cycles (NPU or SRAM, the longer) and input bytes read, with its feature maps in SRAM
+    (cached: shapes repeat)."""
+    g = op.geometry
+    if g.kind is NpuKind.DMA:
+        return 0.0, float(op.dma_bytes)
+    if op.chained:
+        return 0.0, 0.0
     sram = Placement(Memory.SRAM, Memory.SRAM, config.weights_in, Memory.SRAM)
-    total = 0.0
-    for op in ops:
-        g = op.geometry
-        if g.kind is NpuKind.DMA or op.chained:
-            continue
-        block = choose_block(g, config)
-        weights = config.weights_in if g.kind.has_weights else None
-        npu = compute_cycles(g, block, config, Memory.SRAM, Memory.SRAM, weights).total * op.repeats
-        total += max(npu, operation_traffic(op, block, config, sram).access_cycles(config, Memory.SRAM))
-    return total
+    block = choose_block(g, config)
+    weights = config.weights_in if g.kind.has_weights else None
+    npu = compute_cycles(g, block, config, Memory.SRAM, Memory.SRAM, weights).total * op.repeats
+    traffic = operation_traffic(op, block, config, sram)
+    return max(npu, traffic.access_cycles(config, Memory.SRAM)), traffic.ifm_bytes
+
+
+def _cycles(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
+    """A step's cycles with its feature maps in SRAM: what it lends the next step's weight copy."""
+    return sum(in_sram(op, config)[0] for op in ops)
 
 
 def _weight_buffers(ops: tuple[NpuOp, ...], config: NpuConfig, lent: float) -> tuple[float, float]:
@@ -186,6 +195,7 @@ def schedule_order(workload: Workload) -> list[Node]:
     nodes = {node.name: node for node in workload}
     seen: dict[str, int] = {}
     emitted: list[Node] = []
+    done: set[str] = set()
     stack = list(reversed(workload.graph_outputs))
     while stack:
         tensor = stack.pop()
@@ -193,12 +203,12 @@ def schedule_order(workload: Workload) -> list[Node]:
         if seen[tensor] < max(len(workload.consumers[tensor]), 1) or tensor not in producers:
             continue
         node = nodes[producers[tensor]]
-        if node in emitted:
+        if node.name in done:
             continue
+        done.add(node.name)
         emitted.append(node)
         stack += [t for t in reversed(node.inputs) if workload.tensor(t).kind is not TensorKind.WEIGHT]
-    order = emitted[::-1]
-    return order + [node for node in workload if node not in order]
+    return emitted[::-1] + [node for node in workload if node.name not in done]
 
 
 def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
@@ -208,7 +218,8 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
     for node in schedule_order(workload):
         chained = config.chains_elementwise and chainable(node, previous, workload)
         ops = lower(node, workload, config.native_matmul, chained)
-        steps.append(_Step(node, ops, *_weight_buffers(ops, config, lent), _constants(ops, config)))
+        reads = in_sram(ops[0], config)[1] if ops else 0.0
+        steps.append(_Step(node, ops, *_weight_buffers(ops, config, lent), _constants(ops, config), reads))
         previous = node
         lent = _cycles(ops, config)
     return steps
@@ -307,16 +318,12 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float) -> list[_Cas
     return cascades
 
 
-def _access(step: _Step, config: NpuConfig) -> tuple[float, float]:
+def _access(step: _Step) -> tuple[float, float]:
     """Bytes the step's first operation reads from its input and its last writes, with its feature maps in SRAM."""
     if not step.ops:
         return 0.0, 0.0
-    sram = Placement(Memory.SRAM, Memory.SRAM, config.weights_in, Memory.SRAM)
-    first, last = step.ops[0], step.ops[-1]
-    block_first = choose_block(first.geometry, config) if first.geometry.kind is not NpuKind.DMA else None
-    reads = operation_traffic(first, block_first, config, sram).ifm_bytes if block_first else float(first.dma_bytes)
-    writes = last.geometry.ofm_elements * last.geometry.ofm_bits / 8 * last.repeats
-    return reads, writes
+    last = step.ops[-1]
+    return step.reads, last.geometry.ofm_elements * last.geometry.ofm_bits / 8 * last.repeats
 
 
 def _best_subset(
@@ -358,7 +365,7 @@ def _live_ranges(
     to the slot after their last reader; an elementwise output shares the buffer of an input of the same shape
     that only it reads (Vela overwrites that input in place)."""
     where = {step.node.name: index for index, step in enumerate(steps)}
-    access = [_access(step, config) for step in steps]
+    access = [_access(step) for step in steps]
     ranges: dict[str, _LiveRange] = {}
     for index, step in enumerate(steps):
         name = step.node.outputs[0]
