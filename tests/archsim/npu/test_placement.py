@@ -14,6 +14,7 @@ import pytest
 from support.tflite_models import write_mobilenet_v1, write_resnet18
 
 from archsim.config.loader import load_arch
+from archsim.errors import InputError
 from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order
 from archsim.simulate import simulate
 from workloads.graph import Workload
@@ -79,3 +80,10 @@ def test_planned_layers_stay_within_bandwidth_and_peak(resnet18: Workload) -> No
         assert extras["dram_bytes"] <= config.dram_bytes_per_cycle * cycles * (1 + 1e-9)
         assert extras["sram_bytes"] <= config.sram_bytes_per_cycle * cycles * (1 + 1e-9)
         assert layer.macs <= config.peak_macs_per_cycle * max(cycles, 1)
+
+
+def test_plans_cache_flag_must_be_a_boolean_in_a_config_file(tmp_path: Path) -> None:
+    path = tmp_path / "npu.toml"
+    path.write_text('family = "npu"\nplans_cache = "yes"\n')
+    with pytest.raises(InputError, match="plans_cache must be true or false, got 'yes'"):
+        load_arch(str(path))
