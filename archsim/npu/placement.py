@@ -1,24 +1,27 @@
 """Where intermediate feature maps live when the SRAM is a cache in front of a DRAM arena.
 
-With Vela's Dedicated_Sram memory mode (``cache_kb`` > 0: U65/U85 default presets)
-feature maps belong to the DRAM arena and the SRAM cache holds what fits. Vela's
-scheduler (its ``scheduler.py`` and ``cascade_builder.py``, read for 5.2.0; no
-code copied) decides this in two steps, modelled here the same way:
+With Vela's Dedicated_Sram memory mode (``cache_kb`` > 0 and ``plans_cache``: the U65
+default presets) feature maps belong to the DRAM arena and the SRAM cache holds what
+Vela's scheduler puts there. Read in Vela 5.2.0's ``scheduler.py``,
+``cascade_builder.py``, ``live_range.py`` and ``pass_packing.py`` (no code copied);
+modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_order`):
 
-1. **Cascades.** Starting at an operation that can run in stripes, the next
-   operation (the only reader of its output, scheduled right after it) joins the
-   cascade while that operation's whole input and output do not fit the cache
-   and the cascade's rolling buffers and weights still do. Inside a cascade the
-   intermediate stripes stay in SRAM; the output of the cascade's last
-   operation goes to the DRAM arena.
-2. **Feature maps in the cache.** Every other intermediate output is a
-   candidate for the cache, live from its producer to its last reader, beside
-   the staged weights of the operation running at that time. Outputs that fit
-   at every moment stay; outputs that cannot fit even alone go to DRAM; the
-   rest compete, in groups of overlapping lifetimes, and the choice that keeps
-   the most accessed bytes in the cache wins (exhaustive over each group).
+1. **Cascades.** A run of operations, each the only reader of the previous one's
+   output, whose whole input and output do not fit the cache, runs in horizontal
+   stripes: the tallest final stripe whose rolling buffers and weights fit the cache
+   (without splitting the run into more cascades than its smallest stripe needs)
+   sets every stripe. Inside a cascade the stripes stay in SRAM; the output of the
+   cascade's last operation goes to the DRAM arena.
+2. **Feature maps in the cache.** Every other intermediate output is a candidate
+   for the cache, live from its producer to its last reader, beside the weight
+   buffers of the operations running then. Outputs that fit at every moment stay;
+   outputs that cannot fit even alone go to DRAM; the rest compete, in groups of
+   overlapping lifetimes, and the choice that keeps the most accessed bytes in the
+   cache wins (exhaustive over each group). When outputs were evicted, the weight
+   buffers they meet shrink to small slices and the placement is redone.
 
-The result is the set of tensors whose reads and writes go to DRAM.
+The result (:class:`FeatureMapPlan`) is the set of tensors whose reads and writes go
+to DRAM and the stripe height of every cascaded layer.
 """
 
 from __future__ import annotations
