@@ -11,7 +11,7 @@ A *memory mode* says where weights and activations live, as Vela's
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, ClassVar
@@ -126,6 +126,10 @@ class NpuConfig:
     weights_in: Memory = Memory.FLASH
     activations_in: Memory = Memory.SRAM
     cache_kb: float = 0.0
+    plans_cache: bool = False
+    """With an SRAM cache (``cache_kb`` > 0): True places feature maps as Vela's U55/U65 scheduler does
+    (cascades in stripes, live-range allocation beside the weight buffers, the rest in DRAM;
+    :mod:`archsim.npu.placement`); False keeps every intermediate in the cache."""
     weight_buffer_in_sram: bool = True
     """Weights in DRAM/flash are DMA'd into an SRAM staging buffer (read once, re-read from SRAM)."""
     channel_read_buffer_bytes: int = 0
@@ -147,6 +151,7 @@ class NpuConfig:
     def __post_init__(self) -> None:
         self._check_ints()
         self._check_numbers()
+        self._check_flags()
         if not 32 <= self.macs_per_cycle <= 4096:
             raise ValueError(f"{self.name}: macs_per_cycle must be in 32..4096, got {self.macs_per_cycle}")
         if self.macs_per_cycle % self.ublock_outputs:
@@ -260,6 +265,13 @@ class NpuConfig:
             )
         if self.reserved_banks >= self.buffer_banks:
             raise ValueError(f"{self.name}: reserved_banks={self.reserved_banks} leaves no buffer_banks")
+
+    def _check_flags(self) -> None:
+        """Yes/no fields must be booleans (a config file's ``"yes"`` or ``1`` is refused, not read as true)."""
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.type in ("bool", bool) and not isinstance(value, bool):
+                raise ValueError(f"{self.name}: {field.name} must be true or false, got {value!r}")
 
     def _check_numbers(self) -> None:
         positive = (

@@ -30,7 +30,8 @@ from archsim.npu.blocks import Block, Traversal, choose_block
 from archsim.npu.compute import compute_cycles, micro_block
 from archsim.npu.lowering import chainable, lower
 from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
-from archsim.npu.ops import NpuKind, NpuOp, stored_shape
+from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
+from archsim.npu.placement import FeatureMapPlan, plan_feature_maps
 from archsim.npu.precision import check_precisions
 from archsim.npu.prefetch import lut_prefetched, prefetch_budget, prefetchable_bytes
 from archsim.traffic import TrafficPlan
@@ -151,9 +152,14 @@ def check_workload(workload: Workload, config: NpuConfig) -> None:
             )
 
 
-def _activation_memory(workload: Workload, name: str, config: NpuConfig) -> Memory:
-    """Where a feature map lives: intermediates in SRAM (or its cache), graph inputs/outputs in the arena."""
+def _activation_memory(
+    workload: Workload, name: str, config: NpuConfig, in_dram: frozenset[str] = frozenset()
+) -> Memory:
+    """Where a feature map lives: intermediates in SRAM (or its cache, unless placed in DRAM), graph inputs/outputs
+    in the arena."""
     intermediate = workload.tensor(name).kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
+    if name in in_dram:
+        return config.activations_in
     if (
         intermediate
         and config.sram_bytes_per_cycle > 0
@@ -164,10 +170,10 @@ def _activation_memory(workload: Workload, name: str, config: NpuConfig) -> Memo
 
 
 def _placements(
-    node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None
+    node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None, in_dram: frozenset[str]
 ) -> tuple[Memory, Memory]:
-    ifm = _activation_memory(workload, node.inputs[0], config)
-    ofm = _activation_memory(workload, node.outputs[0], config)
+    ifm = _activation_memory(workload, node.inputs[0], config, in_dram)
+    ofm = _activation_memory(workload, node.outputs[0], config, in_dram)
     plan = traffic.get(node.name) if traffic else None
     if plan is not None and config.dram_bytes_per_cycle > 0 and config.sram_bytes_per_cycle > 0:
         ifm = Memory.DRAM if plan.dram_read_bytes > 0 else Memory.SRAM
@@ -177,13 +183,20 @@ def _placements(
 
 @lru_cache(maxsize=8192)
 def cost_operation(
-    op: NpuOp, config: NpuConfig, placement: Placement, prefetched: float = 0.0, lut_ready: bool = False
+    op: NpuOp,
+    config: NpuConfig,
+    placement: Placement,
+    prefetched: float = 0.0,
+    lut_ready: bool = False,
+    stripe_rows: int = 0,
 ) -> OpCost:
     """Cycles of one NPU operation: max of NPU cycles and each memory's access cycles (cached: ops repeat).
 
     ``prefetched`` weight bytes and (``lut_ready``) the lookup table were copied
     during the previous operation; otherwise the table's load (latency plus
-    transfer from the constants' memory) delays the start.
+    transfer from the constants' memory) delays the start. An operation run in
+    cascade stripes of ``stripe_rows`` output rows gets the block Vela's search
+    picks for one stripe.
     """
     g = op.geometry
     if op.chained:
@@ -200,7 +213,7 @@ def cost_operation(
         )
         access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
         return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
-    block = choose_block(g, config)
+    block = choose_block(striped(g, stripe_rows), config)
     const = _constants_read_from(op, config, placement, block)
     cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm, const)
     traffic = operation_traffic(op, block, config, placement, prefetched)
@@ -214,6 +227,15 @@ def cost_operation(
     npu = cycles.total * op.repeats + wait
     total = max(npu, *access.values()) if access else npu
     return OpCost(npu, total, cycles.fill + wait, access, traffic, block)
+
+
+def striped(g: Geometry, rows: int) -> Geometry:
+    """The geometry one cascade stripe of ``rows`` output rows has (``g`` itself when not striped)."""
+    if not rows or rows >= g.ofm[0]:
+        return g
+    dilated = g.dilation[0] * (g.kernel[0] - 1) + 1
+    ifm_rows = min((rows - 1) * g.stride[0] + dilated, g.ifm[0])
+    return replace(g, ofm=(rows, *g.ofm[1:]), ifm=(ifm_rows, *g.ifm[1:]))
 
 
 def _constants_read_from(op: NpuOp, config: NpuConfig, placement: Placement, block: Block) -> Memory | None:
@@ -238,7 +260,13 @@ def _padded_macs(op: NpuOp, config: NpuConfig) -> float:
 
 
 def _layer(
-    node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None, budget: float, chained: bool
+    node: Node,
+    workload: Workload,
+    config: NpuConfig,
+    traffic: TrafficPlan | None,
+    budget: float,
+    chained: bool,
+    plan: FeatureMapPlan | None = None,
 ) -> tuple[LayerTally, Prefetch, float]:
     """One layer's tally, the constant bytes its first operation prefetched, and the budget it leaves the next.
 
@@ -247,7 +275,9 @@ def _layer(
     this layer are booked here.
     """
     ops = lower(node, workload, config.native_matmul, chained)
-    ifm_mem, ofm_mem = _placements(node, workload, config, traffic)
+    plan = plan or FeatureMapPlan()
+    in_dram, stripe_rows = plan.in_dram, plan.stripe_rows.get(node.name, 0)
+    ifm_mem, ofm_mem = _placements(node, workload, config, traffic, in_dram)
     element = (16 if workload.precision is Precision.INT16 else 8) / 8
     npu = total = fill = macs = padded = vector_elements = 0.0
     access: dict[Memory, float] = {}
@@ -262,7 +292,7 @@ def _layer(
         weights_home: Memory | None = None
         if op.geometry.kind.has_weights:
             weights_home = (
-                _activation_memory(workload, node.inputs[1], config)
+                _activation_memory(workload, node.inputs[1], config, in_dram)
                 if op.weights_are_activations
                 else config.weights_in
             )
@@ -274,7 +304,7 @@ def _layer(
         )
         prefetched = prefetchable_bytes(op, config, budget) if weights_home is config.weights_in else 0.0
         lut_ready = lut_prefetched(op, config, budget - prefetched)
-        cost = cost_operation(op, config, placement, prefetched, lut_ready)
+        cost = cost_operation(op, config, placement, prefetched, lut_ready, stripe_rows)
         moved = Prefetch(prefetched, op.lut_bytes if lut_ready else 0.0)
         if first:
             borrowed = moved
@@ -375,9 +405,10 @@ def _network_tallies(workload: Workload, config: NpuConfig, traffic: TrafficPlan
     tallies: list[LayerTally] = []
     budget = 0.0
     previous: Node | None = None
+    plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
     for node in workload:
         chained = config.chains_elementwise and chainable(node, previous, workload)
-        tally, borrowed, next_budget = _layer(node, workload, config, traffic, budget, chained)
+        tally, borrowed, next_budget = _layer(node, workload, config, traffic, budget, chained, plan)
         previous = node
         if borrowed:
             # Constants copied under the last layer that ran NPU operations.

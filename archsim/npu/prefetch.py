@@ -39,7 +39,12 @@ def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float]
     if config.bandwidth(home) <= 0:
         return 0.0
     rate = config.channel_bandwidth(home, write=False)
-    return max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * rate)
+    budget = max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * rate)
+    if home is not Memory.SRAM and config.cache_kb > 0 and config.plans_cache:
+        # Behind an SRAM cache the copy's SRAM writes take only the SRAM time the operation leaves free.
+        free = max(0.0, total - access.get(Memory.SRAM, 0.0))
+        budget = min(budget, free * config.channel_bandwidth(Memory.SRAM, write=True))
+    return budget
 
 
 def staging_limit(config: NpuConfig) -> float:

@@ -35,8 +35,8 @@ ROWS = [  # config, precision, inferences/s, energy mJ, area mm^2 (None: FPGA, n
     (FpgaConfig(board="zcu104"), "int8", 237.1, 6.672, None),
     (FpgaConfig(board="zcu104", precision="int4"), "int4", 280.7, 2.994, None),
     (load_preset("ethos-u55-128"), "int8", 60.5, 2.580, 0.19),
-    (U65, "int8", 284.2, 1.681, 0.38),
-    (dataclasses.replace(U65, weight_precisions=("int4", "int8")), "int4", 284.7, 0.984, 0.38),
+    (U65, "int8", 285.3, 2.073, 0.38),
+    (dataclasses.replace(U65, weight_precisions=("int4", "int8")), "int4", 285.4, 1.421, 0.38),
 ]
 
 

@@ -1,0 +1,497 @@
+"""Where intermediate feature maps live when the SRAM is a cache in front of a DRAM arena.
+
+With Vela's Dedicated_Sram memory mode (``cache_kb`` > 0 and ``plans_cache``: the U65
+default presets) feature maps belong to the DRAM arena and the SRAM cache holds what
+Vela's scheduler puts there. Read in Vela 5.2.0's ``scheduler.py``,
+``cascade_builder.py``, ``live_range.py`` and ``pass_packing.py`` (no code copied);
+modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_order`):
+
+1. **Cascades.** A run of operations, each the only reader of the previous one's
+   output, whose whole input and output do not fit the cache, runs in horizontal
+   stripes: the tallest final stripe whose rolling buffers and weights fit the cache
+   (without splitting the run into more cascades than its smallest stripe needs)
+   sets every stripe. Inside a cascade the stripes stay in SRAM; the output of the
+   cascade's last operation goes to the DRAM arena.
+2. **Feature maps in the cache.** Every other intermediate output is a candidate
+   for the cache, live from its producer to its last reader, beside the weight
+   buffers of the operations running then. Outputs that fit at every moment stay;
+   outputs that cannot fit even alone go to DRAM; the rest compete, in groups of
+   overlapping lifetimes, and the choice that keeps the most accessed bytes in the
+   cache wins (exhaustive over each group). When outputs were evicted, the weight
+   buffers they meet shrink to small slices and the placement is redone.
+
+The result (:class:`FeatureMapPlan`) is the set of tensors whose reads and writes go
+to DRAM and the stripe height of every cascaded layer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from archsim.config.npu import Memory, NpuConfig
+from archsim.npu.blocks import choose_block
+from archsim.npu.compute import compute_cycles
+from archsim.npu.lowering import chainable, lower
+from archsim.npu.memory import Placement, operation_traffic
+from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, NpuOp
+from archsim.npu.prefetch import DEPTH_SLICE
+from workloads.graph import Node, TensorKind, Workload
+from workloads.precision import Precision
+
+CASCADABLE = frozenset({NpuKind.CONV, NpuKind.DEPTHWISE, NpuKind.POOLING})
+"""Operations Vela can run in stripes (not vector products, reduce-sums, elementwise with two feature maps, copies)."""
+
+MAX_GROUP = 20
+"""Most competing feature maps searched exhaustively together (Vela's bound as well)."""
+
+
+@dataclass(frozen=True)
+class FeatureMapPlan:
+    """Where feature maps live and which layers run in cascade stripes.
+
+    ``in_dram``: intermediate tensors read and written in the DRAM arena;
+    ``stripe_rows``: layer name -> output rows per stripe, for layers in a cascade
+    (their output block is chosen on the stripe, as Vela's block search sees it).
+    """
+
+    in_dram: frozenset[str] = frozenset()
+    stripe_rows: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One workload op as the placement sees it."""
+
+    node: Node
+    ops: tuple[NpuOp, ...]
+    weight_buffer: float
+    """SRAM bytes of staged weights while it runs outside a cascade."""
+    sliced_buffer: float
+    """The same weights in two double-buffered 16-channel slices (when the cache is short)."""
+    constants: float
+    """Its weights and scales: what a cascade holds in SRAM for it."""
+    reads: float
+    """Input bytes its first operation reads (with re-reads), feature maps in SRAM."""
+
+    @property
+    def cascadable(self) -> bool:
+        return (
+            len(self.ops) == 1
+            and self.ops[0].geometry.kind in CASCADABLE
+            and self.ops[0].repeats == 1
+            and self.ops[0].geometry.ofm[0] > 1
+        )
+
+    @property
+    def geometry(self) -> Geometry:
+        return self.ops[0].geometry
+
+    def stripe_input(self, rows: int) -> int:
+        """Input rows needed for ``rows`` output rows."""
+        g = self.geometry
+        dilated = g.dilation[0] * (g.kernel[0] - 1) + 1
+        return min((rows - 1) * g.stride[0] + dilated, g.ifm[0])
+
+
+@dataclass(frozen=True)
+class _LiveRange:
+    """Feature maps sharing one SRAM buffer (an elementwise output overwriting its input), over time slots."""
+
+    tensors: tuple[str, ...]
+    start: int
+    end: int
+    size: float
+    access: float
+
+    def fused(self, other: _LiveRange) -> _LiveRange:
+        """One buffer holding both: their tensors, the union of their lifetimes, the larger size."""
+        return _LiveRange(
+            self.tensors + other.tensors,
+            min(self.start, other.start),
+            max(self.end, other.end),
+            max(self.size, other.size),
+            self.access + other.access,
+        )
+
+
+@dataclass(frozen=True)
+class _Cascade:
+    first: int
+    last: int
+    stripes: tuple[int, ...]
+    """Output rows per stripe of each step, first to last."""
+    memory: float
+    """Rolling buffers plus the cascade's weights and scales."""
+
+
+def _fm_bytes(workload: Workload, name: str) -> float:
+    """A feature map's stored bytes: intermediates in the 16-channel brick layout, graph inputs as they are."""
+    tensor = workload.tensor(name)
+    element = 2 if workload.precision is Precision.INT16 else 1
+    if not _intermediate(workload, name):
+        return float(tensor.numel * element)
+    shape = tensor.shape
+    depth = shape[1] if len(shape) == 4 else shape[-1]
+    return tensor.numel / depth * math.ceil(depth / BRICK_DEPTH) * BRICK_DEPTH * element
+
+
+@lru_cache(maxsize=8192)
+def in_sram(op: NpuOp, config: NpuConfig) -> tuple[float, float]:
+    """An operation's cycles (NPU or SRAM, the longer) and input bytes read, with its feature maps in SRAM
+    (cached: shapes repeat)."""
+    g = op.geometry
+    if g.kind is NpuKind.DMA:
+        return 0.0, float(op.dma_bytes)
+    if op.chained:
+        return 0.0, 0.0
+    sram = Placement(Memory.SRAM, Memory.SRAM, config.weights_in, Memory.SRAM)
+    block = choose_block(g, config)
+    weights = config.weights_in if g.kind.has_weights else None
+    npu = compute_cycles(g, block, config, Memory.SRAM, Memory.SRAM, weights).total * op.repeats
+    traffic = operation_traffic(op, block, config, sram)
+    return max(npu, traffic.access_cycles(config, Memory.SRAM)), traffic.ifm_bytes
+
+
+def _cycles(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
+    """A step's cycles with its feature maps in SRAM: what it lends the next step's weight copy."""
+    return sum(in_sram(op, config)[0] for op in ops)
+
+
+def _weight_buffers(ops: tuple[NpuOp, ...], config: NpuConfig, lent: float) -> tuple[float, float]:
+    """SRAM a step's staged weights and scales take outside a cascade (streamed FC weights take none), as
+    planned and as two double-buffered 16-channel slices.
+
+    Vela splits weights in output-depth slices and double buffers them, the first slice being what the copy
+    can fill in the ``lent`` cycles of the step before: when that is at least half of them, the two buffers
+    hold them whole; otherwise (or when they exceed the cache) the slices are small.
+    """
+    cache = config.cache_kb * 1024
+    rate = config.channel_bandwidth(config.weights_in, write=False)
+    planned = sliced = 0.0
+    for op in ops:
+        if op.geometry.kind.has_weights and not op.weights_are_activations and not op.weights_streamed:
+            whole = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
+            depth = op.geometry.ofm[2]
+            slices = 2 * whole * min(DEPTH_SLICE, depth) / depth
+            fits = whole <= cache and config.read_latency(config.weights_in) + whole / rate <= 2 * lent
+            planned += whole if fits else slices
+            sliced += slices
+    return planned, sliced
+
+
+def _constants(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
+    return float(
+        sum(op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel for op in ops if op.weight_bytes)
+    )
+
+
+def schedule_order(workload: Workload) -> list[Node]:
+    """The order Vela's pass packing runs the ops in: a depth-first walk back from the graph outputs that
+    emits an op once all readers of its output are emitted, then walks its inputs first to last; reversed.
+    A residual block's shortcut (the later input of its add) thus runs before the main branch."""
+    producers = {tensor: name for name, tensor in ((n.name, t) for n in workload for t in n.outputs)}
+    nodes = {node.name: node for node in workload}
+    seen: dict[str, int] = {}
+    emitted: list[Node] = []
+    done: set[str] = set()
+    stack = list(reversed(workload.graph_outputs))
+    while stack:
+        tensor = stack.pop()
+        seen[tensor] = seen.get(tensor, 0) + 1
+        if seen[tensor] < max(len(workload.consumers[tensor]), 1) or tensor not in producers:
+            continue
+        node = nodes[producers[tensor]]
+        if node.name in done:
+            continue
+        done.add(node.name)
+        emitted.append(node)
+        stack += [t for t in reversed(node.inputs) if workload.tensor(t).kind is not TensorKind.WEIGHT]
+    return emitted[::-1] + [node for node in workload if node.name not in done]
+
+
+def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
+    steps: list[_Step] = []
+    previous: Node | None = None
+    lent = 0.0
+    for node in schedule_order(workload):
+        chained = config.chains_elementwise and chainable(node, previous, workload)
+        ops = lower(node, workload, config.native_matmul, chained)
+        reads = in_sram(ops[0], config)[1] if ops else 0.0
+        steps.append(_Step(node, ops, *_weight_buffers(ops, config, lent), _constants(ops, config), reads))
+        previous = node
+        lent = _cycles(ops, config)
+    return steps
+
+
+def _intermediate(workload: Workload, name: str) -> bool:
+    return workload.tensor(name).kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
+
+
+def _joins(steps: list[_Step], workload: Workload, index: int, limit: float) -> bool:
+    """True when step ``index + 1`` may extend a cascade ending at ``index``: it is the only reader of that
+    output, runs right after it, can run in stripes, and its whole input and output do not fit the cache."""
+    if index + 1 >= len(steps) or not steps[index].cascadable or not steps[index + 1].cascadable:
+        return False
+    produced, reader = steps[index].node.outputs[0], steps[index + 1]
+    if tuple(workload.consumers[produced]) != (reader.node.name,) or reader.node.inputs[0] != produced:
+        return False
+    return _fm_bytes(workload, produced) + _fm_bytes(workload, reader.node.outputs[0]) >= limit
+
+
+def _rolling_buffer(producer: _Step, producer_rows: int, reader: _Step, reader_rows: int) -> float:
+    """SRAM bytes of the stripe buffer between two cascaded steps (whole 16-channel bricks, as Vela sizes it)."""
+    needed = reader.stripe_input(reader_rows)
+    rows = -(-(producer_rows + needed) // needed) * needed
+    g = producer.geometry
+    return rows * g.ofm[1] * math.ceil(g.ofm[2] / BRICK_DEPTH) * BRICK_DEPTH * g.ofm_bits / 8
+
+
+def _split(steps: list[_Step], first: int, stripes: list[int], limit: float) -> list[_Cascade] | None:
+    """Cascades of steps ``first..`` with the given stripes: each grows while its buffers fit the cache.
+
+    None when a step is left alone (it then needs its whole input and output, which do not fit).
+    """
+    cascades: list[_Cascade] = []
+    start, end = 0, len(stripes) - 1
+    while start <= end:
+        memory = steps[first + start].constants
+        last = start
+        while last < end:
+            grown = (
+                memory
+                + steps[first + last + 1].constants
+                + _rolling_buffer(steps[first + last], stripes[last], steps[first + last + 1], stripes[last + 1])
+            )
+            if grown > limit:
+                break
+            memory, last = grown, last + 1
+        if last == start:
+            return None
+        cascades.append(_Cascade(first + start, first + last, tuple(stripes[start : last + 1]), memory))
+        start = last + 1
+    return cascades
+
+
+def _stripes(steps: list[_Step], first: int, last: int, final_rows: int) -> list[int]:
+    """Output rows per stripe of steps ``first..last`` when the last produces ``final_rows`` rows per stripe."""
+    rows = [final_rows]
+    for index in range(last, first, -1):
+        rows.append(min(rows[-1] * steps[index].geometry.stride[0], steps[index - 1].geometry.ofm[0]))
+    return rows[::-1]
+
+
+def _cascades(steps: list[_Step], workload: Workload, limit: float) -> list[_Cascade]:
+    """Vela's cascades in Dedicated_Sram mode.
+
+    First the longest runs of steps that do not fit the cache whole (the minimal
+    schedule's cascades); then, per run, the tallest final stripe (up to half the
+    output) whose cascades' buffers fit the cache without adding cascades to what the
+    smallest proposal needed: a run may split into several cascades.
+    """
+    cascades: list[_Cascade] = []
+    index = 0
+    while index < len(steps):
+        last = index
+        while _joins(steps, workload, last, limit):
+            last += 1
+        if last == index:
+            index += 1
+            continue
+        after = steps[last + 1].geometry.stride[0] if last + 1 < len(steps) and steps[last + 1].ops else 1
+        height = steps[last].geometry.ofm[0]
+        best: list[_Cascade] | None = None
+        most = 0
+        for rows in range(after + 1, height // 2 + 1):
+            proposal = _split(steps, index, _stripes(steps, index, last, rows), limit)
+            if rows == after + 1:
+                most = len(proposal) if proposal else 0
+            if proposal is None or len(proposal) > most:
+                break
+            best = proposal
+        if best is None:
+            stripes = [steps[i + 1].geometry.stride[0] for i in range(index, last)] + [after]
+            best = [_Cascade(index, last, tuple(stripes), 0.0)]
+        cascades += best
+        index = last + 1
+    return cascades
+
+
+def _access(step: _Step) -> tuple[float, float]:
+    """Bytes the step's first operation reads from its input and its last writes, with its feature maps in SRAM."""
+    if not step.ops:
+        return 0.0, 0.0
+    last = step.ops[-1]
+    return step.reads, last.geometry.ofm_elements * last.geometry.ofm_bits / 8 * last.repeats
+
+
+def _best_subset(
+    group: list[_LiveRange], base: np.ndarray, everything: np.ndarray, limit: float
+) -> tuple[list[bool], float]:
+    """Which of ``group`` to keep (True) so that the kept access is largest and the cache never overflows."""
+    best: tuple[float, list[bool]] = (-1.0, [])
+    chosen: list[bool] = []
+
+    def visit(position: int, score: float) -> None:
+        nonlocal best
+        if position == len(group):
+            if score > best[0]:
+                best = (score, list(chosen))
+            return
+        lr = group[position]
+        window = slice(lr.start, lr.end + 1)
+        if base[window].max() + lr.size <= limit:
+            base[window] += lr.size
+            chosen.append(True)
+            visit(position + 1, score + lr.access)
+            chosen.pop()
+            base[window] -= lr.size
+        if everything[window].max() > limit:
+            everything[window] -= lr.size
+            chosen.append(False)
+            visit(position + 1, score)
+            chosen.pop()
+            everything[window] += lr.size
+
+    visit(0, 0.0)
+    return best[1], best[0]
+
+
+def _live_ranges(
+    steps: list[_Step], workload: Workload, config: NpuConfig, inside: set[int], in_dram: set[str]
+) -> list[_LiveRange]:
+    """Candidate feature maps for the cache: outputs of operations outside cascades, from their producer's slot
+    to the slot after their last reader; an elementwise output shares the buffer of an input of the same shape
+    that only it reads (Vela overwrites that input in place)."""
+    where = {step.node.name: index for index, step in enumerate(steps)}
+    access = [_access(step) for step in steps]
+    ranges: dict[str, _LiveRange] = {}
+    for index, step in enumerate(steps):
+        name = step.node.outputs[0]
+        if index in inside or not _intermediate(workload, name):
+            continue
+        readers = [where[reader] for reader in workload.consumers[name]]
+        used = access[index][1] + sum(access[r][0] for r in readers)
+        lr = _LiveRange((name,), 2 * index, 2 * max(readers) + 1, _fm_bytes(workload, name), used)
+        if len(step.ops) == 1 and step.ops[0].geometry.kind is NpuKind.ELEMENTWISE:
+            shape = workload.tensor(name).shape
+            for source in step.node.inputs:
+                if (
+                    source in ranges
+                    and source not in in_dram
+                    and workload.tensor(source).shape == shape
+                    and tuple(workload.consumers[source]) == (step.node.name,)
+                ):
+                    lr = ranges.pop(source).fused(lr)
+                    break
+        ranges[name] = lr
+    return list(ranges.values())
+
+
+def _place(ranges: list[_LiveRange], base: np.ndarray, limit: float) -> tuple[set[str], float]:
+    """Feature maps evicted to DRAM, and the access kept in the cache, given the other SRAM use ``base`` per step."""
+    base = base.copy()
+    everything = base.copy()
+    for lr in ranges:
+        everything[lr.start : lr.end + 1] += lr.size
+    evicted: set[str] = set()
+    competing: list[_LiveRange] = []
+    for lr in ranges:
+        window = slice(lr.start, lr.end + 1)
+        if base[window].max() + lr.size > limit:
+            evicted.update(lr.tensors)
+            everything[window] -= lr.size
+    for lr in ranges:
+        window = slice(lr.start, lr.end + 1)
+        if lr.tensors[0] in evicted:
+            continue
+        if everything[window].max() <= limit:
+            base[window] += lr.size
+        else:
+            competing.append(lr)
+    competing.sort(key=lambda lr: (lr.start, lr.end, lr.size))
+    groups: list[list[_LiveRange]] = []
+    for lr in competing:
+        if groups and lr.start <= max(g.end for g in groups[-1]) and len(groups[-1]) < MAX_GROUP:
+            groups[-1].append(lr)
+        else:
+            groups.append([lr])
+    for group in groups:
+        keep, _ = _best_subset(group, base, everything, limit)
+        for lr, kept in zip(group, keep, strict=True):
+            window = slice(lr.start, lr.end + 1)
+            if kept:
+                base[window] += lr.size
+            else:
+                evicted.update(lr.tensors)
+                everything[window] -= lr.size
+    return evicted, sum(lr.access for lr in ranges if lr.tensors[0] not in evicted)
+
+
+def _shrunk_buffers(
+    steps: list[_Step], ranges: list[_LiveRange], evicted: set[str], inside: set[int], limit: float
+) -> np.ndarray:
+    """Weight buffers made room for evicted feature maps: an operation whose lifetime an evicted map spans keeps
+    its weights in small double-buffered slices when its buffer does not fit beside those maps (and they leave
+    it a third of the cache or more, Vela's bound)."""
+    gone = [lr for lr in ranges if lr.tensors[0] in evicted]
+    buffers = np.array([0.0 if i in inside else step.weight_buffer for i, step in enumerate(steps)])
+    for index in range(len(steps)):
+        # Every evicted map whose lifetime meets the buffer's (filled one slot early, kept one slot after).
+        near = sum(lr.size for lr in gone if lr.start <= 2 * index + 1 and lr.end >= 2 * index - 1)
+        if index not in inside and near and limit / near >= 1.5 and buffers[index] > limit - near:
+            buffers[index] = steps[index].sliced_buffer
+    return buffers
+
+
+def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float) -> np.ndarray:
+    """SRAM the weight buffers take per time slot (slot 2i: operation i runs; 2i+1: between i and i+1).
+
+    A buffer lives while its operation runs and until the next starts; outside a cascade it is filled under
+    the previous operation (one slot earlier) when it fits beside that operation's own buffer.
+    """
+    slots = np.zeros(2 * len(buffers))
+    for index, size in enumerate(buffers):
+        slots[2 * index : 2 * index + 2] += size
+        if index and index not in inside and size + buffers[index - 1] <= limit:
+            slots[2 * index - 1] += size
+    return slots
+
+
+def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
+    """Cascades and DRAM-resident feature maps of ``workload`` (nothing unless the SRAM is a cache in front of DRAM).
+
+    When feature maps are evicted, the placement is tried again with the weight buffers of the operations they
+    overlap shrunk to make room, and kept when it leaves more accessed bytes in the cache (Vela's weight-buffer
+    size optimisation).
+    """
+    if not config.plans_cache or config.cache_kb <= 0 or config.activations_in is Memory.SRAM:
+        return FeatureMapPlan()
+    limit = config.cache_kb * 1024
+    steps = _steps(workload, config)
+    cascade_memory = np.zeros(len(steps))
+    in_dram: set[str] = set()
+    inside: set[int] = set()
+    stripe_rows: dict[str, int] = {}
+    for cascade in _cascades(steps, workload, limit):
+        span = range(cascade.first, cascade.last + 1)
+        inside.update(span)
+        cascade_memory[cascade.first : cascade.last + 1] = cascade.memory
+        for index, rows in zip(span, cascade.stripes, strict=True):
+            stripe_rows[steps[index].node.name] = rows
+        if _intermediate(workload, steps[cascade.last].node.outputs[0]):
+            in_dram.add(steps[cascade.last].node.outputs[0])
+    ranges = _live_ranges(steps, workload, config, inside, in_dram)
+    slots = np.repeat(cascade_memory, 2)
+    buffers = np.array([0.0 if i in inside else step.weight_buffer for i, step in enumerate(steps)])
+    evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit), limit)
+    if evicted:
+        shrunk = _shrunk_buffers(steps, ranges, evicted, inside, limit)
+        retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit), limit)
+        if kept_retry > kept:
+            evicted = retry
+    return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows)
