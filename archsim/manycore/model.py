@@ -82,8 +82,9 @@ class KernelCost:
 class Gemm:
     """A batched GEMM as a kernel sees it: ``batch`` problems of ``m x n x k`` and their DRAM operands.
 
-    ``a_bytes`` / ``b_bytes`` / ``c_bytes`` are the operands' bytes in DRAM (the whole
-    batch; ``b_shared`` when one right operand serves every problem, a weight);
+    ``a_bytes`` / ``b_bytes`` / ``c_bytes`` are the operands' bytes in DRAM over the whole
+    batch (each problem has its own operands: a weight shared over a batch is one problem
+    whose ``m`` holds the batch's rows);
     ``a_element_bytes`` / ``b_element_bytes`` what one element costs on the L2 port.
     """
 
@@ -94,7 +95,6 @@ class Gemm:
     a_bytes: float
     b_bytes: float
     c_bytes: float
-    b_shared: bool
     a_element_bytes: float
     b_element_bytes: float
 
@@ -106,17 +106,16 @@ def gemm_of(op: MatMul | Conv2d, word_bytes: int, weight_fraction: float = 1.0) 
     """
     w = float(word_bytes)
     if isinstance(op, MatMul):
-        shared = op.weight_operand
+        shared = op.weight_operand  # a weight shared over the batch: the batch's rows are one GEMM's M
         b_element = w * (weight_fraction if shared else 1.0)
         return Gemm(
-            batch=op.batch,
-            m=op.m,
+            batch=1 if shared else op.batch,
+            m=op.batch * op.m if shared else op.m,
             n=op.n,
             k=op.k,
             a_bytes=op.input_elements * w,
             b_bytes=op.weight_elements * b_element,
             c_bytes=op.output_elements * w,
-            b_shared=shared and op.batch > 1,
             a_element_bytes=w,
             b_element_bytes=b_element,
         )
@@ -129,7 +128,6 @@ def gemm_of(op: MatMul | Conv2d, word_bytes: int, weight_fraction: float = 1.0) 
         a_bytes=op.input_elements * w,
         b_bytes=op.weight_elements * b_element,
         c_bytes=op.output_elements * w,
-        b_shared=False,
         a_element_bytes=w,
         b_element_bytes=b_element,
     )
@@ -163,9 +161,7 @@ def gemm_cost(gemm: Gemm, config: ManyCoreConfig) -> KernelCost:
     footprint_n = np.minimum(tiles_n, -(-config.cores // footprint_m))
     l2_bytes = config.l2_kb * 1024
     a_reads = gemm.a_bytes * _re_reads(gemm.a_bytes, gemm.batch, l2_bytes, -(-tiles_n // footprint_n))
-    b_problems = 1 if gemm.b_shared else gemm.batch
-    b_sweeps = -(-(tiles_m * (gemm.batch if gemm.b_shared else 1)) // footprint_m)
-    b_reads = gemm.b_bytes * _re_reads(gemm.b_bytes, b_problems, l2_bytes, b_sweeps)
+    b_reads = gemm.b_bytes * _re_reads(gemm.b_bytes, gemm.batch, l2_bytes, -(-tiles_m // footprint_m))
     dram_read = a_reads + b_reads
 
     dram_per_core = config.dram_bytes_per_cycle / config.cores

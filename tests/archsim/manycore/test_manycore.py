@@ -65,7 +65,7 @@ def test_a_shared_operand_crosses_the_dram_once_while_it_fits_half_the_l2() -> N
     small = gemm_cost(gemm_of(MatMul("w", m=8192, n=1024, k=1024), 2), A100)  # 2 MiB of weights
     assert small.dram_weight_bytes == 1024 * 1024 * 2
     assert small.l2_weight_bytes > 10 * small.dram_weight_bytes  # every row block of tiles reads it
-    big = Gemm(1, 8192, 32768, 32768, 8192 * 32768 * 2, 32768**2 * 2, 8192 * 32768 * 2, False, 2, 2)
+    big = Gemm(1, 8192, 32768, 32768, 8192 * 32768 * 2, 32768**2 * 2, 8192 * 32768 * 2, 2, 2)
     assert gemm_cost(big, A100).dram_weight_bytes > big.b_bytes  # 2 GiB: re-read per wave footprint
 
 
