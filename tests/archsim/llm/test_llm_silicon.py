@@ -12,7 +12,9 @@ computes above the datasheet's peak.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
+from typing import Any
 
 import pytest
 from support.llmcompass import Compared, gpt3_layer, operator_sweeps, predict
@@ -78,3 +80,49 @@ def test_no_compared_op_beats_the_hbm_rate_or_the_peak(arch: str) -> None:
     for c in predict(rows, load_arch(arch)):  # the model's own time: the launch overhead moves no data
         assert c.dram_bytes <= HBM_BYTES_PER_S[arch] * c.model_s, c.measured.name
         assert c.measured.op.macs <= PEAK_MACS_PER_S[arch] * c.model_s, c.measured.name
+
+
+def _summary(config: Any) -> tuple[dict[str, float], list[float]]:
+    """Mean |error| per sweep kind, then (per op, end to end) of the prefill and decode layers."""
+    compared = predict(operator_sweeps(FOLDER), config)
+    kinds = {k: statistics.fmean(abs(c.error) for c in compared if c.measured.overhead == k) for k in KINDS}
+    layers = []
+    for decode in (False, True):
+        rows, all_reduce = gpt3_layer(FOLDER, decode)
+        layer = predict(rows, config)
+        measured = sum(c.measured.latency_s for c in layer) + all_reduce
+        predicted = sum(c.predicted_s for c in layer) + all_reduce
+        layers += [statistics.fmean(abs(c.error) for c in layer), predicted / measured - 1]
+    return kinds, layers
+
+
+KINDS = ("matmul", "softmax", "layernorm", "gelu")
+
+
+def test_the_refresh_column_of_the_doc() -> None:
+    """docs/llm.md's ablation: a100-manycore with the HBM refresh not counted."""
+    kinds, layers = _summary(dataclasses.replace(load_arch("a100-manycore"), dram_refresh_fraction=0.0))
+    assert [round(100 * kinds[k], 1) for k in KINDS] == [8.6, 7.3, 12.0, 7.6]
+    assert [round(100 * v, 1) for v in layers] == [16.5, -7.6, 8.5, -7.1]
+
+
+@pytest.mark.parametrize(
+    ("arch", "distances"), [("mi210-manycore", [44.6, 19.5, 13.4, 7.3]), ("mi210-like", [62.7, 24.4, 11.6, 5.0])]
+)
+def test_mi210_predictions_of_the_doc(arch: str, distances: list[float]) -> None:
+    """The datasheet-only MI210 presets' figures as docs/llm.md reports them (predictions, not errors)."""
+    kinds, _ = _summary(load_arch(arch))
+    assert [round(100 * kinds[k], 1) for k in KINDS] == distances
+    if arch == "mi210-manycore":
+        config = load_arch(arch)
+        for decode, milliseconds, digits in ((False, 99.2, 1), (True, 1.26, 2)):
+            rows, all_reduce = gpt3_layer(FOLDER, decode)
+            assert round(1e3 * (sum(c.predicted_s for c in predict(rows, config)) + all_reduce), digits) == milliseconds
+        assert round(_square_ms(arch), 2) == 13.91
+        assert round(_square_ms("a100-manycore"), 2) == 8.11
+
+
+def _square_ms(arch: str) -> float:
+    """The predicted milliseconds of the 8192 x 12288 x 12288 matmul (launch overhead included)."""
+    compared = predict(operator_sweeps(FOLDER), load_arch(arch))
+    return 1e3 * next(c.predicted_s for c in compared if c.measured.name == "matmul 8192x 12288x 12288")
