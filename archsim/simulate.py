@@ -20,6 +20,7 @@ SIMULATORS: dict[str, str] = {
     "fpga": "archsim.fpga.network:simulate_fpga",
     "npu": "archsim.npu.network:simulate_npu",
     "loopnest": "archsim.loopnest.network:simulate_loopnest",
+    "manycore": "archsim.manycore.network:simulate_manycore",
 }
 """Family name -> import path of ``fn(workload, config, traffic) -> NetworkMetrics``."""
 

@@ -1,11 +1,13 @@
-"""The a100-like and mi210-like presets against LLMCompass's measured A100 operators (docs/llm.md).
+"""GPU presets against LLMCompass's measured A100 operators (docs/llm.md).
 
 Prints, per preset: the mean absolute error per operator kind over LLMCompass's
 matmul/softmax/layernorm/GELU sweeps, then the GPT-3-175B layer shard (prefill of
 2048 tokens and one decode step over 3072, batch 8) operator by operator with the
-end-to-end figure (the two measured all-reduces added to both sides). The MI210
-preset is not fitted to anything: its lines are predictions, and its "error"
-column is its distance from the *A100* measurement.
+end-to-end figure (the two measured all-reduces added to both sides).
+``a100-manycore`` is the A100 as a many-core device (108 SMs of tensor arrays, a
+shared L2, HBM); ``a100-like`` the earlier one-array approximation, for contrast.
+The MI210 presets are not fitted to anything: their lines are predictions, and
+their "error" column is their distance from the *A100* measurement.
 
 Run: ``python benchmarks/llm_silicon.py``
 """
@@ -36,7 +38,7 @@ FOLDER = LLM_REFERENCE / "llmcompass"
 
 def main() -> None:
     """Print both presets' comparisons."""
-    for arch in ("a100-like", "mi210-like"):
+    for arch in ("a100-manycore", "a100-like", "mi210-manycore", "mi210-like"):
         config = load_arch(arch)
         compared = predict(operator_sweeps(FOLDER), config)
         print(f"== {arch}: operator sweeps (mean |error| vs the A100 measurement)")

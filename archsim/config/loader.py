@@ -26,6 +26,7 @@ FAMILIES: dict[str, str] = {
     "npu": "archsim.config.npu:NpuConfig",
     "system": "archsim.config.system:SystemConfig",
     "loopnest": "archsim.config.loopnest:LoopNestConfig",
+    "manycore": "archsim.config.manycore:ManyCoreConfig",
 }
 """Family name -> import path of its frozen config class."""
 

@@ -78,6 +78,7 @@ MEMORY_LAYOUTS: dict[str, Callable[[Any], dict[str, MemorySlot]]] = {
     "fpga": _off_chip_unstated,
     "loopnest": _loopnest_memories,
     "system": _off_chip_unstated,
+    "manycore": _systolic_memories,
 }
 """Family -> where an LLM's weights and KV cache live and how big those memories are.
 

@@ -16,7 +16,9 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from archsim.config.manycore import ManyCoreConfig
 from archsim.config.systolic import SystolicConfig
+from archsim.manycore.model import op_cost
 from archsim.systolic.costs import hardware
 from archsim.systolic.layer import layer_on
 from workloads.ops import MatMul, Op, VectorFn, VectorOp
@@ -127,13 +129,21 @@ def gpt3_layer(folder: Path, decode: bool) -> tuple[list[Measured], float]:
     return rows, all_reduce
 
 
-def predict(rows: list[Measured], config: SystolicConfig) -> list[Compared]:
-    """archsim's latency of every row on ``config`` plus LLMCompass's launch overhead of its kind."""
-    hw = hardware(config)
+def predict(rows: list[Measured], config: SystolicConfig | ManyCoreConfig) -> list[Compared]:
+    """archsim's latency of every row on ``config`` (a systolic or many-core preset) plus LLMCompass's
+    launch overhead of its kind."""
     compared = []
     for row in rows:
-        layer = layer_on(row.op, hw, config, None)
-        words = layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
-        predicted = layer.latency_s + OVERHEAD_S[row.overhead]
-        compared.append(Compared(row, layer.latency_s, predicted, words * config.word_bytes))
+        model_s, dram_bytes = _model(row.op, config)
+        compared.append(Compared(row, model_s, model_s + OVERHEAD_S[row.overhead], dram_bytes))
     return compared
+
+
+def _model(op: Op, config: SystolicConfig | ManyCoreConfig) -> tuple[float, float]:
+    """The preset's own latency of ``op`` and the DRAM bytes it moves."""
+    if isinstance(config, ManyCoreConfig):
+        cost = op_cost(op, config)
+        return cost.cycles / (config.clock_mhz * 1e6), cost.dram_read_bytes + cost.dram_write_bytes
+    layer = layer_on(op, hardware(config), config, None)
+    words = layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes
+    return layer.latency_s, words * config.word_bytes

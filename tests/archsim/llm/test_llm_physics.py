@@ -1,4 +1,4 @@
-"""Physics and consistency of LLM serving figures on every family (systolic, NPU, FPGA).
+"""Physics and consistency of LLM serving figures on every family (systolic, NPU, FPGA, many-core).
 
 - a decode step takes at least the bytes it moves over DRAM divided by the DRAM
   bandwidth (so tokens/s <= bandwidth / bytes per token), op by op and in total;
@@ -25,7 +25,7 @@ from archsim.simulate import simulate
 from workloads.registry import load_workload
 
 DECODE = "llama3.2-1b:phase=decode,context=2047,batch=2,layers=2,wbits=8,abits=8,kvbits=8"
-ARCHS = ("tpu-like", "eyeriss-like", "ethos-u85-256", "fpga-zcu102-int8", "a100-like")
+ARCHS = ("tpu-like", "eyeriss-like", "ethos-u85-256", "fpga-zcu102-int8", "a100-like", "a100-manycore")
 
 
 def _run(arch: str, spec: str = DECODE, **changes: Any) -> NetworkMetrics:
@@ -57,6 +57,8 @@ BANDWIDTH_KNOBS: dict[str, dict[str, float]] = {
     "ethos-u85-256": {"dram_bytes_per_cycle": 1},
     # likewise the ZCU102's 19.2 GB/s against a 200 MHz engine: start from a slower DDR port
     "fpga-zcu102-int8": {"bandwidth_gbps": 1.0},
+    # the many-core GPU: every core's share of the DRAM halves with it, so from its HBM rate down
+    "a100-manycore": {"dram_gb_per_s": 500.0},
 }
 """A bandwidth-bound starting point per family: the DRAM knobs and their values."""
 

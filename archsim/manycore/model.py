@@ -1,0 +1,225 @@
+"""What one op costs on a many-core (GPU-class) device: tiles over cores in waves, a shared L2, DRAM.
+
+A matmul (batched or not) runs as one kernel whose output is cut into tiles of
+``tm x tn`` (edges from the config's ``tile_sizes``); each core computes one tile
+at a time, so the tiles run in ``waves = ceil(tiles / cores)``. Latency is built
+in named steps, per tile and candidate tile shape (the kernel takes the fastest):
+
+1. *compute*: the tile's outputs fold onto the core's ``arrays_per_core`` matrix
+   arrays as on archsim's output-stationary systolic array (the systolic family's
+   fold arithmetic: ``ceil(rows / array_rows) x ceil(cols / array_cols)`` folds, each
+   ``k`` steps plus the fill/drain skew), the folds shared out over the arrays (a
+   GEMV of one row still occupies ``array_rows`` rows);
+2. *L2 port*: the tile's operand slices cross from the shared L2 to the core at the
+   core's share of the L2 bandwidth (``l2_bytes_per_cycle / cores``);
+3. *DRAM share*: the bytes the tile brings from DRAM, at the core's share of the DRAM
+   bandwidth (``dram / cores``): the memory system serves every core alike, so a kernel
+   with fewer tiles than cores cannot reach the full DRAM rate (an idle core's share
+   is lost);
+4. the main loop streams ``ceil(k / tile_k)`` slices through double-buffered SRAM:
+   the longer of compute and load (2-3) paces it, and one slice of the shorter is
+   not hidden (the first slice loads before any compute, the last computes after
+   every load); the *epilogue* then writes the tile's outputs at the core's DRAM
+   share, after its main loop.
+
+DRAM traffic: operands shared by many tiles cross the DRAM once while they fit in
+half the L2 (the tiles of a wave read them from there); a larger operand is read
+again for each wave footprint (a swizzled raster of about ``sqrt(cores)`` tiles on a
+side) that needs it. A kernel never moves more than DRAM bandwidth x its time, nor
+computes above the arrays' peak.
+
+Vector ops stream their operands through the cores' lanes: the longer of their
+element operations over all lanes and their DRAM bytes over the DRAM bandwidth. A
+softmax reads its input three times (the max, the sum of exponentials, then the
+normalisation, each a pass over the row) and writes it once; other vector ops read
+their inputs once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from archsim.config.manycore import ManyCoreConfig
+from archsim.systolic.dataflow import OutputStationary
+from workloads.ops import Conv2d, MatMul, Op, VectorFn, VectorOp
+
+SOFTMAX_READ_PASSES = 3
+"""Passes of a (safe) softmax over its input: max, sum of exponentials, normalisation."""
+
+
+@dataclass(frozen=True)
+class KernelCost:
+    """One op's kernel on the device: time, ideal compute, DRAM bytes, and what bounds it."""
+
+    cycles: float
+    compute_cycles: float
+    """The kernel's MACs (padding included) or vector operations at the device's peak."""
+    dram_input_bytes: float
+    """DRAM bytes read of the left operand (a vector op's inputs)."""
+    dram_weight_bytes: float
+    """DRAM bytes read of the right operand (a weight, or attention's K/V)."""
+    dram_write_bytes: float
+    l2_input_bytes: float
+    """Bytes of the left operand the cores read from the L2 (a vector op: its DRAM reads)."""
+    l2_weight_bytes: float
+    bound: str
+    """``compute``, ``l2`` or ``dram``: the step that sets the kernel's time."""
+    tile: tuple[int, int] | None = None
+    """The output tile (``tm``, ``tn``) a matmul ran with."""
+    waves: int = 1
+    padded_macs: int = 0
+
+    @property
+    def dram_read_bytes(self) -> float:
+        """Every byte the kernel reads from DRAM."""
+        return self.dram_input_bytes + self.dram_weight_bytes
+
+
+@dataclass(frozen=True)
+class Gemm:
+    """A batched GEMM as a kernel sees it: ``batch`` problems of ``m x n x k`` and their DRAM operands.
+
+    ``a_bytes`` / ``b_bytes`` / ``c_bytes`` are the operands' bytes in DRAM over the whole
+    batch (each problem has its own operands: a weight shared over a batch is one problem
+    whose ``m`` holds the batch's rows);
+    ``a_element_bytes`` / ``b_element_bytes`` what one element costs on the L2 port.
+    """
+
+    batch: int
+    m: int
+    n: int
+    k: int
+    a_bytes: float
+    b_bytes: float
+    c_bytes: float
+    a_element_bytes: float
+    b_element_bytes: float
+
+
+def gemm_of(op: MatMul | Conv2d, word_bytes: int, weight_fraction: float = 1.0) -> Gemm:
+    """The GEMM of a matmul, or of a convolution as an implicit GEMM (one problem per group).
+
+    ``weight_fraction`` scales the bytes of packed low-bit weights (words per element, < 1).
+    """
+    w = float(word_bytes)
+    if isinstance(op, MatMul):
+        shared = op.weight_operand  # a weight shared over the batch: the batch's rows are one GEMM's M
+        b_element = w * (weight_fraction if shared else 1.0)
+        return Gemm(
+            batch=1 if shared else op.batch,
+            m=op.batch * op.m if shared else op.m,
+            n=op.n,
+            k=op.k,
+            a_bytes=op.input_elements * w,
+            b_bytes=op.weight_elements * b_element,
+            c_bytes=op.output_elements * w,
+            a_element_bytes=w,
+            b_element_bytes=b_element,
+        )
+    b_element = w * weight_fraction
+    return Gemm(
+        batch=op.groups,
+        m=op.output_pixels,
+        n=op.filters_per_group,
+        k=op.channels_per_group * op.kernel_h * op.kernel_w,
+        a_bytes=op.input_elements * w,
+        b_bytes=op.weight_elements * b_element,
+        c_bytes=op.output_elements * w,
+        a_element_bytes=w,
+        b_element_bytes=b_element,
+    )
+
+
+def _re_reads(operand_bytes: float, problems: int, l2_bytes: float, sweeps: np.ndarray) -> np.ndarray:
+    """How often an operand crosses the DRAM: once if one problem's share fits half the L2, else ``sweeps``."""
+    if operand_bytes / problems <= l2_bytes / 2:
+        return np.ones_like(sweeps)
+    return sweeps
+
+
+def gemm_cost(gemm: Gemm, config: ManyCoreConfig) -> KernelCost:
+    """The fastest tiling of ``gemm`` on ``config`` (steps in the module docstring)."""
+    sizes = np.array(config.tile_sizes, dtype=np.int64)
+    tm, tn = (a.ravel() for a in np.meshgrid(sizes, sizes, indexing="ij"))
+    staged = 2 * (tm + tn) * config.tile_k * max(gemm.a_element_bytes, gemm.b_element_bytes)
+    fits = staged <= config.core_sram_kb * 1024
+    tm, tn = tm[fits], tn[fits]
+    tiles_m = -(-gemm.m // tm)
+    tiles_n = -(-gemm.n // tn)
+    tiles = gemm.batch * tiles_m * tiles_n
+    waves = -(-tiles // config.cores)
+    rows = np.minimum(tm, gemm.m)
+    cols = np.minimum(tn, gemm.n)
+    folds = OutputStationary().folds(rows, cols, gemm.k, config.array_rows, config.array_cols)
+    compute = -(-folds.folds // config.arrays_per_core) * folds.fold_cycles
+
+    side = max(1, math.isqrt(config.cores))
+    footprint_m = np.minimum(tiles_m, side)
+    footprint_n = np.minimum(tiles_n, -(-config.cores // footprint_m))
+    l2_bytes = config.l2_kb * 1024
+    a_reads = gemm.a_bytes * _re_reads(gemm.a_bytes, gemm.batch, l2_bytes, -(-tiles_n // footprint_n))
+    b_reads = gemm.b_bytes * _re_reads(gemm.b_bytes, gemm.batch, l2_bytes, -(-tiles_m // footprint_m))
+    dram_read = a_reads + b_reads
+
+    dram_per_core = config.dram_bytes_per_cycle / config.cores
+    l2_per_core = config.l2_bytes_per_cycle / config.cores
+    l2_tile = (rows * gemm.a_element_bytes + cols * gemm.b_element_bytes) * gemm.k
+    l2_cycles = l2_tile / l2_per_core
+    dram_cycles = dram_read / tiles / dram_per_core
+    load = np.maximum(l2_cycles, dram_cycles)
+    slices = -(-gemm.k // config.tile_k)
+    main_loop = np.maximum(compute, load) + np.minimum(compute, load) / slices
+    epilogue = gemm.c_bytes / tiles / dram_per_core
+    cycles = waves * (main_loop + epilogue)
+    roof = (dram_read + gemm.c_bytes) / config.dram_bytes_per_cycle
+    cycles = np.maximum(cycles, roof)
+
+    best = int(np.argmin(cycles))
+    steps = {"compute": compute[best], "l2": l2_cycles[best], "dram": dram_cycles[best] + epilogue[best]}
+    bound = max(steps, key=lambda name: steps[name])
+    padded = int(tiles[best] * folds.folds[best] * config.array_rows * config.array_cols * gemm.k)
+    return KernelCost(
+        cycles=float(cycles[best]),
+        compute_cycles=float(waves[best] * compute[best]),
+        dram_input_bytes=float(a_reads[best]),
+        dram_weight_bytes=float(b_reads[best]),
+        dram_write_bytes=float(gemm.c_bytes),
+        l2_input_bytes=float(tiles[best] * rows[best] * gemm.a_element_bytes * gemm.k),
+        l2_weight_bytes=float(tiles[best] * cols[best] * gemm.b_element_bytes * gemm.k),
+        bound=bound,
+        tile=(int(tm[best]), int(tn[best])),
+        waves=int(waves[best]),
+        padded_macs=padded,
+    )
+
+
+def vector_cost(op: VectorOp, config: ManyCoreConfig) -> KernelCost:
+    """A vector op streamed through every core's lanes, bound by its lanes or its DRAM bytes."""
+    passes = SOFTMAX_READ_PASSES if op.fn is VectorFn.SOFTMAX else 1
+    read = float(op.input_elements * config.word_bytes * passes)
+    write = float(op.output_elements * config.word_bytes)
+    compute = op.vector_ops / (config.cores * config.vector_lanes_per_core)
+    dram = (read + write) / config.dram_bytes_per_cycle
+    return KernelCost(
+        cycles=max(compute, dram),
+        compute_cycles=compute,
+        dram_input_bytes=read,
+        dram_weight_bytes=0.0,
+        dram_write_bytes=write,
+        l2_input_bytes=read,
+        l2_weight_bytes=0.0,
+        bound="compute" if compute >= dram else "dram",
+    )
+
+
+def op_cost(op: Op, config: ManyCoreConfig, weight_fraction: float = 1.0) -> KernelCost:
+    """The kernel of any op of the IR on ``config``."""
+    if isinstance(op, VectorOp):
+        return vector_cost(op, config)
+    return gemm_cost(gemm_of(op, config.word_bytes, weight_fraction), config)
+
+
+__all__ = ["SOFTMAX_READ_PASSES", "Gemm", "KernelCost", "gemm_cost", "gemm_of", "op_cost", "vector_cost"]

@@ -1,0 +1,110 @@
+"""The many-core (GPU-class) family: its mechanisms, physics, config validation and the CLI.
+
+Mechanisms asserted as the model states them (archsim/manycore/model.py): tiles run
+in waves over the cores; a kernel with fewer tiles than cores gets only those cores'
+shares of the DRAM; an operand that fits half the L2 crosses the DRAM once however
+many tiles read it; a softmax reads its input three times. Physics on a grid of
+shapes: never above the arrays' peak, never more DRAM bytes than the usable rate x time,
+more bandwidth never slower.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from archsim.cli import main
+from archsim.config.loader import load_arch
+from archsim.config.manycore import ManyCoreConfig
+from archsim.errors import InputError
+from archsim.manycore.model import Gemm, gemm_cost, gemm_of, op_cost, vector_cost
+from workloads.ops import MatMul, VectorFn, VectorOp
+
+A100 = load_arch("a100-manycore")
+
+
+def test_the_preset_is_the_datasheet() -> None:
+    assert isinstance(A100, ManyCoreConfig)
+    assert 2 * A100.peak_macs_per_cycle * A100.clock_mhz * 1e6 == pytest.approx(311.9e12, rel=1e-3)
+    assert A100.dram_bytes_per_cycle * A100.clock_mhz * 1e6 == pytest.approx(2039e9 * (1 - 0.0897))
+
+
+SHAPES = [(1, 1, 4096, 4096), (8, 8, 12288, 3072), (192, 1, 3072, 128), (1, 8192, 64, 64), (2, 4096, 4096, 4096)]
+
+
+@pytest.mark.parametrize(("batch", "m", "n", "k"), SHAPES)
+@pytest.mark.parametrize("shared", [True, False])
+def test_physics_on_a_grid_of_matmuls(batch: int, m: int, n: int, k: int, shared: bool) -> None:
+    op = MatMul("op", m=m, n=n, k=k, batch=batch, weight_operand=shared)
+    cost = op_cost(op, A100)
+    assert cost.cycles >= op.macs / A100.peak_macs_per_cycle
+    assert cost.padded_macs >= op.macs
+    moved = cost.dram_read_bytes + cost.dram_write_bytes
+    assert moved >= (op.input_elements + op.weight_elements + op.output_elements) * 2  # compulsory bytes
+    assert moved <= A100.dram_bytes_per_cycle * cost.cycles * (1 + 1e-12)
+    faster = op_cost(op, dataclasses.replace(A100, dram_gb_per_s=2 * A100.dram_gb_per_s))
+    assert faster.cycles <= cost.cycles
+
+
+def test_waves_and_the_lost_dram_share_of_idle_cores() -> None:
+    """A weight GEMV over 54 tiles of 64 columns (the fewest a kernel has) runs on half the cores:
+    twice the time of the whole DRAM rate; 108 tiles reach it."""
+    half = op_cost(MatMul("half", m=1, n=54 * 64, k=8192), A100)
+    full = op_cost(MatMul("full", m=1, n=108 * 64, k=8192), A100)
+    assert half.bound == full.bound == "dram" and half.waves == full.waves == 1
+    assert half.cycles == pytest.approx(full.cycles, rel=0.02)  # same time for half the bytes
+    whole_rate = (full.dram_read_bytes + full.dram_write_bytes) / A100.dram_bytes_per_cycle
+    assert full.cycles == pytest.approx(whole_rate, rel=0.02)
+
+
+def test_a_shared_operand_crosses_the_dram_once_while_it_fits_half_the_l2() -> None:
+    small = gemm_cost(gemm_of(MatMul("w", m=8192, n=1024, k=1024), 2), A100)  # 2 MiB of weights
+    assert small.dram_weight_bytes == 1024 * 1024 * 2
+    assert small.l2_weight_bytes > 10 * small.dram_weight_bytes  # every row block of tiles reads it
+    big = Gemm(1, 8192, 32768, 32768, 8192 * 32768 * 2, 32768**2 * 2, 8192 * 32768 * 2, 2, 2)
+    assert gemm_cost(big, A100).dram_weight_bytes > big.b_bytes  # 2 GiB: re-read per wave footprint
+
+
+def test_softmax_reads_its_input_three_times() -> None:
+    softmax = vector_cost(VectorOp("s", VectorFn.SOFTMAX, 1 << 24, 1 << 24, 5), A100)
+    add = vector_cost(VectorOp("a", VectorFn.ADD, 1 << 24, 1 << 24, 1), A100)
+    assert softmax.dram_read_bytes == 3 * add.dram_read_bytes
+    assert softmax.bound == add.bound == "dram"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cores = 0\n", "cores must be a positive integer, got 0"),
+        ("dram_refresh_fraction = 1.5\n", "dram_refresh_fraction must be a number in [0, 1)"),
+        ("tile_sizes = [64, -1]\n", "tile_sizes must be a list of positive integers"),
+        ("core_sram_kb = 8\n", "cannot double-buffer even a 64x64 tile"),
+        ("l2_mb = 40\n", "unknown field 'l2_mb' for family 'manycore'"),
+    ],
+)
+def test_bad_config_names_the_file_and_field(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "gpu.toml"
+    path.write_text('family = "manycore"\n' + text)
+    with pytest.raises(InputError) as error:
+        load_arch(str(path))
+    assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_cli_runs_an_llm_and_exits_2_on_a_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "llama3.2-1b:phase=decode,context=512,batch=2,layers=2,wbits=4"
+    assert main(["simulate", "-w", spec, "-a", "a100-manycore", "-f", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    total = result["total"]
+    assert result["arch"]["family"] == "manycore" and total["fits_memory"] is True
+    assert total["tpot_s"] >= total["tpot_floor_s"] > 0
+    qkv = next(row for row in result["layers"] if row["layer"] == "decode.L0.qkv")
+    assert qkv["bound"] == "dram" and math.isfinite(qkv["latency_s"])
+    bad = tmp_path / "bad.toml"
+    bad.write_text('family = "manycore"\ncores = -4\n')
+    assert main(["simulate", "-w", "resnet18", "-a", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cores must be a positive integer" in err[0]
