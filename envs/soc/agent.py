@@ -28,8 +28,18 @@ PPO_DEFAULTS: dict[str, Any] = {
     "gamma": 1.0,
     "gae_lambda": 0.95,
     "ent_coef": 0.01,
+    "imitation_episodes": 0,
+    "imitation_epochs": 10,
 }
-"""Maskable PPO hyperparameters (gamma 1: the episode return is minus the schedule's cost, undiscounted)."""
+"""Maskable PPO hyperparameters (gamma 1: the episode return is minus the schedule's cost, undiscounted).
+
+``imitation_episodes`` > 0 first copies HEFT on that many episodes for ``imitation_epochs`` epochs
+(``envs.soc.imitation``), DeepSoCS's pretraining; PPO then fine-tunes.
+"""
+
+IMITATION_SEEDS = 5_000_000
+"""Episodes of the demonstrations of training seed ``s`` start at ``IMITATION_SEEDS + 100_000 * s``
+(apart from the benchmark's and tests' evaluation episodes)."""
 
 EpisodeHook = Callable[[dict[str, float]], bool]
 """Called with each finished training episode's summary (and ``return``); False stops training."""
@@ -42,7 +52,8 @@ def train_maskable_ppo(
     params: Mapping[str, Any] | None = None,
     on_episode: EpisodeHook | None = None,
 ) -> Any:
-    """A MaskablePPO policy trained for ``timesteps`` env steps (episodes reseeded from ``seed``)."""
+    """A MaskablePPO policy trained for ``timesteps`` env steps (episodes reseeded from ``seed``), after
+    imitation of HEFT when ``params`` ask for it (the fit's statistics in ``model.imitation``)."""
     import torch
     from sb3_contrib import MaskablePPO
     from stable_baselines3.common.callbacks import BaseCallback
@@ -52,6 +63,8 @@ def train_maskable_ppo(
         raise InputError(f"agent ppo: unknown parameter {unknown[0]!r}; allowed: {', '.join(PPO_DEFAULTS)}")
     settings = {**PPO_DEFAULTS, **(params or {})}
     policy = settings.pop("policy")
+    imitation_episodes = int(settings.pop("imitation_episodes"))
+    imitation_epochs = int(settings.pop("imitation_epochs"))
     if policy not in POLICIES:
         raise InputError(f"agent ppo: policy must be one of {', '.join(POLICIES)}, got {policy!r}")
     torch.set_num_threads(1)
@@ -64,6 +77,13 @@ def train_maskable_ppo(
         model = MaskablePPO(PairScoringPolicy, env, seed=seed, device="cpu", verbose=0, **settings)
     else:
         model = MaskablePPO("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **settings)
+
+    if imitation_episodes > 0:
+        from envs.soc.imitation import demonstrations, pretrain
+
+        first = IMITATION_SEEDS + 100_000 * seed
+        data = demonstrations(env_kwargs, range(first, first + imitation_episodes))
+        model.imitation = pretrain(model, data, epochs=imitation_epochs, seed=seed)
 
     class Episodes(BaseCallback):
         """Reports each finished episode; stops when the hook says so."""
