@@ -175,6 +175,10 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
             return self.slots * self.n_cores
         return self.visible.index(advice[0]) * self.n_cores + advice[1]
 
+    def greedy_action(self) -> int:
+        """The earliest-finish action among the visible tasks (the ``greedy`` baseline, on what is visible)."""
+        return self._fallback()
+
     # ------------------------------------------------------------------ results
     def summary(self) -> dict[str, float]:
         """Makespan, schedule length ratio, mean job latency, deadline misses of the (finished) episode."""

@@ -1,4 +1,4 @@
-"""Imitation pretraining of the maskable policy from HEFT's decisions (DeepSoCS's first stage).
+"""Imitation pretraining of the maskable policy from HEFT's (or greedy's) decisions (DeepSoCS's first stage).
 
 DeepSoCS (Electronics 2020) first trains its scheduler to copy HEFT and then improves it by
 reinforcement learning. Here the expert is the env's own HEFT advisor
@@ -35,8 +35,14 @@ class Demonstrations:
             raise ValueError(f"demonstrations: need as many observations, masks and returns as actions (>0), got {n}")
 
 
-def demonstrations(env_kwargs: Mapping[str, Any], seeds: Sequence[int]) -> Demonstrations:
-    """HEFT's decisions on the episodes of ``seeds`` of ``SocScheduleEnv(**env_kwargs)``."""
+EXPERTS = ("heft", "greedy")
+"""Experts to copy: HEFT's plan (``advised_action``) or earliest finish among the visible tasks."""
+
+
+def demonstrations(env_kwargs: Mapping[str, Any], seeds: Sequence[int], expert: str = "heft") -> Demonstrations:
+    """The ``expert``'s decisions on the episodes of ``seeds`` of ``SocScheduleEnv(**env_kwargs)``."""
+    if expert not in EXPERTS:
+        raise ValueError(f"expert must be one of {', '.join(EXPERTS)}, got {expert!r}")
     env = SocScheduleEnv(**env_kwargs)
     obs_rows, mask_rows, actions, returns = [], [], [], []
     for seed in seeds:
@@ -44,7 +50,7 @@ def demonstrations(env_kwargs: Mapping[str, Any], seeds: Sequence[int]) -> Demon
         rewards: list[float] = []
         done = False
         while not done:
-            action = env.advised_action()
+            action = env.advised_action() if expert == "heft" else env.greedy_action()
             obs_rows.append(obs)
             mask_rows.append(env.action_masks())
             actions.append(action)
@@ -107,4 +113,4 @@ def pretrain(
     return stats
 
 
-__all__ = ["Demonstrations", "demonstrations", "pretrain"]
+__all__ = ["EXPERTS", "Demonstrations", "demonstrations", "pretrain"]
