@@ -5,18 +5,19 @@ Prints (and writes as JSON) three tables, medians over seeds with the spread (mi
    class on a 5-core heterogeneous SoC, clean and with +-20 % execution-time noise;
 2. a stream of zoo requests (ResNet-18 / MobileNetV2 / BERT-base layers priced on the
    system-soc5 preset): mean job latency (over the job's critical-path bound) and deadline misses;
-3. env steps/s, batched evaluation steps/s, and the seconds of imitation (demonstrations + fit)
-   after which the policy schedules exactly as well as its expert.
+3. env steps/s, batched evaluation tasks/s, the seconds of imitation (demonstrations + fit) and
+   of PPO fine-tuning, and the learning curves.
 Per seed, one policy copies HEFT (``imitation_episodes`` demonstrations on 20-task graphs with
 noise), is evaluated (``bc``), then fine-tuned by maskable PPO on the same distribution for
-``dag_steps`` env steps (``ppo``, a second run from the same seed: imitation is deterministic).
+``dag_steps`` env steps and evaluated again (``ppo``).
 The larger size classes test how the policies carry over. ``--imitation-episodes 0`` is PPO
 from scratch.
 
-    for s in 0 1 2 3 4; do python benchmarks/bench_soc.py --part dag --seeds 1 --first-seed $s \
+    for s in 0 1 2; do python benchmarks/bench_soc.py --part dag --seeds 1 --first-seed $s \
         --json dag$s.json & done; wait
-    python benchmarks/bench_soc.py --merge dag0.json dag1.json dag2.json dag3.json dag4.json
-    python benchmarks/bench_soc.py --part zoo --seeds 3
+    python benchmarks/bench_soc.py --part zoo --seeds 2 --json zoo.json
+    python benchmarks/bench_soc.py --merge dag0.json dag1.json dag2.json --merge-zoo zoo.json \
+        --json envs/soc/measured.json    # the stored results notebook 10 draws
 """
 
 from __future__ import annotations
@@ -268,16 +269,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("dag", "zoo", "both"), default="both")
     parser.add_argument("--merge", nargs="+", help="print the DAG tables of these single-seed JSON files as one")
+    parser.add_argument("--merge-zoo", default="", help="with --merge: also take the zoo tables of this JSON file")
     for name, default in asdict(Args()).items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
     ns = vars(parser.parse_args())
     part = ns.pop("part")
     merge = ns.pop("merge")
+    merge_zoo = ns.pop("merge_zoo")
     args = Args(**ns)
     result: dict[str, Any] = {"args": asdict(args)}
     if merge:
         result["dag"] = merge_dag(merge)
         part = "dag"
+        if merge_zoo:
+            result["zoo"] = json.loads(Path(merge_zoo).read_text())["zoo"]
     elif part in ("dag", "both"):
         result["dag"] = dag_figures(args)
     if part in ("dag", "both"):
@@ -288,8 +293,9 @@ def main() -> None:
         dag = result["dag"]
         print(f"seconds to HEFT's training SLR {dag['heft_training_level']:.3f}: {dag['seconds_to_heft']}")
         print(f"imitation seconds per seed: {dag['imitation_seconds_per_seed']}")
-    if part in ("zoo", "both"):
+    if "zoo" not in result and part in ("zoo", "both"):
         result["zoo"] = zoo_figures(args)
+    if "zoo" in result:
         for key, block in result["zoo"].items():
             if not key.startswith("noise"):
                 continue

@@ -23,6 +23,7 @@ FIGURES: dict[str, int] = {
     "06_draco_memory_bound": 2,
     "07_llm_serving": 2,
     "08_cosearch_families": 3,
+    "10_soc_scheduling": 4,
 }
 """Notebook -> the PNG figures it must produce."""
 
