@@ -51,6 +51,8 @@ class Args:
     """Evaluation DAGs per size class and condition (the issue's 100)."""
     sizes: str = "20,50,100"
     """Task counts of the size classes."""
+    train_sizes: str = ""
+    """Task counts the policies train on (drawn per episode); empty: the first size class."""
     noise: float = 0.2
     """Execution-time noise of the noisy condition (and of training)."""
     imitation_episodes: int = 200
@@ -141,7 +143,8 @@ def curve(history: list[tuple[float, float]], window: int) -> list[float]:
 def dag_figures(args: Args) -> dict[str, Any]:
     """Table 1 and the DAG rows of table 3."""
     sizes = [int(s) for s in args.sizes.split(",")]
-    train_kwargs = {"source": "random", "tasks": [sizes[0]], "noise": args.noise}
+    train_sizes = [int(s) for s in args.train_sizes.split(",")] if args.train_sizes else sizes[:1]
+    train_kwargs = {"source": "random", "tasks": train_sizes, "noise": args.noise}
     eval_seeds = list(range(10_000, 10_000 + args.instances))
     conditions = {f"{size} tasks, noise {noise:.0%}": (size, noise) for size in sizes for noise in (0.0, args.noise)}
     heft_level = float(np.median([r["slr"] for r in evaluate_baseline("heft", train_kwargs, range(500, 700))]))
