@@ -28,8 +28,20 @@ PPO_DEFAULTS: dict[str, Any] = {
     "gamma": 1.0,
     "gae_lambda": 0.95,
     "ent_coef": 0.01,
+    "imitation_episodes": 0,
+    "imitation_epochs": 30,
+    "imitation_expert": "heft",
 }
-"""Maskable PPO hyperparameters (gamma 1: the episode return is minus the schedule's cost, undiscounted)."""
+"""Maskable PPO hyperparameters (gamma 1: the episode return is minus the schedule's cost, undiscounted).
+
+``imitation_episodes`` > 0 first copies ``imitation_expert`` (heft or greedy) on that many episodes
+for ``imitation_epochs`` epochs (``envs.soc.imitation``), DeepSoCS's pretraining; PPO then fine-tunes
+for the remaining ``timesteps`` (0: imitation only).
+"""
+
+IMITATION_SEEDS = 5_000_000
+"""Episodes of the demonstrations of training seed ``s`` start at ``IMITATION_SEEDS + 100_000 * s``
+(apart from the benchmark's and tests' evaluation episodes)."""
 
 EpisodeHook = Callable[[dict[str, float]], bool]
 """Called with each finished training episode's summary (and ``return``); False stops training."""
@@ -42,16 +54,19 @@ def train_maskable_ppo(
     params: Mapping[str, Any] | None = None,
     on_episode: EpisodeHook | None = None,
 ) -> Any:
-    """A MaskablePPO policy trained for ``timesteps`` env steps (episodes reseeded from ``seed``)."""
+    """A MaskablePPO policy trained for ``timesteps`` env steps (episodes reseeded from ``seed``), after
+    imitation of HEFT when ``params`` ask for it (the fit's statistics in ``model.imitation``)."""
     import torch
     from sb3_contrib import MaskablePPO
-    from stable_baselines3.common.callbacks import BaseCallback
 
     unknown = sorted(set(params or {}) - set(PPO_DEFAULTS))
     if unknown:
         raise InputError(f"agent ppo: unknown parameter {unknown[0]!r}; allowed: {', '.join(PPO_DEFAULTS)}")
     settings = {**PPO_DEFAULTS, **(params or {})}
     policy = settings.pop("policy")
+    imitation_episodes = int(settings.pop("imitation_episodes"))
+    imitation_epochs = int(settings.pop("imitation_epochs"))
+    imitation_expert = str(settings.pop("imitation_expert"))
     if policy not in POLICIES:
         raise InputError(f"agent ppo: policy must be one of {', '.join(POLICIES)}, got {policy!r}")
     torch.set_num_threads(1)
@@ -64,6 +79,24 @@ def train_maskable_ppo(
         model = MaskablePPO(PairScoringPolicy, env, seed=seed, device="cpu", verbose=0, **settings)
     else:
         model = MaskablePPO("MlpPolicy", env, seed=seed, device="cpu", verbose=0, **settings)
+
+    if imitation_episodes > 0:
+        from envs.soc.imitation import demonstrations, pretrain
+
+        first = IMITATION_SEEDS + 100_000 * seed
+        try:
+            data = demonstrations(env_kwargs, range(first, first + imitation_episodes), imitation_expert)
+        except ValueError as exc:
+            raise InputError(f"agent ppo: imitation_expert: {exc}") from None
+        model.imitation = pretrain(model, data, epochs=imitation_epochs, seed=seed)
+
+    keep_training(model, timesteps, on_episode)
+    return model
+
+
+def keep_training(model: Any, timesteps: int, on_episode: EpisodeHook | None = None) -> Any:
+    """``timesteps`` more PPO env steps for ``model`` (e.g. fine-tuning after imitation); 0: nothing."""
+    from stable_baselines3.common.callbacks import BaseCallback
 
     class Episodes(BaseCallback):
         """Reports each finished episode; stops when the hook says so."""
@@ -81,22 +114,33 @@ def train_maskable_ppo(
                 )
             return True
 
-    model.learn(total_timesteps=timesteps, callback=Episodes())
+    if timesteps > 0:
+        model.learn(total_timesteps=timesteps, callback=Episodes())
     return model
 
 
 def evaluate_model(model: Any, env_kwargs: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
-    """The trained policy (deterministic, masked) on the episodes of ``seeds``: each episode's summary."""
-    env = SocScheduleEnv(**env_kwargs)
-    out = []
-    for seed in seeds:
-        obs, _ = env.reset(seed=int(seed))
-        done = False
-        while not done:
-            action, _ = model.predict(obs, action_masks=env.action_masks(), deterministic=True)
-            obs, _, done, _, _ = env.step(action)
-        out.append(env.summary())
-    return out
+    """The trained policy (deterministic, masked) on the episodes of ``seeds``: each episode's summary.
+
+    The episodes run side by side and the policy decides for all unfinished ones in one batched
+    forward pass per step (the same actions as one episode at a time, far fewer torch calls).
+    """
+    envs = [SocScheduleEnv(**env_kwargs) for _ in seeds]
+    obs = [env.reset(seed=int(seed))[0] for env, seed in zip(envs, seeds, strict=True)]
+    out: list[dict[str, float] | None] = [None] * len(envs)
+    live = list(range(len(envs)))
+    while live:
+        masks = np.stack([envs[k].action_masks() for k in live])
+        actions, _ = model.predict(np.stack([obs[k] for k in live]), action_masks=masks, deterministic=True)
+        still = []
+        for k, action in zip(live, actions, strict=True):
+            obs[k], _, done, _, _ = envs[k].step(np.int64(action))
+            if done:
+                out[k] = envs[k].summary()
+            else:
+                still.append(k)
+        live = still
+    return [summary for summary in out if summary is not None]
 
 
 def evaluate_baseline(name: str, env_kwargs: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
@@ -124,4 +168,11 @@ def steps_per_second(env_kwargs: Mapping[str, Any], steps: int = 2000, seed: int
     return steps / (time.perf_counter() - began)
 
 
-__all__ = ["PPO_DEFAULTS", "evaluate_baseline", "evaluate_model", "steps_per_second", "train_maskable_ppo"]
+__all__ = [
+    "PPO_DEFAULTS",
+    "evaluate_baseline",
+    "evaluate_model",
+    "keep_training",
+    "steps_per_second",
+    "train_maskable_ppo",
+]

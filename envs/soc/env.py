@@ -11,6 +11,8 @@ import numpy as np
 from archsim.errors import InputError
 from envs.soc.scenario import SocScenario
 from mappers.soc.dispatch import Dispatcher
+from mappers.soc.plans import heft_plan
+from mappers.soc.policies import PlanFollower
 
 DEFAULT_WEIGHTS: dict[str, float] = {"makespan": 1.0, "latency": 1.0, "deadline": 1.0}
 """Weights of the named reward terms (see the env docstring)."""
@@ -19,6 +21,15 @@ INVALID_PENALTY = 1.0
 """Reward lost by an action the mask forbids (it is replaced by the greedy choice)."""
 
 OBS_CLIP = 30.0
+
+GLOBAL_FEATURES = 4
+"""After the per-core backlog: HEFT would wait, share of tasks left, hidden ready tasks, time to next arrival."""
+
+
+def slot_width(cores: int) -> int:
+    """Observation features per visible task: present, upward rank, HEFT's next, then per core expected
+    finish, expected duration and HEFT's planned core."""
+    return 3 + 3 * cores
 
 
 class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
@@ -32,18 +43,23 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
     have finished. The simulator is :class:`mappers.soc.dispatch.Dispatcher`.
 
     ## Action Space
-    ``Discrete(slots * cores + 1)``: action ``k * cores + c`` queues the ``k``-th ready task
-    (ready tasks are listed by HEFT upward rank, highest first; only the first ``slots``
-    are visible) on core ``c``; the last action waits until the next task becomes ready.
+    ``Discrete(slots * cores + 1)``: action ``k * cores + c`` queues the ``k``-th visible ready
+    task on core ``c``; the last action waits until the next task becomes ready. Visible
+    are the first ``slots`` ready tasks: those HEFT's plan would queue now first, then the
+    rest by upward rank, highest first.
     :meth:`action_masks` marks the valid ones (MaskablePPO reads it). A masked action
     costs ``INVALID_PENALTY`` and is replaced by the earliest-finish choice.
 
     ## Observation Space
     ``Box(0, 30)`` of ``log1p(time / scale)`` features, ``scale`` the episode's mean task
-    duration: per slot, present flag, upward rank, and per core the expected finish
-    if queued there (after the earliest such finish of any visible task) and the
-    expected duration; per core, the expected time until its queue drains; the share
-    of tasks left, of ready tasks not shown, and the time until the next job arrives.
+    duration: per slot, present flag, upward rank, whether HEFT's plan queues the task
+    now, and per core the expected finish if queued there (after the earliest such
+    finish of any visible task), the expected duration and whether HEFT's plan puts the
+    task there; per core, the expected time until its queue drains; whether HEFT's plan
+    waits now, the share of tasks left, of ready tasks not shown, and the time until the
+    next job arrives. HEFT's plan is that of :class:`mappers.soc.policies.PlanFollower`
+    (each job planned at its arrival, expected durations), kept as the agent's advisor:
+    following it exactly replays the ``heft`` baseline; a decider may deviate from it.
 
     ## Rewards
     Named terms, weighted by ``weights`` and copied into ``info["reward_terms"]``:
@@ -65,7 +81,7 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
     and ``weights`` (reward term weights).
 
     ## Version History
-    v0: first version.
+    v0: first version; the observation gained HEFT's plan as features (issue 15, imitation).
     """
 
     metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012
@@ -99,7 +115,7 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
         self.slots = slots
         self.n_cores = self.scenario.n_cores
         self.action_space = gym.spaces.Discrete(slots * self.n_cores + 1)
-        size = slots * (2 + 2 * self.n_cores) + self.n_cores + 3
+        size = slots * slot_width(self.n_cores) + self.n_cores + GLOBAL_FEATURES
         self.observation_space = gym.spaces.Box(0.0, OBS_CLIP, (size,), dtype=np.float32)
         self.dispatcher: Dispatcher | None = None
 
@@ -117,6 +133,8 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
         self.counted_jobs: set[int] = set()
         self.last_makespan = 0.0
         self.steps = 0
+        self.advisor = PlanFollower(heft_plan)
+        self.advisor.reset(d)
         return self._observation(), {"tasks": d.n, "jobs": len(jobs), "episode_seed": episode_seed}
 
     def step(self, action: np.int64) -> tuple[np.ndarray, float, bool, bool, dict]:
@@ -131,7 +149,7 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
         if action == self.slots * self.n_cores:
             d.wait()
         else:
-            d.assign(d.ready[action // self.n_cores], action % self.n_cores)
+            d.assign(self.visible[action // self.n_cores], action % self.n_cores)
         self.steps += 1
         terms.update(self._progress_terms(d))
         reward = sum(self.weights.get(k, 1.0) * v for k, v in terms.items())
@@ -149,6 +167,17 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
         if d.done:
             mask[-1] = True  # an ended episode has no decision left; keep one action valid for the checkers
         return mask
+
+    def advised_action(self) -> int:
+        """The action HEFT's plan takes now (the expert that imitation learning copies)."""
+        advice = self.advisor.act(self._live())
+        if advice is None:
+            return self.slots * self.n_cores
+        return self.visible.index(advice[0]) * self.n_cores + advice[1]
+
+    def greedy_action(self) -> int:
+        """The earliest-finish action among the visible tasks (the ``greedy`` baseline, on what is visible)."""
+        return self._fallback()
 
     # ------------------------------------------------------------------ results
     def summary(self) -> dict[str, float]:
@@ -202,7 +231,7 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
         best = min(
             (
                 (float(d.expected_finish(t, free).min()), k, int(np.argmin(d.expected_finish(t, free))))
-                for k, t in enumerate(d.ready[: self.slots])
+                for k, t in enumerate(self.visible)
             ),
         )
         return best[1] * self.n_cores + best[2]
@@ -223,24 +252,32 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
     def _observation(self) -> np.ndarray:
         d = self._live()
         obs = np.zeros(self.observation_space.shape, dtype=np.float64)
-        width = 2 + 2 * self.n_cores
+        width = slot_width(self.n_cores)
+        self.visible: list[int] = []
         if not d.done:
+            advice = self.advisor.act(d)
+            core_of = self.advisor.core_of
+            advised = [t for t in d.ready if self.advisor.next_on(d, core_of[t]) == t]
+            self.visible = (advised + [t for t in d.ready if t not in advised])[: self.slots]
             free = d.expected_free()
-            visible = d.ready[: self.slots]
-            finish = np.array([d.expected_finish(task, free) for task in visible])
-            for k, task in enumerate(visible):
+            finish = np.array([d.expected_finish(task, free) for task in self.visible])
+            p = self.n_cores
+            for k, task in enumerate(self.visible):
                 row = obs[k * width : (k + 1) * width]
                 row[0] = 1.0
                 row[1] = d.rank[task] / self.scale
-                row[2 : 2 + self.n_cores] = (finish[k] - finish.min()) / self.scale
-                row[2 + self.n_cores :] = d.expected[task] / self.scale
+                row[2] = float(task in advised)
+                row[3 : 3 + p] = (finish[k] - finish.min()) / self.scale
+                row[3 + p : 3 + 2 * p] = d.expected[task] / self.scale
+                row[3 + 2 * p + core_of[task]] = 1.0
             tail = self.slots * width
-            obs[tail : tail + self.n_cores] = (free - d.now) / self.scale
+            obs[tail : tail + p] = (free - d.now) / self.scale
             later = [a for a in d.arrival if a > d.now]
+            obs[-4] = float(advice is None)
             obs[-3] = (d.n - d.assigned) / d.n
             obs[-2] = max(0, len(d.ready) - self.slots) / self.slots
             obs[-1] = (min(later) - d.now) / self.scale if later else 0.0
         return np.clip(np.log1p(np.maximum(obs, 0.0)), 0.0, OBS_CLIP).astype(np.float32)
 
 
-__all__ = ["DEFAULT_WEIGHTS", "SocScheduleEnv"]
+__all__ = ["DEFAULT_WEIGHTS", "SocScheduleEnv", "slot_width"]

@@ -3,7 +3,8 @@
 The flat MLP actor must learn a different output unit per slot and core; this one
 applies the same weights to every pair's features (expected finish on that core
 relative to the best pair, relative to the task's own best core, duration, the core's
-backlog, the task's upward rank, the episode's progress), so what it learns about one
+backlog, the task's upward rank, whether HEFT's plan queues the task now and on this
+core, the episode's progress), so what it learns about one
 pair holds for all, whatever slot the task sits in. A linear head on the whole
 observation scores waiting. The critic is an ordinary MLP. Imported only with torch
 (by the PPO agent).
@@ -17,7 +18,9 @@ import torch
 from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
 from torch import nn
 
-PAIR_FEATURES = 10
+from envs.soc.env import GLOBAL_FEATURES, slot_width
+
+PAIR_FEATURES = 9 + GLOBAL_FEATURES
 
 
 class PairScorer(nn.Module):
@@ -26,7 +29,7 @@ class PairScorer(nn.Module):
     def __init__(self, obs_dim: int, slots: int, cores: int, hidden: int = 32) -> None:
         super().__init__()
         self.slots, self.cores = slots, cores
-        self.width = 2 + 2 * cores
+        self.width = slot_width(cores)
         self.score = nn.Sequential(
             nn.Linear(PAIR_FEATURES, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh(), nn.Linear(hidden, 1)
         )
@@ -38,13 +41,26 @@ class PairScorer(nn.Module):
         slot = obs[:, : k * self.width].reshape(batch, k, self.width)
         valid = slot[:, :, 0:1].expand(batch, k, p)
         rank = slot[:, :, 1:2].expand(batch, k, p)
-        finish = slot[:, :, 2 : 2 + p]
-        duration = slot[:, :, 2 + p :]
+        advised = slot[:, :, 2:3].expand(batch, k, p)
+        finish = slot[:, :, 3 : 3 + p]
+        duration = slot[:, :, 3 + p : 3 + 2 * p]
+        planned = slot[:, :, 3 + 2 * p :]
         best_core = finish.min(dim=2, keepdim=True).values
         backlog = obs[:, k * self.width : k * self.width + p].unsqueeze(1).expand(batch, k, p)
-        progress = obs[:, -3:].unsqueeze(1).unsqueeze(1).expand(batch, k, p, 3)
+        progress = obs[:, -GLOBAL_FEATURES:].unsqueeze(1).unsqueeze(1).expand(batch, k, p, GLOBAL_FEATURES)
         pair = torch.stack(
-            [finish, finish - best_core, best_core.expand(batch, k, p), duration, backlog, rank, valid], dim=-1
+            [
+                finish,
+                finish - best_core,
+                best_core.expand(batch, k, p),
+                duration,
+                backlog,
+                rank,
+                valid,
+                advised,
+                planned,
+            ],
+            dim=-1,
         )
         logits = self.score(torch.cat([pair, progress], dim=-1)).reshape(batch, k * p)
         return torch.cat([logits, self.wait(obs)], dim=1)

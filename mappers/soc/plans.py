@@ -18,6 +18,9 @@ import numpy as np
 from mappers.multicore.heft import upward_rank
 from mappers.multicore.problem import Allocation, SchedulingProblem
 
+Busy = Sequence[Sequence[tuple[float, float]]]
+"""Per core, sorted (start, end) intervals already promised to other jobs' tasks."""
+
 
 def list_plan(
     problem: SchedulingProblem,
@@ -25,12 +28,16 @@ def list_plan(
     free: Sequence[float],
     release: float = 0.0,
     bias: np.ndarray | None = None,
+    busy: Busy | None = None,
 ) -> Allocation:
-    """Insertion-free list scheduling: repeatedly take the planned-ready task of highest ``priority`` and put
-    it on the core minimising its earliest finish plus ``bias[task][core]`` (ties: lowest core).
+    """List scheduling: repeatedly take the planned-ready task of highest ``priority`` and put it on the
+    core minimising its earliest finish plus ``bias[task][core]`` (ties: lowest core).
 
     ``free`` is when each core becomes available, ``release`` when the job's inputs are there.
-    Start times in the result are absolute (same clock as ``free``).
+    The job's own tasks are insertion-free (each after the job's previous task on that core, as
+    ``mappers.multicore.heft``); with ``busy``, they may also use the idle gaps between other jobs'
+    intervals on a core (each core's intervals start at or after ``free``). Start times in the result
+    are absolute (same clock as ``free``).
     """
     n, cores = problem.n, problem.cores
     duration = np.asarray(problem.duration, dtype=float)
@@ -50,6 +57,8 @@ def list_plan(
         for u in problem.preds[v]:
             arrive = np.maximum(arrive, end[u] + np.where(index == core[u], 0.0, problem.comm[u]))
         begin = np.maximum(core_free, arrive)
+        if busy is not None:
+            begin = np.array([first_gap(busy[c], begin[c], duration[v, c]) for c in range(cores)])
         finish = begin + duration[v]
         score = finish if bias is None else finish + bias[v]
         c = int(np.argmin(score))
@@ -63,9 +72,21 @@ def list_plan(
     return Allocation(tuple(core), tuple(start), tuple(tuple(o) for o in order), max(end, default=0.0))  # type: ignore[arg-type]
 
 
-def heft_plan(problem: SchedulingProblem, free: Sequence[float], release: float = 0.0) -> Allocation:
-    """HEFT (upward rank, earliest finish) on cores busy until ``free``."""
-    return list_plan(problem, upward_rank(problem), free, release)
+def first_gap(intervals: Sequence[tuple[float, float]], earliest: float, length: float) -> float:
+    """The first start ``>= earliest`` where ``length`` fits between the sorted busy ``intervals``."""
+    t = earliest
+    for lo, hi in intervals:
+        if t + length <= lo:
+            return t
+        t = max(t, hi)
+    return t
+
+
+def heft_plan(
+    problem: SchedulingProblem, free: Sequence[float], release: float = 0.0, busy: Busy | None = None
+) -> Allocation:
+    """HEFT (upward rank, earliest finish) on cores busy until ``free`` (and in other jobs' ``busy`` intervals)."""
+    return list_plan(problem, upward_rank(problem), free, release, busy=busy)
 
 
 def optimistic_cost_table(problem: SchedulingProblem) -> np.ndarray:
@@ -84,10 +105,12 @@ def optimistic_cost_table(problem: SchedulingProblem) -> np.ndarray:
     return oct_
 
 
-def peft_plan(problem: SchedulingProblem, free: Sequence[float], release: float = 0.0) -> Allocation:
+def peft_plan(
+    problem: SchedulingProblem, free: Sequence[float], release: float = 0.0, busy: Busy | None = None
+) -> Allocation:
     """PEFT: priority = mean OCT over cores; core = argmin of earliest finish + OCT."""
     table = optimistic_cost_table(problem)
-    return list_plan(problem, table.mean(axis=1).tolist(), free, release, bias=table)
+    return list_plan(problem, table.mean(axis=1).tolist(), free, release, bias=table, busy=busy)
 
 
 def exact_plan(problem: SchedulingProblem, time_limit: float = 30.0) -> tuple[Allocation, bool]:
@@ -98,4 +121,4 @@ def exact_plan(problem: SchedulingProblem, time_limit: float = 30.0) -> tuple[Al
     return result.allocation, result.optimal
 
 
-__all__ = ["exact_plan", "heft_plan", "list_plan", "optimistic_cost_table", "peft_plan"]
+__all__ = ["Busy", "exact_plan", "first_gap", "heft_plan", "list_plan", "optimistic_cost_table", "peft_plan"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from mappers.multicore.problem import Allocation, SchedulingProblem
 from mappers.soc.dispatch import Dispatcher
-from mappers.soc.plans import exact_plan, heft_plan, peft_plan
+from mappers.soc.plans import Busy, exact_plan, heft_plan, peft_plan
 
 Decision = tuple[int, int] | None
 """(task, core) to assign, or None to wait for the next ready task."""
@@ -45,11 +45,19 @@ def run_policy(dispatcher: Dispatcher, policy: Policy) -> Dispatcher:
     return dispatcher
 
 
-Planner = Callable[[SchedulingProblem, np.ndarray, float], Allocation]
+Planner = Callable[[SchedulingProblem, np.ndarray, float, Busy], Allocation]
+"""(job, when each core is free, the job's release, other jobs' busy intervals per core) -> plan."""
 
 
 class PlanFollower:
-    """Plans every job at its arrival with ``planner`` (expected durations) and replays the plans."""
+    """Plans every job at its arrival with ``planner`` (expected durations) and replays the plans.
+
+    A job arriving into a stream is planned on the cores as they are expected to be then
+    (``Dispatcher.expected_free``: the work already queued) and may use the idle gaps between
+    the planned, not yet queued tasks of earlier jobs; each core then runs its planned tasks in
+    planned start order. A core's next task is its first planned task not yet assigned, so the
+    follower also advises a decider that sometimes deviates from the plan (``envs.soc``).
+    """
 
     def __init__(self, planner: Planner) -> None:
         self.planner = planner
@@ -57,39 +65,59 @@ class PlanFollower:
     def reset(self, dispatcher: Dispatcher) -> None:
         """Forget earlier plans."""
         self.planned = 0
-        self.planned_free = np.zeros(dispatcher.cores)
         self.core_plan: list[list[int]] = [[] for _ in range(dispatcher.cores)]
         self.next_up = [0] * dispatcher.cores
         self.core_of: dict[int, int] = {}
+        self.interval: dict[int, tuple[float, float]] = {}
 
     def act(self, dispatcher: Dispatcher) -> Decision:
         """Dispatch a ready task that is next on its planned core, else wait."""
+        self.catch_up(dispatcher)
+        for task in dispatcher.ready:
+            core = self.core_of[task]
+            if self.next_on(dispatcher, core) == task:
+                return task, core
+        return None
+
+    def catch_up(self, dispatcher: Dispatcher) -> None:
+        """Plan the jobs that have arrived by now."""
         while self.planned < len(dispatcher.jobs) and dispatcher.jobs[self.planned].arrival <= dispatcher.now:
             self._plan(dispatcher, self.planned)
             self.planned += 1
-        for task in dispatcher.ready:
-            core = self.core_of[task]
-            if self.core_plan[core][self.next_up[core]] == task:
-                self.next_up[core] += 1
-                return task, core
-        return None
+
+    def next_on(self, dispatcher: Dispatcher, core: int) -> int | None:
+        """The first task planned on ``core`` that is not assigned yet."""
+        plan = self.core_plan[core]
+        k = self.next_up[core]
+        while k < len(plan) and dispatcher.core_of[plan[k]] >= 0:
+            k += 1
+        self.next_up[core] = k
+        return plan[k] if k < len(plan) else None
 
     def _plan(self, dispatcher: Dispatcher, k: int) -> None:
         job = dispatcher.jobs[k]
         offset = int(dispatcher.offset[k])
-        free = np.maximum(self.planned_free, job.arrival)
-        plan = self.planner(job.problem, free, job.arrival)
+        floor = np.maximum(dispatcher.expected_free(), job.arrival)
+        pending = [
+            [v for v in plan[self.next_up[c] :] if dispatcher.core_of[v] < 0] for c, plan in enumerate(self.core_plan)
+        ]
+        busy = [
+            [(max(self.interval[v][0], floor[c]), max(self.interval[v][1], floor[c])) for v in pending[c]]
+            for c in range(dispatcher.cores)
+        ]
+        plan = self.planner(job.problem, floor, job.arrival, busy)
         duration = np.asarray(job.problem.duration, dtype=float)
         for c, order in enumerate(plan.order):
             for local in order:
-                self.core_of[offset + local] = c
-                self.core_plan[c].append(offset + local)
-            if order:
-                self.planned_free[c] = max(plan.start[v] + duration[v, c] for v in order)
+                v = offset + local
+                self.core_of[v] = c
+                self.interval[v] = (float(plan.start[local]), float(plan.start[local] + duration[local, c]))
+            merged = sorted(pending[c] + [offset + local for local in order], key=lambda v: self.interval[v][0])
+            self.core_plan[c] = self.core_plan[c][: self.next_up[c]] + merged
 
 
-def _exact(problem: SchedulingProblem, free: np.ndarray, release: float) -> Allocation:
-    if release != 0 or np.any(free != 0):
+def _exact(problem: SchedulingProblem, free: np.ndarray, release: float, busy: Busy) -> Allocation:
+    if release != 0 or np.any(free != 0) or any(busy):
         raise ValueError("baseline exact: schedules one job arriving at time 0 on idle cores (use jobs=1)")
     return exact_plan(problem)[0]
 

@@ -24,6 +24,7 @@ FIGURES: dict[str, int] = {
     "07_llm_serving": 2,
     "08_cosearch_families": 3,
     "09_hetero_cosearch": 2,
+    "10_soc_scheduling": 4,
 }
 """Notebook -> the PNG figures it must produce."""
 

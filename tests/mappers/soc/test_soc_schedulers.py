@@ -11,7 +11,7 @@ import pytest
 from mappers.multicore.heft import heft
 from mappers.multicore.problem import SchedulingProblem
 from mappers.soc import BASELINES, Dispatcher, Job, critical_path_bound, make_baseline, random_task_graph, run_policy
-from mappers.soc.plans import exact_plan, heft_plan, optimistic_cost_table, peft_plan
+from mappers.soc.plans import exact_plan, first_gap, heft_plan, optimistic_cost_table, peft_plan
 
 
 def graph(seed: int, tasks: int = 30, cores: int = 4, ccr: float = 1.0) -> SchedulingProblem:
@@ -101,3 +101,24 @@ def test_bad_decisions_raise() -> None:
         d.assign(d.ready[0], 99)
     with pytest.raises(ValueError, match="noise"):
         Dispatcher([Job("j", graph(0, 10))], noise=1.5)
+
+
+def test_first_gap_finds_the_first_hole_that_fits() -> None:
+    busy = [(10.0, 20.0), (25.0, 40.0)]
+    assert first_gap(busy, 0.0, 10.0) == 0.0  # fits before the first interval
+    assert first_gap(busy, 5.0, 10.0) == 40.0  # 5..15 and 20..30 overlap: after the last one
+    assert first_gap(busy, 12.0, 5.0) == 20.0  # the 20..25 hole
+    assert first_gap([], 7.0, 3.0) == 7.0
+
+
+def test_heft_plans_an_arriving_job_into_the_idle_gap_of_an_earlier_plan() -> None:
+    # Job A: a0 -> a1; a0 fast on core 0, a1 fast on core 1, a0's output takes 50 cycles to cross:
+    # HEFT plans a0 on core 0 at 0..10 and a1 on core 1 at 60..70, so core 1 idles until 60.
+    # Job B (one task, fast on core 1) arrives at 1: planned into that gap it runs 1..21 and A is
+    # not delayed; planned behind A's backlog (the append-only plan) it would wait until 70.
+    a = SchedulingProblem(((10, 100), (100, 10)), (50, 0), ((), (0,)), homogeneous=False)
+    b = SchedulingProblem(((1000, 20),), (0,), ((),), homogeneous=False)
+    d = run_policy(Dispatcher([Job("a", a), Job("b", b, arrival=1.0)]), make_baseline("heft"))
+    referee(d)
+    assert d.job_finish.tolist() == [70.0, 21.0]
+    assert d.core_of.tolist() == [0, 1, 1]
