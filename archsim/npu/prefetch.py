@@ -18,6 +18,7 @@ weight streams in 16-deep slices), else nothing.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import choose_block
@@ -40,6 +41,39 @@ def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float]
         return 0.0
     rate = config.channel_bandwidth(home, write=False)
     return max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * rate)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Constant bytes the next operation may find already copied.
+
+    ``weights``: what the previous operation's free time on the constants' memory allows
+    (Vela's weight pre-buffering, one operation ahead). ``lut``: the same for a lookup
+    table, which on an NPU with a dedicated table memory (``lut_ram_bytes``, Ethos-U85)
+    is loaded by its own DMA command at any time since the previous table was last
+    used, so the free time of every operation since then adds up.
+    """
+
+    weights: float = 0.0
+    lut: float = 0.0
+
+    def after(
+        self, config: NpuConfig, total: float, access: dict[Memory, float], moved: float, lut_bytes: int
+    ) -> Budget:
+        """The budget an operation leaves the next one: it ran ``total`` cycles with ``access`` cycles per
+        memory, moved ``moved`` (burst-scaled) bytes on the constants' memory and used a table of ``lut_bytes``.
+
+        A table load into a LUT RAM is a DMA of its own: besides the memory's free time it can use
+        the port bandwidth the operation's own (latency-bound) channels leave.
+        """
+        step = prefetch_budget(config, total, access)
+        if not config.lut_ram_bytes:
+            return Budget(step, step)
+        home = config.weights_in
+        spare = total * config.bandwidth(home) - moved
+        own = (total - config.read_latency(home)) * config.channel_bandwidth(home, write=False)
+        lut = max(0.0, min(spare, own))
+        return Budget(step, lut if lut_bytes else lut + self.lut)
 
 
 def staging_limit(config: NpuConfig) -> float:
@@ -70,5 +104,5 @@ def prefetchable_bytes(op: NpuOp, config: NpuConfig, budget: float) -> float:
 
 
 def lut_prefetched(op: NpuOp, config: NpuConfig, budget: float) -> bool:
-    """True when ``op``'s lookup table is copied into the shared buffer during the previous operation."""
+    """True when ``op``'s lookup table was copied before it starts (within ``budget`` bytes, see :class:`Budget`)."""
     return 0 < op.lut_bytes <= budget
