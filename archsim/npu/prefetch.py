@@ -10,6 +10,10 @@ leaves free on the weights' memory, and the prefetched bytes are booked on the
 previous operation's memories (where they actually move; its time grows if
 the SRAM writes do not fit in it).
 
+A lookup table bound for a dedicated LUT RAM (Ethos-U85) has its own DMA command:
+it can be loaded under every operation since the previous table's user, with the
+port bandwidth those operations' own channels leave (:class:`Budget`).
+
 The prefetch is all of the weights when they fit that budget and half the SRAM
 staging area, else whole 16-channel output-depth slices of them (Vela splits
 weight streams in 16-deep slices), else nothing.
@@ -73,7 +77,8 @@ class Budget:
         spare = total * config.bandwidth(home) - moved
         own = (total - config.read_latency(home)) * config.channel_bandwidth(home, write=False)
         lut = max(0.0, min(spare, own))
-        return Budget(step, lut if lut_bytes else lut + self.lut)
+        # The LUT RAM is busy while an operation uses a table: the next load starts after it.
+        return Budget(step, 0.0 if lut_bytes else lut + self.lut)
 
 
 def staging_limit(config: NpuConfig) -> float:
