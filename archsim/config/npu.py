@@ -91,8 +91,20 @@ class NpuConfig:
     maxpool_cycles_per_element: float = 0.125
     lut_cycles_per_element: float = 1.0
     """Table-lookup activation (sigmoid, tanh, GELU, exp) cycles per element."""
+    wide_elementwise_factor: float = 1.0
+    """Output-stage cost multiplier of a binary elementwise op on 32-bit operands (the sums and
+    reciprocals inside softmax/layernorm; Ethos-U85: 2, Vela's U85 rate table)."""
     command_overlap: int = 4
     """Blocks whose command issue overlaps; the issue limit is (memory + MAC + output) cycles / this."""
+    lut_ram_bytes: int = 0
+    """A dedicated lookup-table memory (Ethos-U85: 2 KiB), filled by its own DMA command in the background
+    since the previous table's last use; 0: a table is copied into the shared buffer during the operation
+    before its user."""
+    serial_block_io: bool = False
+    """True (Ethos-U85, Vela 5.2's estimator): a MAC operation fetches its first input block before and
+    writes its last output block after the array runs, and its command issue waits only on the gap between
+    a block's input and output transfers; an elementwise op overlaps the two. False (U55/U65): the input
+    plus output block transfers bound command issue."""
     scale_bytes_per_channel: int = 10
     """Encoded per-channel bias and requantisation parameters."""
     weight_compression: float = 1.0
@@ -139,6 +151,9 @@ class NpuConfig:
     weight_read_buffer_bytes: int = 0
     """Read buffering of the weight channel in bytes when it differs from the other channels' (0: the same;
     Ethos-U85-512: 256 16-byte words)."""
+    stream_read_buffer_bytes: int = 0
+    """Read buffering of the channel that streams elementwise operands when it differs from the other
+    channels' (0: the same; Ethos-U85-256: 104 16-byte words, Vela's U85 channel table)."""
     sram_max_reads: int = 0
     sram_max_writes: int = 0
     dram_max_reads: int = 0
@@ -247,6 +262,8 @@ class NpuConfig:
             "flash_write_latency",
             "channel_read_buffer_bytes",
             "weight_read_buffer_bytes",
+            "stream_read_buffer_bytes",
+            "lut_ram_bytes",
             "sram_max_reads",
             "sram_max_writes",
             "dram_max_reads",
@@ -281,6 +298,7 @@ class NpuConfig:
             "mul_cycles_per_element",
             "maxpool_cycles_per_element",
             "lut_cycles_per_element",
+            "wide_elementwise_factor",
             "weight_compression",
         )
         non_negative = (
@@ -326,11 +344,12 @@ class NpuConfig:
         limits = ("channel_read_buffer_bytes", *(f"{m.value}_max_{d}" for m in Memory for d in ("reads", "writes")))
         return any(getattr(self, name) for name in limits)
 
-    def channel_bandwidth(self, memory: Memory, *, write: bool, weights: bool = False) -> float:
+    def channel_bandwidth(self, memory: Memory, *, write: bool, weights: bool = False, stream: bool = False) -> float:
         """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.
 
         A channel has at most ``min(read buffer / burst, outstanding bursts)`` bursts in flight
-        (writes: the outstanding bursts only; ``weights``: the weight channel's buffer), each taking the
+        (writes: the outstanding bursts only; ``weights``: the weight channel's buffer; ``stream``:
+        the elementwise operand stream's buffer), each taking the
         memory's latency; as Vela's
         Ethos-U85 model, 80% of the outstanding bursts are in use and 80% of the resulting rate
         is reached. Unlimited (the memory's bandwidth) when neither limit is set.
@@ -338,11 +357,11 @@ class NpuConfig:
         bandwidth = self.bandwidth(memory)
         outstanding = float(getattr(self, f"{memory.value}_max_{'writes' if write else 'reads'}"))
         in_flight = [outstanding * CHANNEL_EFFICIENCY] if outstanding else []
-        buffer = (
-            self.weight_read_buffer_bytes
-            if weights and self.weight_read_buffer_bytes
-            else self.channel_read_buffer_bytes
-        )
+        buffer = self.channel_read_buffer_bytes
+        if weights and self.weight_read_buffer_bytes:
+            buffer = self.weight_read_buffer_bytes
+        elif stream and self.stream_read_buffer_bytes:
+            buffer = self.stream_read_buffer_bytes
         if not write and buffer:
             in_flight.append(buffer / self.burst(memory))
         latency = self.write_latency(memory) if write else self.read_latency(memory)

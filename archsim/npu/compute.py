@@ -143,6 +143,8 @@ def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
     }[geometry.output_fn]
     if geometry.lut_activation:
         rate = max(rate, config.lut_cycles_per_element)
+    if geometry.kind is NpuKind.ELEMENTWISE and geometry.ifm2 is not None and geometry.ifm_bits == 32:
+        rate *= config.wide_elementwise_factor
     return rate
 
 
@@ -175,10 +177,10 @@ def burst_scaled(
     return nbytes * config.burst(memory) / burst
 
 
-def min_memory_cycles_per_block(
+def block_transfer_cycles(
     geometry: Geometry, block: Block, config: NpuConfig, ifm_memory: Memory, ofm_memory: Memory
-) -> float:
-    """Latency plus transfer time of one input block and one output block (the command issue floor)."""
+) -> tuple[float, float]:
+    """Latency plus transfer time of one input block and of one output block."""
     ifm_clip = _clip(block.ifm, geometry.ifm)
     ifm_bytes = ifm_clip[0] * ifm_clip[1] * ifm_clip[2] * geometry.ifm_bits / 8
     ifm_tx = burst_scaled(
@@ -204,10 +206,8 @@ def min_memory_cycles_per_block(
         depth=geometry.ofm[2],
     )
     return (
-        config.read_latency(ifm_memory)
-        + int(ifm_tx / config.bandwidth(ifm_memory))
-        + config.write_latency(ofm_memory)
-        + int(ofm_tx / config.bandwidth(ofm_memory))
+        config.read_latency(ifm_memory) + int(ifm_tx / config.bandwidth(ifm_memory)),
+        config.write_latency(ofm_memory) + int(ofm_tx / config.bandwidth(ofm_memory)),
     )
 
 
@@ -221,8 +221,10 @@ def compute_cycles(
 ) -> ComputeCycles:
     """NPU cycles of ``geometry`` with output block ``block``."""
     per_element = output_cycles_per_element(geometry, config)
-    memory_floor = min_memory_cycles_per_block(geometry, block, config, ifm_memory, ofm_memory)
+    ifm_io, ofm_io = block_transfer_cycles(geometry, block, config, ifm_memory, ofm_memory)
     if geometry.kind is NpuKind.ELEMENTWISE:
+        # Command issue floor: the input and output block transfers, in sequence or overlapped.
+        memory_floor = max(ifm_io, ofm_io) if config.serial_block_io else ifm_io + ofm_io
         # A brick-format output is processed in whole 16-channel bricks.
         elements = math.prod(stored_shape(geometry.ofm, geometry.brick_ofm))
         output = math.ceil(per_element * elements)
@@ -235,6 +237,12 @@ def compute_cycles(
     ublocks_per_block = math.ceil(ofm_block[0] / uh) * math.ceil(ofm_block[1] / uw) * math.ceil(ofm_block[2] / uc)
     ublocks_total = math.ceil(geometry.ofm[0] / uh) * math.ceil(geometry.ofm[1] / uw) * math.ceil(geometry.ofm[2] / uc)
     blocks = ublocks_total / ublocks_per_block
+    if config.serial_block_io:
+        # Issue waits only on the gap between a block's input and output transfers; the first
+        # input block and the last output block are moved before and after the array runs.
+        memory_floor, edges = (abs(ofm_io - ifm_io) if blocks > 1 else 0.0), ifm_io + ofm_io
+    else:
+        memory_floor, edges = ifm_io + ofm_io, 0.0
 
     output = math.ceil(per_element * ofm_block[0] * ofm_block[1] * ofm_block[2])
     if geometry.kind.has_weights and const_memory is not None:
@@ -245,4 +253,4 @@ def compute_cycles(
     issue = (memory_floor + mac + output) / config.command_overlap
     mac_paced, output_paced = max(mac, issue), max(output, issue)
     slow, fast = max(mac_paced, output_paced), min(mac_paced, output_paced)
-    return ComputeCycles(float(int(slow * blocks + fast)), mac * blocks, output * blocks, fast)
+    return ComputeCycles(float(int(slow * blocks + fast) + edges), mac * blocks, output * blocks, fast + edges)

@@ -8,8 +8,9 @@ x activation matmul becomes, per output column, an elementwise multiply and a
 reduce-sum (unless the NPU multiplies matrices natively); softmax and
 layernorm become reductions, lookup-table and elementwise passes. Unary
 activations run on the output stage of a 1x1 pooling pass (a lookup table
-for sigmoid, tanh, GELU, swish). Reshapes are free; other data movement
-(concatenation, transpose, slice, pad, upsample) is a DMA copy.
+for sigmoid, tanh, GELU, swish). A concatenation copies each input into its
+slice of the output with a 1x1 pooling pass. Reshapes are free; other data
+movement (transpose, slice, pad, upsample) is a DMA copy.
 """
 
 from __future__ import annotations
@@ -84,14 +85,38 @@ def lower(node: Node, workload: Workload, native_matmul: bool, chained: bool = F
 
 
 def chainable(node: Node, producer: Node | None, workload: Workload) -> bool:
-    """True when ``node`` is a binary add/mul whose input is ``producer``'s convolution output used only by it."""
+    """True when ``node`` is a binary add/mul whose input is ``producer``'s output, used only by it.
+
+    The producer's output stage can run it: a convolution, a fully connected layer, a
+    lookup-table activation or another add/mul (Vela's U85 chains them, e.g. a
+    residual add onto the FC before it, SiLU's multiplies onto the sigmoid).
+    """
     op = node.op
     if producer is None or not isinstance(op, VectorOp) or op.fn not in (VectorFn.ADD, VectorFn.MUL):
         return False
-    if len(node.inputs) != 2 or not isinstance(producer.op, Conv2d):
+    if len(node.inputs) != 2 or not _has_output_stage(producer):
         return False
     produced = producer.outputs[0]
-    return produced in node.inputs and tuple(workload.consumers[produced]) == (node.name,)
+    if produced not in node.inputs or tuple(workload.consumers[produced]) != (node.name,):
+        return False
+    # The chain works on the producer's output stream: element for element, no broadcast of it.
+    return workload.tensor(produced).numel == workload.tensor(node.outputs[0]).numel
+
+
+def _has_output_stage(node: Node) -> bool:
+    """True for ops whose results leave through the output stage an add/mul can be chained onto."""
+    op = node.op
+    if isinstance(op, Conv2d):
+        return True
+    if isinstance(op, MatMul):
+        return op.weight_operand
+    return isinstance(op, VectorOp) and op.fn in (VectorFn.ACTIVATION, VectorFn.ADD, VectorFn.MUL)
+
+
+def chain_operand(node: Node, producer: Node) -> str:
+    """The input a chained op (see :func:`chainable`) reads itself: the one ``producer`` did not write."""
+    produced = producer.outputs[0]
+    return next(name for name in node.inputs if name != produced)
 
 
 def _weight_bytes(elements: int, precision: Precision) -> int:
@@ -188,6 +213,7 @@ def decomposed_matmul(op: MatMul, bits: int) -> tuple[NpuOp, ...]:
         output_fn=OutputFn.MUL,
         brick_ifm=True,
         brick_ofm=True,
+        brick_ifm2=True,
     )
     reduce = Geometry(NpuKind.REDUCE_SUM, (1, op.m, op.k), (1, op.m, 1), ifm_bits=32, ofm_bits=bits, brick_ifm=True)
     return (NpuOp(mul, repeats=repeats), NpuOp(reduce, macs=op.m * op.k, repeats=repeats))
@@ -271,6 +297,28 @@ def layernorm_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
     )
 
 
+def concat_copies(node: Node, workload: Workload, bits: int, brick_out: bool) -> tuple[NpuOp, ...]:
+    """A concatenation: one identity 1x1 pooling pass per input, writing that input into its slice of the output.
+
+    This is how Vela runs a concatenation on the NPU (an average-pool "no-op" per input on
+    the Ethos-U55/U65, a MemoryCopy per input on the U85, both on the pooling path).
+    """
+    copies = []
+    for index, name in enumerate(node.inputs):
+        shape = hwc(workload.tensor(name).shape)
+        geometry = Geometry(
+            NpuKind.POOLING,
+            shape,
+            shape,
+            ifm_bits=bits,
+            ofm_bits=bits,
+            brick_ifm=_is_intermediate(workload, name),
+            brick_ofm=brick_out,
+        )
+        copies.append(NpuOp(geometry, copy_of=index))
+    return tuple(copies)
+
+
 def _pool_stride(size: int, out: int, kernel: int) -> int:
     """Stride of a pooling window that maps ``size`` to ``out`` positions (1 for a single output)."""
     return max(1, round((size - kernel) / (out - 1))) if out > 1 else 1
@@ -285,6 +333,8 @@ def _vector(
     fn = op.fn
     if fn is VectorFn.RESHAPE:
         return ()
+    if fn is VectorFn.CONCAT:
+        return concat_copies(node, workload, bits, brick_out)
     if fn.moves_data_only:
         nbytes = op.output_elements * bits // 8
         geometry = Geometry(
@@ -292,7 +342,8 @@ def _vector(
         )
         return (NpuOp(geometry, dma_bytes=nbytes),)
     if fn in (VectorFn.ADD, VectorFn.MUL):
-        other = hwc(workload.tensor(node.inputs[1]).shape) if len(node.inputs) > 1 else ofm
+        binary = len(node.inputs) > 1
+        other = hwc(workload.tensor(node.inputs[1]).shape) if binary else ofm
         geometry = Geometry(
             NpuKind.ELEMENTWISE,
             ifm,
@@ -304,6 +355,7 @@ def _vector(
             lut_activation=op.activation in LUT_ACTIVATIONS,
             brick_ifm=brick_in,
             brick_ofm=brick_out,
+            brick_ifm2=binary and _is_intermediate(workload, node.inputs[1]),
         )
         return (NpuOp(geometry, lut_bytes=_lut_bytes(geometry)),)
     if fn is VectorFn.ACTIVATION:

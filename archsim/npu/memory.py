@@ -24,7 +24,8 @@ class Channel(StrEnum):
     """The DMA channel a transfer uses: each has its own read buffering (and so its own latency bound)."""
 
     IFM = "ifm"
-    IFM2 = "ifm2"
+    STREAM = "stream"
+    """Elementwise operands: both inputs of an elementwise op stream through one channel (Vela's U85 IFM stream)."""
     WEIGHTS = "weights"
     SCALES = "scales"
     COPY = "copy"
@@ -66,7 +67,12 @@ class Traffic:
             return scaled / config.bandwidth(memory) if scaled else 0.0
         per_channel = (
             nbytes
-            / config.channel_bandwidth(memory, write=channel is Channel.WRITE, weights=channel is Channel.WEIGHTS)
+            / config.channel_bandwidth(
+                memory,
+                write=channel is Channel.WRITE,
+                weights=channel is Channel.WEIGHTS,
+                stream=channel is Channel.STREAM,
+            )
             for (where, channel), nbytes in self.channels.items()
             if where is memory
         )
@@ -152,24 +158,25 @@ def operation_traffic(
         if g.kind.has_weights and placement.weights is not None:
             weight_read = _weights(op, block, config, placement.weights, ledger, prefetched)
     else:
-        inputs = [(placement.ifm, g.ifm)]
+        inputs = [(placement.ifm, g.ifm, g.brick_ifm)]
         if g.ifm2 is not None and placement.ifm2 is not None:
-            inputs.append((placement.ifm2, g.ifm2))
-        for (memory, shape), channel in zip(inputs, (Channel.IFM, Channel.IFM2), strict=False):
+            inputs.append((placement.ifm2, g.ifm2, g.brick_ifm2))
+        for memory, shape, brick in inputs:
             if shape[0] * shape[1] * shape[2] <= 1:
-                continue
-            nbytes = ofm[0] * ofm[1] * ofm[2] * g.ifm_bits / 8
+                continue  # A scalar operand is encoded in the command, not read.
+            # Each operand is read once at its own (possibly broadcast) shape.
+            nbytes = math.prod(stored_shape(shape, brick)) * g.ifm_bits / 8
             ifm_bytes += nbytes
             ledger.add(
                 memory,
-                channel,
+                Channel.STREAM,
                 nbytes,
                 burst_scaled(
                     config,
                     memory,
                     nbytes,
                     read=True,
-                    brick=g.brick_ifm,
+                    brick=brick,
                     bits=g.ifm_bits,
                     block=block.ifm,
                     depth=shape[2],

@@ -28,12 +28,12 @@ from archsim.errors import InputError
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.npu.blocks import Block, Traversal, choose_block
 from archsim.npu.compute import compute_cycles, micro_block
-from archsim.npu.lowering import chainable, lower
+from archsim.npu.lowering import chain_operand, chainable, lower
 from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
 from archsim.npu.placement import FeatureMapPlan, plan_feature_maps
 from archsim.npu.precision import check_precisions
-from archsim.npu.prefetch import lut_prefetched, prefetch_budget, prefetchable_bytes
+from archsim.npu.prefetch import Budget, lut_prefetched, prefetchable_bytes
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, TensorKind, Workload
 from workloads.precision import Precision
@@ -101,7 +101,11 @@ def book_prefetch(
 ) -> None:
     """Add a prefetch's reads of the constants' memory and its SRAM writes (weights only) to the given tallies."""
     home = config.weights_in
-    moves = [(home, prefetch.weights + prefetch.lut, False)]
+    # A table bound for a LUT RAM has a DMA channel of its own: it only takes a share of the port.
+    lut_rate = config.bandwidth(home) if config.lut_ram_bytes else config.channel_bandwidth(home, write=False)
+    access[home] = access.get(home, 0.0) + prefetch.lut / lut_rate
+    raw[home] = raw.get(home, 0.0) + prefetch.lut
+    moves = [(home, prefetch.weights, False)]
     if prefetch.weights and home is not Memory.SRAM:
         moves.append((Memory.SRAM, prefetch.weights, True))
     for memory, amount, write in moves:
@@ -169,6 +173,13 @@ def _activation_memory(
     return config.activations_in
 
 
+def _operand_memory(workload: Workload, name: str, config: NpuConfig, in_dram: frozenset[str] = frozenset()) -> Memory:
+    """Where an op's second operand lives: a constant with the weights, a feature map where activations live."""
+    if workload.tensor(name).kind is TensorKind.WEIGHT:
+        return config.weights_in
+    return _activation_memory(workload, name, config, in_dram)
+
+
 def _placements(
     node: Node, workload: Workload, config: NpuConfig, traffic: TrafficPlan | None, in_dram: frozenset[str]
 ) -> tuple[Memory, Memory]:
@@ -202,7 +213,7 @@ def cost_operation(
     if op.chained:
         # The producer's output stage does the work; only the other operand is read.
         nbytes = math.prod(stored_shape(g.ofm, g.brick_ifm)) * g.ifm_bits / 8
-        traffic = replace(Traffic().with_transfer(placement.ifm, Channel.IFM2, nbytes), ifm_bytes=nbytes)
+        traffic = replace(Traffic().with_transfer(placement.ifm, Channel.STREAM, nbytes), ifm_bytes=nbytes)
         access = {placement.ifm: traffic.access_cycles(config, placement.ifm)}
         return OpCost(0.0, access[placement.ifm], 0.0, access, traffic, None)
     if g.kind is NpuKind.DMA:
@@ -264,17 +275,18 @@ def _layer(
     workload: Workload,
     config: NpuConfig,
     traffic: TrafficPlan | None,
-    budget: float,
-    chained: bool,
+    budget: Budget,
+    chained: str | None,
     plan: FeatureMapPlan | None = None,
-) -> tuple[LayerTally, Prefetch, float]:
+) -> tuple[LayerTally, Prefetch, Budget]:
     """One layer's tally, the constant bytes its first operation prefetched, and the budget it leaves the next.
 
     ``budget`` is what the previous operation (of this or an earlier layer) can
     copy for this layer's first operation; prefetches between operations of
-    this layer are booked here.
+    this layer are booked here. ``chained``: the operand a layer chained onto its
+    producer's output stage reads itself (None: not chained).
     """
-    ops = lower(node, workload, config.native_matmul, chained)
+    ops = lower(node, workload, config.native_matmul, chained is not None)
     plan = plan or FeatureMapPlan()
     in_dram, stripe_rows = plan.in_dram, plan.stripe_rows.get(node.name, 0)
     ifm_mem, ofm_mem = _placements(node, workload, config, traffic, in_dram)
@@ -296,14 +308,18 @@ def _layer(
                 if op.weights_are_activations
                 else config.weights_in
             )
+        # A copy pass reads its own input, a chained op its own operand.
+        source = node.inputs[op.copy_of] if op.copy_of >= 0 else chained
+        own = _operand_memory(workload, source, config, in_dram) if source else None
+        second = node.inputs[1] if first and len(node.inputs) > 1 else None
         placement = Placement(
-            ifm=ifm_mem if first else scratch,
-            ofm=ofm_mem if last else scratch,
+            ifm=own or (ifm_mem if first else scratch),
+            ofm=ofm_mem if last or op.copy_of >= 0 else scratch,
             weights=weights_home,
-            ifm2=scratch,
+            ifm2=_operand_memory(workload, second, config, in_dram) if second else scratch,
         )
-        prefetched = prefetchable_bytes(op, config, budget) if weights_home is config.weights_in else 0.0
-        lut_ready = lut_prefetched(op, config, budget - prefetched)
+        prefetched = prefetchable_bytes(op, config, budget.weights) if weights_home is config.weights_in else 0.0
+        lut_ready = lut_prefetched(op, config, budget.lut - prefetched)
         cost = cost_operation(op, config, placement, prefetched, lut_ready, stripe_rows)
         moved = Prefetch(prefetched, op.lut_bytes if lut_ready else 0.0)
         if first:
@@ -330,7 +346,8 @@ def _layer(
         if cost.block is not None:
             blocks.append(cost.block.label())
             traversals.append(cost.block.traversal)
-        budget = prefetch_budget(config, cost.total, cost.access)
+        home_bytes = cost.traffic.scaled.get(config.weights_in, 0.0)
+        budget = budget.after(config, cost.total, cost.access, home_bytes, op.lut_bytes)
     # Prefetches booked inside the layer may make a memory its bottleneck.
     total = max(total, *access.values()) if access else total
     tally = LayerTally(
@@ -403,11 +420,13 @@ def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTall
 def _network_tallies(workload: Workload, config: NpuConfig, traffic: TrafficPlan | None) -> list[LayerTally]:
     """Every layer's tally, with each layer's prefetched constants booked on the layer they moved under."""
     tallies: list[LayerTally] = []
-    budget = 0.0
+    budget = Budget()
     previous: Node | None = None
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
     for node in workload:
-        chained = config.chains_elementwise and chainable(node, previous, workload)
+        chained = (
+            chain_operand(node, previous) if config.chains_elementwise and chainable(node, previous, workload) else None
+        )
         tally, borrowed, next_budget = _layer(node, workload, config, traffic, budget, chained, plan)
         previous = node
         if borrowed:

@@ -64,7 +64,7 @@ class Geometry:
     Feature maps are (height, width, channels); the batch is folded into height.
     ``ifm2`` is the second operand of a binary elementwise op. ``brick_*`` say
     whether a feature map is stored in the NPU's 16-channel brick layout (an
-    intermediate tensor) or in plain NHWC (a graph input or output).
+    intermediate tensor) or in plain NHWC (a graph input or output, a constant).
     """
 
     kind: NpuKind
@@ -80,6 +80,7 @@ class Geometry:
     lut_activation: bool = False
     brick_ifm: bool = False
     brick_ofm: bool = False
+    brick_ifm2: bool = False
 
     @property
     def ofm_elements(self) -> int:
@@ -114,7 +115,9 @@ class NpuOp:
     ``lut_bytes`` the lookup table the output stage loads from the constants'
     memory before it starts (0 when it uses none); ``chained`` marks an
     elementwise op done by its producer's output stage (it only reads its
-    other operand).
+    other operand); ``copy_of`` is the index of the workload op's input that a
+    copy pass moves into its slice of the output (a concatenation runs one such
+    pass per input; -1 for every other operation).
     """
 
     geometry: Geometry
@@ -127,3 +130,4 @@ class NpuOp:
     dma_bytes: int = 0
     lut_bytes: int = 0
     chained: bool = False
+    copy_of: int = -1

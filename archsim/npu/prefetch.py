@@ -10,6 +10,10 @@ leaves free on the weights' memory, and the prefetched bytes are booked on the
 previous operation's memories (where they actually move; its time grows if
 the SRAM writes do not fit in it).
 
+A lookup table bound for a dedicated LUT RAM (Ethos-U85) has its own DMA command:
+it can be loaded under every operation since the previous table's user, with the
+port bandwidth those operations' own channels leave (:class:`Budget`).
+
 The prefetch is all of the weights when they fit that budget and half the SRAM
 staging area, else whole 16-channel output-depth slices of them (Vela splits
 weight streams in 16-deep slices), else nothing.
@@ -18,6 +22,7 @@ weight streams in 16-deep slices), else nothing.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import choose_block
@@ -45,6 +50,40 @@ def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float]
         free = max(0.0, total - access.get(Memory.SRAM, 0.0))
         budget = min(budget, free * config.channel_bandwidth(Memory.SRAM, write=True))
     return budget
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Constant bytes the next operation may find already copied.
+
+    ``weights``: what the previous operation's free time on the constants' memory allows
+    (Vela's weight pre-buffering, one operation ahead). ``lut``: the same for a lookup
+    table, which on an NPU with a dedicated table memory (``lut_ram_bytes``, Ethos-U85)
+    is loaded by its own DMA command at any time since the previous table was last
+    used, so the free time of every operation since then adds up.
+    """
+
+    weights: float = 0.0
+    lut: float = 0.0
+
+    def after(
+        self, config: NpuConfig, total: float, access: dict[Memory, float], moved: float, lut_bytes: int
+    ) -> Budget:
+        """The budget an operation leaves the next one: it ran ``total`` cycles with ``access`` cycles per
+        memory, moved ``moved`` (burst-scaled) bytes on the constants' memory and used a table of ``lut_bytes``.
+
+        A table load into a LUT RAM is a DMA of its own: besides the memory's free time it can use
+        the port bandwidth the operation's own (latency-bound) channels leave.
+        """
+        step = prefetch_budget(config, total, access)
+        if not config.lut_ram_bytes:
+            return Budget(step, step)
+        home = config.weights_in
+        spare = total * config.bandwidth(home) - moved
+        own = (total - config.read_latency(home)) * config.channel_bandwidth(home, write=False)
+        lut = max(0.0, min(spare, own))
+        # The LUT RAM is busy while an operation uses a table: the next load starts after it.
+        return Budget(step, 0.0 if lut_bytes else lut + self.lut)
 
 
 def staging_limit(config: NpuConfig) -> float:
@@ -75,5 +114,5 @@ def prefetchable_bytes(op: NpuOp, config: NpuConfig, budget: float) -> float:
 
 
 def lut_prefetched(op: NpuOp, config: NpuConfig, budget: float) -> bool:
-    """True when ``op``'s lookup table is copied into the shared buffer during the previous operation."""
+    """True when ``op``'s lookup table was copied before it starts (within ``budget`` bytes, see :class:`Budget`)."""
     return 0 < op.lut_bytes <= budget
