@@ -164,26 +164,44 @@ def read_stream(
         overlap: with ``padded``, a ws convolution and the array rows: SCALE-Sim's address-set SRAM
             first misses later than the stream position says when its windows overlap.
     """
+    if padded is None:
+        return _held_or_streamed(xp, valid, passes, sram, f)
     per_line, active_lines = sram.per_line, sram.active_lines
     tracked = valid // per_line + 1
     spills = tracked > active_lines
-    if padded is not None:
-        padded_cycles = -(-padded // sram.bw)  # ceil_div inline, on this hot path as elsewhere
-        first_fill = (sram.fill_cycles if sram.fill_cycles <= padded_cycles else padded_cycles) * sram.bw
-    if not xp.any(spills):
-        return valid if padded is None else first_fill, 0
+    padded_cycles = -(-padded // sram.bw)  # ceil_div inline, on this hot path as elsewhere
+    first_fill = (sram.fill_cycles if sram.fill_cycles <= padded_cycles else padded_cycles) * sram.bw
+    if not spills:
+        return first_fill, 0
     prefetch_lines = xp.maximum(xp.minimum(sram.prefetch_lines, tracked - active_lines), 1)
-    misses = xp.where(spills, ceil_div(xp.maximum(passes * tracked - active_lines, 0), prefetch_lines), 0)
+    misses = ceil_div(xp.maximum(passes * tracked - active_lines, 0), prefetch_lines)
     timing = fold_schedule(xp, valid, passes, f)
-    if padded is not None:
-        return _scalesim_read(misses, first_fill, prefetch_lines, passes, sram, timing, overlap)
-    dram_words = xp.where(spills, xp.minimum(passes * valid, sram.active + misses * sram.prefetch), valid)
-    bend = (timing.head_items // per_line - active_lines) // prefetch_lines + 1
+    return _scalesim_read(misses, first_fill, prefetch_lines, passes, sram, timing, overlap)
+
+
+def _held_or_streamed(xp: Ops, valid: Num, passes: Num, sram: ReadSram, f: Folds) -> StreamCost:
+    """The default model's prefetch: what crosses the DRAM channel, and when the array waits for it.
+
+    The active half is filled before the layer starts. A stream that fits the whole SRAM
+    (both halves) is fetched once and stays for every pass; a longer one slides through it
+    and is fetched again on every pass (a cyclic sweep of a stream larger than the buffer
+    hits nothing). Beyond the first fill, DRAM streams the entries back to back at ``bw``
+    words/cycle in demand order, and an entry can be used once it has arrived: the ``i``-th
+    (entry ``active + i - 1``) lands at ``ceil(i / bw)``, and the array waits if it demands it earlier.
+    Time, words and bandwidth are counted in the same words, so the stall grows with the
+    stream and shrinks with the SRAM and the bandwidth.
+    """
+    active = sram.active
+    spills = valid > active
+    if not xp.any(spills):
+        return valid, 0
+    fetched = xp.where(valid <= sram.words, valid, passes * valid)
+    timing = fold_schedule(xp, valid, passes, f)
     stall = 0
-    for j in _candidates(xp, misses, bend):
-        due = demand_time(xp, timing, (active_lines + (j - 1) * prefetch_lines) * per_line)
-        stall = xp.maximum(stall, j * sram.fetch_cycles - due - 1)
-    return dram_words, xp.where(spills, stall, 0)
+    # Arrival is linear in the entry and demand two-piece linear: the latest entry sits at an end or the bend.
+    for i in _candidates(xp, fetched - active, timing.head_items - active + 1):
+        stall = xp.maximum(stall, ceil_div(i, sram.bw) - demand_time(xp, timing, active + i - 1) - 1)
+    return xp.where(spills, fetched, valid), xp.where(spills, stall, 0)
 
 
 def _scalesim_read(
@@ -240,3 +258,31 @@ def write_stream(xp: Ops, writes: Num, sram: WriteSram, f: Folds) -> StreamCost:
         isolated = demand_time(xp, timing, k * half + 1) + drain_cycles
         stall = xp.maximum(stall, xp.maximum(back_to_back, isolated) - demand_time(xp, timing, k * half + words))
     return writes, xp.where(drains > 0, stall, 0)
+
+
+def drain_stream(xp: Ops, writes: Num, sram: WriteSram, f: Folds) -> StreamCost:
+    """The default model's ofmap drain: words leave for DRAM in order at ``bw`` words/cycle once written.
+
+    Word ``w`` (written at ``p(w)`` by the stall-free schedule) has left at
+    ``done(w) = max over v <= w of p(v) + ceil((w - v + 1) / bw)`` (the channel busy since word
+    ``v``); the array may write word ``w`` only once word ``w - S`` has left the ``S``-word SRAM,
+    so it waits ``max over w of done(w - S) - p(w)``. ``p`` is two-piece linear, so the maxima
+    over ``v`` and ``w`` sit at the ends, the bend, or ``S`` either side of it. Monotone by
+    construction: a larger SRAM or a faster channel never waits longer.
+    """
+    words = sram.words
+    spills = writes > words
+    if not xp.any(spills):
+        return writes, 0
+    timing = fold_schedule(xp, writes, 1, f)
+    last_v = xp.maximum(writes - words, 1)
+    bend = timing.head_items
+    stall = 0
+    for v in (1, bend - words, bend, bend + 1, last_v):
+        v = xp.minimum(xp.maximum(v, 1), last_v)
+        written_v = demand_time(xp, timing, v)
+        for w in (v + words, bend, bend + 1, writes):
+            w = xp.minimum(xp.maximum(w, v + words), writes)
+            left = written_v + ceil_div(w - words - v + 1, sram.bw)
+            stall = xp.maximum(stall, left - demand_time(xp, timing, w))
+    return writes, xp.where(spills, stall, 0)
