@@ -264,25 +264,29 @@ def drain_stream(xp: Ops, writes: Num, sram: WriteSram, f: Folds) -> StreamCost:
     """The default model's ofmap drain: words leave for DRAM in order at ``bw`` words/cycle once written.
 
     Word ``w`` (written at ``p(w)`` by the stall-free schedule) has left at
-    ``done(w) = max over v <= w of p(v) + ceil((w - v + 1) / bw)`` (the channel busy since word
-    ``v``); the array may write word ``w`` only once word ``w - S`` has left the ``S``-word SRAM,
-    so it waits ``max over w of done(w - S) - p(w)``. ``p`` is two-piece linear, so the maxima
-    over ``v`` and ``w`` sit at the ends, the bend, or ``S`` either side of it. Monotone by
-    construction: a larger SRAM or a faster channel never waits longer.
+    ``max over v <= w of p(v) + (w - v + 1) / bw`` (the channel busy since word ``v``); the
+    array may write word ``w`` only once word ``w - S`` has left the ``S``-word SRAM, so it
+    waits ``max over v + S <= w of q(v) - q(w) - (S - 1) / bw`` with ``q(n) = p(n) - n / bw``:
+    the largest drop of ``q`` over at least ``S`` words. ``q`` is two-piece linear (bend ``b``),
+    so that drop is over ``(1, W)`` when it falls throughout, ``(1, max(b, 1 + S))`` when it
+    falls then rises, ``(min(b, W - S), W)`` when it rises then falls (and none when it only
+    rises). Monotone: a larger SRAM or a faster channel never waits longer.
     """
     words = sram.words
     spills = writes > words
     if not xp.any(spills):
         return writes, 0
     timing = fold_schedule(xp, writes, 1, f)
-    last_v = xp.maximum(writes - words, 1)
+    last = xp.maximum(writes, words + 1)
     bend = timing.head_items
+    written_first, written_last = demand_time(xp, timing, 1), demand_time(xp, timing, last)
+    late_v = xp.maximum(xp.minimum(bend, last - words), 1)
+    early_w = xp.minimum(xp.maximum(bend, 1 + words), last)
     stall = 0
-    for v in (1, bend - words, bend, bend + 1, last_v):
-        v = xp.minimum(xp.maximum(v, 1), last_v)
-        written_v = demand_time(xp, timing, v)
-        for w in (v + words, bend, bend + 1, writes):
-            w = xp.minimum(xp.maximum(w, v + words), writes)
-            left = written_v + ceil_div(w - words - v + 1, sram.bw)
-            stall = xp.maximum(stall, left - demand_time(xp, timing, w))
+    for v, written_v, w, written_w in (
+        (1, written_first, last, written_last),
+        (1, written_first, early_w, demand_time(xp, timing, early_w)),
+        (late_v, demand_time(xp, timing, late_v), last, written_last),
+    ):
+        stall = xp.maximum(stall, written_v + ceil_div(w - words - v + 1, sram.bw) - written_w)
     return writes, xp.where(spills, stall, 0)

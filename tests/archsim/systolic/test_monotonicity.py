@@ -18,6 +18,7 @@ sweep the ifmap once more than a split one filter wider does (docs/systolic.md, 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -30,7 +31,11 @@ from workloads.ops import Conv2d, MatMul
 
 SRAMS = ("ifmap_sram_kb", "filter_sram_kb", "ofmap_sram_kb")
 BANDWIDTHS = ("ifmap_dram_bw", "filter_dram_bw", "ofmap_dram_bw")
-CHANNELS = {"ifmap_dram_reads": "ifmap_dram_bw", "filter_dram_reads": "filter_dram_bw", "ofmap_dram_writes": "ofmap_dram_bw"}
+CHANNELS = {
+    "ifmap_dram_reads": "ifmap_dram_bw",
+    "filter_dram_reads": "filter_dram_bw",
+    "ofmap_dram_writes": "ofmap_dram_bw",
+}
 
 
 @st.composite
@@ -126,7 +131,7 @@ def test_issue_case_the_ifmap_that_fits_the_sram_is_fetched_once_and_stalls_grow
         ifmap_dram_bw=1, filter_dram_bw=1, ofmap_dram_bw=1,
     )  # fmt: skip
     runs = [simulate_layer(Conv2d("c", c, 17, 20, 20, 5, 5), config) for c in range(1, 16)]
-    assert all(a.total_cycles < b.total_cycles and a.stall_cycles < b.stall_cycles for a, b in zip(runs, runs[1:]))
+    assert all(a.total_cycles < b.total_cycles and a.stall_cycles < b.stall_cycles for a, b in itertools.pairwise(runs))
     six, ten, eleven = runs[5], runs[9], runs[10]
     # 38,400 and 64,000 im2col words fit 65,536: read once, one word per cycle.
     assert (six.ifmap_dram_reads, six.total_cycles, six.stall_cycles) == (38_400, 38_400, 16_897)
