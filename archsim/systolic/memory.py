@@ -1,28 +1,26 @@
-"""Double-buffered SRAMs against DRAM bandwidth: prefetch misses, drains, stalls, DRAM words (numpy).
+"""Double-buffered SRAMs against DRAM bandwidth: prefetches, drains, stalls, DRAM words.
 
-The model follows SCALE-Sim v3's ``read_buffer`` / ``write_buffer`` in closed form:
+Two models, written once over an array namespace (:mod:`archsim.systolic.backend`: Python
+numbers for one design, numpy arrays for many):
 
-* A read SRAM of ``S`` words is split into an active half and a prefetch half.
-  Before the layer starts, the active half is filled from the operand's prefetch
-  stream (not counted in the layer's cycles, as in SCALE-Sim). SCALE-Sim tracks
-  contents in 100 "lines" of ``ceil(S / 100)`` stream entries; when the demand
-  runs past the active lines, the window slides by the prefetch lines and one
-  more half-buffer is fetched. DRAM streams those fetches back to back at ``bw``
-  words/cycle, so fetch ``j`` lands at about ``j * ceil(S/2 / bw)``; a demand
-  that arrives earlier waits (a stall).
-* The ofmap SRAM drains its full half to DRAM (``ceil(S/2 / bw)`` cycles) once
-  more than half of it is occupied; the array stalls when both halves are full
-  while a drain is still running.
+* The **default** model (:func:`read_stream` without ``padded``, :func:`drain_stream`). The
+  active half of a read SRAM is filled before the layer starts; a stream that fits the whole
+  SRAM is fetched once and held for every pass, a longer one is fetched again on every pass.
+  Beyond the first fill DRAM streams entries back to back at ``bw`` words/cycle and an entry
+  is usable once it has arrived; ofmap words leave in order at ``bw`` words/cycle once written,
+  and the array waits while the SRAM is full. Every figure grows with the work and shrinks
+  with the SRAM and the bandwidth (``tests/archsim/systolic/test_monotonicity.py``).
+* **SCALE-Sim 3.0.0's** ``read_buffer`` / ``write_buffer`` in closed form (``quirks``: one
+  design): a read SRAM of ``S`` words split into an active and a prefetch half, tracked in
+  100 "lines" of ``ceil(S / 100)`` stream entries; when the demand runs past the active
+  lines, the window slides by the prefetch lines and one more half-buffer is fetched (fetch
+  ``j`` lands at about ``j * ceil(S/2 / bw)``). The ofmap SRAM drains its full half once
+  more than half of it is occupied (:func:`write_stream`). Padded DRAM counts, a late
+  prefetch's stall counted twice and address-set hits on overlapping windows are kept.
 
-Demand times come from a two-piece linear :class:`Schedule` (the full column
-folds, then the narrower last one), which lets every stall be written as a
-max-plus expression over a few candidate events: the first, the last and those
-at the bend (exact for such a schedule, and within a few cycles of SCALE-Sim's
-trace on its reference rows). Every formula is written once over an array
-namespace (:mod:`archsim.systolic.backend`): Python numbers for one design,
-numpy arrays for many. SCALE-Sim 3.0.0's bookkeeping (``quirks``: padded DRAM
-counts, a late prefetch's stall counted twice, address-set hits on overlapping
-windows) is a one-design option of :func:`read_stream`.
+Demand times come from a two-piece linear :class:`Schedule` (the full column folds, then
+the narrower last one), which lets every stall be written as a max-plus expression over a
+few candidate events: the ends and those at the bend.
 """
 
 from __future__ import annotations
