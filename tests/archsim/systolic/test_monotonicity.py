@@ -20,13 +20,16 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archsim.config.systolic import SystolicConfig
+from archsim.errors import InputError
 from archsim.systolic import simulate_layer
 from archsim.systolic.costs import hardware
 from archsim.systolic.lowbit import packed_layer
+from archsim.systolic.vectorised import Designs
 from workloads.ops import Conv2d, MatMul
 
 SRAMS = ("ifmap_sram_kb", "filter_sram_kb", "ofmap_sram_kb")
@@ -182,3 +185,11 @@ def test_sparse_batched_and_packed_layers_fit_bandwidth_and_peak(
     assert m.total_cycles == m.compute_cycles + m.stall_cycles and m.stall_cycles >= 0
     for value in (m.overall_util, m.mapping_efficiency, m.compute_util):
         assert 0.0 <= value <= 1.0
+
+
+def test_an_sram_smaller_than_one_word_is_a_one_line_error() -> None:
+    """It used to divide by zero deep in the buffer model."""
+    with pytest.raises(ValueError, match=r"ifmap_sram_kb must hold at least one 4-byte word \(>= 0.00390625 KB\)"):
+        SystolicConfig(ifmap_sram_kb=0.001, word_bytes=4)
+    with pytest.raises(InputError, match="filter_sram_kb: must hold at least one word"):
+        Designs.from_arrays(rows=[8, 8], cols=8, filter_sram_kb=[1.0, 0.001], word_bytes=2)
