@@ -132,6 +132,12 @@ class SystolicConfig:
             )
         if self.word_bytes not in (1, 2, 4):
             raise ValueError(f"{self.name}: word_bytes must be 1, 2 or 4, got {self.word_bytes!r}")
+        for field in ("ifmap_sram_kb", "filter_sram_kb", "ofmap_sram_kb"):
+            if int(getattr(self, field) * 1024) < self.word_bytes:  # the model's SRAMs hold whole words
+                raise ValueError(
+                    f"{self.name}: {field} must hold at least one {self.word_bytes}-byte word "
+                    f"(>= {self.word_bytes / 1024:g} KB), got {getattr(self, field)!r}"
+                )
         try:
             object.__setattr__(self, "dataflow", Dataflow(str(self.dataflow).lower()))
         except ValueError:

@@ -34,7 +34,7 @@ from archsim.metrics import LayerMetrics
 from archsim.systolic.backend import SCALAR
 from archsim.systolic.gemm import GemmJob, gemm_job
 from archsim.systolic.model import ActivationTraffic, Hardware, gemm_cost
-from archsim.traffic import LayerTraffic, TrafficPlan
+from archsim.traffic import LayerTraffic
 from workloads.graph import Workload
 from workloads.op_precision import op_precisions
 from workloads.ops import Conv2d, MatMul
@@ -107,17 +107,11 @@ def packed_layer(
     )
 
 
-def with_packed_int4(
-    workload: Workload, config: SystolicConfig, hw: Hardware, layers: tuple[LayerMetrics, ...], plan: TrafficPlan
-) -> tuple[LayerMetrics, ...]:
-    """``layers`` with every int4 conv/matmul re-costed packed, when ``config`` packs int4 (else as is)."""
+def packed_ops(workload: Workload, config: SystolicConfig) -> frozenset[str]:
+    """Names of the int4 convs/matmuls of ``workload`` that ``config`` runs packed (none unless it packs int4)."""
     if config.int4_macs_per_pe == 1 or config.word_bytes != 1:
-        return layers
+        return frozenset()
     precisions = op_precisions(workload)
-    out = []
-    for node, layer in zip(workload, layers, strict=True):
-        op = node.op
-        if isinstance(op, Conv2d | MatMul) and packs(config, precisions[node.name]):
-            layer = packed_layer(op, hw, config, plan.get(node.name))
-        out.append(layer)
-    return tuple(out)
+    return frozenset(
+        node.name for node in workload if isinstance(node.op, Conv2d | MatMul) and packs(config, precisions[node.name])
+    )

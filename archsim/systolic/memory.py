@@ -1,28 +1,26 @@
-"""Double-buffered SRAMs against DRAM bandwidth: prefetch misses, drains, stalls, DRAM words (numpy).
+"""Double-buffered SRAMs against DRAM bandwidth: prefetches, drains, stalls, DRAM words.
 
-The model follows SCALE-Sim v3's ``read_buffer`` / ``write_buffer`` in closed form:
+Two models, written once over an array namespace (:mod:`archsim.systolic.backend`: Python
+numbers for one design, numpy arrays for many):
 
-* A read SRAM of ``S`` words is split into an active half and a prefetch half.
-  Before the layer starts, the active half is filled from the operand's prefetch
-  stream (not counted in the layer's cycles, as in SCALE-Sim). SCALE-Sim tracks
-  contents in 100 "lines" of ``ceil(S / 100)`` stream entries; when the demand
-  runs past the active lines, the window slides by the prefetch lines and one
-  more half-buffer is fetched. DRAM streams those fetches back to back at ``bw``
-  words/cycle, so fetch ``j`` lands at about ``j * ceil(S/2 / bw)``; a demand
-  that arrives earlier waits (a stall).
-* The ofmap SRAM drains its full half to DRAM (``ceil(S/2 / bw)`` cycles) once
-  more than half of it is occupied; the array stalls when both halves are full
-  while a drain is still running.
+* The **default** model (:func:`read_stream` without ``padded``, :func:`drain_stream`). The
+  active half of a read SRAM is filled before the layer starts; a stream that fits the whole
+  SRAM is fetched once and held for every pass, a longer one is fetched again on every pass.
+  Beyond the first fill DRAM streams entries back to back at ``bw`` words/cycle and an entry
+  is usable once it has arrived; ofmap words leave in order at ``bw`` words/cycle once written,
+  and the array waits while the SRAM is full. Every figure grows with the work and shrinks
+  with the SRAM and the bandwidth (``tests/archsim/systolic/test_monotonicity.py``).
+* **SCALE-Sim 3.0.0's** ``read_buffer`` / ``write_buffer`` in closed form (``quirks``: one
+  design): a read SRAM of ``S`` words split into an active and a prefetch half, tracked in
+  100 "lines" of ``ceil(S / 100)`` stream entries; when the demand runs past the active
+  lines, the window slides by the prefetch lines and one more half-buffer is fetched (fetch
+  ``j`` lands at about ``j * ceil(S/2 / bw)``). The ofmap SRAM drains its full half once
+  more than half of it is occupied (:func:`write_stream`). Padded DRAM counts, a late
+  prefetch's stall counted twice and address-set hits on overlapping windows are kept.
 
-Demand times come from a two-piece linear :class:`Schedule` (the full column
-folds, then the narrower last one), which lets every stall be written as a
-max-plus expression over a few candidate events: the first, the last and those
-at the bend (exact for such a schedule, and within a few cycles of SCALE-Sim's
-trace on its reference rows). Every formula is written once over an array
-namespace (:mod:`archsim.systolic.backend`): Python numbers for one design,
-numpy arrays for many. SCALE-Sim 3.0.0's bookkeeping (``quirks``: padded DRAM
-counts, a late prefetch's stall counted twice, address-set hits on overlapping
-windows) is a one-design option of :func:`read_stream`.
+Demand times come from a two-piece linear :class:`Schedule` (the full column folds, then
+the narrower last one), which lets every stall be written as a max-plus expression over a
+few candidate events: the ends and those at the bend.
 """
 
 from __future__ import annotations
@@ -164,26 +162,44 @@ def read_stream(
         overlap: with ``padded``, a ws convolution and the array rows: SCALE-Sim's address-set SRAM
             first misses later than the stream position says when its windows overlap.
     """
+    if padded is None:
+        return _held_or_streamed(xp, valid, passes, sram, f)
     per_line, active_lines = sram.per_line, sram.active_lines
     tracked = valid // per_line + 1
     spills = tracked > active_lines
-    if padded is not None:
-        padded_cycles = -(-padded // sram.bw)  # ceil_div inline, on this hot path as elsewhere
-        first_fill = (sram.fill_cycles if sram.fill_cycles <= padded_cycles else padded_cycles) * sram.bw
-    if not xp.any(spills):
-        return valid if padded is None else first_fill, 0
+    padded_cycles = -(-padded // sram.bw)  # ceil_div inline, on this hot path as elsewhere
+    first_fill = (sram.fill_cycles if sram.fill_cycles <= padded_cycles else padded_cycles) * sram.bw
+    if not spills:
+        return first_fill, 0
     prefetch_lines = xp.maximum(xp.minimum(sram.prefetch_lines, tracked - active_lines), 1)
-    misses = xp.where(spills, ceil_div(xp.maximum(passes * tracked - active_lines, 0), prefetch_lines), 0)
+    misses = ceil_div(xp.maximum(passes * tracked - active_lines, 0), prefetch_lines)
     timing = fold_schedule(xp, valid, passes, f)
-    if padded is not None:
-        return _scalesim_read(misses, first_fill, prefetch_lines, passes, sram, timing, overlap)
-    dram_words = xp.where(spills, xp.minimum(passes * valid, sram.active + misses * sram.prefetch), valid)
-    bend = (timing.head_items // per_line - active_lines) // prefetch_lines + 1
+    return _scalesim_read(misses, first_fill, prefetch_lines, passes, sram, timing, overlap)
+
+
+def _held_or_streamed(xp: Ops, valid: Num, passes: Num, sram: ReadSram, f: Folds) -> StreamCost:
+    """The default model's prefetch: what crosses the DRAM channel, and when the array waits for it.
+
+    The active half is filled before the layer starts. A stream that fits the whole SRAM
+    (both halves) is fetched once and stays for every pass; a longer one slides through it
+    and is fetched again on every pass (a cyclic sweep of a stream larger than the buffer
+    hits nothing). Beyond the first fill, DRAM streams the entries back to back at ``bw``
+    words/cycle in demand order, and an entry can be used once it has arrived: the ``i``-th
+    (entry ``active + i - 1``) lands at ``ceil(i / bw)``, and the array waits if it demands it earlier.
+    Time, words and bandwidth are counted in the same words, so the stall grows with the
+    stream and shrinks with the SRAM and the bandwidth.
+    """
+    active = sram.active
+    spills = valid > active
+    if not xp.any(spills):
+        return valid, 0
+    fetched = xp.where(valid <= sram.words, valid, passes * valid)
+    timing = fold_schedule(xp, valid, passes, f)
     stall = 0
-    for j in _candidates(xp, misses, bend):
-        due = demand_time(xp, timing, (active_lines + (j - 1) * prefetch_lines) * per_line)
-        stall = xp.maximum(stall, j * sram.fetch_cycles - due - 1)
-    return dram_words, xp.where(spills, stall, 0)
+    # Arrival is linear in the entry and demand two-piece linear: the latest entry sits at an end or the bend.
+    for i in _candidates(xp, fetched - active, timing.head_items - active + 1):
+        stall = xp.maximum(stall, ceil_div(i, sram.bw) - demand_time(xp, timing, active + i - 1) - 1)
+    return xp.where(spills, fetched, valid), xp.where(spills, stall, 0)
 
 
 def _scalesim_read(
@@ -240,3 +256,35 @@ def write_stream(xp: Ops, writes: Num, sram: WriteSram, f: Folds) -> StreamCost:
         isolated = demand_time(xp, timing, k * half + 1) + drain_cycles
         stall = xp.maximum(stall, xp.maximum(back_to_back, isolated) - demand_time(xp, timing, k * half + words))
     return writes, xp.where(drains > 0, stall, 0)
+
+
+def drain_stream(xp: Ops, writes: Num, sram: WriteSram, f: Folds) -> StreamCost:
+    """The default model's ofmap drain: words leave for DRAM in order at ``bw`` words/cycle once written.
+
+    Word ``w`` (written at ``p(w)`` by the stall-free schedule) has left at
+    ``max over v <= w of p(v) + (w - v + 1) / bw`` (the channel busy since word ``v``); the
+    array may write word ``w`` only once word ``w - S`` has left the ``S``-word SRAM, so it
+    waits ``max over v + S <= w of q(v) - q(w) - (S - 1) / bw`` with ``q(n) = p(n) - n / bw``:
+    the largest drop of ``q`` over at least ``S`` words. ``q`` is two-piece linear (bend ``b``),
+    so that drop is over ``(1, W)`` when it falls throughout, ``(1, max(b, 1 + S))`` when it
+    falls then rises, ``(min(b, W - S), W)`` when it rises then falls (and none when it only
+    rises). Monotone: a larger SRAM or a faster channel never waits longer.
+    """
+    words = sram.words
+    spills = writes > words
+    if not xp.any(spills):
+        return writes, 0
+    timing = fold_schedule(xp, writes, 1, f)
+    last = xp.maximum(writes, words + 1)
+    bend = timing.head_items
+    written_first, written_last = demand_time(xp, timing, 1), demand_time(xp, timing, last)
+    late_v = xp.maximum(xp.minimum(bend, last - words), 1)
+    early_w = xp.minimum(xp.maximum(bend, 1 + words), last)
+    stall = 0
+    for v, written_v, w, written_w in (
+        (1, written_first, last, written_last),
+        (1, written_first, early_w, demand_time(xp, timing, early_w)),
+        (late_v, demand_time(xp, timing, late_v), last, written_last),
+    ):
+        stall = xp.maximum(stall, written_v + ceil_div(w - words - v + 1, sram.bw) - written_w)
+    return writes, xp.where(spills, stall, 0)

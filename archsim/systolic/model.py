@@ -36,7 +36,7 @@ from archsim.systolic.backend import Num, Ops, ceil_div
 from archsim.systolic.dataflow import DATAFLOWS, DataflowMapping
 from archsim.systolic.folds import compute_cycles
 from archsim.systolic.gemm import GemmJob
-from archsim.systolic.memory import ReadSram, WriteSram, read_stream, write_stream
+from archsim.systolic.memory import ReadSram, WriteSram, drain_stream, read_stream, write_stream
 from archsim.systolic.sparsity import RowWise, rowwise_ifmap_sram_reads
 from workloads.ops import Conv2d, VectorFn, VectorOp
 
@@ -181,10 +181,15 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
         ifmap_overlap = None if conv is None else (conv, hw.rows)
         ifmap_dram, ifmap_stall = read_stream(xp, ifmap_items, s.ifmap_passes, hw.ifmap, f, ifmap_padded, ifmap_overlap)
         filter_dram, filter_stall = read_stream(xp, k * n, s.filter_passes, hw.filter, f, s.filter_padded)
+        filter_sram = s.filter_reads
     else:
+        # Packed groups' zero blocks are cleared in the PEs, not fetched: the filter SRAM and its
+        # channel carry each filter column's own window only (k / blocks weights).
+        filter_sram = s.filter_reads // blocks
         ifmap_dram, ifmap_stall = read_stream(xp, ifmap_items, s.ifmap_passes, hw.ifmap, f)
-        filter_dram, filter_stall = read_stream(xp, k * n, s.filter_passes, hw.filter, f)
-    ofmap_dram, ofmap_stall = write_stream(xp, s.ofmap_writes, hw.ofmap, f)
+        filter_dram, filter_stall = read_stream(xp, k * n // blocks, s.filter_passes, hw.filter, f)
+    drain = write_stream if job.quirks else drain_stream
+    ofmap_dram, ofmap_stall = drain(xp, s.ofmap_writes, hw.ofmap, f)
     used_pes = f.sr * f.sc // blocks
     ofmap_sram = s.ofmap_writes
     ifmap_sram = s.ifmap_reads if job.ifmap_reuse == 1 else s.ifmap_reads * job.ifmap_reuse
@@ -203,12 +208,12 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
         f.lines,  # lines
         f.folds,  # folds
         f.folds * f.t,  # streaming
-        ofmap_stall + xp.maximum(ifmap_stall, filter_stall),  # stall
+        _stall(xp, ifmap_stall, filter_stall, ofmap_stall, job.quirks),  # stall
         filter_stall,  # filter_stall
         used_pes,  # used_pe_folds
         util_sum,  # util_sum
         ifmap_sram,  # ifmap_sram
-        s.filter_reads,  # filter_sram
+        filter_sram,  # filter_sram
         ofmap_sram,  # ofmap_sram
         ifmap_dram,  # ifmap_dram
         filter_dram,  # filter_dram
@@ -217,6 +222,18 @@ def _one_core(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool) -> 
         -(-filter_dram // hw.filter.bw),  # filter_transfer
         -(-ofmap_dram // hw.ofmap.bw),  # ofmap_transfer
     )
+
+
+def _stall(xp: Ops, ifmap: Num, filter: Num, ofmap: Num, quirks: bool) -> Num:
+    """The array's wait for its three channels, each stall reckoned against the stall-free schedule.
+
+    The channels move words concurrently: while the array waits for a late read, drains go on, so
+    the wait is the latest channel's (stalls that add up would make a longer compute shorten the
+    layer: ``C + (T_in - C) + (T_out - C)``). The channel bound then keeps each channel's words
+    within bandwidth x cycles. SCALE-Sim adds the ofmap port's stall to the reads' (compat mode).
+    """
+    reads = xp.maximum(ifmap, filter)
+    return reads + ofmap if quirks else xp.maximum(reads, ofmap)
 
 
 def _on_cores(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool = False) -> Tally:
@@ -244,13 +261,17 @@ def _on_cores(m: Num, n: Num, k: Num, blocks: Num, job: _Job, overlap: bool = Fa
 
 
 def _gemm_tally(job: GemmJob, on: _Job) -> Tally:
-    """All GEMMs of a job; ws packs groups block-diagonally (rows take windows, columns filters)."""
+    """All GEMMs of a job; ws packs groups block-diagonally (rows take windows, columns filters), evenly over
+    the fewest folds."""
     xp, hw = on.xp, on.hw
     if job.groups == 1:
         tally = _on_cores(job.m, job.n, job.k, 1, on, overlap=True)
         return tally if job.repeats == 1 else tally.scaled(job.repeats)
     if on.flow.dataflow is Dataflow.WS:
-        pack = xp.maximum(xp.minimum(xp.minimum(hw.rows // job.k, hw.cols // job.n), job.groups), 1)
+        most = xp.maximum(xp.minimum(xp.minimum(hw.rows // job.k, hw.cols // job.n), job.groups), 1)
+        # As many folds as packing the most groups needs, filled evenly: a short last fold would leave one
+        # core (of several) or one fold busier than an even split, so a smaller layer could be slower.
+        pack = ceil_div(job.groups, ceil_div(job.groups, most))
     else:
         pack = 1
     full, rest = job.groups // pack, job.groups % pack

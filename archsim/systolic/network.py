@@ -9,7 +9,7 @@ from archsim.config.systolic import BandwidthMode, SystolicConfig
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.systolic.costs import config_area_mm2, hardware
 from archsim.systolic.layer import layer_on
-from archsim.systolic.lowbit import with_packed_int4
+from archsim.systolic.lowbit import packed_layer, packed_ops
 from archsim.systolic.model import Hardware
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
@@ -26,9 +26,8 @@ def simulate_systolic(workload: Workload, config: SystolicConfig, traffic: Traff
     bounded = config.bandwidth_mode is BandwidthMode.USER
     hw = hardware(config)
     plan = traffic or {}
-    layers = _layers(workload.ops, hw, config, plan, packed_weight_fraction(workload, config.word_bytes))
-    layers = with_packed_int4(workload, config, hw, layers, plan)
-    packed = any(layer.extras.get("int4_macs_per_pe") for layer in layers)
+    packed = packed_ops(workload, config)
+    layers = _layers(workload.ops, hw, config, plan, packed_weight_fraction(workload, config.word_bytes), packed)
     return NetworkMetrics(
         workload=workload.name,
         arch=config.to_dict(),
@@ -48,14 +47,23 @@ def _dram_words_per_cycle(config: SystolicConfig) -> float:
 
 
 def _layers(
-    ops: tuple[Op, ...], hw: Hardware, config: SystolicConfig, plan: TrafficPlan, packing: Mapping[str, float]
+    ops: tuple[Op, ...],
+    hw: Hardware,
+    config: SystolicConfig,
+    plan: TrafficPlan,
+    packing: Mapping[str, float],
+    packed: frozenset[str],
 ) -> tuple[LayerMetrics, ...]:
-    """Every op's metrics; ops equal but for their name (an LLM's repeated layers, the points of a
-    context x batch sweep) are costed once per design (:func:`_costed`). ``packing``: op -> weight
-    DRAM words per element of its packed low-bit weights (:mod:`workloads.packing`)."""
+    """Every op's metrics, each costed once; ops equal but for their name (an LLM's repeated layers, the
+    points of a context x batch sweep) are costed once per design (:func:`_costed`). ``packing``: op ->
+    weight DRAM words per element of its packed low-bit weights (:mod:`workloads.packing`); ``packed``:
+    int4 ops the packing PEs run two MACs per cycle (:mod:`archsim.systolic.lowbit`)."""
     layers = []
     for op in ops:
         traffic: LayerTraffic | None = plan.get(op.name)
+        if op.name in packed:
+            layers.append(packed_layer(op, hw, config, traffic))
+            continue
         key = (type(op), *(getattr(op, f) for f in op.__dataclass_fields__ if f != "name"))
         costed = _costed(key, config, traffic, packing.get(op.name, 1.0))
         layers.append(costed.copy_with(layer=op.name))  # the cached object stays private

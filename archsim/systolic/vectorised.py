@@ -127,6 +127,9 @@ class Designs:
             raise InputError("word_bytes: allowed values are 1, 2 and 4")
         if not np.isin(data["dataflow"], range(len(DATAFLOW_CODES))).all():
             raise InputError("dataflow: codes must be 0 (os), 1 (ws) or 2 (is)")
+        for name in ("ifmap_sram_kb", "filter_sram_kb", "ofmap_sram_kb"):
+            if ((data[name] * 1024).astype(np.int64) < data["word_bytes"]).any():
+                raise InputError(f"{name}: must hold at least one word (>= word_bytes / 1024 KB)")
         return cls(**data)
 
     def __len__(self) -> int:
