@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from envs.accuracy import FunctionEvaluator as AccuracyFunction
 from envs.evaluate import DesignMetrics, FunctionEvaluator
 from envs.spaces import HardwareSpace, Knob
 
@@ -92,8 +93,19 @@ COSEARCH_IDS = ("archsim/CoSearch-v0",)
 """Registered envs that take a co-search space (the others take any hardware space)."""
 
 
+HETERO_ID = "archsim/HeteroCoSearch-v0"
+"""The heterogeneous co-search env: its own small space (a real system per step) with a stand-in accuracy."""
+
+
+def toy_network_accuracy(choices: dict[str, Any]) -> float:
+    """A stand-in for proxy training: wider networks with more expansion score higher."""
+    return 0.6 + 0.2 * float(choices["s1_width"]) + 0.01 * int(choices["s1_expand"])
+
+
 def toy_env_kwargs(env_id: str) -> dict[str, Any]:
     """Constructor arguments that make any registered env cheap: a stand-in space and evaluator."""
+    if env_id == HETERO_ID:
+        return {"space": "hetero-2core", "accuracy": AccuracyFunction(toy_network_accuracy, "toy-hetero")}
     if env_id in COSEARCH_IDS:
         return {"space": TOY_COSEARCH_SPACE, "evaluator": toy_cosearch_evaluator()}
     return {"space": TOY_SPACE, "evaluator": toy_evaluator()}

@@ -40,7 +40,7 @@ def _mean_error(arch: str, kind: str) -> float:
         ("a100-manycore", "softmax", 0.079),
         ("a100-manycore", "layernorm", 0.109),
         ("a100-manycore", "gelu", 0.062),
-        ("a100-like", "matmul", 0.185),
+        ("a100-like", "matmul", 0.180),
         ("a100-like", "softmax", 0.309),
         ("a100-like", "layernorm", 0.121),
         ("a100-like", "gelu", 0.077),
@@ -107,7 +107,7 @@ def test_the_refresh_column_of_the_doc() -> None:
 
 
 @pytest.mark.parametrize(
-    ("arch", "distances"), [("mi210-manycore", [44.6, 19.5, 13.4, 7.3]), ("mi210-like", [62.7, 24.4, 11.6, 5.0])]
+    ("arch", "distances"), [("mi210-manycore", [44.6, 19.5, 13.4, 7.3]), ("mi210-like", [62.3, 24.4, 11.6, 5.0])]
 )
 def test_mi210_predictions_of_the_doc(arch: str, distances: list[float]) -> None:
     """The datasheet-only MI210 presets' figures as docs/llm.md reports them (predictions, not errors)."""
