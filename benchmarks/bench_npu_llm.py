@@ -11,7 +11,6 @@ Run: ``python benchmarks/bench_npu_llm.py``
 
 from __future__ import annotations
 
-import importlib.util
 import statistics
 import subprocess
 import sys
@@ -19,18 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from support_loader import load_test_support
+
 from archsim.config.loader import load_arch
 from archsim.simulate import simulate
 from workloads.registry import load_workload
 
-ROOT = Path(__file__).resolve().parents[1]
-_SUPPORT = ROOT / "tests" / "support"
-_spec = importlib.util.spec_from_file_location(
-    "support", _SUPPORT / "__init__.py", submodule_search_locations=[str(_SUPPORT)]
-)
-assert _spec is not None and _spec.loader is not None
-sys.modules["support"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sys.modules["support"])
+load_test_support()
 
 from support.tflite_llm import vela_cycles_by_op, write_decoder_block  # noqa: E402
 

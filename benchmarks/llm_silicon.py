@@ -14,21 +14,13 @@ Run: ``python benchmarks/llm_silicon.py``
 
 from __future__ import annotations
 
-import importlib.util
 import statistics
-import sys
-from pathlib import Path
+
+from support_loader import load_test_support
 
 from archsim.config.loader import load_arch
 
-ROOT = Path(__file__).resolve().parents[1]
-_SUPPORT = ROOT / "tests" / "support"
-_spec = importlib.util.spec_from_file_location(
-    "support", _SUPPORT / "__init__.py", submodule_search_locations=[str(_SUPPORT)]
-)
-assert _spec is not None and _spec.loader is not None
-sys.modules["support"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sys.modules["support"])
+load_test_support()
 
 from support.llmcompass import gpt3_layer, operator_sweeps, predict  # noqa: E402
 from support.paths import LLM_REFERENCE  # noqa: E402
