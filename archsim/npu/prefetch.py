@@ -45,8 +45,9 @@ def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float]
         return 0.0
     rate = config.channel_bandwidth(home, write=False)
     budget = max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * rate)
-    if home is not Memory.SRAM and config.cache_kb > 0 and config.plans_cache:
-        # Behind an SRAM cache the copy's SRAM writes take only the SRAM time the operation leaves free.
+    if home is not Memory.SRAM and config.cache_kb > 0 and config.plans_cache and config.cache_holds_prefill:
+        # Behind an SRAM cache planned as Vela's Python scheduler does, the copy's SRAM writes take only the SRAM
+        # time the operation leaves free (regor, cache_holds_prefill false, books no such limit).
         free = max(0.0, total - access.get(Memory.SRAM, 0.0))
         budget = min(budget, free * config.channel_bandwidth(Memory.SRAM, write=True))
     return budget
