@@ -1,8 +1,8 @@
 """Where intermediate feature maps live when the SRAM is a cache in front of a DRAM arena.
 
 With Vela's Dedicated_Sram memory mode (``cache_kb`` > 0 and ``plans_cache``: the U65
-default presets) feature maps belong to the DRAM arena and the SRAM cache holds what
-Vela's scheduler puts there. Read in Vela 5.2.0's ``scheduler.py``,
+and U85 default presets) feature maps belong to the DRAM arena and the SRAM cache holds
+what Vela's scheduler puts there. Read in Vela 5.2.0's ``scheduler.py``,
 ``cascade_builder.py``, ``live_range.py`` and ``pass_packing.py`` (no code copied);
 modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_order`):
 
@@ -17,8 +17,14 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
    buffers of the operations running then. Outputs that fit at every moment stay;
    outputs that cannot fit even alone go to DRAM; the rest compete, in groups of
    overlapping lifetimes, and the choice that keeps the most accessed bytes in the
-   cache wins (exhaustive over each group). When outputs were evicted, the weight
-   buffers they meet shrink to small slices and the placement is redone.
+   cache wins (exhaustive over each group). Weight buffers are sized as Vela splits
+   weights in output-depth slices (:class:`_Weights`). When outputs were evicted, the
+   weight buffers they meet are planned again with less cache and the placement is redone.
+
+On the U85 Vela 5.2 schedules with its C++ back end (regor), whose source was not at
+hand; two differences were read off its ``--verbose-schedule`` output: a weight buffer
+takes cache space only while its own operation runs (``cache_holds_prefill`` false), and
+an operation whose output stage runs a chained add/mul is never cascaded.
 
 The result (:class:`FeatureMapPlan`) is the set of tensors whose reads and writes go
 to DRAM and the stripe height of every cascaded layer.
