@@ -77,14 +77,21 @@ class Budget:
         the port bandwidth the operation's own (latency-bound) channels leave.
         """
         step = prefetch_budget(config, total, access)
-        if not config.lut_ram_bytes:
-            return Budget(step, step)
         home = config.weights_in
         spare = total * config.bandwidth(home) - moved
         own = (total - config.read_latency(home)) * config.channel_bandwidth(home, write=False)
+        if regor_prebuffer(config):
+            step = max(step, min(spare, own))
+        if not config.lut_ram_bytes:
+            return Budget(step, step)
         lut = max(0.0, min(spare, own))
         # The LUT RAM is busy while an operation uses a table: the next load starts after it.
         return Budget(step, 0.0 if lut_bytes else lut + self.lut)
+
+
+def regor_prebuffer(config: NpuConfig) -> bool:
+    """True when weight pre-buffering is a DMA of its own beside the operation's latency-bound channels (regor)."""
+    return config.limits_channels and config.plans_cache and not config.cache_holds_prefill
 
 
 def staging_limit(config: NpuConfig) -> float:
