@@ -54,8 +54,6 @@ CASCADABLE = frozenset({NpuKind.CONV, NpuKind.DEPTHWISE, NpuKind.POOLING})
 """Operations Vela can run in stripes (not vector products, reduce-sums, elementwise with two feature maps, copies)."""
 
 MAX_GROUP = 20
-
-
 """Most competing feature maps searched exhaustively together (Vela's bound as well)."""
 
 
@@ -100,7 +98,7 @@ class _Weights:
         if first_bytes >= self.size:
             return [self.depth]
         first = max(step, int(self.depth * first_bytes / self.size) // step * step)
-        following = self.depth * self.cycles * first / self.depth / self.transfer
+        following = self.cycles * first / self.transfer
         following = -(-math.ceil(following) // self.block_depth) * self.block_depth
         if following * self.size / self.depth > limit / 2:
             following = limit / 2 / self.size * self.depth
@@ -146,8 +144,6 @@ class _Step:
     """Its weights and scales: what a cascade holds in SRAM for it."""
     reads: float
     """Input bytes its first operation reads (with re-reads), feature maps in SRAM."""
-    chained: bool = False
-    """It runs on the output stage of the step before (U85 chaining)."""
     feeds_chain: bool = False
     """The step after runs on its output stage: its own output is never stored."""
 
@@ -297,7 +293,7 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
         reads = in_sram(ops[0], config)[1] if ops else 0.0
         if chained:
             steps[-1] = replace(steps[-1], feeds_chain=True)
-        steps.append(_Step(node, ops, _weights(ops, config), lent, _constants(ops, config), reads, chained))
+        steps.append(_Step(node, ops, _weights(ops, config), lent, _constants(ops, config), reads))
         previous = node
         lent = _cycles(ops, config) + (lent if chained else 0.0)
     return steps
