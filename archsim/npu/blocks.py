@@ -19,7 +19,9 @@ from functools import lru_cache
 import numpy as np
 
 from archsim.config.npu import NpuConfig
+from archsim.npu import area_fit
 from archsim.npu.ops import Geometry, NpuKind
+from archsim.npu.ublock import micro_block
 
 SUB_KERNEL_MAX = 8
 """Largest kernel height/width the array runs in one pass; larger kernels are split."""
@@ -216,8 +218,15 @@ def fitting_candidates(
 
 @lru_cache(maxsize=4096)
 def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
-    """The output block with the least fetch per output element that fits the shared buffer."""
+    """The output block with the least fetch per output element that fits the shared buffer.
+
+    Depthwise and pooling on presets with separate input and accumulator RAMs (U85) take
+    the block that fills them instead (:mod:`archsim.npu.area_fit`), as Vela does.
+    """
     traversal = traversal_of(geometry, config)
+    if area_fit.applies(geometry, config):
+        ofm_block, ifm_block = area_fit.area_fit_block(geometry, config, micro_block(geometry, config))
+        return Block(ofm_block, ifm_block, traversal)
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
     uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
