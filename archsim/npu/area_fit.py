@@ -55,7 +55,7 @@ def applies(geometry: Geometry, config: NpuConfig) -> bool:
     return geometry.kind is NpuKind.POOLING and not copy
 
 
-def _alloc_unit(depth: int, bits: int, ublock: tuple[int, int, int]) -> tuple[int, int, int]:
+def alloc_unit(depth: int, bits: int, ublock: tuple[int, int, int]) -> tuple[int, int, int]:
     """Input allocation unit (height, width, channels) of an input block ``depth`` deep.
 
     The U85-256/512 pack an input block in units of 4, 2 or 1 positions of 128, 256 or 512 bits of
@@ -121,7 +121,7 @@ def _area_fit(
     max_depth = min(max(macs, acc_elements // ublock_acc), limit[2])
     best, best_metric = (granule[0], granule[1], ACC_DEPTH_GRANULE), math.inf
     for depth in range(ACC_DEPTH_GRANULE, max_depth + 1, ACC_DEPTH_GRANULE):
-        unit = _alloc_unit(depth, geometry.ifm_bits, ublock)
+        unit = alloc_unit(depth, geometry.ifm_bits, ublock)
         ifm_volume = math.prod(_round_up(geometry.ifm[i], unit[i]) for i in range(3))
         budget, previous, retries, fitted = acc_elements, -1, 25, False
         while True:
@@ -180,7 +180,7 @@ def area_fit_block(
     # Leave the input RAM room to prefetch one more row of micro-blocks when the op runs several blocks.
     forced = 0
     while True:
-        unit = _alloc_unit(depth, geometry.ifm_bits, ublock)
+        unit = alloc_unit(depth, geometry.ifm_bits, ublock)
         ifm = _ifm_block((height, width, depth), geometry, unit)
         if width >= out[1] and height >= out[0] and depth >= out[2]:
             break

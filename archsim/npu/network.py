@@ -31,7 +31,7 @@ from archsim.npu.compute import compute_cycles, micro_block
 from archsim.npu.lowering import chain_operand, chainable, lower
 from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
-from archsim.npu.placement import FeatureMapPlan, plan_feature_maps
+from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order
 from archsim.npu.precision import check_precisions
 from archsim.npu.prefetch import Budget, lut_prefetched, prefetchable_bytes
 from archsim.traffic import TrafficPlan
@@ -417,13 +417,19 @@ def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTall
     )
 
 
+def run_order(workload: Workload, config: NpuConfig) -> list[Node]:
+    """The order layers run in: where ops chain (U85), Vela's pass order, so a residual add follows its
+    main branch (the projection runs first) and chains onto the main branch's last op, as in Vela."""
+    return schedule_order(workload) if config.chains_elementwise else list(workload)
+
+
 def _network_tallies(workload: Workload, config: NpuConfig, traffic: TrafficPlan | None) -> list[LayerTally]:
     """Every layer's tally, with each layer's prefetched constants booked on the layer they moved under."""
     tallies: list[LayerTally] = []
     budget = Budget()
     previous: Node | None = None
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
-    for node in workload:
+    for node in run_order(workload, config):
         chained = (
             chain_operand(node, previous) if config.chains_elementwise and chainable(node, previous, workload) else None
         )
@@ -451,7 +457,8 @@ def simulate_npu(workload: Workload, config: NpuConfig, traffic: TrafficPlan | N
     check_workload(workload, config)
     try:
         tallies = _network_tallies(workload, config, traffic)
-        layers = tuple(_metrics(node, workload, config, tally) for node, tally in zip(workload, tallies, strict=True))
+        order = run_order(workload, config)
+        layers = tuple(_metrics(node, workload, config, tally) for node, tally in zip(order, tallies, strict=True))
     except ValueError as exc:
         if isinstance(exc, InputError):
             raise
