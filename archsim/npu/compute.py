@@ -100,7 +100,7 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
 
 
 def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
-    """Output-stage cycles per element: the op's own rate, or the lookup table's if slower."""
+    """Output-stage cycles per element: the op's own rate (or the lookup table's if slower), plus its chained ops'."""
     rate = {
         OutputFn.SCALE: config.output_cycles_per_element,
         OutputFn.ADD: config.elementwise_cycles_per_element,
@@ -112,7 +112,7 @@ def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
         rate = max(rate, config.lut_cycles_per_element)
     if geometry.kind is NpuKind.ELEMENTWISE and geometry.ifm2 is not None and geometry.ifm_bits == 32:
         rate *= config.wide_elementwise_factor
-    return rate
+    return rate + geometry.chain_cycles_per_element
 
 
 def burst_scaled(
