@@ -235,7 +235,7 @@ def cost_operation(
         return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
     block = choose_block(striped(g, stripe_rows), config)
     const = _constants_read_from(op, config, placement, block)
-    cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm, const)
+    cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm_blocks or placement.ofm, const)
     traffic = operation_traffic(op, block, config, placement, prefetched)
     lut_load = 0.0
     if op.lut_bytes and not lut_ready:
@@ -331,6 +331,7 @@ def _layer(
             ofm=ofm_mem if last or op.copy_of >= 0 else scratch,
             weights=weights_home,
             ifm2=_operand_memory(workload, second, config, in_dram) if second else scratch,
+            ofm_blocks=config.activations_in if chain_rate and last else None,
         )
         prefetched = prefetchable_bytes(op, config, budget.weights) if weights_home is config.weights_in else 0.0
         lut_ready = lut_prefetched(op, config, budget.lut - prefetched)
