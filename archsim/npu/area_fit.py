@@ -5,8 +5,10 @@ takes, per output-block depth (16 at a time), the largest block of the output's
 aspect ratio whose accumulators and input block fit their RAMs, tiling the
 width evenly, and keeps the depth whose block best covers the output (depths
 far from the output's own depth, or wasting part of an input allocation unit,
-scored down). It then gives up block rows (else depth, else width) until the
-input RAM has room to prefetch one more row of micro-blocks beside the block.
+scored down). It then gives up block rows (else 16 channels, else width) until
+the input RAM has room to prefetch one more row of micro-blocks beside the block.
+(Vela's newer published source gives up depth in whole allocation units; 5.2
+takes 16 channels at a time: 7x8x32, not 5x8x64, for 14x14 -> 7x7 stride 2.)
 Read in regor's ``ethos_u85.cpp`` (``AreaFit``, ``FindDepthwiseConfig``) and
 checked on Vela 5.2's debug database for every depthwise and pooling op of
 MobileNetV1/V2 and ResNet-18 on U85-256 and U85-512; no code copied.
@@ -195,8 +197,6 @@ def area_fit_block(
             width -= granule[1]
         elif forced != 7:
             forced = forced << 1 | 1
-        elif depth > granule[2]:
-            depth = max(depth // 2, granule[2])
         else:
             break
     return (height, width, depth), ifm
