@@ -44,8 +44,8 @@ from archsim.loopnest.vector import operator_type as vector_operator_type
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, Workload
-from workloads.packing import packed_weight_fraction
 from workloads.ops import Conv2d, VectorOp
+from workloads.packing import packed_weight_fraction
 from workloads.precision import Precision
 
 KNOWN_DIMS = frozenset({"B", "K", "G", "OX", "OY", "C", "FX", "FY", "D"})
