@@ -62,10 +62,10 @@ def test_stream_priced_cores_keep_vector_ops_free() -> None:
 
 
 def test_packed_weights_halve_a_weight_bound_matmul_on_a_core() -> None:
-    """The qkv projection of a Llama-3.2-1B decode step (one token): W4 takes 0.50-0.53 of W8's cycles."""
+    """The qkv projection of a Llama-3.2-1B decode step (one token): 76,111 cycles at W4, 149,263 at W8."""
     core = load_arch("loopnest-tpu-like")
     cycles = {}
     for bits in (4, 8):
         workload = load_workload(f"llama3.2-1b:phase=decode,context=512,batch=1,layers=1,wbits={bits}")
         cycles[bits] = CoreCosts(workload, core).cost(TaskOp("decode.L0.qkv")).compute_cycles
-    assert 0.50 <= cycles[4] / cycles[8] <= 0.53
+    assert cycles == {4: 76111, 8: 149263}
