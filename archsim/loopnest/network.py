@@ -4,7 +4,9 @@ Every conv / matmul is mapped (the mapping file's spatial unrolling and loop ord
 fixes them, the mapper's best for the config's objective elsewhere; identical layers are
 mapped once) and costed by :mod:`archsim.loopnest.cost`. Vector ops run as loop nests on the
 config's vector unit (:mod:`archsim.loopnest.vector`, ZigZag's Add/Pooling form); a reshape
-is a view and costs nothing.
+is a view and costs nothing. Weights packed below the activation word (an LLM's int4/int8
+weights with their fp16 scales) are the weight operand at their own bits per element
+(:func:`packed_weight_bits`).
 
 Common columns: ``compute_cycles`` are the mapping's temporal cycles, ``stall_cycles`` the
 bandwidth stalls (including any cycles that hold the latency at the busiest port's traffic

@@ -98,7 +98,7 @@ def _zigzag_ranked(layer: Any, config: Any) -> Any:
 
 
 def _vector_cost(layer: LoopNestLayer, config: Any) -> tuple[int, float]:
-    """(cycles, energy pJ) of a vector op on the core's lanes, as :func:`archsim.loopnest.simulate_loopnest`
+    """(cycles, energy pJ) of a vector op on the core's lanes, as :func:`archsim.loopnest.network.simulate_loopnest`
     prices it: the best loop order for latency, at the lanes' energy per operation, held at the port bound."""
     lanes = lane_unrolling(config.vector_unit, config.operational_array.dimensions)
     cost = search_layer(layer, vector_unit_config(config), lanes, Objective.LATENCY, LPF_LIMIT).cost
