@@ -3,23 +3,29 @@
 A W4/W8 Llama-3.2-1B decode step (all 16 layers, context 512, batch 1) on both loop-nest presets: every weight
 matmul reads its packed weight tensors' bytes from DRAM, TPOT halves from W8 to W4 (the step is weight-bound),
 no layer moves more DRAM bytes than the port carries in its time, and the mapper fits the packed weights in
-its memories at their own bits (more per word than at the activation precision).
+its memories at their own bits (more per word than at the activation precision); the vectorised search costs
+fractional bits per weight exactly as the scalar model does.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from functools import cache
 
 import pytest
 
 from archsim.config.loader import load_arch
-from archsim.loopnest.layer import Operand
-from archsim.loopnest.mapper import Objective, best_mapping, tile_elements
+from archsim.loopnest.batch import Orders, evaluate_orders
+from archsim.loopnest.cost import drain_cycles, evaluate, limited_spatial
+from archsim.loopnest.layer import Operand, gemm_layer
+from archsim.loopnest.mapper import Objective, allocate, best_mapping, temporal_factors, tile_elements
+from archsim.loopnest.mapping import Mapping
 from archsim.loopnest.network import node_layer, packed_weight_bits
 from archsim.metrics import NetworkMetrics
 from archsim.simulate import simulate
 from workloads.graph import TensorKind, Workload
+from workloads.ops import MatMul
 from workloads.registry import load_workload
 
 SPEC = "llama3.2-1b:phase=decode,context=512,batch=1,wbits={bits}"
@@ -112,3 +118,35 @@ def test_the_mapper_fits_packed_weights_at_their_own_bits() -> None:
             assert held * layer.precision["W"] <= spad.size_bits, node.name
             most = max(most, held)
     assert most > math.floor(spad.size_bits / 16)
+
+
+@pytest.mark.parametrize(
+    ("arch", "spatial"),
+    [
+        ("loopnest-tpu-like", {"D1": {"K": 256}, "D2": {"C": 256}}),
+        ("loopnest-eyeriss-like", {"D1": {"K": 12}, "D2": {"C": 14}}),
+    ],
+)
+@pytest.mark.parametrize("weight_bits", [4 + 16 / 128, 8 + 16 / 128])
+def test_vectorised_search_equals_the_scalar_model_at_packed_bits(arch: str, spatial: dict, weight_bits: float) -> None:
+    """The batch allocation and costing (``batch.py``) take fractional bits per weight as the scalar model does."""
+    config = load_arch(arch)
+    layer = gemm_layer(MatMul("mm", 16, 1024, 2048), 16, weight_bits)
+    limited = limited_spatial(layer, config, spatial, fractional=True)
+    listed = sorted(set(itertools.permutations(temporal_factors(layer, limited, 4))))
+    orders = Orders.of(listed)
+    batch = evaluate_orders(
+        layer,
+        config,
+        limited,
+        limited_spatial(layer, config, spatial, fractional=False),
+        orders,
+        drain_cycles(config, limited),
+    )
+    for i, order in enumerate(listed):
+        mapping = Mapping(spatial, allocate(layer, config, limited, order))
+        assert batch.temporal(orders, i) == mapping.temporal
+        cost = evaluate(layer, config, mapping)
+        assert batch.energy_pj[i] == cost.energy_pj
+        assert batch.latency_cycles[i] == cost.latency_cycles
+    assert len(listed) > 10
