@@ -37,8 +37,8 @@ def _mean_error(arch: str, kind: str) -> float:
     ("arch", "kind", "bound"),
     [
         ("a100-manycore", "matmul", 0.087),
-        ("a100-manycore", "softmax", 0.079),
-        ("a100-manycore", "layernorm", 0.109),
+        ("a100-manycore", "softmax", 0.249),
+        ("a100-manycore", "layernorm", 0.089),
         ("a100-manycore", "gelu", 0.062),
         ("a100-like", "matmul", 0.180),
         ("a100-like", "softmax", 0.309),
@@ -62,8 +62,8 @@ def _layer(arch: str, decode: bool) -> tuple[list[Compared], float, float]:
 @pytest.mark.parametrize(
     ("arch", "decode", "end_to_end", "per_op"),
     [
-        ("a100-manycore", False, -0.066, 0.145),
-        ("a100-manycore", True, -0.008, 0.075),
+        ("a100-manycore", False, -0.085, 0.103),
+        ("a100-manycore", True, -0.009, 0.083),
         ("a100-like", False, 0.023, 0.440),
         ("a100-like", True, 1.285, 1.236),
     ],
@@ -102,12 +102,12 @@ KINDS = ("matmul", "softmax", "layernorm", "gelu")
 def test_the_refresh_column_of_the_doc() -> None:
     """docs/llm.md's ablation: a100-manycore with the HBM refresh not counted."""
     kinds, layers = _summary(dataclasses.replace(load_arch("a100-manycore"), dram_refresh_fraction=0.0))
-    assert [round(100 * kinds[k], 1) for k in KINDS] == [8.6, 7.3, 12.0, 7.6]
-    assert [round(100 * v, 1) for v in layers] == [16.5, -7.6, 8.5, -7.1]
+    assert [round(100 * kinds[k], 1) for k in KINDS] == [8.6, 26.5, 10.2, 7.6]
+    assert [round(100 * v, 1) for v in layers] == [13.7, -9.4, 9.2, -7.2]
 
 
 @pytest.mark.parametrize(
-    ("arch", "distances"), [("mi210-manycore", [44.6, 19.5, 13.4, 7.3]), ("mi210-like", [62.3, 24.4, 11.6, 5.0])]
+    ("arch", "distances"), [("mi210-manycore", [44.6, 20.8, 12.5, 7.3]), ("mi210-like", [62.3, 24.4, 11.6, 5.0])]
 )
 def test_mi210_predictions_of_the_doc(arch: str, distances: list[float]) -> None:
     """The datasheet-only MI210 presets' figures as docs/llm.md reports them (predictions, not errors)."""
@@ -115,7 +115,7 @@ def test_mi210_predictions_of_the_doc(arch: str, distances: list[float]) -> None
     assert [round(100 * kinds[k], 1) for k in KINDS] == distances
     if arch == "mi210-manycore":
         config = load_arch(arch)
-        for decode, milliseconds, digits in ((False, 99.2, 1), (True, 1.26, 2)):
+        for decode, milliseconds, digits in ((False, 97.6, 1), (True, 1.26, 2)):
             rows, all_reduce = gpt3_layer(FOLDER, decode)
             assert round(1e3 * (sum(c.predicted_s for c in predict(rows, config)) + all_reduce), digits) == milliseconds
         assert round(_square_ms(arch), 2) == 13.91
