@@ -208,6 +208,8 @@ def gemm_cost(gemm: Gemm, config: ManyCoreConfig) -> KernelCost:
 
 def rows_in_flight(op: VectorOp, config: ManyCoreConfig) -> int:
     """Rows a row-wise kernel holds on the device at once: one per resident block, at most the op's rows."""
+    if not op.row:
+        raise ValueError(f"{op.name}: rows in flight need the op's row length (VectorOp.row)")
     rows = max(1, op.input_elements // op.row)
     return min(rows, config.cores * (config.threads_per_core // config.row_block_threads))
 
