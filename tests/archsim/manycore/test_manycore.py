@@ -97,6 +97,9 @@ def test_rows_in_flight_are_the_resident_blocks() -> None:
     assert rows_in_flight(_rows(VectorFn.LAYERNORM, 4096, 4096), A100) == 1728
     assert rows_in_flight(_rows(VectorFn.LAYERNORM, 4096, 4096), load_arch("mi210-manycore")) == 832
     assert rows_in_flight(_rows(VectorFn.LAYERNORM, 64, 4096), A100) == 64
+    mi210 = load_arch("mi210-manycore")  # 832 rows x 2 bytes fit its 8 MiB L2 up to rows of 5,041
+    assert dram_read_passes(_rows(VectorFn.LAYERNORM, 4096, 5041), mi210) == 1
+    assert dram_read_passes(_rows(VectorFn.LAYERNORM, 4096, 5042), mi210) == 2
 
 
 @pytest.mark.parametrize(("fn", "passes"), [(VectorFn.SOFTMAX, 3), (VectorFn.LAYERNORM, 2)])
