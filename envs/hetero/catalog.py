@@ -22,7 +22,7 @@ HETERO_RECIPES: dict[str, SpaceRecipe] = {
     "hetero-small": SpaceRecipe(
         family="ofa_mbv2",
         network=HETERO_NETWORK,
-        hardware=hetero_system_space("hetero-system", max_cores=4),
+        hardware=hetero_system_space("hetero-system", max_cores=4, shared_kb=(0, 64, 128, 256)),
         hardware_values={},
         evaluator=DEFAULT_EVALUATOR,
         description="OFA-MobileNetV2 (64 networks) x systems of 1-4 cores, each a systolic array or an NPU of "

@@ -219,9 +219,12 @@ def hetero_system_space(
     n_cores: tuple[int, ...] | None = None,
     link_bw: tuple[int, ...] = (8, 32, 64),
     dram_bw: tuple[int, ...] = (8, 16, 32),
-    shared_kb: tuple[int, ...] = (0, 64, 128, 256),
+    shared_kb: tuple[int, ...] = (0,),
 ) -> HeteroSystemSpace:
-    """The heterogeneous system space: memory-system knobs, then ``family/size/dataflow/sram_kb`` per core."""
+    """The heterogeneous system space: memory-system knobs, then ``family/size/dataflow/sram_kb`` per core.
+
+    ``shared_kb`` defaults to no shared buffer (one value), so spaces built before it existed keep their size.
+    """
     if max_cores < 1:
         raise ValueError(f"max_cores must be >= 1, got {max_cores}")
     counts = tuple(range(1, max_cores + 1)) if n_cores is None else n_cores
