@@ -19,6 +19,7 @@ from archsim.config.loader import load_arch, read_config_file
 from archsim.config.system import SystemConfig
 from archsim.config.systolic import SystolicConfig
 from archsim.errors import InputError
+from archsim.plots.schedule import schedule_gantt
 from archsim.simulate import SIMULATORS
 from archsim.system import Channel, SystemSchedule, Task, Transfer, run_schedule
 from archsim.system.metrics import core_peak_macs, evaluate, system_area_mm2
@@ -238,3 +239,17 @@ def test_cli_reports_the_shared_buffer_traffic(tmp_path) -> None:
     assert totals[512]["dram_bytes"] == totals[0]["dram_bytes"] - moved["write"] - moved["read"]
     assert totals[512]["total_cycles"] < totals[0]["total_cycles"]
     assert totals[512]["energy_by_component_pj"]["shared_buffer"] > 0
+
+
+def test_the_gantt_shows_shared_buffer_rows_only_when_used(tmp_path) -> None:
+    base = (Path(archsim.__file__).parent / "presets" / "system-hetero.toml").read_text()
+    labels = {}
+    for kb in (0, 512):
+        arch = tmp_path / f"s{kb}.toml"
+        arch.write_text(base.replace("link_latency_cycles = 10", f"link_latency_cycles = 10\nshared_buffer_kb = {kb}"))
+        out = tmp_path / f"s{kb}.json"
+        assert main(["simulate", "-w", "mobilenet_v2", "-a", str(arch), "--format", "json", "-o", str(out)]) == 0
+        figure = schedule_gantt(json.loads(out.read_text())["schedule"])
+        labels[kb] = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert "shared_write" not in labels[0] and "shared_read" not in labels[0]
+    assert {"shared_write", "shared_read", "dram_read", "link"} <= set(labels[512])
