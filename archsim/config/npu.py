@@ -287,6 +287,11 @@ class NpuConfig:
                 f"{self.name}: equal_depth_ublock_c={self.equal_depth_ublock_c} must divide the micro-block's "
                 f"{self.ublock_outputs} outputs"
             )
+        if bool(self.ifm_ram_bytes) != bool(self.acc_ram_bytes):
+            raise ValueError(
+                f"{self.name}: ifm_ram_bytes and acc_ram_bytes are both 0 or both > 0, got "
+                f"{self.ifm_ram_bytes} and {self.acc_ram_bytes}"
+            )
         if self.reserved_banks >= self.buffer_banks:
             raise ValueError(f"{self.name}: reserved_banks={self.reserved_banks} leaves no buffer_banks")
 

@@ -7,6 +7,8 @@ tests/archsim/npu/test_vela_networks.py and tests/archsim/llm/test_llm_vela.py.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from archsim.config.loader import load_arch
@@ -55,6 +57,11 @@ def test_only_presets_with_split_input_and_accumulator_rams_fill_them() -> None:
     for preset in ("ethos-u85-256", "ethos-u85-512"):
         assert area_fit.applies(depthwise, load_arch(preset))
         assert not area_fit.applies(copy, load_arch(preset))
+
+
+def test_split_rams_are_set_together() -> None:
+    with pytest.raises(ValueError, match="ifm_ram_bytes and acc_ram_bytes"):
+        dataclasses.replace(load_arch("ethos-u85-256"), acc_ram_bytes=0)
 
 
 def test_u85_input_block_of_a_strided_pointwise_conv_is_in_allocation_units() -> None:
