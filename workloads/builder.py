@@ -167,6 +167,7 @@ class GraphBuilder:
         ops_per_output: int,
         name: str | None,
         activation: Activation | None = None,
+        row: int = 0,
     ) -> str:
         in_elements = sum(self._tensors[t].numel for t in inputs)
         op = VectorOp(
@@ -177,6 +178,7 @@ class GraphBuilder:
             ops_per_output=ops_per_output,
             num_inputs=len(inputs),
             activation=activation,
+            row=row,
         )
         return self._emit(op, inputs, out_shape, self.precision_of(inputs[0]))
 
@@ -228,11 +230,11 @@ class GraphBuilder:
 
     def softmax(self, x: str, name: str | None = None) -> str:
         """Softmax over the last axis (exp, sum, divide: about 5 ops per element)."""
-        return self._vector(VectorFn.SOFTMAX, [x], self.shape(x), 5, name)
+        return self._vector(VectorFn.SOFTMAX, [x], self.shape(x), 5, name, row=self.shape(x)[-1])
 
     def layernorm(self, x: str, name: str | None = None) -> str:
         """Layer normalisation over the last axis (mean, variance, scale, shift: about 5 ops per element)."""
-        return self._vector(VectorFn.LAYERNORM, [x], self.shape(x), 5, name)
+        return self._vector(VectorFn.LAYERNORM, [x], self.shape(x), 5, name, row=self.shape(x)[-1])
 
     def concat(self, xs: list[str], axis: int = 1, name: str | None = None) -> str:
         """Concatenate along ``axis`` (pure data movement)."""

@@ -311,7 +311,9 @@ class VectorOp:
 
     ``ops_per_output`` is the arithmetic per output element (the window of a
     pooling op, about 5 for softmax/layernorm, 1 for elementwise, 0 for pure
-    data movement).
+    data movement). ``row`` is the length of the rows a row-wise op (softmax,
+    layer/RMS normalisation) reduces over, when the builder knows it (0 = not
+    known); it changes no count of the op, only how a kernel can stage it.
     """
 
     name: str
@@ -321,6 +323,7 @@ class VectorOp:
     ops_per_output: int = 1
     num_inputs: int = 1
     activation: Activation | None = None
+    row: int = 0
 
     kind = "vector"
 
@@ -331,7 +334,7 @@ class VectorOp:
             output_elements=self.output_elements,
             num_inputs=self.num_inputs,
         )
-        _require_non_negative(self.name, ops_per_output=self.ops_per_output)
+        _require_non_negative(self.name, ops_per_output=self.ops_per_output, row=self.row)
 
     @property
     def macs(self) -> int:

@@ -8,7 +8,9 @@ of a matmul. All cores share one L2 (``l2_kb``, delivering ``l2_bytes_per_cycle`
 to the cores together) in front of one DRAM (``dram_gb_per_s`` peak, of which the
 share ``dram_refresh_fraction`` is lost to refresh). A kernel library
 computes a matmul in output tiles of ``tile_sizes`` edges (one tile per core at a
-time, in waves); :mod:`archsim.manycore.model` prices an op from these facts alone.
+time, in waves) and runs a row-wise op (softmax, normalisation) one row per block of
+``row_block_threads``, as many blocks per core as ``threads_per_core`` holds;
+:mod:`archsim.manycore.model` prices an op from these facts alone.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class ManyCoreConfig:
     """Edges (M and N) of the output tiles the kernel library has; each kernel takes the fastest that fits."""
     tile_k: int = 32
     """Depth of one staged slice of a tile's operands (double-buffered in the core's SRAM)."""
+    threads_per_core: int = 2048
+    """Threads one core holds resident at once (its occupancy limit)."""
+    row_block_threads: int = 128
+    """Threads of the kernel library's row-wise kernels (softmax, normalisation): one row per block."""
     dram_capacity_mb: float = 0.0
     """0 = not stated."""
 
@@ -51,6 +57,8 @@ class ManyCoreConfig:
         "array_cols",
         "vector_lanes_per_core",
         "tile_k",
+        "threads_per_core",
+        "row_block_threads",
     )
     _POSITIVE_NUMBERS: ClassVar[tuple[str, ...]] = (
         "core_sram_kb",
@@ -81,6 +89,11 @@ class ManyCoreConfig:
         if not sizes or any(not isinstance(s, int) or isinstance(s, bool) or s <= 0 for s in sizes):
             raise ValueError(f"{self.name}: tile_sizes must be a list of positive integers, got {self.tile_sizes!r}")
         object.__setattr__(self, "tile_sizes", tuple(sorted(set(sizes))))
+        if self.row_block_threads > self.threads_per_core:
+            raise ValueError(
+                f"{self.name}: row_block_threads={self.row_block_threads} must be at most "
+                f"threads_per_core={self.threads_per_core}"
+            )
         smallest = min(self.tile_sizes)
         if 2 * 2 * smallest * self.tile_k * self.word_bytes > self.core_sram_kb * 1024:
             raise ValueError(

@@ -76,6 +76,11 @@ class NpuConfig:
     ifm_bank_granule: int = 8
     acc_bank_granule: int = 16
     """Bank allocation granules of the input buffer and of the (32-bit) accumulators."""
+    ifm_ram_bytes: int = 0
+    acc_ram_bytes: int = 0
+    """Separate input and accumulator RAMs (Ethos-U85: 16 KiB each on U85-256, 16 + 32 KiB on U85-512, Vela's
+    U85 table): when both are set, depthwise and pooling blocks are sized to fill them, as Vela's U85 block
+    search does (:mod:`archsim.npu.area_fit`); 0: every op takes the least-fetch block of the shared buffer."""
     weight_decode_per_cycle: int = 8
     """Weights the decoder delivers per cycle and core: bounds layers with little output reuse."""
     step_follows_ifm_block: bool = False
@@ -268,6 +273,8 @@ class NpuConfig:
             "weight_read_buffer_bytes",
             "stream_read_buffer_bytes",
             "lut_ram_bytes",
+            "ifm_ram_bytes",
+            "acc_ram_bytes",
             "sram_max_reads",
             "sram_max_writes",
             "dram_max_reads",
@@ -283,6 +290,11 @@ class NpuConfig:
             raise ValueError(
                 f"{self.name}: equal_depth_ublock_c={self.equal_depth_ublock_c} must divide the micro-block's "
                 f"{self.ublock_outputs} outputs"
+            )
+        if bool(self.ifm_ram_bytes) != bool(self.acc_ram_bytes):
+            raise ValueError(
+                f"{self.name}: ifm_ram_bytes and acc_ram_bytes are both 0 or both > 0, got "
+                f"{self.ifm_ram_bytes} and {self.acc_ram_bytes}"
             )
         if self.reserved_banks >= self.buffer_banks:
             raise ValueError(f"{self.name}: reserved_banks={self.reserved_banks} leaves no buffer_banks")

@@ -36,7 +36,9 @@ class SystemConfig:
     ``cores`` holds family configs (already validated by their own classes);
     ``core_buffer_kb`` overrides the on-chip bytes each core may keep between
     tasks (0 = what its family config says). ``shared_buffer_kb`` is an on-chip
-    buffer every core reaches over the interconnect (0 = none).
+    buffer every core reaches over the interconnect (0 = none): the mapper hands
+    tensors over through it instead of DRAM when they fit
+    (``mappers.multicore.shared``), the system's area counts its SRAM.
     """
 
     family: ClassVar[str] = "system"

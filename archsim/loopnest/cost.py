@@ -210,7 +210,7 @@ class _Flow:
     element, period (cycles), number of periods, average bandwidth and the window a level allows."""
 
     amount: list[dict[Direction, float]]
-    precision: list[dict[Direction, int]]
+    precision: list[dict[Direction, float]]
     period: list[dict[Direction, int]]
     period_count: list[dict[Direction, int]]
     bw_aver: list[dict[Direction, int]]
@@ -225,8 +225,8 @@ class OperandView:
     memory_operand: str
     memories: tuple[Memory, ...]
     unit_count: list[int]
-    bits_unrolled: list[int]
-    effective_bits: list[int]
+    bits_unrolled: list[float]
+    effective_bits: list[float]
     flow: _Flow
 
 

@@ -63,8 +63,9 @@ class LoopNestLayer:
     """Loops that index each operand (partially relevant ones excluded)."""
     partial: tuple[PartialRelevance, ...] = ()
     """Input dimensions indexed through two loops (conv ``IX``, ``IY``)."""
-    precision: dict[str, int] = field(default_factory=lambda: {"I": 8, "W": 8, "O": 16, "O_final": 8})
-    """Bits per element: ``I``, ``W``, ``O`` (partial sums) and ``O_final``."""
+    precision: dict[str, float] = field(default_factory=lambda: {"I": 8, "W": 8, "O": 16, "O_final": 8})
+    """Bits per element: ``I``, ``W``, ``O`` (partial sums) and ``O_final`` (packed low-bit weights with
+    their scales: a fraction, e.g. 4.125 for int4 with an fp16 scale per 128)."""
     operands: tuple[Operand, ...] = (Operand.O, Operand.W, Operand.I)
     """Output first, then the inputs in equation order."""
 
@@ -114,7 +115,7 @@ def _keep(sizes: dict[str, int]) -> dict[str, int]:
     return {d: s for d, s in sizes.items() if s > 1}
 
 
-def conv_layer(op: Conv2d, act_bits: int = 8, weight_bits: int = 8) -> LoopNestLayer:
+def conv_layer(op: Conv2d, act_bits: int = 8, weight_bits: float = 8) -> LoopNestLayer:
     """The loop nest of a (grouped/depthwise) 2-D convolution."""
     sizes = _keep(
         {
@@ -149,7 +150,7 @@ def conv_layer(op: Conv2d, act_bits: int = 8, weight_bits: int = 8) -> LoopNestL
     )
 
 
-def gemm_layer(op: MatMul, act_bits: int = 8, weight_bits: int = 8) -> LoopNestLayer:
+def gemm_layer(op: MatMul, act_bits: int = 8, weight_bits: float = 8) -> LoopNestLayer:
     """The loop nest of a (batched) matmul: ``O[b][d][k] += I[b][d][c] * W[(b)][c][k]``."""
     sizes = _keep({"C": op.k, "D": op.m, "K": op.n, "B": op.batch})
     batch = ("B",) if "B" in sizes else ()
@@ -173,7 +174,7 @@ def gemm_layer(op: MatMul, act_bits: int = 8, weight_bits: int = 8) -> LoopNestL
     )
 
 
-def layer_of(op: object, act_bits: int = 8, weight_bits: int = 8) -> LoopNestLayer | None:
+def layer_of(op: object, act_bits: int = 8, weight_bits: float = 8) -> LoopNestLayer | None:
     """The loop nest of an IR op, or ``None`` for ops the loop-nest model does not cost."""
     if isinstance(op, Conv2d):
         return conv_layer(op, act_bits, weight_bits)

@@ -107,7 +107,7 @@ def tile_elements(layer: LoopNestLayer, op: Operand, loops: list[tuple[str, floa
     return n
 
 
-def stored_bits(layer: LoopNestLayer, op: Operand, above: list[tuple[str, float]]) -> int:
+def stored_bits(layer: LoopNestLayer, op: Operand, above: list[tuple[str, float]]) -> float:
     """Bits per element of ``op`` in a memory level with the loops ``above`` still outside it.
 
     Outputs are partial sums (``O`` bits) while a reduction loop (one irrelevant to the output)
@@ -147,7 +147,7 @@ def allocate(
             precision = stored_bits(layer, op, list(order[taken[op] :]) + spatial_above)
 
             def tile(
-                k: int, op: Operand = op, spatial_below: list = spatial_below, precision: int = precision
+                k: int, op: Operand = op, spatial_below: list = spatial_below, precision: float = precision
             ) -> float:
                 return tile_elements(layer, op, list(order[:k]) + spatial_below) * precision
 

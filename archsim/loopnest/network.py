@@ -4,7 +4,9 @@ Every conv / matmul is mapped (the mapping file's spatial unrolling and loop ord
 fixes them, the mapper's best for the config's objective elsewhere; identical layers are
 mapped once) and costed by :mod:`archsim.loopnest.cost`. Vector ops run as loop nests on the
 config's vector unit (:mod:`archsim.loopnest.vector`, ZigZag's Add/Pooling form); a reshape
-is a view and costs nothing.
+is a view and costs nothing. Weights packed below the activation word (an LLM's int4/int8
+weights with their fp16 scales) are the weight operand at their own bits per element
+(:func:`packed_weight_bits`).
 
 Common columns: ``compute_cycles`` are the mapping's temporal cycles, ``stall_cycles`` the
 bandwidth stalls (including any cycles that hold the latency at the busiest port's traffic
@@ -45,6 +47,7 @@ from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, Workload
 from workloads.ops import Conv2d, VectorOp
+from workloads.packing import packed_weight_fraction
 from workloads.precision import Precision
 
 KNOWN_DIMS = frozenset({"B", "K", "G", "OX", "OY", "C", "FX", "FY", "D"})
@@ -162,28 +165,44 @@ def _words(cost: LayerCost, op: Operand, outer: bool, direction: Direction) -> i
     return int(levels[index].accesses[direction])
 
 
-def _layer_of_node(node: Node, workload: Workload, unit: VectorUnit, act_bits: int) -> LoopNestLayer | None:
-    """The loop nest of a node: conv/matmul, or a vector op on the vector unit (``None``: a reshape)."""
+def packed_weight_bits(workload: Workload) -> dict[str, float]:
+    """Op name -> bits per weight element (its weights and their fp16 scales) where they pack below the
+    activation word: the weight operand's precision, so every level holds and moves that many more weights
+    per word (:mod:`workloads.packing`, the systolic family's rule); other ops read weights at ``act_bits``."""
+    act_bits = workload.precision.bits
+    return {name: f * act_bits for name, f in packed_weight_fraction(workload, act_bits / 8).items()}
+
+
+def node_layer(
+    node: Node, workload: Workload, unit: VectorUnit, act_bits: int, weight_bits: float | None = None
+) -> LoopNestLayer | None:
+    """The loop nest of a node: conv/matmul (weights at ``weight_bits``, default ``act_bits``), or a vector
+    op on the vector unit (``None``: a reshape)."""
     if isinstance(node.op, VectorOp):
         shape_in = workload.tensor(node.inputs[0]).shape if node.inputs else ()
         shape_out = workload.tensor(node.outputs[0]).shape if node.outputs else ()
         return vector_layer(node.op, unit, act_bits, shape_in, shape_out)
-    return layer_of(node.op, act_bits, act_bits)
+    return layer_of(node.op, act_bits, act_bits if weight_bits is None else weight_bits)
+
+
+def vector_unit_config(config: LoopNestConfig) -> LoopNestConfig:
+    """``config`` with the lanes' energy per operation in place of the MAC's (how vector ops are priced)."""
+    array = dataclasses.replace(config.operational_array, unit_energy_pj=config.vector_unit.energy_per_op_pj)
+    return dataclasses.replace(config, operational_array=array)
 
 
 def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
     """Per-layer metrics of ``workload`` on ``config`` (``traffic`` plans are not used by this family)."""
     del traffic
     mapper = _Mapper(config)
-    # vector ops are priced with the lanes' energy per operation in place of the MAC's
-    array = dataclasses.replace(config.operational_array, unit_energy_pj=config.vector_unit.energy_per_op_pj)
-    vector_mapper = _Mapper(dataclasses.replace(config, operational_array=array))
+    vector_mapper = _Mapper(vector_unit_config(config))
     names = {op: tuple(m.name for m in config.levels(config.operand_links[op.value])) for op in Operand}
     act_bits = workload.precision.bits
+    weight_bits = packed_weight_bits(workload)
     hz = config.clock_mhz * 1e6
     rows = []
     for node in workload:
-        layer = _layer_of_node(node, workload, config.vector_unit, act_bits)
+        layer = node_layer(node, workload, config.vector_unit, act_bits, weight_bits.get(node.name))
         if layer is None:
             rows.append(_zero_row(node.op.name, getattr(node.op, "kind", "vector")))
             continue

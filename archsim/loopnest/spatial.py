@@ -93,7 +93,7 @@ def _innermost(config: LoopNestConfig) -> list[Memory]:
     return [m for m in config.memories if all(config.levels(op)[0] is m for op in m.operands)]
 
 
-def _precision(layer: LoopNestLayer, op: Operand) -> int:
+def _precision(layer: LoopNestLayer, op: Operand) -> float:
     return layer.precision["O" if op is layer.operands[0] else op.value]
 
 
@@ -118,7 +118,7 @@ def _max_unrolling(layer: LoopNestLayer, config: LoopNestConfig) -> dict[str, di
             port = mem.port_of(mem_op, direction)
             if port is None:
                 continue
-            most = port.bandwidth_max // _precision(layer, op)
+            most = int(port.bandwidth_max // _precision(layer, op))
             for oa in mem.served_dimensions:
                 for dim in dims:
                     if _indexes(layer, op, dim) and most < limit[oa][dim]:

@@ -28,11 +28,19 @@ again for each wave footprint (a swizzled raster of about ``sqrt(cores)`` tiles 
 side) that needs it. A kernel never moves more than DRAM bandwidth x its time, nor
 computes above the arrays' peak.
 
-Vector ops stream their operands through the cores' lanes: the longer of their
-element operations over all lanes and their DRAM bytes over the DRAM bandwidth. A
-softmax reads its input three times (the max, the sum of exponentials, then the
-normalisation, each a pass over the row) and writes it once; other vector ops read
-their inputs once.
+Vector ops stream their operands through the cores' lanes: the longest of their
+element operations over all lanes, their L2 bytes over the L2 port and their DRAM
+bytes over the DRAM bandwidth. A row-wise kernel runs one row per block of
+``row_block_threads`` and makes passes over it (``ROW_PASSES``: a softmax's max, sum
+of exponentials and normalisation; a layer norm's statistics and normalisation), every
+pass a read of the row from the L2 and the output written once. Between two reads of
+an element every row in flight on the device brings one row's worth of new lines into
+the L2 (an input row starting its first pass, or an output row being written), so the
+re-reads hit the L2 while the rows in flight (``cores x threads_per_core /
+row_block_threads``, at most the op's rows) fit it and come from the DRAM otherwise
+(an LRU cache streamed past its size keeps nothing). An op whose row length the
+workload does not carry keeps the row-blind rule: a softmax's three passes from the
+DRAM, any other op's inputs read once.
 """
 
 from __future__ import annotations
@@ -46,8 +54,10 @@ from archsim.config.manycore import ManyCoreConfig
 from archsim.systolic.dataflow import OutputStationary
 from workloads.ops import Conv2d, MatMul, Op, VectorFn, VectorOp
 
-SOFTMAX_READ_PASSES = 3
-"""Passes of a (safe) softmax over its input: max, sum of exponentials, normalisation."""
+ROW_PASSES = {VectorFn.SOFTMAX: 3, VectorFn.LAYERNORM: 2}
+"""Reads of each row by PyTorch's CUDA kernels: the block softmax (``cunn_SoftMaxForward``: max,
+sum of exponentials, normalisation) and ``vectorized_layer_norm_kernel`` (Welford statistics,
+then the normalisation), aten/src/ATen/native/cuda/SoftMax.cu and layer_norm_kernel.cu."""
 
 
 @dataclass(frozen=True)
@@ -196,22 +206,44 @@ def gemm_cost(gemm: Gemm, config: ManyCoreConfig) -> KernelCost:
     )
 
 
+def rows_in_flight(op: VectorOp, config: ManyCoreConfig) -> int:
+    """Rows a row-wise kernel holds on the device at once: one per resident block, at most the op's rows."""
+    if not op.row:
+        raise ValueError(f"{op.name}: rows in flight need the op's row length (VectorOp.row)")
+    rows = max(1, op.input_elements // op.row)
+    return min(rows, config.cores * (config.threads_per_core // config.row_block_threads))
+
+
+def dram_read_passes(op: VectorOp, config: ManyCoreConfig) -> int:
+    """How many times a vector op's input crosses the DRAM (the module docstring's rule)."""
+    passes = ROW_PASSES.get(op.fn, 1)
+    if not op.row:
+        return passes if op.fn is VectorFn.SOFTMAX else 1
+    footprint = rows_in_flight(op, config) * op.row * config.word_bytes
+    return 1 if footprint <= config.l2_kb * 1024 else passes
+
+
 def vector_cost(op: VectorOp, config: ManyCoreConfig) -> KernelCost:
-    """A vector op streamed through every core's lanes, bound by its lanes or its DRAM bytes."""
-    passes = SOFTMAX_READ_PASSES if op.fn is VectorFn.SOFTMAX else 1
-    read = float(op.input_elements * config.word_bytes * passes)
+    """A vector op streamed through every core's lanes, bound by its lanes, its L2 or its DRAM bytes."""
+    input_bytes = float(op.input_elements * config.word_bytes)
+    read = input_bytes * dram_read_passes(op, config)
+    l2_read = input_bytes * (ROW_PASSES.get(op.fn, 1) if op.row else dram_read_passes(op, config))
     write = float(op.output_elements * config.word_bytes)
-    compute = op.vector_ops / (config.cores * config.vector_lanes_per_core)
-    dram = (read + write) / config.dram_bytes_per_cycle
+    steps = {
+        "compute": op.vector_ops / (config.cores * config.vector_lanes_per_core),
+        "l2": (l2_read + write) / config.l2_bytes_per_cycle,
+        "dram": (read + write) / config.dram_bytes_per_cycle,
+    }
+    bound = max(steps, key=lambda name: steps[name])
     return KernelCost(
-        cycles=max(compute, dram),
-        compute_cycles=compute,
+        cycles=steps[bound],
+        compute_cycles=steps["compute"],
         dram_input_bytes=read,
         dram_weight_bytes=0.0,
         dram_write_bytes=write,
-        l2_input_bytes=read,
+        l2_input_bytes=l2_read,
         l2_weight_bytes=0.0,
-        bound="compute" if compute >= dram else "dram",
+        bound=bound,
     )
 
 
@@ -222,4 +254,14 @@ def op_cost(op: Op, config: ManyCoreConfig, weight_fraction: float = 1.0) -> Ker
     return gemm_cost(gemm_of(op, config.word_bytes, weight_fraction), config)
 
 
-__all__ = ["SOFTMAX_READ_PASSES", "Gemm", "KernelCost", "gemm_cost", "gemm_of", "op_cost", "vector_cost"]
+__all__ = [
+    "ROW_PASSES",
+    "Gemm",
+    "KernelCost",
+    "dram_read_passes",
+    "gemm_cost",
+    "gemm_of",
+    "op_cost",
+    "rows_in_flight",
+    "vector_cost",
+]

@@ -19,7 +19,9 @@ from functools import lru_cache
 import numpy as np
 
 from archsim.config.npu import NpuConfig
+from archsim.npu import area_fit
 from archsim.npu.ops import Geometry, NpuKind
+from archsim.npu.ublock import micro_block
 
 SUB_KERNEL_MAX = 8
 """Largest kernel height/width the array runs in one pass; larger kernels are split."""
@@ -91,15 +93,34 @@ def traversal_of(geometry: Geometry, config: NpuConfig) -> str:
     return Traversal.DEPTH_FIRST
 
 
-def ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
-    """Input channels held per block when the op reduces over input depth."""
-    if geometry.ifm_bits == 16:
-        return _round_up(min(geometry.ifm[2], 16), 4)
+def _ifm_depth_limit(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
+    """Deepest input block of an op that reduces over input depth (8/32-bit inputs)."""
     limit = 16 if traversal == Traversal.PART_KERNEL else config.ifm_slice_depth
     if geometry.ifm_bits > 16 and config.step_follows_ifm_block:
         # 32-bit inputs (softmax's sums) in 32-deep blocks, as Vela 5.2 shows for the U85.
         limit = min(limit, WIDE_IFM_BLOCK_DEPTH)
-    return _round_up(min(geometry.ifm[2], limit), 8)
+    return limit
+
+
+def ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
+    """Input channels held per block when the op reduces over input depth."""
+    if geometry.ifm_bits == 16:
+        return _round_up(min(geometry.ifm[2], 16), 4)
+    return _round_up(min(geometry.ifm[2], _ifm_depth_limit(geometry, traversal, config)), 8)
+
+
+def ifm_unit(geometry: Geometry, traversal: str, config: NpuConfig) -> tuple[int, int]:
+    """Rows and columns an input block comes in: whole micro-blocks, or on the U85 its allocation unit.
+
+    The U85 (separate input RAM) allocates a reducing op's input block in units set by the
+    block's depth (:func:`archsim.npu.area_fit.alloc_unit`: one position at 64 deep), so a
+    1x1 stride-2 convolution's 2x14 output block reads a 3x27 input block, not 4x28.
+    """
+    if not (config.ifm_ram_bytes and config.acc_ram_bytes) or geometry.kind.equal_depth:
+        return config.ublock_h, config.ublock_w
+    depth = _ifm_depth_limit(geometry, traversal, config)
+    unit = area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config))
+    return unit[0], unit[1]
 
 
 def _banks(size_bytes: np.ndarray, config: NpuConfig, granule: int) -> np.ndarray:
@@ -154,6 +175,7 @@ def _bounded_grid(
     fixed_ifm_depth: int,
     buffers: str,
     one_row_acc: bool,
+    unit: tuple[int, int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Blocks (depth, height, width in search order) whose width passes a cheap capacity bound.
 
@@ -168,7 +190,7 @@ def _bounded_grid(
         indexing="ij",
     )
     available = _available_banks(config)
-    ih = _input_extent(grid_h, stride[0], kernel[0], uh)
+    ih = _input_extent(grid_h, stride[0], kernel[0], unit[0])
     depth = np.full_like(grid_d, fixed_ifm_depth) if fixed_ifm_depth else grid_d
     share = available // 2 if buffers == "ifm2" else available
     iw_cap = (share // 2) * config.bank_bytes // (ih * _ifm_depth_bytes(depth, ifm_bits))
@@ -192,6 +214,7 @@ def fitting_candidates(
     fixed_ifm_depth: int,
     buffers: str,
     one_row_acc: bool,
+    unit: tuple[int, int],
 ) -> _Candidates:
     """Every block up to the largest that fits, for one kernel/stride/precision class (cached).
 
@@ -199,10 +222,9 @@ def fitting_candidates(
     block is as deep as the output block); ``buffers`` is ``acc`` (input plus
     accumulators), ``ifm`` (one input) or ``ifm2`` (two inputs, elementwise).
     """
-    uh, uw = config.ublock_h, config.ublock_w
-    d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc)
-    ih = _input_extent(h, stride[0], kernel[0], uh)
-    iw = _input_extent(w, stride[1], kernel[1], uw)
+    d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc, unit)
+    ih = _input_extent(h, stride[0], kernel[0], unit[0])
+    iw = _input_extent(w, stride[1], kernel[1], unit[1])
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
     ifm_banks = _banks(ih * iw * _ifm_depth_bytes(idepth, ifm_bits), config, config.ifm_bank_granule)
     available = _available_banks(config)
@@ -216,8 +238,15 @@ def fitting_candidates(
 
 @lru_cache(maxsize=4096)
 def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
-    """The output block with the least fetch per output element that fits the shared buffer."""
+    """The output block with the least fetch per output element that fits the shared buffer.
+
+    Depthwise and pooling on presets with separate input and accumulator RAMs (U85) take
+    the block that fills them instead (:mod:`archsim.npu.area_fit`), as Vela does.
+    """
     traversal = traversal_of(geometry, config)
+    if area_fit.applies(geometry, config):
+        ofm_block, ifm_block = area_fit.area_fit_block(geometry, config, micro_block(geometry, config))
+        return Block(ofm_block, ifm_block, traversal)
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
     uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
@@ -237,6 +266,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         0 if equal_depth else ifm_block_depth(geometry, traversal, config),
         buffers,
         oh == 1 and geometry.kernel[0] == 1 and uh == 2,
+        ifm_unit(geometry, traversal, config),
     )
     # Search space: the output rounded to micro-blocks; depths below the full depth in steps of 16.
     space_h = _round_up(min(oh, config.ofm_block_max_h), uh)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block, Traversal
 from archsim.npu.ops import Geometry, NpuKind, OutputFn, stored_shape
+from archsim.npu.ublock import micro_block
 
 GROUP_STEP_CYCLES = 4
 """Cycles per micro-block of a step that groups kernel elements (depthwise, part-kernel): 4 elements x 8 channels."""
@@ -36,40 +37,6 @@ class ComputeCycles:
     mac: float
     output: float
     fill: float
-
-
-def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
-    """Output micro-block; 2-high arrays run 1-high outputs with 1-high kernels as 1x4.
-
-    Where the array offers a choice of micro-blocks of the same outputs (``ublock_options``, U85),
-    a MAC operation takes the one that pads its output least, the earlier one on a tie, as
-    Vela's U85 micro-block search does (1x4x16 for the 7x7 outputs of U85-512, 2x2x16 for 14x14).
-
-    Where the array offers a deeper micro-block for ops whose outputs each read
-    one input channel (``equal_depth_ublock_c``, U85), depthwise and pooling use
-    it with the same outputs per step (1x2x16 instead of 2x2x8).
-    """
-    if config.equal_depth_ublock_c and geometry.kind.equal_depth and geometry.kind.uses_macs:
-        depth = config.equal_depth_ublock_c
-        positions = config.ublock_outputs // depth
-        width = min(config.ublock_w, positions)
-        return positions // width, width, depth
-    if (
-        config.ublock_h == 2
-        and geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT)
-        and geometry.ofm[0] == 1
-        and geometry.ofm[1] % 2 == 0
-        and geometry.kernel[0] == 1
-    ):
-        return 1, 4, config.ublock_c
-    if not config.ublock_options or not geometry.kind.uses_macs:
-        return config.ublock_h, config.ublock_w, config.ublock_c
-
-    def padded(shape: tuple[int, int, int]) -> int:
-        return math.prod(-(-geometry.ofm[i] // shape[i]) * shape[i] for i in range(3))
-
-    # The least padded output wins; the earlier option on a tie (min keeps the first).
-    return min(config.ublock_options, key=padded)
 
 
 def _clip(block: tuple[int, int, int], shape: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -133,7 +100,7 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
 
 
 def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
-    """Output-stage cycles per element: the op's own rate, or the lookup table's if slower."""
+    """Output-stage cycles per element: the op's own rate (or the lookup table's if slower), plus its chained ops'."""
     rate = {
         OutputFn.SCALE: config.output_cycles_per_element,
         OutputFn.ADD: config.elementwise_cycles_per_element,
@@ -145,7 +112,7 @@ def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
         rate = max(rate, config.lut_cycles_per_element)
     if geometry.kind is NpuKind.ELEMENTWISE and geometry.ifm2 is not None and geometry.ifm_bits == 32:
         rate *= config.wide_elementwise_factor
-    return rate
+    return rate + geometry.chain_cycles_per_element
 
 
 def burst_scaled(

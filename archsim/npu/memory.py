@@ -41,6 +41,9 @@ class Placement:
     ofm: Memory
     weights: Memory | None
     ifm2: Memory | None = None
+    ofm_blocks: Memory | None = None
+    """Memory the output-block transfers are timed on when not ``ofm``: the head of a U85 chain writes no
+    output of its own (its chained ops take it), and Vela 5.2 times its blocks on the feature maps' home."""
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ from archsim.energy import DRAM_PJ_PER_BYTE, MAC_PJ, VECTOR_OP_PJ, sram_pj_per_b
 from archsim.errors import InputError
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.npu.blocks import Block, Traversal, choose_block
-from archsim.npu.compute import compute_cycles, micro_block
+from archsim.npu.compute import compute_cycles, micro_block, output_cycles_per_element
 from archsim.npu.lowering import chain_operand, chainable, lower
 from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
-from archsim.npu.placement import FeatureMapPlan, plan_feature_maps
+from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order
 from archsim.npu.precision import check_precisions
 from archsim.npu.prefetch import Budget, lut_prefetched, prefetchable_bytes, regor_prebuffer
 from archsim.traffic import TrafficPlan
@@ -79,6 +79,15 @@ class LayerTally:
         access, raw, counts = dict(self.access), dict(self.raw), dict(self.counts)
         book_prefetch(config, prefetch, access, raw, counts)
         return replace(self, total=max(self.total, *access.values()), access=access, raw=raw, counts=counts)
+
+    def with_chained(self, chained: LayerTally) -> LayerTally:
+        """This layer with an op chained onto its output stage: the chained op's reads overlap this layer's work."""
+        access, raw, counts = dict(self.access), dict(self.raw), dict(self.counts)
+        for mine, theirs in ((access, chained.access), (raw, chained.raw), (counts, chained.counts)):
+            for key, value in theirs.items():
+                mine[key] = mine.get(key, 0.0) + value
+        total = max(self.total, *access.values()) if access else self.total
+        return replace(self, total=total, access=access, raw=raw, counts=counts)
 
 
 @dataclass(frozen=True)
@@ -232,7 +241,7 @@ def cost_operation(
         return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
     block = choose_block(striped(g, stripe_rows), config)
     const = _constants_read_from(op, config, placement, block)
-    cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm, const)
+    cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm_blocks or placement.ofm, const)
     traffic = operation_traffic(op, block, config, placement, prefetched)
     lut_load = 0.0
     if op.lut_bytes and not lut_ready:
@@ -284,15 +293,20 @@ def _layer(
     budget: Budget,
     chained: str | None,
     plan: FeatureMapPlan | None = None,
+    chain_rate: float = 0.0,
 ) -> tuple[LayerTally, Prefetch, Budget]:
     """One layer's tally, the constant bytes its first operation prefetched, and the budget it leaves the next.
 
     ``budget`` is what the previous operation (of this or an earlier layer) can
     copy for this layer's first operation; prefetches between operations of
     this layer are booked here. ``chained``: the operand a layer chained onto its
-    producer's output stage reads itself (None: not chained).
+    producer's output stage reads itself (None: not chained); ``chain_rate``: the output-stage cycles per
+    element the ops chained onto this layer's last operation add to it.
     """
     ops = lower(node, workload, config.native_matmul, chained is not None)
+    if chain_rate:
+        last = ops[-1]
+        ops = (*ops[:-1], replace(last, geometry=replace(last.geometry, chain_cycles_per_element=chain_rate)))
     plan = plan or FeatureMapPlan()
     in_dram, stripe_rows = plan.in_dram, plan.stripe_rows.get(node.name, 0)
     ifm_mem, ofm_mem = _placements(node, workload, config, traffic, in_dram)
@@ -323,6 +337,7 @@ def _layer(
             ofm=ofm_mem if last or op.copy_of >= 0 else scratch,
             weights=weights_home,
             ifm2=_operand_memory(workload, second, config, in_dram) if second else scratch,
+            ofm_blocks=config.activations_in if chain_rate and last else None,
         )
         prefetched = prefetchable_bytes(op, config, budget.weights) if weights_home is config.weights_in else 0.0
         lut_ready = lut_prefetched(op, config, budget.lut - prefetched)
@@ -423,18 +438,48 @@ def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTall
     )
 
 
+def run_order(workload: Workload, config: NpuConfig) -> list[Node]:
+    """The order layers run in: where ops chain (U85), Vela's pass order, so a residual add follows its
+    main branch (the projection runs first) and chains onto the main branch's last op, as in Vela."""
+    return schedule_order(workload) if config.chains_elementwise else list(workload)
+
+
+def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, float]]:
+    """Per layer, the operand it reads itself when chained onto the layer before (None: not chained); per
+    chain head, the output-stage cycles per element its chained ops add (each one more pass, as Vela's U85)."""
+    operands: list[str | None] = []
+    rates: dict[str, float] = {}
+    head, previous = "", None
+    for node in order:
+        linked = config.chains_elementwise and chainable(node, previous, workload)
+        operands.append(chain_operand(node, previous) if linked and previous is not None else None)
+        if linked:
+            link = lower(node, workload, config.native_matmul, True)[-1]
+            rates[head] = rates.get(head, 0.0) + output_cycles_per_element(link.geometry, config)
+        else:
+            head = node.name
+        previous = node
+    return operands, rates
+
+
 def _network_tallies(workload: Workload, config: NpuConfig, traffic: TrafficPlan | None) -> list[LayerTally]:
     """Every layer's tally, with each layer's prefetched constants booked on the layer they moved under."""
     tallies: list[LayerTally] = []
     budget = Budget()
-    previous: Node | None = None
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
-    for node in workload:
-        chained = (
-            chain_operand(node, previous) if config.chains_elementwise and chainable(node, previous, workload) else None
+    order = run_order(workload, config)
+    operands, chain_rates = _chains(order, workload, config)
+    head = 0
+    for node, chained in zip(order, operands, strict=True):
+        tally, borrowed, next_budget = _layer(
+            node, workload, config, traffic, budget, chained, plan, chain_rates.get(node.name, 0.0)
         )
-        tally, borrowed, next_budget = _layer(node, workload, config, traffic, budget, chained, plan)
-        previous = node
+        if chained is None:
+            head = len(tallies)
+        else:
+            # A chained op's operand read is booked on (and overlaps) the op whose output stage runs it.
+            tallies[head] = tallies[head].with_chained(tally)
+            tally = LayerTally(counts=dict.fromkeys(tally.counts, 0.0), vector_elements=tally.vector_elements)
         if borrowed:
             # Constants copied under the last layer that ran NPU operations.
             owner = next(i for i in range(len(tallies) - 1, -1, -1) if tallies[i].npu)
@@ -457,7 +502,8 @@ def simulate_npu(workload: Workload, config: NpuConfig, traffic: TrafficPlan | N
     check_workload(workload, config)
     try:
         tallies = _network_tallies(workload, config, traffic)
-        layers = tuple(_metrics(node, workload, config, tally) for node, tally in zip(workload, tallies, strict=True))
+        order = run_order(workload, config)
+        layers = tuple(_metrics(node, workload, config, tally) for node, tally in zip(order, tallies, strict=True))
     except ValueError as exc:
         if isinstance(exc, InputError):
             raise

@@ -78,6 +78,9 @@ class Geometry:
     ifm2: tuple[int, int, int] | None = None
     output_fn: OutputFn = OutputFn.SCALE
     lut_activation: bool = False
+    chain_cycles_per_element: float = 0.0
+    """Output-stage cycles per element of the elementwise ops chained onto this op (U85): each chained op is
+    a further pass of the output stage over every element, as Vela's U85 estimator adds their rates."""
     brick_ifm: bool = False
     brick_ofm: bool = False
     brick_ifm2: bool = False

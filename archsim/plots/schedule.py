@@ -1,4 +1,4 @@
-"""Gantt chart of a multi-core schedule: per core, each task's input wait and compute; DRAM and link use.
+"""Gantt chart of a multi-core schedule: per core, each task's input wait and compute; DRAM, link and shared-buffer use.
 
 Input is the ``schedule`` block of ``archsim simulate --arch <system> --format json``,
 so a saved result plots without re-running the mapper.
@@ -15,15 +15,27 @@ from archsim.errors import InputError
 
 _COMPUTE = "#4C72B0"
 _WAIT = "#C7D3E6"
-_CHANNEL = {"dram_read": "#C44E52", "dram_write": "#DD8452", "link": "#55A868"}
+_CHANNEL = {
+    "dram_read": "#C44E52",
+    "dram_write": "#DD8452",
+    "link": "#55A868",
+    "shared_write": "#8172B3",
+    "shared_read": "#937860",
+}
+_SHARED_CHANNELS = ("shared_write", "shared_read")
 
 
 def schedule_gantt(schedule: Mapping[str, Any], title: str = "") -> Figure:
-    """One row per core (input wait light, compute dark) and one per channel (transfers)."""
+    """One row per core (input wait light, compute dark) and one per channel (transfers).
+
+    The shared-buffer channels get rows only when the schedule uses them.
+    """
     cores = schedule.get("cores")
     if not isinstance(cores, list) or not cores:
         raise InputError("plot schedule: the result has no per-core schedule (simulate a system preset)")
-    channels = ("dram_read", "dram_write", "link")
+    transfers = schedule.get("transfers", [])
+    used = {t["channel"] for t in transfers}
+    channels = ("dram_read", "dram_write", "link", *(c for c in _SHARED_CHANNELS if c in used))
     rows = len(cores) + len(channels)
     figure = Figure(figsize=(10, 0.55 * rows + 1.4))
     ax = figure.add_subplot()
@@ -40,7 +52,7 @@ def schedule_gantt(schedule: Mapping[str, Any], title: str = "") -> Figure:
             )
     for j, channel in enumerate(channels):
         y = len(channels) - 1 - j
-        spans = [(t["start"], t["end"] - t["start"]) for t in schedule.get("transfers", []) if t["channel"] == channel]
+        spans = [(t["start"], t["end"] - t["start"]) for t in transfers if t["channel"] == channel]
         ax.broken_barh(spans, (y - 0.3, 0.6), color=_CHANNEL[channel], alpha=0.5)
     labels = [c["core"] for c in cores] + list(channels)
     ax.set_yticks(range(rows), labels[::-1])

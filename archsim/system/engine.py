@@ -3,8 +3,8 @@
 Each core runs its tasks in the schedule's order. A task starts when its core is
 free and its dependencies are done; its reads then travel (after the channel's
 latency) over the shared DRAM or interconnect, it computes for its ops' cycles
-on its core, and its writes go back to DRAM while the core moves on. A task is
-done once its writes are.
+on its core, and its writes go back to DRAM (or over the interconnect to the
+shared buffer) while the core moves on. A task is done once its writes are.
 
 Broadcast: transfers sharing a ``multicast`` key are one flow (a bus delivers
 the same bytes to every reader at once); a task that issues it after it
@@ -258,7 +258,7 @@ class _Run:
                     self.broadcast_done.add(flow.transfer.multicast)
                 for name in (flow.task, *flow.waiters):
                     task = self.tasks[name]
-                    if flow.transfer.channel is Channel.DRAM_WRITE:
+                    if flow.transfer.channel.is_write:
                         self.pending_writes[name] -= 1
                         if self.pending_writes[name] == 0:
                             self._finish(task, now)

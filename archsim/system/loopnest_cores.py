@@ -7,33 +7,45 @@ latencies as ZigZag's default 6, 30x faster) for the core's own spatial
 unrolling when it has one, else for the best of the unrollings of one loop
 (K, C, OX, OY) or of a loop times a whole kernel axis (C x FX, as ZigZag's
 spatial-mapping generator also considers) over the array's two largest
-dimensions. Other ops cost nothing on such a core, as in ZigZag (its non-MAC
-nodes are zero-cost dummies).
+dimensions. Weights packed below the activation word (an LLM's int4/int8 weights
+with their fp16 scales) are read at their own bits per element, as the single-core
+family reads them (:func:`archsim.loopnest.network.packed_weight_bits`). Vector ops
+(elementwise, norms, softmax, pooling) run on the core's vector unit, priced by the
+loop-nest family's vector model (:mod:`archsim.loopnest.vector`: the lanes' loop nest,
+its best loop order for latency, held at the busiest port's traffic over its
+bandwidth); a reshape is a view and costs nothing.
 
 ``spatial="zigzag"`` prices a layer as Stream 2.1.1 does instead: the unrolling
 ZigZag's generator ranks first (:mod:`archsim.system.zigzag_spatial`), one-loop
 and, when it fills more of the array, mixed, the faster of the two, with LOMA's
 default lpf limit of 6 (Stream's). Partial sums are ``accumulator_bits`` wide when
-the core declares its accumulator (Stream's ``operand_precision``).
+the core declares its accumulator (Stream's ``operand_precision``). Vector ops cost
+nothing in this mode, as in Stream: its pooling and SIMD side cores are dropped when
+its hardware is read (:mod:`archsim.config.stream_yaml`), and ZigZag's non-MAC nodes
+are zero-cost dummies.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections import OrderedDict
 from typing import Any
 
-from archsim.loopnest.cost import limited_spatial
-from archsim.loopnest.layer import layer_of
+from archsim.loopnest.cost import limited_spatial, port_bound_cycles
+from archsim.loopnest.layer import LoopNestLayer
 from archsim.loopnest.mapper import Objective, search_layer
+from archsim.loopnest.network import node_layer, packed_weight_bits, vector_unit_config
+from archsim.loopnest.vector import lane_unrolling
 from archsim.system.zigzag_spatial import with_accumulator, zigzag_spatial
 from workloads.graph import Workload
+from workloads.ops import VectorOp
 
 LPF_LIMIT = 4
 STREAM_LPF_LIMIT = 6
 _MEMO_SIZE = 4096
-_memo: OrderedDict[tuple, Any] = OrderedDict()
-"""Best mapping cost per (core config, spatial mode, layer signature): identical cores and slices search once."""
+_memo: OrderedDict[tuple, tuple[int, float]] = OrderedDict()
+"""(cycles, energy) per (core config, pricing mode, layer signature): identical cores and slices search once."""
 _LOOPS = ("K", "C", "OX", "OY")
 _KERNEL = ("FX", "FY")
 
@@ -85,29 +97,51 @@ def _zigzag_ranked(layer: Any, config: Any) -> Any:
     return min(costs, key=lambda cost: cost.latency_cycles - cost.drain_cycles)
 
 
+def _vector_cost(layer: LoopNestLayer, config: Any) -> tuple[int, float]:
+    """(cycles, energy pJ) of a vector op on the core's lanes, as :func:`archsim.loopnest.network.simulate_loopnest`
+    prices it: the best loop order for latency, at the lanes' energy per operation, held at the port bound."""
+    lanes = lane_unrolling(config.vector_unit, config.operational_array.dimensions)
+    cost = search_layer(layer, vector_unit_config(config), lanes, Objective.LATENCY, LPF_LIMIT).cost
+    return max(math.ceil(cost.latency_cycles), math.ceil(port_bound_cycles(config, cost))), float(cost.energy_pj)
+
+
+def _price(layer: LoopNestLayer, config: Any, mode: str) -> tuple[int, float]:
+    """(cycles, energy pJ) of one layer: ``vector`` (the lanes), ``search`` or ``zigzag`` (a MAC layer's unrolling)."""
+    if mode == "vector":
+        return _vector_cost(layer, config)
+    best = _zigzag_ranked(layer, config) if mode == "zigzag" else _best_of_candidates(layer, config)
+    return round(best.latency_cycles), float(best.energy_pj)
+
+
 def price_loopnest(
     graph: Workload, config: Any, spatial: str = "search", accumulator_bits: int = 0
 ) -> list[tuple[int, float, int]]:
     """Per node of ``graph``: (latency cycles, energy pJ, MACs) of its mapping on ``config``.
 
-    ``spatial`` is ``search`` (the fastest candidate) or ``zigzag`` (Stream's choice, see the module docstring).
+    ``spatial`` is ``search`` (the fastest candidate; vector ops on the vector unit) or ``zigzag``
+    (Stream's choice, vector ops free; see the module docstring).
     """
     bits = graph.precision.bits
+    weight_bits = packed_weight_bits(graph)
     out: list[tuple[int, float, int]] = []
     for node in graph.nodes:
-        layer = layer_of(node.op, bits, bits)
+        is_vector = isinstance(node.op, VectorOp)
+        layer = None
+        if not (is_vector and spatial == "zigzag"):
+            layer = node_layer(node, graph, config.vector_unit, bits, weight_bits.get(node.name))
         if layer is None:
             out.append((0, 0.0, int(node.op.macs)))
             continue
-        layer = with_accumulator(layer, accumulator_bits)
-        key = (repr(config), spatial, layer.signature())
-        best = _memo.get(key)
-        if best is None:
-            best = _zigzag_ranked(layer, config) if spatial == "zigzag" else _best_of_candidates(layer, config)
-            _memo[key] = best
+        mode = "vector" if is_vector else spatial
+        if not is_vector:
+            layer = with_accumulator(layer, accumulator_bits)
+        key = (repr(config), mode, layer.signature())
+        if key not in _memo:
+            _memo[key] = _price(layer, config, mode)
             if len(_memo) > _MEMO_SIZE:
                 _memo.popitem(last=False)
-        out.append((round(best.latency_cycles), float(best.energy_pj), int(node.op.macs)))
+        cycles, energy = _memo[key]
+        out.append((cycles, energy, int(node.op.macs)))
     return out
 
 

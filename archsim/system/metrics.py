@@ -4,7 +4,10 @@
 schedule's tasks, so the CSV, table and JSON writers work unchanged; its cycles
 and latency are the makespan (tasks overlap across cores), and its JSON adds
 ``schedule``: per core, the tasks with their start, compute and end times, and
-every transfer on the shared DRAM and interconnect.
+every transfer on the shared DRAM and interconnect (shared-buffer writes and
+reads included). The shared buffer's bytes are priced twice: the interconnect's
+``link_pj_per_byte`` and an SRAM access of the buffer's size
+(:func:`archsim.energy.sram_pj_per_byte`, the families' SRAM energy).
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from archsim.area import sram_mm2
 from archsim.config.system import SystemConfig
+from archsim.energy import sram_pj_per_byte
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.system.engine import Timeline, run_schedule
 from archsim.system.schedule import Channel, SystemSchedule
@@ -35,8 +40,12 @@ CORE_AREA: dict[str, str] = {
 
 
 def system_area_mm2(system: SystemConfig) -> float:
-    """Sum of the cores' areas (the interconnect and DRAM controller are not modelled)."""
-    total = 0.0
+    """Sum of the cores' areas and the shared buffer's SRAM (the interconnect and DRAM controller are not modelled).
+
+    The shared buffer is priced as the cores' buffers are (:func:`archsim.area.sram_mm2`: the 45 nm 6T cell of
+    Mistry et al., IEDM 2007, at 50% array efficiency).
+    """
+    total = sram_mm2(system.shared_buffer_kb) if system.shared_buffer_kb else 0.0
     for core in system.cores:
         target = CORE_AREA.get(core.family)
         if target:
@@ -80,6 +89,10 @@ class SystemMetrics(NetworkMetrics):
         total["makespan_cycles"] = self.makespan_cycles
         total["dram_bytes"] = self.dram_bytes
         total["link_bytes"] = int(sum(layer.extras["link_bytes"] for layer in self.layers))
+        total["shared_buffer_bytes"] = {
+            "write": int(sum(layer.extras["shared_write_bytes"] for layer in self.layers)),
+            "read": int(sum(layer.extras["shared_read_bytes"] for layer in self.layers)),
+        }
         return total
 
     def to_json(self) -> dict[str, Any]:
@@ -104,11 +117,21 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
     clock_hz = system.clock_mhz * 1e6
     rows: list[LayerMetrics] = []
     by_task = {t.task: t for t in timeline.tasks}
+    shared_pj = sram_pj_per_byte(system.shared_buffer_kb)
     for task in schedule.tasks:
         timing = by_task[task.name]
         reads = _bytes(timeline, task.name, Channel.DRAM_READ)
         writes = _bytes(timeline, task.name, Channel.DRAM_WRITE)
         link = _bytes(timeline, task.name, Channel.LINK)
+        shared_writes = _bytes(timeline, task.name, Channel.SHARED_WRITE)
+        shared_reads = _bytes(timeline, task.name, Channel.SHARED_READ)
+        energy = {
+            "core": timing.energy_pj,
+            "dram": (reads + writes) * system.dram_pj_per_byte,
+            "link": (link + shared_writes + shared_reads) * system.link_pj_per_byte,
+        }
+        if system.shared_buffer_kb:
+            energy["shared_buffer"] = (shared_writes + shared_reads) * shared_pj
         peak = core_peak_macs(system.cores[task.core])
         busy = timing.compute_cycles / system.core_clock_ratio(task.core)
         util = timing.macs / (busy * peak) if peak and busy else 0.0
@@ -131,11 +154,7 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
                 ifmap_dram_reads=reads,
                 filter_dram_reads=0,
                 ofmap_dram_writes=writes,
-                energy_by_component_pj={
-                    "core": timing.energy_pj,
-                    "dram": (reads + writes) * system.dram_pj_per_byte,
-                    "link": link * system.link_pj_per_byte,
-                },
+                energy_by_component_pj=energy,
                 latency_s=span / clock_hz,
                 extras={
                     "core": system.core_names[task.core],
@@ -144,6 +163,8 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
                     "dram_read_bytes": reads,
                     "dram_write_bytes": writes,
                     "link_bytes": link,
+                    "shared_write_bytes": shared_writes,
+                    "shared_read_bytes": shared_reads,
                 },
             )
         )

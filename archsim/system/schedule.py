@@ -2,8 +2,10 @@
 
 A task runs a tuple of ops (whole layers, or the layers of one tile of a fused
 stack, each cut to the rows that tile computes) on one core. Before it computes, its
-``reads`` arrive (from DRAM, or over the interconnect from the core of the task
-that produced them); after it computes, its ``writes`` go to DRAM. A task starts
+``reads`` arrive (from DRAM, over the interconnect from the core of the task
+that produced them, or over the interconnect from the shared buffer); after it
+computes, its ``writes`` go to DRAM or, over the interconnect, to the shared
+buffer. A task starts
 when its core has finished the previous task in ``order`` and every task in
 ``deps`` is done (computed and written back).
 """
@@ -23,11 +25,20 @@ class Channel(StrEnum):
     DRAM_READ = "dram_read"
     DRAM_WRITE = "dram_write"
     LINK = "link"
+    SHARED_WRITE = "shared_write"
+    """From a core into the system's shared buffer, over the interconnect."""
+    SHARED_READ = "shared_read"
+    """From the system's shared buffer into a core, over the interconnect."""
 
     @property
     def resource(self) -> str:
-        """The shared channel the bytes occupy: ``dram`` or ``link``."""
-        return "link" if self is Channel.LINK else "dram"
+        """The shared channel the bytes occupy: ``dram``, or ``link`` (the interconnect, shared buffer included)."""
+        return "dram" if self in (Channel.DRAM_READ, Channel.DRAM_WRITE) else "link"
+
+    @property
+    def is_write(self) -> bool:
+        """True for a task's writes (its output leaving the core after it computed)."""
+        return self in (Channel.DRAM_WRITE, Channel.SHARED_WRITE)
 
 
 @dataclass(frozen=True)
@@ -57,10 +68,10 @@ class Task:
     deps: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if any(t.channel is Channel.DRAM_WRITE for t in self.reads):
-            raise ValueError(f"task {self.name!r}: a read cannot be a DRAM write")
-        if any(t.channel is not Channel.DRAM_WRITE for t in self.writes):
-            raise ValueError(f"task {self.name!r}: writes go to DRAM (channel dram_write)")
+        if any(t.channel.is_write for t in self.reads):
+            raise ValueError(f"task {self.name!r}: a read cannot be a write (dram_write or shared_write)")
+        if any(not t.channel.is_write for t in self.writes):
+            raise ValueError(f"task {self.name!r}: writes go to DRAM or the shared buffer (dram_write or shared_write)")
 
 
 @dataclass(frozen=True)

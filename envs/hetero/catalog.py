@@ -22,11 +22,12 @@ HETERO_RECIPES: dict[str, SpaceRecipe] = {
     "hetero-small": SpaceRecipe(
         family="ofa_mbv2",
         network=HETERO_NETWORK,
-        hardware=hetero_system_space("hetero-system", max_cores=4),
+        hardware=hetero_system_space("hetero-system", max_cores=4, shared_kb=(0, 64, 128, 256)),
         hardware_values={},
         evaluator=DEFAULT_EVALUATOR,
         description="OFA-MobileNetV2 (64 networks) x systems of 1-4 cores, each a systolic array or an NPU of "
-        "128/256/512 MACs/cycle with its own dataflow and 64-256 KB SRAM, link and DRAM bandwidth",
+        "128/256/512 MACs/cycle with its own dataflow and 64-256 KB SRAM, link and DRAM bandwidth, a 0-256 KB "
+        "shared buffer",
     ),
     "hetero-2core": SpaceRecipe(
         family="ofa_mbv2",
@@ -46,10 +47,12 @@ HETERO_RECIPES: dict[str, SpaceRecipe] = {
             dataflows=("os", "ws"),
             link_bw=(32,),
             dram_bw=(8, 32),
+            shared_kb=(0, 128),
         ),
         hardware_values={},
         evaluator=DEFAULT_EVALUATOR,
-        description="a small space for tests and examples: 4 networks x systems of 1-2 small cores",
+        description="a small space for tests and examples: 4 networks x systems of 1-2 small cores, with or without a "
+        "128 KB shared buffer",
     ),
 }
 """Space name -> recipe; registered in :data:`envs.cosearch.catalog.RECIPES` on import."""

@@ -10,8 +10,9 @@ evaluator), this evaluator
   the arena out as system SRAM (``archsim.npu.network.npu_area_mm2``), but here
   it is the core's private on-chip memory, as a systolic core's buffers are,
   which the systolic area already counts;
-* reports ``sram_kb``, the on-chip SRAM of all cores, for ``sram<=...`` specs,
-  and ``n_cores``, the cores the design builds.
+* reports ``sram_kb``, the on-chip SRAM of all cores and of the system's shared
+  buffer (whose area the system simulator already counts), for ``sram<=...``
+  specs, and ``n_cores``, the cores the design builds.
 """
 
 from __future__ import annotations
@@ -72,9 +73,9 @@ class HeteroEvaluator(CoSearchEvaluator):
 
 def with_core_sram(system: SystemConfig, metrics: DesignMetrics) -> DesignMetrics:
     """``metrics`` of a valid design on ``system`` with its NPU cores' arena SRAM in the area, and ``sram_kb``
-    (every core's on-chip SRAM) and ``n_cores`` in ``extra``."""
+    (every core's on-chip SRAM and the shared buffer) and ``n_cores`` in ``extra``."""
     arena_kb = sum(core.cache_kb for core in system.cores if core.family == "npu")
-    sram_kb = sum(design_sram_kb(core, {}) or 0.0 for core in system.cores)
+    sram_kb = sum(design_sram_kb(core, {}) or 0.0 for core in system.cores) + system.shared_buffer_kb
     extra = {**metrics.extra, "sram_kb": float(sram_kb), "n_cores": float(system.n_cores)}
     return dataclasses.replace(metrics, area_mm2=metrics.area_mm2 + sram_mm2(arena_kb), extra=extra)
 

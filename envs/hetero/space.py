@@ -2,14 +2,14 @@
 
 Every design is a :class:`SystemConfig` whose active cores may differ in family
 (a systolic array or an NPU), size, dataflow and on-chip SRAM, sharing one
-interconnect and one DRAM; it is evaluated by ``archsim.simulate``'s ``system``
+interconnect, an optional shared buffer and one DRAM; it is evaluated by ``archsim.simulate``'s ``system``
 simulator (``mappers.multicore``: HEFT allocates each layer to the core where it
 finishes first, with per-core durations priced by each core's own family model,
 then the timeline runs with DRAM and link contention).
 
 Knob names follow one rule so that multi-agent wrappers can split a design by
 owner: ``core<i>_<knob>`` belongs to core ``i``; the memory-system knobs
-(``n_cores``, ``link_bw``, ``dram_bw``) carry no core prefix. Knobs that cannot
+(``n_cores``, ``link_bw``, ``dram_bw``, ``shared_kb``) carry no core prefix. Knobs that cannot
 matter are *ignored*, deterministically: those of cores ``i >= n_cores`` and a
 systolic-only knob (``dataflow``) of an NPU core. :meth:`HeteroSystemSpace.canonical`
 resets them to their reference values, so equal systems are one design.
@@ -48,7 +48,7 @@ SYSTEM_CLOCK_MHZ = 1000.0
 SYSTOLIC_ONLY: tuple[str, ...] = ("dataflow",)
 """Per-core knobs an NPU core ignores."""
 
-MEMORY_KNOBS: tuple[str, ...] = ("n_cores", "link_bw", "dram_bw")
+MEMORY_KNOBS: tuple[str, ...] = ("n_cores", "link_bw", "dram_bw", "shared_kb")
 """Knobs of the memory system (owned by no core)."""
 
 
@@ -56,13 +56,15 @@ REFERENCE: dict[str, Any] = {
     "n_cores": 2,
     "link_bw": 32,
     "dram_bw": 16,
+    "shared_kb": 0,
     "family": "systolic",
     "size": 256,
     "dataflow": "ws",
     "sram_kb": 128,
 }
 """The reference design (normalisation baseline, and the sequential flow's hardware while it searches the network):
-two 16x16 weight-stationary systolic cores of 128 KB each on a 32 B/cycle link and a 16 B/cycle DRAM."""
+two 16x16 weight-stationary systolic cores of 128 KB each on a 32 B/cycle link and a 16 B/cycle DRAM, no shared
+buffer."""
 
 
 def core_knob(core: int, knob: str) -> str:
@@ -97,7 +99,9 @@ class HeteroSystemSpace(HardwareSpace):
     systolic array of ``size`` PEs, :func:`systolic_shape`, or the Ethos-U class of ``size`` MACs/cycle,
     :data:`NPU_PRESETS`), ``dataflow``
     (os/ws/is; systolic cores only) and ``sram_kb`` (on-chip KB: a systolic core's
-    ifmap/filter/ofmap SRAMs split 1/2, 1/4, 1/4; an NPU core's SRAM arena).
+    ifmap/filter/ofmap SRAMs split 1/2, 1/4, 1/4; an NPU core's SRAM arena). The
+    memory system: ``n_cores``, ``link_bw``, ``dram_bw`` and ``shared_kb`` (the
+    system's shared buffer, KB; 0 = none).
     """
 
     family: str = "system"
@@ -141,13 +145,15 @@ class HeteroSystemSpace(HardwareSpace):
         active = self.active_cores(design)
         cores = tuple(core_config(design, k) for k in range(active))
         label = "-".join(f"{c.name}" for c in cores)
+        shared = float(design["shared_kb"])
         return SystemConfig(
-            name=f"hetero-{label}-l{design['link_bw']}-d{design['dram_bw']}",
+            name=f"hetero-{label}-l{design['link_bw']}-d{design['dram_bw']}" + (f"-s{shared:g}" if shared else ""),
             cores=cores,
             core_names=tuple(f"core{k}" for k in range(active)),
             clock_mhz=SYSTEM_CLOCK_MHZ,
             dram_bytes_per_cycle=float(design["dram_bw"]),
             link_bytes_per_cycle=float(design["link_bw"]),
+            shared_buffer_kb=shared,
         )
 
 
@@ -213,14 +219,18 @@ def hetero_system_space(
     n_cores: tuple[int, ...] | None = None,
     link_bw: tuple[int, ...] = (8, 32, 64),
     dram_bw: tuple[int, ...] = (8, 16, 32),
+    shared_kb: tuple[int, ...] = (0,),
 ) -> HeteroSystemSpace:
-    """The heterogeneous system space: memory-system knobs, then ``family/size/dataflow/sram_kb`` per core."""
+    """The heterogeneous system space: memory-system knobs, then ``family/size/dataflow/sram_kb`` per core.
+
+    ``shared_kb`` defaults to no shared buffer (one value), so spaces built before it existed keep their size.
+    """
     if max_cores < 1:
         raise ValueError(f"max_cores must be >= 1, got {max_cores}")
     counts = tuple(range(1, max_cores + 1)) if n_cores is None else n_cores
     if not counts or max(counts) > max_cores or min(counts) < 1:
         raise ValueError(f"n_cores values must be in 1..{max_cores}, got {counts}")
-    knobs = [Knob("n_cores", counts), Knob("link_bw", link_bw), Knob("dram_bw", dram_bw)]
+    knobs = [Knob("n_cores", counts), Knob("link_bw", link_bw), Knob("dram_bw", dram_bw), Knob("shared_kb", shared_kb)]
     for k in range(max_cores):
         knobs += [
             Knob(core_knob(k, "family"), families, fields=(), ordinal=False),
@@ -235,7 +245,7 @@ def hetero_system_space(
         reference,
         evaluator=SYSTEM_EVALUATOR,
         description=f"heterogeneous system of 1-{max_cores} cores (systolic or NPU, each its own size, dataflow, "
-        "SRAM), shared link and DRAM bytes/cycle",
+        "SRAM), shared link and DRAM bytes/cycle and shared-buffer KB",
         max_cores=max_cores,
     )
 

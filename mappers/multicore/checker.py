@@ -7,7 +7,9 @@ matching the start times, and the makespan equal to the last end.
 :func:`check_timeline` replays a system timeline: no channel interval carries
 more than bandwidth x time, no transfer is faster than its channel alone, no
 task computes faster than its core's peak, each core runs one task at a time
-in the schedule's order, and every task starts after its dependencies.
+in the schedule's order, every task starts after its dependencies, and at no
+instant do the tensors live in the shared buffer (each from its first write's
+issue to its last read's end) hold more bytes than its capacity.
 Neither shares code with the schedulers or the evaluator.
 """
 
@@ -61,7 +63,7 @@ def check_timeline(
                 f"{interval.channel} carried {interval.nbytes:.1f} B in {interval.end - interval.start:.1f} cycles"
             )
     for transfer in timeline.transfers:
-        channel = "link" if transfer.channel.value == "link" else "dram"
+        channel = "dram" if transfer.channel.value.startswith("dram") else "link"
         if transfer.nbytes > bandwidth[channel] * (transfer.end - transfer.start) * (1 + _TOL) + _TOL:
             bad.append(f"transfer {transfer.tensor} of {transfer.task} beats the {channel} bandwidth")
     timing = {t.task: t for t in timeline.tasks}
@@ -81,7 +83,34 @@ def check_timeline(
         for a, b in itertools.pairwise(names):
             if timing[b].start < timing[a].compute_end - _TOL:
                 bad.append(f"core {core}: {b} starts before {a} finished computing")
+    bad += check_shared_buffer(system, timeline)
     return bad
+
+
+def check_shared_buffer(system: SystemConfig, timeline: Timeline) -> list[str]:
+    """The instant (if any) at which the shared buffer holds more bytes than ``system.shared_buffer_kb``."""
+    born: dict[str, float] = {}
+    size: dict[str, int] = {}
+    dies: dict[str, float] = {}
+    for t in timeline.transfers:
+        if t.channel.value == "shared_write":
+            born[t.tensor] = min(born.get(t.tensor, t.issued), t.issued)
+            size[t.tensor] = size.get(t.tensor, 0) + t.nbytes
+            dies[t.tensor] = max(dies.get(t.tensor, t.end), t.end)
+    for t in timeline.transfers:
+        if t.channel.value == "shared_read":
+            if t.tensor not in born:
+                return [f"{t.task} reads {t.tensor} from the shared buffer, which no task wrote"]
+            dies[t.tensor] = max(dies[t.tensor], t.end)
+    # frees (0) sort before allocations (1) at the same instant: a task's reads end before its writes begin
+    events = sorted([(dies[n], 0, -size[n], n) for n in born] + [(born[n], 1, size[n], n) for n in born])
+    capacity = system.shared_buffer_kb * 1024
+    live = 0
+    for when, _, delta, name in events:
+        live += delta
+        if live > capacity * (1 + _TOL) + _TOL:
+            return [f"shared buffer holds {live} B at cycle {when:.1f} (with {name}): capacity {capacity:.0f} B"]
+    return []
 
 
 def summary(bad: list[str]) -> dict[str, Any]:
@@ -89,4 +118,4 @@ def summary(bad: list[str]) -> dict[str, Any]:
     return {"ok": not bad, "violations": bad[:5]}
 
 
-__all__ = ["check_allocation", "check_timeline", "summary"]
+__all__ = ["check_allocation", "check_shared_buffer", "check_timeline", "summary"]

@@ -2,6 +2,8 @@
 
 This composes the mapping steps (``mappers.multicore``) with the evaluator
 (``archsim.system``); it is the ``system`` entry of ``simulate()``'s registry.
+The last mapping step places hand-overs in the system's shared buffer, if it
+has one (:mod:`mappers.multicore.shared`).
 Every allocation passes :func:`check_allocation` and every timeline
 :func:`check_timeline` before it is returned.
 """
@@ -24,6 +26,7 @@ from mappers.multicore.genetic import genetic
 from mappers.multicore.heft import heft
 from mappers.multicore.pipeline import pipeline_schedule
 from mappers.multicore.problem import Allocation, SchedulingProblem, scheduling_problem
+from mappers.multicore.shared import with_shared_buffer
 from mappers.multicore.tasks import build_schedule, stack_graph
 from workloads.errors import InputError
 from workloads.graph import Workload
@@ -83,7 +86,7 @@ def plan_system(
         schedule = pipeline_schedule(graph, system, allocation.core, allocation.start, estimator, fusion)
     else:
         schedule = build_schedule(graph, system, allocation.core, allocation.order, fusion, scheduler)
-    return SystemPlan(schedule, problem, allocation, solver)
+    return SystemPlan(with_shared_buffer(schedule, system), problem, allocation, solver)
 
 
 def simulate_system(

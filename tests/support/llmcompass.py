@@ -56,8 +56,8 @@ class Compared:
         return self.predicted_s / self.measured.latency_s - 1
 
 
-def _vector(name: str, fn: VectorFn, elements: int, ops: int) -> VectorOp:
-    return VectorOp(name, fn, elements, elements, ops)
+def _vector(name: str, fn: VectorFn, elements: int, ops: int, row: int = 0) -> VectorOp:
+    return VectorOp(name, fn, elements, elements, ops, row=row)
 
 
 def operator_sweeps(folder: Path) -> list[Measured]:
@@ -71,7 +71,7 @@ def operator_sweeps(folder: Path) -> list[Measured]:
         with (folder / f"{kind}_A100.csv").open() as handle:
             for m, n, rate in csv.reader(handle):
                 elements = int(m) * int(n)
-                op = _vector(f"{kind} {m}x{n.strip()}", fn, elements, NORM_OPS)
+                op = _vector(f"{kind} {m}x{n.strip()}", fn, elements, NORM_OPS, row=int(n))  # over the last dim
                 rows.append(Measured(op.name, op, kind, elements / (float(rate) * 1e9)))
     with (folder / "gelu_A100.csv").open() as handle:
         for count, rate in csv.reader(handle):
@@ -119,9 +119,12 @@ def gpt3_layer(folder: Path, decode: bool) -> tuple[list[Measured], float]:
         "Wo_proj": (MatMul("Wo_proj", m=tokens, n=d, k=d // shards), "matmul"),
         "W1_proj": (MatMul("W1_proj", m=tokens, n=4 * d // shards, k=d), "matmul"),
         "W2_proj": (MatMul("W2_proj", m=tokens, n=d, k=4 * d // shards), "matmul"),
-        "Softmax": (_vector("Softmax", VectorFn.SOFTMAX, batch * local_heads * queries * keys, NORM_OPS), "softmax"),
-        "LayerNorm_MHA": (_vector("LayerNorm_MHA", VectorFn.LAYERNORM, tokens * d, NORM_OPS), "layernorm"),
-        "LayerNorm_FFN": (_vector("LayerNorm_FFN", VectorFn.LAYERNORM, tokens * d, NORM_OPS), "layernorm"),
+        "Softmax": (
+            _vector("Softmax", VectorFn.SOFTMAX, batch * local_heads * queries * keys, NORM_OPS, row=keys),
+            "softmax",
+        ),
+        "LayerNorm_MHA": (_vector("LayerNorm_MHA", VectorFn.LAYERNORM, tokens * d, NORM_OPS, row=d), "layernorm"),
+        "LayerNorm_FFN": (_vector("LayerNorm_FFN", VectorFn.LAYERNORM, tokens * d, NORM_OPS, row=d), "layernorm"),
         "GeLU": (_vector("GeLU", VectorFn.ACTIVATION, tokens * 4 * d // shards, 1), "gelu"),
     }
     rows = [Measured(name, op, overhead, latencies[LAYER_ROWS.index(name)]) for name, (op, overhead) in ops.items()]

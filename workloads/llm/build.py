@@ -83,9 +83,11 @@ class _Graph:
         ops: int,
         act: Activation | None = None,
     ) -> str:
-        """A vector op whose output has ``shape`` (rows of tokens or scores x width)."""
+        """A vector op whose output has ``shape`` (rows of tokens or scores x width); a softmax or
+        norm reduces over the last axis, its row."""
         elements = sum(self.tensors[t].numel for t in inputs)
-        op = VectorOp(name, fn, elements, math.prod(shape), ops, len(inputs), act)
+        row = shape[-1] if fn in (VectorFn.SOFTMAX, VectorFn.LAYERNORM) else 0
+        op = VectorOp(name, fn, elements, math.prod(shape), ops, len(inputs), act, row)
         return self.emit(op, inputs, shape)
 
     def kv_cache(self, name: str, heads: int, positions: int, head_dim: int) -> list[str]:

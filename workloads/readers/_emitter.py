@@ -70,8 +70,10 @@ class GraphEmitter:
         outputs: list[str],
         ops_per_output: int,
         activation: Activation | None = None,
+        row: int = 0,
     ) -> None:
-        """Emit a vector-unit op whose element counts come from its declared tensors."""
+        """Emit a vector-unit op whose element counts come from its declared tensors (``row``: a
+        softmax's or norm's row length when known)."""
         op = VectorOp(
             name=name,
             fn=fn,
@@ -80,6 +82,7 @@ class GraphEmitter:
             ops_per_output=ops_per_output,
             num_inputs=max(len(inputs), 1),
             activation=activation,
+            row=row,
         )
         self.emit(op, inputs, outputs)
 

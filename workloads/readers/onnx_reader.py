@@ -217,7 +217,8 @@ def read_onnx(
     model = _load(path)
     graph_inputs = _set_input_shapes(model, path, input_shapes or {})
     shapes = infer_static_shapes(model, str(path))
-    importer = _OnnxImporter(path, model.graph, graph_inputs, shapes, skip_unsupported)
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+    importer = _OnnxImporter(path, model.graph, graph_inputs, shapes, skip_unsupported, opset)
     return importer.run(path.stem, precision or Precision.INT8)
 
 
@@ -311,8 +312,10 @@ class _OnnxImporter:
         inputs: list[str],
         shapes: dict[str, tuple[int | None, ...]],
         skip_unsupported: bool,
+        opset: int = 0,
     ) -> None:
         self.g = GraphEmitter(path)
+        self.opset = opset
         self.graph = graph
         self.inputs = inputs
         self.shapes = shapes
@@ -746,7 +749,21 @@ class _OnnxImporter:
         inputs = [self.data(t, index) for t in node.input if t]
         outputs = [self.out(t, index) for t in node.output[:1] if t]
         fn, ops = NORMALISATIONS[node.op_type]
-        self.g.vector(self.names[index], fn, inputs, outputs, ops)
+        self.g.vector(self.names[index], fn, inputs, outputs, ops, row=self._row(index, node))
+
+    def _row(self, index: int, node: NodeProto) -> int:
+        """The row a Softmax/LogSoftmax/LayerNormalization reduces over (0 for other normalisations).
+
+        LayerNormalization normalises ``shape[axis:]`` (axis -1 by default); a softmax from
+        opset 13 on reduces ``shape[axis]`` (axis -1), before it ``shape[axis:]`` (axis 1).
+        """
+        layernorm = node.op_type == "LayerNormalization"
+        if not layernorm and node.op_type not in ("Softmax", "LogSoftmax"):
+            return 0
+        shape = self.shape(node.input[0], index)
+        per_axis = not layernorm and self.opset >= 13
+        axis = int(_attrs(node).get("axis", -1 if layernorm or per_axis else 1)) % len(shape)  # type: ignore[call-overload]
+        return shape[axis] if per_axis else math.prod(shape[axis:])
 
     def _lrn(self, index: int, node: NodeProto) -> None:
         """Local response normalisation: a sum of ``size`` squares across channels, then scale, power, divide."""

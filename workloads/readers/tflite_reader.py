@@ -442,7 +442,9 @@ class _TfliteImporter:
         self.g.vector(name, fn, [self.tensor(op.inputs[0])], [self.tensor(op.outputs[0])], window)
 
     def _softmax(self, index: int, name: str, op: _Operator) -> None:
-        self.g.vector(name, VectorFn.SOFTMAX, [self.tensor(op.inputs[0])], [self.tensor(op.outputs[0])], 5)
+        shape = self.shape(op.inputs[0])
+        row = shape[-1] if shape else 0  # TFLite's SOFTMAX reduces the last axis
+        self.g.vector(name, VectorFn.SOFTMAX, [self.tensor(op.inputs[0])], [self.tensor(op.outputs[0])], 5, row=row)
 
     def _data_movement(self, name: str, op: _Operator) -> None:
         if op.code in (Op.CONCATENATION, Op.GATHER):

@@ -80,4 +80,4 @@ def test_npu_refuses_int4_weights_on_ethos_u_and_halves_the_stream_when_it_suppo
     w8 = simulate(load_workload(spec.format(8)), decoder).total()["tpot_s"]
     w4 = simulate(load_workload(spec.format(4)), decoder).total()["tpot_s"]
     assert w8 == pytest.approx(0.156, rel=0.005)
-    assert w4 == pytest.approx(0.080, abs=0.0005)
+    assert w4 == pytest.approx(0.081, abs=0.0005)

@@ -3,7 +3,8 @@
 Mechanisms asserted as the model states them (archsim/manycore/model.py): tiles run
 in waves over the cores; a kernel with fewer tiles than cores gets only those cores'
 shares of the DRAM; an operand that fits half the L2 crosses the DRAM once however
-many tiles read it; a softmax reads its input three times. Physics on a grid of
+many tiles read it; a row-wise op re-reads its rows from the L2 while the rows in
+flight fit it, from DRAM otherwise (a row-blind softmax: three passes from DRAM). Physics on a grid of
 shapes: never above the arrays' peak, never more DRAM bytes than the usable rate x time,
 more bandwidth never slower.
 """
@@ -21,7 +22,16 @@ from archsim.cli import main
 from archsim.config.loader import load_arch
 from archsim.config.manycore import ManyCoreConfig
 from archsim.errors import InputError
-from archsim.manycore.model import Gemm, gemm_cost, gemm_of, op_cost, vector_cost
+from archsim.manycore.model import (
+    Gemm,
+    dram_read_passes,
+    gemm_cost,
+    gemm_of,
+    op_cost,
+    rows_in_flight,
+    vector_cost,
+)
+from workloads.llm import build_llm, parse_spec
 from workloads.ops import MatMul, VectorFn, VectorOp
 
 A100 = load_arch("a100-manycore")
@@ -69,11 +79,61 @@ def test_a_shared_operand_crosses_the_dram_once_while_it_fits_half_the_l2() -> N
     assert gemm_cost(big, A100).dram_weight_bytes > big.b_bytes  # 2 GiB: re-read per wave footprint
 
 
-def test_softmax_reads_its_input_three_times() -> None:
+def test_a_row_blind_softmax_reads_its_input_three_times() -> None:
+    """Without its row length a softmax keeps the three passes from DRAM; other vector ops read once."""
     softmax = vector_cost(VectorOp("s", VectorFn.SOFTMAX, 1 << 24, 1 << 24, 5), A100)
+    norm = vector_cost(VectorOp("n", VectorFn.LAYERNORM, 1 << 24, 1 << 24, 5), A100)
     add = vector_cost(VectorOp("a", VectorFn.ADD, 1 << 24, 1 << 24, 1), A100)
-    assert softmax.dram_read_bytes == 3 * add.dram_read_bytes
+    assert softmax.dram_read_bytes == 3 * add.dram_read_bytes == 3 * norm.dram_read_bytes
     assert softmax.bound == add.bound == "dram"
+
+
+def _rows(fn: VectorFn, rows: int, row: int) -> VectorOp:
+    return VectorOp("op", fn, rows * row, rows * row, 5, row=row)
+
+
+def test_rows_in_flight_are_the_resident_blocks() -> None:
+    """108 SMs x 2,048 threads / 128 per block on the A100, 104 x 2,048 / 256 on the MI210; at most the op's rows."""
+    assert rows_in_flight(_rows(VectorFn.LAYERNORM, 4096, 4096), A100) == 1728
+    assert rows_in_flight(_rows(VectorFn.LAYERNORM, 4096, 4096), load_arch("mi210-manycore")) == 832
+    assert rows_in_flight(_rows(VectorFn.LAYERNORM, 64, 4096), A100) == 64
+    mi210 = load_arch("mi210-manycore")  # 832 rows x 2 bytes fit its 8 MiB L2 up to rows of 5,041
+    assert dram_read_passes(_rows(VectorFn.LAYERNORM, 4096, 5041), mi210) == 1
+    assert dram_read_passes(_rows(VectorFn.LAYERNORM, 4096, 5042), mi210) == 2
+
+
+@pytest.mark.parametrize(("fn", "passes"), [(VectorFn.SOFTMAX, 3), (VectorFn.LAYERNORM, 2)])
+def test_a_row_is_re_read_from_the_l2_while_the_rows_in_flight_fit_it(fn: VectorFn, passes: int) -> None:
+    """1,728 rows in flight x 2 bytes fit the 40 MiB L2 up to rows of 12,136 elements: re-reads hit the
+    L2 at 8,192 and come from DRAM at 16,384; 64 rows of 65,536 fit whatever the row."""
+    for rows, row, from_dram in ((4096, 8192, 1), (4096, 16384, passes), (64, 65536, 1)):
+        op = _rows(fn, rows, row)
+        cost = vector_cost(op, A100)
+        input_bytes = op.input_elements * A100.word_bytes
+        assert cost.dram_read_bytes == from_dram * input_bytes, (rows, row)
+        assert cost.l2_input_bytes == passes * input_bytes
+        moved = cost.dram_read_bytes + cost.dram_write_bytes
+        assert moved <= A100.dram_bytes_per_cycle * cost.cycles * (1 + 1e-12)
+    assert dram_read_passes(_rows(fn, 4096, 12136), A100) == 1 < dram_read_passes(_rows(fn, 4096, 12144), A100)
+
+
+def test_the_row_changes_no_count_of_the_op() -> None:
+    blind = VectorOp("s", VectorFn.SOFTMAX, 1 << 24, 1 << 24, 5)
+    known = dataclasses.replace(blind, row=2048)
+    assert (known.vector_ops, known.input_elements, known.output_elements) == (
+        blind.vector_ops,
+        blind.input_elements,
+        blind.output_elements,
+    )
+    with pytest.raises(ValueError, match="row"):
+        dataclasses.replace(blind, row=-1)
+
+
+def test_llm_softmax_and_norms_carry_their_rows() -> None:
+    """The LLM builder gives a softmax its keys and a norm the hidden width; other vector ops no row."""
+    workload = build_llm(parse_spec("llama3.2-1b:phase=prefill,prompt=256,layers=1"))
+    rows = {node.op.name.split(".")[-1]: node.op.row for node in workload.nodes if isinstance(node.op, VectorOp)}
+    assert rows["softmax"] == 256 and rows["norm1"] == rows["norm_f"] == 2048 and rows["attn_add"] == 0
 
 
 @pytest.mark.parametrize(
@@ -84,6 +144,7 @@ def test_softmax_reads_its_input_three_times() -> None:
         ("tile_sizes = [64, -1]\n", "tile_sizes must be a list of positive integers"),
         ("core_sram_kb = 8\n", "cannot double-buffer even a 64x64 tile"),
         ("l2_mb = 40\n", "unknown field 'l2_mb' for family 'manycore'"),
+        ("row_block_threads = 4096\n", "row_block_threads=4096 must be at most threads_per_core=2048"),
     ],
 )
 def test_bad_config_names_the_file_and_field(tmp_path: Path, text: str, message: str) -> None:

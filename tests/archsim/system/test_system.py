@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -12,14 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import archsim
+from archsim.area import sram_mm2
 from archsim.cli import main
 from archsim.config.loader import load_arch, read_config_file
 from archsim.config.system import SystemConfig
 from archsim.config.systolic import SystolicConfig
 from archsim.errors import InputError
+from archsim.plots.schedule import schedule_gantt
 from archsim.simulate import SIMULATORS
 from archsim.system import Channel, SystemSchedule, Task, Transfer, run_schedule
-from archsim.system.metrics import core_peak_macs, evaluate
+from archsim.system.metrics import core_peak_macs, evaluate, system_area_mm2
 from archsim.system.tiles import TaskOp
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
@@ -210,3 +213,43 @@ def test_broadcast_crosses_the_channel_once() -> None:
     assert len(timeline.transfers) == 1
     assert math.isclose(timeline.transfers[0].end - timeline.transfers[0].start, 1000.0)
     assert {t.task: t.compute_start for t in timeline.tasks}["b"] == pytest.approx(timeline.transfers[0].end)
+
+
+def test_the_shared_buffer_adds_its_sram_area() -> None:
+    base = load_arch("system-hetero")
+    areas = [system_area_mm2(dataclasses.replace(base, shared_buffer_kb=kb)) for kb in (0.0, 128.0, 512.0)]
+    assert areas[0] < areas[1] < areas[2]
+    assert areas[2] - areas[0] == pytest.approx(sram_mm2(512.0))  # the cores' SRAM area model, 2.90 mm^2
+
+
+def test_cli_reports_the_shared_buffer_traffic(tmp_path) -> None:
+    base = (Path(archsim.__file__).parent / "presets" / "system-hetero.toml").read_text()
+    totals = {}
+    for kb in (0, 512):
+        arch = tmp_path / f"s{kb}.toml"
+        arch.write_text(base.replace("link_latency_cycles = 10", f"link_latency_cycles = 10\nshared_buffer_kb = {kb}"))
+        out = tmp_path / f"s{kb}.json"
+        assert main(["simulate", "-w", "mobilenet_v2", "-a", str(arch), "--format", "json", "-o", str(out)]) == 0
+        data = json.loads(out.read_text())
+        assert data["arch"]["shared_buffer_kb"] == kb
+        totals[kb] = data["total"]
+    assert totals[0]["shared_buffer_bytes"] == {"write": 0, "read": 0}
+    moved = totals[512]["shared_buffer_bytes"]
+    assert moved["write"] > 0 and moved["read"] >= moved["write"]
+    assert totals[512]["dram_bytes"] == totals[0]["dram_bytes"] - moved["write"] - moved["read"]
+    assert totals[512]["total_cycles"] < totals[0]["total_cycles"]
+    assert totals[512]["energy_by_component_pj"]["shared_buffer"] > 0
+
+
+def test_the_gantt_shows_shared_buffer_rows_only_when_used(tmp_path) -> None:
+    base = (Path(archsim.__file__).parent / "presets" / "system-hetero.toml").read_text()
+    labels = {}
+    for kb in (0, 512):
+        arch = tmp_path / f"s{kb}.toml"
+        arch.write_text(base.replace("link_latency_cycles = 10", f"link_latency_cycles = 10\nshared_buffer_kb = {kb}"))
+        out = tmp_path / f"s{kb}.json"
+        assert main(["simulate", "-w", "mobilenet_v2", "-a", str(arch), "--format", "json", "-o", str(out)]) == 0
+        figure = schedule_gantt(json.loads(out.read_text())["schedule"])
+        labels[kb] = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert "shared_write" not in labels[0] and "shared_read" not in labels[0]
+    assert {"shared_write", "shared_read", "dram_read", "link"} <= set(labels[512])

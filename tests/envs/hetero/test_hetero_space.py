@@ -109,3 +109,24 @@ def test_the_system_space_searched_alone_counts_core_sram_like_co_search() -> No
     system = small.config_for(chosen)
     assert metrics.valid and metrics.area_mm2 == pytest.approx(system_area_mm2(system) + sram_mm2(64))
     assert metrics.extra["sram_kb"] == 128 and metrics.extra["n_cores"] == 2
+
+
+def test_the_shared_buffer_knob_builds_the_buffer_and_counts_its_sram_and_area() -> None:
+    """``shared_kb`` (a memory-system knob) is the system's shared buffer: in its config, ``sram_kb`` and area."""
+    from archsim.area import sram_mm2
+    from envs.evaluate import shared_evaluator
+
+    assert "shared_kb" in MEMORY_KNOBS and core_of("shared_kb") is None
+    assert get_cosearch_space("hetero-small").hardware.knob("shared_kb").values == (0, 64, 128, 256)
+    assert get_cosearch_space("hetero-2core").hardware.knob("shared_kb").values == (0, 128)
+    assert SPACE.decode(SPACE.reference)["shared_kb"] == 0
+    small = hetero_system_space(
+        "test-shared", max_cores=2, sizes=(128,), sram_kb=(64,), link_bw=(32,), dram_bw=(16,), shared_kb=(0, 128)
+    )
+    evaluator = shared_evaluator(small, "ofa_mbv2:resolution=128,width=0.5,depth=1,expand=3")
+    plain = small.decode(small.reference) | {"n_cores": 2}
+    metrics = {kb: evaluator.evaluate(small.encode(plain | {"shared_kb": kb})) for kb in (0, 128)}
+    assert small.config_for(plain | {"shared_kb": 128}).shared_buffer_kb == 128
+    assert small.config_for(plain).shared_buffer_kb == 0
+    assert metrics[128].extra["sram_kb"] == metrics[0].extra["sram_kb"] + 128
+    assert metrics[128].area_mm2 == pytest.approx(metrics[0].area_mm2 + sram_mm2(128))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from archsim.config.loader import load_arch
@@ -51,3 +53,29 @@ def test_mobilenet_v2_pipelined_row_on_the_quad_core() -> None:
     assert round(metrics.dram_bytes / 1e6, 3) == 3.621
     assert round(metrics.latency_s * 1e3, 3) == 1.720
     assert sum(1 for core in plan.schedule.order if core) == 4  # the stacks' tiles spread over every core
+
+
+def test_mobilenet_v2_shared_buffer_rows_on_the_hetero_preset() -> None:
+    workload, base = load_workload("mobilenet_v2"), load_arch("system-hetero")
+    rows = {}
+    for kb in (0, 128, 512, 2048):
+        system = dataclasses.replace(base, shared_buffer_kb=float(kb))
+        m = evaluate_checked(workload, system, plan_system(workload, system))
+        moved = m.total()["shared_buffer_bytes"]
+        rows[kb] = (
+            round(m.latency_s * 1e3, 3),
+            round(m.dram_bytes / 1e6, 3),
+            round(moved["write"] / 1e6, 3),
+            round(moved["read"] / 1e6, 3),
+            round(m.energy_pj / 1e9, 3),
+            round(m.area_mm2, 2),
+        )
+    assert rows == {
+        0: (2.307, 10.947, 0.0, 0.0, 3.094, 6.63),
+        128: (2.307, 10.947, 0.0, 0.0, 3.094, 7.36),
+        512: (2.151, 6.030, 2.459, 2.459, 1.934, 9.54),
+        2048: (2.076, 3.621, 3.663, 3.663, 1.439, 18.24),
+    }
+    fused = dataclasses.replace(base, shared_buffer_kb=2048.0)
+    metrics = evaluate_checked(workload, fused, plan_system(workload, fused, fusion="auto"))
+    assert round(metrics.dram_bytes / 1e6, 3) == 3.621 and metrics.total()["shared_buffer_bytes"]["write"] == 0

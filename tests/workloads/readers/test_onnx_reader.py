@@ -186,6 +186,7 @@ def test_attention_block_matmuls_layernorm_and_fusion_rules(tmp_path: Path) -> N
     assert workload.total_macs == 3 * 16 * 32 * 32 + 2 * 2 * 8 * 8 * 32 + 16 * 64 * 32
     assert isinstance(ops["sig"], VectorOp) and ops["sig"].activation is Activation.SIGMOID
     assert ops["ln"].fn is VectorFn.LAYERNORM and ops["kt"].fn is VectorFn.TRANSPOSE
+    assert ops["ln"].row == 32 and ops["softmax"].row == 8  # the rows they reduce over
     node = {n.name: n for n in workload}
     assert node["v"].inputs == ("v_mm", "bv") and workload.tensor("bv").kind is TensorKind.WEIGHT
     assert node["scores"].inputs == ("scores_mm", "scale") and workload.tensor("scale").shape == (1,)
@@ -199,6 +200,14 @@ def test_attention_block_matmuls_layernorm_and_fusion_rules(tmp_path: Path) -> N
         ("res", "swish"),
         ("sig", "swish"),
     }
+
+
+def test_a_softmax_before_opset_13_reduces_everything_after_its_axis(tmp_path: Path) -> None:
+    """Opset 11's Softmax coerces its input to 2-D at ``axis`` (default 1): rows of 8 x 8 for (2, 8, 8)."""
+    g = OnnxGraphWriter()
+    out = g.node("Softmax", [g.input("x", (2, 8, 8))], "softmax")
+    op = _op(read_onnx(g.save(tmp_path / "softmax11.onnx", [out], opset=11)), "softmax")
+    assert isinstance(op, VectorOp) and op.row == 64
 
 
 def test_pad_folds_into_its_conv_and_stays_explicit_before_other_ops(tmp_path: Path) -> None:

@@ -45,6 +45,7 @@ def test_mobilenet_head_int8_imports_with_expected_macs_edges_and_shapes(tmp_pat
     assert isinstance(dw, Conv2d) and dw.is_depthwise and dw.activation is Activation.RELU6
     assert (dw.stride_h, dw.pad_top, dw.pad_bottom) == (2, 0, 1)  # TF SAME: the odd pixel goes after
     assert ops["fc_0"] == MatMul("fc_0", m=1, n=1000, k=1024, weight_operand=True)
+    assert getattr(ops["softmax_0"], "row", None) == 1000  # the last axis, which SOFTMAX reduces
     assert workload.tensor("input").shape == (1, 512, 14, 14)  # NHWC -> NCHW
     assert workload.tensor("input").kind is TensorKind.INPUT
     assert workload.tensor("depthwise_0/weights").shape == (512, 1, 3, 3)

@@ -1,0 +1,88 @@
+"""docs/hetero.md's shared-buffer figures: the benchmark's final designs with and without their shared buffer."""
+
+from __future__ import annotations
+
+import pytest
+from hetero_stub import stub_accuracy
+
+from envs.accuracy import FunctionEvaluator
+from envs.cosearch import get_cosearch_space
+from envs.hetero.evaluate import HeteroFactory
+
+NETWORK = {"resolution": 128, "width": 0.5, "depth": 1, "kernel": 5, "expand": 6, "bits": 8}
+SMALL = NETWORK | {"kernel": 3, "expand": 3}
+
+
+def npu(size: int, sram: int, core: int = 0) -> dict[str, object]:
+    return {f"core{core}_family": "npu", f"core{core}_size": size, f"core{core}_sram_kb": sram}
+
+
+def systolic(size: int, dataflow: str, sram: int, core: int = 0) -> dict[str, object]:
+    return {
+        f"core{core}_family": "systolic",
+        f"core{core}_size": size,
+        f"core{core}_dataflow": dataflow,
+        f"core{core}_sram_kb": sram,
+    }
+
+
+def memory(n_cores: int, link: int, dram: int, shared: int) -> dict[str, object]:
+    return {"n_cores": n_cores, "link_bw": link, "dram_bw": dram, "shared_kb": shared}
+
+
+JOINT_FINALS = {
+    0: NETWORK | memory(1, 8, 8, 128) | npu(512, 128),
+    1: NETWORK | {"bits": 4} | memory(2, 64, 16, 64) | npu(128, 256) | systolic(128, "is", 64, core=1),
+    2: SMALL | memory(1, 8, 32, 128) | npu(256, 64),
+    3: SMALL | memory(1, 32, 32, 256) | systolic(512, "ws", 64),
+    4: NETWORK | memory(1, 64, 32, 256) | npu(256, 64),
+}
+"""Final designs of the joint flow, seeds 0-4 (``python benchmarks/bench_hetero.py``, comparison.csv)."""
+
+# seed: (latency ms, energy mJ) with the buffer, then without it
+JOINT_FIGURES = {
+    0: ((0.788, 0.665), (0.789, 0.886)),
+    1: ((0.953, 0.610), (0.964, 0.665)),
+    2: ((0.618, 0.525), (0.557, 0.682)),
+    3: ((0.581, 0.442), (0.582, 0.739)),
+    4: ((0.768, 0.664), (0.786, 0.915)),
+}
+
+SEQUENTIAL_WITH_IDLE_BUFFER = (
+    NETWORK | memory(1, 32, 32, 64) | systolic(512, "is", 256),
+    NETWORK | {"resolution": 160} | memory(1, 8, 16, 64) | npu(256, 256),
+)
+"""The sequential flow's final designs with a shared buffer (seeds 1 and 2): it carries nothing."""
+
+
+@pytest.fixture(scope="module")
+def evaluate():
+    space = get_cosearch_space("hetero-small")
+    evaluator = HeteroFactory(space, FunctionEvaluator(stub_accuracy, "hetero-shared-stub")).build()
+    reference = space.decode(space.reference)
+
+    def run(design: dict[str, object]):
+        return evaluator.evaluate(space.encode(reference | design))
+
+    return run
+
+
+def _figures(metrics) -> tuple[float, float]:
+    return round(metrics.latency_s * 1e3, 3), round(metrics.energy_pj / 1e9, 3)
+
+
+@pytest.mark.parametrize("seed", sorted(JOINT_FINALS))
+def test_joint_finals_with_and_without_their_shared_buffer(evaluate, seed: int) -> None:
+    design = JOINT_FINALS[seed]
+    with_buffer, without = evaluate(design), evaluate(design | {"shared_kb": 0})
+    assert (_figures(with_buffer), _figures(without)) == JOINT_FIGURES[seed]
+    assert with_buffer.extra["sram_kb"] == without.extra["sram_kb"] + design["shared_kb"]
+    saving = 1 - with_buffer.energy_pj / without.energy_pj
+    assert 0.08 <= saving <= 0.41
+
+
+@pytest.mark.parametrize("design", SEQUENTIAL_WITH_IDLE_BUFFER)
+def test_sequential_finals_buffer_carries_nothing(evaluate, design: dict[str, object]) -> None:
+    with_buffer, without = evaluate(design), evaluate(design | {"shared_kb": 0})
+    assert (with_buffer.latency_s, with_buffer.energy_pj) == (without.latency_s, without.energy_pj)
+    assert with_buffer.area_mm2 > without.area_mm2
