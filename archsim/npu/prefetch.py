@@ -74,7 +74,8 @@ class Budget:
         memory, moved ``moved`` (burst-scaled) bytes on the constants' memory and used a table of ``lut_bytes``.
 
         A table load into a LUT RAM is a DMA of its own: besides the memory's free time it can use
-        the port bandwidth the operation's own (latency-bound) channels leave.
+        the port bandwidth the operation's own (latency-bound) channels leave. On regor's presets
+        (:func:`regor_prebuffer`) the weight prefetch is such a DMA too.
         """
         step = prefetch_budget(config, total, access)
         home = config.weights_in
