@@ -144,9 +144,13 @@ class NpuConfig:
     activations_in: Memory = Memory.SRAM
     cache_kb: float = 0.0
     plans_cache: bool = False
-    """With an SRAM cache (``cache_kb`` > 0): True places feature maps as Vela's U55/U65 scheduler does
+    """With an SRAM cache (``cache_kb`` > 0): True places feature maps as Vela's scheduler does
     (cascades in stripes, live-range allocation beside the weight buffers, the rest in DRAM;
     :mod:`archsim.npu.placement`); False keeps every intermediate in the cache."""
+    cache_holds_prefill: bool = True
+    """With ``plans_cache``: a weight buffer filled under the previous operation takes cache space during it
+    (Vela's Python scheduler, U55/U65); False: only while its own operation runs (regor, Vela's U85 back end,
+    whose schedule keeps both maps beside a pointwise's whole weight buffer in the op before it)."""
     weight_buffer_in_sram: bool = True
     """Weights in DRAM/flash are DMA'd into an SRAM staging buffer (read once, re-read from SRAM)."""
     channel_read_buffer_bytes: int = 0

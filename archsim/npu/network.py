@@ -33,7 +33,7 @@ from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, s
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
 from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order
 from archsim.npu.precision import check_precisions
-from archsim.npu.prefetch import Budget, lut_prefetched, prefetchable_bytes
+from archsim.npu.prefetch import Budget, lut_prefetched, prefetchable_bytes, regor_prebuffer
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, TensorKind, Workload
 from workloads.precision import Precision
@@ -118,7 +118,13 @@ def book_prefetch(
     if prefetch.weights and home is not Memory.SRAM:
         moves.append((Memory.SRAM, prefetch.weights, True))
     for memory, amount, write in moves:
-        access[memory] = access.get(memory, 0.0) + amount / config.channel_bandwidth(memory, write=write)
+        channel = amount / config.channel_bandwidth(memory, write=write)
+        if regor_prebuffer(config):
+            # Its own channel beside the op's: the memory is busy until the port has moved both and the channel this.
+            port = (raw.get(memory, 0.0) + amount) / config.bandwidth(memory)
+            access[memory] = max(access.get(memory, 0.0), port, channel)
+        else:
+            access[memory] = access.get(memory, 0.0) + channel
         raw[memory] = raw.get(memory, 0.0) + amount
     side = f"w_{home.value}"
     counts[side] = counts.get(side, 0.0) + prefetch.weights

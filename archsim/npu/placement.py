@@ -1,8 +1,8 @@
 """Where intermediate feature maps live when the SRAM is a cache in front of a DRAM arena.
 
 With Vela's Dedicated_Sram memory mode (``cache_kb`` > 0 and ``plans_cache``: the U65
-default presets) feature maps belong to the DRAM arena and the SRAM cache holds what
-Vela's scheduler puts there. Read in Vela 5.2.0's ``scheduler.py``,
+and U85 default presets) feature maps belong to the DRAM arena and the SRAM cache holds
+what Vela's scheduler puts there. Read in Vela 5.2.0's ``scheduler.py``,
 ``cascade_builder.py``, ``live_range.py`` and ``pass_packing.py`` (no code copied);
 modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_order`):
 
@@ -17,8 +17,14 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
    buffers of the operations running then. Outputs that fit at every moment stay;
    outputs that cannot fit even alone go to DRAM; the rest compete, in groups of
    overlapping lifetimes, and the choice that keeps the most accessed bytes in the
-   cache wins (exhaustive over each group). When outputs were evicted, the weight
-   buffers they meet shrink to small slices and the placement is redone.
+   cache wins (exhaustive over each group). Weight buffers are sized as Vela splits
+   weights in output-depth slices (:class:`_Weights`). When outputs were evicted, the
+   weight buffers they meet are planned again with less cache and the placement is redone.
+
+On the U85 Vela 5.2 schedules with its C++ back end (regor), whose source was not at
+hand; two differences were read off its ``--verbose-schedule`` output: a weight buffer
+takes cache space only while its own operation runs (``cache_holds_prefill`` false), and
+an operation whose output stage runs a chained add/mul is never cascaded.
 
 The result (:class:`FeatureMapPlan`) is the set of tensors whose reads and writes go
 to DRAM and the stripe height of every cascaded layer.
@@ -26,9 +32,10 @@ to DRAM and the stripe height of every cascaded layer.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -37,7 +44,7 @@ from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import choose_block
 from archsim.npu.compute import compute_cycles
 from archsim.npu.lowering import chainable, lower
-from archsim.npu.memory import Placement, operation_traffic
+from archsim.npu.memory import Placement, operation_traffic, staged
 from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, NpuOp
 from archsim.npu.prefetch import DEPTH_SLICE
 from workloads.graph import Node, TensorKind, Workload
@@ -64,24 +71,91 @@ class FeatureMapPlan:
 
 
 @dataclass(frozen=True)
+class _Weights:
+    """One operation's staged weights as Vela's weight-buffer planning sees them."""
+
+    size: float
+    """Weights and scales, bytes."""
+    depth: int
+    """Output channels (the weights are split along them)."""
+    block_depth: int
+    """Output channels of the operation's block: slices hold whole blocks when they can."""
+    cycles: float
+    """The operation's cycles with its feature maps in SRAM."""
+    transfer: float
+    """Cycles to copy all of them from their memory."""
+
+    def slices(self, lent: float, limit: float) -> list[int]:
+        """Output channels per depth slice, as Vela's scheduler splits the weights.
+
+        The first slice is what the copy can fill in the ``lent`` cycles of the operation before (at most half
+        of ``limit``); each next one what the copy fills while the op works through the slice before it (at
+        least one block, whole blocks, at most half of ``limit``), halved until two adjacent slices fit
+        ``limit`` or the first is one 16-channel slice. One slice when the first copy takes them all.
+        """
+        step = DEPTH_SLICE
+        first_bytes = min(self.size * min(1.0, lent / self.transfer), limit / 2)
+        if first_bytes >= self.size:
+            return [self.depth]
+        first = max(step, int(self.depth * first_bytes / self.size) // step * step)
+        following = self.cycles * first / self.transfer
+        following = -(-math.ceil(following) // self.block_depth) * self.block_depth
+        if following * self.size / self.depth > limit / 2:
+            following = limit / 2 / self.size * self.depth
+        while True:
+            unit = self.block_depth if following > self.block_depth else step
+            following = max(step, int(following) // unit * unit)
+            bounds = [0, *range(first, self.depth, following), self.depth] if first < self.depth else [0, self.depth]
+            slices = [b - a for a, b in itertools.pairwise(bounds)]
+            if self._double(slices) <= limit or first == step:
+                return slices
+            if following > first:
+                following = -(-(following // 2) // step) * step
+            else:
+                first = -(-(first // 2) // step) * step
+
+    def _double(self, slices: list[int]) -> float:
+        """SRAM of two adjacent slices (the double buffer)."""
+        pairs = [a + b for a, b in itertools.pairwise(slices)] or slices
+        return max(pairs) * self.size / self.depth
+
+    def buffer(self, lent: float, limit: float) -> float:
+        """SRAM bytes the weights take: two adjacent slices double buffered, one when single; 0 when even the
+        largest slice exceeds ``limit`` (the op then reads them from their memory)."""
+        slices = self.slices(lent, limit)
+        largest = max(slices) * self.size / self.depth
+        if largest > limit:
+            return 0.0
+        double = self._double(slices)
+        return double if len(slices) > 1 and double <= limit else largest
+
+
+@dataclass(frozen=True)
 class _Step:
     """One workload op as the placement sees it."""
 
     node: Node
     ops: tuple[NpuOp, ...]
-    weight_buffer: float
-    """SRAM bytes of staged weights while it runs outside a cascade."""
-    sliced_buffer: float
-    """The same weights in two double-buffered 16-channel slices (when the cache is short)."""
+    weights: tuple[_Weights, ...]
+    """Its staged weights."""
+    lent: float
+    """Cycles of the step before, under which its first weight slice is copied."""
     constants: float
     """Its weights and scales: what a cascade holds in SRAM for it."""
     reads: float
     """Input bytes its first operation reads (with re-reads), feature maps in SRAM."""
+    feeds_chain: bool = False
+    """The step after runs on its output stage: its own output is never stored."""
+
+    def weight_buffer(self, limit: float) -> float:
+        """SRAM bytes of its weight buffers outside a cascade when at most ``limit`` bytes are free for them."""
+        return sum(w.buffer(self.lent, limit) for w in self.weights)
 
     @property
     def cascadable(self) -> bool:
         return (
             len(self.ops) == 1
+            and not self.feeds_chain
             and self.ops[0].geometry.kind in CASCADABLE
             and self.ops[0].repeats == 1
             and self.ops[0].geometry.ofm[0] > 1
@@ -162,26 +236,21 @@ def _cycles(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
     return sum(in_sram(op, config)[0] for op in ops)
 
 
-def _weight_buffers(ops: tuple[NpuOp, ...], config: NpuConfig, lent: float) -> tuple[float, float]:
-    """SRAM a step's staged weights and scales take outside a cascade (streamed FC weights take none), as
-    planned and as two double-buffered 16-channel slices.
-
-    Vela splits weights in output-depth slices and double buffers them, the first slice being what the copy
-    can fill in the ``lent`` cycles of the step before: when that is at least half of them, the two buffers
-    hold them whole; otherwise (or when they exceed the cache) the slices are small.
-    """
-    cache = config.cache_kb * 1024
-    rate = config.channel_bandwidth(config.weights_in, write=False)
-    planned = sliced = 0.0
+def _weights(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[_Weights, ...]:
+    """The staged weights of a step's operations (streamed weights and weights read once take no buffer)."""
+    rate = config.channel_bandwidth(config.weights_in, write=False, weights=True)
+    found = []
     for op in ops:
-        if op.geometry.kind.has_weights and not op.weights_are_activations and not op.weights_streamed:
-            whole = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
-            depth = op.geometry.ofm[2]
-            slices = 2 * whole * min(DEPTH_SLICE, depth) / depth
-            fits = whole <= cache and config.read_latency(config.weights_in) + whole / rate <= 2 * lent
-            planned += whole if fits else slices
-            sliced += slices
-    return planned, sliced
+        g = op.geometry
+        if not g.kind.has_weights or op.weights_are_activations or not op.weight_bytes:
+            continue
+        block = choose_block(g, config)
+        if not staged(op, config, block):
+            continue
+        size = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
+        transfer = config.read_latency(config.weights_in) + size / rate
+        found.append(_Weights(size, g.ofm[2], block.ofm[2], in_sram(op, config)[0], transfer))
+    return tuple(found)
 
 
 def _constants(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
@@ -222,9 +291,11 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
         chained = config.chains_elementwise and chainable(node, previous, workload)
         ops = lower(node, workload, config.native_matmul, chained)
         reads = in_sram(ops[0], config)[1] if ops else 0.0
-        steps.append(_Step(node, ops, *_weight_buffers(ops, config, lent), _constants(ops, config), reads))
+        if chained:
+            steps[-1] = replace(steps[-1], feeds_chain=True)
+        steps.append(_Step(node, ops, _weights(ops, config), lent, _constants(ops, config), reads))
         previous = node
-        lent = _cycles(ops, config)
+        lent = _cycles(ops, config) + (lent if chained else 0.0)
     return steps
 
 
@@ -372,7 +443,7 @@ def _live_ranges(
     ranges: dict[str, _LiveRange] = {}
     for index, step in enumerate(steps):
         name = step.node.outputs[0]
-        if index in inside or not _intermediate(workload, name):
+        if index in inside or step.feeds_chain or name in in_dram or not _intermediate(workload, name):
             continue
         readers = [where[reader] for reader in workload.consumers[name]]
         used = access[index][1] + sum(access[r][0] for r in readers)
@@ -432,32 +503,35 @@ def _place(ranges: list[_LiveRange], base: np.ndarray, limit: float) -> tuple[se
     return evicted, sum(lr.access for lr in ranges if lr.tensors[0] not in evicted)
 
 
-def _shrunk_buffers(
-    steps: list[_Step], ranges: list[_LiveRange], evicted: set[str], inside: set[int], limit: float
+def _buffers(
+    steps: list[_Step], inside: set[int], limit: float, ranges: list[_LiveRange], evicted: set[str], early: bool
 ) -> np.ndarray:
-    """Weight buffers made room for evicted feature maps: an operation whose lifetime an evicted map spans keeps
-    its weights in small double-buffered slices when its buffer does not fit beside those maps (and they leave
-    it a third of the cache or more, Vela's bound)."""
+    """SRAM of each step's weight buffers (none inside a cascade, whose weights its memory holds).
+
+    An operation whose buffer lifetime (kept one slot after it; with ``early``, filled one slot before) an
+    evicted map meets plans its buffers with the evicted maps' bytes taken off the cache, when that still
+    leaves it a third of the cache or more (Vela's bound).
+    """
     gone = [lr for lr in ranges if lr.tensors[0] in evicted]
-    buffers = np.array([0.0 if i in inside else step.weight_buffer for i, step in enumerate(steps)])
-    for index in range(len(steps)):
-        # Every evicted map whose lifetime meets the buffer's (filled one slot early, kept one slot after).
-        near = sum(lr.size for lr in gone if lr.start <= 2 * index + 1 and lr.end >= 2 * index - 1)
-        if index not in inside and near and limit / near >= 1.5 and buffers[index] > limit - near:
-            buffers[index] = steps[index].sliced_buffer
+    buffers = np.zeros(len(steps))
+    for index, step in enumerate(steps):
+        if index in inside:
+            continue
+        near = sum(lr.size for lr in gone if lr.start <= 2 * index + 1 and lr.end >= 2 * index - early)
+        buffers[index] = step.weight_buffer(limit - near if near and limit / near >= 1.5 else limit)
     return buffers
 
 
-def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float) -> np.ndarray:
+def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float, early: bool) -> np.ndarray:
     """SRAM the weight buffers take per time slot (slot 2i: operation i runs; 2i+1: between i and i+1).
 
-    A buffer lives while its operation runs and until the next starts; outside a cascade it is filled under
-    the previous operation (one slot earlier) when it fits beside that operation's own buffer.
+    A buffer lives while its operation runs and until the next starts; with ``early``, outside a cascade it
+    is filled under the previous operation (one slot earlier) when it fits beside that operation's own buffer.
     """
     slots = np.zeros(2 * len(buffers))
     for index, size in enumerate(buffers):
         slots[2 * index : 2 * index + 2] += size
-        if index and index not in inside and size + buffers[index - 1] <= limit:
+        if early and index and index not in inside and size + buffers[index - 1] <= limit:
             slots[2 * index - 1] += size
     return slots
 
@@ -487,11 +561,12 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
             in_dram.add(steps[cascade.last].node.outputs[0])
     ranges = _live_ranges(steps, workload, config, inside, in_dram)
     slots = np.repeat(cascade_memory, 2)
-    buffers = np.array([0.0 if i in inside else step.weight_buffer for i, step in enumerate(steps)])
-    evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit), limit)
+    early = config.cache_holds_prefill
+    buffers = _buffers(steps, inside, limit, ranges, set(), early)
+    evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit, early), limit)
     if evicted:
-        shrunk = _shrunk_buffers(steps, ranges, evicted, inside, limit)
-        retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit), limit)
+        shrunk = _buffers(steps, inside, limit, ranges, evicted, early)
+        retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit, early), limit)
         if kept_retry > kept:
             evicted = retry
     return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows)

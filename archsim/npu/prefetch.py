@@ -45,8 +45,9 @@ def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float]
         return 0.0
     rate = config.channel_bandwidth(home, write=False)
     budget = max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * rate)
-    if home is not Memory.SRAM and config.cache_kb > 0 and config.plans_cache:
-        # Behind an SRAM cache the copy's SRAM writes take only the SRAM time the operation leaves free.
+    if home is not Memory.SRAM and config.cache_kb > 0 and config.plans_cache and config.cache_holds_prefill:
+        # Behind an SRAM cache planned as Vela's Python scheduler does, the copy's SRAM writes take only the SRAM
+        # time the operation leaves free (regor, cache_holds_prefill false, books no such limit).
         free = max(0.0, total - access.get(Memory.SRAM, 0.0))
         budget = min(budget, free * config.channel_bandwidth(Memory.SRAM, write=True))
     return budget
@@ -73,17 +74,25 @@ class Budget:
         memory, moved ``moved`` (burst-scaled) bytes on the constants' memory and used a table of ``lut_bytes``.
 
         A table load into a LUT RAM is a DMA of its own: besides the memory's free time it can use
-        the port bandwidth the operation's own (latency-bound) channels leave.
+        the port bandwidth the operation's own (latency-bound) channels leave. On regor's presets
+        (:func:`regor_prebuffer`) the weight prefetch is such a DMA too.
         """
         step = prefetch_budget(config, total, access)
-        if not config.lut_ram_bytes:
-            return Budget(step, step)
         home = config.weights_in
         spare = total * config.bandwidth(home) - moved
         own = (total - config.read_latency(home)) * config.channel_bandwidth(home, write=False)
+        if regor_prebuffer(config):
+            step = max(step, min(spare, own))
+        if not config.lut_ram_bytes:
+            return Budget(step, step)
         lut = max(0.0, min(spare, own))
         # The LUT RAM is busy while an operation uses a table: the next load starts after it.
         return Budget(step, 0.0 if lut_bytes else lut + self.lut)
+
+
+def regor_prebuffer(config: NpuConfig) -> bool:
+    """True when weight pre-buffering is a DMA of its own beside the operation's latency-bound channels (regor)."""
+    return config.limits_channels and config.plans_cache and not config.cache_holds_prefill
 
 
 def staging_limit(config: NpuConfig) -> float:

@@ -1,9 +1,10 @@
-"""Feature-map placement behind an SRAM cache (Vela's Dedicated_Sram scheduling on the U65 presets).
+"""Feature-map placement behind an SRAM cache (Vela's Dedicated_Sram scheduling on the U65 and U85 presets).
 
 The expected cascades, stripes and pass order are what Vela 5.2 printed for the
 same TFLite files (``vela MODEL --accelerator-config ethos-u65-512
 --verbose-schedule``: "Assigned Cascade" and "OFM Stripe" per operation), and
-which outputs its per-layer CSV shows going to DRAM.
+which outputs its per-layer CSV shows going to DRAM; on the U85 (regor) the
+schedule's "(in Dram)" per operation and its "Memory Used" breakdown.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.tflite_models import write_mobilenet_v1, write_resnet18
+from support.tflite_models import write_mobilenet_v1, write_mobilenet_v2, write_resnet18
 
 from archsim.config.loader import load_arch
 from archsim.errors import InputError
@@ -24,6 +25,11 @@ from workloads.registry import load_workload
 @pytest.fixture(scope="module")
 def mobilenet_v1(tmp_path_factory: pytest.TempPathFactory) -> Workload:
     return load_workload(str(write_mobilenet_v1(tmp_path_factory.mktemp("placement") / "mobilenet_v1.tflite")))
+
+
+@pytest.fixture(scope="module")
+def mobilenet_v2(tmp_path_factory: pytest.TempPathFactory) -> Workload:
+    return load_workload(str(write_mobilenet_v2(tmp_path_factory.mktemp("placement") / "mobilenet_v2.tflite")))
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +59,43 @@ def test_mobilenet_v1_cascades_and_stripes_are_velas_on_u65_512(mobilenet_v1: Wo
     assert plan.in_dram == {"depthwise_1", "depthwise_3", "conv_5"}
 
 
+def test_mobilenet_v1_maps_beside_whole_pointwise_weights_go_to_dram_on_u85_256(mobilenet_v1: Workload) -> None:
+    plan = plan_feature_maps(mobilenet_v1, load_arch("ethos-u85-256"))
+    # Vela (regor): cascades ops 0..3 (12, 12, 12, 6 rows) and 4..7 (6, 6, 6, 3) as on the U65, then 8..10; each
+    # 14x14x512 pointwise keeps its 261 KiB of weights whole (two depth slices double buffered) and writes its
+    # output to DRAM, while the depthwise outputs between them stay in the cache.
+    assert [plan.stripe_rows[f"conv_{i}"] for i in range(4)] == [12, 12, 6, 6]
+    assert [plan.stripe_rows[f"depthwise_{i}"] for i in range(4)] == [12, 6, 6, 3]
+    assert set(plan.stripe_rows) == {f"conv_{i}" for i in range(6)} | {f"depthwise_{i}" for i in range(5)}
+    assert plan.in_dram == {"depthwise_1", "depthwise_3", "conv_5"} | {f"conv_{i}" for i in range(7, 12)}
+
+
+def test_an_op_chained_into_is_not_cascaded_on_u85(mobilenet_v2: Workload) -> None:
+    plan = plan_feature_maps(mobilenet_v2, load_arch("ethos-u85-256"))
+    # Vela (regor): cascades ops 0..5 (6, 6, 6, 6, 3, 3 rows), 6..7 (21) and 9..10 (22, 11); conv_5, whose output
+    # stage runs add_0, runs whole between them, reading the cascade's end from DRAM.
+    assert [plan.stripe_rows.get(f"conv_{i}") for i in range(7)] == [6, 6, 6, 3, 21, None, 22]
+    assert plan.stripe_rows["depthwise_2"] == 21 and plan.stripe_rows["depthwise_3"] == 11
+    assert {"conv_3", "depthwise_2", "depthwise_3"} <= plan.in_dram
+
+
+def test_whole_weight_buffer_evicts_the_resnet_block_output_on_u65_512(resnet18: Workload) -> None:
+    # Vela splits the 3x3 convolution's 288 KiB of weights into two depth slices, which double buffered hold them
+    # all, so the 28x28x128 block output its projection and it read goes to DRAM.
+    assert "add_3" in plan_feature_maps(resnet18, load_arch("ethos-u65-512")).in_dram
+
+
+def test_u85_prefetch_runs_beside_a_dram_bound_op_within_the_port(mobilenet_v1: Workload) -> None:
+    config = load_arch("ethos-u85-256")
+    layers = {layer.layer: layer for layer in simulate(mobilenet_v1, config).layers}
+    # depthwise_7 reads its input from DRAM at the channel rate; the next pointwise's weights still arrive beside
+    # it on their own channel (as Vela's equal cycles for conv_7 and conv_8 show), and the port is not exceeded.
+    assert layers["conv_8"].total_cycles == layers["conv_7"].total_cycles
+    depthwise = layers["depthwise_7"]
+    assert depthwise.extras["dram_bytes"] > depthwise.ifmap_dram_reads
+    assert depthwise.extras["dram_bytes"] <= config.dram_bytes_per_cycle * depthwise.total_cycles
+
+
 def test_cascade_end_is_read_back_from_dram(mobilenet_v1: Workload) -> None:
     layers = {layer.layer: layer for layer in simulate(mobilenet_v1, load_arch("ethos-u65-512")).layers}
     assert layers["depthwise_1"].ofmap_dram_writes == 56 * 56 * 64
@@ -68,7 +111,7 @@ def test_resnet_shortcut_projection_runs_before_the_main_branch_as_in_vela(resne
 
 
 def test_without_cache_planning_every_intermediate_stays_on_chip(mobilenet_v1: Workload) -> None:
-    for preset in ("ethos-u85-256", "ethos-u65-256-sram", "ethos-u55-128"):
+    for preset in ("ethos-u85-256-sram", "ethos-u65-256-sram", "ethos-u55-128"):
         assert plan_feature_maps(mobilenet_v1, load_arch(preset)) == FeatureMapPlan()
 
 
