@@ -30,7 +30,9 @@ COMMANDS: dict[str, str] = {
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every command's subparser."""
     parser = argparse.ArgumentParser(
-        prog="archsim", description="Simulate, map and search DNN accelerators (systolic, FPGA, NPU)."
+        prog="archsim",
+        description="Simulate, map and search DNN accelerators: families systolic, fpga, npu, loopnest, manycore "
+        "and multi-core systems (system), as `archsim archs` lists them.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     registered: set[str] = set()

@@ -162,3 +162,12 @@ def test_config_errors_name_the_file_and_the_users_own_key(
     assert code == 2 and err.count("\n") == 1
     assert err.startswith(f"archsim simulate: error: {path}: ") and key in err
     assert f"{path}: {path.stem}:" not in err  # the file names the config once
+
+
+def test_top_level_help_names_every_hardware_family() -> None:
+    from archsim.cli import build_parser
+    from archsim.simulate import SIMULATORS
+
+    description = str(build_parser().description)
+    missing = [family for family in [*SIMULATORS, "system"] if family not in description]
+    assert not missing, f"`archsim --help` omits the families {missing}: {description}"
