@@ -6,14 +6,16 @@ import argparse
 
 import pytest
 
-import envs  # registers the envs and their reward terms
-import envs.cosearch.terms  # registers the accuracy objective
-import envs.llm  # registers the LLM serving objectives
 from archsim.cli import build_parser
+from envs import llm
+from envs.cosearch import terms
 from envs.cosearch.env import accuracy_evaluator
 from envs.rewards import OBJECTIVES
 from envs.soc.env import DEFAULT_WEIGHTS
 from workloads.registry import families
+
+REGISTERING = (llm, terms)
+"""Modules whose import adds objectives (LLM serving, accuracy) to :data:`envs.rewards.OBJECTIVES`."""
 
 
 def search_help(option: str) -> str:
