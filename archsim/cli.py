@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 
@@ -30,7 +31,9 @@ COMMANDS: dict[str, str] = {
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every command's subparser."""
     parser = argparse.ArgumentParser(
-        prog="archsim", description="Simulate, map and search DNN accelerators (systolic, FPGA, NPU)."
+        prog="archsim",
+        description="Simulate, map and search DNN accelerators: families systolic, fpga, npu, loopnest, manycore "
+        "and multi-core systems (system), as `archsim archs` lists them.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     registered: set[str] = set()
@@ -40,6 +43,32 @@ def build_parser() -> argparse.ArgumentParser:
         registered.add(module_name)
         importlib.import_module(module_name).register(sub)
     return parser
+
+
+def missing_extra(module: str | None) -> str | None:
+    """The extra of archsim's installed metadata that provides ``module`` (e.g. ``ortools`` -> ``multicore``).
+
+    None when ``module`` is not an optional dependency (a base one, or not archsim's at all),
+    or when archsim runs uninstalled; then the import error is a bug and keeps its traceback.
+    """
+    from importlib import metadata
+
+    try:
+        requirements = metadata.requires("archsim") or []
+    except metadata.PackageNotFoundError:
+        return None
+    top = (module or "").split(".")[0].lower()
+    base: set[str] = set()
+    optional: dict[str, str] = {}
+    for line in requirements:
+        requirement, _, marker = line.partition(";")
+        name = re.split(r"[\[<>=!~ ]", requirement.strip(), maxsplit=1)[0].replace("-", "_").lower()
+        extra = re.search(r"extra\s*==\s*['\"]([\w-]+)['\"]", marker)
+        if extra is None:
+            base.add(name)
+        else:
+            optional.setdefault(name, extra.group(1))
+    return optional.get(top) if top not in base else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +83,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from workloads.errors import cli_text
 
         print(f"archsim {args.command}: error: {cli_text(exc)}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        extra = missing_extra(exc.name)
+        if extra is None or os.environ.get("ARCHSIM_DEBUG"):
+            raise
+        module = str(exc.name).split(".")[0]
+        print(
+            f"archsim {args.command}: error: {module} is not installed (pip install 'archsim[{extra}]')",
+            file=sys.stderr,
+        )
         return 2
     except BrokenPipeError:
         return 0

@@ -134,7 +134,10 @@ def _schedule(sources: list[str], args: argparse.Namespace) -> Any:
 
     data = _read_json(Path(sources[0]))
     if not isinstance(data, dict) or "schedule" not in data:
-        raise InputError(f"{sources[0]}: not a multi-core `archsim simulate --format json` result (needs schedule)")
+        raise InputError(
+            f"{sources[0]}: needs a schedule: a multi-core `archsim simulate --format json` result or an "
+            "`archsim search --env archsim/SocSchedule-v0 --format json` result"
+        )
     return schedule_gantt(data["schedule"], f"{data.get('workload', '?')} on {data['arch'].get('name', '?')}")
 
 

@@ -32,10 +32,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"designs to evaluate (required, except for --agent exhaustive: the whole space); {SOC_ENV}: episodes",
     )
     parser.add_argument("--seed", type=int, default=0, help="agent seed (default: 0)")
-    parser.add_argument("--workload", "-w", help="zoo name or file (default: the env's, resnet18)")
+    parser.add_argument(
+        "--workload",
+        "-w",
+        help=f"zoo name or file (default: the env's, resnet18); {COSEARCH_ENV}: the network family (ofa_mbv2, "
+        f"tiny_transformer, llm); {SOC_ENV}: zoo networks NET,NET",
+    )
     parser.add_argument("--space", help="design space name (default: the env's)")
     parser.add_argument(
-        "--objective", action="append", default=[], metavar="NAME=WEIGHT", help="latency, energy, edp, area, power"
+        "--objective",
+        action="append",
+        default=[],
+        metavar="NAME=WEIGHT",
+        help="latency, energy, edp, area, power, resources, energy_per_token, tokens_per_s, accuracy (co-search); "
+        f"{SOC_ENV}: makespan, latency, deadline",
     )
     parser.add_argument(
         "--constraint",
@@ -68,8 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--accuracy",
         default="proxy",
-        help=f"{COSEARCH_ENV} and {HETERO_ENV} only: 'proxy' (train on digits, cached in the study storage) or a "
-        "CSV table (knob columns + accuracy)",
+        help=f"{COSEARCH_ENV} and {HETERO_ENV} only: 'proxy' (train on digits, cached in the study storage), "
+        "'llm-perplexity' (published perplexity by weight bits, space cosearch-llm-bits) or a CSV table "
+        "(knob columns + accuracy)",
     )
     parser.add_argument(
         "--env-arg",

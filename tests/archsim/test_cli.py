@@ -162,3 +162,48 @@ def test_config_errors_name_the_file_and_the_users_own_key(
     assert code == 2 and err.count("\n") == 1
     assert err.startswith(f"archsim simulate: error: {path}: ") and key in err
     assert f"{path}: {path.stem}:" not in err  # the file names the config once
+
+
+def test_top_level_help_names_every_hardware_family() -> None:
+    from archsim.cli import build_parser
+    from archsim.simulate import SIMULATORS
+
+    description = str(build_parser().description)
+    missing = [family for family in [*SIMULATORS, "system"] if family not in description]
+    assert not missing, f"`archsim --help` omits the families {missing}: {description}"
+
+
+@pytest.mark.parametrize(
+    ("module", "extra"),
+    [
+        ("ortools", "multicore"),
+        ("ortools.sat.python", "multicore"),
+        ("sb3_contrib", "soc"),
+        ("pettingzoo", "marl"),
+        ("pyarrow", "parquet"),
+        ("psycopg", "postgres"),
+        ("ray", "ray"),
+    ],
+)
+def test_an_optional_dependency_maps_to_the_extra_that_installs_it(module: str, extra: str) -> None:
+    from archsim.cli import missing_extra
+
+    assert missing_extra(module) == extra
+
+
+def test_a_base_or_foreign_module_is_no_extra() -> None:
+    from archsim.cli import missing_extra
+
+    assert missing_extra("numpy") is None and missing_extra("no_such_module") is None and missing_extra(None) is None
+
+
+def test_a_missing_optional_dependency_exits_2_naming_its_extra(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in [m for m in sys.modules if m.startswith("ortools.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "ortools", None)  # `import ortools` now fails as if it were not installed
+    assert main(["simulate", "-w", "resnet18", "-a", "system-hetero", "--scheduler", "exact"]) == 2
+    assert capsys.readouterr().err == (
+        "archsim simulate: error: ortools is not installed (pip install 'archsim[multicore]')\n"
+    )

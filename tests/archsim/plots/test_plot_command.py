@@ -89,3 +89,13 @@ def test_regret_from_a_benchmark_regret_csv(tmp_path: Path, capsys: pytest.Captu
     path.write_text("agent,seed,regret\nbo,0,1.0\n")
     assert main(["plot", "regret", str(path), "-o", str(tmp_path / "r.png")]) == 2
     assert "missing column evaluations" in capsys.readouterr().err
+
+
+def test_schedule_refuses_a_result_without_one_naming_both_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = tmp_path / "r.json"
+    assert main(["simulate", "-w", "resnet18", "-a", "systolic-8x8", "--format", "json", "-o", str(result)]) == 0
+    assert main(["plot", "schedule", str(result), "-o", str(tmp_path / "g.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "multi-core `archsim simulate" in err and "archsim/SocSchedule-v0" in err
