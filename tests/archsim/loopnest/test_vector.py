@@ -151,7 +151,7 @@ def test_llm_vector_ops_are_costed_and_decode_respects_the_dram_floor() -> None:
     metrics = with_llm_metrics(simulate_loopnest(build_llm(spec), config), spec, config)
     vector = [r for r in metrics.layers if r.kind == "vector"]
     names = {r.layer.split(".")[-1] for r in vector}
-    assert names == {"norm1", "softmax", "attn_add", "norm2", "act_mul", "mlp_add", "norm_f"}
+    assert names == {"norm1", "rope", "softmax", "attn_add", "norm2", "act_mul", "mlp_add", "norm_f"}
     assert all(r.total_cycles > 0 and r.extras["vector_ops"] > 0 for r in vector)
     total = metrics.total()
     # the step is never faster than its own DRAM words, nor than the bytes it must read at the spec's precisions
