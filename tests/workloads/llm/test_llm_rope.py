@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+import mappers.multicore  # noqa: F401  (registers the multi-core system family)
+from archsim.config.loader import load_arch
+from archsim.simulate import simulate
 from workloads.errors import InputError
 from workloads.graph import Workload
 from workloads.llm import MODELS, load_llm, read_hf_config
@@ -109,3 +112,25 @@ def test_a_factor_leaving_an_odd_rotary_dim_is_refused(tmp_path: Path) -> None:
     path = _config(tmp_path, partial_rotary_factor=0.01)  # int(96 * 0.01) = 0 dimensions
     with pytest.raises(InputError, match=r"config\.json: .*partial_rotary_factor=0\.01 rotates 0 of head_dim=96"):
         read_hf_config(path)
+
+
+# Llama-3.2-1B decode, batch 2, int8 activations: 2 x (32 + 8) x 64 rotated elements, 2 x 64 table elements.
+ROTATED, TABLE = 5120, 128
+
+
+@pytest.mark.parametrize(
+    "arch",
+    ["a100-like", "a100-manycore", "fpga-zcu102-int8", "ethos-u85-256", "loopnest-tpu-like", "system-quad-systolic"],
+)
+def test_every_family_prices_the_rope(arch: str) -> None:
+    metrics = simulate(
+        load_llm("llama3.2-1b:phase=decode,context=256,batch=2,layers=1,abits=8,wbits=8"), load_arch(arch)
+    )
+    (row,) = [r for r in metrics.layers if r.layer == "decode.L0.rope"]
+    assert row.total_cycles > 0
+    if arch in ("a100-like", "a100-manycore", "fpga-zcu102-int8"):  # op counts: Q/K rotated elements + table in
+        assert (row.ifmap_dram_reads, row.ofmap_dram_writes) == (ROTATED + TABLE, ROTATED)
+    if arch == "ethos-u85-256":  # sized from the graph's input tensor: all of qkv (docs/llm.md says so)
+        assert (row.ifmap_sram_reads, row.ofmap_sram_writes) == (2 * (2048 + 2 * 512) + TABLE, ROTATED)
+    if arch == "loopnest-tpu-like":
+        assert row.extras["vector_ops"] == 3 * ROTATED
