@@ -116,8 +116,7 @@ def book_prefetch(
     With ``vela_compat`` only the bytes and counts: Vela adds no time for the copy to the operation it runs under.
     """
     home = config.weights_in
-    if config.vela_compat:
-        access = {}
+    access = {} if config.vela_compat else access  # compat: the copy's cycles go nowhere
     # A table bound for a LUT RAM has a DMA channel of its own: it only takes a share of the port.
     lut_rate = config.bandwidth(home) if config.lut_ram_bytes else config.channel_bandwidth(home, write=False)
     access[home] = access.get(home, 0.0) + prefetch.lut / lut_rate

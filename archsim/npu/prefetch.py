@@ -83,11 +83,11 @@ class Budget:
         access: dict[Memory, float],
         moved: float,
         lut_bytes: int,
-        npu: float = 0.0,
+        npu: float,
     ) -> Budget:
-        """The budget an operation leaves the next one: it ran ``total`` cycles (``npu`` of them on the array,
-        without waits for its own constants) with ``access`` cycles per memory, moved ``moved`` (burst-scaled)
-        bytes on the constants' memory and used a table of ``lut_bytes``.
+        """The budget an operation leaves the next one: it ran ``total`` cycles (lending ``npu`` array cycles,
+        without waits for its own constants; see :func:`prefetch_budget`) with ``access`` cycles per memory,
+        moved ``moved`` (burst-scaled) bytes on the constants' memory and used a table of ``lut_bytes``.
 
         A table load into a LUT RAM is a DMA of its own: besides the memory's free time it can use
         the port bandwidth the operation's own (latency-bound) channels leave. On regor's presets
