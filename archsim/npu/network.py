@@ -31,8 +31,7 @@ from archsim.npu.compute import compute_cycles, micro_block, output_cycles_per_e
 from archsim.npu.lowering import chain_operand, chainable, lower
 from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
-from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order
-from archsim.npu.placement import _weights as staged_weights
+from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order, staged_weights
 from archsim.npu.precision import check_precisions
 from archsim.npu.prefetch import Budget, lut_prefetched, prefetchable_bytes, regor_prebuffer, staging_limit
 from archsim.traffic import TrafficPlan
