@@ -10,6 +10,7 @@ costs the same candidate designs one at a time (first AlexNet candidates only).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import statistics
 import time
@@ -128,5 +129,6 @@ def caffeine() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()
     caffeine()

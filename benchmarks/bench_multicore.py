@@ -9,7 +9,7 @@ Every schedule passes the allocation checker and the timeline checker (physics) 
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 from archsim.config.loader import load_arch
@@ -118,6 +118,9 @@ def residency_table(time_limit: float = 30.0) -> None:
             print(f"| {name} | {fraction:.0%} ({scratchpad / 1024:,.0f} KiB) | {' | '.join(cells)} | -{saved:.0f}% |")
 
 
+TABLES = {"fusion": fusion_table, "schedulers": scheduler_table, "residency": residency_table}
+
 if __name__ == "__main__":
-    which = sys.argv[1] if len(sys.argv) > 1 else "fusion"
-    {"fusion": fusion_table, "schedulers": scheduler_table, "residency": residency_table}[which]()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("table", nargs="?", default="fusion", choices=sorted(TABLES), help="which table to print")
+    TABLES[parser.parse_args().table]()

@@ -11,6 +11,7 @@ Run: ``python benchmarks/bench_npu_llm.py``
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -69,4 +70,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

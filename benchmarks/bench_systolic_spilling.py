@@ -12,6 +12,7 @@ checkouts, alternately, to compare two versions of the model on the same machine
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 
@@ -54,4 +55,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

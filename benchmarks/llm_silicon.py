@@ -14,6 +14,7 @@ Run: ``python benchmarks/llm_silicon.py``
 
 from __future__ import annotations
 
+import argparse
 import statistics
 
 from support_loader import load_test_support
@@ -57,4 +58,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     main()

@@ -90,6 +90,14 @@ class SerialExecutor(Executor):
             yield j, metrics, seconds
 
 
+LIVENESS_SECONDS = 1.0
+"""How often a waiting pool checks that its workers are still alive."""
+SPAWN_HINT = (
+    '; if a script started the search, guard it with `if __name__ == "__main__":`'
+    " (workers are spawned processes that import the script again)"
+)
+"""Why a spawned worker most often dies at start: the script it re-imports starts a search itself."""
+
 POOL_START_METHOD = "spawn"
 """How local workers start: ``spawn``, not ``fork``. Forking after torch (the co-search proxy
 trainer) or any other library has started its thread pools deadlocks the children, so each
@@ -131,12 +139,25 @@ class _Worker:
         """Why its evaluator could not be built (None until it said it is ready)."""
 
     def wait_ready(self) -> None:
-        """Block until the worker has built its evaluator (time limits start after that)."""
-        if self.broken is None:
-            try:
-                self.broken = str(self.conn.recv())
-            except (EOFError, OSError):
-                self.broken = f"worker process died at start (exit code {self.process.exitcode})"
+        """Block until the worker has built its evaluator (time limits start after that).
+
+        A worker that dies before it reads its pipe may leave no end-of-file to see (its end is
+        still held for it), so the process itself is watched too.
+        """
+        if self.broken is not None:
+            return
+        while not self.conn.poll(LIVENESS_SECONDS):
+            if self.dead():
+                self.broken = f"worker process died at start (exit code {self.process.exitcode}){SPAWN_HINT}"
+                return
+        try:
+            self.broken = str(self.conn.recv())
+        except (EOFError, OSError):
+            self.broken = f"worker process died at start (exit code {self.process.exitcode}){SPAWN_HINT}"
+
+    def dead(self) -> bool:
+        """Whether the process has exited with nothing left to read from it."""
+        return not self.process.is_alive() and not self.conn.poll(0)
 
     def kill(self) -> None:
         self.process.kill()
@@ -177,12 +198,16 @@ class PoolExecutor(Executor):
                     worker.deadline = time.monotonic() + (self.timeout or float("inf"))
                     busy += 1
             limit = min(w.deadline for w in self.workers) - time.monotonic()
-            timeout = None if limit == float("inf") else max(0.0, limit)
+            timeout = min(LIVENESS_SECONDS, max(0.0, limit))
             ready = wait([w.conn for w in self.workers if w.job is not None], timeout=timeout)
             for worker in list(self.workers):
                 if worker.job is None:
                     continue
-                if worker.conn in ready:
+                if worker.conn not in ready and worker.dead():
+                    code = worker.process.exitcode
+                    yield from self._replace(worker, f"worker process died (exit code {code})")
+                    busy -= 1
+                elif worker.conn in ready:
                     try:
                         first, results = worker.conn.recv()
                     except (EOFError, OSError):

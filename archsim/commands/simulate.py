@@ -31,6 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "which can exceed the DRAM bandwidth) instead of the physically consistent default model",
     )
     parser.add_argument(
+        "--vela-compat",
+        action="store_true",
+        help="NPUs: reproduce Vela 5.2's weight pre-buffering (the previous operation's whole NPU cycles as "
+        "copy time, which can exceed the flash/DRAM bandwidth) instead of the physically consistent default",
+    )
+    parser.add_argument(
         "--fusion", choices=("none", "auto"), help="multi-core systems: layer by layer, or fused stacks searched"
     )
     parser.add_argument(
@@ -73,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
                 f"--scalesim-compat: only systolic arrays have a SCALE-Sim mode; {args.arch!r} is {config.family}"
             )
         config = dataclasses.replace(config, scalesim_quirks=True)
+    if args.vela_compat:
+        if config.family != "npu":
+            raise InputError(f"--vela-compat: only NPUs have a Vela mode; {args.arch!r} is {config.family}")
+        config = dataclasses.replace(config, vela_compat=True)
     if args.mapping or args.objective:
         if config.family != "loopnest":
             flag = "--mapping" if args.mapping else "--objective"

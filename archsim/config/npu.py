@@ -151,6 +151,12 @@ class NpuConfig:
     """With ``plans_cache``: a weight buffer filled under the previous operation takes cache space during it
     (Vela's Python scheduler, U55/U65); False: only while its own operation runs (regor, Vela's U85 back end,
     whose schedule keeps both maps beside a pointwise's whole weight buffer in the op before it)."""
+    vela_compat: bool = False
+    """Reproduce Vela 5.2's weight pre-buffering (``--vela-compat``): in Vela's pass order the previous operation
+    lends its whole NPU cycles (its last weight slice's when Vela splits its weights) at the weight channel's
+    rate, however busy its own traffic keeps that memory, and the copy adds no time to it. Not physical: a
+    flash-bound operation then moves more bytes than bandwidth x time. False: it lends only the time its own
+    traffic leaves free (:mod:`archsim.npu.prefetch`)."""
     weight_buffer_in_sram: bool = True
     """Weights in DRAM/flash are DMA'd into an SRAM staging buffer (read once, re-read from SRAM)."""
     channel_read_buffer_bytes: int = 0

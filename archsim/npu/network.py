@@ -31,9 +31,9 @@ from archsim.npu.compute import compute_cycles, micro_block, output_cycles_per_e
 from archsim.npu.lowering import chain_operand, chainable, lower
 from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
-from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order
+from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order, staged_weights
 from archsim.npu.precision import check_precisions
-from archsim.npu.prefetch import Budget, lut_prefetched, prefetchable_bytes, regor_prebuffer
+from archsim.npu.prefetch import Budget, lut_prefetched, prefetchable_bytes, regor_prebuffer, staging_limit
 from archsim.traffic import TrafficPlan
 from workloads.graph import Node, TensorKind, Workload
 from workloads.precision import Precision
@@ -52,6 +52,8 @@ class OpCost:
     access: dict[Memory, float]
     traffic: Traffic
     block: Block | None
+    wait: float = 0.0
+    """Cycles the array waits for its own first weights or lookup table (Vela's ``op_cycles`` exclude them)."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,12 @@ def book_prefetch(
     raw: dict[Memory, float],
     counts: dict[str, float],
 ) -> None:
-    """Add a prefetch's reads of the constants' memory and its SRAM writes (weights only) to the given tallies."""
+    """Add a prefetch's reads of the constants' memory and its SRAM writes (weights only) to the given tallies.
+
+    With ``vela_compat`` only the bytes and counts: Vela adds no time for the copy to the operation it runs under.
+    """
     home = config.weights_in
+    access = {} if config.vela_compat else access  # compat: the copy's cycles go nowhere
     # A table bound for a LUT RAM has a DMA channel of its own: it only takes a share of the port.
     lut_rate = config.bandwidth(home) if config.lut_ram_bytes else config.channel_bandwidth(home, write=False)
     access[home] = access.get(home, 0.0) + prefetch.lut / lut_rate
@@ -252,7 +258,7 @@ def cost_operation(
     wait = traffic.first_weight_dma_cycles + lut_load
     npu = cycles.total * op.repeats + wait
     total = max(npu, *access.values()) if access else npu
-    return OpCost(npu, total, cycles.fill + wait, access, traffic, block)
+    return OpCost(npu, total, cycles.fill + wait, access, traffic, block, wait)
 
 
 def striped(g: Geometry, rows: int) -> Geometry:
@@ -368,13 +374,29 @@ def _layer(
             blocks.append(cost.block.label())
             traversals.append(cost.block.traversal)
         home_bytes = cost.traffic.scaled.get(config.weights_in, 0.0)
-        budget = budget.after(config, cost.total, cost.access, home_bytes, op.lut_bytes)
+        lends = cost.npu - cost.wait
+        if config.vela_compat and not stripe_rows:
+            lends = _vela_slack(op, config, lends, budget.weights)
+        budget = budget.after(config, cost.total, cost.access, home_bytes, op.lut_bytes, lends)
     # Prefetches booked inside the layer may make a memory its bottleneck.
     total = max(total, *access.values()) if access else total
     tally = LayerTally(
         npu, total, fill, access, raw, counts, macs, padded, vector_elements, tuple(blocks), tuple(traversals)
     )
     return tally, borrowed, budget
+
+
+def _vela_slack(op: NpuOp, config: NpuConfig, cycles: float, lent: float) -> float:
+    """Array cycles ``op`` lends the next weight copy under Vela's rule: all ``cycles``, or, when Vela splits its
+    weights in depth slices (``lent`` bytes copied under the op before did not take them all), the last slice's
+    share (``scheduler.py``, ``propose_weight_buffering``: the tail slice's cycles; cascaded ops keep them all)."""
+    found = staged_weights((op,), config)
+    if not found:
+        return cycles
+    home = config.weights_in
+    lent_cycles = lent / config.channel_bandwidth(home, write=False) + config.read_latency(home) if lent else 0.0
+    slices = found[0].slices(lent_cycles, 2 * staging_limit(config))
+    return cycles * slices[-1] / found[0].depth
 
 
 def _count_weights(
@@ -440,8 +462,9 @@ def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTall
 
 def run_order(workload: Workload, config: NpuConfig) -> list[Node]:
     """The order layers run in: where ops chain (U85), Vela's pass order, so a residual add follows its
-    main branch (the projection runs first) and chains onto the main branch's last op, as in Vela."""
-    return schedule_order(workload) if config.chains_elementwise else list(workload)
+    main branch (the projection runs first) and chains onto the main branch's last op, as in Vela; the same
+    with ``vela_compat``, whose weight copies run under the op before in that order."""
+    return schedule_order(workload) if config.chains_elementwise or config.vela_compat else list(workload)
 
 
 def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, float]]:

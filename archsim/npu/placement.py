@@ -18,7 +18,7 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
    outputs that cannot fit even alone go to DRAM; the rest compete, in groups of
    overlapping lifetimes, and the choice that keeps the most accessed bytes in the
    cache wins (exhaustive over each group). Weight buffers are sized as Vela splits
-   weights in output-depth slices (:class:`_Weights`). When outputs were evicted, the
+   weights in output-depth slices (:class:`StagedWeights`). When outputs were evicted, the
    weight buffers they meet are planned again with less cache and the placement is redone.
 
 On the U85 Vela 5.2 schedules with its C++ back end (regor), whose source was not at
@@ -71,7 +71,7 @@ class FeatureMapPlan:
 
 
 @dataclass(frozen=True)
-class _Weights:
+class StagedWeights:
     """One operation's staged weights as Vela's weight-buffer planning sees them."""
 
     size: float
@@ -136,7 +136,7 @@ class _Step:
 
     node: Node
     ops: tuple[NpuOp, ...]
-    weights: tuple[_Weights, ...]
+    weights: tuple[StagedWeights, ...]
     """Its staged weights."""
     lent: float
     """Cycles of the step before, under which its first weight slice is copied."""
@@ -236,7 +236,7 @@ def _cycles(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
     return sum(in_sram(op, config)[0] for op in ops)
 
 
-def _weights(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[_Weights, ...]:
+def staged_weights(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[StagedWeights, ...]:
     """The staged weights of a step's operations (streamed weights and weights read once take no buffer)."""
     rate = config.channel_bandwidth(config.weights_in, write=False, weights=True)
     found = []
@@ -249,7 +249,7 @@ def _weights(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[_Weights, ...]:
             continue
         size = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
         transfer = config.read_latency(config.weights_in) + size / rate
-        found.append(_Weights(size, g.ofm[2], block.ofm[2], in_sram(op, config)[0], transfer))
+        found.append(StagedWeights(size, g.ofm[2], block.ofm[2], in_sram(op, config)[0], transfer))
     return tuple(found)
 
 
@@ -293,7 +293,7 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
         reads = in_sram(ops[0], config)[1] if ops else 0.0
         if chained:
             steps[-1] = replace(steps[-1], feeds_chain=True)
-        steps.append(_Step(node, ops, _weights(ops, config), lent, _constants(ops, config), reads))
+        steps.append(_Step(node, ops, staged_weights(ops, config), lent, _constants(ops, config), reads))
         previous = node
         lent = _cycles(ops, config) + (lent if chained else 0.0)
     return steps

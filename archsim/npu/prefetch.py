@@ -17,6 +17,12 @@ port bandwidth those operations' own channels leave (:class:`Budget`).
 The prefetch is all of the weights when they fit that budget and half the SRAM
 staging area, else whole 16-channel output-depth slices of them (Vela splits
 weight streams in 16-deep slices), else nothing.
+
+``vela_compat`` reproduces Vela 5.2's own rule instead (``scheduler.py``,
+``propose_weight_buffering``: the slack is the previous operation's estimated NPU
+cycles, ``op_cycles``, whatever its own memory traffic): the budget is those cycles
+at the channel's rate, and the copy is not booked as time on the operation it runs
+under. A flash-bound previous operation then moves more bytes than its flash can.
 """
 
 from __future__ import annotations
@@ -33,17 +39,20 @@ DEPTH_SLICE = 16
 """Output channels per weight slice when only part of the weights is prefetched."""
 
 
-def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float]) -> float:
-    """Constant bytes the next operation may copy while an operation of ``total`` cycles runs.
+def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float], npu: float) -> float:
+    """Constant bytes the next operation may copy while an operation of ``total`` cycles (``npu`` on the array) runs.
 
     The copy reads the constants' memory only in the cycles the operation
     leaves free on it (after the read latency). Its SRAM writes are booked on
     the operation too, which lengthens it if its SRAM was already the bottleneck.
+    With ``vela_compat`` it may read during all the array cycles, as Vela counts.
     """
     home = config.weights_in
     if config.bandwidth(home) <= 0:
         return 0.0
     rate = config.channel_bandwidth(home, write=False)
+    if config.vela_compat:
+        return max(0.0, (npu - config.read_latency(home)) * rate)
     budget = max(0.0, (total - access.get(home, 0.0) - config.read_latency(home)) * rate)
     if home is not Memory.SRAM and config.cache_kb > 0 and config.plans_cache and config.cache_holds_prefill:
         # Behind an SRAM cache planned as Vela's Python scheduler does, the copy's SRAM writes take only the SRAM
@@ -68,16 +77,23 @@ class Budget:
     lut: float = 0.0
 
     def after(
-        self, config: NpuConfig, total: float, access: dict[Memory, float], moved: float, lut_bytes: int
+        self,
+        config: NpuConfig,
+        total: float,
+        access: dict[Memory, float],
+        moved: float,
+        lut_bytes: int,
+        npu: float,
     ) -> Budget:
-        """The budget an operation leaves the next one: it ran ``total`` cycles with ``access`` cycles per
-        memory, moved ``moved`` (burst-scaled) bytes on the constants' memory and used a table of ``lut_bytes``.
+        """The budget an operation leaves the next one: it ran ``total`` cycles (lending ``npu`` array cycles,
+        without waits for its own constants; see :func:`prefetch_budget`) with ``access`` cycles per memory,
+        moved ``moved`` (burst-scaled) bytes on the constants' memory and used a table of ``lut_bytes``.
 
         A table load into a LUT RAM is a DMA of its own: besides the memory's free time it can use
         the port bandwidth the operation's own (latency-bound) channels leave. On regor's presets
         (:func:`regor_prebuffer`) the weight prefetch is such a DMA too.
         """
-        step = prefetch_budget(config, total, access)
+        step = prefetch_budget(config, total, access, npu)
         home = config.weights_in
         spare = total * config.bandwidth(home) - moved
         own = (total - config.read_latency(home)) * config.channel_bandwidth(home, write=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 from pathlib import Path
 
@@ -36,8 +37,10 @@ class TableEvaluator:
     def __init__(self, path: str | Path, accuracy_column: str = "accuracy") -> None:
         self.path = Path(path)
         self.accuracy_column = accuracy_column
-        self.name = f"table:{self.path.name}"
         self.knobs, self._rows = self._read()
+        # The cache namespace names the file *and* its contents: an edited table is a new one, never old entries.
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:12]
+        self.name = f"table:{self.path.name}:{digest}"
 
     def _read(self) -> tuple[tuple[str, ...], dict[str, float]]:
         if not self.path.is_file():

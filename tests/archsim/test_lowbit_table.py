@@ -36,7 +36,7 @@ ROWS = [  # config, precision, inferences/s, energy mJ, area mm^2 (None: FPGA, n
     (FpgaConfig(board="zcu104", precision="int4"), "int4", 280.7, 2.994, None),
     (load_preset("ethos-u55-128"), "int8", 60.5, 2.580, 0.19),
     (U65, "int8", 285.3, 2.073, 0.38),
-    (dataclasses.replace(U65, weight_precisions=("int4", "int8")), "int4", 285.4, 1.421, 0.38),
+    (dataclasses.replace(U65, weight_precisions=("int4", "int8")), "int4", 285.4, 1.373, 0.38),
 ]
 
 

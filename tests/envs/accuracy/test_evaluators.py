@@ -79,3 +79,21 @@ def test_bad_tables_raise_input_error_naming_the_row(tmp_path: Path, text: str, 
 def test_missing_table_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file"):
         TableEvaluator(tmp_path / "absent.csv")
+
+
+def test_an_edited_table_is_not_served_from_the_old_tables_cache(tmp_path: Path) -> None:
+    """The cache namespace follows the table's contents, so a corrected CSV of the same name is looked up afresh."""
+    from envs.accuracy.cache import CachedEvaluator, SqlStore
+
+    path = write(tmp_path / "nas.csv", "depth,accuracy\n2,0.70\n")
+    store = SqlStore(f"sqlite:///{tmp_path / 'study.db'}")
+    first = CachedEvaluator(TableEvaluator(path), store)
+    assert first.record({"depth": 3}).error  # a miss, recorded as a failed evaluation
+    assert first.record({"depth": 2}).accuracy == pytest.approx(0.70)
+    write(path, "depth,accuracy\n2,0.75\n3,0.80\n")
+    second = CachedEvaluator(TableEvaluator(path), store)
+    assert second.namespace != first.namespace
+    assert second.record({"depth": 3}).accuracy == pytest.approx(0.80)
+    assert second.record({"depth": 2}).accuracy == pytest.approx(0.75)
+    unchanged = CachedEvaluator(TableEvaluator(path), store)
+    assert unchanged.namespace == second.namespace and unchanged.record({"depth": 2}).cached
