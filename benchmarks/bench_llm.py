@@ -1,7 +1,7 @@
 """Speed of LLM workloads: a 32-layer 8B model's request, and a context x batch sweep.
 
 Times, best and median of ``--repeats`` (one core, warm):
-1. building ``llama3-8b:phase=request,prompt=512,tokens=128`` (772 ops: the prefill and
+1. building ``llama3-8b:phase=request,prompt=512,tokens=128`` (836 ops: the prefill and
    one representative decode step over 32 layers) and simulating it on a systolic
    preset (``a100-like``) and on the NPU and FPGA families' presets that hold it;
 2. a ``--points``-point context x batch sweep of ``llama3.2-1b`` decode on ``a100-like``

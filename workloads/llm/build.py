@@ -2,6 +2,7 @@
 
 One decoder layer is, in op order (names ``{phase}.L{i}.{op}``):
 ``norm1`` -> ``qkv`` (Q, K and V in one matmul, as vLLM and GenZ fuse them) ->
+``rope`` (rotary embeddings on the new tokens' Q and K; rotary models only) ->
 ``scores`` (Q K^T) -> ``softmax`` -> ``context`` (P V) -> ``o_proj`` -> ``attn_add``
 -> ``norm2`` -> MLP -> ``mlp_add``. The MLP is ``gate_up`` (gate and up fused) ->
 ``act_mul`` (SiLU(gate) * up) -> ``down`` for gated models, ``up`` (GELU fused) ->
@@ -25,8 +26,22 @@ rows each.
 
 Weights are at ``wbits`` (int4/int8/fp16); quantised weights carry one fp16
 scale per ``group`` weights (per output channel when ``group`` is 0) as an
-extra weight tensor of the matmul. Rotary embeddings, biases and the
-embedding lookup have no MACs and are folded (the input is the token embeddings).
+extra weight tensor of the matmul.
+
+Rotary embeddings (RoFormer, Su et al. 2021, eq. 34) rotate each pair
+``(x1, x2)`` of the first ``rotary_dim`` dimensions of every query and key head
+by its position: ``(x1 cos - x2 sin, x2 cos + x1 sin)``, 4 multiplies and
+2 adds per pair, so ``ROPE_OPS_PER_ELEMENT`` = 3 per rotated element. ``rope``
+reads and writes the rotated Q and K elements at the activation precision (in
+place, as vLLM's kernel does; the unrotated dimensions and V are not touched)
+and one ``rotary_dim``-wide cos/sin table row per token (``rotary_dim / 2``
+cosines and as many sines, vLLM's ``cos_sin_cache``; at the activation
+precision, as transformers casts cos/sin to the query's dtype); the table holds
+no parameters. Its graph input is the fused ``qkv`` tensor (the IR has no
+views), its element counts are the rotated ones. GPT-2's learned absolute
+positions are one ``pos_add`` per token before the first layer (the embedding
+plus the token's position row). Biases and the embedding lookup have no MACs
+and are folded (the input is the token embeddings).
 """
 
 from __future__ import annotations
@@ -41,6 +56,9 @@ from workloads.precision import Precision
 
 NORM_OPS_PER_ELEMENT = 5
 """Arithmetic per element of a norm or softmax (the zoo's figure for LayerNorm/softmax)."""
+
+ROPE_OPS_PER_ELEMENT = 3
+"""Arithmetic per rotated element: a pair takes 4 multiplies and 2 adds (RoFormer eq. 34)."""
 
 
 class _Graph:
@@ -100,19 +118,35 @@ class _Graph:
         return names
 
 
+def _rope(g: _Graph, c: LlmConfig, prefix: str, qkv: str, m: int) -> str:
+    """Rotary embeddings on the ``m`` new tokens' query and key heads, with one cos/sin table row per token."""
+    rotated = m * (c.heads + c.kv_heads) * c.rotary_dim
+    table = g.tensor(f"{prefix}.rope_table", (m, c.rotary_dim), TensorKind.INPUT)
+    op = VectorOp(
+        f"{prefix}.rope",
+        VectorFn.MUL,
+        input_elements=rotated + m * c.rotary_dim,
+        output_elements=rotated,
+        ops_per_output=ROPE_OPS_PER_ELEMENT,
+        num_inputs=2,
+    )
+    return g.emit(op, [qkv, table], (m, (c.heads + c.kv_heads) * c.rotary_dim))
+
+
 def _attention(g: _Graph, c: LlmConfig, prefix: str, x: str, seqs: int, queries: int, keys: int, decode: bool) -> str:
     """Self-attention of ``seqs`` sequences with ``queries`` new positions each, over ``keys`` keys."""
     m = seqs * queries
     qkv = g.linear(f"{prefix}.qkv", x, m, c.q_width + 2 * c.kv_width, c.hidden)
     kv_batch = seqs * c.kv_heads
     rows = c.group * queries
-    k_source: list[str] = [qkv]
+    qk = _rope(g, c, prefix, qkv, m) if c.rotary_dim else qkv
+    k_source: list[str] = [qk]
     v_source: list[str] = [qkv]
     if decode:
         k_source = g.kv_cache(f"{prefix}.k_cache", kv_batch, keys, c.head_dim)
         v_source = g.kv_cache(f"{prefix}.v_cache", kv_batch, keys, c.head_dim)
     scores_op = MatMul(f"{prefix}.scores", m=rows, n=keys, k=c.head_dim, batch=kv_batch, weight_operand=False)
-    scores = g.emit(scores_op, [qkv, *k_source], (kv_batch, rows, keys))
+    scores = g.emit(scores_op, [qk, *k_source], (kv_batch, rows, keys))
     probs = g.vector(f"{prefix}.softmax", VectorFn.SOFTMAX, [scores], (kv_batch, rows, keys), NORM_OPS_PER_ELEMENT)
     context_op = MatMul(f"{prefix}.context", m=rows, n=c.head_dim, k=keys, batch=kv_batch, weight_operand=False)
     context = g.emit(context_op, [probs, *v_source], (kv_batch, rows, c.head_dim))
@@ -158,6 +192,9 @@ def _phase(g: _Graph, phase: str, queries: int, keys: int, decode: bool) -> None
     c, spec = g.spec.config, g.spec
     seqs = spec.run.batch
     x = g.tensor(f"{phase}.embeddings", (seqs, queries, c.hidden), TensorKind.INPUT)
+    if c.position_embeddings:
+        rows = g.tensor(f"{phase}.position_rows", (seqs, queries, c.hidden), TensorKind.INPUT)
+        x = g.vector(f"{phase}.pos_add", VectorFn.ADD, [x, rows], (seqs * queries, c.hidden), 1)
     for index in range(spec.layers):
         x = _layer(g, c, f"{phase}.L{index}", x, seqs, queries, keys, decode)
     x = g.vector(f"{phase}.norm_f", VectorFn.LAYERNORM, [x], (seqs * queries, c.hidden), NORM_OPS_PER_ELEMENT)

@@ -41,6 +41,8 @@ class LlmConfig:
     mlp_bias: bool = False
     position_embeddings: int = 0
     """Learned absolute position embeddings (GPT-2: 1024); 0 for rotary models."""
+    partial_rotary_factor: float = 1.0
+    """Fraction of ``head_dim`` a rotary model rotates (HF's ``partial_rotary_factor``; 1: all of it)."""
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -59,6 +61,14 @@ class LlmConfig:
             )
         if self.top_k > self.experts:
             raise ValueError(f"model {self.name}: top_k={self.top_k} exceeds experts={self.experts}")
+        factor = self.partial_rotary_factor
+        if isinstance(factor, bool) or not isinstance(factor, int | float) or not 0 < factor <= 1:
+            raise ValueError(f"model {self.name}: partial_rotary_factor must be a number in (0, 1], got {factor!r}")
+        if not self.position_embeddings and (self.rotary_dim == 0 or self.rotary_dim % 2):
+            raise ValueError(
+                f"model {self.name}: partial_rotary_factor={factor} rotates {self.rotary_dim} of head_dim="
+                f"{self.head_dim} dimensions (must be a positive even number: rotary rotates pairs)"
+            )
         if self.norm not in ("rmsnorm", "layernorm"):
             raise ValueError(f"model {self.name}: norm must be rmsnorm or layernorm, got {self.norm!r}")
 
@@ -76,6 +86,16 @@ class LlmConfig:
     def kv_width(self) -> int:
         """Width of all key (or value) heads together."""
         return self.kv_heads * self.head_dim
+
+    @property
+    def rotary_dim(self) -> int:
+        """Dimensions of each head that rotary embeddings rotate (0 for learned absolute positions).
+
+        ``int(head_dim * partial_rotary_factor)``, as transformers' default rope initialisation computes it.
+        """
+        if self.position_embeddings:
+            return 0
+        return int(self.head_dim * self.partial_rotary_factor)
 
     @property
     def is_moe(self) -> bool:

@@ -5,7 +5,7 @@ classes: ``LlamaConfig``, ``MistralConfig``, ``MixtralConfig``, ``Qwen2Config``,
 ``Phi3Config`` (``hidden_size``, ``num_hidden_layers``, ``num_attention_heads``,
 ``num_key_value_heads``, ``head_dim``, ``intermediate_size``, ``vocab_size``,
 ``sliding_window``, ``num_local_experts``, ``num_experts_per_tok``,
-``tie_word_embeddings``) and ``GPT2Config`` (``n_embd``, ``n_layer``, ``n_head``,
+``tie_word_embeddings``, ``partial_rotary_factor``) and ``GPT2Config`` (``n_embd``, ``n_layer``, ``n_head``,
 ``n_inner``, ``n_positions``). Errors name the file and the key.
 """
 
@@ -71,6 +71,14 @@ class _Keys:
             raise InputError(f"{self.file}: key {key!r} must be a non-negative integer, got {value!r}")
         return value
 
+    def fraction(self, key: str, default: float) -> float:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            raise InputError(f"{self.file}: key {key!r} must be a number in (0, 1], got {value!r}")
+        return float(value)
+
     def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if value is None:
@@ -106,6 +114,7 @@ def _llama_like(keys: _Keys, name: str) -> LlmConfig:
         qkv_bias=keys.flag("attention_bias", model_type in QKV_BIAS_TYPES),
         out_bias=keys.flag("attention_bias", False),
         mlp_bias=keys.flag("mlp_bias", False),
+        partial_rotary_factor=keys.fraction("partial_rotary_factor", 1.0),
         source=str(keys.file),
     )
 

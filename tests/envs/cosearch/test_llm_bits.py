@@ -7,8 +7,12 @@ on a bandwidth-bound array, less time.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from archsim.cli import main
 from envs.cosearch.catalog import get_cosearch_space
 from envs.cosearch.env import accuracy_evaluator
 from envs.cosearch.evaluate import CoSearchFactory
@@ -35,3 +39,18 @@ def test_fewer_weight_bits_cost_less_energy_and_time_per_token() -> None:
     assert energy[0] < energy[1] < energy[2]
     assert latency[0] < latency[1] < latency[2]
     assert metrics[4].extra["accuracy"] < metrics[8].extra["accuracy"] == metrics[16].extra["accuracy"] == 1.0
+
+
+def test_documented_exhaustive_search_picks_w4(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/llm.md: W4 on a 64 x 256 os array at 64 words/cycle, TPOT 28.4 ms, 1.13 J per token, 34.2 mm^2."""
+    argv = ["search", "--env", "archsim/CoSearch-v0", "--workload", "llm", "--space", "cosearch-llm-bits"]
+    argv += ["--accuracy", "llm-perplexity", "--agent", "exhaustive", "--budget", "162", "--seed", "0"]
+    argv += ["--constraint", "latency_s=0.05", "--constraint", "area_mm2=1000", "--format", "json", "--no-progress"]
+    assert main([*argv, "--storage", f"sqlite:///{tmp_path / 'b.db'}"]) == 0
+    best = json.loads(capsys.readouterr().out)["best"]
+    picked = {key: best["design"][key] for key in ("wbits", "rows", "cols", "dram_bw", "dataflow")}
+    assert picked == {"wbits": 4, "rows": 64, "cols": 256, "dram_bw": 64, "dataflow": "os"}
+    m = best["metrics"]
+    figures = (round(m["latency_s"] * 1e3, 1), round(m["energy_pj"] * 1e-12, 2), round(m["area_mm2"], 1))
+    assert figures == (28.4, 1.13, 34.2)
+    assert round(m["accuracy"], 3) == 0.977
