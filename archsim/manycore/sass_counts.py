@@ -61,8 +61,12 @@ def loop_counts(sass: str, kernel: str) -> dict[str, float]:
     loads = sum(1 for _, s in loop if s.startswith("LDG")) // LOADS_PER_ITERATION.get(kernel, 1)
     elements = ELEMENTS_PER_LOAD.get(kernel, 4) * max(1, loads)
     issued = sum(counts.values())
-    return {"fp32": counts["fp32"] / elements, "alu": counts["alu"] / elements, "sfu": counts["sfu"] / elements,
-            "issued": issued / elements}
+    return {
+        "fp32": counts["fp32"] / elements,
+        "alu": counts["alu"] / elements,
+        "sfu": counts["sfu"] / elements,
+        "issued": issued / elements,
+    }
 
 
 def main() -> None:
