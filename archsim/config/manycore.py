@@ -2,8 +2,8 @@
 
 A device of ``cores`` identical cores (an SM of an NVIDIA GPU, a compute unit of an AMD
 one). Each core has ``arrays_per_core`` matrix arrays of ``array_rows x array_cols``
-MACs per cycle (tensor/matrix cores), ``vector_lanes_per_core`` FP32 lanes for element-
-wise work (and as many integer/logic lanes), ``sfu_lanes_per_core`` special-function
+MACs per cycle (tensor/matrix cores), ``vector_lanes_per_core`` FP32 lanes for
+elementwise work (and as many integer/logic lanes), ``sfu_lanes_per_core`` special-function
 lanes, ``issue_per_core`` thread-instructions issued per cycle, and ``core_sram_kb`` of
 shared memory that stages the tiles of a matmul. All cores share one L2 (``l2_kb``,
 delivering ``l2_bytes_per_cycle`` to the cores together) in front of one DRAM
