@@ -22,7 +22,7 @@ from support.paths import LLM_REFERENCE
 
 from archsim.config.loader import load_arch
 from archsim.manycore import op_cost
-from archsim.manycore.instructions import arithmetic_cycles
+from archsim.manycore.instructions import arithmetic_cycles, kernel_passes
 from workloads.ops import Activation, VectorFn, VectorOp
 
 FOLDER = LLM_REFERENCE / "llmcompass"
@@ -182,6 +182,15 @@ def test_the_arithmetic_floor_of_the_doc() -> None:
     assert [figures[k, "mi210-manycore"] for k in ops] == [(0.457, 0.36), (0.335, 0.36), (0.368, 0.36)]
     measured = {r.name: r.latency_s - OVERHEAD_S["softmax"] for r in operator_sweeps(FOLDER)}["softmax 32768x4096"]
     assert round(1e3 * measured / figures["softmax", "a100-manycore"][0], 2) == 1.77
+    issue = a100.cores * a100.issue_per_core * a100.clock_mhz * 1e6
+    assert round(measured * issue / elements) == 68  # instructions per element the SMs could issue meanwhile
+    add = VectorOp("add", VectorFn.ADD, 2 * elements, elements, 1, num_inputs=2)
+    per_sm = [arithmetic_cycles(op, a100) * a100.cores / elements for op in (*ops.values(), add)]
+    assert [round(c, 3) for c in per_sm] == [0.301, 0.221, 0.242, 0.049]
+    byte_share = a100.dram_bytes_per_cycle / a100.cores
+    assert (round(byte_share, 1), round(4 / byte_share, 3)) == (12.2, 0.328)
+    passes = kernel_passes(ops["softmax"])
+    assert [sum(getattr(p, k) for p in passes) for k in ("issued", "fp32", "sfu")] == [38.5, 19.0, 3.0]
 
 
 def _row_blind(rows: list[Measured], fns: tuple[VectorFn, ...]) -> list[Measured]:
