@@ -41,7 +41,8 @@ class PassCount:
 SOFTMAX_MAX = PassCount(fp32=0.0, alu=1.5, sfu=0.0, issued=2.75)
 """fp16->fp32 (HADD2.F32), FMNMX; 1/8 of a 16-byte load and of the loop's index arithmetic."""
 SOFTMAX_SUM = PassCount(fp32=7.0, alu=1.625, sfu=1.0, issued=11.0)
-"""Convert, subtract the max, expf (FFMA.SAT, FFMA.RM, FADD, 2 FFMA, SHF, MUFU.EX2, FMUL), accumulate."""
+"""Convert, subtract the max, expf (FFMA.SAT, FFMA.RM, FADD, 2 FFMA, SHF, MUFU.EX2), its last multiply fused
+with the accumulation (FFMA)."""
 SOFTMAX_OUT = PassCount(fp32=12.0, alu=5.0, sfu=2.0, issued=24.75)
 """Convert, subtract, expf, the IEEE division by the sum (MUFU.RCP, 5 FFMA, FCHK: not hoisted), pack, store."""
 LAYERNORM_STATS = PassCount(fp32=8.0, alu=4.0, sfu=1.0, issued=18.5)
