@@ -225,3 +225,25 @@ def test_the_row_blind_figures_of_the_doc(fns: tuple[VectorFn, ...], sweeps: lis
         predicted = sum(c.predicted_s for c in layer) + all_reduce
         figures += [statistics.fmean(abs(c.error) for c in layer), predicted / measured - 1]
     assert [round(100 * v, 1) for v in figures] == layers
+
+
+def _without_floor(config: Any) -> Any:
+    """``config`` with lanes and issue so wide that no vector op's arithmetic binds (the model before the floor)."""
+    return dataclasses.replace(
+        config, vector_lanes_per_core=1 << 30, sfu_lanes_per_core=1 << 30, issue_per_core=1 << 30
+    )
+
+
+def test_before_and_after_the_arithmetic_floor() -> None:
+    """docs/llm.md's before/after: a100-manycore unchanged, its refresh ablation and the MI210 moved."""
+    a100, mi210 = load_arch("a100-manycore"), load_arch("mi210-manycore")
+    assert _summary(_without_floor(a100)) == _summary(a100)
+    kinds, layers = _summary(_without_floor(dataclasses.replace(a100, dram_refresh_fraction=0.0)))
+    assert (round(100 * kinds["softmax"], 1), round(100 * layers[1], 1)) == (26.5, -9.4)
+    kinds, _ = _summary(_without_floor(mi210))
+    assert [round(100 * kinds[k], 1) for k in KINDS] == [44.6, 20.8, 12.5, 7.3]
+    rows, all_reduce = gpt3_layer(FOLDER, False)
+    for config, softmax_ms, layer_ms in ((_without_floor(mi210), 2.17, 97.6), (mi210, 2.75, 98.2)):
+        layer = predict(rows, config)
+        assert round(1e3 * next(c.predicted_s for c in layer if c.measured.name == "Softmax"), 2) == softmax_ms
+        assert round(1e3 * (sum(c.predicted_s for c in layer) + all_reduce), 1) == layer_ms

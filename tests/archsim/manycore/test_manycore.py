@@ -23,7 +23,18 @@ from archsim.cli import main
 from archsim.config.loader import load_arch
 from archsim.config.manycore import ManyCoreConfig
 from archsim.errors import InputError
-from archsim.manycore.instructions import BINARY, GELU, SILU, arithmetic_cycles, kernel_passes
+from archsim.manycore.instructions import (
+    BINARY,
+    GELU,
+    LAYERNORM_OUT,
+    LAYERNORM_STATS,
+    SILU,
+    SOFTMAX_MAX,
+    SOFTMAX_OUT,
+    SOFTMAX_SUM,
+    arithmetic_cycles,
+    kernel_passes,
+)
 from archsim.manycore.model import (
     Gemm,
     dram_read_passes,
@@ -225,3 +236,13 @@ def test_cli_runs_an_llm_and_exits_2_on_a_bad_file(tmp_path: Path, capsys: pytes
     assert main(["simulate", "-w", "resnet18", "-a", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cores must be a positive integer" in err[0]
+
+
+def test_the_doc_lists_the_counts_the_model_uses() -> None:
+    """docs/llm.md's instruction table (FP32, alu, SFU, issued per element) is the model's data, row by row."""
+    doc = (Path(__file__).parents[3] / "docs" / "llm.md").read_text()
+    start = doc.index("| pass (PyTorch kernel) |")
+    rows = [line for line in doc[start:].splitlines()[2:] if line.startswith("|")][:8]
+    listed = [tuple(float(cell) for cell in row.strip("|").split("|")[-4:]) for row in rows]
+    passes = (SOFTMAX_MAX, SOFTMAX_SUM, SOFTMAX_OUT, LAYERNORM_STATS, LAYERNORM_OUT, GELU, SILU, BINARY)
+    assert listed == [(p.fp32, p.alu, p.sfu, p.issued) for p in passes]
