@@ -3,10 +3,12 @@
 Each row-wise or element-wise kernel runs its passes over every element; each pass issues, per
 element, instructions of four throughput classes (the CUDA C Programming Guide's table of
 arithmetic-instruction throughput, compute capability 8.0, per clock per SM, quoted from memory):
-FP32 add/mul/fma (64), compare/min/max, integer and logic (64: ``alu``), special functions
-(reciprocal, rsqrt, exp2, log2, sin, cos: 16) and other type conversions (16: ``sfu``), and every
-instruction takes one issue slot (four warp schedulers of one warp instruction per clock: 128 per
-SM). A kernel is never faster than any of them: :func:`arithmetic_cycles`.
+FP32 add/mul/fma and the integer multiply-add ``IMAD``, which shares their FMA pipe (64: ``fp32``;
+the pipe assignment from NVIDIA's developer forum), compare/min/max, other integer, logic and data
+movement (64: ``alu``), special functions (reciprocal, rsqrt, exp2, log2, sin, cos: 16) and other
+type conversions (16: ``sfu``), and every instruction takes one issue slot (four warp schedulers of
+one warp instruction per clock: 128 per SM). A kernel is never faster than any of them:
+:func:`arithmetic_cycles`.
 
 The counts are the SASS of ``vector_kernels.cu`` (the kernels' per-element loops written anew with
 PyTorch's structure) as nvcc 13.0 compiles it for sm_80 at -O3, counted by
@@ -29,31 +31,35 @@ class PassCount:
     """One pass of a kernel: instructions per element by throughput class, and all it issues."""
 
     fp32: float
+    """FMA-pipe instructions: FP32 add, mul, fma and IMAD."""
     alu: float
+    """Compare/min/max/select, other integer, logic and data movement."""
     sfu: float
+    """Special functions (MUFU) and type conversions."""
     issued: float
+    """Every instruction, the three classes above included."""
 
     def __add__(self, other: PassCount) -> PassCount:
         """Two passes over the same elements."""
         return PassCount(self.fp32 + other.fp32, self.alu + other.alu, self.sfu + other.sfu, self.issued + other.issued)
 
 
-SOFTMAX_MAX = PassCount(fp32=0.0, alu=1.5, sfu=0.0, issued=2.75)
+SOFTMAX_MAX = PassCount(fp32=0.25, alu=1.25, sfu=0.0, issued=2.75)
 """fp16->fp32 (HADD2.F32), FMNMX; 1/8 of a 16-byte load and of the loop's index arithmetic."""
-SOFTMAX_SUM = PassCount(fp32=7.0, alu=1.625, sfu=1.0, issued=11.0)
+SOFTMAX_SUM = PassCount(fp32=7.125, alu=1.5, sfu=1.0, issued=11.0)
 """Convert, subtract the max, expf (FFMA.SAT, FFMA.RM, FADD, 2 FFMA, SHF, MUFU.EX2), its last multiply fused
 with the accumulation (FFMA)."""
-SOFTMAX_OUT = PassCount(fp32=12.0, alu=5.0, sfu=2.0, issued=24.75)
+SOFTMAX_OUT = PassCount(fp32=12.625, alu=4.375, sfu=2.0, issued=24.75)
 """Convert, subtract, expf, the IEEE division by the sum (MUFU.RCP, 5 FFMA, FCHK: not hoisted), pack, store."""
-LAYERNORM_STATS = PassCount(fp32=8.0, alu=4.0, sfu=1.0, issued=18.5)
+LAYERNORM_STATS = PassCount(fp32=8.5, alu=3.5, sfu=1.0, issued=18.5)
 """Welford: convert, delta, count + 1, its IEEE reciprocal (MUFU.RCP + refinement + range check), 2 FFMA."""
-LAYERNORM_OUT = PassCount(fp32=3.0, alu=2.25, sfu=0.0, issued=9.75)
+LAYERNORM_OUT = PassCount(fp32=4.0, alu=1.25, sfu=0.0, issued=9.75)
 """Convert x, gamma, beta; subtract the mean, times rstd, FFMA by gamma plus beta; pack, store."""
-GELU = PassCount(fp32=13.0, alu=14.5, sfu=1.0, issued=31.0)
+GELU = PassCount(fp32=14.25, alu=13.25, sfu=1.0, issued=31.0)
 """x * 0.5 * (1 + erff(x / sqrt 2)): erff is branch-free, two polynomials chosen by FSEL, one MUFU.EX2."""
-SILU = PassCount(fp32=11.0, alu=5.5, sfu=2.0, issued=24.0)
+SILU = PassCount(fp32=13.25, alu=3.25, sfu=2.0, issued=24.0)
 """x / (1 + expf(-x)): expf and an IEEE division (MUFU.EX2, MUFU.RCP)."""
-BINARY = PassCount(fp32=1.0, alu=2.0, sfu=0.0, issued=6.25)
+BINARY = PassCount(fp32=2.0, alu=1.0, sfu=0.0, issued=6.25)
 """add (a + alpha * b: one FFMA) or mul: two converts, one FP32 op, pack, two loads and a store per 4."""
 
 VECTOR_PASSES: dict[VectorFn | Activation, tuple[PassCount, ...]] = {

@@ -4,9 +4,10 @@
 Needs ``nvcc`` (CUDA 11+) and ``cuobjdump`` on the PATH: compiles the file for sm_80 with ``-O3``,
 takes each kernel's main loop (its longest backward branch), leaves out the slow path of an IEEE
 division (a call taken only for denormal or huge operands) and classes each instruction as the CUDA
-C Programming Guide's throughput table does: FP32 add/mul/fma; compare/min/max/select, integer and
-logic ("alu"); special functions (MUFU) and type conversions ("sfu"); the rest (fp16-pipe moves and
-conversions, loads, stores, branches) only takes issue slots. Prints counts per element.
+C Programming Guide's throughput table does: FP32 add/mul/fma and the integer multiply-add (``IMAD``,
+on the same FMA pipe); compare/min/max/select, other integer, logic and data movement ("alu");
+special functions (MUFU) and type conversions ("sfu"); the rest (fp16-pipe moves and conversions,
+loads, stores, branches) only takes issue slots. Prints counts per element.
 
 Run: ``python -m archsim.manycore.sass_counts``
 """
@@ -25,7 +26,8 @@ ELEMENTS_PER_LOAD = {"sm_max": 8, "sm_sum": 8, "sm_out": 8, "ln_stats": 4, "ln_o
 """fp16 elements one vector load brings (softmax's ILP of 16 bytes; every other kernel 4)."""
 LOADS_PER_ITERATION = {"ln_out": 3, "add": 2, "mul": 2}
 """Vector loads per element group (layernorm's x, gamma, beta; a binary op's two operands)."""
-FP32 = ("FADD", "FMUL", "FFMA")
+FP32 = ("FADD", "FMUL", "FFMA", "IMAD")
+"""The FMA pipe: FP32 add/mul/fma and the integer multiply-add (on GA100, per NVIDIA's developer forum)."""
 SFU = ("MUFU", "F2F", "I2F", "F2I")
 ISSUE_ONLY = ("HADD2", "HFMA2", "HMUL2", "LDG", "STG", "LDS", "STS", "BRA", "BSSY", "BSYNC", "EXIT", "CALL", "RET")
 

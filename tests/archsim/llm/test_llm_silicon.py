@@ -105,8 +105,8 @@ KINDS = ("matmul", "softmax", "layernorm", "gelu")
 def test_the_refresh_column_of_the_doc() -> None:
     """docs/llm.md's ablation: a100-manycore with the HBM refresh not counted."""
     kinds, layers = _summary(dataclasses.replace(load_arch("a100-manycore"), dram_refresh_fraction=0.0))
-    assert [round(100 * kinds[k], 1) for k in KINDS] == [8.6, 26.4, 10.2, 7.6]
-    assert [round(100 * v, 1) for v in layers] == [13.7, -9.3, 9.2, -7.2]
+    assert [round(100 * kinds[k], 1) for k in KINDS] == [8.6, 25.5, 10.2, 7.6]
+    assert [round(100 * v, 1) for v in layers] == [13.4, -9.2, 9.2, -7.2]
 
 
 @pytest.mark.parametrize(
@@ -178,19 +178,20 @@ def test_the_arithmetic_floor_of_the_doc() -> None:
             hz = config.clock_mhz * 1e6
             dram = (cost.dram_read_bytes + cost.dram_write_bytes) / config.dram_bytes_per_cycle / hz
             figures[name, config.name] = (round(1e3 * arithmetic_cycles(op, config) / hz, 3), round(1e3 * dram, 3))
-    assert [figures[k, "a100-manycore"] for k in ops] == [(0.265, 0.289), (0.195, 0.289), (0.213, 0.289)]
+    assert [figures[k, "a100-manycore"] for k in ops] == [(0.275, 0.289), (0.195, 0.289), (0.213, 0.289)]
     assert [figures[k, "mi210-manycore"] for k in ops] == [(0.457, 0.36), (0.335, 0.36), (0.368, 0.36)]
     measured = {r.name: r.latency_s - OVERHEAD_S["softmax"] for r in operator_sweeps(FOLDER)}["softmax 32768x4096"]
-    assert round(1e3 * measured / figures["softmax", "a100-manycore"][0], 2) == 1.77
+    floor_s = arithmetic_cycles(ops["softmax"], a100) / (a100.clock_mhz * 1e6)
+    assert round(measured / floor_s, 2) == 1.70
     issue = a100.cores * a100.issue_per_core * a100.clock_mhz * 1e6
     assert round(measured * issue / elements) == 68  # instructions per element the SMs could issue meanwhile
     add = VectorOp("add", VectorFn.ADD, 2 * elements, elements, 1, num_inputs=2)
     per_sm = [arithmetic_cycles(op, a100) * a100.cores / elements for op in (*ops.values(), add)]
-    assert [round(c, 3) for c in per_sm] == [0.301, 0.221, 0.242, 0.049]
+    assert per_sm[0] == 20 / 64 and [round(c, 3) for c in per_sm[1:]] == [0.221, 0.242, 0.049]
     byte_share = a100.dram_bytes_per_cycle / a100.cores
     assert (round(byte_share, 1), round(4 / byte_share, 3)) == (12.2, 0.328)
     passes = kernel_passes(ops["softmax"])
-    assert [sum(getattr(p, k) for p in passes) for k in ("issued", "fp32", "sfu")] == [38.5, 19.0, 3.0]
+    assert [sum(getattr(p, k) for p in passes) for k in ("issued", "fp32", "sfu")] == [38.5, 20.0, 3.0]
 
 
 def _row_blind(rows: list[Measured], fns: tuple[VectorFn, ...]) -> list[Measured]:
