@@ -241,6 +241,9 @@ def test_before_and_after_the_arithmetic_floor() -> None:
     assert _summary(_without_floor(a100)) == _summary(a100)
     kinds, layers = _summary(_without_floor(dataclasses.replace(a100, dram_refresh_fraction=0.0)))
     assert (round(100 * kinds["softmax"], 1), round(100 * layers[1], 1)) == (26.5, -9.4)
+    no_refresh = dataclasses.replace(a100, dram_refresh_fraction=0.0)
+    bounds = [op_cost(r.op, no_refresh).bound for r in operator_sweeps(FOLDER) if r.overhead == "softmax"]
+    assert bounds.count("compute") == 20 and len(bounds) == 22
     kinds, _ = _summary(_without_floor(mi210))
     assert [round(100 * kinds[k], 1) for k in KINDS] == [44.6, 20.8, 12.5, 7.3]
     rows, all_reduce = gpt3_layer(FOLDER, False)
