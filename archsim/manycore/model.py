@@ -70,7 +70,8 @@ class KernelCost:
 
     cycles: float
     compute_cycles: float
-    """The kernel's MACs (padding included) or vector operations at the device's peak."""
+    """The kernel's MACs (padding included) at the arrays' peak, or a vector op's counted instructions
+    (else the IR's operations over every lane) at the cores' throughputs."""
     dram_input_bytes: float
     """DRAM bytes read of the left operand (a vector op's inputs)."""
     dram_weight_bytes: float
