@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import collections
 import re
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -73,6 +74,9 @@ def loop_counts(sass: str, kernel: str) -> dict[str, float]:
 
 def main() -> None:
     """Compile ``vector_kernels.cu`` for sm_80 and print every kernel's counts per element."""
+    missing = [tool for tool in ("nvcc", "cuobjdump") if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"sass_counts: {' and '.join(missing)} not on the PATH (CUDA toolkit needed)")
     with tempfile.TemporaryDirectory() as folder:
         cubin = Path(folder) / "k.cubin"
         subprocess.run(["nvcc", "-arch=sm_80", "-O3", "-cubin", "-o", str(cubin), str(SOURCE)], check=True)
