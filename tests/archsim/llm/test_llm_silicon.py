@@ -192,6 +192,8 @@ def test_the_arithmetic_floor_of_the_doc() -> None:
     assert (round(byte_share, 1), round(4 / byte_share, 3)) == (12.2, 0.328)
     passes = kernel_passes(ops["softmax"])
     assert [sum(getattr(p, k) for p in passes) for k in ("issued", "fp32", "sfu")] == [38.5, 20.0, 3.0]
+    imad_as_alu = elements * max(19 / 64, 38.5 / 128) / a100.cores / (a100.clock_mhz * 1e6)  # the first count
+    assert round(1e3 * imad_as_alu, 3) == 0.265
 
 
 def _row_blind(rows: list[Measured], fns: tuple[VectorFn, ...]) -> list[Measured]:
