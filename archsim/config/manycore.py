@@ -1,16 +1,18 @@
 """Validated configuration of a many-core accelerator (a GPU-class device): cores of tensor arrays, a shared L2, HBM.
 
-A device of ``cores`` identical cores (an SM of an NVIDIA GPU, a compute unit of an
-AMD one). Each core has ``arrays_per_core`` matrix arrays of ``array_rows x
-array_cols`` MACs per cycle (tensor/matrix cores), ``vector_lanes_per_core`` lanes
-for element-wise work and ``core_sram_kb`` of shared memory that stages the tiles
-of a matmul. All cores share one L2 (``l2_kb``, delivering ``l2_bytes_per_cycle``
-to the cores together) in front of one DRAM (``dram_gb_per_s`` peak, of which the
-share ``dram_refresh_fraction`` is lost to refresh). A kernel library
-computes a matmul in output tiles of ``tile_sizes`` edges (one tile per core at a
-time, in waves) and runs a row-wise op (softmax, normalisation) one row per block of
-``row_block_threads``, as many blocks per core as ``threads_per_core`` holds;
-:mod:`archsim.manycore.model` prices an op from these facts alone.
+A device of ``cores`` identical cores (an SM of an NVIDIA GPU, a compute unit of an AMD
+one). Each core has ``arrays_per_core`` matrix arrays of ``array_rows x array_cols``
+MACs per cycle (tensor/matrix cores), ``vector_lanes_per_core`` FP32 lanes for
+elementwise work (and as many integer/logic lanes), ``sfu_lanes_per_core`` special-function
+lanes, ``issue_per_core`` thread-instructions issued per cycle, and ``core_sram_kb`` of
+shared memory that stages the tiles of a matmul. All cores share one L2 (``l2_kb``,
+delivering ``l2_bytes_per_cycle`` to the cores together) in front of one DRAM
+(``dram_gb_per_s`` peak, of which the share ``dram_refresh_fraction`` is lost to
+refresh). A kernel library computes a matmul in output tiles of ``tile_sizes`` edges
+(one tile per core at a time, in waves) and runs a row-wise op (softmax, normalisation)
+one row per block of ``row_block_threads``, as many blocks per core as
+``threads_per_core`` holds; :mod:`archsim.manycore.model` prices an op from these facts
+alone.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class ManyCoreConfig:
     array_rows: int = 16
     array_cols: int = 16
     vector_lanes_per_core: int = 64
+    sfu_lanes_per_core: int = 16
+    """Special-function results (exp2, reciprocal, rsqrt) and type conversions per cycle per core."""
+    issue_per_core: int = 128
+    """Thread-instructions the core's schedulers issue per cycle (4 schedulers x one 32-wide warp instruction)."""
     core_sram_kb: float = 192.0
     l2_kb: float = 40960.0
     l2_bytes_per_cycle: float = 5120.0
@@ -56,6 +62,8 @@ class ManyCoreConfig:
         "array_rows",
         "array_cols",
         "vector_lanes_per_core",
+        "sfu_lanes_per_core",
+        "issue_per_core",
         "tile_k",
         "threads_per_core",
         "row_block_threads",

@@ -29,18 +29,21 @@ side) that needs it. A kernel never moves more than DRAM bandwidth x its time, n
 computes above the arrays' peak.
 
 Vector ops stream their operands through the cores' lanes: the longest of their
-element operations over all lanes, their L2 bytes over the L2 port and their DRAM
-bytes over the DRAM bandwidth. A row-wise kernel runs one row per block of
-``row_block_threads`` and makes passes over it (``ROW_PASSES``: a softmax's max, sum
-of exponentials and normalisation; a layer norm's statistics and normalisation), every
-pass a read of the row from the L2 and the output written once. Between two reads of
-an element every row in flight on the device brings one row's worth of new lines into
-the L2 (an input row starting its first pass, or an output row being written), so the
-re-reads hit the L2 while the rows in flight (``cores x threads_per_core /
-row_block_threads``, at most the op's rows) fit it and come from the DRAM otherwise
-(an LRU cache streamed past its size keeps nothing). An op whose row length the
-workload does not carry keeps the row-blind rule: a softmax's three passes from the
-DRAM, any other op's inputs read once.
+arithmetic, their L2 bytes over the L2 port and their DRAM bytes over the DRAM
+bandwidth. The arithmetic is the instructions PyTorch's CUDA kernel executes per element
+(:mod:`archsim.manycore.instructions`: FP32, integer/logic, special-function and issue
+throughput per core, the slowest of them) for the kinds counted there (softmax, layer
+norm, GELU, SiLU, add, mul), else the IR's operations over all lanes. A row-wise kernel
+runs one row per block of ``row_block_threads`` and makes passes over it
+(``ROW_PASSES``: a softmax's max, sum of exponentials and normalisation; a layer norm's
+statistics and normalisation), every pass a read of the row from the L2 and the output
+written once. Between two reads of an element every row in flight on the device brings
+one row's worth of new lines into the L2 (an input row starting its first pass, or an
+output row being written), so the re-reads hit the L2 while the rows in flight (``cores
+x threads_per_core / row_block_threads``, at most the op's rows) fit it and come from
+the DRAM otherwise (an LRU cache streamed past its size keeps nothing). An op whose row
+length the workload does not carry keeps the row-blind rule: a softmax's three passes
+from the DRAM, any other op's inputs read once.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from archsim.config.manycore import ManyCoreConfig
+from archsim.manycore.instructions import arithmetic_cycles
 from archsim.systolic.dataflow import OutputStationary
 from workloads.ops import Conv2d, MatMul, Op, VectorFn, VectorOp
 
@@ -66,7 +70,8 @@ class KernelCost:
 
     cycles: float
     compute_cycles: float
-    """The kernel's MACs (padding included) or vector operations at the device's peak."""
+    """The kernel's MACs (padding included) at the arrays' peak, or a vector op's counted instructions
+    (else the IR's operations over every lane) at the cores' throughputs."""
     dram_input_bytes: float
     """DRAM bytes read of the left operand (a vector op's inputs)."""
     dram_weight_bytes: float
@@ -224,13 +229,13 @@ def dram_read_passes(op: VectorOp, config: ManyCoreConfig) -> int:
 
 
 def vector_cost(op: VectorOp, config: ManyCoreConfig) -> KernelCost:
-    """A vector op streamed through every core's lanes, bound by its lanes, its L2 or its DRAM bytes."""
+    """A vector op streamed through every core's lanes, bound by its arithmetic, its L2 or its DRAM bytes."""
     input_bytes = float(op.input_elements * config.word_bytes)
     read = input_bytes * dram_read_passes(op, config)
     l2_read = input_bytes * (ROW_PASSES.get(op.fn, 1) if op.row else dram_read_passes(op, config))
     write = float(op.output_elements * config.word_bytes)
     steps = {
-        "compute": op.vector_ops / (config.cores * config.vector_lanes_per_core),
+        "compute": max(op.vector_ops / (config.cores * config.vector_lanes_per_core), arithmetic_cycles(op, config)),
         "l2": (l2_read + write) / config.l2_bytes_per_cycle,
         "dram": (read + write) / config.dram_bytes_per_cycle,
     }

@@ -21,7 +21,7 @@ from archsim.config.systolic import SystolicConfig
 from archsim.manycore.model import op_cost
 from archsim.systolic.costs import hardware
 from archsim.systolic.layer import layer_on
-from workloads.ops import MatMul, Op, VectorFn, VectorOp
+from workloads.ops import Activation, MatMul, Op, VectorFn, VectorOp
 
 OVERHEAD_S = {"matmul": 21e-6, "softmax": 12e-6, "layernorm": 45e-6, "gelu": 45e-6}
 """LLMCompass's per-kernel launch overhead added to simulated A100 figures (its README/paper)."""
@@ -57,7 +57,9 @@ class Compared:
 
 
 def _vector(name: str, fn: VectorFn, elements: int, ops: int, row: int = 0) -> VectorOp:
-    return VectorOp(name, fn, elements, elements, ops, row=row)
+    """One measured vector op; an activation is PyTorch's GELU (erf form), as LLMCompass measured it."""
+    activation = Activation.GELU if fn is VectorFn.ACTIVATION else None
+    return VectorOp(name, fn, elements, elements, ops, activation=activation, row=row)
 
 
 def operator_sweeps(folder: Path) -> list[Measured]:

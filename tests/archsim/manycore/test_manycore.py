@@ -4,7 +4,8 @@ Mechanisms asserted as the model states them (archsim/manycore/model.py): tiles 
 in waves over the cores; a kernel with fewer tiles than cores gets only those cores'
 shares of the DRAM; an operand that fits half the L2 crosses the DRAM once however
 many tiles read it; a row-wise op re-reads its rows from the L2 while the rows in
-flight fit it, from DRAM otherwise (a row-blind softmax: three passes from DRAM). Physics on a grid of
+flight fit it, from DRAM otherwise (a row-blind softmax: three passes from DRAM); a vector op is never
+faster than its counted instructions (an 8-bit softmax is bound by them, an add by its bytes). Physics on a grid of
 shapes: never above the arrays' peak, never more DRAM bytes than the usable rate x time,
 more bandwidth never slower.
 """
@@ -22,6 +23,18 @@ from archsim.cli import main
 from archsim.config.loader import load_arch
 from archsim.config.manycore import ManyCoreConfig
 from archsim.errors import InputError
+from archsim.manycore.instructions import (
+    BINARY,
+    GELU,
+    LAYERNORM_OUT,
+    LAYERNORM_STATS,
+    SILU,
+    SOFTMAX_MAX,
+    SOFTMAX_OUT,
+    SOFTMAX_SUM,
+    arithmetic_cycles,
+    kernel_passes,
+)
 from archsim.manycore.model import (
     Gemm,
     dram_read_passes,
@@ -32,7 +45,7 @@ from archsim.manycore.model import (
     vector_cost,
 )
 from workloads.llm import build_llm, parse_spec
-from workloads.ops import MatMul, VectorFn, VectorOp
+from workloads.ops import Activation, MatMul, VectorFn, VectorOp
 
 A100 = load_arch("a100-manycore")
 
@@ -129,6 +142,58 @@ def test_the_row_changes_no_count_of_the_op() -> None:
         dataclasses.replace(blind, row=-1)
 
 
+def test_a_softmax_with_many_elements_and_few_bytes_is_arithmetic_bound() -> None:
+    """An 8-bit softmax (2 bytes an element) of rows that stay in the L2: its 20 FMA-pipe instructions per
+    element at 64 per SM-clock take longer than its bytes, so the counted instructions set its time."""
+    op = _rows(VectorFn.SOFTMAX, 32768, 4096)
+    int8 = dataclasses.replace(A100, word_bytes=1)
+    cost = vector_cost(op, int8)
+    assert cost.bound == "compute"
+    assert cost.cycles == arithmetic_cycles(op, int8) == pytest.approx(op.output_elements * 20 / 64 / 108)
+    assert cost.cycles > (cost.dram_read_bytes + cost.dram_write_bytes) / int8.dram_bytes_per_cycle
+    fp16 = vector_cost(op, A100)  # the same op in fp16: 4 bytes an element, and the bytes bind (by 5%)
+    assert fp16.bound == "dram" and fp16.cycles == pytest.approx(1.05 * arithmetic_cycles(op, A100), rel=0.01)
+
+
+def test_a_copy_like_add_stays_bandwidth_bound() -> None:
+    """An add moves 6 bytes per element for 6.25 issued instructions: an order of magnitude under its bytes."""
+    op = VectorOp("a", VectorFn.ADD, 2 << 24, 1 << 24, 1, num_inputs=2)
+    cost = vector_cost(op, A100)
+    assert cost.bound == "dram"
+    assert cost.cycles == (cost.dram_read_bytes + cost.dram_write_bytes) / A100.dram_bytes_per_cycle
+    assert arithmetic_cycles(op, A100) < cost.cycles / 9
+
+
+def test_which_kernels_are_counted() -> None:
+    """Softmax 3 passes, norms 2, GELU and SiLU by their activation, a gated SiLU-multiply both; others none."""
+    elements = 1 << 20
+    gelu = VectorOp("g", VectorFn.ACTIVATION, elements, elements, 1, activation=Activation.GELU)
+    act_mul = VectorOp("m", VectorFn.MUL, 2 * elements, elements, 1, activation=Activation.SWISH)
+    assert [len(kernel_passes(op)) for op in (_rows(VectorFn.SOFTMAX, 1, 64), _rows(VectorFn.LAYERNORM, 1, 64))] == [
+        3,
+        2,
+    ]
+    assert kernel_passes(gelu) == (GELU,) and kernel_passes(act_mul) == (SILU, BINARY)
+    unknown = VectorOp("r", VectorFn.ACTIVATION, elements, elements, 1, activation=Activation.RELU)
+    pool = VectorOp("p", VectorFn.MAXPOOL, 4 * elements, elements, 4)
+    for op in (unknown, pool, dataclasses.replace(gelu, activation=None)):
+        assert kernel_passes(op) == () and arithmetic_cycles(op, A100) == 0.0
+        assert vector_cost(op, A100).compute_cycles == op.vector_ops / (108 * 64)  # the IR's operations
+
+
+@pytest.mark.parametrize("word_bytes", [1, 2, 4])
+@pytest.mark.parametrize("fn", [VectorFn.SOFTMAX, VectorFn.LAYERNORM, VectorFn.ADD])
+def test_a_vector_op_is_never_faster_than_its_instructions_or_its_bytes(fn: VectorFn, word_bytes: int) -> None:
+    for rows, row in ((4096, 2048), (4096, 16384), (8, 1 << 20)):
+        config = dataclasses.replace(A100, word_bytes=word_bytes)
+        op = _rows(fn, rows, row)
+        cost = vector_cost(op, config)
+        assert cost.cycles >= arithmetic_cycles(op, config) > 0
+        assert cost.cycles >= (cost.dram_read_bytes + cost.dram_write_bytes) / config.dram_bytes_per_cycle
+        slower = vector_cost(op, dataclasses.replace(config, issue_per_core=64, sfu_lanes_per_core=8))
+        assert slower.cycles >= cost.cycles
+
+
 def test_llm_softmax_and_norms_carry_their_rows() -> None:
     """The LLM builder gives a softmax its keys and a norm the hidden width; other vector ops no row."""
     workload = build_llm(parse_spec("llama3.2-1b:phase=prefill,prompt=256,layers=1"))
@@ -145,6 +210,8 @@ def test_llm_softmax_and_norms_carry_their_rows() -> None:
         ("core_sram_kb = 8\n", "cannot double-buffer even a 64x64 tile"),
         ("l2_mb = 40\n", "unknown field 'l2_mb' for family 'manycore'"),
         ("row_block_threads = 4096\n", "row_block_threads=4096 must be at most threads_per_core=2048"),
+        ("sfu_lanes_per_core = 0\n", "sfu_lanes_per_core must be a positive integer, got 0"),
+        ("issue_per_core = 1.5\n", "issue_per_core must be a positive integer, got 1.5"),
     ],
 )
 def test_bad_config_names_the_file_and_field(tmp_path: Path, text: str, message: str) -> None:
@@ -169,3 +236,13 @@ def test_cli_runs_an_llm_and_exits_2_on_a_bad_file(tmp_path: Path, capsys: pytes
     assert main(["simulate", "-w", "resnet18", "-a", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cores must be a positive integer" in err[0]
+
+
+def test_the_doc_lists_the_counts_the_model_uses() -> None:
+    """docs/llm.md's instruction table (FP32, alu, SFU, issued per element) is the model's data, row by row."""
+    doc = (Path(__file__).parents[3] / "docs" / "llm.md").read_text()
+    start = doc.index("| pass (PyTorch kernel) |")
+    rows = [line for line in doc[start:].splitlines()[2:] if line.startswith("|")][:8]
+    listed = [tuple(float(cell) for cell in row.strip("|").split("|")[-4:]) for row in rows]
+    passes = (SOFTMAX_MAX, SOFTMAX_SUM, SOFTMAX_OUT, LAYERNORM_STATS, LAYERNORM_OUT, GELU, SILU, BINARY)
+    assert listed == [(p.fp32, p.alu, p.sfu, p.issued) for p in passes]
