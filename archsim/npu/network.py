@@ -3,7 +3,7 @@
 Each workload op is lowered to NPU operations; each operation's cycles are the
 maximum of its NPU cycles (MAC array, output stage, command issue, first weight
 DMA) and every memory's access cycles, as Vela's estimator does. Layers run one
-after another.
+after another, in Vela's pass order (:func:`run_order`).
 
 Common columns for NPUs: ``compute_cycles`` are the NPU cycles, ``stall_cycles``
 what the busiest memory adds on top, ``fill_drain_cycles`` the pipeline fill
@@ -460,11 +460,12 @@ def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTall
     )
 
 
-def run_order(workload: Workload, config: NpuConfig) -> list[Node]:
-    """The order layers run in: where ops chain (U85), Vela's pass order, so a residual add follows its
-    main branch (the projection runs first) and chains onto the main branch's last op, as in Vela; the same
-    with ``vela_compat``, whose weight copies run under the op before in that order."""
-    return schedule_order(workload) if config.chains_elementwise or config.vela_compat else list(workload)
+def run_order(workload: Workload) -> list[Node]:
+    """The order layers run in on every NPU: Vela's pass order, so a residual block's shortcut or projection
+    runs right after the previous block's add and before the main branch (a U85 add then chains onto the main
+    branch's last op), each op's weights are copied under the op before it in that order, and the U65's cache
+    plan (:func:`plan_feature_maps`) walks the same order."""
+    return schedule_order(workload)
 
 
 def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, float]]:
@@ -490,7 +491,7 @@ def _network_tallies(workload: Workload, config: NpuConfig, traffic: TrafficPlan
     tallies: list[LayerTally] = []
     budget = Budget()
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
-    order = run_order(workload, config)
+    order = run_order(workload)
     operands, chain_rates = _chains(order, workload, config)
     head = 0
     for node, chained in zip(order, operands, strict=True):
@@ -525,7 +526,7 @@ def simulate_npu(workload: Workload, config: NpuConfig, traffic: TrafficPlan | N
     check_workload(workload, config)
     try:
         tallies = _network_tallies(workload, config, traffic)
-        order = run_order(workload, config)
+        order = run_order(workload)
         layers = tuple(_metrics(node, workload, config, tally) for node, tally in zip(order, tallies, strict=True))
     except ValueError as exc:
         if isinstance(exc, InputError):
