@@ -222,15 +222,20 @@ def test_the_shared_buffer_adds_its_sram_area() -> None:
     assert areas[2] - areas[0] == pytest.approx(sram_mm2(512.0))  # the cores' SRAM area model, 2.90 mm^2
 
 
-def test_cli_reports_the_shared_buffer_traffic(tmp_path) -> None:
+def simulate_with_shared_buffer(tmp_path: Path, kb: int) -> dict:
+    """``archsim simulate`` of MobileNetV2 on ``system-hetero`` with a ``kb`` shared buffer: the JSON result."""
     base = (Path(archsim.__file__).parent / "presets" / "system-hetero.toml").read_text()
+    arch = tmp_path / f"s{kb}.toml"
+    arch.write_text(base.replace("link_latency_cycles = 10", f"link_latency_cycles = 10\nshared_buffer_kb = {kb}"))
+    out = tmp_path / f"s{kb}.json"
+    assert main(["simulate", "-w", "mobilenet_v2", "-a", str(arch), "--format", "json", "-o", str(out)]) == 0
+    return json.loads(out.read_text())
+
+
+def test_cli_reports_the_shared_buffer_traffic(tmp_path) -> None:
     totals = {}
     for kb in (0, 512):
-        arch = tmp_path / f"s{kb}.toml"
-        arch.write_text(base.replace("link_latency_cycles = 10", f"link_latency_cycles = 10\nshared_buffer_kb = {kb}"))
-        out = tmp_path / f"s{kb}.json"
-        assert main(["simulate", "-w", "mobilenet_v2", "-a", str(arch), "--format", "json", "-o", str(out)]) == 0
-        data = json.loads(out.read_text())
+        data = simulate_with_shared_buffer(tmp_path, kb)
         assert data["arch"]["shared_buffer_kb"] == kb
         totals[kb] = data["total"]
     assert totals[0]["shared_buffer_bytes"] == {"write": 0, "read": 0}
@@ -242,14 +247,9 @@ def test_cli_reports_the_shared_buffer_traffic(tmp_path) -> None:
 
 
 def test_the_gantt_shows_shared_buffer_rows_only_when_used(tmp_path) -> None:
-    base = (Path(archsim.__file__).parent / "presets" / "system-hetero.toml").read_text()
     labels = {}
     for kb in (0, 512):
-        arch = tmp_path / f"s{kb}.toml"
-        arch.write_text(base.replace("link_latency_cycles = 10", f"link_latency_cycles = 10\nshared_buffer_kb = {kb}"))
-        out = tmp_path / f"s{kb}.json"
-        assert main(["simulate", "-w", "mobilenet_v2", "-a", str(arch), "--format", "json", "-o", str(out)]) == 0
-        figure = schedule_gantt(json.loads(out.read_text())["schedule"])
+        figure = schedule_gantt(simulate_with_shared_buffer(tmp_path, kb)["schedule"])
         labels[kb] = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert "shared_write" not in labels[0] and "shared_read" not in labels[0]
     assert {"shared_write", "shared_read", "dram_read", "link"} <= set(labels[512])
