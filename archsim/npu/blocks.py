@@ -176,13 +176,14 @@ def _bounded_grid(
     buffers: str,
     one_row_acc: bool,
     unit: tuple[int, int],
+    ublock: tuple[int, int, int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Blocks (depth, height, width in search order) whose width passes a cheap capacity bound.
 
     For each depth and height, the input buffer alone (and the accumulators
     alone) bound the width; only blocks under both bounds go to the exact test.
     """
-    uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
+    uh, uw, uc = ublock
     widths = np.arange(uw, _round_up(config.ofm_block_max_w, uw) + 1, uw)
     grid_d, grid_h = np.meshgrid(
         np.arange(uc, _round_up(config.ofm_block_max_c, uc) + 1, uc),
@@ -215,6 +216,7 @@ def fitting_candidates(
     buffers: str,
     one_row_acc: bool,
     unit: tuple[int, int],
+    ublock: tuple[int, int, int],
 ) -> _Candidates:
     """Every block up to the largest that fits, for one kernel/stride/precision class (cached).
 
@@ -222,7 +224,7 @@ def fitting_candidates(
     block is as deep as the output block); ``buffers`` is ``acc`` (input plus
     accumulators), ``ifm`` (one input) or ``ifm2`` (two inputs, elementwise).
     """
-    d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc, unit)
+    d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc, unit, ublock)
     ih = _input_extent(h, stride[0], kernel[0], unit[0])
     iw = _input_extent(w, stride[1], kernel[1], unit[1])
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
@@ -237,8 +239,10 @@ def fitting_candidates(
 
 
 @lru_cache(maxsize=4096)
-def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
+def choose_block(geometry: Geometry, config: NpuConfig, whole_ifm: int = 0) -> Block:
     """The output block with the least fetch per output element that fits the shared buffer.
+
+    ``whole_ifm``: the elements of the whole input when ``geometry`` is one cascade stripe of it (0: not striped).
 
     Depthwise and pooling on presets with separate input and accumulator RAMs (U85) take
     the block that fills them instead (:mod:`archsim.npu.area_fit`), as Vela does.
@@ -249,7 +253,10 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         return Block(ofm_block, ifm_block, traversal)
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
-    uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
+    # Blocks are whole micro-blocks: the op's own where the array offers a choice (U85: Vela's search steps by it).
+    default = (config.ublock_h, config.ublock_w, config.ublock_c)
+    ublock = micro_block(geometry, config) if config.ublock_options else default
+    uh, uw, uc = ublock
     dilated_h = geometry.dilation[0] * (geometry.kernel[0] - 1) + 1
     dilated_w = geometry.dilation[1] * (geometry.kernel[1] - 1) + 1
     equal_depth = kind.equal_depth
@@ -267,6 +274,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         buffers,
         oh == 1 and geometry.kernel[0] == 1 and uh == 2,
         ifm_unit(geometry, traversal, config),
+        ublock,
     )
     # Search space: the output rounded to micro-blocks; depths below the full depth in steps of 16.
     space_h = _round_up(min(oh, config.ofm_block_max_h), uh)
@@ -297,8 +305,11 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         elif kind is NpuKind.DEPTHWISE:
             cost = cost + (geometry.kernel_elements * ifm_depth) * (-(-oh // h) * -(-ow // w))
         cost = cost / ofm_elements
-    # An input that fits in two input blocks is read once: favour such blocks.
-    cost = np.where(geometry.ifm_elements < ih * iw * idepth * 2, cost / 2, cost)
+    # An input that fits in two input blocks is read once: favour such blocks. For a cascade stripe Vela 5.2's U85
+    # search tests the whole input (as its blocks for MobileNetV1/V2's first convolution show), the U55/U65 one
+    # the stripe's.
+    ifm_elements = whole_ifm if whole_ifm and config.step_follows_ifm_block else geometry.ifm_elements
+    cost = np.where(ifm_elements < ih * iw * idepth * 2, cost / 2, cost)
 
     best = float(cost.min())
     ties = np.flatnonzero(np.abs(cost - best) <= 1e-6 * best)
