@@ -239,10 +239,8 @@ def fitting_candidates(
 
 
 @lru_cache(maxsize=4096)
-def choose_block(geometry: Geometry, config: NpuConfig, whole_ifm: int = 0) -> Block:
+def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     """The output block with the least fetch per output element that fits the shared buffer.
-
-    ``whole_ifm``: the elements of the whole input when ``geometry`` is one cascade stripe of it (0: not striped).
 
     Depthwise and pooling on presets with separate input and accumulator RAMs (U85) take
     the block that fills them instead (:mod:`archsim.npu.area_fit`), as Vela does.
@@ -305,11 +303,11 @@ def choose_block(geometry: Geometry, config: NpuConfig, whole_ifm: int = 0) -> B
         elif kind is NpuKind.DEPTHWISE:
             cost = cost + (geometry.kernel_elements * ifm_depth) * (-(-oh // h) * -(-ow // w))
         cost = cost / ofm_elements
-    # An input that fits in two input blocks is read once: favour such blocks. For a cascade stripe Vela 5.2's U85
-    # search tests the whole input (as its blocks for MobileNetV1/V2's first convolution show), the U55/U65 one
-    # the stripe's.
-    ifm_elements = whole_ifm if whole_ifm and config.step_follows_ifm_block else geometry.ifm_elements
-    cost = np.where(ifm_elements < ih * iw * idepth * 2, cost / 2, cost)
+    # An input that fits in two input blocks is read once: favour such blocks. Vela 5.2's U85 search counts the
+    # input block's channels only up to the input's depth (as its blocks for MobileNetV1/V2's 3-channel first
+    # convolution on cascade stripes show); the U55/U65 one counts them rounded up to 8.
+    held = np.minimum(idepth, geometry.ifm[2]) if config.step_follows_ifm_block else idepth
+    cost = np.where(geometry.ifm_elements < ih * iw * held * 2, cost / 2, cost)
 
     best = float(cost.min())
     ties = np.flatnonzero(np.abs(cost - best) <= 1e-6 * best)

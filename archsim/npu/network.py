@@ -245,7 +245,7 @@ def cost_operation(
         )
         access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
         return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
-    block = choose_block(striped(g, stripe_rows), config, g.ifm_elements if stripe_rows else 0)
+    block = choose_block(striped(g, stripe_rows), config)
     const = _constants_read_from(op, config, placement, block)
     cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm_blocks or placement.ofm, const)
     traffic = operation_traffic(op, block, config, placement, prefetched)
