@@ -21,7 +21,7 @@ import numpy as np
 from archsim.config.npu import NpuConfig
 from archsim.npu import area_fit
 from archsim.npu.ops import Geometry, NpuKind
-from archsim.npu.ublock import micro_block
+from archsim.npu.ublock import least_padded, micro_block
 
 SUB_KERNEL_MAX = 8
 """Largest kernel height/width the array runs in one pass; larger kernels are split."""
@@ -251,9 +251,11 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         return Block(ofm_block, ifm_block, traversal)
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
-    # Blocks are whole micro-blocks: the op's own where the array offers a choice (U85: Vela's search steps by it).
-    default = (config.ublock_h, config.ublock_w, config.ublock_c)
-    ublock = micro_block(geometry, config) if config.ublock_options else default
+    # Blocks are whole micro-blocks. Where the array offers a choice (U85) Vela's search steps by the op's own: the
+    # deeper one of depthwise and pooling, else the least padded option (1x4x8 for a 1-high output on U85-256).
+    ublock = (config.ublock_h, config.ublock_w, config.ublock_c)
+    if config.ublock_options and kind.uses_macs:
+        ublock = micro_block(geometry, config) if kind.equal_depth else least_padded(geometry, config.ublock_options)
     uh, uw, uc = ublock
     dilated_h = geometry.dilation[0] * (geometry.kernel[0] - 1) + 1
     dilated_w = geometry.dilation[1] * (geometry.kernel[1] - 1) + 1
