@@ -21,7 +21,7 @@ import numpy as np
 from archsim.config.npu import NpuConfig
 from archsim.npu import area_fit
 from archsim.npu.ops import Geometry, NpuKind
-from archsim.npu.ublock import micro_block
+from archsim.npu.ublock import least_padded, micro_block
 
 SUB_KERNEL_MAX = 8
 """Largest kernel height/width the array runs in one pass; larger kernels are split."""
@@ -176,13 +176,14 @@ def _bounded_grid(
     buffers: str,
     one_row_acc: bool,
     unit: tuple[int, int],
+    ublock: tuple[int, int, int],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Blocks (depth, height, width in search order) whose width passes a cheap capacity bound.
 
     For each depth and height, the input buffer alone (and the accumulators
     alone) bound the width; only blocks under both bounds go to the exact test.
     """
-    uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
+    uh, uw, uc = ublock
     widths = np.arange(uw, _round_up(config.ofm_block_max_w, uw) + 1, uw)
     grid_d, grid_h = np.meshgrid(
         np.arange(uc, _round_up(config.ofm_block_max_c, uc) + 1, uc),
@@ -215,6 +216,7 @@ def fitting_candidates(
     buffers: str,
     one_row_acc: bool,
     unit: tuple[int, int],
+    ublock: tuple[int, int, int],
 ) -> _Candidates:
     """Every block up to the largest that fits, for one kernel/stride/precision class (cached).
 
@@ -222,7 +224,7 @@ def fitting_candidates(
     block is as deep as the output block); ``buffers`` is ``acc`` (input plus
     accumulators), ``ifm`` (one input) or ``ifm2`` (two inputs, elementwise).
     """
-    d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc, unit)
+    d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc, unit, ublock)
     ih = _input_extent(h, stride[0], kernel[0], unit[0])
     iw = _input_extent(w, stride[1], kernel[1], unit[1])
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
@@ -249,7 +251,12 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         return Block(ofm_block, ifm_block, traversal)
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
-    uh, uw, uc = config.ublock_h, config.ublock_w, config.ublock_c
+    # Blocks are whole micro-blocks. Where the array offers a choice (U85) Vela's search steps by the op's own: the
+    # deeper one of depthwise and pooling, else the least padded option (1x4x8 for a 1-high output on U85-256).
+    ublock = (config.ublock_h, config.ublock_w, config.ublock_c)
+    if config.ublock_options and kind.uses_macs:
+        ublock = micro_block(geometry, config) if kind.equal_depth else least_padded(geometry, config.ublock_options)
+    uh, uw, uc = ublock
     dilated_h = geometry.dilation[0] * (geometry.kernel[0] - 1) + 1
     dilated_w = geometry.dilation[1] * (geometry.kernel[1] - 1) + 1
     equal_depth = kind.equal_depth
@@ -267,6 +274,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         buffers,
         oh == 1 and geometry.kernel[0] == 1 and uh == 2,
         ifm_unit(geometry, traversal, config),
+        ublock,
     )
     # Search space: the output rounded to micro-blocks; depths below the full depth in steps of 16.
     space_h = _round_up(min(oh, config.ofm_block_max_h), uh)
@@ -297,8 +305,11 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         elif kind is NpuKind.DEPTHWISE:
             cost = cost + (geometry.kernel_elements * ifm_depth) * (-(-oh // h) * -(-ow // w))
         cost = cost / ofm_elements
-    # An input that fits in two input blocks is read once: favour such blocks.
-    cost = np.where(geometry.ifm_elements < ih * iw * idepth * 2, cost / 2, cost)
+    # An input that fits in two input blocks is read once: favour such blocks. Vela 5.2's U85 search counts the
+    # input block's channels only up to the input's depth (as its blocks for MobileNetV1/V2's 3-channel first
+    # convolution on cascade stripes show); the U55/U65 one counts them rounded up to 8.
+    held = np.minimum(idepth, geometry.ifm[2]) if config.step_follows_ifm_block else idepth
+    cost = np.where(geometry.ifm_elements < ih * iw * held * 2, cost / 2, cost)
 
     best = float(cost.min())
     ties = np.flatnonzero(np.abs(cost - best) <= 1e-6 * best)

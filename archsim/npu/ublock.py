@@ -34,9 +34,13 @@ def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
         return 1, 4, config.ublock_c
     if not config.ublock_options or not geometry.kind.uses_macs:
         return config.ublock_h, config.ublock_w, config.ublock_c
+    return least_padded(geometry, config.ublock_options)
+
+
+def least_padded(geometry: Geometry, options: tuple[tuple[int, int, int], ...]) -> tuple[int, int, int]:
+    """The micro-block of ``options`` that pads the output least; the earlier one on a tie (min keeps the first)."""
 
     def padded(shape: tuple[int, int, int]) -> int:
         return math.prod(-(-geometry.ofm[i] // shape[i]) * shape[i] for i in range(3))
 
-    # The least padded output wins; the earlier option on a tie (min keeps the first).
-    return min(config.ublock_options, key=padded)
+    return min(options, key=padded)

@@ -37,7 +37,7 @@ COMPAT_CLAIMS: dict[tuple[str, str], tuple[float, float, float]] = {
     ("resnet18_224", "ethos-u55-256"): (0.0, 13.7, -1.3),
     ("resnet18_224", "ethos-u65-256"): (0.2, 18.8, -1.3),
     ("resnet18_224", "ethos-u65-512"): (0.3, 7.2, -2.1),
-    ("resnet18_224", "ethos-u85-512"): (10.0, 76.4, -0.9),
+    ("resnet18_224", "ethos-u85-512"): (10.0, 76.5, -0.9),
 }
 """(network, default-mode preset) -> (median %, worst %, total %) with ``vela_compat``: the U55/U65 default rows
 and every other row whose figures move at all (the Sram_Only rows keep their weights in SRAM: nothing to
