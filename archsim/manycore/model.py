@@ -231,8 +231,9 @@ def dram_read_passes(op: VectorOp, config: ManyCoreConfig) -> int:
 def vector_cost(op: VectorOp, config: ManyCoreConfig) -> KernelCost:
     """A vector op streamed through every core's lanes, bound by its arithmetic, its L2 or its DRAM bytes."""
     input_bytes = float(op.input_elements * config.word_bytes)
-    read = input_bytes * dram_read_passes(op, config)
-    l2_read = input_bytes * (ROW_PASSES.get(op.fn, 1) if op.row else dram_read_passes(op, config))
+    dram_passes = dram_read_passes(op, config)
+    read = input_bytes * dram_passes
+    l2_read = input_bytes * (ROW_PASSES.get(op.fn, 1) if op.row else dram_passes)
     write = float(op.output_elements * config.word_bytes)
     steps = {
         "compute": max(op.vector_ops / (config.cores * config.vector_lanes_per_core), arithmetic_cycles(op, config)),

@@ -3,7 +3,11 @@
 Each workload op is lowered to NPU operations; each operation's cycles are the
 maximum of its NPU cycles (MAC array, output stage, command issue, first weight
 DMA) and every memory's access cycles, as Vela's estimator does. Layers run one
-after another, in Vela's pass order (:func:`run_order`).
+after another, in Vela's pass order (:func:`~archsim.npu.placement.schedule_order`,
+on every NPU): a residual block's shortcut or projection runs right after the
+previous block's add and before the main branch (a U85 add then chains onto the
+main branch's last op), each op's weights are copied under the op before it in
+that order, and the U65's cache plan walks the same order.
 
 Common columns for NPUs: ``compute_cycles`` are the NPU cycles, ``stall_cycles``
 what the busiest memory adds on top, ``fill_drain_cycles`` the pipeline fill
@@ -460,14 +464,6 @@ def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTall
     )
 
 
-def run_order(workload: Workload) -> list[Node]:
-    """The order layers run in on every NPU: Vela's pass order, so a residual block's shortcut or projection
-    runs right after the previous block's add and before the main branch (a U85 add then chains onto the main
-    branch's last op), each op's weights are copied under the op before it in that order, and the U65's cache
-    plan (:func:`plan_feature_maps`) walks the same order."""
-    return schedule_order(workload)
-
-
 def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, float]]:
     """Per layer, the operand it reads itself when chained onto the layer before (None: not chained); per
     chain head, the output-stage cycles per element its chained ops add (each one more pass, as Vela's U85)."""
@@ -486,12 +482,14 @@ def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[l
     return operands, rates
 
 
-def _network_tallies(workload: Workload, config: NpuConfig, traffic: TrafficPlan | None) -> list[LayerTally]:
-    """Every layer's tally, with each layer's prefetched constants booked on the layer they moved under."""
+def _network_tallies(
+    order: list[Node], workload: Workload, config: NpuConfig, traffic: TrafficPlan | None
+) -> list[LayerTally]:
+    """Every layer's tally (in ``order``), with each layer's prefetched constants booked on the layer they moved
+    under."""
     tallies: list[LayerTally] = []
     budget = Budget()
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
-    order = run_order(workload)
     operands, chain_rates = _chains(order, workload, config)
     head = 0
     for node, chained in zip(order, operands, strict=True):
@@ -525,8 +523,8 @@ def simulate_npu(workload: Workload, config: NpuConfig, traffic: TrafficPlan | N
     """Per-layer and total metrics of ``workload`` on NPU ``config``."""
     check_workload(workload, config)
     try:
-        tallies = _network_tallies(workload, config, traffic)
-        order = run_order(workload)
+        order = schedule_order(workload)
+        tallies = _network_tallies(order, workload, config, traffic)
         layers = tuple(_metrics(node, workload, config, tally) for node, tally in zip(order, tallies, strict=True))
     except ValueError as exc:
         if isinstance(exc, InputError):

@@ -112,7 +112,7 @@ def test_resnet_shortcut_projection_runs_before_the_main_branch_as_in_vela(resne
 
 @pytest.mark.parametrize("preset", ["ethos-u55-128", "ethos-u65-512", "ethos-u85-256"])
 def test_every_npu_runs_its_layers_in_velas_pass_order(resnet18: Workload, preset: str) -> None:
-    # The order the U65's cache plan walks (run_order takes no config: custom NPUs run in it too).
+    # The order the U65's cache plan walks (schedule_order takes no config: custom NPUs run in it too).
     layers = [layer.layer for layer in simulate(resnet18, load_arch(preset)).layers]
     assert layers == [node.name for node in schedule_order(resnet18)]
 
