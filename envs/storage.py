@@ -15,6 +15,7 @@ exponential backoff for ``retry_seconds``; after that the run stops with one lin
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import time
@@ -85,12 +86,19 @@ def open_engine(url: str) -> Any:
             engine = sa.create_engine(url, connect_args={"timeout": 60})
             sa.event.listen(engine, "connect", _sqlite_pragmas)
         else:
+            _quiet_driver_logs()
             engine = sa.create_engine(driver_url(url), pool_pre_ping=True, connect_args=_connect_args(url))
         with engine.connect():
             pass
     except (ImportError, ValueError, TypeError, sa.exc.SQLAlchemyError) as exc:
         raise storage_error(url, f"cannot open the storage: {one_line(exc)}") from None
     return engine
+
+
+def _quiet_driver_logs() -> None:
+    """Keep psycopg's own warnings (e.g. a pipeline it could not close on a dead connection) off stderr:
+    the storage layer retries such failures and reports the ones that last in its own single line."""
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
 
 
 def _connect_args(url: str) -> dict[str, Any]:

@@ -214,6 +214,21 @@ def test_a_database_down_for_good_exits_2_with_one_line_and_a_rerun_resumes(
     assert out["evaluations"] == before + 20 and out["simulated_this_run"] <= 20
 
 
+def test_the_drivers_own_warnings_stay_off_stderr_once_a_postgres_storage_is_open(
+    postgres_server: PostgresServer,
+) -> None:
+    # psycopg warns when it cannot close a pipeline on a connection that died; the storage layer reports that
+    # failure itself in one line, so the driver's warning would be a second line on stderr.
+    code = (
+        "import logging, sys; from envs.storage import open_engine; open_engine(sys.argv[1]); "
+        "logging.getLogger('psycopg').warning('error ignored terminating a pipeline')"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    url = postgres_server.new_database()
+    done = subprocess.run([sys.executable, "-c", code, url], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and done.stderr == ""
+
+
 def test_a_worker_summary_is_found_after_other_output_and_its_absence_is_reported() -> None:
     assert last_json_line('2026 INFO worker.py: Connecting to Ray\n{"evaluations": 3}\n[]\n', "") == {"evaluations": 3}
     with pytest.raises(pytest.fail.Exception, match=r"no JSON summary; stdout ends 'Ray started\\n'.*'Traceback"):
