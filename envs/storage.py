@@ -20,6 +20,7 @@ import os
 import socket
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -82,16 +83,22 @@ def open_engine(url: str) -> Any:
     import sqlalchemy as sa
 
     try:
-        if url.startswith("sqlite"):
-            engine = sa.create_engine(url, connect_args={"timeout": 60})
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
-        else:
-            _quiet_driver_logs()
-            engine = sa.create_engine(driver_url(url), pool_pre_ping=True, connect_args=_connect_args(url))
-        with engine.connect():
-            pass
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", sa.exc.SAWarning)
+            if url.startswith("sqlite"):
+                engine = sa.create_engine(url, connect_args={"timeout": 60})
+                sa.event.listen(engine, "connect", _sqlite_pragmas)
+            else:
+                _quiet_driver_logs()
+                engine = sa.create_engine(driver_url(url), pool_pre_ping=True, connect_args=_connect_args(url))
+        ignored = [str(w.message).split(" (Background")[0] for w in caught if issubclass(w.category, sa.exc.SAWarning)]
+        if not ignored:
+            with engine.connect():
+                pass
     except (ImportError, ValueError, TypeError, sa.exc.SQLAlchemyError) as exc:
         raise storage_error(url, f"cannot open the storage: {one_line(exc)}") from None
+    if ignored:
+        raise storage_error(url, f"the URL has parts its driver would ignore: {ignored[0]}")
     return engine
 
 

@@ -122,6 +122,7 @@ def test_ray_local_instance_evaluates_a_study(tmp_path: Path, monkeypatch: pytes
         ({"env_kwargs": {"space": TOY_SPACE, "objective": {}}}, "unknown argument 'objective'; allowed: budgets"),
         ({"storage": "sqlite:////no/such/dir/x.db"}, "cannot open the storage"),
         ({"storage": "postgresql://nobody@127.0.0.1:1/none"}, "cannot open the storage"),
+        ({"storage": "sqlite:///x.db?mode=ro"}, "parts its driver would ignore: .*'mode'"),
     ],
 )
 def test_bad_search_input_is_one_input_error(tmp_path: Path, changes: dict, message: str) -> None:
