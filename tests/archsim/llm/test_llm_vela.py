@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from support.tflite_llm import vela_cycles_by_op, write_decoder_block
+from support.tflite_models import TfliteGraphWriter
 
 from archsim.config.loader import load_arch
 from archsim.npu.placement import plan_feature_maps
@@ -82,3 +83,52 @@ def test_decode_block_dram_maps_as_vela(accelerator: str, tmp_path: Path) -> Non
     vela = vela_dram_feature_maps(model, accelerator, tmp_path) & intermediates
     assert vela == {"attn_add"}
     assert plan_feature_maps(workload, load_arch(accelerator)).in_dram == vela
+
+
+def _probe(readers: str, path: Path) -> Path:
+    """A 256-wide graph whose FC output ``a`` is read as ``readers`` says (each reader's result is an FC's input).
+
+    Readers: ``fc`` an FC, ``add``/``mul`` an add/mul with a graph input (not chained: its other operand
+    has no producer), ``chained`` an add onto an FC reading ``norm``; ``concat`` makes ``a`` a
+    concatenation of two FCs instead.
+    """
+    w = TfliteGraphWriter("int8", seed=0)
+    norm = w.mul(w.input((1, 256), name="x"), w.input((1, 256), name="norm_weight"), name="norm")
+    if readers.startswith("concat"):
+        halves = [w.fully_connected(norm, 128, name=f"half{i}") for i in range(2)]
+        a = w.concat(halves, axis=1, name="a")
+    else:
+        a = w.fully_connected(norm, 256, name="a")
+    outputs = []
+    for index, reader in enumerate(readers.removeprefix("concat").split("+")):
+        if reader == "fc":
+            out = w.fully_connected(a, 256, name=f"fc{index}")
+        elif reader == "chained":
+            out = w.add(w.fully_connected(norm, 256, name=f"o{index}"), a, name=f"res{index}")
+        else:
+            other = w.input((1, 256), name=f"operand{index}")
+            out = (w.add if reader == "add" else w.mul)(a, other, name=f"{reader}{index}")
+        outputs.append(w.fully_connected(out, 256, name=f"out{index}"))
+    return w.write(path, outputs)
+
+
+@pytest.mark.parametrize(
+    ("readers", "in_dram"),
+    [
+        ("add+mul", True),  # two adds/muls, neither chained
+        ("mul+chained", True),  # the decoder's residual: a standalone MUL and an add chained onto an FC
+        ("concat+add", True),  # one standalone add
+        ("fc+add", False),  # an FC reads it too
+        ("fc+mul", False),
+        ("fc+chained+chained", False),
+        ("chained", False),  # only chained adds
+        ("chained+chained", False),
+    ],
+)
+def test_probe_dram_maps_as_vela(readers: str, in_dram: bool, tmp_path: Path) -> None:
+    """A map read only by adds/muls, one not chained, is the one Vela's U85 leaves in DRAM (docs/npu.md step 5)."""
+    model = _probe(readers, tmp_path / "probe.tflite")
+    vela = vela_dram_feature_maps(model, "ethos-u85-256", tmp_path)
+    plan = plan_feature_maps(load_workload(str(model)), load_arch("ethos-u85-256"))
+    assert ("a" in vela) is in_dram
+    assert plan.in_dram == ({"a"} if in_dram else set())
