@@ -258,19 +258,19 @@ def _broadcast_axes(geometry: Geometry) -> set[int]:
 
 
 def elementwise_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
-    """Output block of an elementwise op on the U85: rows of micro-blocks filling its output buffer.
+    """Output block of an elementwise op on the U85: sized to fill its output buffer, not scored by fetch.
 
-    Vela 5.2's U85 back end (regor ``ethos_u85.cpp``, ``FindElementwiseConfig``; read, not copied) does
-    not score elementwise blocks by fetch. On the op's least padded micro-block (16 deep) it keeps the
-    output's height (up to 128), tiles its width evenly, and spends the output buffer (its bytes over
-    the input's element size, in 16-channel units) on depth first: the block is as deep as the
-    output (up to 1,024 channels) where whole multiples of the tiled width fit, the rest of the buffer
-    going to width, which may exceed the output's. An operand broadcast in depth takes the output's
-    depth and the chaining buffer's bricks (a sixth of it, over the micro-block's height) for width,
-    spending the rest on height when only depth is broadcast; one broadcast in height takes the chaining
-    buffer's bricks for width and depth. A scalar operand, or one broadcast in width only, changes
-    nothing. Blocks are whole micro-blocks; the block is not clipped to the output, as Vela prints it.
-    Checked on Vela 5.2's ``--verbose-schedule`` blocks (tests/archsim/npu/test_blocks_elementwise.py).
+    Vela 5.2's U85 back end (regor ``ethos_u85.cpp``, ``FindElementwiseConfig``; read, not copied). On
+    the op's least padded micro-block (the deeper one first), in steps of it and of 16 channels: the
+    output's height (up to 128 rows, else even tiles); the output buffer, in 16-channel units of the
+    input's element size, makes the width; its depth grows by the whole factor (>= 2) by which that
+    width holds the output's evenly tiled width, up to the output's depth (at most 1,024), dividing the
+    width by it. The width may exceed the output's: the block is not clipped, as Vela prints it. An
+    operand broadcast in depth gives the output's depth and, as width, the bricks of one of the
+    chaining buffer's slots over the micro-block's height, traded for height by the same rule when only
+    depth is broadcast; one broadcast in height trades those bricks for depth from 16 channels. A scalar
+    operand, or one broadcast only in width, changes nothing. Checked on Vela 5.2's blocks
+    (tests/archsim/npu/test_blocks_elementwise.py).
     """
     options = config.ublock_options or ((config.ublock_h, config.ublock_w, config.ublock_c),)
     if config.equal_depth_ublock_c:
