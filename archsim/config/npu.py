@@ -83,8 +83,9 @@ class NpuConfig:
     search does (:mod:`archsim.npu.area_fit`); 0: every op takes the least-fetch block of the shared buffer."""
     ob_ram_bytes: int = 0
     cb_ram_bytes: int = 0
-    """The U85's output buffer and chaining buffer (6 slots; it holds a broadcast operand's bricks): when both
-    are set, an elementwise op's block is sized to fill them, as Vela 5.2's U85 elementwise block choice
+    """The U85's output buffer and chaining buffer (6 slots; it holds a broadcast operand's bricks; Vela's U85
+    table: 2,048 + 1,536 B on U85-256, 4,096 + 3,072 B on U85-512): when both are set, an elementwise op's
+    block is sized to fill them, as Vela 5.2's U85 elementwise block choice
     (:func:`archsim.npu.blocks.elementwise_block`); 0: the least-fetch block of the shared buffer."""
     weight_decode_per_cycle: int = 8
     """Weights the decoder delivers per cycle and core: bounds layers with little output reuse."""
