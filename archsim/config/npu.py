@@ -81,6 +81,12 @@ class NpuConfig:
     """Separate input and accumulator RAMs (Ethos-U85: 16 KiB each on U85-256, 16 + 32 KiB on U85-512, Vela's
     U85 table): when both are set, depthwise and pooling blocks are sized to fill them, as Vela's U85 block
     search does (:mod:`archsim.npu.area_fit`); 0: every op takes the least-fetch block of the shared buffer."""
+    ob_ram_bytes: int = 0
+    cb_ram_bytes: int = 0
+    """The U85's output buffer and chaining buffer (6 slots; it holds a broadcast operand's bricks; Vela's U85
+    table: 2,048 + 1,536 B on U85-256, 4,096 + 3,072 B on U85-512): when both are set, an elementwise op's
+    block is sized to fill them, as Vela 5.2's U85 elementwise block choice
+    (:func:`archsim.npu.blocks.elementwise_block`); 0: the least-fetch block of the shared buffer."""
     weight_decode_per_cycle: int = 8
     """Weights the decoder delivers per cycle and core: bounds layers with little output reuse."""
     step_follows_ifm_block: bool = False
@@ -281,6 +287,8 @@ class NpuConfig:
             "lut_ram_bytes",
             "ifm_ram_bytes",
             "acc_ram_bytes",
+            "ob_ram_bytes",
+            "cb_ram_bytes",
             "sram_max_reads",
             "sram_max_writes",
             "dram_max_reads",
@@ -301,6 +309,11 @@ class NpuConfig:
             raise ValueError(
                 f"{self.name}: ifm_ram_bytes and acc_ram_bytes are both 0 or both > 0, got "
                 f"{self.ifm_ram_bytes} and {self.acc_ram_bytes}"
+            )
+        if bool(self.ob_ram_bytes) != bool(self.cb_ram_bytes):
+            raise ValueError(
+                f"{self.name}: ob_ram_bytes and cb_ram_bytes are both 0 or both > 0, got "
+                f"{self.ob_ram_bytes} and {self.cb_ram_bytes}"
             )
         if self.reserved_banks >= self.buffer_banks:
             raise ValueError(f"{self.name}: reserved_banks={self.reserved_banks} leaves no buffer_banks")

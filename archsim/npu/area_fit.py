@@ -28,6 +28,9 @@ BLOCK_MAX = (128, 128, 1024)
 ACC_DEPTH_GRANULE = 16
 """Output-block depths come in steps of this (the accumulator RAM's depth granule)."""
 
+CB_SLOTS = 6
+"""Slots of the U85's chaining buffer (Vela's U85 table): a broadcast operand's bricks fill one."""
+
 SUB_KERNEL_MAX = 8
 """Largest kernel extent the array runs in one pass (the input block's halo is bounded by it)."""
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from archsim.config.npu import NpuConfig
 from archsim.npu import area_fit
-from archsim.npu.ops import Geometry, NpuKind
-from archsim.npu.ublock import least_padded, micro_block
+from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind
+from archsim.npu.ublock import equal_depth_micro_block, least_padded, micro_block
 
 SUB_KERNEL_MAX = 8
 """Largest kernel height/width the array runs in one pass; larger kernels are split."""
@@ -238,6 +238,70 @@ def fitting_candidates(
     return _Candidates(d[fits], h[fits], w[fits], ih[fits], iw[fits], idepth[fits])
 
 
+def _granular_tile(size: int, granule: int, tile: int) -> int:
+    """``tile`` if it divides ``size``, else the granule-rounded size of one more, even, tile."""
+    if size % tile == 0:
+        return tile
+    return max(_round_up(size // (size // tile + 1), granule), granule)
+
+
+def _reapportion(value: int, limit: int, avail: int, required: int) -> tuple[int, int]:
+    """Grow ``value`` (up to ``limit``) by the whole factor ``avail`` spares over ``required``; both new values."""
+    factor = min(avail // required, limit // value)
+    return (value * factor, avail // factor) if factor >= 2 else (value, avail)
+
+
+def _broadcast_axes(geometry: Geometry) -> set[int]:
+    """Output axes (0 height, 1 width, 2 depth) along which an operand of a binary op is broadcast."""
+    operands = [geometry.ifm] + ([geometry.ifm2] if geometry.ifm2 is not None else [])
+    return {axis for shape in operands for axis in range(3) if shape[axis] < geometry.ofm[axis]}
+
+
+def elementwise_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
+    """Output block of an elementwise op on the U85: sized to fill its output buffer, not scored by fetch.
+
+    Vela 5.2's U85 back end (regor ``ethos_u85.cpp``, ``FindElementwiseConfig``; read, not copied). On
+    the op's least padded micro-block (the deeper one first), in steps of it and of 16 channels: the
+    output's height (up to 128 rows, else even tiles); the output buffer, in 16-channel units of the
+    input's element size, makes the width; its depth grows by the whole factor (>= 2) by which that
+    width holds the output's evenly tiled width, up to the output's depth (at most 1,024), dividing the
+    width by it. The width may exceed the output's: the block is not clipped, as Vela prints it. An
+    operand broadcast in depth gives the output's depth and, as width, the bricks of one of the
+    chaining buffer's slots over the micro-block's height, traded for height by the same rule when only
+    depth is broadcast; one broadcast in height trades those bricks for depth from 16 channels. A scalar
+    operand, or one broadcast only in width, changes nothing. Checked on Vela 5.2's blocks
+    (tests/archsim/npu/test_blocks_elementwise.py).
+    """
+    options = config.ublock_options or ((config.ublock_h, config.ublock_w, config.ublock_c),)
+    if config.equal_depth_ublock_c:
+        options = (equal_depth_micro_block(config), *options)
+    uh, uw, _ = least_padded(geometry, options)
+    granule = (uh, uw, area_fit.ACC_DEPTH_GRANULE)
+    out = tuple(_round_up(geometry.ofm[axis], granule[axis]) for axis in range(3))
+    limit = tuple(min(out[axis], area_fit.BLOCK_MAX[axis]) for axis in range(3))
+    element_bytes = geometry.ifm_bits // 8
+    output_units = config.ob_ram_bytes // element_bytes // granule[2]
+    chain_units = config.cb_ram_bytes // area_fit.CB_SLOTS // (BRICK_DEPTH * element_bytes) // uh
+
+    height = _granular_tile(out[0], uh, limit[0])
+    required = max(_granular_tile(out[1], uw, min(output_units, limit[1])), uw)
+    depth, width = _reapportion(granule[2], limit[2], output_units, required)
+    scalar = _elements(geometry.ifm) == 1 or _elements(geometry.ifm2) == 1
+    broadcast = _broadcast_axes(geometry) if geometry.ifm2 is not None and not scalar else set()
+    if 2 in broadcast:
+        depth, width = _granular_tile(out[2], granule[2], limit[2]), chain_units
+        if broadcast == {2}:
+            height, width = _reapportion(uh, limit[0], width, required)
+    elif 0 in broadcast:
+        depth, width = _reapportion(BRICK_DEPTH, limit[2], chain_units, required)
+    return _round_up(height, uh), max(_round_up(width, uw), uw), _round_up(depth, granule[2])
+
+
+def _elements(shape: tuple[int, int, int] | None) -> int:
+    """Elements of ``shape`` (0 when there is no such operand)."""
+    return shape[0] * shape[1] * shape[2] if shape is not None else 0
+
+
 @lru_cache(maxsize=4096)
 def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     """The output block with the least fetch per output element that fits the shared buffer.
@@ -246,6 +310,9 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     the block that fills them instead (:mod:`archsim.npu.area_fit`), as Vela does.
     """
     traversal = traversal_of(geometry, config)
+    if geometry.kind is NpuKind.ELEMENTWISE and config.ob_ram_bytes:
+        ofm_block = elementwise_block(geometry, config)
+        return Block(ofm_block, ofm_block, traversal)
     if area_fit.applies(geometry, config):
         ofm_block, ifm_block = area_fit.area_fit_block(geometry, config, micro_block(geometry, config))
         return Block(ofm_block, ifm_block, traversal)

@@ -48,6 +48,7 @@ from archsim.npu.memory import Placement, operation_traffic, staged
 from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, NpuOp
 from archsim.npu.prefetch import DEPTH_SLICE
 from workloads.graph import Node, TensorKind, Workload
+from workloads.ops import VectorFn, VectorOp
 from workloads.precision import Precision
 
 CASCADABLE = frozenset({NpuKind.CONV, NpuKind.DEPTHWISE, NpuKind.POOLING})
@@ -303,6 +304,25 @@ def _intermediate(workload: Workload, name: str) -> bool:
     return workload.tensor(name).kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
 
 
+def _elementwise_only(steps: list[_Step], workload: Workload) -> set[str]:
+    """Feature maps regor leaves in the DRAM arena: read only by binary adds/muls, one of them not chained.
+
+    Read off Vela 5.2's U85 allocation on probe graphs (docs/npu.md): such a map stays in DRAM however
+    little of the cache is used, while one also read by an FC or a convolution, or read only by
+    elementwise ops chained onto their producers, stays in the cache.
+    """
+    readers: dict[str, list[bool | None]] = {}
+    for index, step in enumerate(steps):
+        op = step.node.op
+        elementwise = isinstance(op, VectorOp) and op.fn in (VectorFn.ADD, VectorFn.MUL) and len(step.node.inputs) == 2
+        standalone = elementwise and not (index > 0 and steps[index - 1].feeds_chain)
+        for source in set(step.node.inputs):
+            readers.setdefault(source, []).append(standalone if elementwise else None)
+    return {
+        name for name, kinds in readers.items() if None not in kinds and any(kinds) and _intermediate(workload, name)
+    }
+
+
 def _joins(steps: list[_Step], workload: Workload, index: int, limit: float) -> bool:
     """True when step ``index + 1`` may extend a cascade ending at ``index``: it is the only reader of that
     output, runs right after it, can run in stripes, and its whole input and output do not fit the cache."""
@@ -548,7 +568,7 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     limit = config.cache_kb * 1024
     steps = _steps(workload, config)
     cascade_memory = np.zeros(len(steps))
-    in_dram: set[str] = set()
+    in_dram = _elementwise_only(steps, workload) if config.chains_elementwise else set()
     inside: set[int] = set()
     stripe_rows: dict[str, int] = {}
     for cascade in _cascades(steps, workload, limit):

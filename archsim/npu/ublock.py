@@ -20,10 +20,7 @@ def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
     it with the same outputs per step (1x2x16 instead of 2x2x8).
     """
     if config.equal_depth_ublock_c and geometry.kind.equal_depth and geometry.kind.uses_macs:
-        depth = config.equal_depth_ublock_c
-        positions = config.ublock_outputs // depth
-        width = min(config.ublock_w, positions)
-        return positions // width, width, depth
+        return equal_depth_micro_block(config)
     if (
         config.ublock_h == 2
         and geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT)
@@ -35,6 +32,14 @@ def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
     if not config.ublock_options or not geometry.kind.uses_macs:
         return config.ublock_h, config.ublock_w, config.ublock_c
     return least_padded(geometry, config.ublock_options)
+
+
+def equal_depth_micro_block(config: NpuConfig) -> tuple[int, int, int]:
+    """The deeper micro-block of ``equal_depth_ublock_c`` channels, with the default one's outputs (1x2x16)."""
+    depth = config.equal_depth_ublock_c
+    positions = config.ublock_outputs // depth
+    width = min(config.ublock_w, positions)
+    return positions // width, width, depth
 
 
 def least_padded(geometry: Geometry, options: tuple[tuple[int, int, int], ...]) -> tuple[int, int, int]:
