@@ -17,7 +17,15 @@ import statistics
 from typing import Any
 
 import pytest
-from support.llmcompass import OVERHEAD_S, Compared, Measured, gpt3_layer, operator_sweeps, predict
+from support.llmcompass import (
+    OVERHEAD_S,
+    Compared,
+    Measured,
+    compute_bound_clocks,
+    gpt3_layer,
+    operator_sweeps,
+    predict,
+)
 from support.paths import LLM_REFERENCE
 
 from archsim.config.loader import load_arch
@@ -147,6 +155,29 @@ def test_the_per_op_figures_of_the_doc() -> None:
     prefill = _errors(gpt3_layer(FOLDER, False)[0], a100)
     assert (prefill["Softmax"], prefill["LayerNorm_MHA"], prefill["LayerNorm_FFN"]) == (-37.6, 2.1, 2.1)
     assert _errors(gpt3_layer(FOLDER, True)[0], a100)["Softmax"] == -20.5
+
+
+def test_the_gemm_gap_figures_of_the_doc() -> None:
+    """docs/llm.md's "What misses": the large compute-bound matmuls run slower than the model by a rate, not a
+    per-tile cost: the clock each implies, the excess per tile against the tile's own cycles, one staged slice."""
+    a100 = load_arch("a100-manycore")
+    compared = predict(operator_sweeps(FOLDER), a100) + predict(gpt3_layer(FOLDER, False)[0], a100)
+    clocks = compute_bound_clocks(compared, a100)
+    assert (len(clocks), round(min(clocks.values())), round(max(clocks.values()))) == (14, 1256, 1354)
+    assert [round(clocks[k]) for k in ("Q_K_V", "W1_proj", "matmul 16384x 12288x 12288")] == [1256, 1307, 1341]
+    by_name = {c.measured.name: c for c in compared}
+    per_tile = {}
+    for name in ("W1_proj", "matmul 8192x 32768x 32768"):
+        c = by_name[name]
+        cost = op_cost(c.measured.op, a100)
+        excess = (c.measured.latency_s - OVERHEAD_S["matmul"] - c.model_s) * a100.clock_mhz * 1e6 / cost.waves
+        per_tile[name] = (cost.tile, cost.waves, round(excess, -3), round(cost.cycles / cost.waves, -4))
+    assert per_tile == {
+        "W1_proj": ((128, 256), 57, 31000, 400000),
+        "matmul 8192x 32768x 32768": ((128, 256), 76, 78000, 1060000),
+    }
+    slice_bytes = (128 + 256) * a100.tile_k * a100.word_bytes  # one staged K-slice of a 128 x 256 tile
+    assert round(slice_bytes / (a100.dram_bytes_per_cycle / a100.cores), -2) == 2000
 
 
 def test_the_softmax_is_not_bound_by_its_bytes() -> None:
