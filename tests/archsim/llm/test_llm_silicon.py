@@ -31,6 +31,7 @@ from support.paths import LLM_REFERENCE
 from archsim.config.loader import load_arch
 from archsim.manycore import op_cost
 from archsim.manycore.instructions import arithmetic_cycles, kernel_passes
+from archsim.manycore.model import rows_in_flight
 from workloads.ops import Activation, VectorFn, VectorOp
 
 FOLDER = LLM_REFERENCE / "llmcompass"
@@ -166,6 +167,8 @@ def test_the_gemm_gap_figures_of_the_doc() -> None:
     assert (len(clocks), round(min(clocks.values())), round(max(clocks.values()))) == (14, 1256, 1354)
     assert [round(clocks[k]) for k in ("Q_K_V", "W1_proj", "matmul 16384x 12288x 12288")] == [1256, 1307, 1341]
     by_name = {c.measured.name: c for c in compared}
+    prefill = [round(100 * by_name[n].error, 1) for n in ("Q_K_V", "W1_proj", "W2_proj", "Wo_proj")]
+    assert prefill == [-10.9, -7.3, -7.4, -5.9]
     per_tile = {}
     for name in ("W1_proj", "matmul 8192x 32768x 32768"):
         c = by_name[name]
@@ -178,6 +181,54 @@ def test_the_gemm_gap_figures_of_the_doc() -> None:
     }
     slice_bytes = (128 + 256) * a100.tile_k * a100.word_bytes  # one staged K-slice of a 128 x 256 tile
     assert round(slice_bytes / (a100.dram_bytes_per_cycle / a100.cores), -2) == 2000
+    over_1ms = [c for c in compared if c.measured.name in clocks and c.measured.latency_s > 1e-3]
+    sweep = [round(100 * c.error, 1) for c in over_1ms if c.measured.name.startswith("matmul")]
+    assert (len(sweep), max(sweep), min(sweep)) == (7, -4.5, -8.7)
+    fill = {}
+    for name in ("W1_proj", "Q_K_V"):
+        cost = op_cost(by_name[name].measured.op, a100)
+        gemm = by_name[name].measured.op
+        tiles = -(-gemm.m // cost.tile[0]) * -(-gemm.n // cost.tile[1])
+        fill[name] = (cost.waves, round(100 * tiles / (cost.waves * a100.cores), 1))
+    assert fill == {"W1_proj": (57, 99.8), "Q_K_V": (43, 99.2)}
+
+
+def test_the_operand_feeds_of_the_doc() -> None:
+    """docs/llm.md: a 64 x 64 warp tile's ldmatrix bytes, a tile's cp.async fills and each SM's L2 share, per clock
+    at the SM's peak (1,024 MACs per clock)."""
+    a100 = load_arch("a100-manycore")
+    macs = a100.macs_per_core_cycle
+    ldmatrix = (64 + 64) * 16 * a100.word_bytes / (64 * 64 * 16 / macs)  # per 16-deep step of a warp tile
+    fills = [(tm + tn) * a100.word_bytes / (tm * tn / macs) for tm, tn in ((128, 256), (128, 128))]
+    mma_clocks = 16 * 8 * 16 / (macs / a100.arrays_per_core)  # one m16n8k16 on one sub-core's tensor core
+    assert (ldmatrix, fills, mma_clocks, round(a100.l2_bytes_per_cycle / a100.cores)) == (64, [24, 32], 8, 47)
+
+
+def test_before_and_after_the_register_file_rule() -> None:
+    """docs/llm.md: 256 x 256 tiles allowed (a 512 KB register file) against the A100's 256 KB."""
+    a100 = load_arch("a100-manycore")
+    rows, all_reduce = gpt3_layer(FOLDER, False)
+    figures = []
+    for config in (dataclasses.replace(a100, register_file_kb=512), a100):
+        layer = predict(rows, config)
+        q_mul_k = next(round(100 * c.error, 1) for c in layer if c.measured.name == "Q_mul_K")
+        per_op = round(100 * statistics.fmean(abs(c.error) for c in layer), 1)
+        figures.append((q_mul_k, per_op, round(1e3 * (sum(c.predicted_s for c in layer) + all_reduce), 3)))
+        kinds, layers = _summary(config)
+        assert [round(100 * kinds[k], 1) for k in KINDS] == [8.7, 24.8, 8.8, 6.1]
+        assert [round(100 * v, 1) for v in layers[1:]] == [-8.5, 8.2, -0.9]
+    assert figures == [(-6.2, 10.3, 61.055), (-4.7, 10.1, 61.083)]
+
+
+def test_the_softmax_row_cadence_of_the_doc() -> None:
+    """docs/llm.md: the prefill softmax finishes a row every 1,080 cycles per SM with 16 rows resident per SM."""
+    a100 = load_arch("a100-manycore")
+    softmax = next(r for r in gpt3_layer(FOLDER, False)[0] if r.name == "Softmax")
+    rows = softmax.op.input_elements // softmax.op.row
+    cycles = (softmax.latency_s - OVERHEAD_S["softmax"]) * a100.clock_mhz * 1e6
+    per_row = cycles / (rows / a100.cores)
+    resident = rows_in_flight(softmax.op, a100) // a100.cores
+    assert (round(per_row, -1), resident, round(per_row * resident, -3)) == (1080, 16, 17000)
 
 
 def test_the_softmax_is_not_bound_by_its_bytes() -> None:
