@@ -182,6 +182,12 @@ def test_the_gemm_gap_figures_of_the_doc() -> None:
     slice_bytes = (128 + 256) * a100.tile_k * a100.word_bytes  # one staged K-slice of a 128 x 256 tile
     assert round(slice_bytes / (a100.dram_bytes_per_cycle / a100.cores), -2) == 2000
     over_1ms = [c for c in compared if c.measured.name in clocks and c.measured.latency_s > 1e-3]
+    hz = a100.clock_mhz * 1e6
+    of_peak = [
+        c.measured.op.macs / a100.peak_macs_per_cycle / hz / (c.measured.latency_s - OVERHEAD_S["matmul"])
+        for c in over_1ms
+    ]
+    assert (len(of_peak), round(100 * min(of_peak)), round(100 * max(of_peak))) == (11, 87, 94)
     sweep = [round(100 * c.error, 1) for c in over_1ms if c.measured.name.startswith("matmul")]
     assert (len(sweep), max(sweep), min(sweep)) == (7, -4.5, -8.7)
     fill = {}
