@@ -224,6 +224,10 @@ def test_before_and_after_the_register_file_rule() -> None:
         assert [round(100 * kinds[k], 1) for k in KINDS] == [8.7, 24.8, 8.8, 6.1]
         assert [round(100 * v, 1) for v in layers[1:]] == [-8.5, 8.2, -0.9]
     assert figures == [(-6.2, 10.3, 61.055), (-4.7, 10.1, 61.083)]
+    ops = [r.op for r in operator_sweeps(FOLDER) + rows if r.overhead == "matmul"]
+    wide = dataclasses.replace(a100, register_file_kb=512)
+    moved = {op_cost(op, a100).tile for op in ops if op_cost(op, wide).tile == (256, 256)}
+    assert moved == {(128, 256)}
 
 
 def test_the_softmax_row_cadence_of_the_doc() -> None:
