@@ -166,6 +166,9 @@ def test_the_gemm_gap_figures_of_the_doc() -> None:
     clocks = compute_bound_clocks(compared, a100)
     assert (len(clocks), round(min(clocks.values())), round(max(clocks.values()))) == (14, 1256, 1354)
     assert [round(clocks[k]) for k in ("Q_K_V", "W1_proj", "matmul 16384x 12288x 12288")] == [1256, 1307, 1341]
+    longer = [f"matmul {m}x 12288x 12288" for m in (16384, 32768)]
+    ms = [round(1e3 * next(c.measured.latency_s for c in compared if c.measured.name == n)) for n in longer]
+    assert (ms, [round(clocks[n]) for n in longer]) == ([17, 35], [1341, 1288])
     by_name = {c.measured.name: c for c in compared}
     prefill = [round(100 * by_name[n].error, 1) for n in ("Q_K_V", "W1_proj", "W2_proj", "Wo_proj")]
     assert prefill == [-10.9, -7.3, -7.4, -5.9]
