@@ -3,7 +3,9 @@
 Prints, per preset: the mean absolute error per operator kind over LLMCompass's
 matmul/softmax/layernorm/GELU sweeps, then the GPT-3-175B layer shard (prefill of
 2048 tokens and one decode step over 3072, batch 8) operator by operator with the
-end-to-end figure (the two measured all-reduces added to both sides).
+end-to-end figure (the two measured all-reduces added to both sides). For ``a100-manycore``
+it also prints, per large compute-bound matmul, the clock at which the model's cycles would
+take the measured time (a diagnostic of the GEMM gap, docs/llm.md; the model runs at 1,410 MHz).
 ``a100-manycore`` is the A100 as a many-core device (108 SMs of tensor arrays, a
 shared L2, HBM); ``a100-like`` the earlier one-array approximation, for contrast.
 The MI210 presets are not fitted to anything: their lines are predictions, and
@@ -20,10 +22,11 @@ import statistics
 from support_loader import load_test_support
 
 from archsim.config.loader import load_arch
+from archsim.config.manycore import ManyCoreConfig
 
 load_test_support()
 
-from support.llmcompass import gpt3_layer, operator_sweeps, predict  # noqa: E402
+from support.llmcompass import Compared, compute_bound_clocks, gpt3_layer, operator_sweeps, predict  # noqa: E402
 from support.paths import LLM_REFERENCE  # noqa: E402
 
 FOLDER = LLM_REFERENCE / "llmcompass"
@@ -55,6 +58,17 @@ def main() -> None:
                 f"{predicted * 1e3:.3f} ms predicted ({100 * (predicted / measured - 1):+.1f}%); "
                 f"mean |error| per op {100 * mean:.1f}%"
             )
+        if arch == "a100-manycore" and isinstance(config, ManyCoreConfig):
+            _print_clocks(compared + predict(gpt3_layer(FOLDER, False)[0], config), config)
+
+
+def _print_clocks(compared: list[Compared], config: ManyCoreConfig) -> None:
+    """The clock each large compute-bound matmul implies (the model's cycles over the measured kernel time)."""
+    clocks = compute_bound_clocks(compared, config)
+    print("  compute-bound matmuls over 10x the launch overhead: MHz at which the model takes the measured time")
+    for name, mhz in clocks.items():
+        print(f"    {name:28s} {mhz:6.0f} MHz")
+    print(f"    range {min(clocks.values()):.0f}-{max(clocks.values()):.0f} MHz ({len(clocks)} matmuls)")
 
 
 if __name__ == "__main__":

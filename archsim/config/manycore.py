@@ -4,8 +4,9 @@ A device of ``cores`` identical cores (an SM of an NVIDIA GPU, a compute unit of
 one). Each core has ``arrays_per_core`` matrix arrays of ``array_rows x array_cols``
 MACs per cycle (tensor/matrix cores), ``vector_lanes_per_core`` FP32 lanes for
 elementwise work (and as many integer/logic lanes), ``sfu_lanes_per_core`` special-function
-lanes, ``issue_per_core`` thread-instructions issued per cycle, and ``core_sram_kb`` of
-shared memory that stages the tiles of a matmul. All cores share one L2 (``l2_kb``,
+lanes, ``issue_per_core`` thread-instructions issued per cycle, ``core_sram_kb`` of
+shared memory that stages the tiles of a matmul and ``register_file_kb`` of registers that hold
+a tile's accumulators. All cores share one L2 (``l2_kb``,
 delivering ``l2_bytes_per_cycle`` to the cores together) in front of one DRAM
 (``dram_gb_per_s`` peak, of which the share ``dram_refresh_fraction`` is lost to
 refresh). A kernel library computes a matmul in output tiles of ``tile_sizes`` edges
@@ -19,6 +20,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
+
+ACCUMULATOR_BYTES = 4
+"""Bytes of one output's accumulator in a matmul tile: fp16 products sum in fp32 (cuBLAS's and PyTorch's
+default compute type for half-precision GEMMs), int8 products in int32."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,9 @@ class ManyCoreConfig:
     issue_per_core: int = 128
     """Thread-instructions the core's schedulers issue per cycle (4 schedulers x one 32-wide warp instruction)."""
     core_sram_kb: float = 192.0
+    register_file_kb: float = 256.0
+    """Registers per core: a matmul tile's 4-byte accumulators live there, beside the operands its matrix
+    instructions read, so they must take less than all of it."""
     l2_kb: float = 40960.0
     l2_bytes_per_cycle: float = 5120.0
     dram_gb_per_s: float = 2039.0
@@ -70,6 +78,7 @@ class ManyCoreConfig:
     )
     _POSITIVE_NUMBERS: ClassVar[tuple[str, ...]] = (
         "core_sram_kb",
+        "register_file_kb",
         "l2_kb",
         "l2_bytes_per_cycle",
         "dram_gb_per_s",
@@ -108,6 +117,11 @@ class ManyCoreConfig:
                 f"{self.name}: core_sram_kb={self.core_sram_kb} cannot double-buffer even a "
                 f"{smallest}x{smallest} tile of depth tile_k={self.tile_k}"
             )
+        if ACCUMULATOR_BYTES * smallest * smallest >= self.register_file_kb * 1024:
+            raise ValueError(
+                f"{self.name}: register_file_kb={self.register_file_kb} cannot hold even a "
+                f"{smallest}x{smallest} tile's accumulators"
+            )
 
     @property
     def macs_per_core_cycle(self) -> int:
@@ -131,4 +145,4 @@ class ManyCoreConfig:
         return {"family": self.family, **data}
 
 
-__all__ = ["ManyCoreConfig"]
+__all__ = ["ACCUMULATOR_BYTES", "ManyCoreConfig"]

@@ -2,7 +2,10 @@
 
 A matmul (batched or not) runs as one kernel whose output is cut into tiles of
 ``tm x tn`` (edges from the config's ``tile_sizes``); each core computes one tile
-at a time, so the tiles run in ``waves = ceil(tiles / cores)``. Latency is built
+at a time, so the tiles run in ``waves = ceil(tiles / cores)``. A tile shape is a
+candidate when its operand slices fit the core's SRAM double-buffered and its
+accumulators (4 bytes per output) take less than the core's register file (the matrix
+instructions read their operands from registers too). Latency is built
 in named steps, per tile and candidate tile shape (the kernel takes the fastest):
 
 1. *compute*: the tile's outputs fold onto the core's ``arrays_per_core`` matrix
@@ -53,7 +56,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from archsim.config.manycore import ManyCoreConfig
+from archsim.config.manycore import ACCUMULATOR_BYTES, ManyCoreConfig
 from archsim.manycore.instructions import arithmetic_cycles
 from archsim.systolic.dataflow import OutputStationary
 from workloads.ops import Conv2d, MatMul, Op, VectorFn, VectorOp
@@ -160,7 +163,8 @@ def gemm_cost(gemm: Gemm, config: ManyCoreConfig) -> KernelCost:
     sizes = np.array(config.tile_sizes, dtype=np.int64)
     tm, tn = (a.ravel() for a in np.meshgrid(sizes, sizes, indexing="ij"))
     staged = 2 * (tm + tn) * config.tile_k * max(gemm.a_element_bytes, gemm.b_element_bytes)
-    fits = staged <= config.core_sram_kb * 1024
+    held = tm * tn * ACCUMULATOR_BYTES < config.register_file_kb * 1024
+    fits = (staged <= config.core_sram_kb * 1024) & held
     tm, tn = tm[fits], tn[fits]
     tiles_m = -(-gemm.m // tm)
     tiles_n = -(-gemm.n // tn)

@@ -144,6 +144,19 @@ def predict(rows: list[Measured], config: SystolicConfig | ManyCoreConfig) -> li
     return compared
 
 
+def compute_bound_clocks(compared: list[Compared], config: ManyCoreConfig) -> dict[str, float]:
+    """Per matmul the model finds compute-bound and the A100 ran for over 10x its launch overhead: the clock
+    (MHz) at which the model's cycles take the measured kernel time. A diagnostic of the GEMM gap
+    (docs/llm.md), never a model input."""
+    clocks = {}
+    for c in compared:
+        kernel_s = c.measured.latency_s - OVERHEAD_S[c.measured.overhead]
+        large = c.measured.overhead == "matmul" and kernel_s > 10 * OVERHEAD_S["matmul"]
+        if large and op_cost(c.measured.op, config).bound == "compute":
+            clocks[c.measured.name] = config.clock_mhz * c.model_s / kernel_s
+    return clocks
+
+
 def _model(op: Op, config: SystolicConfig | ManyCoreConfig) -> tuple[float, float]:
     """The preset's own latency of ``op`` and the DRAM bytes it moves."""
     if isinstance(config, ManyCoreConfig):

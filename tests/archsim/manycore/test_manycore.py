@@ -1,11 +1,12 @@
 """The many-core (GPU-class) family: its mechanisms, physics, config validation and the CLI.
 
 Mechanisms asserted as the model states them (archsim/manycore/model.py): tiles run
-in waves over the cores; a kernel with fewer tiles than cores gets only those cores'
-shares of the DRAM; an operand that fits half the L2 crosses the DRAM once however
-many tiles read it; a row-wise op re-reads its rows from the L2 while the rows in
-flight fit it, from DRAM otherwise (a row-blind softmax: three passes from DRAM); a vector op is never
-faster than its counted instructions (an 8-bit softmax is bound by them, an add by its bytes). Physics on a grid of
+in waves over the cores, each tile's accumulators taking less than the register file; a
+kernel with fewer tiles than cores gets only those cores' shares of the DRAM; an operand
+that fits half the L2 crosses the DRAM once however many tiles read it; a row-wise op
+re-reads its rows from the L2 while the rows in flight fit it, from DRAM otherwise (a
+row-blind softmax: three passes from DRAM); a vector op is never faster than its counted
+instructions (an 8-bit softmax is bound by them, an add by its bytes). Physics on a grid of
 shapes: never above the arrays' peak, never more DRAM bytes than the usable rate x time,
 more bandwidth never slower.
 """
@@ -82,6 +83,16 @@ def test_waves_and_the_lost_dram_share_of_idle_cores() -> None:
     assert half.cycles == pytest.approx(full.cycles, rel=0.02)  # same time for half the bytes
     whole_rate = (full.dram_read_bytes + full.dram_write_bytes) / A100.dram_bytes_per_cycle
     assert full.cycles == pytest.approx(whole_rate, rel=0.02)
+
+
+def test_a_tile_s_accumulators_take_less_than_the_register_file() -> None:
+    """A 256 x 256 tile's fp32 accumulators (256 KB) fill the A100's register file: never a candidate there;
+    with a larger file (the MI210's 512 KB per CU) it is, and it is the fastest for a large square GEMM."""
+    big = MatMul("big", m=32768, n=12288, k=12288)
+    tile = op_cost(big, A100).tile
+    assert tile is not None and tile[0] * tile[1] * 4 < A100.register_file_kb * 1024
+    assert op_cost(big, dataclasses.replace(A100, register_file_kb=512)).tile == (256, 256)
+    assert load_arch("mi210-manycore").register_file_kb == 512
 
 
 def test_a_shared_operand_crosses_the_dram_once_while_it_fits_half_the_l2() -> None:
@@ -208,6 +219,8 @@ def test_llm_softmax_and_norms_carry_their_rows() -> None:
         ("dram_refresh_fraction = 1.5\n", "dram_refresh_fraction must be a number in [0, 1)"),
         ("tile_sizes = [64, -1]\n", "tile_sizes must be a list of positive integers"),
         ("core_sram_kb = 8\n", "cannot double-buffer even a 64x64 tile"),
+        ("register_file_kb = 16\n", "register_file_kb=16 cannot hold even a 64x64 tile's accumulators"),
+        ("register_file_kb = 0\n", "register_file_kb must be a number > 0, got 0"),
         ("l2_mb = 40\n", "unknown field 'l2_mb' for family 'manycore'"),
         ("row_block_threads = 4096\n", "row_block_threads=4096 must be at most threads_per_core=2048"),
         ("sfu_lanes_per_core = 0\n", "sfu_lanes_per_core must be a positive integer, got 0"),
