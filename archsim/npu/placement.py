@@ -68,6 +68,8 @@ class FeatureMapPlan:
 
     in_dram: frozenset[str] = frozenset()
     stripe_rows: Mapping[str, int] = field(default_factory=dict)
+    unbuffered: frozenset[str] = frozenset()
+    """Cascaded layers whose weights get no SRAM buffer (regor): the array reads them from their memory per block."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,9 @@ class _Cascade:
     stripes: tuple[int, ...]
     """Output rows per stripe of each step, first to last."""
     memory: float
-    """Rolling buffers plus the cascade's weights and scales."""
+    """Rolling buffers plus the weights and scales the cascade buffers."""
+    unbuffered: tuple[int, ...] = ()
+    """Steps whose staged weights it leaves in their memory (regor, :func:`_regor_buffers`)."""
 
 
 def _fm_bytes(workload: Workload, name: str) -> float:
@@ -356,13 +360,111 @@ def _stripes(steps: list[_Step], first: int, last: int, final_rows: int) -> list
     return rows[::-1]
 
 
-def _cascades(steps: list[_Step], workload: Workload, limit: float) -> list[_Cascade]:
+HIDDEN_CYCLES = 1000
+"""Visible weight-copy cycles per stripe regor still counts as hidden (``STARTUP_DELAY_CYCLES`` in its scheduler)."""
+
+
+def _copy_cycles(nbytes: float, config: NpuConfig) -> float:
+    """Cycles to copy ``nbytes`` of weights into the SRAM cache: the slower of the read and the write side (regor's
+    ``MemToMemCycles``, each side latency plus bytes over its DMA channel)."""
+    home = config.weights_in
+    read = nbytes / config.channel_bandwidth(home, write=False) + config.read_latency(home)
+    write = nbytes / config.channel_bandwidth(Memory.SRAM, write=True) + config.write_latency(Memory.SRAM)
+    return max(read, write)
+
+
+def _regor_buffers(
+    steps: list[_Step], first: int, stripes: list[int], used: float, limit: float, slack: float, config: NpuConfig
+) -> list[bool]:
+    """Which steps ``first..`` of a cascade (``stripes`` rows each) regor gives a weight buffer, in order.
+
+    Read in regor's ``scheduler.cpp`` (``ProposeSlicedWeightBuffering``; no code copied): a cascaded op cannot
+    split its weights in depth, so it takes them whole, only when they fit the cache its time index leaves
+    (``used`` bytes are taken: the cascade's rolling buffers and the buffers counted before it; every op of a
+    cascade shares one time index, so each buffer given adds to it) and when their copy hides under the op
+    before: fewer visible cycles (copy minus that op's lent ``slack``) than 1/20 of the copy, or fewer than
+    ``HIDDEN_CYCLES`` per stripe of this op. An op lends its next op one stripe's cycles when it buffered its own
+    weights (the copy of the next op's then runs under its last slice), all of them otherwise. regor's further
+    performance test (buffering must not make the estimate worse, an input worth staging instead) is not modelled.
+    """
+    chosen = []
+    for index, rows in enumerate(stripes, start=first):
+        step = steps[index]
+        height = step.geometry.ofm[0]
+        whole = _cycles(step.ops, config)
+        buffered = False
+        if step.weights and step.constants <= limit - used:
+            copy = _copy_cycles(step.constants, config)
+            visible = max(copy - slack, 0.0)
+            buffered = visible < copy / 20 or math.ceil(visible / math.ceil(height / rows)) < HIDDEN_CYCLES
+        if buffered:
+            used += step.constants
+        chosen.append(buffered)
+        slack = whole * rows / height if buffered else whole
+    return chosen
+
+
+def _min_rolling(steps: list[_Step], first: int, last: int, after: int) -> tuple[list[int], float]:
+    """The minimal schedule's stripes of steps ``first..last`` (each one stripe of the next op's stride) and the
+    bytes of their rolling buffers."""
+    stripes = [steps[i + 1].geometry.stride[0] for i in range(first, last)] + [after]
+    rolling = sum(
+        _rolling_buffer(steps[i], stripes[i - first], steps[i + 1], stripes[i + 1 - first]) for i in range(first, last)
+    )
+    return stripes, rolling
+
+
+def _regor_cascades(
+    steps: list[_Step], first: int, last: int, after: int, limit: float, config: NpuConfig
+) -> tuple[list[_Step], list[bool]]:
+    """The run ``first..last`` as regor's stripe search sees it, and which steps it buffers there.
+
+    regor proposes weight buffers once per run, on its minimal stripes (``OptimizeSubSchedule``), and its stripe
+    proposals count only those buffers in a cascade's memory (``ProposeScheduleStriping``,
+    ``CascadeBuilder::BuildCascades``): the other steps keep constants 0 here.
+    """
+    stripes, rolling = _min_rolling(steps, first, last, after)
+    slack = _cycles(steps[first - 1].ops, config) if first else 0.0
+    held = _regor_buffers(steps, first, stripes, rolling, limit, slack, config)
+    return [step if keep else replace(step, constants=0.0) for step, keep in zip(steps[first : last + 1], held, strict=True)], held
+
+
+def _final_buffers(
+    steps: list[_Step], cascade: _Cascade, held: list[bool], slack: float, limit: float, config: NpuConfig
+) -> tuple[_Cascade, float]:
+    """``cascade`` after regor's last buffering pass on its final stripes, and the cycles its last step lends on.
+
+    Its time index holds the rolling buffers and the buffers the stripe search counted (``held``, one per step);
+    each step sees them without its own, plus the buffers given so far in this pass.
+    """
+    span = range(cascade.first, cascade.last + 1)
+    counted = sum(steps[i].constants for i, keep in zip(span, held, strict=True) if keep)
+    rolling = cascade.memory - counted
+    chosen = []
+    given = 0.0
+    for offset, (index, rows) in enumerate(zip(span, cascade.stripes, strict=True)):
+        own = steps[index].constants if held[offset] else 0.0
+        used = rolling + counted - own + given
+        buffered = _regor_buffers(steps, index, [rows], used, limit, slack, config)[0]
+        whole = _cycles(steps[index].ops, config)
+        if buffered:
+            given += steps[index].constants
+        slack = whole * rows / steps[index].geometry.ofm[0] if buffered else whole
+        chosen.append(buffered)
+    kept = sum(steps[i].constants for i, keep in zip(span, chosen, strict=True) if keep)
+    gone = tuple(i for i, keep in zip(span, chosen, strict=True) if steps[i].weights and not keep)
+    return replace(cascade, memory=rolling + kept, unbuffered=gone), slack
+
+
+def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuConfig | None = None) -> list[_Cascade]:
     """Vela's cascades in Dedicated_Sram mode.
 
     First the longest runs of steps that do not fit the cache whole (the minimal
     schedule's cascades); then, per run, the tallest final stripe (up to half the
     output) whose cascades' buffers fit the cache without adding cascades to what the
-    smallest proposal needed: a run may split into several cascades.
+    smallest proposal needed: a run may split into several cascades. With ``config``
+    (regor's presets) a cascade's weights are buffered as regor decides
+    (:func:`_regor_cascades`, :func:`_final_buffers`), the others read from their memory.
     """
     cascades: list[_Cascade] = []
     index = 0
@@ -375,10 +477,14 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float) -> list[_Cas
             continue
         after = steps[last + 1].geometry.stride[0] if last + 1 < len(steps) and steps[last + 1].ops else 1
         height = steps[last].geometry.ofm[0]
+        run, held = steps, [True] * (last + 1 - index)
+        if config is not None:
+            seen, held = _regor_cascades(steps, index, last, after, limit, config)
+            run = [*steps[:index], *seen, *steps[last + 1 :]]
         best: list[_Cascade] | None = None
         most = 0
         for rows in range(after + 1, height // 2 + 1):
-            proposal = _split(steps, index, _stripes(steps, index, last, rows), limit)
+            proposal = _split(run, index, _stripes(run, index, last, rows), limit)
             if rows == after + 1:
                 most = len(proposal) if proposal else 0
             if proposal is None or len(proposal) > most:
@@ -387,6 +493,11 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float) -> list[_Cas
         if best is None:
             stripes = [steps[i + 1].geometry.stride[0] for i in range(index, last)] + [after]
             best = [_Cascade(index, last, tuple(stripes), 0.0)]
+        if config is not None:
+            slack = _cycles(steps[index - 1].ops, config) if index else 0.0
+            for number, cascade in enumerate(best):
+                held_here = held[cascade.first - index : cascade.last - index + 1]
+                best[number], slack = _final_buffers(steps, cascade, held_here, slack, limit, config)
         cascades += best
         index = last + 1
     return cascades
@@ -551,8 +662,10 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     in_dram: set[str] = set()
     inside: set[int] = set()
     stripe_rows: dict[str, int] = {}
-    for cascade in _cascades(steps, workload, limit):
+    unbuffered: set[str] = set()
+    for cascade in _cascades(steps, workload, limit, None if config.cache_holds_prefill else config):
         span = range(cascade.first, cascade.last + 1)
+        unbuffered.update(steps[i].node.name for i in cascade.unbuffered)
         inside.update(span)
         cascade_memory[cascade.first : cascade.last + 1] = cascade.memory
         for index, rows in zip(span, cascade.stripes, strict=True):
@@ -569,4 +682,4 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
         retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit, early), limit)
         if kept_retry > kept:
             evicted = retry
-    return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows)
+    return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows, frozenset(unbuffered))
