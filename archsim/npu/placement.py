@@ -373,35 +373,27 @@ def _copy_cycles(nbytes: float, config: NpuConfig) -> float:
     return max(read, write)
 
 
-def _regor_buffers(
-    steps: list[_Step], first: int, stripes: list[int], used: float, limit: float, slack: float, config: NpuConfig
-) -> list[bool]:
-    """Which steps ``first..`` of a cascade (``stripes`` rows each) regor gives a weight buffer, in order.
+def _regor_buffers(step: _Step, rows: int, free: float, slack: float, config: NpuConfig) -> bool:
+    """True when regor gives a cascaded step (``rows`` per stripe) a weight buffer.
 
     Read in regor's ``scheduler.cpp`` (``ProposeSlicedWeightBuffering``; no code copied): a cascaded op cannot
-    split its weights in depth, so it takes them whole, only when they fit the cache its time index leaves
-    (``used`` bytes are taken: the cascade's rolling buffers and the buffers counted before it; every op of a
-    cascade shares one time index, so each buffer given adds to it) and when their copy hides under the op
-    before: fewer visible cycles (copy minus that op's lent ``slack``) than 1/20 of the copy, or fewer than
-    ``HIDDEN_CYCLES`` per stripe of this op. An op lends its next op one stripe's cycles when it buffered its own
-    weights (the copy of the next op's then runs under its last slice), all of them otherwise. regor's further
-    performance test (buffering must not make the estimate worse, an input worth staging instead) is not modelled.
+    split its weights in depth, so it takes them whole, only when they fit the ``free`` bytes its time index
+    leaves, and when their copy hides under the op before: fewer visible cycles (copy minus that op's lent
+    ``slack``) than 1/20 of the copy, or fewer than ``HIDDEN_CYCLES`` per stripe of this op. regor's further
+    performance test (buffering must not make the estimate worse; an input worth staging instead) is not modelled.
     """
-    chosen = []
-    for index, rows in enumerate(stripes, start=first):
-        step = steps[index]
-        height = step.geometry.ofm[0]
-        whole = _cycles(step.ops, config)
-        buffered = False
-        if step.weights and step.constants <= limit - used:
-            copy = _copy_cycles(step.constants, config)
-            visible = max(copy - slack, 0.0)
-            buffered = visible < copy / 20 or math.ceil(visible / math.ceil(height / rows)) < HIDDEN_CYCLES
-        if buffered:
-            used += step.constants
-        chosen.append(buffered)
-        slack = whole * rows / height if buffered else whole
-    return chosen
+    if not step.weights or step.constants > free:
+        return False
+    copy = _copy_cycles(step.constants, config)
+    visible = max(copy - slack, 0.0)
+    return visible < copy / 20 or math.ceil(visible / math.ceil(step.geometry.ofm[0] / rows)) < HIDDEN_CYCLES
+
+
+def _lent(step: _Step, rows: int, buffered: bool, config: NpuConfig) -> float:
+    """Cycles a cascaded step lends the next one's weight copy: one stripe's when it buffered its own weights (the
+    copy runs under its last slice), all of them otherwise (regor's ``slackBufferingCycles``)."""
+    whole = _cycles(step.ops, config)
+    return whole * rows / step.geometry.ofm[0] if buffered else whole
 
 
 def _min_rolling(steps: list[_Step], first: int, last: int, after: int) -> tuple[list[int], float]:
@@ -414,19 +406,28 @@ def _min_rolling(steps: list[_Step], first: int, last: int, after: int) -> tuple
     return stripes, rolling
 
 
-def _regor_cascades(
+def _regor_run(
     steps: list[_Step], first: int, last: int, after: int, limit: float, config: NpuConfig
 ) -> tuple[list[_Step], list[bool]]:
     """The run ``first..last`` as regor's stripe search sees it, and which steps it buffers there.
 
-    regor proposes weight buffers once per run, on its minimal stripes (``OptimizeSubSchedule``), and its stripe
-    proposals count only those buffers in a cascade's memory (``ProposeScheduleStriping``,
-    ``CascadeBuilder::BuildCascades``): the other steps keep constants 0 here.
+    regor proposes weight buffers once per run, on its minimal stripes, the run's ops sharing one time index, so
+    each buffer given takes from the next op's room (``OptimizeSubSchedule``); its stripe proposals then count
+    only those buffers in a cascade's memory (``ProposeScheduleStriping``, ``CascadeBuilder::BuildCascades``):
+    the other steps keep constants 0 here.
     """
-    stripes, rolling = _min_rolling(steps, first, last, after)
+    stripes, used = _min_rolling(steps, first, last, after)
     slack = _cycles(steps[first - 1].ops, config) if first else 0.0
-    held = _regor_buffers(steps, first, stripes, rolling, limit, slack, config)
-    return [step if keep else replace(step, constants=0.0) for step, keep in zip(steps[first : last + 1], held, strict=True)], held
+    held = []
+    for step, rows in zip(steps[first : last + 1], stripes, strict=True):
+        buffered = _regor_buffers(step, rows, limit - used, slack, config)
+        used += step.constants if buffered else 0.0
+        slack = _lent(step, rows, buffered, config)
+        held.append(buffered)
+    seen = [
+        step if keep else replace(step, constants=0.0) for step, keep in zip(steps[first : last + 1], held, strict=True)
+    ]
+    return seen, held
 
 
 def _final_buffers(
@@ -435,24 +436,22 @@ def _final_buffers(
     """``cascade`` after regor's last buffering pass on its final stripes, and the cycles its last step lends on.
 
     Its time index holds the rolling buffers and the buffers the stripe search counted (``held``, one per step);
-    each step sees them without its own, plus the buffers given so far in this pass.
+    each step sees them less its own, plus the buffers given so far in this pass (regor adds each to the index).
     """
     span = range(cascade.first, cascade.last + 1)
     counted = sum(steps[i].constants for i, keep in zip(span, held, strict=True) if keep)
     rolling = cascade.memory - counted
-    chosen = []
     given = 0.0
-    for offset, (index, rows) in enumerate(zip(span, cascade.stripes, strict=True)):
-        own = steps[index].constants if held[offset] else 0.0
-        used = rolling + counted - own + given
-        buffered = _regor_buffers(steps, index, [rows], used, limit, slack, config)[0]
-        whole = _cycles(steps[index].ops, config)
-        if buffered:
-            given += steps[index].constants
-        slack = whole * rows / steps[index].geometry.ofm[0] if buffered else whole
+    chosen = []
+    for index, rows, keep in zip(span, cascade.stripes, held, strict=True):
+        step = steps[index]
+        used = rolling + counted - (step.constants if keep else 0.0) + given
+        buffered = _regor_buffers(step, rows, limit - used, slack, config)
+        given += step.constants if buffered else 0.0
+        slack = _lent(step, rows, buffered, config)
         chosen.append(buffered)
-    kept = sum(steps[i].constants for i, keep in zip(span, chosen, strict=True) if keep)
     gone = tuple(i for i, keep in zip(span, chosen, strict=True) if steps[i].weights and not keep)
+    kept = sum(steps[i].constants for i, keep in zip(span, chosen, strict=True) if keep)
     return replace(cascade, memory=rolling + kept, unbuffered=gone), slack
 
 
@@ -464,7 +463,7 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuC
     output) whose cascades' buffers fit the cache without adding cascades to what the
     smallest proposal needed: a run may split into several cascades. With ``config``
     (regor's presets) a cascade's weights are buffered as regor decides
-    (:func:`_regor_cascades`, :func:`_final_buffers`), the others read from their memory.
+    (:func:`_regor_run`, :func:`_final_buffers`), the others read from their memory.
     """
     cascades: list[_Cascade] = []
     index = 0
@@ -479,7 +478,7 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuC
         height = steps[last].geometry.ofm[0]
         run, held = steps, [True] * (last + 1 - index)
         if config is not None:
-            seen, held = _regor_cascades(steps, index, last, after, limit, config)
+            seen, held = _regor_run(steps, index, last, after, limit, config)
             run = [*steps[:index], *seen, *steps[last + 1 :]]
         best: list[_Cascade] | None = None
         most = 0
