@@ -21,13 +21,17 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
    weights in output-depth slices (:class:`StagedWeights`). When outputs were evicted, the
    weight buffers they meet are planned again with less cache and the placement is redone.
 
-On the U85 Vela 5.2 schedules with its C++ back end (regor), whose source was not at
-hand; two differences were read off its ``--verbose-schedule`` output: a weight buffer
-takes cache space only while its own operation runs (``cache_holds_prefill`` false), and
-an operation whose output stage runs a chained add/mul is never cascaded.
+On the U85 Vela 5.2 schedules with its C++ back end (regor). Two differences were read off
+its ``--verbose-schedule`` output: a weight buffer takes cache space only while its own
+operation runs (``cache_holds_prefill`` false), and an operation whose output stage runs a
+chained add/mul is never cascaded. A third was read in regor's ``scheduler.cpp`` (the version
+whose schedule print Vela 5.2 shows; no code copied): which cascaded ops get a weight buffer
+(:func:`_regor_buffers`), decided on the minimal stripes for the stripe search and again on
+the final stripes; the others read their weights from DRAM per block.
 
 The result (:class:`FeatureMapPlan`) is the set of tensors whose reads and writes go
-to DRAM and the stripe height of every cascaded layer.
+to DRAM, the stripe height of every cascaded layer and the cascaded layers left without a
+weight buffer.
 """
 
 from __future__ import annotations
