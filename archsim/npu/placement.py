@@ -418,7 +418,8 @@ def _regor_run(
     regor proposes weight buffers once per run, on its minimal stripes, the run's ops sharing one time index, so
     each buffer given takes from the next op's room (``OptimizeSubSchedule``); its stripe proposals then count
     only those buffers in a cascade's memory (``ProposeScheduleStriping``, ``CascadeBuilder::BuildCascades``):
-    the other steps keep constants 0 here.
+    the other steps keep constants 0 here. The op before the run lends all its cycles (regor: only its last depth
+    slice's when it splits its own weights; not told apart here).
     """
     stripes, used = _min_rolling(steps, first, last, after)
     slack = _cycles(steps[first - 1].ops, config) if first else 0.0
@@ -444,7 +445,7 @@ def _final_buffers(
     """
     span = range(cascade.first, cascade.last + 1)
     counted = sum(steps[i].constants for i, keep in zip(span, held, strict=True) if keep)
-    rolling = cascade.memory - counted
+    rolling = max(cascade.memory - counted, 0.0)  # 0 when no stripe fitted (the minimal stripes' fallback)
     given = 0.0
     chosen = []
     for index, rows, keep in zip(span, cascade.stripes, held, strict=True):
