@@ -319,6 +319,9 @@ def _layer(
         ops = (*ops[:-1], replace(last, geometry=replace(last.geometry, chain_cycles_per_element=chain_rate)))
     plan = plan or FeatureMapPlan()
     in_dram, stripe_rows = plan.in_dram, plan.stripe_rows.get(node.name, 0)
+    if node.name in plan.unbuffered:
+        # No SRAM buffer (regor): the array reads the weights from their memory once per output block.
+        ops = tuple(replace(op, weights_streamed=True) for op in ops)
     ifm_mem, ofm_mem = _placements(node, workload, config, traffic, in_dram)
     element = (16 if workload.precision is Precision.INT16 else 8) / 8
     npu = total = fill = macs = padded = vector_elements = 0.0

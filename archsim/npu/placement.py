@@ -21,13 +21,17 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
    weights in output-depth slices (:class:`StagedWeights`). When outputs were evicted, the
    weight buffers they meet are planned again with less cache and the placement is redone.
 
-On the U85 Vela 5.2 schedules with its C++ back end (regor), whose source was not at
-hand; two differences were read off its ``--verbose-schedule`` output: a weight buffer
-takes cache space only while its own operation runs (``cache_holds_prefill`` false), and
-an operation whose output stage runs a chained add/mul is never cascaded.
+On the U85 Vela 5.2 schedules with its C++ back end (regor). Two differences were read off
+its ``--verbose-schedule`` output: a weight buffer takes cache space only while its own
+operation runs (``cache_holds_prefill`` false), and an operation whose output stage runs a
+chained add/mul is never cascaded. A third was read in regor's ``scheduler.cpp`` (the version
+whose schedule print Vela 5.2 shows; no code copied): which cascaded ops get a weight buffer
+(:func:`_regor_buffers`), decided on the minimal stripes for the stripe search and again on
+the final stripes; the others read their weights from DRAM per block.
 
 The result (:class:`FeatureMapPlan`) is the set of tensors whose reads and writes go
-to DRAM and the stripe height of every cascaded layer.
+to DRAM, the stripe height of every cascaded layer and the cascaded layers left without a
+weight buffer.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ class FeatureMapPlan:
 
     in_dram: frozenset[str] = frozenset()
     stripe_rows: Mapping[str, int] = field(default_factory=dict)
+    unbuffered: frozenset[str] = frozenset()
+    """Cascaded layers whose weights get no SRAM buffer (regor): the array reads them from their memory per block."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,9 @@ class _Cascade:
     stripes: tuple[int, ...]
     """Output rows per stripe of each step, first to last."""
     memory: float
-    """Rolling buffers plus the cascade's weights and scales."""
+    """Rolling buffers plus the weights and scales the cascade buffers."""
+    unbuffered: tuple[int, ...] = ()
+    """Steps whose staged weights it leaves in their memory (regor, :func:`_regor_buffers`)."""
 
 
 def _fm_bytes(workload: Workload, name: str) -> float:
@@ -376,13 +384,111 @@ def _stripes(steps: list[_Step], first: int, last: int, final_rows: int) -> list
     return rows[::-1]
 
 
-def _cascades(steps: list[_Step], workload: Workload, limit: float) -> list[_Cascade]:
+HIDDEN_CYCLES = 1000
+"""Visible weight-copy cycles per stripe regor still counts as hidden (``STARTUP_DELAY_CYCLES`` in its scheduler)."""
+
+
+def _copy_cycles(nbytes: float, config: NpuConfig) -> float:
+    """Cycles to copy ``nbytes`` of weights into the SRAM cache: the slower of the read and the write side (regor's
+    ``MemToMemCycles``, each side latency plus bytes over its DMA channel)."""
+    home = config.weights_in
+    read = nbytes / config.channel_bandwidth(home, write=False) + config.read_latency(home)
+    write = nbytes / config.channel_bandwidth(Memory.SRAM, write=True) + config.write_latency(Memory.SRAM)
+    return max(read, write)
+
+
+def _regor_buffers(step: _Step, rows: int, free: float, slack: float, config: NpuConfig) -> bool:
+    """True when regor gives a cascaded step (``rows`` per stripe) a weight buffer.
+
+    Read in regor's ``scheduler.cpp`` (``ProposeSlicedWeightBuffering``; no code copied): a cascaded op cannot
+    split its weights in depth, so it takes them whole, only when they fit the ``free`` bytes its time index
+    leaves, and when their copy hides under the op before: fewer visible cycles (copy minus that op's lent
+    ``slack``) than 1/20 of the copy, or fewer than ``HIDDEN_CYCLES`` per stripe of this op. regor's further
+    performance test (buffering must not make the estimate worse; an input worth staging instead) is not modelled.
+    """
+    if not step.weights or step.constants > free:
+        return False
+    copy = _copy_cycles(step.constants, config)
+    visible = max(copy - slack, 0.0)
+    return visible < copy / 20 or math.ceil(visible / math.ceil(step.geometry.ofm[0] / rows)) < HIDDEN_CYCLES
+
+
+def _lent(step: _Step, rows: int, buffered: bool, config: NpuConfig) -> float:
+    """Cycles a cascaded step lends the next one's weight copy: one stripe's when it buffered its own weights (the
+    copy runs under its last slice), all of them otherwise (regor's ``slackBufferingCycles``)."""
+    whole = _cycles(step.ops, config)
+    return whole * rows / step.geometry.ofm[0] if buffered else whole
+
+
+def _min_rolling(steps: list[_Step], first: int, last: int, after: int) -> tuple[list[int], float]:
+    """The minimal schedule's stripes of steps ``first..last`` (each one stripe of the next op's stride) and the
+    bytes of their rolling buffers."""
+    stripes = [steps[i + 1].geometry.stride[0] for i in range(first, last)] + [after]
+    rolling = sum(
+        _rolling_buffer(steps[i], stripes[i - first], steps[i + 1], stripes[i + 1 - first]) for i in range(first, last)
+    )
+    return stripes, rolling
+
+
+def _regor_run(
+    steps: list[_Step], first: int, last: int, after: int, limit: float, config: NpuConfig
+) -> tuple[list[_Step], list[bool]]:
+    """The run ``first..last`` as regor's stripe search sees it, and which steps it buffers there.
+
+    regor proposes weight buffers once per run, on its minimal stripes, the run's ops sharing one time index, so
+    each buffer given takes from the next op's room (``OptimizeSubSchedule``); its stripe proposals then count
+    only those buffers in a cascade's memory (``ProposeScheduleStriping``, ``CascadeBuilder::BuildCascades``):
+    the other steps keep constants 0 here. The op before the run lends all its cycles (regor: only its last depth
+    slice's when it splits its own weights; not told apart here).
+    """
+    stripes, used = _min_rolling(steps, first, last, after)
+    slack = _cycles(steps[first - 1].ops, config) if first else 0.0
+    held = []
+    for step, rows in zip(steps[first : last + 1], stripes, strict=True):
+        buffered = _regor_buffers(step, rows, limit - used, slack, config)
+        used += step.constants if buffered else 0.0
+        slack = _lent(step, rows, buffered, config)
+        held.append(buffered)
+    seen = [
+        step if keep else replace(step, constants=0.0) for step, keep in zip(steps[first : last + 1], held, strict=True)
+    ]
+    return seen, held
+
+
+def _final_buffers(
+    steps: list[_Step], cascade: _Cascade, held: list[bool], slack: float, limit: float, config: NpuConfig
+) -> tuple[_Cascade, float]:
+    """``cascade`` after regor's last buffering pass on its final stripes, and the cycles its last step lends on.
+
+    Its time index holds the rolling buffers and the buffers the stripe search counted (``held``, one per step);
+    each step sees them less its own, plus the buffers given so far in this pass (regor adds each to the index).
+    """
+    span = range(cascade.first, cascade.last + 1)
+    counted = sum(steps[i].constants for i, keep in zip(span, held, strict=True) if keep)
+    rolling = max(cascade.memory - counted, 0.0)  # 0 when no stripe fitted (the minimal stripes' fallback)
+    given = 0.0
+    chosen = []
+    for index, rows, keep in zip(span, cascade.stripes, held, strict=True):
+        step = steps[index]
+        used = rolling + counted - (step.constants if keep else 0.0) + given
+        buffered = _regor_buffers(step, rows, limit - used, slack, config)
+        given += step.constants if buffered else 0.0
+        slack = _lent(step, rows, buffered, config)
+        chosen.append(buffered)
+    gone = tuple(i for i, keep in zip(span, chosen, strict=True) if steps[i].weights and not keep)
+    kept = sum(steps[i].constants for i, keep in zip(span, chosen, strict=True) if keep)
+    return replace(cascade, memory=rolling + kept, unbuffered=gone), slack
+
+
+def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuConfig | None = None) -> list[_Cascade]:
     """Vela's cascades in Dedicated_Sram mode.
 
     First the longest runs of steps that do not fit the cache whole (the minimal
     schedule's cascades); then, per run, the tallest final stripe (up to half the
     output) whose cascades' buffers fit the cache without adding cascades to what the
-    smallest proposal needed: a run may split into several cascades.
+    smallest proposal needed: a run may split into several cascades. With ``config``
+    (regor's presets) a cascade's weights are buffered as regor decides
+    (:func:`_regor_run`, :func:`_final_buffers`), the others read from their memory.
     """
     cascades: list[_Cascade] = []
     index = 0
@@ -395,10 +501,14 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float) -> list[_Cas
             continue
         after = steps[last + 1].geometry.stride[0] if last + 1 < len(steps) and steps[last + 1].ops else 1
         height = steps[last].geometry.ofm[0]
+        run, held = steps, [True] * (last + 1 - index)
+        if config is not None:
+            seen, held = _regor_run(steps, index, last, after, limit, config)
+            run = [*steps[:index], *seen, *steps[last + 1 :]]
         best: list[_Cascade] | None = None
         most = 0
         for rows in range(after + 1, height // 2 + 1):
-            proposal = _split(steps, index, _stripes(steps, index, last, rows), limit)
+            proposal = _split(run, index, _stripes(run, index, last, rows), limit)
             if rows == after + 1:
                 most = len(proposal) if proposal else 0
             if proposal is None or len(proposal) > most:
@@ -407,6 +517,11 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float) -> list[_Cas
         if best is None:
             stripes = [steps[i + 1].geometry.stride[0] for i in range(index, last)] + [after]
             best = [_Cascade(index, last, tuple(stripes), 0.0)]
+        if config is not None:
+            slack = _cycles(steps[index - 1].ops, config) if index else 0.0
+            for number, cascade in enumerate(best):
+                held_here = held[cascade.first - index : cascade.last - index + 1]
+                best[number], slack = _final_buffers(steps, cascade, held_here, slack, limit, config)
         cascades += best
         index = last + 1
     return cascades
@@ -571,8 +686,10 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     in_dram = _elementwise_only(steps, workload) if config.chains_elementwise else set()
     inside: set[int] = set()
     stripe_rows: dict[str, int] = {}
-    for cascade in _cascades(steps, workload, limit):
+    unbuffered: set[str] = set()
+    for cascade in _cascades(steps, workload, limit, None if config.cache_holds_prefill else config):
         span = range(cascade.first, cascade.last + 1)
+        unbuffered.update(steps[i].node.name for i in cascade.unbuffered)
         inside.update(span)
         cascade_memory[cascade.first : cascade.last + 1] = cascade.memory
         for index, rows in zip(span, cascade.stripes, strict=True):
@@ -589,4 +706,4 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
         retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit, early), limit)
         if kept_retry > kept:
             evicted = retry
-    return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows)
+    return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows, frozenset(unbuffered))

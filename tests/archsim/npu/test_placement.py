@@ -70,6 +70,27 @@ def test_mobilenet_v1_maps_beside_whole_pointwise_weights_go_to_dram_on_u85_256(
     assert plan.in_dram == {"depthwise_1", "depthwise_3", "conv_5"} | {f"conv_{i}" for i in range(7, 12)}
 
 
+@pytest.mark.parametrize("preset", ["ethos-u85-256", "ethos-u85-512"])
+def test_regor_leaves_a_cascades_weights_unbuffered_when_they_do_not_fit_its_time_index(
+    mobilenet_v1: Workload, preset: str
+) -> None:
+    config = load_arch(preset)
+    plan = plan_feature_maps(mobilenet_v1, config)
+    # regor proposes buffers on the run's minimal stripes: conv_5's copy does not hide under depthwise_4's stripe,
+    # so the stripe search counts conv_4's and depthwise_4's weights only and takes 11-row stripes, as Vela prints.
+    assert [plan.stripe_rows[name] for name in ("conv_4", "depthwise_4", "conv_5")] == [11, 11, 11]
+    # On those stripes conv_5's 68 KB do not fit beside the rolling buffers and the others' buffers (Vela: None);
+    # Vela also leaves conv_4 unbuffered (its performance test, not modelled) and buffers depthwise_4 on U85-512.
+    assert plan.unbuffered == {"depthwise_4", "conv_5"}
+    assert plan_feature_maps(mobilenet_v1, load_arch("ethos-u65-512")).unbuffered == frozenset()
+    conv_5 = next(layer for layer in simulate(mobilenet_v1, config).layers if layer.layer == "conv_5")
+    # No SRAM copy: its 2x28 blocks re-read the 256x256 weights (encoded, a little more) from DRAM once per block,
+    # 14 times, within the DRAM bandwidth.
+    assert conv_5.filter_sram_reads == 0
+    assert 14 * 256 * 256 <= conv_5.filter_dram_reads < 15 * 256 * 256
+    assert conv_5.extras["dram_bytes"] <= config.dram_bytes_per_cycle * conv_5.total_cycles
+
+
 def test_an_op_chained_into_is_not_cascaded_on_u85(mobilenet_v2: Workload) -> None:
     plan = plan_feature_maps(mobilenet_v2, load_arch("ethos-u85-256"))
     # Vela (regor): cascades ops 0..5 (6, 6, 6, 6, 3, 3 rows), 6..7 (21) and 9..10 (22, 11); conv_5, whose output

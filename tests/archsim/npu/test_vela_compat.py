@@ -43,8 +43,8 @@ COMPAT_CLAIMS: dict[tuple[str, str], tuple[float, float, float]] = {
 and every other row whose figures move at all (the Sram_Only rows keep their weights in SRAM: nothing to
 prefetch; the other U85 default rows do not move)."""
 
-AIM_MET_ROWS_COMPAT = 30
-"""Rows of the 36 meeting the aim in compat mode: the default mode's 30 (both modes run in Vela's pass order and
+AIM_MET_ROWS_COMPAT = 31
+"""Rows of the 36 meeting the aim in compat mode: the default mode's 31 (both modes run in Vela's pass order and
 differ only by the lent-cycles rule)."""
 
 
@@ -66,7 +66,7 @@ beyond 25%) as docs/npu.md states them (median to 0.01 points)."""
 
 
 @pytest.mark.slow
-def test_compat_mode_meets_the_aim_on_30_rows_and_moves_no_other_row(vela: Callable) -> None:
+def test_compat_mode_meets_the_aim_on_31_rows_and_moves_no_other_row(vela: Callable) -> None:
     met = 0
     errors: list[float] = []
     totals: list[float] = []
