@@ -169,6 +169,10 @@ class NpuConfig:
     stream_read_buffer_bytes: int = 0
     """Read buffering of the channel that streams elementwise operands when it differs from the other
     channels' (0: the same; Ethos-U85-256: 104 16-byte words, Vela's U85 channel table)."""
+    scale_read_buffer_bytes: int = 0
+    """Read buffering of the channel that fetches per-channel scales and biases, once per output block, when it
+    differs from the other channels' (0: the same; Ethos-U85: 16 16-byte words, the last entry of regor's
+    ``channelRBs`` in ``ethos_u85.cpp``, so 0.41 B/cycle from DRAM)."""
     sram_max_reads: int = 0
     sram_max_writes: int = 0
     dram_max_reads: int = 0
@@ -278,6 +282,7 @@ class NpuConfig:
             "channel_read_buffer_bytes",
             "weight_read_buffer_bytes",
             "stream_read_buffer_bytes",
+            "scale_read_buffer_bytes",
             "lut_ram_bytes",
             "ifm_ram_bytes",
             "acc_ram_bytes",
@@ -366,12 +371,14 @@ class NpuConfig:
         limits = ("channel_read_buffer_bytes", *(f"{m.value}_max_{d}" for m in Memory for d in ("reads", "writes")))
         return any(getattr(self, name) for name in limits)
 
-    def channel_bandwidth(self, memory: Memory, *, write: bool, weights: bool = False, stream: bool = False) -> float:
+    def channel_bandwidth(
+        self, memory: Memory, *, write: bool, weights: bool = False, stream: bool = False, scales: bool = False
+    ) -> float:
         """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.
 
         A channel has at most ``min(read buffer / burst, outstanding bursts)`` bursts in flight
         (writes: the outstanding bursts only; ``weights``: the weight channel's buffer; ``stream``:
-        the elementwise operand stream's buffer), each taking the
+        the elementwise operand stream's buffer; ``scales``: the scale channel's), each taking the
         memory's latency; as Vela's
         Ethos-U85 model, 80% of the outstanding bursts are in use and 80% of the resulting rate
         is reached. Unlimited (the memory's bandwidth) when neither limit is set.
@@ -384,6 +391,8 @@ class NpuConfig:
             buffer = self.weight_read_buffer_bytes
         elif stream and self.stream_read_buffer_bytes:
             buffer = self.stream_read_buffer_bytes
+        elif scales and self.scale_read_buffer_bytes:
+            buffer = self.scale_read_buffer_bytes
         if not write and buffer:
             in_flight.append(buffer / self.burst(memory))
         latency = self.write_latency(memory) if write else self.read_latency(memory)
