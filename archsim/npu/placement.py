@@ -119,6 +119,21 @@ class StagedWeights:
         pairs = [a + b for a, b in itertools.pairwise(slices)] or slices
         return max(pairs) * self.size / self.depth
 
+    def parts(self, lent: float, limit: float) -> tuple[float, ...]:
+        """regor's buffer parts: the whole buffer when single, else the largest even and odd slice (the two halves
+        of the double buffer, ``maxRangeBytes`` per parity in regor's weight encoder); () when not buffered."""
+        if not self.buffer(lent, limit):
+            return ()
+        slices = self.slices(lent, limit)
+        per_channel = self.size / self.depth
+        if len(slices) == 1 or self._double(slices) > limit:
+            return (max(slices) * per_channel,)
+        return (max(slices[0::2]) * per_channel, max(slices[1::2]) * per_channel)
+
+    def last_part(self, lent: float, limit: float) -> int:
+        """Index of the part holding the last slice (it stays until the slot after the operation)."""
+        return (len(self.slices(lent, limit)) - 1) % max(1, len(self.parts(lent, limit)))
+
     def buffer(self, lent: float, limit: float) -> float:
         """SRAM bytes the weights take: two adjacent slices double buffered, one when single; 0 when even the
         largest slice exceeds ``limit`` (the op then reads them from their memory)."""
@@ -291,12 +306,31 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
         chained = config.chains_elementwise and chainable(node, previous, workload)
         ops = lower(node, workload, config.native_matmul, chained)
         reads = in_sram(ops[0], config)[1] if ops else 0.0
-        if chained:
+        if chained and previous is not None:
             steps[-1] = replace(steps[-1], feeds_chain=True)
+            # A chained op reads only its other operand (the first input block's element count, as regor scores).
+            operands = [t for t in node.inputs if t not in previous.outputs and _is_map(workload, t)]
+            reads = sum(_fm_bytes(workload, t) for t in operands)
         steps.append(_Step(node, ops, staged_weights(ops, config), lent, _constants(ops, config), reads))
         previous = node
         lent = _cycles(ops, config) + (lent if chained else 0.0)
     return steps
+
+
+def _is_map(workload: Workload, name: str) -> bool:
+    """True for a feature map (an activation or graph input), not a constant."""
+    return workload.tensor(name).kind is not TensorKind.WEIGHT
+
+
+def _times(steps: list[_Step], cascades: list[_Cascade], regor: bool) -> list[int]:
+    """Time index of each step. regor (``ExtractLiveRangesFromCascades``) gives one time to an op and the add/mul
+    chained onto it, and one to all the ops of a cascade; Vela's Python scheduler one per op."""
+    joined = {index for cascade in cascades for index in range(cascade.first + 1, cascade.last + 1)}
+    times: list[int] = []
+    for index in range(len(steps)):
+        shared = regor and index and (steps[index - 1].feeds_chain or index in joined)
+        times.append(times[-1] if shared else (times[-1] + 1 if times else 0))
+    return times
 
 
 def _intermediate(workload: Workload, name: str) -> bool:
@@ -433,7 +467,7 @@ def _best_subset(
 
 
 def _live_ranges(
-    steps: list[_Step], workload: Workload, config: NpuConfig, inside: set[int], in_dram: set[str]
+    steps: list[_Step], workload: Workload, times: list[int], inside: set[int], in_dram: set[str]
 ) -> list[_LiveRange]:
     """Candidate feature maps for the cache: outputs of operations outside cascades, from their producer's slot
     to the slot after their last reader; an elementwise output shares the buffer of an input of the same shape
@@ -447,8 +481,9 @@ def _live_ranges(
             continue
         readers = [where[reader] for reader in workload.consumers[name]]
         used = access[index][1] + sum(access[r][0] for r in readers)
-        lr = _LiveRange((name,), 2 * index, 2 * max(readers) + 1, _fm_bytes(workload, name), used)
-        if len(step.ops) == 1 and step.ops[0].geometry.kind is NpuKind.ELEMENTWISE:
+        end = 2 * max(times[r] for r in readers) + 1
+        lr = _LiveRange((name,), 2 * times[index], end, _fm_bytes(workload, name), used)
+        if len(step.ops) == 1 and step.ops[0].geometry.kind is NpuKind.ELEMENTWISE and not step.ops[0].chained:
             shape = workload.tensor(name).shape
             for source in step.node.inputs:
                 if (
@@ -536,6 +571,53 @@ def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float, early: bo
     return slots
 
 
+def _regor_weight_slots(
+    steps: list[_Step], times: list[int], inside: set[int], limit: float, cascade_memory: np.ndarray
+) -> np.ndarray:
+    """SRAM regor's weight buffers take per time slot (slot 2t: the ops at time t run; 2t+1: between).
+
+    As regor's live ranges (``ExtractLiveRangesFromCascades``): the part holding the last slice lives from its
+    op's slot to the next, the other part only during the op; the first part is pre-buffered one slot early
+    when the whole buffer is smaller than the cache the previous op's cascade leaves (``ProposeWeightBuffering``:
+    ``weightBufferSize < slackMemory``; feature maps are still in DRAM when regor decides). Cascaded ops'
+    weights are in the cascade's memory.
+    """
+    slots = np.zeros(2 * (times[-1] + 1))
+    for index, step in enumerate(steps):
+        if index in inside:
+            continue
+        t = times[index]
+        for weights in step.weights:
+            parts = weights.parts(step.lent, limit)
+            last = weights.last_part(step.lent, limit)
+            early = t > 0 and sum(parts) < limit - cascade_memory[t - 1]
+            for number, part in enumerate(parts):
+                start = 2 * t - (number == 0 and early)
+                slots[start : 2 * t + 1 + (number == last)] += part
+    return slots
+
+
+def _unmixed(
+    steps: list[_Step], workload: Workload, inside: set[int], dram: set[str], ranges: list[_LiveRange]
+) -> set[str]:
+    """Maps regor evicts so that a binary elementwise op outside a cascade reads both operands from one memory
+    (``ElementwiseSanitizer``): when one operand is in DRAM (a graph input, an evicted map, a cascade's output),
+    the other, a map in the cache, goes to DRAM with its whole live range. One pass in schedule order."""
+    evicted: set[str] = set()
+    sharing = {name: lr.tensors for lr in ranges for name in lr.tensors}
+    for index, step in enumerate(steps):
+        op = step.ops[0] if len(step.ops) == 1 else None
+        if index in inside or op is None or op.geometry.kind is not NpuKind.ELEMENTWISE or op.chained:
+            continue
+        operands = [name for name in step.node.inputs if _is_map(workload, name)]
+        if len(operands) != 2:
+            continue
+        in_dram = [name in dram or name in evicted or name not in sharing for name in operands]
+        if in_dram[0] != in_dram[1]:
+            evicted.update(sharing[operands[in_dram.index(False)]])
+    return evicted
+
+
 def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     """Cascades and DRAM-resident feature maps of ``workload`` (nothing unless the SRAM is a cache in front of DRAM).
 
@@ -547,20 +629,27 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
         return FeatureMapPlan()
     limit = config.cache_kb * 1024
     steps = _steps(workload, config)
-    cascade_memory = np.zeros(len(steps))
+    regor = not config.cache_holds_prefill
+    cascades = _cascades(steps, workload, limit)
+    times = _times(steps, cascades, regor)
+    cascade_memory = np.zeros(times[-1] + 1)
     in_dram: set[str] = set()
     inside: set[int] = set()
     stripe_rows: dict[str, int] = {}
-    for cascade in _cascades(steps, workload, limit):
+    for cascade in cascades:
         span = range(cascade.first, cascade.last + 1)
         inside.update(span)
-        cascade_memory[cascade.first : cascade.last + 1] = cascade.memory
+        cascade_memory[times[cascade.first] : times[cascade.last] + 1] = cascade.memory
         for index, rows in zip(span, cascade.stripes, strict=True):
             stripe_rows[steps[index].node.name] = rows
         if _intermediate(workload, steps[cascade.last].node.outputs[0]):
             in_dram.add(steps[cascade.last].node.outputs[0])
-    ranges = _live_ranges(steps, workload, config, inside, in_dram)
+    ranges = _live_ranges(steps, workload, times, inside, in_dram)
     slots = np.repeat(cascade_memory, 2)
+    if regor:
+        evicted, _ = _place(ranges, slots + _regor_weight_slots(steps, times, inside, limit, cascade_memory), limit)
+        evicted |= _unmixed(steps, workload, inside, in_dram | evicted, ranges)
+        return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows)
     early = config.cache_holds_prefill
     buffers = _buffers(steps, inside, limit, ranges, set(), early)
     evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit, early), limit)
