@@ -539,34 +539,35 @@ def _place(ranges: list[_LiveRange], base: np.ndarray, limit: float) -> tuple[se
 
 
 def _buffers(
-    steps: list[_Step], inside: set[int], limit: float, ranges: list[_LiveRange], evicted: set[str], early: bool
+    steps: list[_Step], inside: set[int], limit: float, ranges: list[_LiveRange], evicted: set[str]
 ) -> np.ndarray:
     """SRAM of each step's weight buffers (none inside a cascade, whose weights its memory holds).
 
-    An operation whose buffer lifetime (kept one slot after it; with ``early``, filled one slot before) an
-    evicted map meets plans its buffers with the evicted maps' bytes taken off the cache, when that still
-    leaves it a third of the cache or more (Vela's bound).
+    An operation whose buffer lifetime (filled one slot before it, kept one slot after) an evicted map meets
+    plans its buffers with the evicted maps' bytes taken off the cache, when that still leaves it a third of
+    the cache or more (Vela's bound).
     """
     gone = [lr for lr in ranges if lr.tensors[0] in evicted]
     buffers = np.zeros(len(steps))
     for index, step in enumerate(steps):
         if index in inside:
             continue
-        near = sum(lr.size for lr in gone if lr.start <= 2 * index + 1 and lr.end >= 2 * index - early)
+        near = sum(lr.size for lr in gone if lr.start <= 2 * index + 1 and lr.end >= 2 * index - 1)
         buffers[index] = step.weight_buffer(limit - near if near and limit / near >= 1.5 else limit)
     return buffers
 
 
-def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float, early: bool) -> np.ndarray:
+def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float) -> np.ndarray:
     """SRAM the weight buffers take per time slot (slot 2i: operation i runs; 2i+1: between i and i+1).
 
-    A buffer lives while its operation runs and until the next starts; with ``early``, outside a cascade it
-    is filled under the previous operation (one slot earlier) when it fits beside that operation's own buffer.
+    A buffer lives while its operation runs and until the next starts; outside a cascade it is filled under
+    the previous operation (one slot earlier) when it fits beside that operation's own buffer (Vela's Python
+    scheduler).
     """
     slots = np.zeros(2 * len(buffers))
     for index, size in enumerate(buffers):
         slots[2 * index : 2 * index + 2] += size
-        if early and index and index not in inside and size + buffers[index - 1] <= limit:
+        if index and index not in inside and size + buffers[index - 1] <= limit:
             slots[2 * index - 1] += size
     return slots
 
@@ -597,33 +598,12 @@ def _regor_weight_slots(
     return slots
 
 
-def _unmixed(
-    steps: list[_Step], workload: Workload, inside: set[int], dram: set[str], ranges: list[_LiveRange]
-) -> set[str]:
-    """Maps regor evicts so that a binary elementwise op outside a cascade reads both operands from one memory
-    (``ElementwiseSanitizer``): when one operand is in DRAM (a graph input, an evicted map, a cascade's output),
-    the other, a map in the cache, goes to DRAM with its whole live range. One pass in schedule order."""
-    evicted: set[str] = set()
-    sharing = {name: lr.tensors for lr in ranges for name in lr.tensors}
-    for index, step in enumerate(steps):
-        op = step.ops[0] if len(step.ops) == 1 else None
-        if index in inside or op is None or op.geometry.kind is not NpuKind.ELEMENTWISE or op.chained:
-            continue
-        operands = [name for name in step.node.inputs if _is_map(workload, name)]
-        if len(operands) != 2:
-            continue
-        in_dram = [name in dram or name in evicted or name not in sharing for name in operands]
-        if in_dram[0] != in_dram[1]:
-            evicted.update(sharing[operands[in_dram.index(False)]])
-    return evicted
-
-
 def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     """Cascades and DRAM-resident feature maps of ``workload`` (nothing unless the SRAM is a cache in front of DRAM).
 
-    When feature maps are evicted, the placement is tried again with the weight buffers of the operations they
-    overlap shrunk to make room, and kept when it leaves more accessed bytes in the cache (Vela's weight-buffer
-    size optimisation).
+    With Vela's Python scheduler (U65), when feature maps are evicted the placement is tried again with the
+    weight buffers of the operations they overlap shrunk to make room, and kept when it leaves more accessed
+    bytes in the cache (its weight-buffer size optimisation; regor, on the U85, has none).
     """
     if not config.plans_cache or config.cache_kb <= 0 or config.activations_in is Memory.SRAM:
         return FeatureMapPlan()
@@ -648,14 +628,12 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     slots = np.repeat(cascade_memory, 2)
     if regor:
         evicted, _ = _place(ranges, slots + _regor_weight_slots(steps, times, inside, limit, cascade_memory), limit)
-        evicted |= _unmixed(steps, workload, inside, in_dram | evicted, ranges)
         return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows)
-    early = config.cache_holds_prefill
-    buffers = _buffers(steps, inside, limit, ranges, set(), early)
-    evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit, early), limit)
+    buffers = _buffers(steps, inside, limit, ranges, set())
+    evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit), limit)
     if evicted:
-        shrunk = _buffers(steps, inside, limit, ranges, evicted, early)
-        retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit, early), limit)
+        shrunk = _buffers(steps, inside, limit, ranges, evicted)
+        retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit), limit)
         if kept_retry > kept:
             evicted = retry
     return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows)
