@@ -21,10 +21,13 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
    weights in output-depth slices (:class:`StagedWeights`). When outputs were evicted, the
    weight buffers they meet are planned again with less cache and the placement is redone.
 
-On the U85 Vela 5.2 schedules with its C++ back end (regor), whose source was not at
-hand; two differences were read off its ``--verbose-schedule`` output: a weight buffer
-takes cache space only while its own operation runs (``cache_holds_prefill`` false), and
-an operation whose output stage runs a chained add/mul is never cascaded.
+On the U85 Vela 5.2 schedules with its C++ back end (regor; ``cache_holds_prefill`` false),
+read in its ``scheduler.cpp``, ``live_range.cpp`` and ``cascade_builder.cpp`` (no code
+copied): an operation whose output stage runs a chained add/mul is never cascaded; an op
+and the ops chained onto it, and all the ops of a cascade, share one time slot; a weight
+buffer is pre-buffered in the slot before its op whenever it fits beside the previous op's
+cascade, double buffers in two parts (:func:`_regor_weight_slots`); and the placement is
+not retried with smaller buffers.
 
 The result (:class:`FeatureMapPlan`) is the set of tensors whose reads and writes go
 to DRAM and the stripe height of every cascaded layer.
