@@ -311,7 +311,7 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
         reads = in_sram(ops[0], config)[1] if ops else 0.0
         if chained and previous is not None:
             steps[-1] = replace(steps[-1], feeds_chain=True)
-            # A chained op reads only its other operand (the first input block's element count, as regor scores).
+            # A chained op reads only its other operand, whole (regor's access for a chain's external input).
             operands = [t for t in node.inputs if t not in previous.outputs and _is_map(workload, t)]
             reads = sum(_fm_bytes(workload, t) for t in operands)
         steps.append(_Step(node, ops, staged_weights(ops, config), lent, _constants(ops, config), reads))
