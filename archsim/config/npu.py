@@ -154,9 +154,10 @@ class NpuConfig:
     (cascades in stripes, live-range allocation beside the weight buffers, the rest in DRAM;
     :mod:`archsim.npu.placement`); False keeps every intermediate in the cache."""
     cache_holds_prefill: bool = True
-    """With ``plans_cache``: a weight buffer filled under the previous operation takes cache space during it
-    (Vela's Python scheduler, U55/U65); False: only while its own operation runs (regor, Vela's U85 back end,
-    whose schedule keeps both maps beside a pointwise's whole weight buffer in the op before it)."""
+    """With ``plans_cache``: True plans the cache as Vela's Python scheduler (U55/U65): a weight buffer is filled
+    under the previous operation when it fits beside that operation's buffer; False as regor, Vela's U85 back end
+    (:mod:`archsim.npu.placement`): a buffer is pre-buffered whenever it fits beside the previous op's cascade,
+    chained ops and cascades share one time slot, and the weight prefetch is a DMA of its own."""
     vela_compat: bool = False
     """Reproduce Vela 5.2's weight pre-buffering (``--vela-compat``): in Vela's pass order the previous operation
     lends its whole NPU cycles (its last weight slice's when Vela splits its weights) at the weight channel's
@@ -175,6 +176,10 @@ class NpuConfig:
     stream_read_buffer_bytes: int = 0
     """Read buffering of the channel that streams elementwise operands when it differs from the other
     channels' (0: the same; Ethos-U85-256: 104 16-byte words, Vela's U85 channel table)."""
+    scale_read_buffer_bytes: int = 0
+    """Read buffering of the channel that fetches per-channel scales and biases, once per output block, when it
+    differs from the other channels' (0: the same; Ethos-U85: 16 16-byte words, the last entry of regor's
+    ``channelRBs`` in ``ethos_u85.cpp``, so 0.41 B/cycle from DRAM)."""
     sram_max_reads: int = 0
     sram_max_writes: int = 0
     dram_max_reads: int = 0
@@ -284,6 +289,7 @@ class NpuConfig:
             "channel_read_buffer_bytes",
             "weight_read_buffer_bytes",
             "stream_read_buffer_bytes",
+            "scale_read_buffer_bytes",
             "lut_ram_bytes",
             "ifm_ram_bytes",
             "acc_ram_bytes",
@@ -379,12 +385,14 @@ class NpuConfig:
         limits = ("channel_read_buffer_bytes", *(f"{m.value}_max_{d}" for m in Memory for d in ("reads", "writes")))
         return any(getattr(self, name) for name in limits)
 
-    def channel_bandwidth(self, memory: Memory, *, write: bool, weights: bool = False, stream: bool = False) -> float:
+    def channel_bandwidth(
+        self, memory: Memory, *, write: bool, weights: bool = False, stream: bool = False, scales: bool = False
+    ) -> float:
         """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.
 
         A channel has at most ``min(read buffer / burst, outstanding bursts)`` bursts in flight
         (writes: the outstanding bursts only; ``weights``: the weight channel's buffer; ``stream``:
-        the elementwise operand stream's buffer), each taking the
+        the elementwise operand stream's buffer; ``scales``: the scale channel's), each taking the
         memory's latency; as Vela's
         Ethos-U85 model, 80% of the outstanding bursts are in use and 80% of the resulting rate
         is reached. Unlimited (the memory's bandwidth) when neither limit is set.
@@ -397,6 +405,8 @@ class NpuConfig:
             buffer = self.weight_read_buffer_bytes
         elif stream and self.stream_read_buffer_bytes:
             buffer = self.stream_read_buffer_bytes
+        elif scales and self.scale_read_buffer_bytes:
+            buffer = self.scale_read_buffer_bytes
         if not write and buffer:
             in_flight.append(buffer / self.burst(memory))
         latency = self.write_latency(memory) if write else self.read_latency(memory)

@@ -75,6 +75,7 @@ class Traffic:
                 write=channel is Channel.WRITE,
                 weights=channel is Channel.WEIGHTS,
                 stream=channel is Channel.STREAM,
+                scales=channel is Channel.SCALES,
             )
             for (where, channel), nbytes in self.channels.items()
             if where is memory

@@ -86,12 +86,22 @@ class LayerTally:
         book_prefetch(config, prefetch, access, raw, counts)
         return replace(self, total=max(self.total, *access.values()), access=access, raw=raw, counts=counts)
 
-    def with_chained(self, chained: LayerTally) -> LayerTally:
-        """This layer with an op chained onto its output stage: the chained op's reads overlap this layer's work."""
+    def with_chained(self, config: NpuConfig, chained: LayerTally, shared: bool) -> LayerTally:
+        """This layer with an op chained onto its output stage: the chained op's reads overlap this layer's work.
+
+        They stream over the elementwise operand channel (Vela's U85 IFM stream). When this layer reads through
+        another channel (a convolution's or FC's input) the two run side by side: a memory is busy the longer
+        of the two transfers and of both bytes over its port; when it reads through the same one (``shared``:
+        an add/mul chain head) their cycles add up.
+        """
         access, raw, counts = dict(self.access), dict(self.raw), dict(self.counts)
-        for mine, theirs in ((access, chained.access), (raw, chained.raw), (counts, chained.counts)):
+        for mine, theirs in ((raw, chained.raw), (counts, chained.counts)):
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0.0) + value
+        for memory, cycles in chained.access.items():
+            mine = access.get(memory, 0.0)
+            port = raw[memory] / config.bandwidth(memory)
+            access[memory] = mine + cycles if shared else max(mine, cycles, port)
         total = max(self.total, *access.values()) if access else self.total
         return replace(self, total=total, access=access, raw=raw, counts=counts)
 
@@ -494,16 +504,17 @@ def _network_tallies(
     budget = Budget()
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
     operands, chain_rates = _chains(order, workload, config)
-    head = 0
+    head, streams = 0, False
     for node, chained in zip(order, operands, strict=True):
         tally, borrowed, next_budget = _layer(
             node, workload, config, traffic, budget, chained, plan, chain_rates.get(node.name, 0.0)
         )
         if chained is None:
             head = len(tallies)
+            streams = any(op.geometry.kind is NpuKind.ELEMENTWISE for op in lower(node, workload, config.native_matmul))
         else:
             # A chained op's operand read is booked on (and overlaps) the op whose output stage runs it.
-            tallies[head] = tallies[head].with_chained(tally)
+            tallies[head] = tallies[head].with_chained(config, tally, streams)
             tally = LayerTally(counts=dict.fromkeys(tally.counts, 0.0), vector_elements=tally.vector_elements)
         if borrowed:
             # Constants copied under the last layer that ran NPU operations.

@@ -21,13 +21,16 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
    weights in output-depth slices (:class:`StagedWeights`). When outputs were evicted, the
    weight buffers they meet are planned again with less cache and the placement is redone.
 
-On the U85 Vela 5.2 schedules with its C++ back end (regor). Two differences were read off
-its ``--verbose-schedule`` output: a weight buffer takes cache space only while its own
-operation runs (``cache_holds_prefill`` false), and an operation whose output stage runs a
-chained add/mul is never cascaded. A third was read in regor's ``scheduler.cpp`` (the version
-whose schedule print Vela 5.2 shows; no code copied): which cascaded ops get a weight buffer
+On the U85 Vela 5.2 schedules with its C++ back end (regor; ``cache_holds_prefill`` false),
+read in its ``scheduler.cpp``, ``live_range.cpp`` and ``cascade_builder.cpp`` (the version
+whose schedule print Vela 5.2 shows; no code copied): an operation whose output stage runs a
+chained add/mul is never cascaded; which cascaded ops get a weight buffer
 (:func:`_regor_buffers`), decided on the minimal stripes for the stripe search and again on
-the final stripes; the others read their weights from DRAM per block.
+the final stripes, the others reading their weights from DRAM per block; an op and the ops
+chained onto it, and all the ops of a cascade, share one time slot; a weight buffer outside a
+cascade is pre-buffered in the slot before its op whenever it fits beside the previous op's
+cascade, double buffers in two parts (:func:`_regor_weight_slots`); and the placement is not
+retried with smaller buffers.
 
 The result (:class:`FeatureMapPlan`) is the set of tensors whose reads and writes go
 to DRAM, the stripe height of every cascaded layer and the cascaded layers left without a
@@ -125,6 +128,21 @@ class StagedWeights:
         """SRAM of two adjacent slices (the double buffer)."""
         pairs = [a + b for a, b in itertools.pairwise(slices)] or slices
         return max(pairs) * self.size / self.depth
+
+    def parts(self, lent: float, limit: float) -> tuple[float, ...]:
+        """regor's buffer parts: the whole buffer when single, else the largest even and odd slice (the two halves
+        of the double buffer, ``maxRangeBytes`` per parity in regor's weight encoder); () when not buffered."""
+        if not self.buffer(lent, limit):
+            return ()
+        slices = self.slices(lent, limit)
+        per_channel = self.size / self.depth
+        if len(slices) == 1 or self._double(slices) > limit:
+            return (max(slices) * per_channel,)
+        return (max(slices[0::2]) * per_channel, max(slices[1::2]) * per_channel)
+
+    def last_part(self, lent: float, limit: float) -> int:
+        """Index of the part holding the last slice (it stays until the slot after the operation)."""
+        return (len(self.slices(lent, limit)) - 1) % max(1, len(self.parts(lent, limit)))
 
     def buffer(self, lent: float, limit: float) -> float:
         """SRAM bytes the weights take: two adjacent slices double buffered, one when single; 0 when even the
@@ -300,12 +318,31 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
         chained = config.chains_elementwise and chainable(node, previous, workload)
         ops = lower(node, workload, config.native_matmul, chained)
         reads = in_sram(ops[0], config)[1] if ops else 0.0
-        if chained:
+        if chained and previous is not None:
             steps[-1] = replace(steps[-1], feeds_chain=True)
+            # A chained op reads only its other operand, whole (regor's access for a chain's external input).
+            operands = [t for t in node.inputs if t not in previous.outputs and _is_map(workload, t)]
+            reads = sum(_fm_bytes(workload, t) for t in operands)
         steps.append(_Step(node, ops, staged_weights(ops, config), lent, _constants(ops, config), reads))
         previous = node
         lent = _cycles(ops, config) + (lent if chained else 0.0)
     return steps
+
+
+def _is_map(workload: Workload, name: str) -> bool:
+    """True for a feature map (an activation or graph input), not a constant."""
+    return workload.tensor(name).kind is not TensorKind.WEIGHT
+
+
+def _times(steps: list[_Step], cascades: list[_Cascade], regor: bool) -> list[int]:
+    """Time index of each step. regor (``ExtractLiveRangesFromCascades``) gives one time to an op and the add/mul
+    chained onto it, and one to all the ops of a cascade; Vela's Python scheduler one per op."""
+    joined = {index for cascade in cascades for index in range(cascade.first + 1, cascade.last + 1)}
+    times: list[int] = []
+    for index in range(len(steps)):
+        shared = regor and index and (steps[index - 1].feeds_chain or index in joined)
+        times.append(times[-1] if shared else (times[-1] + 1 if times else 0))
+    return times
 
 
 def _intermediate(workload: Workload, name: str) -> bool:
@@ -568,7 +605,7 @@ def _best_subset(
 
 
 def _live_ranges(
-    steps: list[_Step], workload: Workload, config: NpuConfig, inside: set[int], in_dram: set[str]
+    steps: list[_Step], workload: Workload, times: list[int], inside: set[int], in_dram: set[str]
 ) -> list[_LiveRange]:
     """Candidate feature maps for the cache: outputs of operations outside cascades, from their producer's slot
     to the slot after their last reader; an elementwise output shares the buffer of an input of the same shape
@@ -582,8 +619,9 @@ def _live_ranges(
             continue
         readers = [where[reader] for reader in workload.consumers[name]]
         used = access[index][1] + sum(access[r][0] for r in readers)
-        lr = _LiveRange((name,), 2 * index, 2 * max(readers) + 1, _fm_bytes(workload, name), used)
-        if len(step.ops) == 1 and step.ops[0].geometry.kind is NpuKind.ELEMENTWISE:
+        end = 2 * max(times[r] for r in readers) + 1
+        lr = _LiveRange((name,), 2 * times[index], end, _fm_bytes(workload, name), used)
+        if len(step.ops) == 1 and step.ops[0].geometry.kind is NpuKind.ELEMENTWISE and not step.ops[0].chained:
             shape = workload.tensor(name).shape
             for source in step.node.inputs:
                 if (
@@ -639,71 +677,103 @@ def _place(ranges: list[_LiveRange], base: np.ndarray, limit: float) -> tuple[se
 
 
 def _buffers(
-    steps: list[_Step], inside: set[int], limit: float, ranges: list[_LiveRange], evicted: set[str], early: bool
+    steps: list[_Step], inside: set[int], limit: float, ranges: list[_LiveRange], evicted: set[str]
 ) -> np.ndarray:
     """SRAM of each step's weight buffers (none inside a cascade, whose weights its memory holds).
 
-    An operation whose buffer lifetime (kept one slot after it; with ``early``, filled one slot before) an
-    evicted map meets plans its buffers with the evicted maps' bytes taken off the cache, when that still
-    leaves it a third of the cache or more (Vela's bound).
+    An operation whose buffer lifetime (filled one slot before it, kept one slot after) an evicted map meets
+    plans its buffers with the evicted maps' bytes taken off the cache, when that still leaves it a third of
+    the cache or more (Vela's bound).
     """
     gone = [lr for lr in ranges if lr.tensors[0] in evicted]
     buffers = np.zeros(len(steps))
     for index, step in enumerate(steps):
         if index in inside:
             continue
-        near = sum(lr.size for lr in gone if lr.start <= 2 * index + 1 and lr.end >= 2 * index - early)
+        near = sum(lr.size for lr in gone if lr.start <= 2 * index + 1 and lr.end >= 2 * index - 1)
         buffers[index] = step.weight_buffer(limit - near if near and limit / near >= 1.5 else limit)
     return buffers
 
 
-def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float, early: bool) -> np.ndarray:
+def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float) -> np.ndarray:
     """SRAM the weight buffers take per time slot (slot 2i: operation i runs; 2i+1: between i and i+1).
 
-    A buffer lives while its operation runs and until the next starts; with ``early``, outside a cascade it
-    is filled under the previous operation (one slot earlier) when it fits beside that operation's own buffer.
+    A buffer lives while its operation runs and until the next starts; outside a cascade it is filled under
+    the previous operation (one slot earlier) when it fits beside that operation's own buffer (Vela's Python
+    scheduler).
     """
     slots = np.zeros(2 * len(buffers))
     for index, size in enumerate(buffers):
         slots[2 * index : 2 * index + 2] += size
-        if early and index and index not in inside and size + buffers[index - 1] <= limit:
+        if index and index not in inside and size + buffers[index - 1] <= limit:
             slots[2 * index - 1] += size
+    return slots
+
+
+def _regor_weight_slots(
+    steps: list[_Step], times: list[int], inside: set[int], limit: float, cascade_memory: np.ndarray
+) -> np.ndarray:
+    """SRAM regor's weight buffers take per time slot (slot 2t: the ops at time t run; 2t+1: between).
+
+    As regor's live ranges (``ExtractLiveRangesFromCascades``): the part holding the last slice lives from its
+    op's slot to the next, the other part only during the op; the first part is pre-buffered one slot early
+    when the whole buffer is smaller than the cache the previous op's cascade leaves (``ProposeWeightBuffering``:
+    ``weightBufferSize < slackMemory``; feature maps are still in DRAM when regor decides). Cascaded ops'
+    weights are in the cascade's memory.
+    """
+    slots = np.zeros(2 * (times[-1] + 1))
+    for index, step in enumerate(steps):
+        if index in inside:
+            continue
+        t = times[index]
+        for weights in step.weights:
+            parts = weights.parts(step.lent, limit)
+            last = weights.last_part(step.lent, limit)
+            early = t > 0 and sum(parts) < limit - cascade_memory[t - 1]
+            for number, part in enumerate(parts):
+                start = 2 * t - (number == 0 and early)
+                slots[start : 2 * t + 1 + (number == last)] += part
     return slots
 
 
 def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     """Cascades and DRAM-resident feature maps of ``workload`` (nothing unless the SRAM is a cache in front of DRAM).
 
-    When feature maps are evicted, the placement is tried again with the weight buffers of the operations they
-    overlap shrunk to make room, and kept when it leaves more accessed bytes in the cache (Vela's weight-buffer
-    size optimisation).
+    With Vela's Python scheduler (U65), when feature maps are evicted the placement is tried again with the
+    weight buffers of the operations they overlap shrunk to make room, and kept when it leaves more accessed
+    bytes in the cache (its weight-buffer size optimisation; regor, on the U85, has none).
     """
     if not config.plans_cache or config.cache_kb <= 0 or config.activations_in is Memory.SRAM:
         return FeatureMapPlan()
     limit = config.cache_kb * 1024
     steps = _steps(workload, config)
-    cascade_memory = np.zeros(len(steps))
+    regor = not config.cache_holds_prefill
+    cascades = _cascades(steps, workload, limit, config if regor else None)
+    times = _times(steps, cascades, regor)
+    cascade_memory = np.zeros(times[-1] + 1)
     in_dram = _elementwise_only(steps, workload) if config.chains_elementwise else set()
     inside: set[int] = set()
     stripe_rows: dict[str, int] = {}
     unbuffered: set[str] = set()
-    for cascade in _cascades(steps, workload, limit, None if config.cache_holds_prefill else config):
+    for cascade in cascades:
         span = range(cascade.first, cascade.last + 1)
         unbuffered.update(steps[i].node.name for i in cascade.unbuffered)
         inside.update(span)
-        cascade_memory[cascade.first : cascade.last + 1] = cascade.memory
+        cascade_memory[times[cascade.first] : times[cascade.last] + 1] = cascade.memory
         for index, rows in zip(span, cascade.stripes, strict=True):
             stripe_rows[steps[index].node.name] = rows
         if _intermediate(workload, steps[cascade.last].node.outputs[0]):
             in_dram.add(steps[cascade.last].node.outputs[0])
-    ranges = _live_ranges(steps, workload, config, inside, in_dram)
+    ranges = _live_ranges(steps, workload, times, inside, in_dram)
     slots = np.repeat(cascade_memory, 2)
-    early = config.cache_holds_prefill
-    buffers = _buffers(steps, inside, limit, ranges, set(), early)
-    evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit, early), limit)
+    if regor:
+        evicted, _ = _place(ranges, slots + _regor_weight_slots(steps, times, inside, limit, cascade_memory), limit)
+        return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows, frozenset(unbuffered))
+    buffers = _buffers(steps, inside, limit, ranges, set())
+    evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit), limit)
     if evicted:
-        shrunk = _buffers(steps, inside, limit, ranges, evicted, early)
-        retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit, early), limit)
+        shrunk = _buffers(steps, inside, limit, ranges, evicted)
+        retry, kept_retry = _place(ranges, slots + _weight_slots(shrunk, inside, limit), limit)
         if kept_retry > kept:
             evicted = retry
     return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows, frozenset(unbuffered))

@@ -24,7 +24,7 @@ from archsim.simulate import simulate
 from workloads.graph import TensorKind
 from workloads.registry import load_workload
 
-BOUNDS = {"ethos-u85-256": (0.22, 6.3), "ethos-u85-512": (0.37, 4.9)}
+BOUNDS = {"ethos-u85-256": (0.16, 6.3), "ethos-u85-512": (0.08, 4.9)}
 """Accelerator -> (median %, worst %) absolute per-op error against Vela, as docs/llm.md prints them."""
 
 OP_BOUNDS = {
