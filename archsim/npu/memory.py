@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block
-from archsim.npu.compute import burst_scaled
+from archsim.npu.compute import burst_scaled, compute_cycles
 from archsim.npu.ops import NpuKind, NpuOp, stored_shape
 
 
@@ -224,11 +224,28 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     A weight read once (batch-1 FC) streams. With an SRAM cache in front of the
     DRAM arena (Vela's Dedicated_Sram, where the scheduler spills), a copy only
     pays when the array re-reads the weights at least twice; otherwise they
-    stream from DRAM, as Vela decides.
+    stream from DRAM, as Vela decides, but on regor's presets (``cache_holds_prefill``
+    false) weights read once are still copied when the copy hides in the op (:func:`_copy_hides`).
     """
     if not config.weight_buffer_in_sram or config.sram_bytes_per_cycle <= 0 or op.weights_streamed:
         return False
-    return config.cache_kb <= 0 or weight_refetch(op, block) >= 2
+    if config.cache_kb <= 0 or weight_refetch(op, block) >= 2:
+        return True
+    return config.plans_cache and not config.cache_holds_prefill and _copy_hides(op, config, block)
+
+
+def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:
+    """True when regor buffers weights its array reads once: the copy plus the array's reads from the buffer take
+    no longer than the op (regor's ``ProposeSlicedWeightBuffering`` in ``scheduler.cpp``, no code copied: with one
+    fetch it drops the buffer when transfer plus buffered reads exceed the unbuffered estimate; here the op's
+    cycles with its maps and weights in SRAM stand for that estimate, which regor also bounds by the op's
+    unbuffered weight and input reads)."""
+    home = config.weights_in
+    nbytes = float(op.weight_bytes)
+    copy = nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
+    reads = nbytes / config.channel_bandwidth(Memory.SRAM, write=False, weights=True)
+    run = compute_cycles(op.geometry, block, config, Memory.SRAM, Memory.SRAM, Memory.SRAM).total * op.repeats
+    return copy + reads <= run
 
 
 def _weights(op: NpuOp, block: Block, config: NpuConfig, home: Memory, ledger: _Ledger, prefetched: float) -> float:

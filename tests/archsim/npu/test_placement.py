@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +21,11 @@ import pytest
 from support.tflite_models import write_mobilenet_v1, write_mobilenet_v2, write_resnet18
 
 from archsim.config.loader import load_arch
-from archsim.config.npu import Memory
+from archsim.config.npu import Memory, NpuConfig
 from archsim.errors import InputError
+from archsim.npu.blocks import choose_block
+from archsim.npu.lowering import lower
+from archsim.npu.memory import staged
 from archsim.npu.placement import (
     FeatureMapPlan,
     _cascades,
@@ -129,10 +133,36 @@ def test_resnet18_maps_follow_regors_live_ranges_on_u85(resnet18: Workload) -> N
     assert {"add_0", "add_1", "conv_7", "conv_5", "add_2", "conv_8", "conv_12", "conv_10", "add_5"} <= plan.in_dram
     kept = {"conv_1", "conv_3", "conv_17", "conv_15", "add_6", "conv_18", "add_7"}
     assert not kept & plan.in_dram
-    # U85-512 (Vela's allocation): the same second stage in DRAM; the third stage's 3x3 outputs in the cache.
+    # U85-512 (Vela's allocation): the same second stage in DRAM, and the third stage's block outputs beside the
+    # double-buffered 3x3 weights regor copies although its 14x14 blocks read them once (archsim's 80-channel
+    # slices also leave the 3x3 outputs conv_10 and conv_13 no room; Vela, with 64-channel slices, keeps them).
     plan = plan_feature_maps(resnet18, load_arch("ethos-u85-512"))
-    assert {"add_0", "add_1", "conv_7", "conv_5", "add_2", "conv_8", "conv_12"} <= plan.in_dram
-    assert not (kept | {"conv_10", "conv_13"}) & plan.in_dram
+    assert {"add_0", "add_1", "conv_7", "conv_5", "add_2", "conv_8", "conv_12", "add_4", "add_5"} <= plan.in_dram
+    assert not kept & plan.in_dram
+
+
+def test_regor_copies_weights_read_once_only_when_the_copy_hides_in_the_op(resnet18: Workload) -> None:
+    # On U85-512 the third stage's 3x3 convolutions run one 14x14 block, so the array reads their 576 KiB of
+    # weights once; regor still double-buffers them (Vela: "Weight buffer = 329024 bytes (Double)") because the
+    # copy and the buffered reads take less than the op. The last stage's 3x3 convolutions' 2.25 MiB would not
+    # hide in their 7x7 runs (Vela: None) and stream; planned as Vela's Python scheduler does, nothing read once
+    # is copied.
+    def staged_layers(config: NpuConfig) -> set[str]:
+        return {
+            node.name
+            for node in resnet18
+            for op in lower(node, resnet18, config.native_matmul)
+            if op.geometry.kind.has_weights and staged(op, config, choose_block(op.geometry, config))
+        }
+
+    config = load_arch("ethos-u85-512")
+    assert {"conv_11", "conv_13", "conv_14"} <= staged_layers(config)
+    assert not {"conv_15", "conv_16", "conv_18", "conv_19"} & staged_layers(config)
+    assert not {"conv_11", "conv_13", "conv_14"} & staged_layers(replace(config, cache_holds_prefill=True))
+    # Their buffers take the block outputs' room: add_5, which the projection conv_17 reads, goes to DRAM as in Vela.
+    assert "add_5" in plan_feature_maps(resnet18, config).in_dram
+    conv_17 = next(layer for layer in simulate(resnet18, config).layers if layer.layer == "conv_17")
+    assert conv_17.ifmap_dram_reads > 0
 
 
 def _vela_allocation(model: Path, accelerator: str, out_dir: Path) -> tuple[set[str], set[str]]:
@@ -158,7 +188,7 @@ def _vela_allocation(model: Path, accelerator: str, out_dir: Path) -> tuple[set[
         (write_mobilenet_v2, "ethos-u85-256", set()),
         (write_mobilenet_v2, "ethos-u85-512", set()),
         (write_resnet18, "ethos-u85-256", {"add_3", "add_4"}),
-        (write_resnet18, "ethos-u85-512", {"add_3", "add_4", "add_5"}),
+        (write_resnet18, "ethos-u85-512", {"add_3", "conv_10", "conv_13"}),
     ],
 )
 def test_u85_maps_are_where_velas_allocation_puts_them(
