@@ -204,6 +204,58 @@ def test_u85_maps_are_where_velas_allocation_puts_them(
     assert {name for name in maps if (name in planned) != (name in in_dram)} == differing
 
 
+def _vela_weights(model: Path, accelerator: str, out_dir: Path) -> dict[str, tuple[int, int, list[int]]]:
+    """Per convolution (in Vela's pass order, named as archsim's): Vela 5.2's encoded weight bytes, weight buffer
+    bytes and depth slices (``--verbose-schedule``)."""
+    command = [sys.executable, "-m", "ethosu.vela", str(model), "--accelerator-config", accelerator]
+    command += ["--verbose-schedule", "--output-dir", str(out_dir / accelerator)]
+    printed = subprocess.run(command, check=True, capture_output=True, text=True, timeout=600).stdout
+    found = re.findall(
+        r"Operation Conv2D .*?Encoded Weights = (\d+) bytes\s+Weight buffer = (\d+) bytes.*?"
+        r"Depth slices = \[([\d, ]+)\]",
+        printed,
+        re.S,
+    )
+    names = [node.name for node in schedule_order(load_workload(str(model))) if node.name.startswith("conv_")]
+    assert len(found) == len(names)
+    return {
+        name: (int(encoded), int(buffer), [int(d) for d in depths.split(",")])
+        for name, (encoded, buffer, depths) in zip(names, found, strict=True)
+    }
+
+
+@pytest.mark.slow
+def test_velas_u85_weight_slices_come_from_its_larger_encoded_weights(tmp_path: Path) -> None:
+    model = write_resnet18(tmp_path / "resnet18_224.tflite")
+    vela = _vela_weights(model, "ethos-u85-256", tmp_path)
+    # Vela's U85 encoding makes a 3x3 part-kernel convolution's weights 1.11x their bytes (+ 10 bytes of scale per
+    # channel); a 1x1 depth-first projection's stay at their bytes (docs/npu.md, Largest misses).
+    assert vela["conv_10"][0] == 330336 and vela["conv_11"][0] == 658048 and vela["conv_12"][0] == 35344
+    assert 1.11 < (330336 - 2560) / (3 * 3 * 128 * 256) < 1.112
+    # Hence regor's slices: conv_10 48/128/80 in a 268,384-byte double buffer beside add_3, the third stage's
+    # 3x3 convolutions 4 x 64 channels in 329,024 bytes on both presets.
+    assert vela["conv_10"][1:] == (268384, [0, 48, 176, 256])
+    assert all(vela[name][1:] == (329024, [0, 64, 128, 192, 256]) for name in ("conv_11", "conv_13", "conv_14"))
+    vela_512 = _vela_weights(model, "ethos-u85-512", tmp_path)
+    assert all(vela_512[name][1:] == (329024, [0, 64, 128, 192, 256]) for name in ("conv_11", "conv_13", "conv_14"))
+    assert vela_512["conv_10"][1] == 0  # unbuffered on U85-512 (regor stages the input instead)
+    # archsim's weights are their bytes plus scales, split 96/160 (all 256 channels double buffered) and 80/80/80/16
+    # (370,240 bytes of double buffer).
+    resnet18 = load_workload(str(model))
+    for preset, conv_10 in (("ethos-u85-256", [96, 160]), ("ethos-u85-512", [160, 96])):
+        config = load_arch(preset)
+        limit = config.cache_kb * 1024
+        steps = {step.node.name: step for step in _steps(resnet18, config)}
+        weights_10, weights_11 = steps["conv_10"].weights[0], steps["conv_11"].weights[0]
+        assert (weights_10.size, weights_11.size) == (297472, 592384)
+        assert weights_10.slices(steps["conv_10"].lent, limit) == conv_10
+        assert weights_11.slices(steps["conv_11"].lent, limit) == [80, 80, 80, 16]
+        assert weights_11.buffer(steps["conv_11"].lent, limit) == 370240
+    # A 1x1 part-kernel convolution: 1.5x its bytes (MobileNetV1's conv_1, 32 -> 64 channels).
+    mobilenet = write_mobilenet_v1(tmp_path / "mobilenet_v1_224.tflite")
+    assert _vela_weights(mobilenet, "ethos-u85-256", tmp_path / "v1")["conv_1"][0] == 3712 == 32 * 64 * 1.5 + 640
+
+
 def test_regor_weight_buffers_take_the_slot_before_their_op(resnet18: Workload) -> None:
     config = load_arch("ethos-u85-256")
     limit = config.cache_kb * 1024
