@@ -51,7 +51,7 @@ from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import choose_block
 from archsim.npu.compute import compute_cycles
 from archsim.npu.lowering import chainable, lower
-from archsim.npu.memory import Placement, operation_traffic, staged
+from archsim.npu.memory import Placement, operation_traffic, staged, weight_refetch
 from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, NpuOp
 from archsim.npu.prefetch import DEPTH_SLICE
 from workloads.graph import Node, TensorKind, Workload
@@ -711,7 +711,12 @@ def _weight_slots(buffers: np.ndarray, inside: set[int], limit: float) -> np.nda
 
 
 def _regor_weight_slots(
-    steps: list[_Step], times: list[int], inside: set[int], limit: float, cascade_memory: np.ndarray
+    steps: list[_Step],
+    times: list[int],
+    inside: set[int],
+    limit: float,
+    cascade_memory: np.ndarray,
+    staged_input: frozenset[int] = frozenset(),
 ) -> np.ndarray:
     """SRAM regor's weight buffers take per time slot (slot 2t: the ops at time t run; 2t+1: between).
 
@@ -723,7 +728,7 @@ def _regor_weight_slots(
     """
     slots = np.zeros(2 * (times[-1] + 1))
     for index, step in enumerate(steps):
-        if index in inside:
+        if index in inside or index in staged_input:
             continue
         t = times[index]
         for weights in step.weights:
@@ -734,6 +739,45 @@ def _regor_weight_slots(
                 start = 2 * t - (number == 0 and early)
                 slots[start : 2 * t + 1 + (number == last)] += part
     return slots
+
+
+def _input_preferred(
+    steps: list[_Step],
+    workload: Workload,
+    times: list[int],
+    inside: set[int],
+    limit: float,
+    cascade_memory: np.ndarray,
+    config: NpuConfig,
+) -> frozenset[int]:
+    """Steps outside cascades whose weights regor leaves unbuffered to keep their input in the cache instead.
+
+    regor's ``ProposeSlicedWeightBuffering`` (``scheduler.cpp``; no code copied): when the input and the weight
+    buffer do not both fit the cache its time leaves, the input fits what the op before leaves, and the op's
+    estimate with its input in the cache and its weights read per block from their memory is below both its
+    estimate with the buffer and the input read from DRAM and that input read alone, it stages the input and
+    drops the buffer. Estimates here: the op's cycles with its maps in SRAM, and the reads at their channel rates.
+    """
+    home = config.weights_in
+    chosen = set()
+    for index, step in enumerate(steps):
+        if index in inside or len(step.weights) != 1 or not step.node.inputs:
+            continue
+        weights, op, t = step.weights[0], step.ops[0], times[index]
+        ifm = _fm_bytes(workload, step.node.inputs[0])
+        buffer = weights.buffer(step.lent, limit)
+        before = limit - (cascade_memory[t - 1] if t else 0.0)
+        if not buffer or ifm + buffer <= limit - cascade_memory[t] or ifm >= before:
+            continue
+        fetches = weight_refetch(op, choose_block(op.geometry, config))
+        unbuffered = weights.size * fetches / config.channel_bandwidth(home, write=False, weights=True)
+        from_buffer = weights.size * fetches / config.channel_bandwidth(Memory.SRAM, write=False, weights=True)
+        ifm_dram = step.reads / config.channel_bandwidth(Memory.DRAM, write=False)
+        ifm_sram = step.reads / config.channel_bandwidth(Memory.SRAM, write=False)
+        with_input = max(weights.cycles, unbuffered, ifm_sram)
+        if with_input < max(weights.cycles, from_buffer, ifm_dram) and with_input < ifm_dram:
+            chosen.add(index)
+    return frozenset(chosen)
 
 
 def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
@@ -767,7 +811,10 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     ranges = _live_ranges(steps, workload, times, inside, in_dram)
     slots = np.repeat(cascade_memory, 2)
     if regor:
-        evicted, _ = _place(ranges, slots + _regor_weight_slots(steps, times, inside, limit, cascade_memory), limit)
+        prefer = _input_preferred(steps, workload, times, inside, limit, cascade_memory, config)
+        unbuffered.update(steps[i].node.name for i in prefer)
+        weight_slots = _regor_weight_slots(steps, times, inside, limit, cascade_memory, prefer)
+        evicted, _ = _place(ranges, slots + weight_slots, limit)
         return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows, frozenset(unbuffered))
     buffers = _buffers(steps, inside, limit, ranges, set())
     evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit), limit)

@@ -165,6 +165,21 @@ def test_regor_copies_weights_read_once_only_when_the_copy_hides_in_the_op(resne
     assert conv_17.ifmap_dram_reads > 0
 
 
+def test_regor_keeps_the_input_in_the_cache_instead_of_a_weight_buffer_that_does_not_fit_beside_it(
+    resnet18: Workload,
+) -> None:
+    # conv_10 (3x3, stride 2) reads the block output add_3 (98 KiB); its weights' double buffer (290 KiB here) and
+    # add_3 do not both fit the 384 KiB cache, and with add_3 in the cache and the weights read from DRAM per block
+    # its estimate is below both its estimate with the buffer (add_3 read from DRAM) and that read alone: regor
+    # stages the input (Vela 5.2 on U85-512: "Weight buffer = 0 bytes (None)", add_3 in its SRAM staging area).
+    for preset in ("ethos-u85-256", "ethos-u85-512"):
+        plan = plan_feature_maps(resnet18, load_arch(preset))
+        assert "conv_10" in plan.unbuffered
+        assert "add_3" not in plan.in_dram
+    # On U65-512 (Vela's Python scheduler) the buffer stays and add_3 goes to DRAM (test above).
+    assert "conv_10" not in plan_feature_maps(resnet18, load_arch("ethos-u65-512")).unbuffered
+
+
 def _vela_allocation(model: Path, accelerator: str, out_dir: Path) -> tuple[set[str], set[str]]:
     """Feature maps Vela 5.2 allocates in the DRAM arena and in the SRAM staging area (``--verbose-allocation``)."""
     command = [sys.executable, "-m", "ethosu.vela", str(model), "--accelerator-config", accelerator]
@@ -187,8 +202,8 @@ def _vela_allocation(model: Path, accelerator: str, out_dir: Path) -> tuple[set[
         (write_mobilenet_v1, "ethos-u85-512", set()),
         (write_mobilenet_v2, "ethos-u85-256", set()),
         (write_mobilenet_v2, "ethos-u85-512", set()),
-        (write_resnet18, "ethos-u85-256", {"add_3", "add_4"}),
-        (write_resnet18, "ethos-u85-512", {"add_3", "conv_10", "conv_13"}),
+        (write_resnet18, "ethos-u85-256", {"add_4"}),
+        (write_resnet18, "ethos-u85-512", {"conv_10", "conv_13"}),
     ],
 )
 def test_u85_maps_are_where_velas_allocation_puts_them(
@@ -199,8 +214,8 @@ def test_u85_maps_are_where_velas_allocation_puts_them(
     in_dram, in_sram = _vela_allocation(model, accelerator, tmp_path)
     maps = {name for node in workload for name in node.outputs if workload.consumers[name]} & (in_dram | in_sram)
     planned = plan_feature_maps(workload, load_arch(accelerator)).in_dram
-    # Every intermediate map Vela allocates is where Vela puts it, but for the block outputs that Vela keeps
-    # beside smaller (or no) weight buffers (its weight slicing and re-fetch rules, not modelled).
+    # Every intermediate map Vela allocates is where Vela puts it, but for the maps Vela keeps beside weight
+    # buffers smaller than archsim's (its larger encoded weights give smaller depth slices; docs/npu.md).
     assert {name for name in maps if (name in planned) != (name in in_dram)} == differing
 
 
