@@ -130,7 +130,9 @@ def test_every_family_prices_the_rope(arch: str) -> None:
     assert row.total_cycles > 0
     if arch in ("a100-like", "a100-manycore", "fpga-zcu102-int8"):  # op counts: Q/K rotated elements + table in
         assert (row.ifmap_dram_reads, row.ofmap_dram_writes) == (ROTATED + TABLE, ROTATED)
-    if arch == "ethos-u85-256":  # sized from the graph's input tensor: all of qkv (docs/llm.md says so)
-        assert (row.ifmap_sram_reads, row.ofmap_sram_writes) == (2 * (2048 + 2 * 512) + TABLE, ROTATED)
+    if arch == "ethos-u85-256":  # sized from the graph's input tensor: all of qkv (docs/llm.md says so), which
+        # the U85 cache plan leaves in DRAM: a map read only by an add/mul not chained onto its producer (docs/npu.md)
+        reads = (row.ifmap_sram_reads, row.ifmap_dram_reads, row.ofmap_sram_writes)
+        assert reads == (0, 2 * (2048 + 2 * 512) + TABLE, ROTATED)
     if arch == "loopnest-tpu-like":
         assert row.extras["vector_ops"] == 3 * ROTATED
