@@ -123,6 +123,24 @@ def ifm_unit(geometry: Geometry, traversal: str, config: NpuConfig) -> tuple[int
     return unit[0], unit[1]
 
 
+def _round_up_array(values: np.ndarray, step: int) -> np.ndarray:
+    """``values`` rounded up to multiples of ``step``."""
+    return -(-values // step) * step
+
+
+def ifm_fit_align(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
+    """Channels the input buffer stores a reducing op's input block in when testing a block's fit.
+
+    The U85 (separate input RAM) rounds the block's depth, at most the input's, up to its allocation
+    unit's depth (16 channels at 8 bits for a 16-deep part-kernel block), regor's
+    ``ArchEthosU85::TryBlockConfig``; so a 3-channel input's block takes 16 channels there, not 8.
+    """
+    if not (config.ifm_ram_bytes and config.acc_ram_bytes) or geometry.kind.equal_depth:
+        return 1
+    depth = _ifm_depth_limit(geometry, traversal, config)
+    return area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config))[2]
+
+
 def _banks(size_bytes: np.ndarray, config: NpuConfig, granule: int) -> np.ndarray:
     """Banks of a double-buffered area of ``size_bytes``, rounded to the allocation granule."""
     banks = -(-size_bytes // config.bank_bytes) * 2
@@ -206,6 +224,20 @@ def _bounded_grid(
     return grid_d.ravel()[owner], grid_h.ravel()[owner], widths[within]
 
 
+def _fits_split_rams(
+    out_area: np.ndarray, held: np.ndarray, depth: np.ndarray, in_area: np.ndarray, ifm_bits: int, config: NpuConfig
+) -> np.ndarray:
+    """Blocks whose two input blocks fit the input RAM and two accumulator blocks the accumulator RAM.
+
+    The U85's test (regor ``ArchEthosU85::TryBlockConfig``): the input block at ``held`` channels,
+    the accumulators at the output depth rounded up to 16, 32 bits each (64 for 16-bit inputs).
+    """
+    acc_bits = 64 if ifm_bits == 16 else 32
+    ifm_bytes = in_area * held * (ifm_bits // 8) * 2
+    acc_bytes = out_area * _round_up_array(depth, area_fit.ACC_DEPTH_GRANULE) * acc_bits // 8 * 2
+    return (ifm_bytes <= config.ifm_ram_bytes) & (acc_bytes <= config.acc_ram_bytes)
+
+
 @lru_cache(maxsize=256)
 def fitting_candidates(
     config: NpuConfig,
@@ -217,18 +249,24 @@ def fitting_candidates(
     one_row_acc: bool,
     unit: tuple[int, int],
     ublock: tuple[int, int, int],
+    ifm_align: int = 1,
 ) -> _Candidates:
     """Every block up to the largest that fits, for one kernel/stride/precision class (cached).
 
     ``fixed_ifm_depth`` is the input block depth of reducing ops (0: the input
     block is as deep as the output block); ``buffers`` is ``acc`` (input plus
-    accumulators), ``ifm`` (one input) or ``ifm2`` (two inputs, elementwise).
+    accumulators), ``ifm`` (one input) or ``ifm2`` (two inputs, elementwise);
+    ``ifm_align`` the channels the input buffer holds the block's depth in.
     """
     d, h, w = _bounded_grid(config, kernel, stride, ifm_bits, fixed_ifm_depth, buffers, one_row_acc, unit, ublock)
     ih = _input_extent(h, stride[0], kernel[0], unit[0])
     iw = _input_extent(w, stride[1], kernel[1], unit[1])
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
-    ifm_banks = _banks(ih * iw * _ifm_depth_bytes(idepth, ifm_bits), config, config.ifm_bank_granule)
+    held = _round_up_array(idepth, ifm_align)
+    if buffers == "acc" and config.ifm_ram_bytes and config.acc_ram_bytes:
+        fits = _fits_split_rams(h * w, held, d, ih * iw, ifm_bits, config)
+        return _Candidates(d[fits], h[fits], w[fits], ih[fits], iw[fits], idepth[fits])
+    ifm_banks = _banks(ih * iw * _ifm_depth_bytes(held, ifm_bits), config, config.ifm_bank_granule)
     available = _available_banks(config)
     if buffers == "acc":
         acc_bytes = _accumulator_bytes(h, w, d, ifm_bits, one_row_acc)
@@ -342,6 +380,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         oh == 1 and geometry.kernel[0] == 1 and uh == 2,
         ifm_unit(geometry, traversal, config),
         ublock,
+        ifm_fit_align(geometry, traversal, config),
     )
     # Search space: the output rounded to micro-blocks; depths below the full depth in steps of 16.
     space_h = _round_up(min(oh, config.ofm_block_max_h), uh)
