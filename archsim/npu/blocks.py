@@ -200,6 +200,7 @@ def _bounded_grid(
 
     For each depth and height, the input buffer alone (and the accumulators
     alone) bound the width; only blocks under both bounds go to the exact test.
+    With split RAMs the bounds hold one block of each, what the single-buffered retry admits.
     """
     uh, uw, uc = ublock
     widths = np.arange(uw, _round_up(config.ofm_block_max_w, uw) + 1, uw)
@@ -212,10 +213,12 @@ def _bounded_grid(
     ih = _input_extent(grid_h, stride[0], kernel[0], unit[0])
     depth = np.full_like(grid_d, fixed_ifm_depth) if fixed_ifm_depth else grid_d
     share = available // 2 if buffers == "ifm2" else available
-    iw_cap = (share // 2) * config.bank_bytes // (ih * _ifm_depth_bytes(depth, ifm_bits))
+    split = _split_rams(buffers, config)
+    ifm_share = config.ifm_ram_bytes if split else (share // 2) * config.bank_bytes
+    iw_cap = ifm_share // (ih * _ifm_depth_bytes(depth, ifm_bits))
     w_cap = (iw_cap - kernel[1]) // stride[1] + 1
     if buffers == "acc":
-        acc_share = (available - config.ifm_bank_granule) // 2 * config.bank_bytes
+        acc_share = config.acc_ram_bytes if split else (available - config.ifm_bank_granule) // 2 * config.bank_bytes
         per_column = _accumulator_bytes(grid_h, np.ones_like(grid_h), grid_d, ifm_bits, one_row_acc)
         w_cap = np.minimum(w_cap, acc_share // per_column)
     counts = np.clip(w_cap // uw, 0, widths.size).ravel()
@@ -224,17 +227,29 @@ def _bounded_grid(
     return grid_d.ravel()[owner], grid_h.ravel()[owner], widths[within]
 
 
+def _split_rams(buffers: str, config: NpuConfig) -> bool:
+    """True when a reducing op's blocks are tested against separate input and accumulator RAMs (U85)."""
+    return buffers == "acc" and bool(config.ifm_ram_bytes and config.acc_ram_bytes)
+
+
 def _fits_split_rams(
-    out_area: np.ndarray, held: np.ndarray, depth: np.ndarray, in_area: np.ndarray, ifm_bits: int, config: NpuConfig
+    out_area: np.ndarray,
+    held: np.ndarray,
+    depth: np.ndarray,
+    in_area: np.ndarray,
+    ifm_bits: int,
+    config: NpuConfig,
+    copies: int,
 ) -> np.ndarray:
-    """Blocks whose two input blocks fit the input RAM and two accumulator blocks the accumulator RAM.
+    """Blocks whose ``copies`` input blocks fit the input RAM and as many accumulator blocks the accumulator RAM.
 
     The U85's test (regor ``ArchEthosU85::TryBlockConfig``): the input block at ``held`` channels,
-    the accumulators at the output depth rounded up to 16, 32 bits each (64 for 16-bit inputs).
+    the accumulators at the output depth rounded up to 16, 32 bits each (64 for 16-bit inputs); two
+    of each, or one when no block fits twice (``FindBlockConfig``'s retry with one block in RAM).
     """
     acc_bits = 64 if ifm_bits == 16 else 32
-    ifm_bytes = in_area * held * (ifm_bits // 8) * 2
-    acc_bytes = out_area * _round_up_array(depth, area_fit.ACC_DEPTH_GRANULE) * acc_bits // 8 * 2
+    ifm_bytes = in_area * held * (ifm_bits // 8) * copies
+    acc_bytes = out_area * _round_up_array(depth, area_fit.ACC_DEPTH_GRANULE) * acc_bits // 8 * copies
     return (ifm_bytes <= config.ifm_ram_bytes) & (acc_bytes <= config.acc_ram_bytes)
 
 
@@ -263,8 +278,10 @@ def fitting_candidates(
     iw = _input_extent(w, stride[1], kernel[1], unit[1])
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
     held = _round_up_array(idepth, ifm_align)
-    if buffers == "acc" and config.ifm_ram_bytes and config.acc_ram_bytes:
-        fits = _fits_split_rams(h * w, held, d, ih * iw, ifm_bits, config)
+    if _split_rams(buffers, config):
+        fits = _fits_split_rams(h * w, held, d, ih * iw, ifm_bits, config, 2)
+        if not fits.any():
+            fits = _fits_split_rams(h * w, held, d, ih * iw, ifm_bits, config, 1)
         return _Candidates(d[fits], h[fits], w[fits], ih[fits], iw[fits], idepth[fits])
     ifm_banks = _banks(ih * iw * _ifm_depth_bytes(held, ifm_bits), config, config.ifm_bank_granule)
     available = _available_banks(config)
