@@ -8,8 +8,11 @@ tests/archsim/npu/test_vela_networks.py and tests/archsim/llm/test_llm_vela.py.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
+from support.tflite_models import TfliteGraphWriter
+from support.vela_runs import run_vela
 
 from archsim.config.loader import load_arch
 from archsim.npu import area_fit
@@ -18,6 +21,7 @@ from archsim.npu.ops import Geometry, NpuKind
 from archsim.simulate import simulate
 from workloads.builder import GraphBuilder
 from workloads.ops import Activation
+from workloads.registry import load_workload
 
 VELA_BLOCKS = [
     # (preset, kind, ifm, ofm, kernel, stride, Vela's output block)
@@ -70,6 +74,62 @@ def test_u85_input_block_of_a_strided_pointwise_conv_is_in_allocation_units() ->
     block = choose_block(geometry, load_arch("ethos-u85-512-sram"))
     assert block.ofm == (2, 14, 128)
     assert block.ifm[:2] == (3, 27)
+
+
+@pytest.mark.parametrize(
+    ("preset", "size", "vela"),
+    [
+        ("ethos-u85-256", 112, (8, 8, 32)),
+        ("ethos-u85-256", 64, (8, 8, 32)),
+        ("ethos-u85-512", 112, (8, 8, 64)),
+        ("ethos-u85-512", 64, (8, 8, 64)),
+    ],
+)
+def test_a_3_channel_input_block_fills_the_u85_input_ram_at_16_channels(
+    preset: str, size: int, vela: tuple[int, int, int]
+) -> None:
+    """regor's fit counts a 3-channel part-kernel input block at its 16-channel allocation unit, twice in 16 KiB.
+
+    Vela's blocks (``--verbose-schedule``) for a 7x7/2 convolution to 64 channels on its whole output; counted
+    at 8 channels, 8x16 blocks (a 21x40 input block) would fit and read 1.7x the input bytes.
+    """
+    geometry = Geometry(NpuKind.CONV, (2 * size, 2 * size, 3), (size, size, 64), kernel=(7, 7), stride=(2, 2))
+    assert choose_block(geometry, load_arch(preset)).ofm == vela
+
+
+def test_a_block_search_with_no_double_buffered_fit_retries_single_buffered() -> None:
+    """A 16x16/16 patch embedding's smallest 2x2 block needs two 24x24x16 input blocks (18 KiB): one is tested."""
+    geometry = Geometry(NpuKind.CONV, (224, 224, 3), (14, 14, 768), kernel=(16, 16), stride=(16, 16))
+    block = choose_block(geometry, load_arch("ethos-u85-256"))
+    assert block.ifm == (24, 24, 16)
+    assert 24 * 24 * 16 <= load_arch("ethos-u85-256").ifm_ram_bytes < 2 * 24 * 24 * 16
+
+
+PROBE_ERRORS = [
+    # (accelerator, input size, archsim's error on the convolution against Vela's op cycles, at 0.1%)
+    ("ethos-u85-256", 224, 0.0),
+    ("ethos-u85-256", 160, -6.2),
+    ("ethos-u85-256", 112, 0.0),
+    ("ethos-u85-256", 64, 0.0),
+    ("ethos-u85-512", 224, 0.0),
+    ("ethos-u85-512", 160, 0.0),
+    ("ethos-u85-512", 112, 0.0),
+    ("ethos-u85-512", 64, 3.0),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("accelerator", "size", "error"), PROBE_ERRORS)
+def test_resnet_stem_probe_against_vela(tmp_path: Path, accelerator: str, size: int, error: float) -> None:
+    """ResNet-18's stem (7x7/2 convolution, 3x3/2 max pool) at several sizes, default mode, against live Vela."""
+    graph = TfliteGraphWriter("int8")
+    x = graph.conv2d(graph.input((1, size, size, 3)), 64, 7, 2, "same", "relu")
+    path = graph.write(tmp_path / f"stem{size}.tflite", [graph.pool(x, "max", 3, 2, "same")])
+    reference = {op.name: op.total for op in run_vela(path, accelerator, "default", tmp_path)[0]}
+    layers = {
+        layer.layer: layer.total_cycles for layer in simulate(load_workload(str(path)), load_arch(accelerator)).layers
+    }
+    assert abs((layers["conv_0"] - reference["conv_0"]) / reference["conv_0"] * 100 - error) <= 0.05
 
 
 def _silu_probe(chained_muls: int) -> GraphBuilder:
