@@ -44,6 +44,8 @@ def main() -> None:
         for decode in (False, True):
             rows, all_reduce = gpt3_layer(FOLDER, decode)
             layer = predict(rows, config)
+            if not decode:
+                prefill = layer
             print(f"  GPT-3 layer {'decode' if decode else 'prefill'}: op, measured ms, predicted ms, error")
             for c in layer:
                 print(
@@ -59,7 +61,7 @@ def main() -> None:
                 f"mean |error| per op {100 * mean:.1f}%"
             )
         if arch == "a100-manycore" and isinstance(config, ManyCoreConfig):
-            _print_clocks(compared + predict(gpt3_layer(FOLDER, False)[0], config), config)
+            _print_clocks(compared + prefill, config)
 
 
 def _print_clocks(compared: list[Compared], config: ManyCoreConfig) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 
@@ -55,7 +56,11 @@ class Block:
         return "x".join(str(v) for v in self.ofm)
 
 
-def _round_up(value: int, step: int) -> int:
+Rounded = TypeVar("Rounded", int, np.ndarray)
+
+
+def _round_up(value: Rounded, step: int) -> Rounded:
+    """``value`` (a number or an array of them) rounded up to a multiple of ``step``."""
     return -(-value // step) * step
 
 
@@ -121,11 +126,6 @@ def ifm_unit(geometry: Geometry, traversal: str, config: NpuConfig) -> tuple[int
     depth = _ifm_depth_limit(geometry, traversal, config)
     unit = area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config))
     return unit[0], unit[1]
-
-
-def _round_up_array(values: np.ndarray, step: int) -> np.ndarray:
-    """``values`` rounded up to multiples of ``step``."""
-    return -(-values // step) * step
 
 
 def ifm_fit_align(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
@@ -249,7 +249,7 @@ def _fits_split_rams(
     """
     acc_bits = 64 if ifm_bits == 16 else 32
     ifm_bytes = in_area * held * (ifm_bits // 8) * copies
-    acc_bytes = out_area * _round_up_array(depth, area_fit.ACC_DEPTH_GRANULE) * acc_bits // 8 * copies
+    acc_bytes = out_area * _round_up(depth, area_fit.ACC_DEPTH_GRANULE) * acc_bits // 8 * copies
     return (ifm_bytes <= config.ifm_ram_bytes) & (acc_bytes <= config.acc_ram_bytes)
 
 
@@ -277,7 +277,7 @@ def fitting_candidates(
     ih = _input_extent(h, stride[0], kernel[0], unit[0])
     iw = _input_extent(w, stride[1], kernel[1], unit[1])
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
-    held = _round_up_array(idepth, ifm_align)
+    held = _round_up(idepth, ifm_align)
     if _split_rams(buffers, config):
         fits = _fits_split_rams(h * w, held, d, ih * iw, ifm_bits, config, 2)
         if not fits.any():

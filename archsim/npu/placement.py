@@ -552,8 +552,7 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuC
                 break
             best = proposal
         if best is None:
-            stripes = [steps[i + 1].geometry.stride[0] for i in range(index, last)] + [after]
-            best = [_Cascade(index, last, tuple(stripes), 0.0)]
+            best = [_Cascade(index, last, tuple(_min_rolling(steps, index, last, after)[0]), 0.0)]
         if config is not None:
             slack = _cycles(steps[index - 1].ops, config) if index else 0.0
             for number, cascade in enumerate(best):
