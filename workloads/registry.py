@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -100,21 +101,33 @@ def load_workload(
     if suffix:
         reader = READERS.get(suffix)
         if reader is None:
-            allowed = ", ".join(READERS)
-            raise InputError(
-                f"workload {spec!r}: unknown file type {suffix!r}; allowed: {allowed}",
-                cli=f"--workload {spec}: unknown file type {suffix!r}; allowed: {allowed}",
-            )
+            problem = f"unknown file type {suffix!r}{_did_you_mean(spec)}; allowed: {', '.join(READERS)}"
+            raise InputError(f"workload {spec!r}: {problem}", cli=f"--workload {spec}: {problem}")
         if suffix in MODEL_FILES:
             return _resolve(reader)(Path(spec), precision, input_shapes, skip_unsupported)
         return _resolve(reader)(Path(spec), precision or Precision.INT8)
     names = zoo_names()
     if spec not in names:
+        from workloads.llm.catalog import MODELS
+
         allowed = (
-            f"allowed: {', '.join(names)}, a family spec ({', '.join(family_names())}:knob=value,...) or a model file"
+            f"allowed: {', '.join(names)}, an LLM ({', '.join(MODELS)} or a config.json, then :key=value,...), "
+            f"a family spec ({', '.join(family_names())}:knob=value,...) or a model file"
         )
-        raise InputError(
-            f"workload: unknown network {spec!r}; {allowed}", cli=f"--workload: unknown network {spec!r}; {allowed}"
-        )
+        problem = f"unknown network {spec!r}{_did_you_mean(spec)}; {allowed}"
+        raise InputError(f"workload: {problem}", cli=f"--workload: {problem}")
     workload = zoo_builder(spec)()
     return workload.with_precision(precision) if precision else workload
+
+
+def _did_you_mean(spec: str) -> str:
+    """A hint naming the built-in workload ``spec`` most likely misspells (case or a typo), or ``""``."""
+    from workloads.llm.catalog import MODELS
+
+    name = spec.partition(":")[0].strip()
+    known = {known.lower(): known for known in [*zoo_names(), *MODELS, *family_names()]}
+    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.8)
+    if not close:
+        return ""
+    case = "; names are case-sensitive" if close[0] == name.lower() else ""
+    return f" (did you mean {known[close[0]]!r}?{case})"

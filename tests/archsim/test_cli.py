@@ -66,6 +66,12 @@ def test_table_output_shows_totals(capsys: pytest.CaptureFixture[str]) -> None:
         (["simulate", "-w", ALEXNET_CSV, "-a", "tpu9"], "unknown preset 'tpu9'"),
         (["simulate", "-w", "not_a_net", "-a", "google"], "unknown network 'not_a_net'"),
         (["simulate", "-w", "model.xyz", "-a", "google"], "unknown file type '.xyz'"),
+        (
+            ["simulate", "-w", "Resnet18"],
+            "unknown network 'Resnet18' (did you mean 'resnet18'?; names are case-sensitive)",
+        ),
+        (["simulate", "-w", "LLAMA3.2-1B"], "(did you mean 'llama3.2-1b'?; names are case-sensitive)"),
+        (["simulate", "-w", "resnet_18"], "unknown network 'resnet_18' (did you mean 'resnet18'?);"),
         (["simulate", "-w", ALEXNET_CSV, "-a", "google", "--precision", "int3"], "unknown precision 'int3'"),
         (["workload", ALEXNET_CSV, "--input-shape", "x=1xq"], "expected NAME=DIMS"),
     ],
