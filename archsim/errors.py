@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from workloads.errors import InputError
+from workloads.errors import InputError, did_you_mean
 
-__all__ = ["InputError"]
+__all__ = ["InputError", "did_you_mean"]

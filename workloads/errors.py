@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class InputError(ValueError):
     """Bad input from a file or the command line.
@@ -27,3 +30,13 @@ def cli_text(exc: BaseException) -> str:
     cli = getattr(exc, "cli", None)
     text = cli if isinstance(cli, str) and cli else str(exc)
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """A hint naming the entry of ``known`` that ``name`` most likely misspells (case or a typo), or ``""``."""
+    by_lower = {entry.lower(): entry for entry in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.8)
+    if not close:
+        return ""
+    case = "; names are case-sensitive" if close[0] == name.lower() else ""
+    return f" (did you mean {by_lower[close[0]]!r}?{case})"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from workloads.errors import InputError
+from workloads.errors import InputError, did_you_mean
 from workloads.graph import Workload
 from workloads.precision import Precision
 
@@ -121,13 +120,7 @@ def load_workload(
 
 
 def _did_you_mean(spec: str) -> str:
-    """A hint naming the built-in workload ``spec`` most likely misspells (case or a typo), or ``""``."""
+    """A hint naming the built-in workload ``spec`` most likely misspells, or ``""``."""
     from workloads.llm.catalog import MODELS
 
-    name = spec.partition(":")[0].strip()
-    known = {known.lower(): known for known in [*zoo_names(), *MODELS, *family_names()]}
-    close = difflib.get_close_matches(name.lower(), list(known), n=1, cutoff=0.8)
-    if not close:
-        return ""
-    case = "; names are case-sensitive" if close[0] == name.lower() else ""
-    return f" (did you mean {known[close[0]]!r}?{case})"
+    return did_you_mean(spec.partition(":")[0].strip(), [*zoo_names(), *MODELS, *family_names()])

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from archsim.errors import InputError
+from archsim.errors import InputError, did_you_mean
 
 FAMILIES: dict[str, str] = {
     "systolic": "archsim.config.systolic:SystolicConfig",
@@ -250,7 +250,8 @@ def load_preset(name: str) -> Any:
     """A built-in preset by name."""
     files = _preset_files()
     if name not in files:
-        detail = f"unknown preset {name!r}; allowed: {', '.join(sorted(files))} (or a .toml/.yaml/.cfg file)"
+        allowed = f"{', '.join(sorted(files))} (or a .toml/.yaml/.cfg file)"
+        detail = f"unknown preset {name!r}{did_you_mean(name, files)}; allowed: {allowed}"
         raise InputError(f"arch: {detail}", cli=f"--arch: {detail}")
     data = tomllib.loads(files[name].read_text())
     data.setdefault("name", name)

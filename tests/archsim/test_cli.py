@@ -64,6 +64,10 @@ def test_table_output_shows_totals(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["simulate", "-w", "nosuch.csv", "-a", "google"], "nosuch.csv: no such file"),
         (["simulate", "-w", ALEXNET_CSV, "-a", "tpu9"], "unknown preset 'tpu9'"),
+        (
+            ["simulate", "-a", "TPU-like"],
+            "unknown preset 'TPU-like' (did you mean 'tpu-like'?; names are case-sensitive)",
+        ),
         (["simulate", "-w", "not_a_net", "-a", "google"], "unknown network 'not_a_net'"),
         (["simulate", "-w", "model.xyz", "-a", "google"], "unknown file type '.xyz'"),
         (
