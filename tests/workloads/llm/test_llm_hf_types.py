@@ -118,6 +118,7 @@ def test_pythia_1b_total_parameters(tmp_path: Path) -> None:
 def test_phi_2_parameters(tmp_path: Path) -> None:
     # The Hub's safetensors total for microsoft/phi-2: 2.78 B (the card's prose says 2.7 billion).
     c = _read(tmp_path, PHI_2)
+    assert c.parameters() == 2_779_683_840  # docs/llm.md quotes it
     assert c.parameters() == pytest.approx(2.78e9, abs=0.005e9)
     assert c.rotary_dim == 32 and c.lm_head_bias and c.shared_norm
 
@@ -148,6 +149,9 @@ def test_qwen_moe_total_and_active_parameters(tmp_path: Path) -> None:
     assert qwen3.parameters() == pytest.approx(30.5e9, abs=0.1e9)
     assert qwen3.active_parameters() == pytest.approx(3.3e9, abs=0.1e9)
     assert qwen3.parameters() - 2 * qwen3.vocab * qwen3.hidden == pytest.approx(29.9e9, abs=0.1e9)
+    # ours, as docs/llm.md quotes them
+    assert [round(x / 1e9, 2) for x in (qwen15.parameters(), qwen15.active_parameters())] == [14.32, 2.69]
+    assert [round(x / 1e9, 2) for x in (qwen3.parameters(), qwen3.active_parameters())] == [30.53, 3.35]
 
 
 def test_sliding_and_global_layers_hold_their_own_caches(tmp_path: Path) -> None:
