@@ -20,6 +20,9 @@ windows): the difference is asserted to be exactly those masked products,
 have no matmul in either count. Mixture-of-experts MACs are exact whatever the
 router picks because the prompt's ``tokens x top_k`` pairs divide evenly over the
 experts (our balanced routing then runs the same rows in all).
+
+The same tiny configs also check, without transformers, that the fp16 weight footprint is
+two bytes per parameter and that the new block structures run on every kind of family.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from typing import Any
 
 import pytest
 
-from workloads.llm import load_llm, read_hf_config
+from workloads.llm import load_llm, parse_spec, read_hf_config
+from workloads.llm.footprint import weight_bytes
 
 BASE = {
     "hidden_size": 64,
@@ -130,3 +134,33 @@ def test_the_tiny_configs_cover_what_differs(tmp_path: Path) -> None:
     assert read["gpt_neox"].parallel_residual and read["phi"].shared_norm and read["phi"].lm_head_bias
     assert read["gpt_neox"].rotary_dim == 8 and read["phi"].rotary_dim == 8 and read["phi3"].rotary_dim == 8
     assert read["gemma"].activation == "gelu" and read["mixtral"].sliding_window == 0
+
+
+@pytest.mark.parametrize("model_type", sorted(CONFIGS))
+def test_fp16_weight_footprint_is_two_bytes_a_parameter(tmp_path: Path, model_type: str) -> None:
+    """Per-layer structures (dense/MoE layers, shared experts, biases, extra norms) reach the footprint."""
+    folder, _ = _write(tmp_path, model_type)
+    spec = parse_spec(f"{folder}:phase=decode,context=20,wbits=16")
+    assert weight_bytes(spec) == 2 * spec.config.parameters()
+
+
+@pytest.mark.parametrize("model_type", ["gemma2", "gemma3_text", "gpt_neox", "phi", "qwen2_moe"])
+def test_new_block_structures_run_on_every_kind_of_family(tmp_path: Path, model_type: str) -> None:
+    """The new ops (qk_norm, softcap, post norms, parallel_add, shared expert, embed_scale) are priced everywhere."""
+    import mappers.multicore  # noqa: F401  (maps the multi-core system)
+    from archsim.config.loader import load_arch
+    from archsim.simulate import simulate
+    from workloads.registry import load_workload
+
+    folder, _ = _write(tmp_path, model_type)
+    workload = load_workload(f"{folder}:phase=request,prompt=16,tokens=3,wbits=8,abits=8,kvbits=8")
+    for arch in (
+        "a100-like",
+        "a100-manycore",
+        "fpga-zcu102-int8",
+        "ethos-u85-256",
+        "loopnest-tpu-like",
+        "system-quad-systolic",
+    ):
+        total = simulate(workload, load_arch(arch)).total()
+        assert 0 < total["ttft_s"] < 1 and 0 < total["tpot_s"] < 1, arch
