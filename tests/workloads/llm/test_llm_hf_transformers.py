@@ -10,7 +10,9 @@ biases, ``rotary_pct``, ...) are left out where the default is what is under tes
 (torch yields a tied embedding/LM-head weight once).
 
 (b) The prefill Workload's MACs equal the forward pass's FLOPs / 2 (``logits_to_keep=1``:
-the LM head on the last position, as our prefill). Nothing is excluded when the prompt
+the LM head on the last position, as our prefill), and so do one decode step's over a KV
+cache that transformers filled with a previous pass (batch 2: the step's 4 token-expert
+pairs cover the 4 experts, one row each, as our routing). Nothing is excluded when the prompt
 fits every sliding window. With a longer prompt, eager attention still multiplies
 the whole ``prompt x prompt`` square and masks it, while we count only the keys a
 sliding layer attends (``min(prompt, window)``, our convention for Mistral-style
@@ -92,13 +94,20 @@ def _transformers_model(model_type: str, data: dict[str, Any]) -> Any:
     return AutoModelForCausalLM.from_config(config, attn_implementation="eager", dtype=torch.float32, **extra).eval()
 
 
-def _torch_macs(model: Any, prompt: int) -> int:
+def _torch_macs(model: Any, prompt: int, cached: int = 0) -> int:
+    """MACs of one forward pass over ``prompt`` new tokens per sequence, after ``cached`` tokens in the KV cache."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    ids = torch.randint(0, BASE["vocab_size"], (BATCH, prompt), generator=torch.Generator().manual_seed(1))
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(input_ids=ids, logits_to_keep=1, use_cache=False)
+    generator = torch.Generator().manual_seed(1)
+    past = None
+    with torch.no_grad():
+        if cached:
+            ids = torch.randint(0, BASE["vocab_size"], (BATCH, cached), generator=generator)
+            past = model(input_ids=ids, use_cache=True).past_key_values
+        ids = torch.randint(0, BASE["vocab_size"], (BATCH, prompt), generator=generator)
+        with FlopCounterMode(display=False) as counter:
+            model(input_ids=ids, cache=past, logits_to_keep=1, use_cache=bool(cached))
     flops = counter.get_total_flops()
     assert flops % 2 == 0
     return flops // 2
@@ -121,6 +130,10 @@ def test_parameters_and_prefill_macs_equal_transformers(tmp_path: Path, model_ty
         if ours.window(i) and ours.window(i) < LONG
     )
     assert long + masked == _torch_macs(model, LONG)
+
+    # one decode step over a cache of SHORT positions: SHORT + 1 keys, within every window
+    decode = load_llm(f"{folder}:phase=decode,context={SHORT},batch={BATCH}").total_macs
+    assert decode == _torch_macs(model, 1, cached=SHORT)
 
 
 def test_the_tiny_configs_cover_what_differs(tmp_path: Path) -> None:
