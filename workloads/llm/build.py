@@ -6,9 +6,20 @@ One decoder layer is, in op order (names ``{phase}.L{i}.{op}``):
 ``scores`` (Q K^T) -> ``softmax`` -> ``context`` (P V) -> ``o_proj`` -> ``attn_add``
 -> ``norm2`` -> MLP -> ``mlp_add``. The MLP is ``gate_up`` (gate and up fused) ->
 ``act_mul`` (SiLU(gate) * up) -> ``down`` for gated models, ``up`` (GELU fused) ->
-``down`` for GPT-2, and ``router`` -> ``experts_gate_up`` -> ``act_mul`` ->
-``experts_down`` -> ``combine`` for a mixture of experts. After the layers:
-``norm_f`` and the ``lm_head`` on the last position of every sequence.
+``down`` for non-gated models (GPT-2, GPT-NeoX, Phi, StarCoder2), and ``router``
+-> ``experts_gate_up`` -> ``act_mul`` -> ``experts_down`` -> ``combine`` for a
+mixture of experts (with a shared expert: ``shared_gate_up`` -> ``shared_act_mul``
+-> ``shared_down`` and its one-output sigmoid ``shared_gate``, summed in ``combine``).
+After the layers: ``norm_f`` and the ``lm_head`` on the last position of every sequence.
+
+Variants: per-head ``qk_norm`` after ``qkv`` (Qwen3, Gemma-3); ``post_attn_norm``
+and ``post_mlp_norm`` before the residual adds (Gemma-2/3); a parallel block
+(GPT-NeoX, Phi) feeds ``norm1`` to attention and ``norm2`` (Phi: ``norm1`` again)
+to the MLP and adds both to the input in one ``parallel_add``; Gemma's
+``embed_scale`` (sqrt(hidden)) before the first layer; Gemma-2's ``softcap``
+(``cap * tanh(s / cap)``) on the attention scores and ``logit_softcap`` on the LM
+head's logits. Layers differ where the model says so: a sliding window on some
+layers only, dense MLPs on some layers of a mixture of experts.
 
 Attention is written per key/value head, the way grouped-query attention kernels
 run it: a batched matmul over ``batch * kv_heads`` with the ``group`` query heads
@@ -59,6 +70,9 @@ NORM_OPS_PER_ELEMENT = 5
 
 ROPE_OPS_PER_ELEMENT = 3
 """Arithmetic per rotated element: a pair takes 4 multiplies and 2 adds (RoFormer eq. 34)."""
+
+SOFTCAP_OPS_PER_ELEMENT = 3
+"""Arithmetic per element of ``cap * tanh(x / cap)``: a divide, the tanh, a multiply."""
 
 
 class _Graph:
@@ -133,13 +147,29 @@ def _rope(g: _Graph, c: LlmConfig, prefix: str, qkv: str, m: int) -> str:
     return g.emit(op, [qkv, table], (m, (c.heads + c.kv_heads) * c.rotary_dim))
 
 
+def _qk_norm(g: _Graph, c: LlmConfig, prefix: str, qkv: str, m: int) -> str:
+    """Per-head RMSNorm of the ``m`` new tokens' query and key heads (rows of ``head_dim``)."""
+    heads = m * (c.heads + c.kv_heads)
+    op = VectorOp(
+        f"{prefix}.qk_norm",
+        VectorFn.LAYERNORM,
+        input_elements=heads * c.head_dim,
+        output_elements=heads * c.head_dim,
+        ops_per_output=NORM_OPS_PER_ELEMENT,
+        num_inputs=1,
+        row=c.head_dim,
+    )
+    return g.emit(op, [qkv], (heads, c.head_dim))
+
+
 def _attention(g: _Graph, c: LlmConfig, prefix: str, x: str, seqs: int, queries: int, keys: int, decode: bool) -> str:
     """Self-attention of ``seqs`` sequences with ``queries`` new positions each, over ``keys`` keys."""
     m = seqs * queries
     qkv = g.linear(f"{prefix}.qkv", x, m, c.q_width + 2 * c.kv_width, c.hidden)
     kv_batch = seqs * c.kv_heads
     rows = c.group * queries
-    qk = _rope(g, c, prefix, qkv, m) if c.rotary_dim else qkv
+    qk = _qk_norm(g, c, prefix, qkv, m) if c.qk_norm else qkv
+    qk = _rope(g, c, prefix, qk, m) if c.rotary_dim else qk
     k_source: list[str] = [qk]
     v_source: list[str] = [qkv]
     if decode:
@@ -147,58 +177,110 @@ def _attention(g: _Graph, c: LlmConfig, prefix: str, x: str, seqs: int, queries:
         v_source = g.kv_cache(f"{prefix}.v_cache", kv_batch, keys, c.head_dim)
     scores_op = MatMul(f"{prefix}.scores", m=rows, n=keys, k=c.head_dim, batch=kv_batch, weight_operand=False)
     scores = g.emit(scores_op, [qk, *k_source], (kv_batch, rows, keys))
+    if c.attn_softcap:
+        scores = g.vector(
+            f"{prefix}.softcap",
+            VectorFn.ACTIVATION,
+            [scores],
+            (kv_batch, rows, keys),
+            SOFTCAP_OPS_PER_ELEMENT,
+            Activation.TANH,
+        )
     probs = g.vector(f"{prefix}.softmax", VectorFn.SOFTMAX, [scores], (kv_batch, rows, keys), NORM_OPS_PER_ELEMENT)
     context_op = MatMul(f"{prefix}.context", m=rows, n=c.head_dim, k=keys, batch=kv_batch, weight_operand=False)
     context = g.emit(context_op, [probs, *v_source], (kv_batch, rows, c.head_dim))
     return g.linear(f"{prefix}.o_proj", context, m, c.hidden, c.q_width)
 
 
-def _mlp(g: _Graph, c: LlmConfig, prefix: str, x: str, m: int) -> str:
-    """The dense MLP (gated SiLU or GELU) of ``m`` tokens."""
+def _gate_activation(c: LlmConfig) -> Activation:
+    """The activation a gated MLP applies to its gate (SiLU or GELU)."""
+    return Activation.SWISH if c.activation == "silu" else Activation.GELU
+
+
+def _mlp(g: _Graph, c: LlmConfig, prefix: str, x: str, m: int, width: int, name: str = "") -> str:
+    """A dense MLP ``width`` wide (gated, or a GELU up projection) of ``m`` tokens; op names prefixed ``name``."""
     if not c.gated_mlp:
-        up = g.linear(f"{prefix}.up", x, m, c.ffn, c.hidden, Activation.GELU)
-        return g.linear(f"{prefix}.down", up, m, c.hidden, c.ffn)
-    gate_up = g.linear(f"{prefix}.gate_up", x, m, 2 * c.ffn, c.hidden)
-    act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], (m, c.ffn), 1, Activation.SWISH)
-    return g.linear(f"{prefix}.down", act, m, c.hidden, c.ffn)
+        up = g.linear(f"{prefix}.{name}up", x, m, width, c.hidden, Activation.GELU)
+        return g.linear(f"{prefix}.{name}down", up, m, c.hidden, width)
+    gate_up = g.linear(f"{prefix}.{name}gate_up", x, m, 2 * width, c.hidden)
+    act = g.vector(f"{prefix}.{name}act_mul", VectorFn.MUL, [gate_up], (m, width), 1, _gate_activation(c))
+    return g.linear(f"{prefix}.{name}down", act, m, c.hidden, width)
 
 
 def _moe(g: _Graph, c: LlmConfig, prefix: str, x: str, m: int) -> str:
-    """Router, the active experts' gated MLPs as stacked matmuls, and the weighted combine."""
+    """Router, the active experts' MLPs as stacked matmuls, a shared expert, and the weighted combine."""
     router = g.linear(f"{prefix}.router", x, m, c.experts, c.hidden)
     pairs = m * c.top_k
     active = min(c.experts, pairs)
     rows = math.ceil(pairs / active)
-    gate_up = g.linear(f"{prefix}.experts_gate_up", x, rows, active * 2 * c.ffn, c.hidden)
-    act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], (rows, active * c.ffn), 1, Activation.SWISH)
-    down_op = MatMul(f"{prefix}.experts_down", m=rows, n=c.hidden, k=active * c.ffn)
-    down = g.emit(down_op, [act, *g.weights(down_op.name, active * c.ffn, c.hidden)], (rows, c.hidden))
-    return g.vector(f"{prefix}.combine", VectorFn.ADD, [down, router], (m, c.hidden), c.top_k)
+    width = c.expert_width
+    if c.gated_mlp:
+        gate_up = g.linear(f"{prefix}.experts_gate_up", x, rows, active * 2 * width, c.hidden)
+        act = g.vector(f"{prefix}.act_mul", VectorFn.MUL, [gate_up], (rows, active * width), 1, _gate_activation(c))
+    else:
+        act = g.linear(f"{prefix}.experts_up", x, rows, active * width, c.hidden, Activation.GELU)
+    down_op = MatMul(f"{prefix}.experts_down", m=rows, n=c.hidden, k=active * width)
+    down = g.emit(down_op, [act, *g.weights(down_op.name, active * width, c.hidden)], (rows, c.hidden))
+    parts, ops = [down, router], c.top_k
+    if c.shared_expert_ffn:
+        shared = _mlp(g, c, prefix, x, m, c.shared_expert_ffn, "shared_")
+        gate = g.linear(f"{prefix}.shared_gate", x, m, 1, c.hidden, Activation.SIGMOID)
+        parts, ops = [*parts, shared, gate], ops + 2  # sigmoid(gate) * shared, then its add
+    return g.vector(f"{prefix}.combine", VectorFn.ADD, parts, (m, c.hidden), ops)
 
 
-def _layer(g: _Graph, c: LlmConfig, prefix: str, x: str, seqs: int, queries: int, keys: int, decode: bool) -> str:
+def _norm(g: _Graph, c: LlmConfig, name: str, x: str, m: int) -> str:
+    """A hidden-wide norm (RMSNorm or LayerNorm) of ``m`` tokens."""
+    return g.vector(name, VectorFn.LAYERNORM, [x], (m, c.hidden), NORM_OPS_PER_ELEMENT)
+
+
+def _layer(
+    g: _Graph, c: LlmConfig, index: int, prefix: str, x: str, seqs: int, queries: int, keys: int, decode: bool
+) -> str:
+    """Decoder layer ``index``: attention and MLP, sequential or parallel, with the model's norms."""
     m = seqs * queries
-    norm = VectorFn.LAYERNORM
-    h = g.vector(f"{prefix}.norm1", norm, [x], (m, c.hidden), NORM_OPS_PER_ELEMENT)
+    h = _norm(g, c, f"{prefix}.norm1", x, m)
     a = _attention(g, c, prefix, h, seqs, queries, keys, decode)
-    x = g.vector(f"{prefix}.attn_add", VectorFn.ADD, [a, x], (m, c.hidden), 1)
-    h = g.vector(f"{prefix}.norm2", norm, [x], (m, c.hidden), NORM_OPS_PER_ELEMENT)
-    f = _moe(g, c, prefix, h, m) if c.is_moe else _mlp(g, c, prefix, h, m)
+    if c.sandwich_norm:
+        a = _norm(g, c, f"{prefix}.post_attn_norm", a, m)
+    if c.parallel_residual:
+        h = h if c.shared_norm else _norm(g, c, f"{prefix}.norm2", x, m)
+    else:
+        x = g.vector(f"{prefix}.attn_add", VectorFn.ADD, [a, x], (m, c.hidden), 1)
+        h = _norm(g, c, f"{prefix}.norm2", x, m)
+    f = _moe(g, c, prefix, h, m) if c.moe_layer(index) else _mlp(g, c, prefix, h, m, c.ffn)
+    if c.sandwich_norm:
+        f = _norm(g, c, f"{prefix}.post_mlp_norm", f, m)
+    if c.parallel_residual:
+        return g.vector(f"{prefix}.parallel_add", VectorFn.ADD, [a, f, x], (m, c.hidden), 2)
     return g.vector(f"{prefix}.mlp_add", VectorFn.ADD, [f, x], (m, c.hidden), 1)
 
 
-def _phase(g: _Graph, phase: str, queries: int, keys: int, decode: bool) -> None:
-    """One forward pass: embeddings in, every layer, final norm, LM head on the last positions."""
+def _phase(g: _Graph, phase: str, queries: int, positions: int, decode: bool) -> None:
+    """One forward pass over ``positions`` keys: embeddings, every layer, final norm, LM head on the last positions."""
     c, spec = g.spec.config, g.spec
     seqs = spec.run.batch
+    m = seqs * queries
     x = g.tensor(f"{phase}.embeddings", (seqs, queries, c.hidden), TensorKind.INPUT)
     if c.position_embeddings:
         rows = g.tensor(f"{phase}.position_rows", (seqs, queries, c.hidden), TensorKind.INPUT)
-        x = g.vector(f"{phase}.pos_add", VectorFn.ADD, [x, rows], (seqs * queries, c.hidden), 1)
+        x = g.vector(f"{phase}.pos_add", VectorFn.ADD, [x, rows], (m, c.hidden), 1)
+    if c.embedding_scale:
+        x = g.vector(f"{phase}.embed_scale", VectorFn.MUL, [x], (m, c.hidden), 1)
     for index in range(spec.layers):
-        x = _layer(g, c, f"{phase}.L{index}", x, seqs, queries, keys, decode)
-    x = g.vector(f"{phase}.norm_f", VectorFn.LAYERNORM, [x], (seqs * queries, c.hidden), NORM_OPS_PER_ELEMENT)
-    g.linear(f"{phase}.lm_head", x, seqs, c.vocab, c.hidden)
+        keys = c.attended(positions, index)
+        x = _layer(g, c, index, f"{phase}.L{index}", x, seqs, queries, keys, decode)
+    x = _norm(g, c, f"{phase}.norm_f", x, m)
+    logits = g.linear(f"{phase}.lm_head", x, seqs, c.vocab, c.hidden)
+    if c.logit_softcap:
+        g.vector(
+            f"{phase}.logit_softcap",
+            VectorFn.ACTIVATION,
+            [logits],
+            (seqs, c.vocab),
+            SOFTCAP_OPS_PER_ELEMENT,
+            Activation.TANH,
+        )
 
 
 def build_llm(spec: LlmSpec) -> Workload:
@@ -206,9 +288,9 @@ def build_llm(spec: LlmSpec) -> Workload:
     run, c = spec.run, spec.config
     g = _Graph(spec)
     if run.phase in (Phase.PREFILL, Phase.REQUEST):
-        _phase(g, "prefill", run.prompt, c.attended(run.prompt), decode=False)
+        _phase(g, "prefill", run.prompt, run.prompt, decode=False)
     if run.decode_steps:
-        _phase(g, "decode", 1, c.attended(run.step_positions), decode=True)
+        _phase(g, "decode", 1, run.step_positions, decode=True)
     return Workload(
         name=spec.text,
         nodes=tuple(g.nodes),

@@ -53,28 +53,39 @@ def weight_bytes(spec: LlmSpec) -> int:
     """Every weight of the built layers (all experts), the LM head, embeddings, norms and biases."""
     c, run = spec.config, spec.run
     layers = spec.layers
-    per_layer = sum(quantised_bytes(k, n, run.weight_precision, run.group) for k, n in c.layer_matrices())
-    matrices = per_layer * layers
+    matrices = sum(
+        quantised_bytes(k, n, run.weight_precision, run.group)
+        for i in range(layers)
+        for k, n in c.layer_matrices(layer=i)
+    )
     head = quantised_bytes(c.hidden, c.vocab, run.weight_precision, run.group)
-    others = c.parameters() - c.layers * c.layer_matmul_weights() - c.vocab * c.hidden * (1 if c.tied_embeddings else 2)
+    others = c.parameters() - c.matmul_weights() - c.vocab * c.hidden * (1 if c.tied_embeddings else 2)
     embeddings = 0 if c.tied_embeddings else c.vocab * c.hidden
     small = (others * layers // c.layers) if c.layers else 0
     return matrices + head + math.ceil((embeddings + small) * FP16_BYTES)
 
 
-def kv_positions(spec: LlmSpec) -> int:
-    """Positions the cache holds at the end of the run (capped by a sliding window's ring buffer)."""
+def _run_positions(spec: LlmSpec) -> int:
+    """Positions in the sequence at the end of the run."""
     run = spec.run
-    positions = run.prompt if run.phase is Phase.PREFILL else run.start_context + run.decode_steps
-    return spec.config.attended(positions)
+    return run.prompt if run.phase is Phase.PREFILL else run.start_context + run.decode_steps
+
+
+def kv_positions(spec: LlmSpec) -> int:
+    """Positions the largest layer cache holds at the end of the run (a sliding window's ring buffer caps a layer)."""
+    positions = _run_positions(spec)
+    return max(spec.config.attended(positions, i) for i in range(spec.layers))
 
 
 def kv_cache_bytes(spec: LlmSpec, positions: int | None = None) -> int:
-    """K and V of every built layer and sequence at ``positions`` (default: the end of the run)."""
+    """K and V of every built layer and sequence at ``positions`` (default: the run's end), each layer at its window."""
     c, run = spec.config, spec.run
-    held = kv_positions(spec) if positions is None else c.attended(positions)
-    per_operand = quantised_bytes(held * c.head_dim, run.batch * c.kv_heads, run.kv_precision, run.group or c.head_dim)
-    return 2 * spec.layers * per_operand
+    positions = _run_positions(spec) if positions is None else positions
+    total = 0
+    for i in range(spec.layers):
+        held = c.attended(positions, i)
+        total += quantised_bytes(held * c.head_dim, run.batch * c.kv_heads, run.kv_precision, run.group or c.head_dim)
+    return 2 * total
 
 
 def footprint(spec: LlmSpec) -> Footprint:
@@ -93,7 +104,7 @@ def decode_step_read_bytes(spec: LlmSpec, weight_bits: int | None = None, group:
     bits = run.weight_precision.bits if weight_bits is None else weight_bits
     size = run.group if group is None else group
     active = min(c.experts, run.batch * c.top_k)
-    layer = sum(bits_bytes(k, n, bits, size) for k, n in c.layer_matrices(active))
+    layers = sum(bits_bytes(k, n, bits, size) for i in range(spec.layers) for k, n in c.layer_matrices(active, i))
     head = bits_bytes(c.hidden, c.vocab, bits, size)
     cache = kv_cache_bytes(spec, run.step_positions) if run.decode_steps else 0
-    return layer * spec.layers + head + cache
+    return layers + head + cache
