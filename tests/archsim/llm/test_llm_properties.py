@@ -18,6 +18,7 @@ checks what the project promises for any of them (docs/llm.md, DESIGN.md "Physic
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from functools import cache
 from typing import Any
@@ -167,6 +168,17 @@ def _dram_bytes(layer: LayerMetrics, metrics: NetworkMetrics) -> float:
     return (layer.ifmap_dram_reads + layer.filter_dram_reads + layer.ofmap_dram_writes) * metrics.word_bytes
 
 
+def _numbers(data: Any, path: str = "") -> list[tuple[str, float]]:
+    """Every number in a JSON tree with its path."""
+    if isinstance(data, dict):
+        return [item for key, value in data.items() for item in _numbers(value, f"{path}.{key}")]
+    if isinstance(data, list):
+        return [item for k, value in enumerate(data) for item in _numbers(value, f"{path}[{k}]")]
+    if isinstance(data, int | float) and not isinstance(data, bool):
+        return [(path, float(data))]
+    return []
+
+
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(value) and value >= 0
 
@@ -202,10 +214,11 @@ def check_run(metrics: NetworkMetrics, spec: LlmSpec, arch: str) -> None:
         assert layer.compute_util <= 1 + REL and layer.overall_util <= 1 + REL, layer.layer
         assert _dram_bytes(layer, metrics) <= rate * layer.latency_s * (1 + REL) + metrics.word_bytes, layer.layer
         _check_channels(layer, metrics, config)
+    data = json.loads(json.dumps(metrics.to_json(), allow_nan=False))  # no inf or NaN anywhere in the JSON
+    assert all(key in data["total"] for key in CONTRACT), sorted(data["total"])
+    negative = [path for path, value in _numbers(data) if value < 0]
+    assert not negative, negative[:5]
     total = metrics.total()
-    assert all(key in total for key in CONTRACT), sorted(total)
-    for key in ("latency_s", "energy_pj", "tokens_per_s", "energy_per_token_pj", "request_latency_s"):
-        assert _finite(total[key]), (key, total[key])
     dram = sum(_dram_bytes(layer, metrics) for layer in metrics.layers)
     elapsed = total["makespan_cycles"] / metrics.clock_hz if "makespan_cycles" in total else total["latency_s"]
     assert elapsed * rate * (1 + REL) + metrics.word_bytes >= dram
@@ -219,7 +232,13 @@ def check_run(metrics: NetworkMetrics, spec: LlmSpec, arch: str) -> None:
     assert total["request_latency_s"] == pytest.approx(request, rel=1e-12)
     assert total["tokens_per_s"] == pytest.approx(tokens / request, rel=1e-12)
     assert total["energy_per_token_pj"] == pytest.approx(total["request_energy_pj"] / tokens, rel=1e-12)
-    ops = {node.op.name: node.op.macs for node in build_llm(spec)}
+    workload = build_llm(spec)
+    ops = {node.op.name: node.op.macs for node in workload}
+    if config.family == "system":  # layer by layer (no fusion): a task moves each tensor it touches once at most
+        for node in workload:
+            row = next(layer for layer in metrics.layers if layer.layer == node.op.name)
+            assert row.extras["dram_read_bytes"] <= sum(workload.tensor_bytes(t) for t in node.inputs), node.op.name
+            assert row.extras["dram_write_bytes"] <= sum(workload.tensor_bytes(t) for t in node.outputs), node.op.name
     for layer in metrics.layers:  # no family drops a matmul's MACs; an NPU may add some (its norms' reductions)
         assert layer.macs == ops[layer.layer] or (ops[layer.layer] == 0 and config.family == "npu"), layer.layer
     assert metrics.macs >= sum(ops.values())
