@@ -203,10 +203,10 @@ __all__ = [
     "channel_splittable",
     "cut_layer",
     "input_rows_end",
-    "tensor_rows",
     "output_channels",
     "output_rows",
     "row_tileable",
     "slice_channels",
+    "tensor_rows",
     "tile_bounds",
 ]
