@@ -34,10 +34,12 @@ from archsim.llm import dram_cycles, with_llm_metrics
 from archsim.llm.metrics import memory_check, unfit_warning
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.simulate import simulate
+from workloads.graph import Workload
 from workloads.llm.build import build_llm
 from workloads.llm.config import LlmConfig
 from workloads.llm.footprint import kv_cache_bytes
 from workloads.llm.spec import LlmRun, LlmSpec, Phase
+from workloads.packing import packed_weight_fraction
 
 ARCHS = (
     "tpu-like",
@@ -196,6 +198,39 @@ def _check_channels(layer: LayerMetrics, metrics: NetworkMetrics, config: Any) -
         assert float(layer.extras["link_bytes"]) <= config.link_bytes_per_cycle * span * (1 + REL) + 1, layer.layer
 
 
+COMPULSORY = frozenset({"systolic", "fpga", "manycore", "system"})
+"""Families whose op rows carry their own reads (an NPU moves a chained add's operand on its producer's row;
+the loop-nest family counts in its DRAM port's words, rounded per loop period)."""
+
+
+def _check_compulsory_reads(metrics: NetworkMetrics, workload: Workload, config: Any) -> None:
+    """No op reads fewer DRAM bytes than the graph inputs it uses hold (weights, KV cache, first activations).
+
+    A system moves whole tensors. A family's core reads at its word: an element wider than the word is
+    converted to one word (fp16 weights on an int8 array, docs/llm.md), and fp16 ``:scales`` count only
+    where the op's weights are read packed: weights as wide as the word are converted with their scales
+    dropped, and a KV cache's scales are not read (a finding reported with these tests; ``workloads.packing``).
+    """
+    word = math.inf if config.family == "system" else metrics.word_bytes
+    packed = packed_weight_fraction(workload, word)
+    produced = {t for node in workload for t in node.outputs}
+    rows = {layer.layer: layer for layer in metrics.layers}
+    for node in workload:
+        need = 0.0
+        for name in node.inputs:
+            tensor = workload.tensor(name)
+            if name in produced or (name.endswith(":scales") and node.name not in packed):
+                continue
+            stored = workload.tensor_bytes(name)
+            need += stored * min(1.0, word * tensor.numel / stored)
+        row = rows[node.name]
+        if config.family == "system":
+            read = float(row.extras["dram_read_bytes"])
+        else:
+            read = (row.ifmap_dram_reads + row.filter_dram_reads) * metrics.word_bytes
+        assert read + metrics.word_bytes >= need * (1 - REL), (node.name, read, need)
+
+
 def check_run(metrics: NetworkMetrics, spec: LlmSpec, arch: str) -> None:
     """Every per-run invariant of the module docstring."""
     config = _config(arch)
@@ -238,6 +273,8 @@ def check_run(metrics: NetworkMetrics, spec: LlmSpec, arch: str) -> None:
     for layer in metrics.layers:  # no family drops a matmul's MACs; an NPU may add some (its norms' reductions)
         assert layer.macs == ops[layer.layer] or (ops[layer.layer] == 0 and config.family == "npu"), layer.layer
     assert metrics.macs >= sum(ops.values())
+    if config.family in COMPULSORY:
+        _check_compulsory_reads(metrics, workload, config)
     if total["tpot_floor_s"] is not None:
         assert total["tpot_s"] * (1 + REL) >= total["tpot_floor_s"]
     if run.phase is Phase.DECODE and total["decode_step_dram_bytes"]:
