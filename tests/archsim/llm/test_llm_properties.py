@@ -324,7 +324,7 @@ def family_specs(draw: st.DrawFn) -> str:
 
 
 @pytest.mark.parametrize("arch", ["tpu-like", "a100-manycore", "ethos-u85-256"])
-@settings(PROPERTY, max_examples=5)
+@settings(PROPERTY, max_examples=12)
 @given(text=family_specs())
 def test_family_specs_through_load_workload(arch: str, text: str) -> None:
     """The spec grammar's path (``load_workload`` then ``simulate``, which adds the serving totals itself).
