@@ -293,7 +293,7 @@ def _spec(decoder: LlmConfig, run: LlmRun) -> LlmSpec:
 def test_any_small_decoder_runs_within_physics_or_is_refused_cleanly(arch: str) -> None:
     """Every per-run invariant on random decoders and runs, or a clean refusal."""
 
-    @_examples(arch, 25, 6)
+    @_examples(arch, 40, 8)
     @given(decoder=decoders(), run=runs(arch=arch))
     def prop(decoder: LlmConfig, run: LlmRun) -> None:
         spec = _spec(decoder, run)
@@ -384,7 +384,7 @@ def test_decode_weight_traffic_does_not_depend_on_context(arch: str) -> None:
 def test_same_inputs_give_the_same_numbers(arch: str) -> None:
     """Determinism: two runs of one spec (fresh workloads) give identical JSON."""
 
-    @_examples(arch, 2, 2)
+    @_examples(arch, 3, 2)
     @given(decoder=decoders(), run=runs(arch=arch))
     def prop(decoder: LlmConfig, run: LlmRun) -> None:
         first = _simulate_or_refuse(_spec(decoder, run), arch)
