@@ -55,10 +55,11 @@ ARCHS = (
     "fpga-zcu102-int8",
     "a100-manycore",
     "system-quad-systolic",
+    "system-hetero",
 )
 """One or two presets per family: systolic, loop-nest, NPU, FPGA, many-core, multi-core system."""
 
-SLOW = frozenset({"loopnest-tpu-like", "system-quad-systolic"})
+SLOW = frozenset({"loopnest-tpu-like", "system-quad-systolic", "system-hetero"})
 """Presets whose mapping search takes ~0.1-0.5 s per small decoder: fewer examples there."""
 
 CONTRACT = ("ttft_s", "tpot_s", "tokens_per_s", "energy_per_token_pj")
@@ -109,12 +110,14 @@ BITS = {"int4": 4, "int8": 8, "int16": 16, "fp16": 16}
 
 
 def _accepted(arch: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Weight and activation bits the preset runs (an NPU lists them; the others run all)."""
+    """Weight and activation bits the preset runs (an NPU, or a system's NPU cores, list them; others run all)."""
     config = _config(arch)
-    if config.family != "npu":
+    cores = config.cores if config.family == "system" else (config,)
+    npus = [core for core in cores if core.family == "npu"]
+    if not npus:
         return (4, 8, 16), (8, 16)
-    weights = tuple(sorted({BITS[p] for p in config.weight_precisions}))
-    return weights, (8,)  # abits=16 is fp16, which no NPU runs (its int16 is integer)
+    weights = set.intersection(*({BITS[p] for p in core.weight_precisions} for core in npus))
+    return tuple(sorted(weights)), (8,)  # abits=16 is fp16, which no NPU runs (its int16 is integer)
 
 
 @st.composite
@@ -234,6 +237,14 @@ def _check_compulsory_reads(metrics: NetworkMetrics, workload: Workload, config:
         assert read + metrics.word_bytes >= need * (1 - REL), (node.name, read, need)
 
 
+def _npu_rows(metrics: NetworkMetrics, config: Any) -> set[str]:
+    """Rows run by an NPU (the whole network on an NPU preset, a system's tasks on its NPU cores)."""
+    if config.family == "system":
+        families = {name: core.family for name, core in zip(config.core_names, config.cores, strict=True)}
+        return {layer.layer for layer in metrics.layers if families[str(layer.extras["core"])] == "npu"}
+    return {layer.layer for layer in metrics.layers} if config.family == "npu" else set()
+
+
 def check_run(metrics: NetworkMetrics, spec: LlmSpec, arch: str) -> None:
     """Every per-run invariant of the module docstring."""
     config = _config(arch)
@@ -273,8 +284,9 @@ def check_run(metrics: NetworkMetrics, spec: LlmSpec, arch: str) -> None:
             row = next(layer for layer in metrics.layers if layer.layer == node.op.name)
             assert row.extras["dram_read_bytes"] <= sum(workload.tensor_bytes(t) for t in node.inputs), node.op.name
             assert row.extras["dram_write_bytes"] <= sum(workload.tensor_bytes(t) for t in node.outputs), node.op.name
+    npu = _npu_rows(metrics, config)
     for layer in metrics.layers:  # no family drops a matmul's MACs; an NPU may add some (its norms' reductions)
-        assert layer.macs == ops[layer.layer] or (ops[layer.layer] == 0 and config.family == "npu"), layer.layer
+        assert layer.macs == ops[layer.layer] or (ops[layer.layer] == 0 and layer.layer in npu), layer.layer
     assert metrics.macs >= sum(ops.values())
     if config.family in COMPULSORY:
         _check_compulsory_reads(metrics, workload, config)
