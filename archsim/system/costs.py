@@ -118,7 +118,9 @@ class CoreCosts:
             return
         plan = {node.name: LayerTraffic(0, 0) for node in nodes}
         metrics = simulate(graph, self.config, plan)
-        for task_op, layer in zip(todo, metrics.layers, strict=True):
+        rows = {layer.layer: layer for layer in metrics.layers}  # by name: a family may run them in its own order
+        for task_op, node in zip(todo, nodes, strict=True):
+            layer = rows[node.name]
             energy = sum(v for name, v in layer.energy_by_component_pj.items() if name != "dram")
             self._cache[task_op] = OpCost(int(layer.compute_cycles), float(energy), int(layer.macs))
 

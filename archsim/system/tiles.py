@@ -36,6 +36,14 @@ class TaskOp:
                 raise ValueError(f"task op {self.layer!r}: {name} must be a positive integer or None, got {value!r}")
 
 
+def tensor_rows(shape: tuple[int, ...]) -> int:
+    """Rows of a tensor of ``shape``: its second-last axis from rank 3 on; one row (the whole tensor) below.
+
+    A rank-2 activation (an LLM's ``(tokens, hidden)``) has no row axis a tile could cut: it moves whole.
+    """
+    return shape[-2] if len(shape) >= 3 else 1
+
+
 def output_rows(workload: Workload, node: Node) -> int | None:
     """Rows of ``node``'s output (None when it has no row axis: rank < 3)."""
     shape = workload.tensor(node.outputs[0]).shape
@@ -63,8 +71,11 @@ def row_tileable(workload: Workload, node: Node) -> bool:
 
 
 def input_rows_end(workload: Workload, node: Node, tensor: str, out_end: int) -> int:
-    """Exclusive end of the rows of input ``tensor`` that output rows ``[0, out_end)`` of ``node`` need."""
-    in_rows = workload.tensor(tensor).shape[-2]
+    """Exclusive end of the rows of input ``tensor`` that output rows ``[0, out_end)`` of ``node`` need.
+
+    Rows as :func:`tensor_rows` counts them, so that rows x bytes per row never exceeds the tensor.
+    """
+    in_rows = tensor_rows(workload.tensor(tensor).shape)
     out_rows = output_rows(workload, node) or 1
     if out_end >= out_rows:
         return in_rows
@@ -196,5 +207,6 @@ __all__ = [
     "output_rows",
     "row_tileable",
     "slice_channels",
+    "tensor_rows",
     "tile_bounds",
 ]
