@@ -2,7 +2,8 @@
 
 Every knob is discrete. Hidden sizes are multiples of 32 x 16, so every head
 count divides every hidden size, and every key/value head count divides every
-head count: no combination of allowed values is invalid. The vocabulary is
+head count, ``top_k`` is capped by ``experts`` and a request's decode starts from its prompt (its
+``context`` knob is not used): no combination of allowed values is invalid. The vocabulary is
 Llama-2's 32,000; the MLP is gated (SiLU), ``ffn_mult * hidden`` wide per expert.
 """
 
@@ -66,7 +67,7 @@ class LlmFamily(Family[LlmSpec]):
     groups: Mapping[str, tuple[str, ...]] = {}
 
     def structure(self, choices: Mapping[str, Any]) -> LlmSpec:
-        """The model configuration and run of ``choices`` (``top_k`` is capped by ``experts``)."""
+        """The model and run of ``choices`` (``top_k`` capped by ``experts``; a request decodes from its prompt)."""
         full = self.choices(choices)
         config = LlmConfig(
             name=FAMILY_NAME,
@@ -81,7 +82,10 @@ class LlmFamily(Family[LlmSpec]):
             top_k=min(full["top_k"], full["experts"]),
             source="archsim llm family (Llama-style decoder)",
         )
-        run = LlmRun(**{k: full[k] for k in RUN_KNOBS})
+        run_knobs = {k: full[k] for k in RUN_KNOBS}
+        if run_knobs["phase"] == Phase.REQUEST.value:
+            run_knobs["context"] = 0
+        run = LlmRun(**run_knobs)
         return LlmSpec(FAMILY_NAME, config, run)
 
     def llm_spec(self, choices: Mapping[str, Any]) -> LlmSpec:

@@ -65,6 +65,16 @@ def test_spec_round_trip_and_registry() -> None:
     assert llm_spec_of(family) is not None and llm_spec_of(load_workload("resnet18")) is None
 
 
+def test_family_request_ignores_context() -> None:
+    """Every combination of the ``llm`` family builds: a request decodes from its prompt, whatever ``context``."""
+    request = llm_spec_of(load_workload("llm:layers=2,phase=request,prompt=128,context=256,tokens=16"))
+    same = llm_spec_of(load_workload("llm:layers=2,phase=request,prompt=128,tokens=16"))
+    assert request is not None and same is not None
+    assert request.run == same.run and request.run.context == 0
+    decode = llm_spec_of(load_workload("llm:layers=2,phase=decode,prompt=128,context=256"))
+    assert decode is not None and decode.run.context == 256
+
+
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
