@@ -1,11 +1,12 @@
-"""Weights narrower than a datapath word, packed: how many DRAM words each weight element costs.
+"""Right operands narrower than a datapath word, packed: how many DRAM words each element costs.
 
-An LLM's int4/int8 weights (with their fp16 group scales) are tensors of the graph at
-their own precision (:class:`workloads.graph.Tensor`). A family whose datapath word is
-wider (a fp16 systolic array, an int8 FPGA engine reading int4 weights) stores them
-packed in memory and unpacks them next to the array, so its weight DRAM traffic is the
-tensors' bytes, not one word per element. Weights as wide as the word or wider are
-converted to the datapath (the family's own word count, as before): no fraction above 1.
+An LLM's int4/int8 weights (with their fp16 group scales) and its int4/int8 KV cache (with its
+scales) are tensors of the graph at their own precision (:class:`workloads.graph.Tensor`). A
+family whose datapath word is wider (a fp16 systolic array, an int8 FPGA engine reading int4
+weights) stores them packed in memory and unpacks them next to the array, so the DRAM traffic of
+a matmul's right operand (the weights, or the cached keys/values an attention matmul reads) is
+the tensors' bytes, not one word per element. Operands as wide as the word or wider are converted
+to the datapath (the family's own word count, as before): no fraction above 1.
 """
 
 from __future__ import annotations
@@ -14,21 +15,30 @@ from workloads.graph import TensorKind, Workload
 
 
 def weight_bytes_per_element(workload: Workload) -> dict[str, float]:
-    """Op name -> bytes per weight element of its weights and their scales, for ops whose every
-    weight tensor states its own precision (a graph at one precision stays as the family costs it)."""
+    """Op name -> bytes per element of its right operand with its scales, for ops whose every right-operand
+    tensor states its own precision (a graph at one precision stays as the family costs it).
+
+    The right operand of a weight op is its weight tensors; of an activation-activation matmul, the graph
+    inputs after its left operand (a decode step's KV cache and its scales), if it reads any.
+    """
     per_element: dict[str, float] = {}
     for node in workload.nodes:
         elements = getattr(node.op, "weight_elements", 0)
-        if not elements or not getattr(node.op, "weight_operand", True):
+        if not elements:
             continue
-        weights = [workload.tensor(name) for name in node.inputs]
-        weights = [t for t in weights if t.kind is TensorKind.WEIGHT]
-        if weights and all(t.precision is not None for t in weights):
-            per_element[node.name] = sum(t.nbytes(workload.precision) for t in weights) / elements
+        if getattr(node.op, "weight_operand", True):
+            right = [workload.tensor(name) for name in node.inputs]
+            right = [t for t in right if t.kind is TensorKind.WEIGHT]
+        else:
+            right = [workload.tensor(name) for name in node.inputs[1:]]
+            if any(t.kind is not TensorKind.INPUT for t in right):
+                continue
+        if right and all(t.precision is not None for t in right):
+            per_element[node.name] = sum(t.nbytes(workload.precision) for t in right) / elements
     return per_element
 
 
 def packed_weight_fraction(workload: Workload, word_bytes: float) -> dict[str, float]:
-    """Op name -> DRAM words per weight element (< 1) for ops whose weights are packed below ``word_bytes``."""
+    """Op name -> DRAM words per right-operand element (< 1) for ops whose right operand is packed below a word."""
     fractions = {name: b / word_bytes for name, b in weight_bytes_per_element(workload).items()}
     return {name: fraction for name, fraction in fractions.items() if fraction < 1}

@@ -151,7 +151,8 @@ def conv_layer(op: Conv2d, act_bits: int = 8, weight_bits: float = 8) -> LoopNes
 
 
 def gemm_layer(op: MatMul, act_bits: int = 8, weight_bits: float = 8) -> LoopNestLayer:
-    """The loop nest of a (batched) matmul: ``O[b][d][k] += I[b][d][c] * W[(b)][c][k]``."""
+    """The loop nest of a (batched) matmul: ``O[b][d][k] += I[b][d][c] * W[(b)][c][k]``, W (the right operand: weights
+    or, batched, a KV cache) at ``weight_bits``."""
     sizes = _keep({"C": op.k, "D": op.m, "K": op.n, "B": op.batch})
     batch = ("B",) if "B" in sizes else ()
     relevant = {
@@ -166,7 +167,7 @@ def gemm_layer(op: MatMul, act_bits: int = 8, weight_bits: float = 8) -> LoopNes
         relevant=relevant,
         precision={
             "I": act_bits,
-            "W": weight_bits if op.weight_operand else act_bits,
+            "W": weight_bits,
             "O": 2 * act_bits,
             "O_final": act_bits,
         },

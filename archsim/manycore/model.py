@@ -120,12 +120,13 @@ class Gemm:
 def gemm_of(op: MatMul | Conv2d, word_bytes: int, weight_fraction: float = 1.0) -> Gemm:
     """The GEMM of a matmul, or of a convolution as an implicit GEMM (one problem per group).
 
-    ``weight_fraction`` scales the bytes of packed low-bit weights (words per element, < 1).
+    ``weight_fraction`` scales the bytes of a packed low-bit right operand (words per element, < 1):
+    weights, or the KV cache a batched attention matmul reads.
     """
     w = float(word_bytes)
+    b_element = w * weight_fraction
     if isinstance(op, MatMul):
         shared = op.weight_operand  # a weight shared over the batch: the batch's rows are one GEMM's M
-        b_element = w * (weight_fraction if shared else 1.0)
         return Gemm(
             batch=1 if shared else op.batch,
             m=op.batch * op.m if shared else op.m,
@@ -137,7 +138,6 @@ def gemm_of(op: MatMul | Conv2d, word_bytes: int, weight_fraction: float = 1.0) 
             a_element_bytes=w,
             b_element_bytes=b_element,
         )
-    b_element = w * weight_fraction
     return Gemm(
         batch=op.groups,
         m=op.output_pixels,

@@ -14,6 +14,9 @@ compiler ``regor``: "Weight tensors must be 8-bit precision"). So every Ethos-U 
 runs int8 weights with int8 or int16 activations (16x8), and neither int4 weights nor
 int16 weights; a custom config may accept int4 weights (the default, a decoder that
 reads 4-bit weights: half the weight bytes).
+
+A graph input read as a feature map at its own precision (an LLM's KV cache) must be a feature-map
+type too: an int4 cache is refused; an int8/int16 one runs at the network's activation precision.
 """
 
 from __future__ import annotations
@@ -37,8 +40,16 @@ def weight_precision(node: Node, workload: Workload) -> Precision:
 
 
 def check_precisions(workload: Workload, config: NpuConfig) -> None:
-    """Raise ``InputError`` (one line) when a layer's weights are of a precision the NPU does not run."""
+    """Raise ``InputError`` (one line) when a layer's weights, or a feature map it reads (a KV cache),
+    are of a precision the NPU does not run."""
     for node in workload:
+        for name in node.inputs:
+            tensor = workload.tensor(name)
+            if tensor.kind is TensorKind.INPUT and tensor.precision is Precision.INT4:
+                raise InputError(
+                    f"{config.name}: layer {node.name} reads {name} as int4, not a feature-map type; "
+                    "allowed feature maps: int8, int16 (Vela: uint8, int8, int16, int32)"
+                )
         if not any(workload.tensor(name).kind is TensorKind.WEIGHT for name in node.inputs):
             continue
         precision = weight_precision(node, workload)
