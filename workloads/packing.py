@@ -5,8 +5,9 @@ scales) are tensors of the graph at their own precision (:class:`workloads.graph
 family whose datapath word is wider (a fp16 systolic array, an int8 FPGA engine reading int4
 weights) stores them packed in memory and unpacks them next to the array, so the DRAM traffic of
 a matmul's right operand (the weights, or the cached keys/values an attention matmul reads) is
-the tensors' bytes, not one word per element. Operands as wide as the word or wider are converted
-to the datapath (the family's own word count, as before): no fraction above 1.
+the tensors' bytes, not one word per element: int8 values with fp16 group scales on an int8 word
+cost 1 + 2 / group words each (the scales are read too). Values wider than the word are converted to
+the datapath (the family's own word count, as before).
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from __future__ import annotations
 from workloads.graph import TensorKind, Workload
 
 
-def weight_bytes_per_element(workload: Workload) -> dict[str, float]:
-    """Op name -> bytes per element of its right operand with its scales, for ops whose every right-operand
-    tensor states its own precision (a graph at one precision stays as the family costs it).
+def right_operand_bytes(workload: Workload) -> dict[str, tuple[float, float]]:
+    """Op name -> (bytes per element of its right operand with its scales, bytes of one bare element), for
+    ops whose every right-operand tensor states its own precision (a graph at one precision stays as the
+    family costs it).
 
     The right operand of a weight op is its weight tensors; of an activation-activation matmul, the graph
     inputs after its left operand (a decode step's KV cache and its scales), if it reads any.
     """
-    per_element: dict[str, float] = {}
+    per_element: dict[str, tuple[float, float]] = {}
     for node in workload.nodes:
         elements = getattr(node.op, "weight_elements", 0)
         if not elements:
@@ -34,11 +36,17 @@ def weight_bytes_per_element(workload: Workload) -> dict[str, float]:
             if any(t.kind is not TensorKind.INPUT for t in right):
                 continue
         if right and all(t.precision is not None for t in right):
-            per_element[node.name] = sum(t.nbytes(workload.precision) for t in right) / elements
+            bare = max(right, key=lambda t: t.numel)  # the values; their scales are the smaller tensor
+            total = sum(t.nbytes(workload.precision) for t in right) / elements
+            per_element[node.name] = (total, bare.nbytes(workload.precision) / bare.numel)
     return per_element
 
 
 def packed_weight_fraction(workload: Workload, word_bytes: float) -> dict[str, float]:
-    """Op name -> DRAM words per right-operand element (< 1) for ops whose right operand is packed below a word."""
-    fractions = {name: b / word_bytes for name, b in weight_bytes_per_element(workload).items()}
-    return {name: fraction for name, fraction in fractions.items() if fraction < 1}
+    """Op name -> DRAM words per right-operand element of the ops read packed: values no wider than a word
+    whose bytes (scales included) differ from a word per element (above 1 only by word-wide values' scales)."""
+    return {
+        name: total / word_bytes
+        for name, (total, bare) in right_operand_bytes(workload).items()
+        if bare <= word_bytes and total != word_bytes
+    }

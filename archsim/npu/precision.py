@@ -15,8 +15,9 @@ runs int8 weights with int8 or int16 activations (16x8), and neither int4 weight
 int16 weights; a custom config may accept int4 weights (the default, a decoder that
 reads 4-bit weights: half the weight bytes).
 
-A graph input read as a feature map at its own precision (an LLM's KV cache) must be a feature-map
-type too: an int4 cache is refused; an int8/int16 one runs at the network's activation precision.
+A graph input an activation-activation matmul reads as its right operand at its own precision (an
+LLM's KV cache, with group scales) must be a feature-map type too: an int4 cache is refused; an
+int8/int16 one runs at the network's activation precision. (An int4 network's own inputs run as int8.)
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def check_precisions(workload: Workload, config: NpuConfig) -> None:
     """Raise ``InputError`` (one line) when a layer's weights, or a feature map it reads (a KV cache),
     are of a precision the NPU does not run."""
     for node in workload:
-        for name in node.inputs:
+        cached = node.inputs[1:] if not getattr(node.op, "weight_operand", True) else ()
+        for name in cached:  # the right operand of an activation-activation matmul: a KV cache
             tensor = workload.tensor(name)
             if tensor.kind is TensorKind.INPUT and tensor.precision is Precision.INT4:
                 raise InputError(

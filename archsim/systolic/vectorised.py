@@ -34,7 +34,7 @@ from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cos
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
 from workloads.ops import VectorOp
-from workloads.packing import weight_bytes_per_element
+from workloads.packing import right_operand_bytes
 
 DATAFLOW_CODES: tuple[Dataflow, ...] = (Dataflow.OS, Dataflow.WS, Dataflow.IS)
 """Dataflow of each integer code (0 = os, 1 = ws, 2 = is)."""
@@ -212,9 +212,12 @@ def _by_dataflow(designs: Designs) -> list[_Group]:
     return groups
 
 
-def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None, weight_bytes: float | None = None) -> OpCost:
-    """One op on one dataflow's designs; ``weight_bytes`` per weight element when its low-bit weights
-    are packed (:mod:`workloads.packing`: narrower than a design's word, they are read packed)."""
+def _group_cost(
+    op: Any, group: _Group, plan: LayerTraffic | None, right_bytes: tuple[float, float] | None = None
+) -> OpCost:
+    """One op on one dataflow's designs; ``right_bytes``: (bytes per right-operand element with scales, bytes
+    of a bare element) when its operand states its precision (:mod:`workloads.packing`: values no wider than
+    a design's word are read packed, scales and all; wider ones are converted to the word)."""
     _, part, hw, flow = group
     words = None
     if plan is not None:
@@ -222,7 +225,10 @@ def _group_cost(op: Any, group: _Group, plan: LayerTraffic | None, weight_bytes:
         words = ActivationTraffic(-(-plan.dram_read_bytes // wb), -(-plan.dram_write_bytes // wb))
     if isinstance(op, VectorOp):
         return vector_cost(NUMPY, op, hw, words)
-    packing = 1 if weight_bytes is None else np.minimum(1.0, weight_bytes / part.word_bytes)
+    packing: Any = 1
+    if right_bytes is not None:
+        total, bare = right_bytes
+        packing = np.where(bare <= part.word_bytes, total / part.word_bytes, 1.0)
     return gemm_cost(NUMPY, gemm_job(op), hw, flow, words, filter_words_per_element=packing)
 
 
@@ -245,7 +251,7 @@ def evaluate(workload: Workload, designs: Designs, traffic: TrafficPlan | None =
     energy = np.zeros(n)
     latency = np.zeros(n)
     plan = traffic or {}
-    packed = weight_bytes_per_element(workload)
+    packed = right_operand_bytes(workload)
     for group in _by_dataflow(designs):
         group_compute, group_stall, group_energy, group_latency = 0, 0, 0.0, 0.0
         for op in workload.ops:

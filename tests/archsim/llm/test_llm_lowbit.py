@@ -22,10 +22,11 @@ from workloads.registry import load_workload
 SPEC = "llama3.2-1b:phase=decode,context=512,batch=1,layers=2,wbits={bits}"
 
 
-@pytest.mark.parametrize("arch", ["a100-like", "tpu-like"])
-def test_weight_dram_bytes_are_the_packed_tensors(arch: str) -> None:
+@pytest.mark.parametrize(("arch", "bits"), [("a100-like", 4), ("tpu-like", 4), ("a100-like", 8), ("tpu-like", 8)])
+def test_weight_dram_bytes_are_the_packed_tensors(arch: str, bits: int) -> None:
+    """W8 on the int8 ``tpu-like``: a word per weight plus the fp16 scales (1 + 2 / 128 words a weight)."""
     config = load_arch(arch)
-    workload = load_workload(SPEC.format(bits=4))
+    workload = load_workload(SPEC.format(bits=bits))
     layers = {layer.layer: layer for layer in simulate(workload, config).layers}
     checked = 0
     for node in workload.nodes:
@@ -44,11 +45,18 @@ KV_SPEC = "llama3.2-1b:phase=decode,context=512,batch=2,layers=2,kvbits={bits}"
 
 @pytest.mark.parametrize(
     ("arch", "bits"),
-    [("a100-like", 8), ("a100-like", 4), ("tpu-like", 4), ("fpga-zcu102-int8", 4), ("a100-manycore", 8)],
+    [
+        ("a100-like", 8),
+        ("a100-like", 4),
+        ("tpu-like", 4),
+        ("tpu-like", 8),
+        ("fpga-zcu102-int8", 4),
+        ("a100-manycore", 8),
+    ],
 )
 def test_kv_cache_dram_bytes_are_the_packed_tensors(arch: str, bits: int) -> None:
     """The attention matmuls of a decode step read the cached K/V at ``kvbits`` with their scales, packed
-    into the datapath's words (an int8 cache with fp16 scales is wider than an int8 word: converted)."""
+    into the datapath's words."""
     config = load_arch(arch)
     word_bytes = config.precision.bytes if arch.startswith("fpga") else config.word_bytes
     workload = load_workload(KV_SPEC.format(bits=bits))

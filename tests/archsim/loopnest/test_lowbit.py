@@ -38,13 +38,15 @@ def _run(arch: str, bits: int) -> tuple[Workload, NetworkMetrics]:
     return workload, simulate(workload, load_arch(arch))
 
 
-def test_weights_take_their_own_bits_plus_their_scales_and_wide_weights_the_activation_word() -> None:
+def test_weights_take_their_own_bits_plus_their_scales_and_wider_weights_the_activation_word() -> None:
     w4 = packed_weight_bits(load_workload(SPEC.format(bits=4)))
     assert len(w4) == 16 * 4 + 1 and set(w4.values()) == {4 + 16 / 128}  # an fp16 scale per 128 weights
     assert set(packed_weight_bits(load_workload(SPEC.format(bits=8))).values()) == {8 + 16 / 128}
     assert packed_weight_bits(load_workload(SPEC.format(bits=16))) == {}  # fp16 weights on fp16 words
-    int8_words = "llama3.2-1b:phase=decode,context=512,batch=1,layers=1,abits=8,wbits=8"
-    assert packed_weight_bits(load_workload(int8_words)) == {}  # 8.125 bits > an int8 word: converted, as before
+    int8_words = "llama3.2-1b:phase=decode,context=512,batch=1,layers=1,abits=8,wbits={}"
+    # int8 weights on int8 words read their scales too; fp16 weights are wider than the word: converted
+    assert set(packed_weight_bits(load_workload(int8_words.format(8))).values()) == {8 + 16 / 128}
+    assert packed_weight_bits(load_workload(int8_words.format(16))) == {}
 
 
 @pytest.mark.parametrize("arch", PRESETS)
