@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import envs.cosearch.terms  # registers the accuracy objective and the macs budget
 import envs.hetero.catalog  # noqa: F401  (registers the heterogeneous co-search spaces)
-from archsim.errors import InputError
+from archsim.errors import InputError, did_you_mean
 from envs.cosearch.catalog import RECIPES, get_cosearch_space
 from envs.hardware_catalog import SPACES
 from envs.spaces import DesignSpace
@@ -23,4 +23,5 @@ def get_space(name: str | DesignSpace) -> DesignSpace:
         return SPACES[name]
     if name in RECIPES:
         return get_cosearch_space(name)
-    raise InputError(f"space: unknown design space {name!r}; allowed: {', '.join([*SPACES, *RECIPES])}")
+    known = [*SPACES, *RECIPES]
+    raise InputError(f"space: unknown design space {name!r}{did_you_mean(name, known)}; allowed: {', '.join(known)}")

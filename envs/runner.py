@@ -23,8 +23,8 @@ from typing import Any
 import gymnasium as gym
 
 import envs
-from archsim.errors import InputError
-from envs.agents import AGENTS, make_agent
+from archsim.errors import InputError, did_you_mean
+from envs.agents import check_agent_name, make_agent
 from envs.evaluate import DesignMetrics, Evaluator, SharedEvaluatorFactory
 from envs.executors import EvaluatorFactory, Executor, make_executor
 from envs.results import SearchResult, summarise
@@ -89,9 +89,9 @@ class SearchConfig:
         """Raise InputError on bad values (before anything is built)."""
         if self.env_id not in envs.env_ids():
             allowed = ", ".join(envs.env_ids())
-            raise InputError.option("env_id", "--env", f"unknown env id {self.env_id!r}; allowed: {allowed}")
-        if self.agent not in AGENTS:
-            raise InputError.option("agent", "--agent", f"unknown agent {self.agent!r}; allowed: {', '.join(AGENTS)}")
+            hint = did_you_mean(self.env_id, envs.env_ids())
+            raise InputError.option("env_id", "--env", f"unknown env id {self.env_id!r}{hint}; allowed: {allowed}")
+        check_agent_name(self.agent)
         if self.budget is None:
             if self.agent != "exhaustive":
                 detail = f"required for agent {self.agent!r} (only exhaustive defaults it to the space size)"

@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from archsim.errors import InputError
+from archsim.errors import InputError, did_you_mean
 from envs.agents.base import Agent, AskTellAgent
 
 AGENTS: dict[str, str] = {
@@ -24,10 +24,16 @@ AGENTS: dict[str, str] = {
 """Agent name -> import path of its class."""
 
 
+def check_agent_name(name: str) -> None:
+    """Raise ``InputError`` (one line, with a did-you-mean hint) unless ``name`` is a registered agent."""
+    if name not in AGENTS:
+        hint = did_you_mean(name, AGENTS)
+        raise InputError.option("agent", "--agent", f"unknown agent {name!r}{hint}; allowed: {', '.join(AGENTS)}")
+
+
 def agent_class(name: str) -> type[Agent]:
     """The class of agent ``name``."""
-    if name not in AGENTS:
-        raise InputError.option("agent", "--agent", f"unknown agent {name!r}; allowed: {', '.join(AGENTS)}")
+    check_agent_name(name)
     module, _, attr = AGENTS[name].partition(":")
     return getattr(importlib.import_module(module), attr)
 

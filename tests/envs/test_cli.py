@@ -63,6 +63,12 @@ def test_sweep_writes_one_row_per_grid_design(capsys: pytest.CaptureFixture[str]
         (["search", "--budget", "3", "--env", "archsim/Nope-v0"], "unknown env id"),
         (["search", "--budget", "3", "--storage", "sqlite:////no/such/dir/x.db"], "cannot open the storage"),
         (["search", "--budget", "3", "--space", "nope"], "unknown design space 'nope'"),
+        (["search", "--budget", "3", "--agent", "Random"], "unknown agent 'Random' (did you mean 'random'?;"),
+        (["search", "--budget", "3", "--env", "archsim/systolicdse-v0"], "(did you mean 'archsim/SystolicDSE-v0'?;"),
+        (
+            ["search", "--budget", "3", "--space", "systolc"],
+            "unknown design space 'systolc' (did you mean 'systolic'?)",
+        ),
         (["search", "--budget", "3", "--objective", "speed=1"], "unknown objective 'speed'"),
         (["search", "--budget", "3", "--param", "bogus=1"], "unknown parameter 'bogus'"),
         (["sweep", "--knob", "rows=9"], "knob rows: unknown value 9"),
