@@ -12,7 +12,20 @@ the datapath (the family's own word count, as before).
 
 from __future__ import annotations
 
-from workloads.graph import TensorKind, Workload
+from typing import Any
+
+import numpy as np
+
+from workloads.graph import Node, Tensor, TensorKind, Workload
+
+
+def cached_operand(workload: Workload, node: Node) -> list[Tensor]:
+    """The graph inputs an activation-activation matmul reads as its right operand (a decode step's KV
+    cache and its scales, after the left operand); empty for any other op."""
+    if getattr(node.op, "weight_operand", True):
+        return []
+    right = [workload.tensor(name) for name in node.inputs[1:]]
+    return right if right and all(t.kind is TensorKind.INPUT for t in right) else []
 
 
 def right_operand_bytes(workload: Workload) -> dict[str, tuple[float, float]]:
@@ -20,8 +33,8 @@ def right_operand_bytes(workload: Workload) -> dict[str, tuple[float, float]]:
     ops whose every right-operand tensor states its own precision (a graph at one precision stays as the
     family costs it).
 
-    The right operand of a weight op is its weight tensors; of an activation-activation matmul, the graph
-    inputs after its left operand (a decode step's KV cache and its scales), if it reads any.
+    The right operand of a weight op is its weight tensors; of an activation-activation matmul, the
+    :func:`cached_operand` it reads, if any.
     """
     per_element: dict[str, tuple[float, float]] = {}
     for node in workload.nodes:
@@ -29,12 +42,9 @@ def right_operand_bytes(workload: Workload) -> dict[str, tuple[float, float]]:
         if not elements:
             continue
         if getattr(node.op, "weight_operand", True):
-            right = [workload.tensor(name) for name in node.inputs]
-            right = [t for t in right if t.kind is TensorKind.WEIGHT]
+            right = [t for t in (workload.tensor(name) for name in node.inputs) if t.kind is TensorKind.WEIGHT]
         else:
-            right = [workload.tensor(name) for name in node.inputs[1:]]
-            if any(t.kind is not TensorKind.INPUT for t in right):
-                continue
+            right = cached_operand(workload, node)
         if right and all(t.precision is not None for t in right):
             bare = max(right, key=lambda t: t.numel)  # the values; their scales are the smaller tensor
             total = sum(t.nbytes(workload.precision) for t in right) / elements
@@ -42,11 +52,18 @@ def right_operand_bytes(workload: Workload) -> dict[str, tuple[float, float]]:
     return per_element
 
 
+def words_per_element(total: float, bare: float, word_bytes: Any) -> Any:
+    """DRAM words per right-operand element on a ``word_bytes`` datapath (a number or an array of designs'):
+    values no wider than a word are read packed, scales and all (``total / word``); wider ones are
+    converted to the word (1)."""
+    return np.where(bare <= word_bytes, total / word_bytes, 1.0)
+
+
 def packed_weight_fraction(workload: Workload, word_bytes: float) -> dict[str, float]:
-    """Op name -> DRAM words per right-operand element of the ops read packed: values no wider than a word
-    whose bytes (scales included) differ from a word per element (above 1 only by word-wide values' scales)."""
-    return {
-        name: total / word_bytes
+    """Op name -> DRAM words per right-operand element of the ops read packed (:func:`words_per_element`
+    other than 1: above 1 only by word-wide values' scales)."""
+    fractions = {
+        name: float(words_per_element(total, bare, word_bytes))
         for name, (total, bare) in right_operand_bytes(workload).items()
-        if bare <= word_bytes and total != word_bytes
     }
+    return {name: fraction for name, fraction in fractions.items() if fraction != 1}

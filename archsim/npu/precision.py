@@ -25,6 +25,7 @@ from __future__ import annotations
 from archsim.config.npu import NpuConfig
 from archsim.errors import InputError
 from workloads.graph import Node, TensorKind, Workload
+from workloads.packing import cached_operand
 from workloads.precision import Precision
 
 
@@ -44,12 +45,10 @@ def check_precisions(workload: Workload, config: NpuConfig) -> None:
     """Raise ``InputError`` (one line) when a layer's weights, or a feature map it reads (a KV cache),
     are of a precision the NPU does not run."""
     for node in workload:
-        cached = node.inputs[1:] if not getattr(node.op, "weight_operand", True) else ()
-        for name in cached:  # the right operand of an activation-activation matmul: a KV cache
-            tensor = workload.tensor(name)
-            if tensor.kind is TensorKind.INPUT and tensor.precision is Precision.INT4:
+        for tensor in cached_operand(workload, node):
+            if tensor.precision is Precision.INT4:
                 raise InputError(
-                    f"{config.name}: layer {node.name} reads {name} as int4, not a feature-map type; "
+                    f"{config.name}: layer {node.name} reads {tensor.name} as int4, not a feature-map type; "
                     "allowed feature maps: int8, int16 (Vela: uint8, int8, int16, int32)"
                 )
         if not any(workload.tensor(name).kind is TensorKind.WEIGHT for name in node.inputs):

@@ -34,7 +34,7 @@ from archsim.systolic.model import ActivationTraffic, Hardware, OpCost, gemm_cos
 from archsim.traffic import LayerTraffic, TrafficPlan
 from workloads.graph import Workload
 from workloads.ops import VectorOp
-from workloads.packing import right_operand_bytes
+from workloads.packing import right_operand_bytes, words_per_element
 
 DATAFLOW_CODES: tuple[Dataflow, ...] = (Dataflow.OS, Dataflow.WS, Dataflow.IS)
 """Dataflow of each integer code (0 = os, 1 = ws, 2 = is)."""
@@ -225,10 +225,7 @@ def _group_cost(
         words = ActivationTraffic(-(-plan.dram_read_bytes // wb), -(-plan.dram_write_bytes // wb))
     if isinstance(op, VectorOp):
         return vector_cost(NUMPY, op, hw, words)
-    packing: Any = 1
-    if right_bytes is not None:
-        total, bare = right_bytes
-        packing = np.where(bare <= part.word_bytes, total / part.word_bytes, 1.0)
+    packing = 1 if right_bytes is None else words_per_element(*right_bytes, part.word_bytes)
     return gemm_cost(NUMPY, gemm_job(op), hw, flow, words, filter_words_per_element=packing)
 
 
