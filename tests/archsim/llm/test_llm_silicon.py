@@ -349,3 +349,17 @@ def test_before_and_after_the_arithmetic_floor() -> None:
         layer = predict(rows, config)
         assert round(1e3 * next(c.predicted_s for c in layer if c.measured.name == "Softmax"), 2) == softmax_ms
         assert round(1e3 * (sum(c.predicted_s for c in layer) + all_reduce), 1) == layer_ms
+
+
+def test_measured_softmax_rate_is_per_element() -> None:
+    """docs/llm.md: every measured softmax of 8 M elements or more (sweep and GPT-3 prefill) runs its kernel,
+    the 12 us overhead taken off, at 219-289 G elements/s, whatever its rows' length."""
+    prefill, _ = gpt3_layer(FOLDER, decode=False)
+    softmaxes = [m for m in [*operator_sweeps(FOLDER), *prefill] if m.op.name.lower().startswith("softmax")]
+    rates = [
+        m.op.output_elements / (m.latency_s - OVERHEAD_S["softmax"]) / 1e9
+        for m in softmaxes
+        if m.op.output_elements >= 8 * 2**20
+    ]
+    assert len(rates) == 11
+    assert (round(min(rates)), round(max(rates))) == (219, 289)
