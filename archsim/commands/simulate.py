@@ -104,11 +104,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         metrics = simulate(workload, config)
     if "fits_memory" in metrics.extra_total:
-        from archsim.llm.metrics import unfit_warning
+        from archsim.llm.metrics import conversion_warning, unfit_warning
 
-        warning = unfit_warning(metrics.extra_total)
-        if warning:
-            print(f"archsim simulate: warning: {args.arch}: {warning}", file=sys.stderr)
+        for warning in (unfit_warning(metrics.extra_total), conversion_warning(metrics.extra_total)):
+            if warning:
+                print(f"archsim simulate: warning: {args.arch}: {warning}", file=sys.stderr)
     if args.format == "csv":
         text = report.to_csv(metrics)
     elif args.format == "json":

@@ -11,10 +11,11 @@ representative decode step, at the mean context of the steps it stands for);
   token for a prefill), the footprint (``weight_bytes``, ``kv_cache_bytes``) held
   against each memory's capacity in ``memory`` with ``fits_memory``, and the
   decode step's DRAM bytes with the bandwidth floor ``tpot_floor_s`` (the family's own bytes), and
-  ``bandwidth_bound_tpot_s``: the bytes a step must read at the spec's precisions (weights with
-  their scales, KV cache; :func:`workloads.llm.footprint.decode_step_read_bytes`) over the DRAM
-  bandwidth. Families whose datapath word is wider than the weights (a systolic array reads
-  int4 weights as whole words) move more than that: their TPOT is above this bound;
+  ``bandwidth_bound_tpot_s``: the bytes a step must read (weights with their scales, KV cache;
+  :func:`workloads.llm.footprint.decode_step_read_bytes`) over the DRAM bandwidth, at the
+  precisions the datapath runs: weights or a cache wider than the family's word are converted to
+  one word each (fp16 weights on an int8 array, ``workloads.packing``), which
+  ``datapath_conversions`` names (operand -> [spec bits, datapath bits]; empty when none);
 - each layer row: ``bound``, the resource that takes longest for the op
   (``compute``, or the memory: ``dram``/``sram``/``flash``), unless the family
   already reports one (FPGA).
@@ -30,7 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from archsim.metrics import LayerMetrics, NetworkMetrics
-from workloads.llm.footprint import decode_step_read_bytes, footprint
+from workloads.llm.footprint import decode_step_read_bytes, footprint, run_bits
 from workloads.llm.spec import LlmSpec, Phase
 
 MEMORIES = ("sram", "dram", "flash")
@@ -84,6 +85,36 @@ MEMORY_LAYOUTS: dict[str, Callable[[Any], dict[str, MemorySlot]]] = {
 
 A family missing here (a new one) gets one DRAM of unstated capacity: ``fits`` is then null, never guessed.
 """
+
+
+def _loopnest_word_bits(config: Any, spec: LlmSpec) -> int | None:
+    """The loop-nest family reads operands in words of the workload's activation precision."""
+    return spec.run.activation_precision.bits
+
+
+DATAPATH_WORD_BITS: dict[str, Callable[[Any, LlmSpec], int | None]] = {
+    "systolic": lambda config, spec: int(config.word_bytes * 8),
+    "manycore": lambda config, spec: int(config.word_bytes * 8),
+    "fpga": lambda config, spec: int(config.precision.bits),
+    "loopnest": _loopnest_word_bits,
+}
+"""Family -> the word its datapath converts wider weights and KV caches to (``workloads.packing``).
+
+Families missing here read every operand at its own precision (a system moves whole tensors) or
+refuse what they cannot run (the NPU's fp16 weights).
+"""
+
+
+def datapath_conversions(spec: LlmSpec, config: Any) -> dict[str, list[int]]:
+    """Operand (``weights``, ``kv_cache``) -> [spec bits, datapath bits] for those the family converts."""
+    word_bits = _datapath_word_bits(spec, config)
+    bits = {"weights": spec.run.weight_precision.bits, "kv_cache": spec.run.kv_precision.bits}
+    return {name: [b, run_bits(b, word_bits)[0]] for name, b in bits.items() if run_bits(b, word_bits)[0] != b}
+
+
+def _datapath_word_bits(spec: LlmSpec, config: Any) -> int | None:
+    rule = DATAPATH_WORD_BITS.get(config.family)
+    return None if rule is None else rule(config, spec)
 
 
 PORTS = (
@@ -200,6 +231,7 @@ def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str,
     need = footprint(spec)
     memory = memory_check(spec, config)
     verdicts = [entry["fits"] for entry in memory.values()]
+    read_bytes = decode_step_read_bytes(spec, word_bits=_datapath_word_bits(spec, config)) if steps else None
     return {
         "phase": run.phase.value,
         "ttft_s": prefill_s if run.phase is not Phase.DECODE else None,
@@ -211,8 +243,9 @@ def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str,
         "generated_tokens": 0 if run.phase is Phase.PREFILL else tokens,
         "decode_step_dram_bytes": step_bytes,
         "tpot_floor_s": step_bytes / bandwidth if steps and bandwidth else None,
-        "decode_step_read_bytes": decode_step_read_bytes(spec) if steps else None,
-        "bandwidth_bound_tpot_s": decode_step_read_bytes(spec) / bandwidth if steps and bandwidth else None,
+        "decode_step_read_bytes": read_bytes,
+        "bandwidth_bound_tpot_s": read_bytes / bandwidth if read_bytes and bandwidth else None,
+        "datapath_conversions": datapath_conversions(spec, config),
         "weight_bytes": need.weight_bytes,
         "kv_cache_bytes": need.kv_cache_bytes,
         "kv_positions": need.kv_positions,
@@ -235,6 +268,16 @@ def with_llm_metrics(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> Net
 def _with_bound(layer: LayerMetrics, bound: str) -> LayerMetrics:
     """A copy of ``layer`` with its ``bound`` extra."""
     return layer.copy_with(extras={**layer.extras, "bound": bound})
+
+
+def conversion_warning(total: Mapping[str, Any]) -> str | None:
+    """One line naming the operands the datapath converts to its word, or None when it runs the spec's bits."""
+    converted = total.get("datapath_conversions") or {}
+    if not converted:
+        return None
+    parts = [f"{spec}-bit {name.replace('_', ' ')}" for name, (spec, _) in converted.items()]
+    word = max(bits for _, bits in converted.values())
+    return f"runs the {' and '.join(parts)} as {word}-bit words (converted to the datapath's word, not the spec's bits)"
 
 
 def unfit_warning(total: Mapping[str, Any]) -> str | None:

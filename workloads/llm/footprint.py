@@ -26,10 +26,11 @@ def quantised_bytes(rows: int, columns: int, precision: Precision, group: int) -
     return bits_bytes(rows, columns, precision.bits, group)
 
 
-def bits_bytes(rows: int, columns: int, bits: int, group: int) -> int:
-    """:func:`quantised_bytes` for any bit width (2-bit formats have no :class:`Precision`); 16 bits: no scales."""
+def bits_bytes(rows: int, columns: int, bits: int, group: int, scaled: bool = True) -> int:
+    """:func:`quantised_bytes` for any bit width (2-bit formats have no :class:`Precision`); 16 bits, or
+    ``scaled`` False (values converted to a datapath word, :func:`run_bits`): no scales."""
     data = math.ceil(rows * columns * bits / 8)
-    if bits >= 16:
+    if bits >= 16 or not scaled:
         return data
     scales = math.ceil(rows / (group or rows)) * columns
     return data + math.ceil(scales * SCALE_PRECISION.bits / 8)
@@ -77,15 +78,26 @@ def kv_positions(spec: LlmSpec) -> int:
     return max(spec.config.attended(positions, i) for i in range(spec.layers))
 
 
-def kv_cache_bytes(spec: LlmSpec, positions: int | None = None) -> int:
-    """K and V of every built layer and sequence at ``positions`` (default: the run's end), each layer at its window."""
+def kv_cache_bytes(spec: LlmSpec, positions: int | None = None, word_bits: int | None = None) -> int:
+    """K and V of every built layer and sequence at ``positions`` (default: the run's end), each layer at its
+    window; ``word_bits``: the datapath word a wider cache is converted to (:func:`run_bits`)."""
     c, run = spec.config, spec.run
     positions = _run_positions(spec) if positions is None else positions
+    bits, scaled = run_bits(run.kv_precision.bits, word_bits)
     total = 0
     for i in range(spec.layers):
         held = c.attended(positions, i)
-        total += quantised_bytes(held * c.head_dim, run.batch * c.kv_heads, run.kv_precision, run.group or c.head_dim)
+        total += bits_bytes(held * c.head_dim, run.batch * c.kv_heads, bits, run.group or c.head_dim, scaled)
     return 2 * total
+
+
+def run_bits(bits: int, word_bits: int | None) -> tuple[int, bool]:
+    """(bits an operand of ``bits`` is read at, whether its scales are read) on a datapath of ``word_bits``:
+    values wider than the word are converted to one word each, without scales (``workloads.packing``);
+    narrower ones are read packed at their own bits with their scales. ``None``: no conversion."""
+    if word_bits is not None and bits > word_bits:
+        return word_bits, False
+    return bits, True
 
 
 def footprint(spec: LlmSpec) -> Footprint:
@@ -93,18 +105,21 @@ def footprint(spec: LlmSpec) -> Footprint:
     return Footprint(weight_bytes(spec), kv_cache_bytes(spec), kv_positions(spec))
 
 
-def decode_step_read_bytes(spec: LlmSpec, weight_bits: int | None = None, group: int | None = None) -> int:
+def decode_step_read_bytes(
+    spec: LlmSpec, weight_bits: int | None = None, group: int | None = None, word_bits: int | None = None
+) -> int:
     """Bytes one decode step must read: the active weights (and scales) once, the LM head, the KV cache.
 
     The weights of ``min(experts, batch * top_k)`` experts are read; the cache at the representative
-    step's positions. ``weight_bits``/``group`` override the spec's (e.g. 2-bit formats). This is the
+    step's positions. ``weight_bits``/``group`` override the spec's (e.g. 2-bit formats); ``word_bits``
+    is the datapath word that wider weights or cache are converted to (:func:`run_bits`). This is the
     numerator of a bandwidth-bound decode model: tokens/s <= batch * bandwidth / these bytes.
     """
     c, run = spec.config, spec.run
-    bits = run.weight_precision.bits if weight_bits is None else weight_bits
+    bits, scaled = run_bits(run.weight_precision.bits if weight_bits is None else weight_bits, word_bits)
     size = run.group if group is None else group
     active = min(c.experts, run.batch * c.top_k)
-    layers = sum(bits_bytes(k, n, bits, size) for i in range(spec.layers) for k, n in c.layer_matrices(active, i))
-    head = bits_bytes(c.hidden, c.vocab, bits, size)
-    cache = kv_cache_bytes(spec, run.step_positions) if run.decode_steps else 0
-    return layers + head + cache
+    matrices = [*(m for i in range(spec.layers) for m in c.layer_matrices(active, i)), (c.hidden, c.vocab)]
+    weights = sum(bits_bytes(k, n, bits, size, scaled) for k, n in matrices)
+    cache = kv_cache_bytes(spec, run.step_positions, word_bits) if run.decode_steps else 0
+    return weights + cache

@@ -292,6 +292,8 @@ def check_run(metrics: NetworkMetrics, spec: LlmSpec, arch: str) -> None:
         _check_compulsory_reads(metrics, workload, config)
     if total["tpot_floor_s"] is not None:
         assert total["tpot_s"] * (1 + REL) >= total["tpot_floor_s"]
+    if total["bandwidth_bound_tpot_s"] is not None:  # at the precisions the datapath runs (its conversions)
+        assert total["tpot_s"] * (1 + REL) >= total["bandwidth_bound_tpot_s"], total["datapath_conversions"]
     if run.phase is Phase.DECODE and total["decode_step_dram_bytes"]:
         ceiling = run.batch * rate / total["decode_step_dram_bytes"]
         assert total["tokens_per_s"] <= ceiling * (1 + REL)
