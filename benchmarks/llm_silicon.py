@@ -41,6 +41,8 @@ def main() -> None:
         for kind in ("matmul", "softmax", "layernorm", "gelu"):
             errors = [abs(c.error) for c in compared if c.measured.overhead == kind]
             print(f"  {kind:9s} {len(errors):2d} points  {100 * statistics.fmean(errors):6.1f}%")
+        print(f"  pooled    {len(compared):2d} points  {100 * statistics.fmean(abs(c.error) for c in compared):6.1f}%")
+        end_to_end = []
         for decode in (False, True):
             rows, all_reduce = gpt3_layer(FOLDER, decode)
             layer = predict(rows, config)
@@ -55,11 +57,13 @@ def main() -> None:
             measured = sum(c.measured.latency_s for c in layer) + all_reduce
             predicted = sum(c.predicted_s for c in layer) + all_reduce
             mean = statistics.fmean(abs(c.error) for c in layer)
+            end_to_end.append(abs(predicted / measured - 1))
             print(
                 f"    end to end (+{all_reduce * 1e3:.3f} ms all-reduce, measured): {measured * 1e3:.3f} ms measured, "
                 f"{predicted * 1e3:.3f} ms predicted ({100 * (predicted / measured - 1):+.1f}%); "
                 f"mean |error| per op {100 * mean:.1f}%"
             )
+        print(f"  mean |end to end| of prefill and decode {100 * statistics.fmean(end_to_end):.1f}%")
         if arch == "a100-manycore" and isinstance(config, ManyCoreConfig):
             _print_clocks(compared + prefill, config)
 

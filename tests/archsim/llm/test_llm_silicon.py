@@ -86,6 +86,24 @@ def test_gpt3_layer(arch: str, decode: bool, end_to_end: float, per_op: float) -
     assert per_op - 0.001 <= statistics.fmean(abs(c.error) for c in compared) <= per_op
 
 
+@pytest.mark.parametrize(
+    ("arch", "sweeps", "layer_ops", "end_to_end"),
+    [
+        ("a100-manycore", 0.123, 0.092, 0.047),
+        ("a100-like", 0.173, 0.838, 0.654),
+    ],
+)
+def test_pooled_figures_of_the_doc(arch: str, sweeps: float, layer_ops: float, end_to_end: float) -> None:
+    """Mean |error| over all 84 sweep points, over both layers' ops, and of the two end-to-end figures."""
+    compared = predict(operator_sweeps(FOLDER), load_arch(arch))
+    assert statistics.fmean(abs(c.error) for c in compared) == pytest.approx(sweeps, abs=0.0005)
+    layers = [_layer(arch, decode) for decode in (False, True)]
+    ops = [abs(c.error) for compared_ops, _, _ in layers for c in compared_ops]
+    assert statistics.fmean(ops) == pytest.approx(layer_ops, abs=0.0005)
+    errors = [abs(predicted / measured - 1) for _, measured, predicted in layers]
+    assert statistics.fmean(errors) == pytest.approx(end_to_end, abs=0.0005)
+
+
 @pytest.mark.parametrize("arch", sorted(HBM_BYTES_PER_S))
 def test_no_compared_op_beats_the_hbm_rate_or_the_peak(arch: str) -> None:
     rows = operator_sweeps(FOLDER) + gpt3_layer(FOLDER, False)[0] + gpt3_layer(FOLDER, True)[0]
