@@ -15,6 +15,8 @@ import re
 import sys
 from collections.abc import Sequence
 
+from archsim.commands.common import resolve_output_format
+
 COMMANDS: dict[str, str] = {
     "simulate": "archsim.commands.simulate",
     "workloads": "archsim.commands.listing",
@@ -76,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        resolve_output_format(args)
         return int(args.run(args))
     except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         if os.environ.get("ARCHSIM_DEBUG"):

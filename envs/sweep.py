@@ -101,7 +101,8 @@ def parquet_schema(space: DesignSpace) -> Any:
     return pa.schema([*fields, pa.field("error", pa.string())])
 
 
-def _pyarrow() -> Any:
+def require_pyarrow() -> Any:
+    """The pyarrow module (with ``pyarrow.parquet``), or a one-line error naming the extra that installs it."""
     try:
         import pyarrow
         import pyarrow.parquet
@@ -140,7 +141,7 @@ class StreamedSweep:
                     "fmt parquet: give an output file (Parquet is not written to standard output)",
                     cli="--format parquet: give -o FILE (Parquet is not written to standard output)",
                 )
-            _pyarrow()
+            require_pyarrow()
         if output is not None and not output.parent.exists():
             raise InputError.option(f"output {output}", f"-o {output}", f"directory {output.parent} does not exist")
         self.space = space
@@ -224,7 +225,7 @@ class StreamedSweep:
             with open(tmp, "w", newline="") as out:
                 write_csv_rows(rows, self.names, out, header=False)
         else:
-            pa = _pyarrow()
+            pa = require_pyarrow()
             pa.parquet.write_table(pa.Table.from_pylist(rows, schema=parquet_schema(self.space)), tmp)
         tmp.replace(path)
 
@@ -241,7 +242,7 @@ class StreamedSweep:
                     with open(self._part(index)) as part:
                         shutil.copyfileobj(part, out)
         else:
-            pa = _pyarrow()
+            pa = require_pyarrow()
             with pa.parquet.ParquetWriter(tmp, parquet_schema(self.space)) as writer:
                 for index in range(count):
                     writer.write_table(pa.parquet.read_table(self._part(index)))

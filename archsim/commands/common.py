@@ -81,10 +81,41 @@ def load_workload_from_args(args: argparse.Namespace) -> Workload:
     return workload
 
 
+SUFFIX_FORMATS = {".json": "json", ".csv": "csv", ".parquet": "parquet"}
+"""An ``-o`` file suffix -> the format it names (a ``.txt`` or other file takes the command's default)."""
+
+
 def add_output_args(parser: argparse.ArgumentParser, formats: tuple[str, ...] = ("table", "csv", "json")) -> None:
-    """``--format`` and ``-o``."""
-    parser.add_argument("--format", "-f", choices=formats, default=formats[0], help="output format")
+    """``--format`` (default: the ``-o`` file's suffix, else the first of ``formats``) and ``-o``."""
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=formats,
+        default=None,
+        help=f"output format (default: the -o file's suffix {', '.join(_suffixes(formats))}, else {formats[0]})",
+    )
     parser.add_argument("-o", "--output", type=Path, help="write to this file instead of standard output")
+    parser.set_defaults(output_formats=formats)
+
+
+def _suffixes(formats: tuple[str, ...]) -> list[str]:
+    return [suffix for suffix, name in SUFFIX_FORMATS.items() if name in formats]
+
+
+def resolve_output_format(args: argparse.Namespace) -> None:
+    """Set ``args.format`` from the ``-o`` suffix when ``--format`` is not given, so ``-o r.json`` writes JSON;
+    a suffix naming another format than the one asked for (or one the command cannot write) is an error."""
+    formats: tuple[str, ...] | None = getattr(args, "output_formats", None)
+    if formats is None:
+        return
+    output: Path | None = args.output
+    named = SUFFIX_FORMATS.get(output.suffix.lower()) if output is not None else None
+    if named is not None and named not in formats:
+        raise InputError(f"-o {output}: this command writes {' or '.join(formats)}, not {named}")
+    if args.format is None:
+        args.format = named or formats[0]
+    elif named is not None and named != args.format:
+        raise InputError(f"-o {output}: the suffix says {named} but --format is {args.format}; make them agree")
 
 
 def emit(text: str, output: Path | None) -> None:

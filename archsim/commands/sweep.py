@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from archsim.commands.common import add_output_args
+from workloads.errors import InputError
 
 DEFAULT_SPACE = "systolic"
 
@@ -47,13 +48,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.vary:
         from archsim.config.loader import load_arch
-        from archsim.llm.sweep import parse_vary, sweep_llm
+        from archsim.llm.sweep import parse_vary, sweep_llm, write_parquet
         from archsim.llm.sweep import to_csv as llm_csv
 
+        if args.format == "parquet" and args.output is None:
+            raise InputError("--format parquet: give -o FILE (Parquet is not written to standard output)")
         config = load_arch(args.arch)
         if config.family == "system":
             import mappers.multicore  # noqa: F401  (registers simulate()'s system simulator)
-        emit(llm_csv(sweep_llm(args.workload, parse_vary(args.vary), config)), args.output)
+        rows = sweep_llm(args.workload, parse_vary(args.vary), config)
+        if args.format == "parquet":
+            write_parquet(rows, args.output)
+        else:
+            emit(llm_csv(rows), args.output)
         return 0
     space = get_space(args.space)
     if args.list_knobs:

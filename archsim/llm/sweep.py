@@ -11,6 +11,7 @@ import csv
 import io
 import itertools
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from workloads.errors import InputError
@@ -73,6 +74,23 @@ def sweep_llm(spec: str, grid: Mapping[str, Sequence[int]], config: Any) -> list
         total = simulate(load_workload(text), config).total()
         rows.append({**point, **{column: total[column] for column in COLUMNS}})
     return rows
+
+
+def write_parquet(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
+    """The rows as a Parquet file at ``path`` (atomically): keys and byte counts int64, ``fits_memory`` bool,
+    the other figures float64."""
+    from envs.sweep import require_pyarrow
+
+    if not path.parent.exists():
+        raise InputError(f"-o {path}: directory {path.parent} does not exist")
+    pa = require_pyarrow()
+    varied = [name for name in rows[0] if name not in COLUMNS]
+    types = {"fits_memory": pa.bool_(), "kv_cache_bytes": pa.int64(), "weight_bytes": pa.int64()}
+    fields = [pa.field(name, pa.int64()) for name in varied]
+    fields += [pa.field(name, types.get(name, pa.float64())) for name in COLUMNS]
+    tmp = path.with_name(path.name + ".tmp")
+    pa.parquet.write_table(pa.Table.from_pylist(list(rows), schema=pa.schema(fields)), tmp)
+    tmp.replace(path)
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
