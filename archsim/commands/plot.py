@@ -173,10 +173,16 @@ def _llm(sources: list[str], args: argparse.Namespace) -> Any:
 
     from archsim.plots.llm import per_token_curves
 
-    if len(sources) != 1 or not sources[0].endswith(".csv") or not Path(sources[0]).is_file():
-        raise InputError("plot llm: give one CSV written by `archsim sweep --workload LLM-SPEC --vary ...`")
-    with Path(sources[0]).open() as handle:
-        rows = list(csv.DictReader(handle))
+    path = Path(sources[0])
+    if len(sources) != 1 or path.suffix not in (".csv", ".parquet") or not path.is_file():
+        raise InputError("plot llm: give one CSV or Parquet file of `archsim sweep --workload LLM-SPEC --vary ...`")
+    if path.suffix == ".parquet":
+        from envs.sweep import require_pyarrow
+
+        rows = require_pyarrow().parquet.read_table(path).to_pylist()
+    else:
+        with path.open() as handle:
+            rows = list(csv.DictReader(handle))
     return per_token_curves(rows, args.x if args.x != "latency_s" else "context")
 
 

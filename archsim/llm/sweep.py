@@ -82,7 +82,7 @@ def write_parquet(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
     from envs.sweep import require_pyarrow
 
     if not path.parent.exists():
-        raise InputError(f"-o {path}: directory {path.parent} does not exist")
+        raise InputError.option(f"path {path}", f"-o {path}", f"directory {path.parent} does not exist")
     pa = require_pyarrow()
     varied = [name for name in rows[0] if name not in COLUMNS]
     types = {"fits_memory": pa.bool_(), "kv_cache_bytes": pa.int64(), "weight_bytes": pa.int64()}

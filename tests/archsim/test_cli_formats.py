@@ -60,6 +60,10 @@ def test_llm_vary_sweep_writes_parquet(capsys: pytest.CaptureFixture[str], tmp_p
     rows = csv_out.read_text().splitlines()
     assert len(rows) == 5 and rows[0].startswith("context,batch,")
     assert [float(r.split(",")[3]) for r in rows[1:]] == pytest.approx(table.column("tpot_s").to_pylist(), rel=1e-12)
+    images = {source: tmp_path / f"{source.suffix[1:]}.png" for source in (out, csv_out)}
+    for source, image in images.items():  # plot llm reads either
+        assert _run(capsys, "plot", "llm", str(source), "-o", str(image))[0] == 0
+    assert images[out].read_bytes() == images[csv_out].read_bytes()
 
 
 def test_design_sweep_writes_parquet_from_the_suffix(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
