@@ -38,6 +38,16 @@ def test_fp16_on_int8_words_is_named_and_counted_at_the_word(arch: str) -> None:
     assert total["tpot_s"] >= total["bandwidth_bound_tpot_s"]
 
 
+def test_the_figures_of_the_doc() -> None:
+    """docs/llm.md: the whole Llama-3.2-1B step on fpga-zcu102-int8, and its bound at the fp16 bytes."""
+    spec = "llama3.2-1b:phase=decode,context=512,batch=1"
+    total = simulate(load_workload(spec), load_arch("fpga-zcu102-int8")).total()
+    bandwidth = total["decode_step_read_bytes"] / total["bandwidth_bound_tpot_s"]
+    at_spec_bits = decode_step_read_bytes(parse_spec(spec)) / bandwidth
+    ms = [round(x * 1e3, 2) for x in (total["tpot_s"], total["bandwidth_bound_tpot_s"], at_spec_bits)]
+    assert ms == [65.84, 64.80, 129.60]
+
+
 def test_int8_weights_keep_their_scales_and_only_the_fp16_cache_is_converted() -> None:
     total = _total("fpga-zcu102-int8", ",wbits=8")
     assert total["datapath_conversions"] == {"kv_cache": [16, 8]}
