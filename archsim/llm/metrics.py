@@ -109,7 +109,8 @@ def datapath_conversions(spec: LlmSpec, config: Any) -> dict[str, list[int]]:
     """Operand (``weights``, ``kv_cache``) -> [spec bits, datapath bits] for those the family converts."""
     word_bits = _datapath_word_bits(spec, config)
     bits = {"weights": spec.run.weight_precision.bits, "kv_cache": spec.run.kv_precision.bits}
-    return {name: [b, run_bits(b, word_bits)[0]] for name, b in bits.items() if run_bits(b, word_bits)[0] != b}
+    pairs = {name: [b, run_bits(b, word_bits)[0]] for name, b in bits.items()}
+    return {name: pair for name, pair in pairs.items() if pair[0] != pair[1]}
 
 
 def _datapath_word_bits(spec: LlmSpec, config: Any) -> int | None:

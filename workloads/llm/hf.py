@@ -215,42 +215,48 @@ def _untyped(keys: _Keys) -> dict[str, Any]:
     }
 
 
-def _llama(keys: _Keys) -> dict[str, Any]:
-    """``LlamaConfig``: optional ``attention_bias`` (Q, K, V and O) and ``mlp_bias``; no window."""
-    bias = keys.flag("attention_bias", False)
-    return _shape(keys, kv_required=False) | {
+def _silu_mlp(keys: _Keys) -> dict[str, Any]:
+    """The MLP keys the Llama-style types share: ``intermediate_size``, ``hidden_act`` (SiLU), untied embeddings."""
+    return {
         "ffn": keys.integer("intermediate_size"),
         "activation": keys.activation("hidden_act", "silu"),
         "tied_embeddings": keys.flag("tie_word_embeddings", False),
-        "qkv_bias": bias,
-        "out_bias": bias,
-        "mlp_bias": keys.flag("mlp_bias", False),
-        "partial_rotary_factor": keys.fraction("partial_rotary_factor", 1.0),
     }
+
+
+def _llama(keys: _Keys) -> dict[str, Any]:
+    """``LlamaConfig``: optional ``attention_bias`` (Q, K, V and O) and ``mlp_bias``; no window."""
+    bias = keys.flag("attention_bias", False)
+    return (
+        _shape(keys, kv_required=False)
+        | _silu_mlp(keys)
+        | {
+            "qkv_bias": bias,
+            "out_bias": bias,
+            "mlp_bias": keys.flag("mlp_bias", False),
+            "partial_rotary_factor": keys.fraction("partial_rotary_factor", 1.0),
+        }
+    )
 
 
 def _mistral(keys: _Keys) -> dict[str, Any]:
     """``MistralConfig``: ``sliding_window`` on every layer (must be given: transformers' default is 4096)."""
     if "sliding_window" not in keys.data:
         raise InputError(f"{keys.file}: missing key 'sliding_window' (an integer, or null for none)")
-    return _shape(keys) | {
-        "ffn": keys.integer("intermediate_size"),
-        "activation": keys.activation("hidden_act", "silu"),
-        "sliding_window": keys.window(),
-        "tied_embeddings": keys.flag("tie_word_embeddings", False),
-    }
+    return _shape(keys) | _silu_mlp(keys) | {"sliding_window": keys.window()}
 
 
 def _mixtral(keys: _Keys) -> dict[str, Any]:
     """``MixtralConfig``: ``num_local_experts`` experts ``intermediate_size`` wide, top ``num_experts_per_tok``."""
-    return _shape(keys) | {
-        "ffn": keys.integer("intermediate_size"),
-        "activation": keys.activation("hidden_act", "silu"),
-        "experts": keys.positive("num_local_experts"),
-        "top_k": keys.positive("num_experts_per_tok"),
-        "sliding_window": keys.window(),
-        "tied_embeddings": keys.flag("tie_word_embeddings", False),
-    }
+    return (
+        _shape(keys)
+        | _silu_mlp(keys)
+        | {
+            "experts": keys.positive("num_local_experts"),
+            "top_k": keys.positive("num_experts_per_tok"),
+            "sliding_window": keys.window(),
+        }
+    )
 
 
 def _qwen_window(keys: _Keys, layers: int) -> dict[str, Any]:
@@ -268,16 +274,7 @@ def _qwen_window(keys: _Keys, layers: int) -> dict[str, Any]:
 def _qwen2(keys: _Keys) -> dict[str, Any]:
     """``Qwen2Config``: biases on Q, K and V (always, as its modelling code builds them)."""
     shape = _shape(keys)
-    return (
-        shape
-        | {
-            "ffn": keys.integer("intermediate_size"),
-            "activation": keys.activation("hidden_act", "silu"),
-            "tied_embeddings": keys.flag("tie_word_embeddings", False),
-            "qkv_bias": True,
-        }
-        | _qwen_window(keys, shape["layers"])
-    )
+    return shape | _silu_mlp(keys) | {"qkv_bias": True} | _qwen_window(keys, shape["layers"])
 
 
 def _qwen3(keys: _Keys) -> dict[str, Any]:
@@ -286,14 +283,8 @@ def _qwen3(keys: _Keys) -> dict[str, Any]:
     bias = keys.flag("attention_bias", False)
     return (
         shape
-        | {
-            "ffn": keys.integer("intermediate_size"),
-            "activation": keys.activation("hidden_act", "silu"),
-            "tied_embeddings": keys.flag("tie_word_embeddings", False),
-            "qkv_bias": bias,
-            "out_bias": bias,
-            "qk_norm": True,
-        }
+        | _silu_mlp(keys)
+        | {"qkv_bias": bias, "out_bias": bias, "qk_norm": True}
         | _qwen_window(keys, shape["layers"])
     )
 
@@ -360,13 +351,14 @@ def _qwen3_moe(keys: _Keys) -> dict[str, Any]:
 
 def _phi3(keys: _Keys) -> dict[str, Any]:
     """``Phi3Config``: fused QKV and gate/up (same shapes as Llama's), ``sliding_window`` on every layer."""
-    return _shape(keys, kv_required=False) | {
-        "ffn": keys.integer("intermediate_size"),
-        "activation": keys.activation("hidden_act", "silu"),
-        "sliding_window": keys.window(),
-        "tied_embeddings": keys.flag("tie_word_embeddings", False),
-        "partial_rotary_factor": keys.fraction("partial_rotary_factor", 1.0),
-    }
+    return (
+        _shape(keys, kv_required=False)
+        | _silu_mlp(keys)
+        | {
+            "sliding_window": keys.window(),
+            "partial_rotary_factor": keys.fraction("partial_rotary_factor", 1.0),
+        }
+    )
 
 
 def _gemma(keys: _Keys) -> dict[str, Any]:
