@@ -18,6 +18,7 @@ from pathlib import Path
 
 from archsim.config.manycore import ManyCoreConfig
 from archsim.config.systolic import SystolicConfig
+from archsim.manycore.instructions import PassCount
 from archsim.manycore.model import op_cost
 from archsim.systolic.costs import hardware
 from archsim.systolic.layer import layer_on
@@ -25,6 +26,11 @@ from workloads.ops import Activation, MatMul, Op, VectorFn, VectorOp
 
 OVERHEAD_S = {"matmul": 21e-6, "softmax": 12e-6, "layernorm": 45e-6, "gelu": 45e-6}
 """LLMCompass's per-kernel launch overhead added to simulated A100 figures (its README/paper)."""
+
+GELU_TANH = PassCount(fp32=16.75, alu=5.25, sfu=2.0, issued=26.25)
+"""Per element, the tanh GELU LLMCompass timed (``gelu(approximate="tanh")`` under ``torch.compile``): the
+``gelu_tanh`` loop of archsim/manycore/vector_kernels.cu as ``python -m archsim.manycore.sass_counts`` counts
+it. The IR's GELU is counted as the erf form; docs/llm.md says what the tanh form would change."""
 
 NORM_OPS = 5
 """Arithmetic per element of softmax/layernorm (the workloads' figure)."""
@@ -57,7 +63,8 @@ class Compared:
 
 
 def _vector(name: str, fn: VectorFn, elements: int, ops: int, row: int = 0) -> VectorOp:
-    """One measured vector op; an activation is PyTorch's GELU (erf form), as LLMCompass measured it."""
+    """One measured vector op; an activation is the IR's GELU (counted as the erf form; LLMCompass timed the
+    tanh form, see :data:`GELU_TANH`)."""
     activation = Activation.GELU if fn is VectorFn.ACTIVATION else None
     return VectorOp(name, fn, elements, elements, ops, activation=activation, row=row)
 
