@@ -145,8 +145,15 @@ class MappingProblem:
 
     @cached_property
     def predecessors(self) -> tuple[frozenset[int], ...]:
-        """Per op, the ops whose outputs it reads."""
-        return tuple(frozenset(self.producer[t] for t in op.inputs if t in self.producer) for op in self.ops)
+        """Per op, the ops whose outputs it reads and those it must wait for (the workload's ``after``)."""
+        index = {op.name: i for i, op in enumerate(self.ops)}
+        waits: dict[int, set[int]] = {}
+        for first, then in self.workload.after:
+            waits.setdefault(index[then], set()).add(index[first])
+        return tuple(
+            frozenset({self.producer[t] for t in op.inputs if t in self.producer} | waits.get(i, set()))
+            for i, op in enumerate(self.ops)
+        )
 
     @cached_property
     def successors(self) -> tuple[frozenset[int], ...]:

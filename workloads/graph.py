@@ -76,6 +76,10 @@ class Workload:
     source: str = ""
     notes: tuple[str, ...] = ()
     """One-line remarks for the user from the import (e.g. ops skipped as unsupported)."""
+    after: tuple[tuple[str, str], ...] = ()
+    """``(first, then)`` op-name pairs: ``then`` starts only once ``first`` is done, though no tensor passes
+    between them (a request's decode step waits for its prompt's first token). Schedulers that may reorder
+    or overlap ops honour them as they honour a tensor."""
     _index: dict[str, Tensor] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -111,6 +115,16 @@ class Workload:
                 if tname in produced:
                     raise ValueError(f"workload {self.name!r}: tensor {tname!r} written by two ops")
                 produced.add(tname)
+        position = {node.name: i for i, node in enumerate(self.nodes)} if self.after else {}
+        for first, then in self.after:
+            unknown = [name for name in (first, then) if name not in position]
+            if unknown:
+                raise ValueError(f"workload {self.name!r}: 'after' names unknown ops {unknown}")
+            if position[first] >= position[then]:
+                raise ValueError(
+                    f"workload {self.name!r}: 'after' puts {then!r} after {first!r}, which comes later "
+                    "(nodes must be in topological order)"
+                )
 
     def tensor(self, name: str) -> Tensor:
         """The tensor called ``name``."""
@@ -167,4 +181,4 @@ class Workload:
 
     def with_precision(self, precision: Precision) -> Workload:
         """The same graph at another default precision."""
-        return Workload(self.name, self.nodes, self.tensors, precision, self.source, self.notes)
+        return Workload(self.name, self.nodes, self.tensors, precision, self.source, self.notes, self.after)

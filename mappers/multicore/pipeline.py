@@ -161,6 +161,8 @@ def pipeline_schedule(
                             reads.append(Transfer(t, nbytes, Channel.DRAM_READ, multicast=f"dram:{i}:{t}#{k}"))
                     if k == 0 and source_stack is not None:
                         deps.append(last_task[source_stack])
+                if k == 0 and graph.waits:
+                    deps += [last_task[w] for w in graph.waits[i]]
                 writes: tuple[Transfer, ...] = ()
                 if s == len(names_by_segment) - 1 and not kept[i]:
                     rows = stack.rows_in_tile(stack.names[-1], k)

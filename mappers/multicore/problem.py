@@ -27,6 +27,8 @@ class SchedulingProblem:
     duration: tuple[tuple[int, ...], ...]
     comm: tuple[int, ...]
     preds: tuple[tuple[int, ...], ...]
+    """Per stack, the stacks it starts after: its inputs' producers and its waits (``StackGraph.deps``); a
+    wait on another core is charged its first stack's ``comm`` like a hand-over (0 unless kept on chip)."""
     homogeneous: bool
 
     @property
@@ -75,7 +77,7 @@ def scheduling_problem(graph: StackGraph, system: SystemConfig, estimator: Estim
         kept = on_chip(graph, system, [0] * len(graph.stacks), i)
         nbytes = s.workload.tensor_bytes(s.output)
         comm.append(math.ceil(system.link_latency_cycles + nbytes / system.link_bytes_per_cycle) if kept else 0)
-    return SchedulingProblem(duration, tuple(comm), graph.preds, system.homogeneous)
+    return SchedulingProblem(duration, tuple(comm), graph.deps, system.homogeneous)
 
 
 def decode(problem: SchedulingProblem, core: list[int] | tuple[int, ...], priority: list[float]) -> Allocation:

@@ -28,6 +28,9 @@ class StackGraph:
 
     stacks: tuple[Stack, ...]
     preds: tuple[tuple[int, ...], ...]
+    """Per stack, the stacks whose outputs it reads."""
+    waits: tuple[tuple[int, ...], ...] = ()
+    """Per stack, the other stacks it starts after with no tensor between them (the workload's ``after``)."""
 
     @property
     def succs(self) -> tuple[tuple[int, ...], ...]:
@@ -38,12 +41,27 @@ class StackGraph:
                 out[p].append(i)
         return tuple(tuple(s) for s in out)
 
+    @property
+    def deps(self) -> tuple[tuple[int, ...], ...]:
+        """Per stack, every stack that must be done before it starts: its inputs' producers and its waits."""
+        if not self.waits:
+            return self.preds
+        return tuple(tuple(sorted({*p, *w})) for p, w in zip(self.preds, self.waits, strict=True))
+
 
 def stack_graph(stacks: Sequence[Stack]) -> StackGraph:
-    """Dependencies between stacks through the tensors they hand on."""
+    """Dependencies between stacks through the tensors they hand on, and the workload's ``after`` waits."""
     producer = {s.output: i for i, s in enumerate(stacks)}
     preds = tuple(tuple(sorted({producer[t] for t in s.inputs if t in producer})) for s in stacks)
-    return StackGraph(tuple(stacks), preds)
+    after = stacks[0].workload.after if stacks else ()
+    if not after:
+        return StackGraph(tuple(stacks), preds)
+    home = {name: i for i, s in enumerate(stacks) for name in s.names}
+    waits: list[set[int]] = [set() for _ in stacks]
+    for first, then in after:
+        if home[first] != home[then]:
+            waits[home[then]].add(home[first])
+    return StackGraph(tuple(stacks), preds, tuple(tuple(sorted(w)) for w in waits))
 
 
 def on_chip(graph: StackGraph, system: SystemConfig, allocation: Sequence[int], stack: int) -> bool:
@@ -95,6 +113,8 @@ def build_schedule(
                         reads.append(Transfer(t, (end - start) * stack.row_bytes(t), Channel.DRAM_READ))
                 if k == 0 and source is not None:
                     deps.append(tasks[source][-1].name)
+            if k == 0 and graph.waits:
+                deps += [tasks[w][-1].name for w in graph.waits[i]]
             writes: tuple[Transfer, ...] = ()
             if not kept[i]:
                 rows = stack.rows_in_tile(stack.names[-1], k)

@@ -297,4 +297,19 @@ def build_llm(spec: LlmSpec) -> Workload:
         tensors=tuple(g.tensors.values()),
         precision=run.activation_precision,
         source=c.source,
+        after=_decode_after_prefill(g.nodes) if run.phase is Phase.REQUEST else (),
     )
+
+
+def _decode_after_prefill(nodes: list[Node]) -> tuple[tuple[str, str], ...]:
+    """A request's decode step waits for its prefill: each decode op that reads no other op's output starts
+    after the prefill's last op (the step embeds the token sampled from those logits; the embedding
+    lookup and the sampling are folded, so no tensor carries the wait)."""
+    last_prefill = [node.name for node in nodes if node.name.startswith("prefill.")][-1]
+    produced: set[str] = set()
+    roots = []
+    for node in nodes:
+        if node.name.startswith("decode.") and not produced.intersection(node.inputs):
+            roots.append(node.name)
+        produced.update(node.outputs)
+    return tuple((last_prefill, root) for root in roots)

@@ -9,6 +9,7 @@ Llama-2's 32,000; the MLP is gated (SiLU), ``ffn_mult * hidden`` wide per expert
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -95,7 +96,7 @@ class LlmFamily(Family[LlmSpec]):
     def build_structure(self, structure: LlmSpec, name: str) -> Workload:
         """The Workload of a spec, renamed to ``name`` (the family spec string)."""
         workload = build_llm(structure)
-        return Workload(name, workload.nodes, workload.tensors, workload.precision, workload.source)
+        return dataclasses.replace(workload, name=name)
 
 
 LLM_FAMILY = LlmFamily()
