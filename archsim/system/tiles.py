@@ -97,7 +97,7 @@ def cut_layer(workload: Workload, node: Node, rows: int, name: str) -> tuple[Nod
 
     A convolution's band reads ``(rows - 1) * stride + kernel`` input rows with no
     padding in height (padding rows of the whole layer's edges are not charged
-    again per tile); weight matmuls read ``rows`` token rows; row-wise vector ops
+    again per tile); weight matmuls read ``rows`` token rows of every sequence; row-wise vector ops
     scale their elements with the rows. Weights are whole.
     """
     op: Op = node.op
@@ -124,8 +124,8 @@ def cut_layer(workload: Workload, node: Node, rows: int, name: str) -> tuple[Nod
         in_h = tensors[0].shape[-2]
         span = (rows - 1) * op.stride_h + op.eff_kernel_h
         new_op: Op = dataclasses.replace(op, name=name, in_h=in_h, pad_top=0, pad_bottom=max(0, span - in_h))
-    elif isinstance(op, MatMul):
-        new_op = dataclasses.replace(op, name=name, m=rows)
+    elif isinstance(op, MatMul):  # every leading axis (a batch of sequences) keeps its size: m counts them all
+        new_op = dataclasses.replace(op, name=name, m=math.prod(tensors[-1].shape[:-1]))
     elif isinstance(op, VectorOp):
         in_elements = sum(t.numel for t in tensors if t.kind is TensorKind.INPUT)
         new_op = dataclasses.replace(op, name=name, input_elements=in_elements, output_elements=tensors[-1].numel)
