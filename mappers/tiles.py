@@ -92,8 +92,20 @@ def tiled_workload(workload: Workload, tiles: int) -> Workload:
                 ]
             band_op, _ = cut_layer(workload, node, end - start, f"{node.name}#{k}")
             nodes.append(Node(band_op.op, tuple(dict.fromkeys(inputs)), (band_tensor(out, k),)))
+    band_count = {node.name: len(bands[node.outputs[0]]) for node in workload.nodes if node.name in split}
+
+    def piece(name: str, last: bool) -> str:
+        """The first or last band of op ``name`` (the op itself when it is not cut)."""
+        return f"{name}#{band_count[name] - 1 if last else 0}" if name in split else name
+
+    after = tuple((piece(first, last=True), piece(then, last=False)) for first, then in workload.after)
     return Workload(
-        f"{workload.name}:tiles{tiles}", tuple(nodes), tuple(tensors.values()), workload.precision, workload.source
+        f"{workload.name}:tiles{tiles}",
+        tuple(nodes),
+        tuple(tensors.values()),
+        workload.precision,
+        workload.source,
+        after=after,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from mappers.checker import check
@@ -77,3 +79,19 @@ def test_map_cli_tiles(tmp_path, capsys) -> None:
     assert data["tiles"] == 4 and data["noncompulsory_bytes"] == 0
     assert main(["map", "-w", "resnet18", "--scratchpad-kb", "490", "--tiles", "0"]) == 2
     assert "--tiles" in capsys.readouterr().err
+
+
+def test_a_wait_between_ops_survives_the_bands() -> None:
+    """The workload's ``after`` (a request's decode after its prefill) joins the last band of the first op to
+    the first band of the second, so a banded mapping keeps the order."""
+    b = GraphBuilder("two")
+    x = b.input((1, 64, 32))
+    y = b.input((1, 64, 32), name="y")
+    b.linear(x, 32, name="fc1")
+    b.linear(y, 32, name="fc2")
+    workload = dataclasses.replace(b.build(), after=(("fc1", "fc2"),))
+    banded = tiled_workload(workload, 4)
+    assert banded.after == (("fc1#3", "fc2#0"),)
+    problem = MappingProblem(banded, 1 << 20)
+    names = [op.name for op in problem.ops]
+    assert names.index("fc1#3") in problem.predecessors[names.index("fc2#0")]
