@@ -13,7 +13,7 @@ import dataclasses
 import pytest
 
 from archsim.config.loader import load_arch
-from archsim.metrics import NetworkMetrics
+from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.simulate import simulate
 from mappers.multicore.flow import simulate_system
 from mappers.problem import MappingProblem
@@ -29,7 +29,7 @@ def _workload(phase: str) -> Workload:
     return build_llm(parse_spec(f"{MODEL},{phase}"))
 
 
-def _phase_rows(metrics: NetworkMetrics, phase: str) -> list:
+def _phase_rows(metrics: NetworkMetrics, phase: str) -> list[LayerMetrics]:
     return [row for row in metrics.layers if row.layer.startswith(f"{phase}.")]
 
 
@@ -42,7 +42,7 @@ def test_a_request_orders_its_decode_roots_after_the_prefill_and_other_phases_ha
 
 
 @pytest.mark.parametrize("scheduler", ["list", "genetic", "pipeline", "exact"])
-def test_on_a_system_a_request_times_its_phases_as_if_alone(scheduler: str) -> None:
+def test_on_a_system_a_request_starts_its_decode_after_its_prefill(scheduler: str) -> None:
     system = load_arch("system-hetero")
     request = simulate_system(_workload("phase=request,prompt=64,tokens=8"), system, scheduler=scheduler)
     first_decode = min(row.extras["start_cycle"] for row in _phase_rows(request, "decode"))
