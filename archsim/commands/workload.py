@@ -20,7 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def describe(workload: Workload) -> dict[str, Any]:
-    """JSON form: ops (name, kind, inputs, outputs, macs, shapes) and tensors (name, bytes, kind)."""
+    """JSON form: ops (name, kind, inputs, outputs, macs, shapes, the ops each waits for) and tensors
+    (name, bytes, kind)."""
+    waits: dict[str, list[str]] = {}
+    for first, then in workload.after:
+        waits.setdefault(then, []).append(first)
     ops = []
     for node in workload.nodes:
         op = node.op
@@ -36,6 +40,8 @@ def describe(workload: Workload) -> dict[str, Any]:
             entry["fn"] = op.fn.value
         if getattr(op, "activation", None):
             entry["activation"] = op.activation.value
+        if node.name in waits:
+            entry["after"] = waits[node.name]
         ops.append(entry)
     tensors = [
         {
@@ -72,9 +78,8 @@ def run(args: argparse.Namespace) -> int:
     for header in ("op", "kind", "output shape", "MACs", "inputs"):
         table.add_column(header, justify="right" if header == "MACs" else "left")
     for op in data["ops"]:
-        table.add_row(
-            op["name"], op["kind"], "x".join(map(str, op["output_shape"])), f"{op['macs']:,}", ", ".join(op["inputs"])
-        )
+        inputs = ", ".join([*op["inputs"], *(f"after {first}" for first in op.get("after", ()))])
+        table.add_row(op["name"], op["kind"], "x".join(map(str, op["output_shape"])), f"{op['macs']:,}", inputs)
     console = Console(record=True, width=200, file=io.StringIO())
     console.print(table)
     emit(console.export_text(), args.output)

@@ -9,9 +9,12 @@ those of its phases run alone.
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import pytest
 
+from archsim.cli import main
 from archsim.config.loader import load_arch
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.simulate import simulate
@@ -81,3 +84,15 @@ def test_after_is_validated_and_joins_the_mappers_precedence() -> None:
     assert MappingProblem(_two_branches(()), 1 << 20).predecessors == (frozenset(), frozenset())
     waits = MappingProblem(_two_branches((("a", "b"),)), 1 << 20).predecessors
     assert waits == (frozenset(), frozenset({0}))
+
+
+def test_the_workload_command_shows_the_wait(tmp_path: Path) -> None:
+    out = tmp_path / "w.json"
+    spec = "llama3.2-1b:phase=request,prompt=16,tokens=4,layers=1"
+    assert main(["workload", spec, "--format", "json", "-o", str(out)]) == 0
+    ops = {op["name"]: op for op in json.loads(out.read_text())["ops"]}
+    assert ops["decode.L0.norm1"]["after"] == ["prefill.lm_head"]
+    assert [name for name, op in ops.items() if "after" in op] == ["decode.L0.norm1"]
+    table = tmp_path / "w.txt"
+    assert main(["workload", spec, "-o", str(table)]) == 0
+    assert "after prefill.lm_head" in table.read_text()
