@@ -62,17 +62,6 @@ def _assumptions(arch: str, config: object) -> list[str]:
     return []
 
 
-def _unfused_llm_warning(schedule: dict) -> str | None:
-    """Why ``--fusion auto`` fused nothing in an LLM's schedule (every task one whole layer), if so."""
-    tasks = [task for core in schedule.get("cores", ()) for task in core["tasks"]]
-    if any(len(task["layers"]) > 1 or "#" in task["task"] for task in tasks):
-        return None
-    return (
-        "--fusion auto fused no layers: an LLM's token activations are 2-D (tokens x hidden), with no row axis "
-        "to cut into tiles, so the system ran it layer by layer (docs/llm.md, 'Not done')"
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Load, simulate, print."""
     from archsim import report
@@ -117,10 +106,7 @@ def run(args: argparse.Namespace) -> int:
     if "fits_memory" in metrics.extra_total:
         from archsim.llm.metrics import conversion_warning, unfit_warning
 
-        warnings = [unfit_warning(metrics.extra_total), conversion_warning(metrics.extra_total)]
-        if config.family == "system" and args.fusion == "auto":
-            warnings.append(_unfused_llm_warning(getattr(metrics, "schedule", {})))
-        for warning in warnings:
+        for warning in (unfit_warning(metrics.extra_total), conversion_warning(metrics.extra_total)):
             if warning:
                 print(f"archsim simulate: warning: {args.arch}: {warning}", file=sys.stderr)
     if args.format == "csv":

@@ -2,7 +2,7 @@
 
 A tile of a layer is a band of rows of its output (the second-last axis of the
 output tensor: H of an NCHW map, tokens of a ``(batch, tokens, features)``
-activation). :func:`input_rows_end` says which input rows a band of output rows
+activation, or of an LLM's ``(tokens, hidden)``). :func:`input_rows_end` says which input rows a band of output rows
 needs (the halo of a convolution), and :func:`cut_layer` builds the op and
 tensors of a band, so that any family's cost model prices the tile as it prices
 a layer.
@@ -37,17 +37,15 @@ class TaskOp:
 
 
 def tensor_rows(shape: tuple[int, ...]) -> int:
-    """Rows of a tensor of ``shape``: its second-last axis from rank 3 on; one row (the whole tensor) below.
-
-    A rank-2 activation (an LLM's ``(tokens, hidden)``) has no row axis a tile could cut: it moves whole.
-    """
-    return shape[-2] if len(shape) >= 3 else 1
+    """Rows of a tensor of ``shape``: its second-last axis (a rank-2 ``(tokens, hidden)`` activation, an
+    LLM's, has a row per token); a vector is one row."""
+    return shape[-2] if len(shape) >= 2 else 1
 
 
 def output_rows(workload: Workload, node: Node) -> int | None:
-    """Rows of ``node``'s output (None when it has no row axis: rank < 3)."""
+    """Rows of ``node``'s output (None when it has no row axis: a vector)."""
     shape = workload.tensor(node.outputs[0]).shape
-    return shape[-2] if len(shape) >= 3 else None
+    return shape[-2] if len(shape) >= 2 else None
 
 
 def row_tileable(workload: Workload, node: Node) -> bool:
@@ -66,7 +64,7 @@ def row_tileable(workload: Workload, node: Node) -> bool:
         if op.fn in _ROWWISE_BLOCKERS:
             return False
         acts = [t for t in node.inputs if workload.tensor(t).kind is not TensorKind.WEIGHT]
-        return all(len(workload.tensor(t).shape) >= 3 for t in acts)
+        return all(len(workload.tensor(t).shape) >= 2 for t in acts)
     return isinstance(op, Conv2d)
 
 
@@ -108,7 +106,7 @@ def cut_layer(workload: Workload, node: Node, rows: int, name: str) -> tuple[Nod
     for k, tname in enumerate(node.inputs):
         tensor = workload.tensor(tname)
         fresh = f"{name}:in{k}"
-        if tensor.kind is TensorKind.WEIGHT or len(tensor.shape) < 3 or tensor.shape[-2] == 1:
+        if tensor.kind is TensorKind.WEIGHT or tensor_rows(tensor.shape) == 1:
             shape = tensor.shape
         elif isinstance(op, Conv2d) and k == 0:
             shape = _scaled_shape(tensor.shape, min(tensor.shape[-2], (rows - 1) * op.stride_h + op.eff_kernel_h))

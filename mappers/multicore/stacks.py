@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from archsim.system.tiles import input_rows_end, output_rows, row_tileable, tile_bounds
+from archsim.system.tiles import input_rows_end, output_rows, row_tileable, tensor_rows, tile_bounds
 from workloads.graph import Node, TensorKind, Workload
 
 
@@ -109,9 +109,7 @@ class Stack:
 
     def row_bytes(self, tensor: str) -> int:
         """Bytes of one row of ``tensor``."""
-        shape = self.workload.tensor(tensor).shape
-        rows = shape[-2] if len(shape) >= 3 else 1
-        return -(-self.workload.tensor_bytes(tensor) // rows)
+        return -(-self.workload.tensor_bytes(tensor) // tensor_rows(self.workload.tensor(tensor).shape))
 
     @cached_property
     def weight_bytes(self) -> int:

@@ -38,12 +38,3 @@ def test_llm_runs_with_serving_totals(arch: str, tmp_path: Path) -> None:
         span = max(r["end_cycle"] for r in rows) - min(r["start_cycle"] for r in rows)
         assert total["tpot_s"] == pytest.approx(span / 1e9)  # 1 GHz system clock
         assert total["tpot_s"] <= sum(r["latency_s"] for r in rows) + 1e-12
-
-
-def test_fusion_auto_on_an_llm_says_it_fused_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out = tmp_path / "out.json"
-    argv = ["simulate", "-w", SPEC, "-a", "system-quad-systolic", "--fusion", "auto", "-o", str(out)]
-    assert main(argv) == 0
-    assert "--fusion auto fused no layers: an LLM's token activations are 2-D" in capsys.readouterr().err
-    assert main([*argv[:-4], "-o", str(out)]) == 0  # layer by layer, as asked: nothing to say
-    assert "fused no layers" not in capsys.readouterr().err
