@@ -68,3 +68,14 @@ def test_on_the_presets_small_buffers_the_search_keeps_the_layers_whole() -> Non
     metrics = simulate_system(workload, load_arch("system-quad-systolic"), fusion="auto")
     assert not any("#" in row.layer for row in metrics.layers)
     assert round(metrics.dram_bytes / 1e9, 3) == 2.148
+
+
+def test_pipelined_token_tiles_spread_a_prefill_over_cores(tmp_path: Path) -> None:
+    """A layer is a chain, so layer by layer it runs on one core; the pipeline scheduler splits each fused
+    stack into segments on successive cores and pipelines its token tiles through them."""
+    workload, system = build_llm(parse_spec(SPEC)), _big_quad(tmp_path)
+    chain = simulate_system(workload, system, fusion="none")
+    piped = simulate_system(workload, system, fusion="auto", scheduler="pipeline")
+    assert chain.schedule["tasks_per_core"][1:] == [0, 0, 0]
+    assert sum(n > 0 for n in piped.schedule["tasks_per_core"]) == 2
+    assert (round(chain.latency_s * 1e3, 1), round(piped.latency_s * 1e3, 1)) == (307.5, 268.0)
