@@ -1,11 +1,11 @@
 """Row tiles of a layer: the geometry shared by the fusion search and the system evaluator.
 
 A tile of a layer is a band of rows of its output (the second-last axis of the
-output tensor: H of an NCHW map, tokens of a ``(batch, tokens, features)``
-activation, or of an LLM's ``(tokens, hidden)``). :func:`input_rows_end` says which input rows a band of output rows
-needs (the halo of a convolution), and :func:`cut_layer` builds the op and
-tensors of a band, so that any family's cost model prices the tile as it prices
-a layer.
+output tensor: H of an NCHW map, tokens of a ``(batch, tokens, features)`` or of
+an LLM's ``(tokens, hidden)`` activation). :func:`input_rows_end` says which
+input rows a band of output rows needs (the halo of a convolution), and
+:func:`cut_layer` builds the op and tensors of a band, so that any family's cost
+model prices the tile as it prices a layer.
 """
 
 from __future__ import annotations

@@ -307,7 +307,7 @@ def _decode_after_prefill(nodes: list[Node]) -> tuple[tuple[str, str], ...]:
     lookup and the sampling are folded, so no tensor carries the wait)."""
     last_prefill = [node.name for node in nodes if node.name.startswith("prefill.")][-1]
     produced: set[str] = set()
-    roots = []
+    roots: list[str] = []
     for node in nodes:
         if node.name.startswith("decode.") and not produced.intersection(node.inputs):
             roots.append(node.name)
