@@ -12,6 +12,9 @@ are integral at any optimum because residency and order are binary.
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -79,10 +82,29 @@ class _Item:
     last: int
 
 
+@functools.cache
+def _swallow_highs_banner() -> None:
+    """Create HiGHS once with the process's standard output pointed at the null device.
+
+    highspy prints its banner to file descriptor 1 on a process's first ``Highs()``, whatever the
+    options say, so without this ``archsim map --format json`` would write it ahead of the JSON.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 class _WarmHighs(pulp.HiGHS):  # type: ignore[misc,name-defined]
     """PuLP's HiGHS interface plus a MIP start (the variables' initial values) and the dual bound."""
 
     def __init__(self, warm: bool, **kwargs: Any) -> None:
+        _swallow_highs_banner()
         super().__init__(**kwargs)
         self.warm = warm
         self.dual_bound: float | None = None

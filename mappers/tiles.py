@@ -39,7 +39,7 @@ def tiled_workload(workload: Workload, tiles: int) -> Workload:
         raise ValueError(f"tiles must be a positive integer, got {tiles!r}")
     bands: dict[str, list[tuple[int, int]]] = {}
     for tensor in workload.tensors:
-        if tensor.kind is TensorKind.INPUT and len(tensor.shape) >= 3 and tensor.shape[-2] >= tiles:
+        if tensor.kind is TensorKind.INPUT and len(tensor.shape) >= 2 and tensor.shape[-2] >= tiles:
             bands[tensor.name] = tile_bounds(tensor.shape[-2], math.ceil(tensor.shape[-2] / tiles))
     split = {
         node.name

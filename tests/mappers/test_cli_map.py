@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,13 @@ def test_errors_exit_2(args: list[str], message: str, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert message in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_json_on_stdout_is_only_json() -> None:
+    """highspy prints a banner to the process's standard output on its first solver; a fresh process that
+    maps with HiGHS must still print nothing but the JSON (regression: the banner came first)."""
+    code = "import sys; from archsim.cli import main; sys.exit(main(sys.argv[1:]))"
+    args = ["map", "--workload", "mobilenet_v2", "--scratchpad-kb", "256", "--time-limit", "5", "--format", "json"]
+    run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    payload = json.loads(run.stdout)
+    assert payload["solver"]["solver"] == "highs" and payload["solver"]["placement"] == "milp"

@@ -12,6 +12,7 @@ from mappers.problem import MappingProblem
 from mappers.tiles import best_tiling, tiled_workload
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
+from workloads.registry import load_workload
 
 
 def chain(size: int = 16, channels: int = 8) -> Workload:
@@ -95,3 +96,14 @@ def test_a_wait_between_ops_survives_the_bands() -> None:
     problem = MappingProblem(banded, 1 << 20)
     names = [op.name for op in problem.ops]
     assert names.index("fc1#3") in problem.predecessors[names.index("fc2#0")]
+
+
+def test_an_llm_is_banded_by_tokens_graph_inputs_included() -> None:
+    """An LLM's ``(tokens, hidden)`` activations and its ``(tokens, rotary)`` table have a row per token: the
+    rotary op's bands each read their own quarter of the table."""
+    banded = tiled_workload(load_workload("llama3.2-1b:phase=prefill,prompt=64,layers=1"), 4)
+    rope = [node for node in banded.nodes if node.name.startswith("prefill.L0.rope#")]
+    assert [node.inputs for node in rope] == [
+        (f"prefill.L0.qkv:out#{k}", f"prefill.L0.rope_table#{k}") for k in range(4)
+    ]
+    assert {banded.tensor(f"prefill.L0.rope_table#{k}").shape for k in range(4)} == {(16, 64)}
