@@ -21,6 +21,9 @@ from typing import Any, ClassVar
 
 from archsim.energy import DRAM_PJ_PER_BYTE
 
+CORE_FAMILIES = ("systolic", "npu", "fpga", "loopnest")
+"""Families a system's cores may be (each has a core pricing and an on-chip buffer rule)."""
+
 LINK_PJ_PER_BYTE = 4.0
 """On-chip interconnect energy per byte: ~0.5 pJ/bit over a few mm of 45 nm wire (4 pJ/byte).
 
@@ -67,8 +70,13 @@ class SystemConfig:
         cores = tuple(_core_from_data(entry, k) for k, entry in enumerate(self.cores))
         if not cores:
             raise ValueError(f"{self.name}: cores must list at least one core config")
-        if any(getattr(core, "family", None) == "system" for core in cores):
-            raise ValueError(f"{self.name}: cores must be single-core family configs, not systems")
+        for k, core in enumerate(cores):
+            family = getattr(core, "family", None)
+            if family not in CORE_FAMILIES:
+                raise ValueError(
+                    f"{self.name}: cores[{k}] is a {family} config; a core's family must be one of "
+                    f"{', '.join(CORE_FAMILIES)}"
+                )
         object.__setattr__(self, "cores", cores)
         for name in ("clock_mhz", "dram_bytes_per_cycle", "link_bytes_per_cycle"):
             value = getattr(self, name)
@@ -138,6 +146,13 @@ def _core_dict(core: Any) -> dict[str, Any]:
     return {"family": core.family, "name": core.name}
 
 
+def _core_fields(core: Any) -> dict[str, Any]:
+    """Every field of a core config with its family: what a ``preset = ...`` entry starts from."""
+    if hasattr(core, "to_dict"):
+        return core.to_dict()
+    return {"family": core.family, **{f.name: getattr(core, f.name) for f in dataclasses.fields(core)}}
+
+
 def _core_from_data(entry: Any, index: int) -> Any:
     """A core from a validated config, a preset name, or a table of a family config."""
     from archsim.config.loader import from_mapping, load_preset
@@ -149,7 +164,7 @@ def _core_from_data(entry: Any, index: int) -> Any:
         data = dict(entry)
         base = data.pop("preset", None)
         if base is not None:
-            preset = load_preset(str(base)).to_dict()
+            preset = _core_fields(load_preset(str(base)))
             preset.update(data)
             data = preset
         data.setdefault("name", f"core{index}")
@@ -159,4 +174,4 @@ def _core_from_data(entry: Any, index: int) -> Any:
     raise ValueError(f"{where} must be a preset name, a table of a family config or a config, got {entry!r}")
 
 
-__all__ = ["LINK_PJ_PER_BYTE", "SystemConfig"]
+__all__ = ["CORE_FAMILIES", "LINK_PJ_PER_BYTE", "SystemConfig"]

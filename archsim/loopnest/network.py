@@ -271,13 +271,18 @@ REGISTER_BITS = 1024
 """Memories smaller than this are flip-flop registers for area; larger ones are SRAM."""
 
 
-def area_mm2(config: LoopNestConfig, precision: Precision) -> float:
-    """45 nm area (archsim/area.py): MACs + every on-chip memory instance (outermost memories are off chip)."""
-    outermost = {config.levels(op)[-1].name for m in config.memories for op in m.operands}
+def area_mm2(config: LoopNestConfig, precision: Precision, off_chip: frozenset[str] | None = None) -> float:
+    """45 nm area (archsim/area.py): MACs + every on-chip memory instance.
+
+    ``off_chip`` names the memories outside the chip; by default each operand's outermost memory
+    (a single core's DRAM), while a system's cores name theirs (:mod:`archsim.system.loopnest_cores`).
+    """
+    if off_chip is None:
+        off_chip = frozenset(config.levels(op)[-1].name for m in config.memories for op in m.operands)
     sizes = config.operational_array.size_of
     total = MAC_UM2[precision] * config.operational_array.units * 1e-6
     for mem in config.memories:
-        if mem.name in outermost:
+        if mem.name in off_chip:
             continue
         copies = math.prod(n for d, n in sizes.items() if d not in mem.served_dimensions)
         if mem.size_bits < REGISTER_BITS:

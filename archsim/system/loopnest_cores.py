@@ -23,10 +23,18 @@ the core declares its accumulator (Stream's ``operand_precision``). Vector ops c
 nothing in this mode, as in Stream: its pooling and SIMD side cores are dropped when
 its hardware is read (:mod:`archsim.config.stream_yaml`), and ZigZag's non-MAC nodes
 are zero-cost dummies.
+
+Off-chip memories in a core's hierarchy (a memory whose name starts with ``dram``,
+``ddr``, ``lpddr``, ``hbm``, ``offchip`` or ``off_chip``: ZigZag's single-core files and
+the ``loopnest-*`` presets end in ``dram``; Stream's cores end on chip) are the
+system's DRAM, which moves those bytes over its shared channel: the core is priced
+with them free and unbounded (no energy, no port stalls), as the other families'
+cores are priced without DRAM traffic, and its buffer is its largest on-chip memory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections import OrderedDict
@@ -35,11 +43,12 @@ from typing import Any
 from archsim.loopnest.cost import limited_spatial, port_bound_cycles
 from archsim.loopnest.layer import LoopNestLayer
 from archsim.loopnest.mapper import Objective, search_layer
-from archsim.loopnest.network import node_layer, packed_weight_bits, vector_unit_config
+from archsim.loopnest.network import area_mm2, node_layer, packed_weight_bits, vector_unit_config
 from archsim.loopnest.vector import lane_unrolling
 from archsim.system.zigzag_spatial import with_accumulator, zigzag_spatial
 from workloads.graph import Workload
 from workloads.ops import VectorOp
+from workloads.precision import Precision
 
 LPF_LIMIT = 4
 STREAM_LPF_LIMIT = 6
@@ -47,6 +56,10 @@ _MEMO_SIZE = 4096
 _memo: OrderedDict[tuple, tuple[int, float]] = OrderedDict()
 """(cycles, energy) per (core config, pricing mode, layer signature): identical cores and slices search once."""
 _LOOPS = ("K", "C", "OX", "OY")
+OFFCHIP_PREFIXES = ("dram", "ddr", "lpddr", "hbm", "offchip", "off_chip")
+"""Name prefixes of a core's memories that the system's DRAM stands for (case-insensitive)."""
+_UNBOUNDED_BITS = 2**40
+"""Port bandwidth (bits per cycle) of an off-chip memory inside a system: never the bound."""
 _KERNEL = ("FX", "FY")
 
 
@@ -113,6 +126,29 @@ def _price(layer: LoopNestLayer, config: Any, mode: str) -> tuple[int, float]:
     return round(best.latency_cycles), float(best.energy_pj)
 
 
+def is_offchip(memory: Any) -> bool:
+    """Whether a core's memory is off-chip by its name (see the module docstring)."""
+    return str(memory.name).lower().startswith(OFFCHIP_PREFIXES)
+
+
+def on_chip_view(config: Any) -> Any:
+    """``config`` with its off-chip memories free and unbounded: the core as a system prices it."""
+    if not any(is_offchip(m) for m in config.memories):
+        return config
+    memories = tuple(
+        dataclasses.replace(
+            m,
+            read_energy_pj=0.0,
+            write_energy_pj=0.0,
+            ports=tuple(dataclasses.replace(p, bandwidth_max=_UNBOUNDED_BITS) for p in m.ports),
+        )
+        if is_offchip(m)
+        else m
+        for m in config.memories
+    )
+    return dataclasses.replace(config, memories=memories)
+
+
 def price_loopnest(
     graph: Workload, config: Any, spatial: str = "search", accumulator_bits: int = 0
 ) -> list[tuple[int, float, int]]:
@@ -121,6 +157,7 @@ def price_loopnest(
     ``spatial`` is ``search`` (the fastest candidate; vector ops on the vector unit) or ``zigzag``
     (Stream's choice, vector ops free; see the module docstring).
     """
+    config = on_chip_view(config)
     bits = graph.precision.bits
     weight_bits = packed_weight_bits(graph)
     out: list[tuple[int, float, int]] = []
@@ -145,9 +182,24 @@ def price_loopnest(
     return out
 
 
+def loopnest_core_area_mm2(config: Any, precision: Precision) -> float:
+    """The core's MACs at ``precision`` and its on-chip memories (45 nm, as the single-core family)."""
+    return area_mm2(config, precision, frozenset(m.name for m in config.memories if is_offchip(m)))
+
+
 def loopnest_buffer_bytes(config: Any) -> int:
-    """Bytes of the core's largest memory (its top on-chip level in Stream's cores)."""
-    return max(m.size_bits for m in config.memories) // 8
+    """Bytes of the core's largest on-chip memory (its top level in Stream's cores)."""
+    return max((m.size_bits for m in config.memories if not is_offchip(m)), default=0) // 8
 
 
-__all__ = ["LPF_LIMIT", "STREAM_LPF_LIMIT", "loopnest_buffer_bytes", "price_loopnest", "spatial_candidates"]
+__all__ = [
+    "LPF_LIMIT",
+    "OFFCHIP_PREFIXES",
+    "STREAM_LPF_LIMIT",
+    "is_offchip",
+    "loopnest_buffer_bytes",
+    "loopnest_core_area_mm2",
+    "on_chip_view",
+    "price_loopnest",
+    "spatial_candidates",
+]

@@ -12,7 +12,7 @@ reads included). The shared buffer's bytes are priced twice: the interconnect's
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.system.engine import Timeline, run_schedule
 from archsim.system.schedule import Channel, SystemSchedule
 from workloads.graph import Workload
+from workloads.precision import Precision
 
 PEAK_MACS: dict[str, Any] = {
     "systolic": lambda c: c.pes,
@@ -32,14 +33,34 @@ PEAK_MACS: dict[str, Any] = {
 """Family -> MACs per core cycle at peak (families whose peak does not depend on a searched design)."""
 
 
-CORE_AREA: dict[str, str] = {
-    "systolic": "archsim.systolic.costs:config_area_mm2",
-    "npu": "archsim.npu.network:npu_area_mm2",
+def _systolic_area(config: Any, precision: Precision) -> float:
+    from archsim.systolic.costs import config_area_mm2
+
+    return config_area_mm2(config)
+
+
+def _npu_area(config: Any, precision: Precision) -> float:
+    from archsim.npu.network import npu_area_mm2
+
+    return npu_area_mm2(config)
+
+
+def _loopnest_area(config: Any, precision: Precision) -> float:
+    from archsim.system.loopnest_cores import loopnest_core_area_mm2
+
+    return loopnest_core_area_mm2(config, precision)
+
+
+CORE_AREA: dict[str, Callable[[Any, Precision], float]] = {
+    "systolic": _systolic_area,
+    "npu": _npu_area,
+    "loopnest": _loopnest_area,
 }
-"""Family -> import path of ``fn(config) -> mm^2`` (families without an area model count 0)."""
+"""Family -> ``fn(config, workload precision) -> mm^2`` (a loop-nest core's MACs take the workload's
+precision, as the single-core family's do; families without an area model, the FPGA's, count 0)."""
 
 
-def system_area_mm2(system: SystemConfig) -> float:
+def system_area_mm2(system: SystemConfig, precision: Precision) -> float:
     """Sum of the cores' areas and the shared buffer's SRAM (the interconnect and DRAM controller are not modelled).
 
     The shared buffer is priced as the cores' buffers are (:func:`archsim.area.sram_mm2`: the 45 nm 6T cell of
@@ -47,10 +68,9 @@ def system_area_mm2(system: SystemConfig) -> float:
     """
     total = sram_mm2(system.shared_buffer_kb) if system.shared_buffer_kb else 0.0
     for core in system.cores:
-        target = CORE_AREA.get(core.family)
-        if target:
-            module, _, attr = target.partition(":")
-            total += float(getattr(importlib.import_module(module), attr)(core))
+        area = CORE_AREA.get(core.family)
+        if area:
+            total += float(area(core, precision))
     return total
 
 
@@ -175,7 +195,7 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
         layers=tuple(rows),
         clock_hz=clock_hz,
         peak_macs_per_cycle=peak_total or 1.0,
-        area_mm2=system_area_mm2(system),
+        area_mm2=system_area_mm2(system, workload.precision),
         dram_bytes_per_cycle=system.dram_bytes_per_cycle,
         word_bytes=1.0,
         makespan_cycles=timeline.makespan,

@@ -1,7 +1,8 @@
 """Loop-nest cores of a system price vector ops on their vector unit and read packed low-bit weights.
 
-A native system prices a layernorm or softmax as the single-core loop-nest family does (same cycles and
-energy); a Stream-loaded system keeps them free, as Stream drops its pooling and SIMD side cores.
+A native system prices a layernorm or softmax as the single-core loop-nest family does on the core
+without its off-chip memory's cost (same cycles and energy; the system's DRAM moves those bytes); a
+Stream-loaded system keeps them free, as Stream drops its pooling and SIMD side cores.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from archsim.config.loader import load_arch
 from archsim.config.system import SystemConfig
 from archsim.simulate import simulate
 from archsim.system.costs import CoreCosts, LoopNestPricing, OpCost, core_pricing
+from archsim.system.loopnest_cores import on_chip_view
 from archsim.system.tiles import TaskOp
 from tests.support.paths import REPO
 from workloads.builder import GraphBuilder
@@ -34,7 +36,7 @@ def block() -> Workload:
 @pytest.mark.parametrize("arch", PRESETS)
 def test_vector_ops_cost_what_the_single_core_family_says(arch: str) -> None:
     workload, core = block(), load_arch(arch)
-    single = {row.layer: row for row in simulate(workload, core).layers}
+    single = {row.layer: row for row in simulate(workload, on_chip_view(core)).layers}
     costs = CoreCosts(workload, core, LoopNestPricing("search"))
     for name in VECTOR:
         cost = costs.cost(TaskOp(name))
@@ -62,10 +64,13 @@ def test_stream_priced_cores_keep_vector_ops_free() -> None:
 
 
 def test_packed_weights_halve_a_weight_bound_matmul_on_a_core() -> None:
-    """The qkv projection of a Llama-3.2-1B decode step (one token): 76,111 cycles at W4, 149,263 at W8."""
-    core = load_arch("loopnest-tpu-like")
-    cycles = {}
+    """The qkv projection of a Llama-3.2-1B decode step (one token) on one ``loopnest-tpu-like`` core with the
+    preset's 30 GB/s DRAM (43 B per 700 MHz cycle): the system reads the packed weights and their scales,
+    3,244,032 bytes and 76,261 cycles at W4, 6,389,760 bytes and 149,418 cycles at W8."""
+    system = SystemConfig(name="one", cores=(load_arch("loopnest-tpu-like"),), clock_mhz=700, dram_bytes_per_cycle=43)
+    seen = {}
     for bits in (4, 8):
         workload = load_workload(f"llama3.2-1b:phase=decode,context=512,batch=1,layers=1,wbits={bits}")
-        cycles[bits] = CoreCosts(workload, core).cost(TaskOp("decode.L0.qkv")).compute_cycles
-    assert cycles == {4: 76111, 8: 149263}
+        row = next(r for r in simulate(workload, system).layers if r.layer == "decode.L0.qkv")
+        seen[bits] = (row.extras["dram_read_bytes"], row.total_cycles)
+    assert seen == {4: (3244032, 76261), 8: (6389760, 149418)}

@@ -26,6 +26,7 @@ from archsim.system.metrics import core_peak_macs, evaluate, system_area_mm2
 from archsim.system.tiles import TaskOp
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
+from workloads.precision import Precision
 
 SYSTEM_PRESETS = ("system-quad-systolic", "system-hetero", "system-ethos-u65-512x2")
 
@@ -217,7 +218,8 @@ def test_broadcast_crosses_the_channel_once() -> None:
 
 def test_the_shared_buffer_adds_its_sram_area() -> None:
     base = load_arch("system-hetero")
-    areas = [system_area_mm2(dataclasses.replace(base, shared_buffer_kb=kb)) for kb in (0.0, 128.0, 512.0)]
+    shared = (0.0, 128.0, 512.0)
+    areas = [system_area_mm2(dataclasses.replace(base, shared_buffer_kb=kb), Precision.INT8) for kb in shared]
     assert areas[0] < areas[1] < areas[2]
     assert areas[2] - areas[0] == pytest.approx(sram_mm2(512.0))  # the cores' SRAM area model, 2.90 mm^2
 

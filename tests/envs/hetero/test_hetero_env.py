@@ -13,6 +13,7 @@ from archsim.errors import InputError
 from archsim.system.metrics import system_area_mm2
 from envs.accuracy import FunctionEvaluator
 from envs.hetero.env import ENV_ID, HETERO_OBJECTIVES, HETERO_SPECS
+from workloads.precision import Precision
 
 ACCURACY = FunctionEvaluator(stub_accuracy, "hetero-env-stub")
 
@@ -60,7 +61,8 @@ def test_metrics_count_the_npu_arena_and_score_the_specs() -> None:
     _, reward, _, _, info = env.step(np.array(space.encode(design)))
     metrics = info["metrics"]
     system = space.hardware_config(design)
-    assert metrics["area_mm2"] == pytest.approx(system_area_mm2(system) + sram_mm2(system.cores[1].cache_kb))
+    arena = sram_mm2(system.cores[1].cache_kb)
+    assert metrics["area_mm2"] == pytest.approx(system_area_mm2(system, Precision.INT8) + arena)
     assert metrics["sram_kb"] == 2 * 128 and metrics["n_cores"] == 2
     assert metrics["power_w"] == pytest.approx(metrics["energy_pj"] * 1e-12 / metrics["latency_s"])
     assert metrics["latency_s"] >= metrics["macs"] / (128 + 256) / 1e9  # two cores at their peaks, 1 GHz

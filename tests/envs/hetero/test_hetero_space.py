@@ -101,13 +101,14 @@ def test_the_system_space_searched_alone_counts_core_sram_like_co_search() -> No
     from archsim.area import sram_mm2
     from archsim.system.metrics import system_area_mm2
     from envs.evaluate import shared_evaluator
+    from workloads.precision import Precision
 
     small = hetero_system_space("test-alone", max_cores=2, sizes=(128,), sram_kb=(64,), link_bw=(32,), dram_bw=(16,))
     evaluator = shared_evaluator(small, "ofa_mbv2:resolution=128,width=0.5,depth=1,expand=3")
     chosen = small.decode(small.reference) | {"n_cores": 2, "core0_family": "npu", "core1_family": "systolic"}
     metrics = evaluator.evaluate(small.encode(chosen))
     system = small.config_for(chosen)
-    assert metrics.valid and metrics.area_mm2 == pytest.approx(system_area_mm2(system) + sram_mm2(64))
+    assert metrics.valid and metrics.area_mm2 == pytest.approx(system_area_mm2(system, Precision.INT8) + sram_mm2(64))
     assert metrics.extra["sram_kb"] == 128 and metrics.extra["n_cores"] == 2
 
 
