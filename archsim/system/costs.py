@@ -4,7 +4,7 @@ Every distinct (layer, rows) a core runs becomes one node of a small graph of
 independent one-op layers, simulated once with activation traffic set to zero
 (the system moves activations and weights itself, over its shared channels).
 The core's compute cycles (fill and drain included, no DRAM stalls) and its
-on-chip energy (everything but the ``dram`` component) are kept.
+on-chip energy (everything but the off-chip ``dram`` and ``flash`` components) are kept.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from typing import Any
 from archsim.system.tiles import TaskOp, cut_layer, slice_channels
 from archsim.traffic import LayerTraffic
 from workloads.graph import Node, Tensor, TensorKind, Workload
+
+OFF_CHIP_COMPONENTS = ("dram", "flash")
+"""Energy components of a family's row that the system's DRAM stands for (an NPU reads weights from flash)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ class CoreCosts:
         rows = {layer.layer: layer for layer in metrics.layers}  # by name: a family may run them in its own order
         for task_op, node in zip(todo, nodes, strict=True):
             layer = rows[node.name]
-            energy = sum(v for name, v in layer.energy_by_component_pj.items() if name != "dram")
+            energy = sum(v for name, v in layer.energy_by_component_pj.items() if name not in OFF_CHIP_COMPONENTS)
             self._cache[task_op] = OpCost(int(layer.compute_cycles), float(energy), int(layer.macs))
 
     def cost(self, task_op: TaskOp) -> OpCost:

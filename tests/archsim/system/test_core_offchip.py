@@ -1,10 +1,11 @@
-"""A loop-nest core whose hierarchy ends in DRAM, inside a system: the system's DRAM is the only DRAM.
+"""A core's own off-chip memory, inside a system, is the system's DRAM: counted once.
 
-The ``loopnest-*`` presets and ZigZag's single-core files end in a ``dram`` memory. In a system that
-memory is what the system's shared DRAM channel stands for, so the core is priced without its cost
-(no energy, no port stalls) and its on-chip buffer is its largest on-chip memory, not the DRAM.
-Also: a ``preset = ...`` core entry works for every core family, and a family that cannot be a
-core is refused in one line.
+The ``loopnest-*`` presets and ZigZag's single-core files end in a ``dram`` memory, and an Ethos-U55
+reads its weights from flash. In a system those bytes cross the system's shared DRAM channel, so a
+loop-nest core is priced without its DRAM level's cost (no energy, no port stalls) and with its
+largest on-chip memory as its buffer, and an NPU core without its flash energy. Also: a
+``preset = ...`` core entry works for every core family, a family that cannot be a core is refused
+in one line, and a loop-nest core's area counts in the system's.
 """
 
 from __future__ import annotations
@@ -135,3 +136,16 @@ def test_a_stream_cores_top_memory_is_on_chip_area() -> None:
     top = sram_mm2(core.memories[-1].size_bits / 8 / 1024)
     in_system = simulate(workload, system).area_mm2 / len(system.cores)
     assert in_system == pytest.approx(simulate(workload, core).area_mm2 + top)
+
+
+def test_an_npu_cores_flash_weights_are_the_systems_dram() -> None:
+    """An Ethos-U55 reads weights from flash: in a system that energy is the system's DRAM's, not the core's,
+    so a core's op costs its MAC, vector and SRAM energy only."""
+    workload, core = two_matmuls(), load_arch("ethos-u55-128")
+    alone = {row.layer: row for row in simulate(workload, core).layers}
+    costs = CoreCosts(workload, core)
+    for name in ("fc1", "fc2"):
+        parts = alone[name].energy_by_component_pj
+        assert parts["flash"] > 0
+        on_chip = parts["mac"] + parts["vector"] + parts["sram"]
+        assert costs.cost(TaskOp(name)).energy_pj == pytest.approx(on_chip), name
