@@ -54,11 +54,11 @@ class MapperResult:
     mapping: Mapping
     cost: LayerCost
     candidates: int
-    """Loop orders in the space."""
+    """Loop orders in the space (of the spatial unrollings searched, not those bounded out)."""
     evaluated: int
     """Distinct mappings costed (orders that the cost model cannot tell apart are costed once)."""
     proven_best: bool
-    """True when every order of the space was allocated and costed."""
+    """True when every order of the space was allocated and costed, or bounded out."""
 
 
 def _prime_factors(n: int) -> list[int]:
@@ -211,6 +211,60 @@ def batch_score(batch: BatchCost, objective: Objective) -> tuple[np.ndarray, np.
     return batch.energy_pj * batch.latency_cycles, batch.latency_cycles
 
 
+def latency_floor(
+    layer: LoopNestLayer, config: LoopNestConfig, spatial: dict[str, dict[str, int]], lpf_limit: int
+) -> int:
+    """Cycles no loop order of ``spatial`` beats: its temporal iterations plus the array's drain.
+
+    A mapping's latency adds stalls, on-loading and off-loading to these, each >= 0
+    (:func:`archsim.loopnest.cost.evaluate`), so this bounds every order of the spatial unrolling."""
+    limited = limited_spatial(layer, config, spatial, fractional=True)
+    iterations = math.prod(size for _, size in temporal_factors(layer, limited, lpf_limit))
+    return int(iterations) + drain_cycles(config, limited)
+
+
+def _score_floor(
+    layer: LoopNestLayer, config: LoopNestConfig, spatial: dict[str, dict[str, int]], objective: Objective, lpf: int
+) -> float:
+    """A lower bound on the primary score of every mapping of ``spatial`` (energy: none, 0)."""
+    if objective is Objective.ENERGY:
+        return 0.0
+    cycles = latency_floor(layer, config, spatial, lpf)
+    if objective is Objective.LATENCY:
+        return float(cycles)
+    return cycles * config.operational_array.unit_energy_pj * layer.macs  # every mapping pays the MACs' energy
+
+
+def best_of_spatials(
+    layer: LoopNestLayer,
+    config: LoopNestConfig,
+    spatials: list[dict[str, dict[str, int]]],
+    objective: Objective = Objective.LATENCY,
+    lpf_limit: int = 6,
+) -> MapperResult:
+    """The best mapping over the loop orders of every spatial unrolling in ``spatials``.
+
+    Unrollings are searched in order of their score floor, and one whose floor is above the best
+    score found is skipped: it cannot win (branch and bound; the result is the exhaustive search's,
+    ties going to the earlier unrolling of ``spatials``). Counts cover the unrollings searched."""
+    floors = [_score_floor(layer, config, s, objective, lpf_limit) for s in spatials]
+    results: dict[int, MapperResult] = {}
+    best = math.inf
+    for i in sorted(range(len(spatials)), key=lambda i: floors[i]):
+        if floors[i] > best:
+            break
+        results[i] = search_layer(layer, config, spatials[i], objective, lpf_limit)
+        best = min(best, score(results[i].cost, objective)[0])
+    chosen = results[min(results, key=lambda i: (score(results[i].cost, objective), i))]
+    return MapperResult(
+        chosen.mapping,
+        chosen.cost,
+        sum(r.candidates for r in results.values()),
+        sum(r.evaluated for r in results.values()),
+        all(r.proven_best for r in results.values()),
+    )
+
+
 def best_mapping(
     layer: LoopNestLayer,
     config: LoopNestConfig,
@@ -220,14 +274,6 @@ def best_mapping(
     spatial_search: str = "wide",
 ) -> MapperResult:
     """Best mapping over the spatial candidates (:func:`archsim.loopnest.spatial.spatial_candidates`
-    with ``spatial_search`` = ``wide`` or ``zigzag``) and their loop orders."""
+    with ``spatial_search`` = ``wide`` or ``zigzag``) and their loop orders (:func:`best_of_spatials`)."""
     candidates = spatial_candidates(layer, config, spatial, spatial_search)
-    results = [search_layer(layer, config, s, objective, lpf_limit) for s in candidates]
-    best = min(results, key=lambda r: score(r.cost, objective))
-    return MapperResult(
-        best.mapping,
-        best.cost,
-        sum(r.candidates for r in results),
-        sum(r.evaluated for r in results),
-        all(r.proven_best for r in results),
-    )
+    return best_of_spatials(layer, config, candidates, objective, lpf_limit)

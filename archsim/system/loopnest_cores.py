@@ -42,7 +42,7 @@ from typing import Any
 
 from archsim.loopnest.cost import limited_spatial, port_bound_cycles
 from archsim.loopnest.layer import LoopNestLayer
-from archsim.loopnest.mapper import Objective, search_layer
+from archsim.loopnest.mapper import Objective, best_of_spatials, search_layer
 from archsim.loopnest.network import area_mm2, node_layer, packed_weight_bits, vector_unit_config
 from archsim.loopnest.vector import lane_unrolling
 from archsim.system.zigzag_spatial import with_accumulator, zigzag_spatial
@@ -91,10 +91,7 @@ def _best_of_candidates(layer: Any, config: Any) -> Any:
     for spatial in spatial_candidates(config, dict(layer.sizes)):
         clipped = limited_spatial(layer, config, spatial, fractional=True)
         distinct.setdefault(repr(sorted((d, sorted(u.items())) for d, u in clipped.items())), spatial)
-    return min(
-        (search_layer(layer, config, spatial, Objective.LATENCY, LPF_LIMIT).cost for spatial in distinct.values()),
-        key=lambda cost: (cost.latency_cycles, cost.energy_pj),
-    )
+    return best_of_spatials(layer, config, list(distinct.values()), Objective.LATENCY, LPF_LIMIT).cost
 
 
 def _zigzag_ranked(layer: Any, config: Any) -> Any:

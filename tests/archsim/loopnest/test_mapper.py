@@ -81,3 +81,34 @@ def test_outputs_take_final_bits_once_no_reduction_loop_is_left_above() -> None:
     assert stored_bits(conv, Operand.O, [("C", 1.0)]) == 8  # a loop of size 1 leaves nothing to add
     assert stored_bits(gemm, Operand.O, [("C", 2)]) == 16
     assert stored_bits(gemm, Operand.I, [("C", 2)]) == stored_bits(conv, Operand.W, []) == 8
+
+
+@pytest.mark.parametrize("objective", list(Objective))
+@pytest.mark.parametrize("preset", ["loopnest-eyeriss-like", "loopnest-tpu-like"])
+def test_bounding_out_unrollings_finds_the_exhaustive_best(preset: str, objective: Objective) -> None:
+    """Branch and bound over spatial unrollings: every unrolling's latency is at least its floor, and the
+    mapping chosen is the one an exhaustive scan (first best in candidate order) picks, on ResNet-18's first
+    conv, a 3x3 stage-3 conv and its FC layer, with the open-array spatial search (eyeriss-like under the
+    latency objective searches fewer orders than the exhaustive scan)."""
+    from archsim.config.loader import load_arch
+    from archsim.loopnest.mapper import latency_floor, score, search_layer
+
+    config = load_arch(preset)
+    layers = [
+        layer_of(Conv2d("c1", 3, 64, 224, 224, 7, 7, 2, 2, 3, 3, 3, 3)),
+        layer_of(Conv2d("c3", 128, 256, 28, 28, 3, 3, 2, 2, 1, 1, 1, 1)),
+        layer_of(MatMul("fc", 1, 512, 1000)),
+    ]
+    pruned_somewhere = False
+    for layer in layers:
+        candidates = spatial_candidates(layer, config, {}, "wide")
+        exhaustive = [search_layer(layer, config, s, objective, 4) for s in candidates]
+        for s, result in zip(candidates, exhaustive, strict=True):
+            assert result.cost.latency_cycles >= latency_floor(layer, config, s, 4)
+        best = min(range(len(candidates)), key=lambda i: (score(exhaustive[i].cost, objective), i))
+        result = best_mapping(layer, config, {}, objective, 4)
+        assert result.mapping == exhaustive[best].mapping and result.cost == exhaustive[best].cost
+        assert result.proven_best
+        pruned_somewhere |= result.candidates < sum(r.candidates for r in exhaustive)
+    if preset == "loopnest-eyeriss-like" and objective is Objective.LATENCY:  # where the bound bites
+        assert pruned_somewhere
