@@ -96,7 +96,24 @@ def read_config_file(path: Path) -> Any:
 
         data.pop("description", None)  # a sentence for `archsim archs`, not a hardware field
         return hardware_from_dict(data, str(path))  # ZigZag's hardware YAML or the native loop-nest form
+    if data.get("family") == "system" and isinstance(data.get("cores"), list):
+        data["cores"] = [_core_file_entry(entry, path, k) for k, entry in enumerate(data["cores"])]
     return from_mapping(data, str(path))
+
+
+def _core_file_entry(entry: Any, system_file: Path, index: int) -> Any:
+    """A system's core entry, with a config file's path (relative to the system's file) read into its config."""
+    if not (isinstance(entry, str) and _is_file_spec(entry)):
+        return entry
+    try:
+        return read_config_file(system_file.parent / entry)
+    except InputError as exc:
+        raise InputError(f"{system_file}: cores[{index}]: {exc}") from None
+
+
+def _is_file_spec(spec: str) -> bool:
+    """Whether an arch spec names a file rather than a preset."""
+    return Path(spec).suffix.lower() in (".toml", ".yaml", ".yml", ".cfg") or "/" in spec
 
 
 CFG_KEYS: dict[str, str] = {
@@ -265,6 +282,6 @@ def load_preset(name: str) -> Any:
 
 def load_arch(spec: str) -> Any:
     """A config from a preset name or a file path."""
-    if Path(spec).suffix.lower() in (".toml", ".yaml", ".yml", ".cfg") or "/" in spec:
+    if _is_file_spec(spec):
         return read_config_file(Path(spec))
     return load_preset(spec)

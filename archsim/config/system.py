@@ -8,8 +8,9 @@ one off-chip DRAM (``dram_bytes_per_cycle`` shared by every concurrent DRAM
 transfer of every core). Time is counted in system cycles at ``clock_mhz``; a
 core with its own clock has its compute cycles rescaled to it.
 
-In a file (TOML or YAML), ``cores`` is a list whose entries are preset names or
-tables of a family config, e.g. ``cores = ["systolic-32x32", {family = "npu", ...}]``.
+In a file (TOML or YAML), ``cores`` is a list whose entries are preset names, config
+files (a path relative to the system's file, read by the loader) or tables of a family
+config, e.g. ``cores = ["systolic-32x32", "cores/tpu_like.yaml", {family = "npu", ...}]``.
 """
 
 from __future__ import annotations

@@ -149,3 +149,23 @@ def test_an_npu_cores_flash_weights_are_the_systems_dram() -> None:
         assert parts["flash"] > 0
         on_chip = parts["mac"] + parts["vector"] + parts["sram"]
         assert costs.cost(TaskOp(name)).energy_pj == pytest.approx(on_chip), name
+
+
+def test_a_core_entry_may_name_a_config_file_beside_the_system(tmp_path: Path) -> None:
+    """A ZigZag hardware YAML (it ends in ``dram``) as a core, by a path relative to the system's file."""
+    import importlib.util
+    import shutil
+
+    spec = importlib.util.find_spec("zigzag")
+    assert spec is not None and spec.origin is not None
+    (tmp_path / "cores").mkdir()
+    shutil.copy(Path(spec.origin).parent / "inputs" / "hardware" / "tpu_like.yaml", tmp_path / "cores" / "tpu.yaml")
+    path = tmp_path / "pair.toml"
+    path.write_text('family = "system"\nname = "pair"\ncores = ["cores/tpu.yaml", "loopnest-tpu-like"]\n')
+    system = load_arch(str(path))
+    assert system.cores[0] == load_arch(str(tmp_path / "cores" / "tpu.yaml"))
+    assert [m.name for m in system.cores[0].memories if is_offchip(m)] == ["dram"]
+    assert core_buffer_bytes(system.cores[0]) == 2 * 2**20  # its 2 MB SRAM
+    path.write_text('family = "system"\nname = "pair"\ncores = ["cores/tpu.yaml", "cores/none.yaml"]\n')
+    with pytest.raises(InputError, match=r"pair\.toml: cores\[1\]: .*none\.yaml: no such file"):
+        load_arch(str(path))
