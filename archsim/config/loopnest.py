@@ -417,6 +417,16 @@ class LoopNestConfig:
         """MAC units of the array."""
         return self.operational_array.units
 
+    def summary(self) -> dict[str, Any]:
+        """What JSON output says of the config: family, name, objective, array and memories (innermost first)."""
+        return {
+            "family": self.family,
+            "name": self.name,
+            "objective": self.objective,
+            "array": dict(self.operational_array.size_of),
+            "memories": [m.name for m in self.memories],
+        }
+
 
 def parse_spatial_mapping(raw: Any, where: str) -> dict[str, dict[str, int]]:
     """Array dimension -> {layer dimension: unrolling}, from ZigZag's ``D1: ["K, 32"]`` form or tables."""

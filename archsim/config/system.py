@@ -141,9 +141,11 @@ class SystemConfig:
 
 
 def _core_dict(core: Any) -> dict[str, Any]:
-    """A core's plain data (its family's ``to_dict``, or its family and name when it has none)."""
+    """A core's plain data: its family's ``to_dict``, else its ``summary`` (a loop-nest core), else family and name."""
     if hasattr(core, "to_dict"):
         return core.to_dict()
+    if hasattr(core, "summary"):
+        return core.summary()
     return {"family": core.family, "name": core.name}
 
 

@@ -251,13 +251,7 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
     top = config.memories[-1]
     return NetworkMetrics(
         workload=workload.name,
-        arch={
-            "family": "loopnest",
-            "name": config.name,
-            "objective": config.objective,
-            "array": dict(config.operational_array.size_of),
-            "memories": [m.name for m in config.memories],
-        },
+        arch=config.summary(),
         layers=tuple(rows),
         clock_hz=hz,
         peak_macs_per_cycle=config.peak_macs_per_cycle,

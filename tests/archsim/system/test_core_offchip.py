@@ -166,6 +166,9 @@ def test_a_core_entry_may_name_a_config_file_beside_the_system(tmp_path: Path) -
     assert system.cores[0] == load_arch(str(tmp_path / "cores" / "tpu.yaml"))
     assert [m.name for m in system.cores[0].memories if is_offchip(m)] == ["dram"]
     assert core_buffer_bytes(system.cores[0]) == 2 * 2**20  # its 2 MB SRAM
+    cores = simulate(two_matmuls(), system).to_json()["arch"]["cores"]  # JSON output describes each core
+    assert cores[0]["memories"] == ["rf_128B", "rf_2B", "sram_2MB", "dram"]
+    assert cores[0]["array"] == {"D1": 32, "D2": 32}
     path.write_text('family = "system"\nname = "pair"\ncores = ["cores/tpu.yaml", "cores/none.yaml"]\n')
     with pytest.raises(InputError, match=r"pair\.toml: cores\[1\]: .*none\.yaml: no such file"):
         load_arch(str(path))
