@@ -56,11 +56,11 @@ _MEMO_SIZE = 4096
 _memo: OrderedDict[tuple, tuple[int, float]] = OrderedDict()
 """(cycles, energy) per (core config, pricing mode, layer signature): identical cores and slices search once."""
 _LOOPS = ("K", "C", "OX", "OY")
+_KERNEL = ("FX", "FY")
 OFFCHIP_PREFIXES = ("dram", "ddr", "lpddr", "hbm", "offchip", "off_chip")
 """Name prefixes of a core's memories that the system's DRAM stands for (case-insensitive)."""
 _UNBOUNDED_BITS = 2**40
 """Port bandwidth (bits per cycle) of an off-chip memory inside a system: never the bound."""
-_KERNEL = ("FX", "FY")
 
 
 def _dim_options(sizes: dict[str, int], width: int) -> list[dict[str, int]]:
