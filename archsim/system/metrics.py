@@ -34,18 +34,21 @@ PEAK_MACS: dict[str, Any] = {
 
 
 def _systolic_area(config: Any, precision: Precision) -> float:
+    """The array and its SRAMs (the config states its word width)."""
     from archsim.systolic.costs import config_area_mm2
 
     return config_area_mm2(config)
 
 
 def _npu_area(config: Any, precision: Precision) -> float:
+    """The int8 MAC array and its shared buffer."""
     from archsim.npu.network import npu_area_mm2
 
     return npu_area_mm2(config)
 
 
 def _loopnest_area(config: Any, precision: Precision) -> float:
+    """The MACs at the workload's precision and the on-chip memories."""
     from archsim.system.loopnest_cores import loopnest_core_area_mm2
 
     return loopnest_core_area_mm2(config, precision)
