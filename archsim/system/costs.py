@@ -21,6 +21,16 @@ from workloads.graph import Node, Tensor, TensorKind, Workload
 OFF_CHIP_COMPONENTS = ("dram", "flash")
 """Energy components of a family's row that the system's DRAM stands for (an NPU reads weights from flash)."""
 
+OFF_CHIP_SIZES: dict[str, tuple[str, ...]] = {"npu": ("dram_size_kb", "flash_size_kb")}
+"""Per family, the capacity fields of a core's own off-chip memories (0 = not stated)."""
+
+
+def as_system_core(config: Any) -> Any:
+    """The core as a system prices it: its own off-chip memories' capacities unstated, as the system's DRAM,
+    which holds what they would, is (a core is not refused for the whole model's weights)."""
+    fields = OFF_CHIP_SIZES.get(config.family, ())
+    return dataclasses.replace(config, **dict.fromkeys(fields, 0.0)) if fields else config
+
 
 @dataclass(frozen=True)
 class OpCost:
@@ -120,7 +130,7 @@ class CoreCosts:
                 self._cache[task_op] = OpCost(cycles, energy, macs)
             return
         plan = {node.name: LayerTraffic(0, 0) for node in nodes}
-        metrics = simulate(graph, self.config, plan)
+        metrics = simulate(graph, as_system_core(self.config), plan)
         rows = {layer.layer: layer for layer in metrics.layers}  # by name: a family may run them in its own order
         for task_op, node in zip(todo, nodes, strict=True):
             layer = rows[node.name]

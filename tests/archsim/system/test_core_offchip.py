@@ -3,9 +3,10 @@
 The ``loopnest-*`` presets and ZigZag's single-core files end in a ``dram`` memory, and an Ethos-U55
 reads its weights from flash. In a system those bytes cross the system's shared DRAM channel, so a
 loop-nest core is priced without its DRAM level's cost (no energy, no port stalls) and with its
-largest on-chip memory as its buffer, and an NPU core without its flash energy. Also: a
-``preset = ...`` core entry works for every core family, a family that cannot be a core is refused
-in one line, and a loop-nest core's area counts in the system's.
+largest on-chip memory as its buffer, and an NPU core without its flash energy or its own flash
+capacity. Also: a ``preset = ...`` core entry works for every core family, a file path names a core,
+a family that cannot be a core is refused in one line, and a loop-nest core's area counts in the
+system's.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from archsim.system.tiles import TaskOp
 from tests.support.paths import REPO
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
+from workloads.precision import Precision
 
 
 def two_matmuls() -> Workload:
@@ -172,3 +174,17 @@ def test_a_core_entry_may_name_a_config_file_beside_the_system(tmp_path: Path) -
     path.write_text('family = "system"\nname = "pair"\ncores = ["cores/tpu.yaml", "cores/none.yaml"]\n')
     with pytest.raises(InputError, match=r"pair\.toml: cores\[1\]: .*none\.yaml: no such file"):
         load_arch(str(path))
+
+
+def test_an_npu_core_is_not_refused_for_its_own_flash_capacity() -> None:
+    """32 MiB of int8 weights overflow the U55's 16 MiB flash: alone it refuses the model; in a system the
+    system's DRAM (of unstated capacity) holds them, and the core is priced op by op."""
+    b = GraphBuilder("wide")
+    b.linear(b.input((1, 16, 4096)), 8192, name="fc")
+    workload = dataclasses.replace(b.build(), precision=Precision.INT8)
+    core = load_arch("ethos-u55-128")
+    with pytest.raises(InputError, match="flash holds 16384 KiB"):
+        simulate(workload, core)
+    metrics = simulate(workload, SystemConfig(name="one", cores=(core,)))
+    assert metrics.dram_bytes >= 4096 * 8192
+    assert metrics.total_cycles > 0
