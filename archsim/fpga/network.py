@@ -30,7 +30,7 @@ from archsim.config.fpga import FpgaConfig
 from archsim.fpga import resources as res
 from archsim.fpga.model import LayerCost, layer_cost
 from archsim.fpga.pipeline import engine_pipeline
-from archsim.fpga.search import SearchResult, search_design
+from archsim.fpga.search import Design, SearchResult, on_engine, search_design
 from archsim.fpga.shapes import LayerShape
 from archsim.fpga.towers import network_shapes
 from archsim.metrics import LayerMetrics, NetworkMetrics
@@ -45,20 +45,8 @@ KB = 1024.0
 def simulate_fpga(workload: Workload, config: FpgaConfig, traffic: TrafficPlan | None = None) -> NetworkMetrics:
     """Per-layer metrics of ``workload`` on the designed (or fixed) engine of ``config``."""
     shapes = network_shapes(workload)
-    mac_shapes = tuple(s for s in shapes.values() if s is not None)
-    result = search_design(mac_shapes, config)
-    plan = traffic or {}
-    by_name = {s.name: i for i, s in enumerate(mac_shapes)}
-    packing = packed_weight_fraction(workload, config.precision.bytes)
-    layers = []
-    for node in workload.nodes:
-        shape = shapes[node.name]
-        if shape is None:
-            assert isinstance(node.op, VectorOp)
-            layers.append(_vector_layer(node.op, config, plan.get(node.name)))
-        else:
-            packed = packing.get(node.name, 1.0)
-            layers.append(_mac_layer(shape, by_name[node.name], result, config, plan.get(node.name), packed))
+    result = search_design(tuple(s for s in shapes.values() if s is not None), config)
+    layers = _layers(workload, shapes, result, config, traffic)
     design = result.design
     return NetworkMetrics(
         workload=workload.name,
@@ -72,6 +60,39 @@ def simulate_fpga(workload: Workload, config: FpgaConfig, traffic: TrafficPlan |
         design=_design_json(result, config),
         resources=_resources_json(result, config),
     )
+
+
+def engine_layers(
+    workload: Workload, config: FpgaConfig, engine: Design, traffic: TrafficPlan | None = None
+) -> tuple[LayerMetrics, ...]:
+    """Per-layer metrics of ``workload`` on an engine designed for another (a multi-core system's FPGA core,
+    designed once for the network it serves, runs slices of its layers): unrolling and banks fixed."""
+    shapes = network_shapes(workload)
+    result = on_engine(tuple(s for s in shapes.values() if s is not None), engine, config)
+    return _layers(workload, shapes, result, config, traffic)
+
+
+def _layers(
+    workload: Workload,
+    shapes: dict[str, LayerShape | None],
+    result: SearchResult,
+    config: FpgaConfig,
+    traffic: TrafficPlan | None,
+) -> tuple[LayerMetrics, ...]:
+    """Every op's row on the result's engine: MAC layers tiled as the result says, vector ops on the vector unit."""
+    plan = traffic or {}
+    by_name = {s.name: i for i, s in enumerate(result.shapes)}
+    packing = packed_weight_fraction(workload, config.precision.bytes)
+    layers = []
+    for node in workload.nodes:
+        shape = shapes[node.name]
+        if shape is None:
+            assert isinstance(node.op, VectorOp)
+            layers.append(_vector_layer(node.op, config, plan.get(node.name)))
+        else:
+            packed = packing.get(node.name, 1.0)
+            layers.append(_mac_layer(shape, by_name[node.name], result, config, plan.get(node.name), packed))
+    return tuple(layers)
 
 
 def _chosen_cost(shape: LayerShape, index: int, result: SearchResult, config: FpgaConfig) -> tuple[LayerCost, int, int]:

@@ -18,7 +18,7 @@ dominated designs are counted but not costed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -73,7 +73,8 @@ class SearchResult:
     design: Design
     shapes: tuple[LayerShape, ...]
     options: tuple[TileOptions, ...]
-    candidates: Candidates
+    candidates: Candidates | None
+    """None for a fixed engine's layers (:func:`on_engine`): nothing was searched."""
 
 
 def _breakpoints(sizes: set[tuple[int, int]], top: int) -> np.ndarray:
@@ -136,8 +137,10 @@ def _buffer_pairs(options: tuple[TileOptions, ...], levels: BufferLevels) -> tup
 
     Returns the kept pair indices and the chosen tiling of each layer per kept pair.
     """
-    index = np.stack([best_tiles(o, levels.in_depth, levels.out_depth) for o in options])
     order = np.lexsort((levels.out_blocks, levels.in_blocks))
+    if not options:  # no MAC layer (a network of vector ops): the smallest pair holds every tile there is
+        return order[:1], np.zeros((0, 1), dtype=np.int64)
+    index = np.stack([best_tiles(o, levels.in_depth, levels.out_depth) for o in options])
     order = order[(index[:, order] >= 0).all(axis=0)]
     _, first = np.unique(index[:, order].T, axis=0, return_index=True)
     kept = order[np.sort(first)]
@@ -236,3 +239,16 @@ def _no_fit_message(config: FpgaConfig, tm: np.ndarray, tn: np.ndarray, used: di
     if config.fixed_design is not None:
         return f"{config.name}: design {label} does not fit {board.name}: needs {overflow}"
     return f"{config.name}: no design fits {board.name}: even {label} needs {overflow}"
+
+
+def on_engine(shapes: tuple[LayerShape, ...], engine: Design, config: FpgaConfig) -> SearchResult:
+    """``shapes`` on an engine designed before (its unrolling and bank depths fixed): each layer takes the
+    tiling with the fewest tiles its banks hold, as :func:`search_design` would for that engine."""
+    options = tuple(tile_options(s) for s in shapes)
+    index = []
+    for shape, option in zip(shapes, options, strict=True):
+        pick = int(best_tiles(option, np.array([engine.in_depth]), np.array([engine.out_depth]))[0])
+        if pick < 0 or shape.kernel_area > engine.weight_depth:
+            raise InputError(f"{config.name}: no tiling of layer {shape.name!r} fits the engine's banks")
+        index.append(pick)
+    return SearchResult(replace(engine, tile_index=tuple(index)), shapes, options, None)

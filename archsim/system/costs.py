@@ -10,6 +10,7 @@ on-chip energy (everything but the off-chip ``dram`` and ``flash`` components) a
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,11 @@ from workloads.graph import Node, Tensor, TensorKind, Workload
 
 OFF_CHIP_COMPONENTS = ("dram", "flash")
 """Energy components of a family's row that the system's DRAM stands for (an NPU reads weights from flash)."""
+
+ONE_OP_GRAPHS = ("npu",)
+"""Families whose ops are priced one graph each: an NPU plans a graph as a whole (weights copied under the op
+before, its pass order, its cache), so in a graph of several independent ops an op's cost would depend on
+which others are priced beside it."""
 
 OFF_CHIP_SIZES: dict[str, tuple[str, ...]] = {"npu": ("dram_size_kb", "flash_size_kb")}
 """Per family, the capacity fields of a core's own off-chip memories (0 = not stated)."""
@@ -51,7 +57,8 @@ def _npu_buffer(config: Any) -> int:
 
 
 def _fpga_buffer(config: Any) -> int:
-    return int(config.bram18k * 18 * 1024 / 8)
+    """The board's block RAM a design may use (its utilization cap)."""
+    return int(config.board_spec.bram18k * 18 * 1024 / 8 * config.utilization_cap)
 
 
 def _loopnest_buffer(config: Any) -> int:
@@ -79,6 +86,18 @@ def core_buffer_bytes(config: Any, override_kb: float = 0.0) -> int:
     return size(config)
 
 
+@functools.lru_cache(maxsize=16)
+def fpga_engine(config: Any, workload: Workload) -> Any:
+    """An FPGA core's engine (:class:`archsim.fpga.search.Design`): designed once, for every MAC layer of the
+    workload, as the FPGA family designs it for a network; the core runs whole layers, row bands and channel
+    slices of them on it, and its peak is the engine's Tm x Tn."""
+    from archsim.fpga.search import search_design
+    from archsim.fpga.towers import network_shapes
+
+    shapes = tuple(s for s in network_shapes(workload).values() if s is not None)
+    return search_design(shapes, config).design
+
+
 @dataclass(frozen=True)
 class LoopNestPricing:
     """How a loop-nest core prices a layer: spatial choice (``search`` or ``zigzag``) and partial-sum bits."""
@@ -103,14 +122,13 @@ class CoreCosts:
         self._cache: dict[TaskOp, OpCost] = {}
 
     def prepare(self, task_ops: Iterable[TaskOp]) -> None:
-        """Price every not yet priced op in one simulator call."""
+        """Price every not yet priced op (in one simulator call, one per op for :data:`ONE_OP_GRAPHS`)."""
         from archsim.simulate import simulate
 
         todo = list(dict.fromkeys(op for op in task_ops if op not in self._cache))
         if not todo:
             return
-        nodes = []
-        tensors: list[Tensor] = []
+        parts: list[tuple[Node, list[Tensor]]] = []
         for k, task_op in enumerate(todo):
             node = self._nodes[task_op.layer]
             if task_op.rows is None:
@@ -119,9 +137,9 @@ class CoreCosts:
                 node, own = cut_layer(self.workload, node, task_op.rows, f"t{k}")
             if task_op.channels is not None:
                 node, own = slice_channels(node, own, task_op.channels)
-            nodes.append(node)
-            tensors.extend(own)
-        graph = Workload(f"{self.workload.name}:costs", tuple(nodes), tuple(tensors), self.workload.precision)
+            parts.append((node, own))
+        nodes = [node for node, _ in parts]
+        graph = self._graph([t for _, own in parts for t in own], nodes)
         if self.config.family == "loopnest":
             from archsim.system.loopnest_cores import price_loopnest
 
@@ -130,12 +148,24 @@ class CoreCosts:
                 self._cache[task_op] = OpCost(cycles, energy, macs)
             return
         plan = {node.name: LayerTraffic(0, 0) for node in nodes}
-        metrics = simulate(graph, as_system_core(self.config), plan)
-        rows = {layer.layer: layer for layer in metrics.layers}  # by name: a family may run them in its own order
+        if self.config.family == "fpga":
+            from archsim.fpga.network import engine_layers
+
+            layers = engine_layers(graph, self.config, fpga_engine(self.config, self.workload), plan)
+        elif self.config.family in ONE_OP_GRAPHS:
+            core = as_system_core(self.config)
+            layers = tuple(row for node, own in parts for row in simulate(self._graph(own, [node]), core, plan).layers)
+        else:
+            layers = simulate(graph, as_system_core(self.config), plan).layers
+        rows = {layer.layer: layer for layer in layers}  # by name: a family may run them in its own order
         for task_op, node in zip(todo, nodes, strict=True):
             layer = rows[node.name]
             energy = sum(v for name, v in layer.energy_by_component_pj.items() if name not in OFF_CHIP_COMPONENTS)
             self._cache[task_op] = OpCost(int(layer.compute_cycles), float(energy), int(layer.macs))
+
+    def _graph(self, tensors: list[Tensor], nodes: list[Node]) -> Workload:
+        """Independent one-op layers as a workload to price."""
+        return Workload(f"{self.workload.name}:costs", tuple(nodes), tuple(tensors), self.workload.precision)
 
     def cost(self, task_op: TaskOp) -> OpCost:
         """The cost of one op (priced on demand)."""

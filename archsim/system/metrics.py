@@ -77,8 +77,18 @@ def system_area_mm2(system: SystemConfig, precision: Precision) -> float:
     return total
 
 
-def core_peak_macs(config: Any) -> float | None:
-    """Peak MACs per cycle of a core in its own clock (None for families without a fixed peak)."""
+def core_peak_macs(config: Any, workload: Workload | None = None) -> float | None:
+    """Peak MACs per cycle of a core in its own clock: an FPGA core's is its engine's, fixed or designed for
+    ``workload`` (None without one)."""
+    if config.family == "fpga":
+        if config.fixed_design is not None:
+            return float(config.fixed_design[0] * config.fixed_design[1])
+        if workload is None:
+            return None
+        from archsim.system.costs import fpga_engine
+
+        engine = fpga_engine(config, workload)
+        return float(engine.tm * engine.tn)
     peak = PEAK_MACS.get(config.family)
     return float(peak(config)) if peak else None
 
@@ -155,7 +165,7 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
         }
         if system.shared_buffer_kb:
             energy["shared_buffer"] = (shared_writes + shared_reads) * shared_pj
-        peak = core_peak_macs(system.cores[task.core])
+        peak = core_peak_macs(system.cores[task.core], workload)
         busy = timing.compute_cycles / system.core_clock_ratio(task.core)
         util = timing.macs / (busy * peak) if peak and busy else 0.0
         span = timing.end - timing.start
@@ -191,7 +201,8 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
                 },
             )
         )
-    peak_total = sum((core_peak_macs(c) or 0.0) / system.core_clock_ratio(k) for k, c in enumerate(system.cores))
+    peaks = [core_peak_macs(c, workload) or 0.0 for c in system.cores]
+    peak_total = sum(peak / system.core_clock_ratio(k) for k, peak in enumerate(peaks))
     return SystemMetrics(
         workload=workload.name,
         arch=system.to_dict(),

@@ -107,7 +107,7 @@ def simulate_system(
 def evaluate_checked(workload: Workload, system: SystemConfig, plan: SystemPlan) -> SystemMetrics:
     """Run the plan's schedule, referee the timeline, and add the solver block to the JSON schedule."""
     timeline = run_schedule(workload, system, plan.schedule)
-    violations = check_timeline(system, plan.schedule, timeline, [core_peak_macs(c) for c in system.cores])
+    violations = check_timeline(system, plan.schedule, timeline, [core_peak_macs(c, workload) for c in system.cores])
     if violations:
         raise AssertionError(f"timeline breaks physics: {violations[:3]}")
     metrics = metrics_of(workload, system, plan.schedule, timeline)

@@ -116,3 +116,16 @@ def test_small_board_peaks_and_mobilenet_share_of_peak_in_the_docs(
     metrics = simulate(load_workload(network), load_arch(arch))
     gops = 2 * metrics.macs / metrics.latency_s / 1e9
     assert (metrics.design["peak_gflops"], round(100 * gops / metrics.design["peak_gflops"])) == (peak, share)
+
+
+def test_a_network_of_vector_ops_only_runs_on_the_vector_unit() -> None:
+    """No MAC layer to design the engine for (it was a numpy error): the smallest engine, the ops on the lanes."""
+    from workloads.builder import GraphBuilder
+
+    b = GraphBuilder("norms")
+    b.softmax(b.layernorm(b.input((1, 64, 256)), name="ln"), name="sm")
+    config = load_arch("fpga-zcu102-int8")
+    metrics = simulate(b.build(), config)
+    assert (metrics.design["tm"], metrics.design["tn"]) == (1, 1)
+    assert [row.layer for row in metrics.layers] == ["ln", "sm"]
+    assert all(row.compute_cycles >= 1 and row.macs == 0 for row in metrics.layers)

@@ -28,19 +28,17 @@ def test_ops_priced_together_cost_what_they_cost_alone(system: str) -> None:
         for op in ops:
             alone = CoreCosts(workload, core).cost(op)
             priced = together.cost(op)
-            assert (priced.macs, priced.energy_pj) == (alone.macs, alone.energy_pj), (core.name, op.layer)
-            # the NPU prices a batch as one network: an op may overlap its predecessor's tail (0.7% on act_mul)
-            assert priced.compute_cycles == pytest.approx(alone.compute_cycles, rel=0.01), (core.name, op.layer)
+            assert priced == alone, (core.name, op.layer)  # the NPU prices each op in a graph of its own
         assert together.cost(TaskOp("prefill.L0.scores")).macs >= 2 * 14 * 64 * 8 * 8  # batch x heads x d x q x k
 
 
 @pytest.mark.parametrize(
     ("workload", "system", "scheduler", "latency_ms", "energy_uj"),
     [
-        ("resnet18", "system-ethos-u65-512x2", "list", 10.382, 4222.2),
-        ("resnet18", "system-ethos-u65-512x2", "pipeline", 9.310, 4214.0),
-        ("mobilenet_v2", "system-hetero", "list", 2.500, 1265.2),
-        ("mobilenet_v2", "system-ethos-u65-512x2", "pipeline", 2.609, 1185.3),
+        ("resnet18", "system-ethos-u65-512x2", "list", 10.520, 4213.0),
+        ("resnet18", "system-ethos-u65-512x2", "pipeline", 9.401, 4194.5),
+        ("mobilenet_v2", "system-hetero", "list", 2.531, 1265.1),
+        ("mobilenet_v2", "system-ethos-u65-512x2", "pipeline", 2.609, 1184.7),
     ],
 )
 def test_fused_npu_rows_of_the_fusion_table(

@@ -32,28 +32,27 @@ def memory(n_cores: int, link: int, dram: int, shared: int) -> dict[str, object]
 
 JOINT_FINALS = {
     0: NETWORK | {"bits": 4} | memory(1, 8, 8, 128) | npu(256, 128),
-    1: NETWORK | {"bits": 4} | memory(2, 64, 16, 64) | npu(128, 256) | systolic(128, "is", 64, core=1),
+    1: NETWORK | {"bits": 4} | memory(1, 64, 16, 256) | npu(256, 64),
     2: SMALL | memory(1, 8, 32, 128) | npu(256, 64),
     3: SMALL | memory(1, 32, 32, 256) | systolic(512, "ws", 64),
-    4: NETWORK | memory(1, 64, 16, 128) | npu(256, 64),
+    4: NETWORK | {"bits": 4} | memory(1, 64, 32, 256) | npu(256, 64),
 }
-"""Final designs of the joint flow, seeds 0-4 (``python benchmarks/bench_hetero.py``, comparison.csv)."""
+"""Final designs of the joint flow, seeds 0-4 (``python benchmarks/bench_hetero.py --fresh``, comparison.csv)."""
 
 # seed: (latency ms, energy mJ) with the buffer, then without it
 JOINT_FIGURES = {
-    0: ((0.993, 0.537), (0.993, 0.663)),
-    1: ((0.953, 0.610), (0.964, 0.665)),
-    2: ((0.618, 0.525), (0.557, 0.682)),
+    0: ((0.998, 0.537), (0.998, 0.663)),
+    1: ((0.796, 0.441), (0.846, 0.692)),
+    2: ((0.621, 0.525), (0.560, 0.682)),
     3: ((0.581, 0.442), (0.582, 0.739)),
-    4: ((0.847, 0.662), (0.897, 0.915)),
+    4: ((0.745, 0.441), (0.762, 0.692)),
 }
 
-SEQUENTIAL_WITH_IDLE_BUFFER = (
-    NETWORK | memory(1, 32, 32, 64) | systolic(512, "is", 256),
-    NETWORK | {"resolution": 160} | memory(1, 8, 16, 64) | npu(256, 256),
-    NETWORK | memory(1, 64, 16, 64) | npu(256, 256),
-)
-"""The sequential flow's final designs with a shared buffer (seeds 1, 2 and 3): it carries nothing."""
+SEQUENTIAL_IDLE_BUFFER = NETWORK | {"resolution": 160} | memory(1, 8, 16, 64) | npu(256, 256)
+"""The sequential flow's seed-2 final design: its 64 KB shared buffer carries nothing."""
+
+SEQUENTIAL_BUSY_BUFFER = NETWORK | {"resolution": 160} | memory(1, 32, 8, 256) | npu(512, 64)
+"""The sequential flow's seed-4 final design: its 256 KB shared buffer keeps it under the 1 ms spec."""
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +78,15 @@ def test_joint_finals_with_and_without_their_shared_buffer(evaluate, seed: int) 
     assert (_figures(with_buffer), _figures(without)) == JOINT_FIGURES[seed]
     assert with_buffer.extra["sram_kb"] == without.extra["sram_kb"] + design["shared_kb"]
     saving = 1 - with_buffer.energy_pj / without.energy_pj
-    assert 0.08 <= saving <= 0.41
+    assert 0.19 <= saving <= 0.41
 
 
-@pytest.mark.parametrize("design", SEQUENTIAL_WITH_IDLE_BUFFER)
-def test_sequential_finals_buffer_carries_nothing(evaluate, design: dict[str, object]) -> None:
-    with_buffer, without = evaluate(design), evaluate(design | {"shared_kb": 0})
+def test_a_sequential_final_buffer_carries_nothing(evaluate) -> None:
+    with_buffer, without = evaluate(SEQUENTIAL_IDLE_BUFFER), evaluate(SEQUENTIAL_IDLE_BUFFER | {"shared_kb": 0})
     assert (with_buffer.latency_s, with_buffer.energy_pj) == (without.latency_s, without.energy_pj)
     assert with_buffer.area_mm2 > without.area_mm2
+
+
+def test_a_sequential_final_meets_the_latency_spec_by_its_buffer(evaluate) -> None:
+    with_buffer, without = evaluate(SEQUENTIAL_BUSY_BUFFER), evaluate(SEQUENTIAL_BUSY_BUFFER | {"shared_kb": 0})
+    assert (_figures(with_buffer), _figures(without)) == ((0.912, 0.799), (1.067, 1.191))
