@@ -151,6 +151,7 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
     rows: list[LayerMetrics] = []
     by_task = {t.task: t for t in timeline.tasks}
     shared_pj = sram_pj_per_byte(system.shared_buffer_kb)
+    peaks = [core_peak_macs(c, workload) for c in system.cores]  # once: an FPGA core's needs its engine
     for task in schedule.tasks:
         timing = by_task[task.name]
         reads = _bytes(timeline, task.name, Channel.DRAM_READ)
@@ -165,7 +166,7 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
         }
         if system.shared_buffer_kb:
             energy["shared_buffer"] = (shared_writes + shared_reads) * shared_pj
-        peak = core_peak_macs(system.cores[task.core], workload)
+        peak = peaks[task.core]
         busy = timing.compute_cycles / system.core_clock_ratio(task.core)
         util = timing.macs / (busy * peak) if peak and busy else 0.0
         span = timing.end - timing.start
@@ -201,8 +202,7 @@ def metrics_of(workload: Workload, system: SystemConfig, schedule: SystemSchedul
                 },
             )
         )
-    peaks = [core_peak_macs(c, workload) or 0.0 for c in system.cores]
-    peak_total = sum(peak / system.core_clock_ratio(k) for k, peak in enumerate(peaks))
+    peak_total = sum((peak or 0.0) / system.core_clock_ratio(k) for k, peak in enumerate(peaks))
     return SystemMetrics(
         workload=workload.name,
         arch=system.to_dict(),
