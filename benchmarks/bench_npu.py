@@ -2,7 +2,7 @@
 
 Fidelity: writes the int8 test models with the test-suite writers (five single
 layers / heads and three whole 224x224 networks: MobileNetV1, MobileNetV2,
-ResNet-18), compiles each with Vela for every Ethos-U preset (U55-128/256,
+ResNet-18), compiles each with Vela for every Ethos-U preset (U55-32/64/128/256,
 U65-256/512, U85-256/512) in Vela's default memory mode and in Sram_Only,
 simulates the same files with the matching archsim presets and prints, per
 network, preset and mode, the median and worst absolute per-operator error and
@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAYER_ACCELERATORS = ("ethos-u55-128", "ethos-u55-256", "ethos-u65-256")
 NETWORK_ACCELERATORS = (
+    "ethos-u55-32",
+    "ethos-u55-64",
     "ethos-u55-128",
     "ethos-u55-256",
     "ethos-u65-256",

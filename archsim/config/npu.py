@@ -93,7 +93,11 @@ class NpuConfig:
     """True when a depth-first kernel step costs the input block's depth / dot depth per micro-block (U85);
     False when every step costs a full ``ifm_slice_depth`` slice (U55/U65)."""
     accumulator_delay: int = 2
-    """Pipeline bubble per kernel step when a block holds a single micro-block in height x width."""
+    """Pipeline bubble per kernel step when a block holds a single micro-block in height x width (Vela's U55
+    and U65 estimator: 2 cycles; 3 on Ethos-U55-32)."""
+    pooling_scales_with_bits: bool = True
+    """True: a pooling step costs ``ifm_bits / 2`` cycles per kernel element and micro-block (Vela's estimator);
+    False (Ethos-U55-32, regor's ``IsU55_32``): one cycle, whatever the input width."""
     output_cycles_per_element: float = 0.25
     """Output stage (scale, bias, ReLU clamp) cycles per output element of a MAC op."""
     elementwise_cycles_per_element: float = 0.75
@@ -105,6 +109,10 @@ class NpuConfig:
     wide_elementwise_factor: float = 1.0
     """Output-stage cost multiplier of a binary elementwise op on 32-bit operands (the sums and
     reciprocals inside softmax/layernorm; Ethos-U85: 2, Vela's U85 rate table)."""
+    wide_elementwise_cycles_per_element: float = 0.0
+    """Output-stage cycles per element of a binary elementwise op on 32-bit operands, whatever the operation
+    (Vela's U55/U65 rate table, its second entry: 1.25 on U55-128, 1.125 on U55-256/U65-256); 0: the
+    operation's own rate times ``wide_elementwise_factor``."""
     command_overlap: int = 4
     """Blocks whose command issue overlaps; the issue limit is (memory + MAC + output) cycles / this."""
     lut_ram_bytes: int = 0
@@ -120,6 +128,11 @@ class NpuConfig:
     """Encoded per-channel bias and requantisation parameters."""
     weight_compression: float = 1.0
     """Encoded over raw weight bytes (Vela's weight encoding; 1.0 for incompressible weights)."""
+    bricked_softmax: bool = False
+    """True: softmax lowered as Vela 5.2 builds it for the Ethos-U55/U65 (internal tensors in 16-channel bricks,
+    per-row and scalar operands, a rounding add on a full-shape 32-bit constant from the weights' memory;
+    :func:`archsim.npu.lowering.bricked_softmax_ops`); False: plain NHWC internals with full-shape operands
+    (the U85 presets, checked on the U85 LLM block)."""
     native_matmul: bool = False
     """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
     chains_elementwise: bool = False
@@ -350,6 +363,7 @@ class NpuConfig:
             "flash_bytes_per_cycle",
             "flash_size_kb",
             "cache_kb",
+            "wide_elementwise_cycles_per_element",
         )
         for field in positive + non_negative:
             value = getattr(self, field)

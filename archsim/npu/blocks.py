@@ -373,6 +373,8 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         return Block(ofm_block, ifm_block, traversal)
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
+    if kind is NpuKind.ELEMENTWISE and geometry.brick_ofm:
+        oc = _round_up(oc, BRICK_DEPTH)  # a brick-format output is searched at its stored, whole-brick depth
     # Blocks are whole micro-blocks. Where the array offers a choice (U85) Vela's search steps by the op's own: the
     # deeper one of depthwise and pooling, else the least padded option (1x4x8 for a 1-high output on U85-256).
     ublock = (config.ublock_h, config.ublock_w, config.ublock_c)

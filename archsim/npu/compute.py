@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block, Traversal
-from archsim.npu.ops import Geometry, NpuKind, OutputFn, stored_shape
+from archsim.npu.ops import Geometry, NpuKind, OutputFn, encoded_scalar, stored_shape
 from archsim.npu.ublock import micro_block
 
 GROUP_STEP_CYCLES = 4
@@ -72,9 +72,9 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
     cycles = 0.0
     for elements in _sub_kernels(geometry):
         if geometry.kind is NpuKind.POOLING:
-            # The pooling unit spends ifm_bits / 2 cycles per kernel element and micro-block.
+            # The pooling unit spends ifm_bits / 2 cycles per kernel element and micro-block (one on U55-32).
             steps = 1
-            work = max(4, elements) * xy * z * geometry.ifm_bits / 2
+            work = max(4, elements) * xy * z * (geometry.ifm_bits / 2 if config.pooling_scales_with_bits else 1)
         elif geometry.kind is NpuKind.DEPTHWISE:
             steps = math.ceil(elements / 4)
             work = max(decode, GROUP_STEP_CYCLES * xy * geometry.ifm_bits / 8) * steps * z
@@ -108,10 +108,11 @@ def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
         OutputFn.MAXPOOL: config.maxpool_cycles_per_element,
         OutputFn.LUT: config.lut_cycles_per_element,
     }[geometry.output_fn]
-    if geometry.lut_activation:
-        rate = max(rate, config.lut_cycles_per_element)
+    lut = config.lut_cycles_per_element if geometry.lut_activation else 0.0
+    rate = max(rate, lut)
     if geometry.kind is NpuKind.ELEMENTWISE and geometry.ifm2 is not None and geometry.ifm_bits == 32:
-        rate *= config.wide_elementwise_factor
+        wide = config.wide_elementwise_cycles_per_element
+        rate = max(wide, lut) if wide else rate * config.wide_elementwise_factor
     return rate + geometry.chain_cycles_per_element
 
 
@@ -145,21 +146,22 @@ def burst_scaled(
 
 
 def block_transfer_cycles(
-    geometry: Geometry, block: Block, config: NpuConfig, ifm_memory: Memory, ofm_memory: Memory
+    geometry: Geometry,
+    block: Block,
+    config: NpuConfig,
+    ifm_memory: Memory,
+    ofm_memory: Memory,
+    ifm2_memory: Memory | None = None,
 ) -> tuple[float, float]:
-    """Latency plus transfer time of one input block and of one output block."""
-    ifm_clip = _clip(block.ifm, geometry.ifm)
-    ifm_bytes = ifm_clip[0] * ifm_clip[1] * ifm_clip[2] * geometry.ifm_bits / 8
-    ifm_tx = burst_scaled(
-        config,
-        ifm_memory,
-        ifm_bytes,
-        read=True,
-        brick=geometry.brick_ifm,
-        bits=geometry.ifm_bits,
-        block=block.ifm,
-        depth=geometry.ifm[2],
-    )
+    """Latency plus transfer time of one input block and of one output block.
+
+    With ``ifm2_memory`` (an elementwise op's second operand, U55/U65) the input side is the slower of
+    the two inputs' blocks, as regor's U55 estimator takes it.
+    """
+    ifm_io = _input_block_cycles(geometry, geometry.ifm, block, config, ifm_memory, geometry.brick_ifm)
+    if ifm2_memory is not None and geometry.ifm2 is not None and not encoded_scalar(geometry.ifm2, geometry.ifm_bits):
+        ifm2_io = _input_block_cycles(geometry, geometry.ifm2, block, config, ifm2_memory, geometry.brick_ifm2)
+        ifm_io = max(ifm_io, ifm2_io)
     ofm_clip = _clip(block.ofm, geometry.ofm)
     ofm_bytes = ofm_clip[0] * ofm_clip[1] * ofm_clip[2] * geometry.ofm_bits / 8
     ofm_tx = burst_scaled(
@@ -172,10 +174,19 @@ def block_transfer_cycles(
         block=block.ofm,
         depth=geometry.ofm[2],
     )
-    return (
-        config.read_latency(ifm_memory) + int(ifm_tx / config.bandwidth(ifm_memory)),
-        config.write_latency(ofm_memory) + int(ofm_tx / config.bandwidth(ofm_memory)),
+    return ifm_io, config.write_latency(ofm_memory) + int(ofm_tx / config.bandwidth(ofm_memory))
+
+
+def _input_block_cycles(
+    geometry: Geometry, shape: tuple[int, int, int], block: Block, config: NpuConfig, memory: Memory, brick: bool
+) -> float:
+    """Latency plus transfer time of one input block of a feature map of ``shape`` (its part inside the block)."""
+    clip = _clip(block.ifm, shape)
+    nbytes = clip[0] * clip[1] * clip[2] * geometry.ifm_bits / 8
+    scaled = burst_scaled(
+        config, memory, nbytes, read=True, brick=brick, bits=geometry.ifm_bits, block=block.ifm, depth=shape[2]
     )
+    return config.read_latency(memory) + int(scaled / config.bandwidth(memory))
 
 
 def compute_cycles(
@@ -185,10 +196,12 @@ def compute_cycles(
     ifm_memory: Memory,
     ofm_memory: Memory,
     const_memory: Memory | None,
+    ifm2_memory: Memory | None = None,
 ) -> ComputeCycles:
-    """NPU cycles of ``geometry`` with output block ``block``."""
+    """NPU cycles of ``geometry`` with output block ``block`` (``ifm2_memory``: where a second operand lives)."""
     per_element = output_cycles_per_element(geometry, config)
-    ifm_io, ofm_io = block_transfer_cycles(geometry, block, config, ifm_memory, ofm_memory)
+    second = None if config.serial_block_io else ifm2_memory
+    ifm_io, ofm_io = block_transfer_cycles(geometry, block, config, ifm_memory, ofm_memory, second)
     if geometry.kind is NpuKind.ELEMENTWISE:
         # Command issue floor: the input and output block transfers, in sequence or overlapped.
         memory_floor = max(ifm_io, ofm_io) if config.serial_block_io else ifm_io + ofm_io

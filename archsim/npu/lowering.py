@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from archsim.config.npu import NpuConfig
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
 from archsim.npu.precision import weight_precision
 from workloads.graph import Node, TensorKind, Workload
@@ -36,6 +37,10 @@ SOFTMAX_EXP_LUT_BYTES = {8: 1024, 16: 2048}
 """Softmax's exp table: 256 (int8) or 512 (int16) 32-bit entries (Vela's softmax.py)."""
 
 SOFTMAX_ROW_STEPS = 21
+ROW_STEP_CONSTANTS = frozenset({1, 2, 4, 5, 7, 9, 12, 14, 17, 19})
+"""The row steps of Vela's U55/U65 softmax whose second operand is a constant (its per-layer rows read them from
+the weights' memory): two subtractions, a multiply and an add, then a subtraction and a multiply per
+Newton-Raphson iteration."""
 LAYERNORM_ROW_STEPS = 4
 """Elementwise steps on one value per row (reciprocal / inverse square root by Newton-Raphson)."""
 
@@ -59,7 +64,7 @@ def _is_intermediate(workload: Workload, name: str) -> bool:
     return tensor.kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
 
 
-def lower(node: Node, workload: Workload, native_matmul: bool, chained: bool = False) -> tuple[NpuOp, ...]:
+def lower(node: Node, workload: Workload, config: NpuConfig, chained: bool = False) -> tuple[NpuOp, ...]:
     """The NPU operations that run ``node`` (empty for ops that cost nothing, such as reshapes).
 
     Activations are 8-bit (16-bit for int16 workloads); weights are each layer's own
@@ -75,10 +80,10 @@ def lower(node: Node, workload: Workload, native_matmul: bool, chained: bool = F
     if isinstance(op, Conv2d):
         return (_conv(op, bits, weights, brick_in, brick_out),)
     if isinstance(op, MatMul):
-        if not op.weight_operand and not native_matmul:
+        if not op.weight_operand and not config.native_matmul:
             return decomposed_matmul(op, bits)
         return _matmul(op, bits, weights, brick_in, brick_out)
-    ops = _vector(op, node, workload, bits, brick_in, brick_out)
+    ops = _vector(op, node, workload, bits, brick_in, brick_out, config.bricked_softmax)
     if chained:
         return tuple(replace(npu_op, chained=True) for npu_op in ops)
     return ops
@@ -228,8 +233,15 @@ def _elementwise(
     lut: bool = False,
     out_bits: int | None = None,
     lut_bytes: int = 0,
+    operand: Shape3 | None = None,
+    brick_in: bool = False,
+    brick_out: bool = False,
 ) -> NpuOp:
-    """An elementwise pass over an internal (plain NHWC, rows x 1 x length) tensor."""
+    """An elementwise pass over an internal (rows x 1 x length) tensor, plain NHWC unless ``brick_in/out``.
+
+    A binary pass's second operand has the tensor's shape unless ``operand`` gives its broadcast one
+    (a value per row, or one scalar).
+    """
     return NpuOp(
         Geometry(
             NpuKind.ELEMENTWISE,
@@ -237,9 +249,11 @@ def _elementwise(
             shape,
             ifm_bits=bits,
             ofm_bits=out_bits or bits,
-            ifm2=shape if binary else None,
+            ifm2=(operand or shape) if binary else None,
             output_fn=fn,
             lut_activation=lut,
+            brick_ifm=brick_in,
+            brick_ofm=brick_out,
         ),
         lut_bytes=lut_bytes,
     )
@@ -266,7 +280,11 @@ def _row_sum(rows: int, length: int, bits: int) -> NpuOp:
 
 
 def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
-    """Softmax over rows of ``length``: max, subtract and exp (lookup table), sum, reciprocal, scale."""
+    """Softmax over rows of ``length``: max, subtract and exp (lookup table), sum, reciprocal, scale.
+
+    Internal tensors in plain NHWC, every second operand at the full shape (the U85 presets, checked
+    against Vela on the U85 LLM block; docs/npu.md).
+    """
     full, row = (rows, 1, length), (rows, 1, 1)
     return (
         _row_max(rows, length, bits),
@@ -279,6 +297,40 @@ def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
         _elementwise(full, OutputFn.MUL, 32, binary=True),
         _elementwise(full, OutputFn.ADD, 32, binary=True),
         _elementwise(full, OutputFn.ADD, 32, binary=True, out_bits=bits),
+    )
+
+
+def bricked_softmax_ops(rows: int, length: int, bits: int, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
+    """Softmax as Vela 5.2 builds it for the Ethos-U55/U65 (its per-layer rows on the test networks).
+
+    The internal tensors are 16-channel bricks, except the shifted exponentials the row sum reads
+    (plain NHWC); the subtraction, multiply and final shift take a value per row, the first shift a
+    scalar constant, and the rounding add a constant materialised at the full 32-bit shape (Vela names
+    it ``..._broadcasted``) that is read from the weights' memory.
+    """
+    full, row, scalar = (rows, 1, length), (rows, 1, 1), (1, 1, 1)
+    bricks = {"brick_in": True, "brick_out": True}
+    exp = _elementwise(
+        full, OutputFn.ADD, bits, binary=True, lut=True, out_bits=32, lut_bytes=SOFTMAX_EXP_LUT_BYTES[bits], operand=row
+    )
+    shift = _elementwise(full, OutputFn.ADD, 32, binary=True, operand=scalar, brick_in=True)
+    rounding = _elementwise(full, OutputFn.ADD, 32, binary=True, **bricks)
+    return (
+        _row_max(rows, length, bits),
+        replace(exp, geometry=replace(exp.geometry, brick_ifm=brick_in, brick_ofm=True)),
+        replace(shift, constant_operand=True),
+        _row_sum(rows, length, 32),
+        *(
+            replace(
+                _elementwise(row, OutputFn.MUL, 32, binary=True, **bricks), constant_operand=step in ROW_STEP_CONSTANTS
+            )
+            for step in range(SOFTMAX_ROW_STEPS)
+        ),
+        _elementwise(full, OutputFn.MUL, 32, binary=True, operand=row, **bricks),
+        replace(rounding, constant_operand=True),
+        _elementwise(
+            full, OutputFn.ADD, 32, binary=True, out_bits=bits, operand=row, brick_in=True, brick_out=brick_out
+        ),
     )
 
 
@@ -325,7 +377,13 @@ def _pool_stride(size: int, out: int, kernel: int) -> int:
 
 
 def _vector(
-    op: VectorOp, node: Node, workload: Workload, bits: int, brick_in: bool, brick_out: bool
+    op: VectorOp,
+    node: Node,
+    workload: Workload,
+    bits: int,
+    brick_in: bool,
+    brick_out: bool,
+    bricked_softmax: bool = False,
 ) -> tuple[NpuOp, ...]:
     in_shape = workload.tensor(node.inputs[0]).shape
     out_shape = workload.tensor(node.outputs[0]).shape
@@ -395,6 +453,8 @@ def _vector(
     length = in_shape[-1]
     rows = math.prod(in_shape) // length
     if fn is VectorFn.SOFTMAX:
+        if bricked_softmax:
+            return bricked_softmax_ops(rows, length, bits, brick_in, brick_out)
         return softmax_ops(rows, length, bits)
     if fn is VectorFn.LAYERNORM:
         return layernorm_ops(rows, length, bits)

@@ -17,7 +17,7 @@ from enum import StrEnum
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block
 from archsim.npu.compute import burst_scaled, compute_cycles
-from archsim.npu.ops import NpuKind, NpuOp, stored_shape
+from archsim.npu.ops import NpuKind, NpuOp, encoded_scalar, stored_shape
 
 
 class Channel(StrEnum):
@@ -166,8 +166,8 @@ def operation_traffic(
         if g.ifm2 is not None and placement.ifm2 is not None:
             inputs.append((placement.ifm2, g.ifm2, g.brick_ifm2))
         for memory, shape, brick in inputs:
-            if shape[0] * shape[1] * shape[2] <= 1:
-                continue  # A scalar operand is encoded in the command, not read.
+            if encoded_scalar(shape, g.ifm_bits):
+                continue
             # Each operand is read once at its own (possibly broadcast) shape.
             nbytes = math.prod(stored_shape(shape, brick)) * g.ifm_bits / 8
             ifm_bytes += nbytes

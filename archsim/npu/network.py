@@ -261,7 +261,9 @@ def cost_operation(
         return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
     block = choose_block(striped(g, stripe_rows), config)
     const = _constants_read_from(op, config, placement, block)
-    cycles = compute_cycles(g, block, config, placement.ifm, placement.ofm_blocks or placement.ofm, const)
+    cycles = compute_cycles(
+        g, block, config, placement.ifm, placement.ofm_blocks or placement.ofm, const, placement.ifm2
+    )
     traffic = operation_traffic(op, block, config, placement, prefetched)
     lut_load = 0.0
     if op.lut_bytes and not lut_ready:
@@ -323,7 +325,7 @@ def _layer(
     producer's output stage reads itself (None: not chained); ``chain_rate``: the output-stage cycles per
     element the ops chained onto this layer's last operation add to it.
     """
-    ops = lower(node, workload, config.native_matmul, chained is not None)
+    ops = lower(node, workload, config, chained is not None)
     if chain_rate:
         last = ops[-1]
         ops = (*ops[:-1], replace(last, geometry=replace(last.geometry, chain_cycles_per_element=chain_rate)))
@@ -359,7 +361,9 @@ def _layer(
             ifm=own or (ifm_mem if first else scratch),
             ofm=ofm_mem if last or op.copy_of >= 0 else scratch,
             weights=weights_home,
-            ifm2=_operand_memory(workload, second, config, in_dram) if second else scratch,
+            ifm2=config.weights_in
+            if op.constant_operand
+            else (_operand_memory(workload, second, config, in_dram) if second else scratch),
             ofm_blocks=config.activations_in if chain_rate and last else None,
         )
         prefetched = prefetchable_bytes(op, config, budget.weights) if weights_home is config.weights_in else 0.0
@@ -487,7 +491,7 @@ def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[l
         linked = config.chains_elementwise and chainable(node, previous, workload)
         operands.append(chain_operand(node, previous) if linked and previous is not None else None)
         if linked:
-            link = lower(node, workload, config.native_matmul, True)[-1]
+            link = lower(node, workload, config, True)[-1]
             rates[head] = rates.get(head, 0.0) + output_cycles_per_element(link.geometry, config)
         else:
             head = node.name
@@ -511,7 +515,7 @@ def _network_tallies(
         )
         if chained is None:
             head = len(tallies)
-            streams = any(op.geometry.kind is NpuKind.ELEMENTWISE for op in lower(node, workload, config.native_matmul))
+            streams = any(op.geometry.kind is NpuKind.ELEMENTWISE for op in lower(node, workload, config))
         else:
             # A chained op's operand read is booked on (and overlaps) the op whose output stage runs it.
             tallies[head] = tallies[head].with_chained(config, tally, streams)

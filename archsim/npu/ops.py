@@ -15,6 +15,12 @@ BRICK_DEPTH = 16
 """Channels of one brick of the NPU's NHCWB16 feature-map layout."""
 
 
+def encoded_scalar(shape: tuple[int, int, int], bits: int) -> bool:
+    """True for a one-value operand of 8 or 16 bits: the command carries it, nothing is read (regor's
+    ``SupportsScalar``); a 32-bit one (softmax's shifts) is read from its memory."""
+    return shape[0] * shape[1] * shape[2] <= 1 and bits <= 16
+
+
 def stored_shape(shape: tuple[int, int, int], brick: bool) -> tuple[int, int, int]:
     """A feature map's shape as stored: brick layouts hold whole 16-channel bricks."""
     return (shape[0], shape[1], -(-shape[2] // BRICK_DEPTH) * BRICK_DEPTH) if brick else shape
@@ -120,7 +126,9 @@ class NpuOp:
     elementwise op done by its producer's output stage (it only reads its
     other operand); ``copy_of`` is the index of the workload op's input that a
     copy pass moves into its slice of the output (a concatenation runs one such
-    pass per input; -1 for every other operation).
+    pass per input; -1 for every other operation); ``constant_operand`` marks an
+    internal elementwise pass whose second operand is a constant (read from the
+    weights' memory).
     """
 
     geometry: Geometry
@@ -134,3 +142,4 @@ class NpuOp:
     lut_bytes: int = 0
     chained: bool = False
     copy_of: int = -1
+    constant_operand: bool = False

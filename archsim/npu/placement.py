@@ -316,7 +316,7 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
     lent = 0.0
     for node in schedule_order(workload):
         chained = config.chains_elementwise and chainable(node, previous, workload)
-        ops = lower(node, workload, config.native_matmul, chained)
+        ops = lower(node, workload, config, chained)
         reads = in_sram(ops[0], config)[1] if ops else 0.0
         if chained and previous is not None:
             steps[-1] = replace(steps[-1], feeds_chain=True)

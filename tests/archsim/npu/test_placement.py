@@ -151,7 +151,7 @@ def test_regor_copies_weights_read_once_only_when_the_copy_hides_in_the_op(resne
         return {
             node.name
             for node in resnet18
-            for op in lower(node, resnet18, config.native_matmul)
+            for op in lower(node, resnet18, config)
             if op.geometry.kind.has_weights and staged(op, config, choose_block(op.geometry, config))
         }
 

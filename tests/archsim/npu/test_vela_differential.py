@@ -2,7 +2,7 @@
 
 Over U55-128, U55-256 and U65-256 in Vela's default memory mode and in
 Sram_Only (66 operators), docs/npu.md claims a median absolute error of 0.3%
-and a worst case of 18.8% (the softmax); the test asserts both.
+and a worst case of 6.2% (the head's depthwise convolution on U55-128); the test asserts both.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_conv3x3_u55_128_matches_vela_within_2_percent(vela: Callable) -> None:
 
 
 @pytest.mark.slow
-def test_single_layer_ops_median_within_0_3_and_worst_within_18_8_percent(vela: Callable) -> None:
+def test_single_layer_ops_median_within_0_3_and_worst_within_6_2_percent(vela: Callable) -> None:
     errors = [
         abs(e)
         for model in MODELS
@@ -50,7 +50,7 @@ def test_single_layer_ops_median_within_0_3_and_worst_within_18_8_percent(vela: 
     ]
     assert len(errors) == 66
     assert statistics.median(errors) <= 0.003
-    assert max(errors) <= 0.188
+    assert max(errors) <= 0.0625
 
 
 def _reference_workload(model: str) -> object:

@@ -31,21 +31,24 @@ def memory(n_cores: int, link: int, dram: int, shared: int) -> dict[str, object]
 
 
 JOINT_FINALS = {
-    0: NETWORK | {"bits": 4} | memory(1, 8, 8, 128) | npu(256, 128),
+    0: NETWORK | {"bits": 4} | memory(2, 8, 8, 128) | systolic(256, "os", 64) | npu(512, 64, core=1),
     1: NETWORK | {"bits": 4} | memory(1, 64, 16, 256) | npu(256, 64),
-    2: SMALL | memory(1, 8, 32, 128) | npu(256, 64),
-    3: SMALL | memory(1, 32, 32, 256) | systolic(512, "ws", 64),
+    2: SMALL | {"depth": 2, "kernel": 5} | memory(1, 8, 32, 256) | npu(256, 64),
+    3: SMALL | memory(1, 32, 32, 64) | systolic(512, "is", 256),
     4: NETWORK | {"bits": 4} | memory(1, 64, 32, 256) | npu(256, 64),
 }
 """Final designs of the joint flow, seeds 0-4 (``python benchmarks/bench_hetero.py --fresh``, comparison.csv)."""
 
+CARRYING = (0, 1, 2, 4)
+"""Seeds whose final buffer carries hand-overs (seed 3's 64 KB beside a 256 KB array carries nothing)."""
+
 # seed: (latency ms, energy mJ) with the buffer, then without it
 JOINT_FIGURES = {
-    0: ((0.998, 0.537), (0.998, 0.663)),
-    1: ((0.796, 0.441), (0.846, 0.692)),
-    2: ((0.621, 0.525), (0.560, 0.682)),
-    3: ((0.581, 0.442), (0.582, 0.739)),
-    4: ((0.745, 0.441), (0.762, 0.692)),
+    0: ((0.654, 0.535), (0.655, 0.693)),
+    1: ((0.799, 0.441), (0.849, 0.692)),
+    2: ((0.898, 0.5), (0.801, 0.751)),
+    3: ((0.668, 0.541), (0.668, 0.541)),
+    4: ((0.747, 0.441), (0.764, 0.692)),
 }
 
 SEQUENTIAL_IDLE_BUFFER = NETWORK | {"resolution": 160} | memory(1, 8, 16, 64) | npu(256, 256)
@@ -78,7 +81,10 @@ def test_joint_finals_with_and_without_their_shared_buffer(evaluate, seed: int) 
     assert (_figures(with_buffer), _figures(without)) == JOINT_FIGURES[seed]
     assert with_buffer.extra["sram_kb"] == without.extra["sram_kb"] + design["shared_kb"]
     saving = 1 - with_buffer.energy_pj / without.energy_pj
-    assert 0.19 <= saving <= 0.41
+    if seed in CARRYING:
+        assert 0.225 <= saving <= 0.365  # 23-36 % as printed
+    else:
+        assert saving == 0
 
 
 def test_a_sequential_final_buffer_carries_nothing(evaluate) -> None:
