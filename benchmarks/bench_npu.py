@@ -1,8 +1,9 @@
 """archsim's NPU model against Arm Vela 5.2: per-operator cycles side by side, and speed.
 
-Fidelity: writes the int8 test models with the test-suite writers (five single
+Fidelity: writes the test models with the test-suite writers (five single
 layers / heads and three whole 224x224 networks: MobileNetV1, MobileNetV2,
-ResNet-18), compiles each with Vela for every Ethos-U preset (U55-32/64/128/256,
+ResNet-18; int8, and the networks again in 16x8, int16 activations with int8
+weights), compiles each with Vela for every Ethos-U preset (U55-32/64/128/256,
 U65-256/512, U85-256/512) in Vela's default memory mode and in Sram_Only,
 simulates the same files with the matching archsim presets and prints, per
 network, preset and mode, the median and worst absolute per-operator error and
@@ -87,6 +88,9 @@ def models() -> dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]]:
         "mobilenet_v1_224": (tm.write_mobilenet_v1, NETWORK_ACCELERATORS),
         "mobilenet_v2_224": (tm.write_mobilenet_v2, NETWORK_ACCELERATORS),
         "resnet18_224": (tm.write_resnet18, NETWORK_ACCELERATORS),
+        "mobilenet_v1_224_int16": (lambda p: tm.write_mobilenet_v1(p, dtype="int16"), NETWORK_ACCELERATORS),
+        "mobilenet_v2_224_int16": (lambda p: tm.write_mobilenet_v2(p, dtype="int16"), NETWORK_ACCELERATORS),
+        "resnet18_224_int16": (lambda p: tm.write_resnet18(p, dtype="int16"), NETWORK_ACCELERATORS),
     }
 
 

@@ -60,6 +60,10 @@ class NpuConfig:
     U85-256 1x4x8, 2x2x8; U85-512 2x2x16, 1x4x16). Empty: always the ``ublock_h/w/c`` one."""
     equal_depth_ublock_c: int = 0
     """Deeper micro-block for depthwise and pooling (same outputs per step, e.g. 1x2x16 on U85-256); 0: none."""
+    wide_inputs_swap_deep_ublock: bool = False
+    """True (Ethos-U85-128/256, regor's micro-block table): with 16-bit inputs depthwise and pooling cannot use the
+    deep micro-block (``equal_depth_ublock_c``) and run on the others, while a 1x1 depth-first convolution or FC
+    may (least padded, the deep one first), reading 32-deep input blocks on it."""
     ifm_slice_depth: int = 32
     """Input channels an 8-bit convolution consumes per kernel element and step (16 for int16)."""
     ifm_block_depth_step: int = 8
@@ -95,6 +99,18 @@ class NpuConfig:
     accumulator_delay: int = 2
     """Pipeline bubble per kernel step when a block holds a single micro-block in height x width (Vela's U55
     and U65 estimator: 2 cycles; 3 on Ethos-U55-32)."""
+    wide_accumulator_delay: int = 0
+    """The accumulator bubble of MAC ops on 16-bit inputs (40-bit accumulators; regor's U55/U65: 3 cycles on
+    U55-64/128, 7 on U55-32); 0: ``accumulator_delay``."""
+    wide_accumulator_row_delay: bool = False
+    """True (Ethos-U55-32, regor's ``IsU55_32``): with 40-bit accumulators a block one micro-block high or wide
+    pays the bubble once more per depth micro-block."""
+    wide_accumulator_cycles_per_element: float = 0.0
+    """Output-stage cycles per element of a convolution, depthwise, FC or reduce-sum on 16-bit inputs (40-bit
+    accumulators: Vela's U55/U65 rate table, its fourth entry, 0.75 on U55-128); 0: the op's own rate."""
+    wide_acc_bank_granule: int = 0
+    """Bank granule of 40-bit accumulators (16-bit inputs; Vela's U55 table: 12 on U55-128, 20 on U55-256);
+    0: ``acc_bank_granule``."""
     pooling_scales_with_bits: bool = True
     """True: a pooling step costs ``ifm_bits / 2`` cycles per kernel element and micro-block (Vela's estimator);
     False (Ethos-U55-32, regor's ``IsU55_32``): one cycle, whatever the input width."""
@@ -292,6 +308,8 @@ class NpuConfig:
             "equal_depth_ublock_c",
             "reserved_banks",
             "accumulator_delay",
+            "wide_accumulator_delay",
+            "wide_acc_bank_granule",
             "scale_bytes_per_channel",
             "sram_read_latency",
             "sram_write_latency",
@@ -364,6 +382,7 @@ class NpuConfig:
             "flash_size_kb",
             "cache_kb",
             "wide_elementwise_cycles_per_element",
+            "wide_accumulator_cycles_per_element",
         )
         for field in positive + non_negative:
             value = getattr(self, field)

@@ -22,7 +22,7 @@ import numpy as np
 from archsim.config.npu import NpuConfig
 from archsim.npu import area_fit
 from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind
-from archsim.npu.ublock import equal_depth_micro_block, least_padded, micro_block
+from archsim.npu.ublock import equal_depth_micro_block, least_padded, micro_block, on_deep_ublock, part_kernel_wins
 
 SUB_KERNEL_MAX = 8
 """Largest kernel height/width the array runs in one pass; larger kernels are split."""
@@ -64,29 +64,6 @@ def _round_up(value: Rounded, step: int) -> Rounded:
     return -(-value // step) * step
 
 
-def part_kernel_wins(geometry: Geometry, config: NpuConfig) -> bool:
-    """True when walking kernel elements in groups keeps more MACs busy than walking input depth.
-
-    Shallow inputs (few channels) leave most of a 32-deep input slice empty;
-    grouping 4 kernel elements (2 at 16 bits) over 8-channel slices fills it.
-    Where the step follows the input block (U85), Vela 5.2 groups the kernel of
-    every convolution larger than 1x1, and of a 1x1 one whose input fills at most
-    half of a 64-deep slice (observed with ``vela --verbose-schedule`` on
-    MobileNetV1/V2 and ResNet-18; Vela's source for 5.2 was not available).
-    """
-    depth = geometry.ifm[2]
-    if depth <= 8:
-        return True
-    elements = geometry.kernel_elements
-    if config.step_follows_ifm_block:
-        return elements > 1 or 2 * depth <= _round_up(depth, config.ifm_slice_depth)
-    slice_depth = 32 if geometry.ifm_bits == 8 else 16
-    group = 4 if geometry.ifm_bits == 8 else 2
-    depth_util = depth / _round_up(depth, slice_depth)
-    part_util = depth / _round_up(depth, 8) * elements / _round_up(elements, group)
-    return part_util >= depth_util
-
-
 def traversal_of(geometry: Geometry, config: NpuConfig) -> str:
     """The traversal the NPU uses for ``geometry``."""
     if geometry.kind is NpuKind.DEPTHWISE:
@@ -104,12 +81,19 @@ def _ifm_depth_limit(geometry: Geometry, traversal: str, config: NpuConfig) -> i
     if geometry.ifm_bits > 16 and config.step_follows_ifm_block:
         # 32-bit inputs (softmax's sums) in 32-deep blocks, as Vela 5.2 shows for the U85.
         limit = min(limit, WIDE_IFM_BLOCK_DEPTH)
+    if on_deep_ublock(geometry, config):
+        # regor's U85-128/256: a convolution on the 16-deep micro-block reads 32-deep input blocks.
+        limit = min(limit, WIDE_IFM_BLOCK_DEPTH)
     return limit
 
 
 def ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
-    """Input channels held per block when the op reduces over input depth."""
-    if geometry.ifm_bits == 16:
+    """Input channels held per block when the op reduces over input depth.
+
+    16-bit inputs: 16 deep on the U55/U65 (regor's U55 block search), as deep as 8-bit ones on the U85
+    (its input blocks are 64 deep whatever the width; regor's ``ArchEthosU85::FindBlockConfig``).
+    """
+    if geometry.ifm_bits == 16 and not config.step_follows_ifm_block:
         return _round_up(min(geometry.ifm[2], 16), 4)
     return _round_up(min(geometry.ifm[2], _ifm_depth_limit(geometry, traversal, config)), 8)
 
@@ -287,7 +271,8 @@ def fitting_candidates(
     available = _available_banks(config)
     if buffers == "acc":
         acc_bytes = _accumulator_bytes(h, w, d, ifm_bits, one_row_acc)
-        fits = ifm_banks + _banks(acc_bytes, config, config.acc_bank_granule) <= available
+        granule = (ifm_bits == 16 and config.wide_acc_bank_granule) or config.acc_bank_granule
+        fits = ifm_banks + _banks(acc_bytes, config, granule) <= available
     else:
         fits = ifm_banks * (2 if buffers == "ifm2" else 1) <= available
     return _Candidates(d[fits], h[fits], w[fits], ih[fits], iw[fits], idepth[fits])
@@ -379,7 +364,8 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     # deeper one of depthwise and pooling, else the least padded option (1x4x8 for a 1-high output on U85-256).
     ublock = (config.ublock_h, config.ublock_w, config.ublock_c)
     if config.ublock_options and kind.uses_macs:
-        ublock = micro_block(geometry, config) if kind.equal_depth else least_padded(geometry, config.ublock_options)
+        own = kind.equal_depth or on_deep_ublock(geometry, config)
+        ublock = micro_block(geometry, config) if own else least_padded(geometry, config.ublock_options)
     uh, uw, uc = ublock
     dilated_h = geometry.dilation[0] * (geometry.kernel[0] - 1) + 1
     dilated_w = geometry.dilation[1] * (geometry.kernel[1] - 1) + 1

@@ -57,7 +57,8 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
     uh, uw, uc = micro_block(geometry, config)
     bh, bw, bc = _clip(block.ofm, geometry.ofm)
     ifm_depth_block = min(block.ifm[2], geometry.ifm[2])
-    xy = math.ceil(bh / uh) * math.ceil(bw / uw)
+    rows, columns = math.ceil(bh / uh), math.ceil(bw / uw)
+    xy = rows * columns
     z = math.ceil(bc / uc)
     # Decoding one micro-block's weights for an input slice: the floor of a kernel step.
     decode = config.ifm_slice_depth * uc / config.weight_decode_per_cycle
@@ -85,18 +86,27 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
             steps = elements
             work = max(decode, per_xy * xy) * steps * z * passes
         delay = 0
+        bubble = (wide_accumulators(geometry) and config.wide_accumulator_delay) or config.accumulator_delay
         if xy == 1:
             # A lone micro-block cannot hide the accumulator round trip between kernel steps.
             if z == 1:
-                delay = config.accumulator_delay * steps
+                delay = bubble * steps
             elif steps > 1:
-                delay = config.accumulator_delay * (steps - 1) * z
+                delay = bubble * (steps - 1) * z
+        if config.wide_accumulator_row_delay and wide_accumulators(geometry) and min(rows, columns) == 1 and z > 1:
+            delay += bubble * z  # regor's U55-32: a one-row (or one-column) block pays it per depth micro-block
         if block.traversal == Traversal.PART_KERNEL:
             delay *= math.ceil(ifm_depth_block / 8)
         cycles += work + delay
     if geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT, NpuKind.REDUCE_SUM):
         cycles *= math.ceil(geometry.ifm[2] / ifm_depth_block)
     return cycles / config.cores
+
+
+def wide_accumulators(geometry: Geometry) -> bool:
+    """True for a MAC op accumulating 16-bit inputs in 40-bit accumulators (regor: not pooling)."""
+    reducing = (NpuKind.CONV, NpuKind.DEPTHWISE, NpuKind.VECTOR_PRODUCT, NpuKind.REDUCE_SUM)
+    return geometry.ifm_bits == 16 and geometry.kind in reducing
 
 
 def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
@@ -108,6 +118,8 @@ def output_cycles_per_element(geometry: Geometry, config: NpuConfig) -> float:
         OutputFn.MAXPOOL: config.maxpool_cycles_per_element,
         OutputFn.LUT: config.lut_cycles_per_element,
     }[geometry.output_fn]
+    if wide_accumulators(geometry) and config.wide_accumulator_cycles_per_element:
+        rate = config.wide_accumulator_cycles_per_element
     lut = config.lut_cycles_per_element if geometry.lut_activation else 0.0
     rate = max(rate, lut)
     if geometry.kind is NpuKind.ELEMENTWISE and geometry.ifm2 is not None and geometry.ifm_bits == 32:

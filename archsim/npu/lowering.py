@@ -38,6 +38,11 @@ SOFTMAX_EXP_LUT_BYTES = {8: 1024, 16: 2048}
 
 SOFTMAX_ROW_STEPS = 21
 ROW_STEP_CONSTANTS = frozenset({1, 2, 4, 5, 7, 9, 12, 14, 17, 19})
+SOFTMAX16_ROW_STEPS = 7
+SOFTMAX16_ROW_CONSTANTS = frozenset({1, 2})
+SOFTMAX16_CHAINED_ROW_STEPS = frozenset({3, 4, 5})
+"""The 16-bit softmax's one-value row steps (Vela 5.2 on the U55/U65: count leading zeros, two subtractions and
+shifts, a shift and the reciprocal's table) and those whose second operand is a constant."""
 """The row steps of Vela's U55/U65 softmax whose second operand is a constant (its per-layer rows read them from
 the weights' memory): two subtractions, a multiply and an add, then a subtraction and a multiply per
 Newton-Raphson iteration."""
@@ -303,11 +308,15 @@ def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
 def bricked_softmax_ops(rows: int, length: int, bits: int, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
     """Softmax as Vela 5.2 builds it for the Ethos-U55/U65 (its per-layer rows on the test networks).
 
+    16-bit inputs take Vela's 16-bit graph (:func:`_bricked_softmax16_ops`).
+
     The internal tensors are 16-channel bricks, except the shifted exponentials the row sum reads
     (plain NHWC); the subtraction, multiply and final shift take a value per row, the first shift a
     scalar constant, and the rounding add a constant materialised at the full 32-bit shape (Vela names
     it ``..._broadcasted``) that is read from the weights' memory.
     """
+    if bits == 16:
+        return _bricked_softmax16_ops(rows, length, brick_in, brick_out)
     full, row, scalar = (rows, 1, length), (rows, 1, 1), (1, 1, 1)
     bricks = {"brick_in": True, "brick_out": True}
     exp = _elementwise(
@@ -332,6 +341,51 @@ def bricked_softmax_ops(rows: int, length: int, bits: int, brick_in: bool, brick
             full, OutputFn.ADD, 32, binary=True, out_bits=bits, operand=row, brick_in=True, brick_out=brick_out
         ),
     )
+
+
+def _bricked_softmax16_ops(
+    rows: int, length: int, brick_in: bool, brick_out: bool, rounding: bool = True
+) -> tuple[NpuOp, ...]:
+    """Vela 5.2's 16-bit softmax on the U55/U65: the exponential and the reciprocal come from 16-bit lookup tables.
+
+    Its per-layer rows: row max; x - max (32-bit result); a scale and an add with the exp table (16-bit
+    result), on scalar constants; the row sum; seven one-value row steps, the last with the 1 / (1 + x)
+    table; the multiply by each row's reciprocal; the rounding add on a full-shape 32-bit constant (left out
+    with ``rounding=False``); the final shift.
+    """
+    full, row, scalar = (rows, 1, length), (rows, 1, 1), (1, 1, 1)
+    bricks = {"brick_in": True, "brick_out": True}
+    lut = SOFTMAX_EXP_LUT_BYTES[16]
+    centre = _elementwise(full, OutputFn.ADD, 16, binary=True, out_bits=32, operand=row, brick_out=True)
+    exp = _elementwise(
+        full, OutputFn.ADD, 32, binary=True, lut=True, out_bits=16, lut_bytes=lut, operand=scalar, **bricks
+    )
+    steps = [_elementwise(row, OutputFn.MUL, 32, binary=True, **bricks) for _ in range(SOFTMAX16_ROW_STEPS)]
+    steps[-1] = _elementwise(row, OutputFn.ADD, 32, binary=True, lut=True, out_bits=16, lut_bytes=lut, **bricks)
+    rounding_add = replace(_elementwise(full, OutputFn.ADD, 32, binary=True, **bricks), constant_operand=True)
+    return (
+        _row_max(rows, length, 16),
+        replace(centre, geometry=replace(centre.geometry, brick_ifm=brick_in)),
+        replace(_elementwise(full, OutputFn.MUL, 32, binary=True, operand=scalar, **bricks), constant_operand=True),
+        replace(exp, constant_operand=True),
+        _row_sum(rows, length, 16),
+        *(replace(step, constant_operand=index in SOFTMAX16_ROW_CONSTANTS) for index, step in enumerate(steps)),
+        _elementwise(full, OutputFn.MUL, 16, binary=True, out_bits=32, operand=row, **bricks),
+        *((rounding_add,) if rounding else ()),
+        _elementwise(full, OutputFn.ADD, 32, binary=True, out_bits=16, operand=row, brick_in=True, brick_out=brick_out),
+    )
+
+
+def chained_softmax16_ops(rows: int, length: int, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
+    """Vela 5.2's 16-bit softmax on the U85, which chains elementwise passes into the output stage before them.
+
+    The U55/U65 graph (:func:`_bricked_softmax16_ops`) without its rounding add, with the scale, the exp
+    table's add and the final shift chained onto the pass before each (Vela's per-layer rows give them no
+    cycles) and three of the seven row steps too.
+    """
+    ops = _bricked_softmax16_ops(rows, length, brick_in, brick_out, rounding=False)
+    chained = {2, 3, len(ops) - 1} | {5 + step for step in SOFTMAX16_CHAINED_ROW_STEPS}
+    return tuple(replace(op, chained=index in chained) for index, op in enumerate(ops))
 
 
 def layernorm_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
@@ -455,6 +509,8 @@ def _vector(
     if fn is VectorFn.SOFTMAX:
         if bricked_softmax:
             return bricked_softmax_ops(rows, length, bits, brick_in, brick_out)
+        if bits == 16:
+            return chained_softmax16_ops(rows, length, brick_in, brick_out)
         return softmax_ops(rows, length, bits)
     if fn is VectorFn.LAYERNORM:
         return layernorm_ops(rows, length, bits)

@@ -8,6 +8,10 @@ from archsim.config.npu import NpuConfig
 from archsim.npu.ops import Geometry, NpuKind
 
 
+def _round_up(value: int, step: int) -> int:
+    return -(-value // step) * step
+
+
 def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
     """Output micro-block; 2-high arrays run 1-high outputs with 1-high kernels as 1x4.
 
@@ -17,10 +21,16 @@ def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
 
     Where the array offers a deeper micro-block for ops whose outputs each read
     one input channel (``equal_depth_ublock_c``, U85), depthwise and pooling use
-    it with the same outputs per step (1x2x16 instead of 2x2x8).
+    it with the same outputs per step (1x2x16 instead of 2x2x8). With
+    ``wide_inputs_swap_deep_ublock`` (U85-128/256) 16-bit inputs swap its roles, as
+    regor's micro-block table: depthwise and pooling run on the others, and a 1x1
+    depth-first convolution or FC may take it (the deep one first on a tie).
     """
-    if config.equal_depth_ublock_c and geometry.kind.equal_depth and geometry.kind.uses_macs:
+    wide = config.wide_inputs_swap_deep_ublock and geometry.ifm_bits == 16
+    if config.equal_depth_ublock_c and geometry.kind.equal_depth and geometry.kind.uses_macs and not wide:
         return equal_depth_micro_block(config)
+    if wide and depth_first_1x1(geometry, config):
+        return least_padded(geometry, (equal_depth_micro_block(config), *config.ublock_options))
     if (
         config.ublock_h == 2
         and geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT)
@@ -49,3 +59,40 @@ def least_padded(geometry: Geometry, options: tuple[tuple[int, int, int], ...]) 
         return math.prod(-(-geometry.ofm[i] // shape[i]) * shape[i] for i in range(3))
 
     return min(options, key=padded)
+
+
+def on_deep_ublock(geometry: Geometry, config: NpuConfig) -> bool:
+    """True for a convolution or FC of 16-bit inputs that runs on the deep micro-block (U85-128/256)."""
+    if not (config.wide_inputs_swap_deep_ublock and geometry.ifm_bits == 16 and depth_first_1x1(geometry, config)):
+        return False
+    return micro_block(geometry, config)[2] == config.equal_depth_ublock_c
+
+
+def depth_first_1x1(geometry: Geometry, config: NpuConfig) -> bool:
+    """A 1x1 convolution walked depth first, or an FC."""
+    if geometry.kind is NpuKind.VECTOR_PRODUCT:
+        return True
+    return geometry.kind is NpuKind.CONV and geometry.kernel == (1, 1) and not part_kernel_wins(geometry, config)
+
+
+def part_kernel_wins(geometry: Geometry, config: NpuConfig) -> bool:
+    """True when walking kernel elements in groups keeps more MACs busy than walking input depth.
+
+    Shallow inputs (few channels) leave most of a 32-deep input slice empty;
+    grouping 4 kernel elements (2 at 16 bits) over 8-channel slices fills it.
+    Where the step follows the input block (U85), Vela 5.2 groups the kernel of
+    every convolution larger than 1x1, and of a 1x1 one whose input fills at most
+    half of a 64-deep slice (observed with ``vela --verbose-schedule`` on
+    MobileNetV1/V2 and ResNet-18; Vela's source for 5.2 was not available).
+    """
+    depth = geometry.ifm[2]
+    if depth <= 8:
+        return True
+    elements = geometry.kernel_elements
+    if config.step_follows_ifm_block:
+        return elements > 1 or 2 * depth <= _round_up(depth, config.ifm_slice_depth)
+    slice_depth = 32 if geometry.ifm_bits == 8 else 16
+    group = 4 if geometry.ifm_bits == 8 else 2
+    depth_util = depth / _round_up(depth, slice_depth)
+    part_util = depth / _round_up(depth, 8) * elements / _round_up(elements, group)
+    return part_util >= depth_util

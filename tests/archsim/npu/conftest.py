@@ -27,8 +27,11 @@ MODELS: dict[str, Callable[[Path], Path]] = {
     "mobilenet_v1_224": write_mobilenet_v1,
     "mobilenet_v2_224": write_mobilenet_v2,
     "resnet18_224": write_resnet18,
+    "mobilenet_v1_224_int16": lambda p: write_mobilenet_v1(p, dtype="int16"),
+    "mobilenet_v2_224_int16": lambda p: write_mobilenet_v2(p, dtype="int16"),
+    "resnet18_224_int16": lambda p: write_resnet18(p, dtype="int16"),
 }
-"""The differential-test models (TFLite int8, written by tests/support)."""
+"""The differential-test models (TFLite int8, and three networks in 16x8; written by tests/support)."""
 
 
 def model_path(directory: Path, name: str) -> Path:

@@ -1,4 +1,4 @@
-"""regor's Ethos-U55/U65 rules (docs/npu.md, "What changed the U55/U65 rows"): each one's own effect on a small graph.
+"""regor's Ethos-U rules read for the U55/U65 rows and 16-bit activations (docs/npu.md): each rule's own effect.
 
 The whole-network figures they move are asserted against Vela in test_vela_networks.py; these
 tests pin each mechanism so that a regression shows which rule broke.
@@ -13,13 +13,23 @@ import pytest
 from archsim.config.loader import load_arch
 from archsim.config.npu import Memory
 from archsim.metrics import LayerMetrics
-from archsim.npu.lowering import ROW_STEP_CONSTANTS, SOFTMAX_ROW_STEPS, bricked_softmax_ops, softmax_ops
+from archsim.npu.lowering import (
+    ROW_STEP_CONSTANTS,
+    SOFTMAX16_ROW_STEPS,
+    SOFTMAX_ROW_STEPS,
+    bricked_softmax_ops,
+    chained_softmax16_ops,
+    softmax_ops,
+)
 from archsim.npu.network import cost_operation
+from archsim.npu.ops import Geometry, NpuKind
 from archsim.npu.placement import Placement
+from archsim.npu.ublock import micro_block
 from archsim.simulate import simulate
 from workloads.builder import GraphBuilder
 from workloads.graph import Workload
 from workloads.ops import Activation, VectorFn
+from workloads.precision import Precision
 
 
 def _layer(workload: Workload, config: object, name: str) -> LayerMetrics:
@@ -102,3 +112,44 @@ def test_u85_presets_keep_the_plain_softmax() -> None:
     config = load_arch("ethos-u85-256")
     assert not config.bricked_softmax and config.wide_elementwise_cycles_per_element == 0
     assert all(load_arch(p).bricked_softmax for p in ("ethos-u55-32", "ethos-u55-64", "ethos-u65-512-sram"))
+
+
+def _conv1x1(bits: int, channels: int = 32) -> Workload:
+    b = GraphBuilder("pointwise")
+    x = b.activation(b.input((1, channels, 56, 56), name="x"), Activation.RELU, name="relu")
+    b.conv(x, channels, 1, name="conv")
+    graph = b.build()
+    return graph if bits == 8 else graph.with_precision(Precision.INT16)
+
+
+def test_16_bit_mac_ops_take_the_40_bit_accumulator_output_rate() -> None:
+    # An output-bound 1x1 convolution (32 -> 32 channels): Vela's U55-128 rates 0.5 (int8) and 0.75 (int16) per output.
+    config = load_arch("ethos-u55-128-sram")
+    int8, int16 = (_layer(_conv1x1(bits), config, "conv").extras["npu_cycles"] for bits in (8, 16))
+    assert int16 / int8 == pytest.approx(0.75 / 0.5, rel=0.02)
+
+
+def test_u85_16_bit_convolutions_keep_8_bit_input_blocks_and_take_two_passes() -> None:
+    config = load_arch("ethos-u85-512-sram")  # 128 -> 128 channels: depth first, MAC-bound
+    int8, int16 = (_layer(_conv1x1(bits, 128), config, "conv") for bits in (8, 16))
+    assert int16.extras["npu_cycles"] == pytest.approx(2 * int8.extras["npu_cycles"], rel=0.05)
+
+
+def test_u85_256_16_bit_inputs_swap_the_deep_micro_block_roles() -> None:
+    config = load_arch("ethos-u85-256")
+    pool = Geometry(NpuKind.POOLING, (14, 14, 64), (7, 7, 64), kernel=(2, 2), stride=(2, 2), ifm_bits=16, ofm_bits=16)
+    fc = Geometry(NpuKind.VECTOR_PRODUCT, (1, 1, 512), (1, 1, 1000), ifm_bits=16, ofm_bits=16)
+    assert micro_block(dataclasses.replace(pool, ifm_bits=8), config) == (1, 2, 16)
+    assert micro_block(pool, config) in config.ublock_options
+    assert micro_block(dataclasses.replace(fc, ifm_bits=8), config) in config.ublock_options
+    assert micro_block(fc, config) == (1, 2, 16)
+
+
+def test_16_bit_softmax_graphs() -> None:
+    u55 = bricked_softmax_ops(4, 1000, 16, False, False)
+    u85 = chained_softmax16_ops(4, 1000, False, False)
+    # Row max, centre, scale, exp, row sum, the row steps, reciprocal multiply, rounding add, shift.
+    assert len(u55) == 8 + SOFTMAX16_ROW_STEPS
+    assert len(u85) == len(u55) - 1 and not any(op.geometry.ifm2 == (4, 1, 1000) for op in u85)
+    assert sum(op.chained for op in u85) == 6 and not any(op.chained for op in u55)
+    assert sum(op.lut_bytes > 0 for op in u55) == 2  # the exp and 1 / (1 + x) tables
