@@ -98,6 +98,14 @@ def ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> in
     return _round_up(min(geometry.ifm[2], _ifm_depth_limit(geometry, traversal, config)), 8)
 
 
+def _fetch_step(geometry: Geometry, config: NpuConfig) -> int:
+    """Channels an input block's DMA fetches come in: 8 (U55/U65), 16 (U85); 4 for 16-bit inputs on the U55/U65,
+    whose input blocks regor rounds to 4 channels (the same 8 bytes)."""
+    if geometry.ifm_bits == 16 and not config.step_follows_ifm_block:
+        return config.ifm_block_depth_step // 2
+    return config.ifm_block_depth_step
+
+
 def ifm_unit(geometry: Geometry, traversal: str, config: NpuConfig) -> tuple[int, int]:
     """Rows and columns an input block comes in: whole micro-blocks, or on the U85 its allocation unit.
 
@@ -434,6 +442,6 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         coverage = (ifm_h * ifm_w) / np.maximum(covered, 1)
         pick = int(small[np.flatnonzero(coverage == coverage.min())[-1]])
     # The input block's DMA moves whole multiples of the array's input depth step (16 channels on U85).
-    fetched_depth = int(idepth[pick]) if equal_depth else _round_up(int(idepth[pick]), config.ifm_block_depth_step)
+    fetched_depth = int(idepth[pick]) if equal_depth else _round_up(int(idepth[pick]), _fetch_step(geometry, config))
     ifm_block = (int(ih[pick]), int(iw[pick]), fetched_depth)
     return Block((int(h[pick]), int(w[pick]), int(d[pick])), ifm_block, traversal)

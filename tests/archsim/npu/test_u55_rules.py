@@ -153,3 +153,13 @@ def test_16_bit_softmax_graphs() -> None:
     assert len(u85) == len(u55) - 1 and not any(op.geometry.ifm2 == (4, 1, 1000) for op in u85)
     assert sum(op.chained for op in u85) == 6 and not any(op.chained for op in u55)
     assert sum(op.lut_bytes > 0 for op in u55) == 2  # the exp and 1 / (1 + x) tables
+
+
+def test_16_bit_input_blocks_are_fetched_in_4_channel_steps_on_the_u55() -> None:
+    from archsim.npu.blocks import choose_block
+
+    first = Geometry(NpuKind.CONV, (224, 224, 3), (112, 112, 32), kernel=(3, 3), stride=(2, 2), ifm_bits=16)
+    # regor's block for MobileNetV1's first convolution at 16 bits on U55-256: 8x8x32, input 18x18x4 (Vela prints it).
+    block = choose_block(first, load_arch("ethos-u55-256-sram"))
+    assert block.ofm == (8, 8, 32) and block.ifm == (18, 18, 4)
+    assert choose_block(dataclasses.replace(first, ifm_bits=8), load_arch("ethos-u55-256-sram")).ifm[2] == 8
