@@ -4,7 +4,7 @@ Fidelity: writes the test models with the test-suite writers (five single
 layers / heads and three whole 224x224 networks: MobileNetV1, MobileNetV2,
 ResNet-18; int8, and the networks again in 16x8, int16 activations with int8
 weights), compiles each with Vela for every Ethos-U preset (U55-32/64/128/256,
-U65-256/512, U85-256/512) in Vela's default memory mode and in Sram_Only,
+U65-256/512, U85-128/256/512) in Vela's default memory mode and in Sram_Only,
 simulates the same files with the matching archsim presets and prints, per
 network, preset and mode, the median and worst absolute per-operator error and
 the error of the network total (a markdown table, as in docs/npu.md), then
@@ -38,6 +38,7 @@ NETWORK_ACCELERATORS = (
     "ethos-u55-256",
     "ethos-u65-256",
     "ethos-u65-512",
+    "ethos-u85-128",
     "ethos-u85-256",
     "ethos-u85-512",
 )

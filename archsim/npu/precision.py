@@ -55,7 +55,8 @@ def check_precisions(workload: Workload, config: NpuConfig) -> None:
             continue
         precision = weight_precision(node, workload)
         if precision.value not in config.weight_precisions:
+            hint = " (an LLM spec sets its weights' width with wbits=, e.g. wbits=8)" if precision.is_float else ""
             raise InputError(
                 f"{config.name}: layer {node.name} has {precision.value} weights, not supported; allowed weights: "
-                f"{', '.join(config.weight_precisions)}"
+                f"{', '.join(config.weight_precisions)}{hint}"
             )

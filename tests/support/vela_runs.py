@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,3 +148,19 @@ class Summary:
         errors = [abs(row.error) for row in rows]
         vela = sum(row.vela for row in rows)
         return cls(len(rows), statistics.median(errors), max(errors), (sum(r.archsim for r in rows) - vela) / vela)
+
+
+def measure_preset(
+    vela: Callable[[str, str, str], tuple[Path, list[VelaOp]]], network: str, preset: str
+) -> tuple[Summary, list[OpComparison]]:
+    """archsim's ``preset`` against Vela on ``network`` (the session's ``vela`` fixture), the Vela mode read off the
+    preset's name (``-sram``: Sram_Only)."""
+    from archsim.config.loader import load_arch
+    from archsim.simulate import simulate
+    from workloads.registry import load_workload
+
+    accelerator, mode = (preset[:-5], "sram_only") if preset.endswith("-sram") else (preset, "default")
+    assert accelerator + PRESET_SUFFIX[mode] == preset
+    path, reference = vela(network, accelerator, mode)
+    rows = align(reference, simulate(load_workload(str(path)), load_arch(preset)).layers)
+    return Summary.of(rows), rows

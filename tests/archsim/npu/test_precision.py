@@ -56,3 +56,11 @@ def test_bad_weight_precision_and_cli_error_are_one_line(capsys: pytest.CaptureF
     assert main(["simulate", "--workload", "mobilenet_v1", "--arch", "ethos-u55-128", "--precision", "int4"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "int4 weights, not supported" in err
+
+
+def test_an_llm_spec_with_float_weights_is_told_how_to_quantise_them(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "llama3.2-1b:phase=decode,context=64,layers=1"
+    assert main(["simulate", "-w", spec, "-a", "ethos-u55-64-sram", "--precision", "int8"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "fp16 weights, not supported; allowed weights: int8" in error and "wbits=8" in error
+    assert main(["simulate", "-w", spec + ",wbits=8", "-a", "ethos-u55-64-sram", "--precision", "int8"]) == 0
