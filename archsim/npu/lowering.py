@@ -37,17 +37,21 @@ SOFTMAX_EXP_LUT_BYTES = {8: 1024, 16: 2048}
 """Softmax's exp table: 256 (int8) or 512 (int16) 32-bit entries (Vela's softmax.py)."""
 
 SOFTMAX_ROW_STEPS = 21
+LAYERNORM_ROW_STEPS = 4
+"""Elementwise steps on one value per row (reciprocal / inverse square root by Newton-Raphson)."""
+
 ROW_STEP_CONSTANTS = frozenset({1, 2, 4, 5, 7, 9, 12, 14, 17, 19})
-SOFTMAX16_ROW_STEPS = 7
-SOFTMAX16_ROW_CONSTANTS = frozenset({1, 2})
-SOFTMAX16_CHAINED_ROW_STEPS = frozenset({3, 4, 5})
-"""The 16-bit softmax's one-value row steps (Vela 5.2 on the U55/U65: count leading zeros, two subtractions and
-shifts, a shift and the reciprocal's table) and those whose second operand is a constant."""
 """The row steps of Vela's U55/U65 softmax whose second operand is a constant (its per-layer rows read them from
 the weights' memory): two subtractions, a multiply and an add, then a subtraction and a multiply per
 Newton-Raphson iteration."""
-LAYERNORM_ROW_STEPS = 4
-"""Elementwise steps on one value per row (reciprocal / inverse square root by Newton-Raphson)."""
+
+SOFTMAX16_ROW_STEPS = 7
+SOFTMAX16_ROW_CONSTANTS = frozenset({1, 2})
+"""The 16-bit softmax's one-value row steps (Vela 5.2 on the U55/U65: count leading zeros, two subtractions and
+shifts, a shift and the reciprocal's table) and those whose second operand is a constant."""
+
+SOFTMAX16_CHAINED_ROW_STEPS = frozenset({3, 4, 5})
+"""The 16-bit softmax's row steps the U85 chains onto the step before (Vela's per-layer rows give them no cycles)."""
 
 Shape3 = tuple[int, int, int]
 
@@ -308,12 +312,11 @@ def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
 def bricked_softmax_ops(rows: int, length: int, bits: int, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
     """Softmax as Vela 5.2 builds it for the Ethos-U55/U65 (its per-layer rows on the test networks).
 
-    16-bit inputs take Vela's 16-bit graph (:func:`_bricked_softmax16_ops`).
-
     The internal tensors are 16-channel bricks, except the shifted exponentials the row sum reads
     (plain NHWC); the subtraction, multiply and final shift take a value per row, the first shift a
     scalar constant, and the rounding add a constant materialised at the full 32-bit shape (Vela names
-    it ``..._broadcasted``) that is read from the weights' memory.
+    it ``..._broadcasted``) that is read from the weights' memory. 16-bit inputs take Vela's 16-bit
+    graph (:func:`_bricked_softmax16_ops`).
     """
     if bits == 16:
         return _bricked_softmax16_ops(rows, length, brick_in, brick_out)
