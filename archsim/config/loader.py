@@ -86,6 +86,8 @@ def read_config_file(path: Path) -> Any:
         raise InputError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a table of fields at the top level")
+    if "preset" in data:
+        data = _preset_data(data.pop("preset"), path) | data  # a preset's fields, the file's over them
     from archsim.config.stream_yaml import is_stream_hardware, read_stream_hardware
 
     if is_stream_hardware(data):
@@ -263,12 +265,28 @@ def preset_names() -> list[str]:
     return sorted(_preset_files())
 
 
+def _unknown_preset(name: str, files: dict[str, Any]) -> str:
+    allowed = f"{', '.join(sorted(files))} (or a .toml/.yaml/.cfg file)"
+    return f"unknown preset {name!r}{did_you_mean(name, files)}; allowed: {allowed}"
+
+
+def _preset_data(name: Any, path: Path) -> dict[str, Any]:
+    """The fields of the built-in preset a config file starts from (``preset = "ethos-u55-64"``), without its
+    name and description: the file's design is its own."""
+    files = _preset_files()
+    if not isinstance(name, str) or name not in files:
+        raise InputError(f"{path}: preset: {_unknown_preset(str(name), files)}")
+    data = tomllib.loads(files[name].read_text())
+    data.pop("description", None)
+    data.pop("name", None)
+    return data
+
+
 def load_preset(name: str) -> Any:
     """A built-in preset by name."""
     files = _preset_files()
     if name not in files:
-        allowed = f"{', '.join(sorted(files))} (or a .toml/.yaml/.cfg file)"
-        detail = f"unknown preset {name!r}{did_you_mean(name, files)}; allowed: {allowed}"
+        detail = _unknown_preset(name, files)
         raise InputError(f"arch: {detail}", cli=f"--arch: {detail}")
     data = tomllib.loads(files[name].read_text())
     data.setdefault("name", name)

@@ -77,3 +77,34 @@ def test_scalesim_cfg_missing_field(tmp_path: Path) -> None:
     path.write_text("[architecture_presets]\nArrayHeight: 8\n")
     with pytest.raises(InputError, match=r"x\.cfg: missing \[architecture_presets\] ArrayWidth"):
         load_arch(str(path))
+
+
+def test_a_config_file_may_start_from_a_preset_and_override_its_fields(tmp_path: Path) -> None:
+    import dataclasses
+
+    path = tmp_path / "my-u55.toml"
+    path.write_text('preset = "ethos-u55-64"\nclock_mhz = 400\n')
+    config, preset = load_arch(str(path)), load_arch("ethos-u55-64")
+    assert config.name == "my-u55" and config.clock_mhz == 400
+    assert dataclasses.replace(config, name=preset.name, clock_mhz=preset.clock_mhz) == preset
+    yaml = tmp_path / "slow.yaml"
+    yaml.write_text("preset: loopnest-tpu-like\nclock_mhz: 350\n")
+    assert load_arch(str(yaml)).clock_mhz == 350 and load_arch("loopnest-tpu-like").clock_mhz != 350
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'preset = "ethos-u55-6"\n',
+            r"bad\.toml: preset: unknown preset 'ethos-u55-6' \(did you mean 'ethos-u55-64'\?\)",
+        ),
+        ("preset = 3\n", r"bad\.toml: preset: unknown preset '3'"),
+        ('preset = "ethos-u55-64"\nbricked_softmax = 1\n', r"bad\.toml: bricked_softmax must be true or false, got 1"),
+    ],
+)
+def test_a_bad_preset_start_names_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        load_arch(str(path))
