@@ -20,7 +20,7 @@ import math
 from functools import lru_cache
 
 from archsim.config.npu import NpuConfig
-from archsim.npu.ops import Geometry, NpuKind
+from archsim.npu.ops import Geometry, NpuKind, round_up
 
 BLOCK_MAX = (128, 128, 1024)
 """Largest output block (height, width, depth) of the U85 (Vela's ``_ofmBlockMax``)."""
@@ -36,10 +36,6 @@ SUB_KERNEL_MAX = 8
 
 AU_PER_DEPTH_BITS = ((128, 0), (256, 1))
 """Input allocation unit index by the input block's depth in bits: <= 128 bits, <= 256 bits, else 2."""
-
-
-def _round_up(value: int, step: int) -> int:
-    return -(-value // step) * step
 
 
 def _round_down(value: int, step: int) -> int:
@@ -77,15 +73,15 @@ def _ifm_block(block: tuple[int, int, int], geometry: Geometry, unit: tuple[int,
     extents = []
     for axis in (0, 1):
         kernel = min(geometry.dilation[axis] * (geometry.kernel[axis] - 1) + 1, SUB_KERNEL_MAX)
-        extents.append(_round_up((block[axis] - 1) * geometry.stride[axis] + kernel, unit[axis]))
-    return extents[0], extents[1], _round_up(block[2], unit[2])
+        extents.append(round_up((block[axis] - 1) * geometry.stride[axis] + kernel, unit[axis]))
+    return extents[0], extents[1], round_up(block[2], unit[2])
 
 
 def _even_tile(size: int, granule: int, tile: int) -> int:
     """A tile at most ``tile`` wide (and not much narrower) that leaves the largest last tile over ``size``."""
     if size % tile == 0:
         return tile
-    balanced = max(_round_up(size // (size // tile + 1), granule), granule)
+    balanced = max(round_up(size // (size // tile + 1), granule), granule)
     best, best_rest = tile, size % tile
     for candidate in range(tile, max(balanced - 2 * granule, (balanced + 1) // 2, granule) - 1, -granule):
         rest = size % candidate or candidate
@@ -127,7 +123,7 @@ def _area_fit(
     best, best_metric = (granule[0], granule[1], ACC_DEPTH_GRANULE), math.inf
     for depth in range(ACC_DEPTH_GRANULE, max_depth + 1, ACC_DEPTH_GRANULE):
         unit = alloc_unit(depth, geometry.ifm_bits, ublock)
-        ifm_volume = math.prod(_round_up(geometry.ifm[i], unit[i]) for i in range(3))
+        ifm_volume = math.prod(round_up(geometry.ifm[i], unit[i]) for i in range(3))
         budget, previous, retries, fitted = acc_elements, -1, 25, False
         while True:
             height, width = _fit_by_aspect(aspect, budget // depth, granule)
@@ -176,7 +172,7 @@ def area_fit_block(
 ) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """Output block and input block of a depthwise or pooling op on the U85 (cached per shape)."""
     granule = (ublock[0], ublock[1], ACC_DEPTH_GRANULE)
-    out = tuple(_round_up(geometry.ofm[i], granule[i]) for i in range(3))
+    out = tuple(round_up(geometry.ofm[i], granule[i]) for i in range(3))
     limit = tuple(min(out[i], BLOCK_MAX[i]) for i in range(3))
     wide_acc = geometry.ifm_bits == 16 and geometry.kind is NpuKind.DEPTHWISE
     acc_elements = config.acc_ram_bytes * 8 // (64 if wide_acc else 32)

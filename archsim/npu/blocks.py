@@ -15,13 +15,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
 
 import numpy as np
 
 from archsim.config.npu import NpuConfig
 from archsim.npu import area_fit
-from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind
+from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, round_up
 from archsim.npu.ublock import equal_depth_micro_block, least_padded, micro_block, on_deep_ublock, part_kernel_wins
 
 SUB_KERNEL_MAX = 8
@@ -56,14 +55,6 @@ class Block:
         return "x".join(str(v) for v in self.ofm)
 
 
-Rounded = TypeVar("Rounded", int, np.ndarray)
-
-
-def _round_up(value: Rounded, step: int) -> Rounded:
-    """``value`` (a number or an array of them) rounded up to a multiple of ``step``."""
-    return -(-value // step) * step
-
-
 def traversal_of(geometry: Geometry, config: NpuConfig) -> str:
     """The traversal the NPU uses for ``geometry``."""
     if geometry.kind is NpuKind.DEPTHWISE:
@@ -94,8 +85,8 @@ def ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> in
     (its input blocks are 64 deep whatever the width; regor's ``ArchEthosU85::FindBlockConfig``).
     """
     if geometry.ifm_bits == 16 and not config.step_follows_ifm_block:
-        return _round_up(min(geometry.ifm[2], 16), 4)
-    return _round_up(min(geometry.ifm[2], _ifm_depth_limit(geometry, traversal, config)), 8)
+        return round_up(min(geometry.ifm[2], 16), 4)
+    return round_up(min(geometry.ifm[2], _ifm_depth_limit(geometry, traversal, config)), 8)
 
 
 def _fetch_step(geometry: Geometry, config: NpuConfig) -> int:
@@ -195,10 +186,10 @@ def _bounded_grid(
     With split RAMs the bounds hold one block of each, what the single-buffered retry admits.
     """
     uh, uw, uc = ublock
-    widths = np.arange(uw, _round_up(config.ofm_block_max_w, uw) + 1, uw)
+    widths = np.arange(uw, round_up(config.ofm_block_max_w, uw) + 1, uw)
     grid_d, grid_h = np.meshgrid(
-        np.arange(uc, _round_up(config.ofm_block_max_c, uc) + 1, uc),
-        np.arange(uh, _round_up(config.ofm_block_max_h, uh) + 1, uh),
+        np.arange(uc, round_up(config.ofm_block_max_c, uc) + 1, uc),
+        np.arange(uh, round_up(config.ofm_block_max_h, uh) + 1, uh),
         indexing="ij",
     )
     available = _available_banks(config)
@@ -241,7 +232,7 @@ def _fits_split_rams(
     """
     acc_bits = 64 if ifm_bits == 16 else 32
     ifm_bytes = in_area * held * (ifm_bits // 8) * copies
-    acc_bytes = out_area * _round_up(depth, area_fit.ACC_DEPTH_GRANULE) * acc_bits // 8 * copies
+    acc_bytes = out_area * round_up(depth, area_fit.ACC_DEPTH_GRANULE) * acc_bits // 8 * copies
     return (ifm_bytes <= config.ifm_ram_bytes) & (acc_bytes <= config.acc_ram_bytes)
 
 
@@ -269,7 +260,7 @@ def fitting_candidates(
     ih = _input_extent(h, stride[0], kernel[0], unit[0])
     iw = _input_extent(w, stride[1], kernel[1], unit[1])
     idepth = np.full_like(d, fixed_ifm_depth) if fixed_ifm_depth else d
-    held = _round_up(idepth, ifm_align)
+    held = round_up(idepth, ifm_align)
     if _split_rams(buffers, config):
         fits = _fits_split_rams(h * w, held, d, ih * iw, ifm_bits, config, 2)
         if not fits.any():
@@ -290,7 +281,7 @@ def _granular_tile(size: int, granule: int, tile: int) -> int:
     """``tile`` if it divides ``size``, else the granule-rounded size of one more, even, tile."""
     if size % tile == 0:
         return tile
-    return max(_round_up(size // (size // tile + 1), granule), granule)
+    return max(round_up(size // (size // tile + 1), granule), granule)
 
 
 def _reapportion(value: int, limit: int, avail: int, required: int) -> tuple[int, int]:
@@ -325,7 +316,7 @@ def elementwise_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, 
         options = (equal_depth_micro_block(config), *options)
     uh, uw, _ = least_padded(geometry, options)
     granule = (uh, uw, area_fit.ACC_DEPTH_GRANULE)
-    out = tuple(_round_up(geometry.ofm[axis], granule[axis]) for axis in range(3))
+    out = tuple(round_up(geometry.ofm[axis], granule[axis]) for axis in range(3))
     limit = tuple(min(out[axis], area_fit.BLOCK_MAX[axis]) for axis in range(3))
     element_bytes = geometry.ifm_bits // 8
     output_units = config.ob_ram_bytes // element_bytes // granule[2]
@@ -342,7 +333,7 @@ def elementwise_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, 
             height, width = _reapportion(uh, limit[0], width, required)
     elif 0 in broadcast:
         depth, width = _reapportion(BRICK_DEPTH, limit[2], chain_units, required)
-    return _round_up(height, uh), max(_round_up(width, uw), uw), _round_up(depth, granule[2])
+    return round_up(height, uh), max(round_up(width, uw), uw), round_up(depth, granule[2])
 
 
 def _elements(shape: tuple[int, int, int] | None) -> int:
@@ -367,7 +358,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     kind = geometry.kind
     oh, ow, oc = geometry.ofm
     if kind is NpuKind.ELEMENTWISE and geometry.brick_ofm:
-        oc = _round_up(oc, BRICK_DEPTH)  # a brick-format output is searched at its stored, whole-brick depth
+        oc = round_up(oc, BRICK_DEPTH)  # a brick-format output is searched at its stored, whole-brick depth
     # Blocks are whole micro-blocks. Where the array offers a choice (U85) Vela's search steps by the op's own: the
     # deeper one of depthwise and pooling, else the least padded option (1x4x8 for a 1-high output on U85-256).
     ublock = (config.ublock_h, config.ublock_w, config.ublock_c)
@@ -396,12 +387,12 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         ifm_fit_align(geometry, traversal, config),
     )
     # Search space: the output rounded to micro-blocks; depths below the full depth in steps of 16.
-    space_h = _round_up(min(oh, config.ofm_block_max_h), uh)
-    space_w = _round_up(min(ow, config.ofm_block_max_w), uw)
-    space_c = _round_up(min(oc, config.ofm_block_max_c), uc)
+    space_h = round_up(min(oh, config.ofm_block_max_h), uh)
+    space_w = round_up(min(ow, config.ofm_block_max_w), uw)
+    space_c = round_up(min(oc, config.ofm_block_max_c), uc)
     first_depth = max(uc, min(space_c, DEPTH_SPLIT))
     if first_depth < oc:
-        first_depth = _round_up(first_depth, DEPTH_SPLIT)
+        first_depth = round_up(first_depth, DEPTH_SPLIT)
     d_all = table.d
     keep = (table.h <= space_h) & (table.w <= space_w) & (d_all <= space_c) & (d_all >= first_depth)
     keep &= (d_all >= oc) | (d_all % DEPTH_SPLIT == 0)
@@ -442,6 +433,6 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         coverage = (ifm_h * ifm_w) / np.maximum(covered, 1)
         pick = int(small[np.flatnonzero(coverage == coverage.min())[-1]])
     # The input block's DMA moves whole multiples of the array's input depth step (16 channels on U85).
-    fetched_depth = int(idepth[pick]) if equal_depth else _round_up(int(idepth[pick]), _fetch_step(geometry, config))
+    fetched_depth = int(idepth[pick]) if equal_depth else round_up(int(idepth[pick]), _fetch_step(geometry, config))
     ifm_block = (int(ih[pick]), int(iw[pick]), fetched_depth)
     return Block((int(h[pick]), int(w[pick]), int(d[pick])), ifm_block, traversal)

@@ -70,6 +70,8 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
         per_xy = ifm_depth_block / config.dot_depth
     else:
         per_xy = config.ifm_slice_depth / config.dot_depth
+    bubble = (wide_accumulators(geometry) and config.wide_accumulator_delay) or config.accumulator_delay
+    row_bubbles = config.wide_accumulator_row_delay and wide_accumulators(geometry) and min(rows, columns) == 1
     cycles = 0.0
     for elements in _sub_kernels(geometry):
         if geometry.kind is NpuKind.POOLING:
@@ -86,14 +88,13 @@ def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) ->
             steps = elements
             work = max(decode, per_xy * xy) * steps * z * passes
         delay = 0
-        bubble = (wide_accumulators(geometry) and config.wide_accumulator_delay) or config.accumulator_delay
         if xy == 1:
             # A lone micro-block cannot hide the accumulator round trip between kernel steps.
             if z == 1:
                 delay = bubble * steps
             elif steps > 1:
                 delay = bubble * (steps - 1) * z
-        if config.wide_accumulator_row_delay and wide_accumulators(geometry) and min(rows, columns) == 1 and z > 1:
+        if row_bubbles and z > 1:
             delay += bubble * z  # regor's U55-32: a one-row (or one-column) block pays it per depth micro-block
         if block.traversal == Traversal.PART_KERNEL:
             delay *= math.ceil(ifm_depth_block / 8)

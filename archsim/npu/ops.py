@@ -10,9 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
 
 BRICK_DEPTH = 16
 """Channels of one brick of the NPU's NHCWB16 feature-map layout."""
+
+
+Rounded = TypeVar("Rounded", int, "np.ndarray")
+
+
+def round_up(value: Rounded, step: int) -> Rounded:
+    """``value`` (a number or an array of them) rounded up to a multiple of ``step``."""
+    return -(-value // step) * step
 
 
 def encoded_scalar(shape: tuple[int, int, int], bits: int) -> bool:

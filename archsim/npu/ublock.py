@@ -5,11 +5,7 @@ from __future__ import annotations
 import math
 
 from archsim.config.npu import NpuConfig
-from archsim.npu.ops import Geometry, NpuKind
-
-
-def _round_up(value: int, step: int) -> int:
-    return -(-value // step) * step
+from archsim.npu.ops import Geometry, NpuKind, round_up
 
 
 def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
@@ -90,9 +86,9 @@ def part_kernel_wins(geometry: Geometry, config: NpuConfig) -> bool:
         return True
     elements = geometry.kernel_elements
     if config.step_follows_ifm_block:
-        return elements > 1 or 2 * depth <= _round_up(depth, config.ifm_slice_depth)
+        return elements > 1 or 2 * depth <= round_up(depth, config.ifm_slice_depth)
     slice_depth = 32 if geometry.ifm_bits == 8 else 16
     group = 4 if geometry.ifm_bits == 8 else 2
-    depth_util = depth / _round_up(depth, slice_depth)
-    part_util = depth / _round_up(depth, 8) * elements / _round_up(elements, group)
+    depth_util = depth / round_up(depth, slice_depth)
+    part_util = depth / round_up(depth, 8) * elements / round_up(elements, group)
     return part_util >= depth_util
