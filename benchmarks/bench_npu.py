@@ -41,6 +41,8 @@ NETWORK_ACCELERATORS = (
     "ethos-u85-128",
     "ethos-u85-256",
     "ethos-u85-512",
+    "ethos-u85-1024",
+    "ethos-u85-2048",
 )
 WORST_SHOWN = 15
 

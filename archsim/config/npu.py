@@ -59,7 +59,14 @@ class NpuConfig:
     preference: it takes the one that pads its output least, the earlier on a tie (Vela's Ethos-U85 table:
     U85-256 1x4x8, 2x2x8; U85-512 2x2x16, 1x4x16). Empty: always the ``ublock_h/w/c`` one."""
     equal_depth_ublock_c: int = 0
-    """Deeper micro-block for depthwise and pooling (same outputs per step, e.g. 1x2x16 on U85-256); 0: none."""
+    """Micro-block depth of depthwise and pooling, with the same outputs per step and as wide as the widest
+    micro-block allows (1x2x16 on U85-256, 2x4x16 on U85-1024, 4x4x16 on U85-2048); 0: none."""
+    reduce_sum_on_equal_depth_ublock: bool = False
+    """True (Ethos-U85-1024/2048, regor's micro-block table): a reduce-sum runs on the depthwise micro-block
+    (``equal_depth_ublock_c``), not on the deeper ones of the convolutions."""
+    ifm_alloc_positions: int = 4
+    """Positions of the U85 input RAM's allocation unit at 128 bits of depth (Vela's U85 table: 2 on U85-128,
+    4 on U85-256/512, 8 on U85-1024, 16 on U85-2048; :func:`archsim.npu.area_fit.alloc_unit`)."""
     wide_inputs_swap_deep_ublock: bool = False
     """True (Ethos-U85-128/256, regor's micro-block table): with 16-bit inputs depthwise and pooling cannot use the
     deep micro-block (``equal_depth_ublock_c``) and run on the others, while a 1x1 depth-first convolution or FC
@@ -342,6 +349,10 @@ class NpuConfig:
             raise ValueError(
                 f"{self.name}: equal_depth_ublock_c={self.equal_depth_ublock_c} must divide the micro-block's "
                 f"{self.ublock_outputs} outputs"
+            )
+        if self.ifm_alloc_positions not in (1, 2, 4, 8, 16):
+            raise ValueError(
+                f"{self.name}: ifm_alloc_positions must be one of 1, 2, 4, 8, 16, got {self.ifm_alloc_positions!r}"
             )
         if bool(self.ifm_ram_bytes) != bool(self.acc_ram_bytes):
             raise ValueError(

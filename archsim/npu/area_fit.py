@@ -37,6 +37,9 @@ SUB_KERNEL_MAX = 8
 AU_PER_DEPTH_BITS = ((128, 0), (256, 1))
 """Input allocation unit index by the input block's depth in bits: <= 128 bits, <= 256 bits, else 2."""
 
+AU_SHAPES = {16: (4, 4), 8: (2, 4), 4: (2, 2), 2: (1, 2), 1: (1, 1)}
+"""Rows x columns of an input allocation unit of so many positions (Vela's U85 table)."""
+
 
 def _round_down(value: int, step: int) -> int:
     return value // step * step
@@ -56,16 +59,23 @@ def applies(geometry: Geometry, config: NpuConfig) -> bool:
     return geometry.kind is NpuKind.POOLING and not copy
 
 
-def alloc_unit(depth: int, bits: int, ublock: tuple[int, int, int]) -> tuple[int, int, int]:
+def alloc_unit(depth: int, bits: int, ublock: tuple[int, int, int], positions: int = 4) -> tuple[int, int, int]:
     """Input allocation unit (height, width, channels) of an input block ``depth`` deep.
 
-    The U85-256/512 pack an input block in units of 4, 2 or 1 positions of 128, 256 or 512 bits of
-    depth, the shallowest unit that holds the block's depth (4 positions: 2x2, or 1x4 for a 1x4
-    micro-block; Vela's U85 table, which differs on U85-128/1024/2048, not modelled here).
+    The U85 packs an input block in units of ``positions`` positions of 128 bits of depth, half as many
+    of 256 bits, or a quarter of 512 bits (never fewer than one position; U85-128's two positions give
+    one of 256 bits at most): the shallowest unit that holds the block's depth. Sixteen positions are
+    4x4, eight 2x4, four 2x2 (1x4 for a 1x4 micro-block), two 1x2 (Vela's U85 table, regor
+    ``SetupOfmUBlockToIfmAuTable``: 2 positions on U85-128, 4 on U85-256/512, 8 on U85-1024, 16 on
+    U85-2048).
     """
     index = next((i for limit, i in AU_PER_DEPTH_BITS if depth * bits <= limit), 2)
-    positions = ((1, 4) if ublock[:2] == (1, 4) else (2, 2), (1, 2), (1, 1))[index]
-    return positions[0], positions[1], (1 << index) * 128 // bits
+    multiple = min(1 << index, positions)
+    count = max(positions // multiple, 1)
+    shape = AU_SHAPES[count]
+    if count == 4 and ublock[:2] == (1, 4):
+        shape = (1, 4)
+    return shape[0], shape[1], multiple * 128 // bits
 
 
 def _ifm_block(block: tuple[int, int, int], geometry: Geometry, unit: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -112,6 +122,7 @@ def _area_fit(
     acc_elements: int,
     ifm_elements: int,
     macs: int,
+    positions: int,
 ) -> tuple[int, int, int]:
     """The block (h, w, d) that best covers the output among the largest fitting block of each depth."""
     granule = (ublock[0], ublock[1])
@@ -122,7 +133,7 @@ def _area_fit(
     max_depth = min(max(macs, acc_elements // ublock_acc), limit[2])
     best, best_metric = (granule[0], granule[1], ACC_DEPTH_GRANULE), math.inf
     for depth in range(ACC_DEPTH_GRANULE, max_depth + 1, ACC_DEPTH_GRANULE):
-        unit = alloc_unit(depth, geometry.ifm_bits, ublock)
+        unit = alloc_unit(depth, geometry.ifm_bits, ublock, positions)
         ifm_volume = math.prod(round_up(geometry.ifm[i], unit[i]) for i in range(3))
         budget, previous, retries, fitted = acc_elements, -1, 25, False
         while True:
@@ -177,11 +188,13 @@ def area_fit_block(
     wide_acc = geometry.ifm_bits == 16 and geometry.kind is NpuKind.DEPTHWISE
     acc_elements = config.acc_ram_bytes * 8 // (64 if wide_acc else 32)
     ifm_elements = config.ifm_ram_bytes * 8 // geometry.ifm_bits
-    height, width, depth = _area_fit(geometry, ublock, out, limit, acc_elements, ifm_elements, config.macs_per_cycle)
+    height, width, depth = _area_fit(
+        geometry, ublock, out, limit, acc_elements, ifm_elements, config.macs_per_cycle, config.ifm_alloc_positions
+    )
     # Leave the input RAM room to prefetch one more row of micro-blocks when the op runs several blocks.
     forced = 0
     while True:
-        unit = alloc_unit(depth, geometry.ifm_bits, ublock)
+        unit = alloc_unit(depth, geometry.ifm_bits, ublock, config.ifm_alloc_positions)
         ifm = _ifm_block((height, width, depth), geometry, unit)
         if width >= out[1] and height >= out[0] and depth >= out[2]:
             break

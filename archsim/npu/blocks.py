@@ -107,7 +107,7 @@ def ifm_unit(geometry: Geometry, traversal: str, config: NpuConfig) -> tuple[int
     if not (config.ifm_ram_bytes and config.acc_ram_bytes) or geometry.kind.equal_depth:
         return config.ublock_h, config.ublock_w
     depth = _ifm_depth_limit(geometry, traversal, config)
-    unit = area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config))
+    unit = area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config), config.ifm_alloc_positions)
     return unit[0], unit[1]
 
 
@@ -121,7 +121,7 @@ def ifm_fit_align(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
     if not (config.ifm_ram_bytes and config.acc_ram_bytes) or geometry.kind.equal_depth:
         return 1
     depth = _ifm_depth_limit(geometry, traversal, config)
-    return area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config))[2]
+    return area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config), config.ifm_alloc_positions)[2]
 
 
 def _banks(size_bytes: np.ndarray, config: NpuConfig, granule: int) -> np.ndarray:

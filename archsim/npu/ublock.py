@@ -23,7 +23,7 @@ def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
     depth-first convolution or FC may take it (the deep one first on a tie).
     """
     wide = config.wide_inputs_swap_deep_ublock and geometry.ifm_bits == 16
-    if config.equal_depth_ublock_c and geometry.kind.equal_depth and geometry.kind.uses_macs and not wide:
+    if config.equal_depth_ublock_c and runs_on_equal_depth_ublock(geometry, config) and not wide:
         return equal_depth_micro_block(config)
     if wide and depth_first_1x1(geometry, config):
         return least_padded(geometry, (equal_depth_micro_block(config), *config.ublock_options))
@@ -40,11 +40,20 @@ def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
     return least_padded(geometry, config.ublock_options)
 
 
+def runs_on_equal_depth_ublock(geometry: Geometry, config: NpuConfig) -> bool:
+    """True for depthwise and pooling, and for a reduce-sum where ``reduce_sum_on_equal_depth_ublock`` says so."""
+    if geometry.kind is NpuKind.REDUCE_SUM:
+        return config.reduce_sum_on_equal_depth_ublock
+    return geometry.kind.equal_depth and geometry.kind.uses_macs
+
+
 def equal_depth_micro_block(config: NpuConfig) -> tuple[int, int, int]:
-    """The deeper micro-block of ``equal_depth_ublock_c`` channels, with the default one's outputs (1x2x16)."""
+    """The micro-block of ``equal_depth_ublock_c`` channels with the default one's outputs, as wide as the
+    widest micro-block (1x2x16 on U85-256, 2x4x16 on U85-1024, 4x4x16 on U85-2048)."""
     depth = config.equal_depth_ublock_c
     positions = config.ublock_outputs // depth
-    width = min(config.ublock_w, positions)
+    widest = max(option[1] for option in ((config.ublock_h, config.ublock_w, config.ublock_c), *config.ublock_options))
+    width = min(widest, positions)
     return positions // width, width, depth
 
 

@@ -56,6 +56,10 @@ def test_presets_cover_the_issue() -> None:
         "ethos-u85-256-sram",
         "ethos-u85-512",
         "ethos-u85-512-sram",
+        "ethos-u85-1024",
+        "ethos-u85-1024-sram",
+        "ethos-u85-2048",
+        "ethos-u85-2048-sram",
         "edgetpu-like",
     } <= set(NPU_PRESETS)
     u55 = load_arch("ethos-u55-128")
