@@ -29,7 +29,7 @@ load_test_support()
 
 from support.tflite_llm import vela_cycles_by_op, write_decoder_block  # noqa: E402
 
-ACCELERATORS = ("ethos-u85-256", "ethos-u85-512")
+ACCELERATORS = ("ethos-u85-256", "ethos-u85-512", "ethos-u85-1024", "ethos-u85-2048")
 
 
 def compare(model: Path, accelerator: str, out_dir: Path) -> None:

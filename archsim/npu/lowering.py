@@ -19,6 +19,7 @@ import math
 from dataclasses import replace
 
 from archsim.config.npu import NpuConfig
+from archsim.npu.compute import output_cycles_per_element
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
 from archsim.npu.precision import weight_precision
 from workloads.graph import Node, TensorKind, Workload
@@ -49,6 +50,10 @@ SOFTMAX16_ROW_STEPS = 7
 SOFTMAX16_ROW_CONSTANTS = frozenset({1, 2})
 """The 16-bit softmax's one-value row steps (Vela 5.2 on the U55/U65: count leading zeros, two subtractions and
 shifts, a shift and the reciprocal's table) and those whose second operand is a constant."""
+
+SOFTMAX_CHAINED_ROW_STEPS = frozenset({3, 5, 7, 8, 9, 12, 13, 14, 17, 18, 19})
+"""The 8-bit softmax's row steps the U85 chains onto the step before (Vela 5.2's per-layer rows give them no
+cycles: a shift after the second subtraction, and all but the first multiply of each Newton-Raphson iteration)."""
 
 SOFTMAX16_CHAINED_ROW_STEPS = frozenset({3, 4, 5})
 """The 16-bit softmax's row steps the U85 chains onto the step before (Vela's per-layer rows give them no cycles)."""
@@ -92,7 +97,7 @@ def lower(node: Node, workload: Workload, config: NpuConfig, chained: bool = Fal
         if not op.weight_operand and not config.native_matmul:
             return decomposed_matmul(op, bits)
         return _matmul(op, bits, weights, brick_in, brick_out)
-    ops = _vector(op, node, workload, bits, brick_in, brick_out, config.bricked_softmax)
+    ops = _vector(op, node, workload, bits, brick_in, brick_out, config)
     if chained:
         return tuple(replace(npu_op, chained=True) for npu_op in ops)
     return ops
@@ -379,6 +384,37 @@ def _bricked_softmax16_ops(
     )
 
 
+def chained_softmax_ops(
+    rows: int, length: int, brick_in: bool, brick_out: bool, config: NpuConfig
+) -> tuple[NpuOp, ...]:
+    """Vela 5.2's 8-bit softmax on the U85 (its per-layer rows and debug database on the LLM block and the networks).
+
+    The U55/U65 graph (:func:`bricked_softmax_ops`) with regor's U85 chaining: the rounding add is left out, the
+    final shift is chained onto the multiply by each row's reciprocal, and eleven of the 21 row steps onto the
+    step before them; each chained step is one more pass of the output stage of the op it is chained onto.
+    """
+    ops = bricked_softmax_ops(rows, length, 8, brick_in, brick_out)
+    rounding = len(ops) - 2
+    kept = ops[:rounding] + ops[rounding + 1 :]
+    first_step = 4
+    chained = {len(kept) - 1} | {first_step + step for step in SOFTMAX_CHAINED_ROW_STEPS}
+    return fold_chained_rates(tuple(replace(op, chained=index in chained) for index, op in enumerate(kept)), config)
+
+
+def fold_chained_rates(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[NpuOp, ...]:
+    """``ops`` with each chained op's output-stage rate added to the op it is chained onto (the one before)."""
+    folded = list(ops)
+    head = 0
+    for index, op in enumerate(ops):
+        if not op.chained:
+            head = index
+            continue
+        geometry = folded[head].geometry
+        rate = geometry.chain_cycles_per_element + output_cycles_per_element(op.geometry, config)
+        folded[head] = replace(folded[head], geometry=replace(geometry, chain_cycles_per_element=rate))
+    return tuple(folded)
+
+
 def chained_softmax16_ops(rows: int, length: int, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
     """Vela 5.2's 16-bit softmax on the U85, which chains elementwise passes into the output stage before them.
 
@@ -440,7 +476,7 @@ def _vector(
     bits: int,
     brick_in: bool,
     brick_out: bool,
-    bricked_softmax: bool = False,
+    config: NpuConfig,
 ) -> tuple[NpuOp, ...]:
     in_shape = workload.tensor(node.inputs[0]).shape
     out_shape = workload.tensor(node.outputs[0]).shape
@@ -510,10 +546,12 @@ def _vector(
     length = in_shape[-1]
     rows = math.prod(in_shape) // length
     if fn is VectorFn.SOFTMAX:
-        if bricked_softmax:
+        if config.bricked_softmax:
             return bricked_softmax_ops(rows, length, bits, brick_in, brick_out)
         if bits == 16:
             return chained_softmax16_ops(rows, length, brick_in, brick_out)
+        if config.chains_elementwise:
+            return chained_softmax_ops(rows, length, brick_in, brick_out, config)
         return softmax_ops(rows, length, bits)
     if fn is VectorFn.LAYERNORM:
         return layernorm_ops(rows, length, bits)
