@@ -415,7 +415,9 @@ def fold_chained_rates(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[NpuOp
     return tuple(folded)
 
 
-def chained_softmax16_ops(rows: int, length: int, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
+def chained_softmax16_ops(
+    rows: int, length: int, brick_in: bool, brick_out: bool, config: NpuConfig
+) -> tuple[NpuOp, ...]:
     """Vela 5.2's 16-bit softmax on the U85, which chains elementwise passes into the output stage before them.
 
     The U55/U65 graph (:func:`_bricked_softmax16_ops`) without its rounding add, with the scale, the exp
@@ -424,7 +426,7 @@ def chained_softmax16_ops(rows: int, length: int, brick_in: bool, brick_out: boo
     """
     ops = _bricked_softmax16_ops(rows, length, brick_in, brick_out, rounding=False)
     chained = {2, 3, len(ops) - 1} | {5 + step for step in SOFTMAX16_CHAINED_ROW_STEPS}
-    return tuple(replace(op, chained=index in chained) for index, op in enumerate(ops))
+    return fold_chained_rates(tuple(replace(op, chained=index in chained) for index, op in enumerate(ops)), config)
 
 
 def layernorm_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
@@ -549,7 +551,7 @@ def _vector(
         if config.bricked_softmax:
             return bricked_softmax_ops(rows, length, bits, brick_in, brick_out)
         if bits == 16:
-            return chained_softmax16_ops(rows, length, brick_in, brick_out)
+            return chained_softmax16_ops(rows, length, brick_in, brick_out, config)
         if config.chains_elementwise:
             return chained_softmax_ops(rows, length, brick_in, brick_out, config)
         return softmax_ops(rows, length, bits)

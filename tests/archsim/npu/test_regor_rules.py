@@ -147,11 +147,15 @@ def test_u85_256_16_bit_inputs_swap_the_deep_micro_block_roles() -> None:
 
 def test_16_bit_softmax_graphs() -> None:
     u55 = bricked_softmax_ops(4, 1000, 16, False, False)
-    u85 = chained_softmax16_ops(4, 1000, False, False)
+    u85 = chained_softmax16_ops(4, 1000, False, False, load_arch("ethos-u85-256"))
     # Row max, centre, scale, exp, row sum, the row steps, reciprocal multiply, rounding add, shift.
     assert len(u55) == 8 + SOFTMAX16_ROW_STEPS
     assert len(u85) == len(u55) - 1 and not any(op.geometry.ifm2 == (4, 1, 1000) for op in u85)
     assert sum(op.chained for op in u85) == 6 and not any(op.chained for op in u55)
+    # Each chained pass adds its output-stage rate to the pass it is chained onto: the centre pass carries the
+    # scale and the exp table's add, the multiply by each row's reciprocal the final shift.
+    centre, multiply = u85[1].geometry, u85[-2].geometry
+    assert centre.chain_cycles_per_element > 0 and multiply.chain_cycles_per_element > 0
     assert sum(op.lut_bytes > 0 for op in u55) == 2  # the exp and 1 / (1 + x) tables
 
 
