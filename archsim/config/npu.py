@@ -154,9 +154,9 @@ class NpuConfig:
     bricked_softmax: bool = False
     """True: softmax lowered as Vela 5.2 builds it for the Ethos-U55/U65 (internal tensors in 16-channel bricks,
     per-row and scalar operands, a rounding add on a full-shape 32-bit constant from the weights' memory;
-    :func:`archsim.npu.lowering.bricked_softmax_ops`); False (the U85 presets): plain NHWC internals with
-    full-shape operands at 8 bits (checked on the U85 LLM block), Vela's 16-bit graph with its chained passes
-    at 16 bits (:func:`archsim.npu.lowering.chained_softmax16_ops`)."""
+    :func:`archsim.npu.lowering.bricked_softmax_ops`); False: the same graph with regor's U85 chained passes where
+    ``chains_elementwise`` (:func:`archsim.npu.lowering.chained_softmax_ops`; at 16 bits on every preset,
+    :func:`archsim.npu.lowering.chained_softmax16_ops`), else plain NHWC internals with full-shape operands."""
     native_matmul: bool = False
     """True when activation x activation matmuls run on the MAC array (U85, Edge TPU)."""
     chains_elementwise: bool = False

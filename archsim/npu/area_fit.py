@@ -59,7 +59,7 @@ def applies(geometry: Geometry, config: NpuConfig) -> bool:
     return geometry.kind is NpuKind.POOLING and not copy
 
 
-def alloc_unit(depth: int, bits: int, ublock: tuple[int, int, int], positions: int = 4) -> tuple[int, int, int]:
+def alloc_unit(depth: int, bits: int, ublock: tuple[int, int, int], positions: int) -> tuple[int, int, int]:
     """Input allocation unit (height, width, channels) of an input block ``depth`` deep.
 
     The U85 packs an input block in units of ``positions`` positions of 128 bits of depth, half as many
@@ -71,7 +71,7 @@ def alloc_unit(depth: int, bits: int, ublock: tuple[int, int, int], positions: i
     """
     index = next((i for limit, i in AU_PER_DEPTH_BITS if depth * bits <= limit), 2)
     multiple = min(1 << index, positions)
-    count = max(positions // multiple, 1)
+    count = positions // multiple
     shape = AU_SHAPES[count]
     if count == 4 and ublock[:2] == (1, 4):
         shape = (1, 4)

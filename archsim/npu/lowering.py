@@ -296,8 +296,8 @@ def _row_sum(rows: int, length: int, bits: int) -> NpuOp:
 def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
     """Softmax over rows of ``length``: max, subtract and exp (lookup table), sum, reciprocal, scale.
 
-    Internal tensors in plain NHWC, every second operand at the full shape (the U85 presets, checked
-    against Vela on the U85 LLM block; docs/npu.md).
+    Internal tensors in plain NHWC, every second operand at the full shape: presets that neither brick
+    (U55/U65, :func:`bricked_softmax_ops`) nor chain (U85, :func:`chained_softmax_ops`) their softmax.
     """
     full, row = (rows, 1, length), (rows, 1, 1)
     return (
@@ -314,24 +314,26 @@ def softmax_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:
     )
 
 
-def bricked_softmax_ops(rows: int, length: int, bits: int, brick_in: bool, brick_out: bool) -> tuple[NpuOp, ...]:
+def bricked_softmax_ops(
+    rows: int, length: int, bits: int, brick_in: bool, brick_out: bool, rounding: bool = True
+) -> tuple[NpuOp, ...]:
     """Softmax as Vela 5.2 builds it for the Ethos-U55/U65 (its per-layer rows on the test networks).
 
     The internal tensors are 16-channel bricks, except the shifted exponentials the row sum reads
     (plain NHWC); the subtraction, multiply and final shift take a value per row, the first shift a
     scalar constant, and the rounding add a constant materialised at the full 32-bit shape (Vela names
-    it ``..._broadcasted``) that is read from the weights' memory. 16-bit inputs take Vela's 16-bit
-    graph (:func:`_bricked_softmax16_ops`).
+    it ``..._broadcasted``) that is read from the weights' memory (left out with ``rounding=False``).
+    16-bit inputs take Vela's 16-bit graph (:func:`_bricked_softmax16_ops`).
     """
     if bits == 16:
-        return _bricked_softmax16_ops(rows, length, brick_in, brick_out)
+        return _bricked_softmax16_ops(rows, length, brick_in, brick_out, rounding)
     full, row, scalar = (rows, 1, length), (rows, 1, 1), (1, 1, 1)
     bricks = {"brick_in": True, "brick_out": True}
     exp = _elementwise(
         full, OutputFn.ADD, bits, binary=True, lut=True, out_bits=32, lut_bytes=SOFTMAX_EXP_LUT_BYTES[bits], operand=row
     )
     shift = _elementwise(full, OutputFn.ADD, 32, binary=True, operand=scalar, brick_in=True)
-    rounding = _elementwise(full, OutputFn.ADD, 32, binary=True, **bricks)
+    rounding_add = replace(_elementwise(full, OutputFn.ADD, 32, binary=True, **bricks), constant_operand=True)
     return (
         _row_max(rows, length, bits),
         replace(exp, geometry=replace(exp.geometry, brick_ifm=brick_in, brick_ofm=True)),
@@ -344,7 +346,7 @@ def bricked_softmax_ops(rows: int, length: int, bits: int, brick_in: bool, brick
             for step in range(SOFTMAX_ROW_STEPS)
         ),
         _elementwise(full, OutputFn.MUL, 32, binary=True, operand=row, **bricks),
-        replace(rounding, constant_operand=True),
+        *((rounding_add,) if rounding else ()),
         _elementwise(
             full, OutputFn.ADD, 32, binary=True, out_bits=bits, operand=row, brick_in=True, brick_out=brick_out
         ),
@@ -393,26 +395,9 @@ def chained_softmax_ops(
     final shift is chained onto the multiply by each row's reciprocal, and eleven of the 21 row steps onto the
     step before them; each chained step is one more pass of the output stage of the op it is chained onto.
     """
-    ops = bricked_softmax_ops(rows, length, 8, brick_in, brick_out)
-    rounding = len(ops) - 2
-    kept = ops[:rounding] + ops[rounding + 1 :]
-    first_step = 4
-    chained = {len(kept) - 1} | {first_step + step for step in SOFTMAX_CHAINED_ROW_STEPS}
-    return fold_chained_rates(tuple(replace(op, chained=index in chained) for index, op in enumerate(kept)), config)
-
-
-def fold_chained_rates(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[NpuOp, ...]:
-    """``ops`` with each chained op's output-stage rate added to the op it is chained onto (the one before)."""
-    folded = list(ops)
-    head = 0
-    for index, op in enumerate(ops):
-        if not op.chained:
-            head = index
-            continue
-        geometry = folded[head].geometry
-        rate = geometry.chain_cycles_per_element + output_cycles_per_element(op.geometry, config)
-        folded[head] = replace(folded[head], geometry=replace(geometry, chain_cycles_per_element=rate))
-    return tuple(folded)
+    ops = bricked_softmax_ops(rows, length, 8, brick_in, brick_out, rounding=False)
+    first_step = 4  # after the row max, the exp, the shift and the row sum
+    return fold_chained_rates(ops, {len(ops) - 1} | {first_step + step for step in SOFTMAX_CHAINED_ROW_STEPS}, config)
 
 
 def chained_softmax16_ops(
@@ -425,8 +410,25 @@ def chained_softmax16_ops(
     cycles) and three of the seven row steps too.
     """
     ops = _bricked_softmax16_ops(rows, length, brick_in, brick_out, rounding=False)
-    chained = {2, 3, len(ops) - 1} | {5 + step for step in SOFTMAX16_CHAINED_ROW_STEPS}
-    return fold_chained_rates(tuple(replace(op, chained=index in chained) for index, op in enumerate(ops)), config)
+    first_step = 5  # after the row max, the centring, the scale, the exp and the row sum
+    return fold_chained_rates(
+        ops, {2, 3, len(ops) - 1} | {first_step + step for step in SOFTMAX16_CHAINED_ROW_STEPS}, config
+    )
+
+
+def fold_chained_rates(ops: tuple[NpuOp, ...], chained: set[int], config: NpuConfig) -> tuple[NpuOp, ...]:
+    """``ops`` with those at the indices ``chained`` chained onto the op before them, each adding its output-stage
+    rate to the op it is chained onto."""
+    folded = [replace(op, chained=index in chained) for index, op in enumerate(ops)]
+    head = 0
+    for index, op in enumerate(folded):
+        if not op.chained:
+            head = index
+            continue
+        geometry = folded[head].geometry
+        rate = geometry.chain_cycles_per_element + output_cycles_per_element(op.geometry, config)
+        folded[head] = replace(folded[head], geometry=replace(geometry, chain_cycles_per_element=rate))
+    return tuple(folded)
 
 
 def layernorm_ops(rows: int, length: int, bits: int) -> tuple[NpuOp, ...]:

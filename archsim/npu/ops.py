@@ -35,7 +35,7 @@ def encoded_scalar(shape: tuple[int, int, int], bits: int) -> bool:
 
 def stored_shape(shape: tuple[int, int, int], brick: bool) -> tuple[int, int, int]:
     """A feature map's shape as stored: brick layouts hold whole 16-channel bricks."""
-    return (shape[0], shape[1], -(-shape[2] // BRICK_DEPTH) * BRICK_DEPTH) if brick else shape
+    return (shape[0], shape[1], round_up(shape[2], BRICK_DEPTH)) if brick else shape
 
 
 class NpuKind(StrEnum):

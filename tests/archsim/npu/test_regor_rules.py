@@ -108,7 +108,7 @@ def test_32_bit_binary_elementwise_ops_take_their_own_rate() -> None:
     assert add_rate == pytest.approx(1.5 * 1008, rel=0.01)  # the add rate archsim took before
 
 
-def test_u85_presets_keep_the_plain_softmax() -> None:
+def test_only_the_u55_u65_presets_brick_their_softmax() -> None:
     config = load_arch("ethos-u85-256")
     assert not config.bricked_softmax and config.wide_elementwise_cycles_per_element == 0
     assert all(load_arch(p).bricked_softmax for p in ("ethos-u55-32", "ethos-u55-64", "ethos-u65-512-sram"))
