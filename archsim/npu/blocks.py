@@ -21,7 +21,14 @@ import numpy as np
 from archsim.config.npu import NpuConfig
 from archsim.npu import area_fit
 from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, round_up
-from archsim.npu.ublock import equal_depth_micro_block, least_padded, micro_block, on_deep_ublock, part_kernel_wins
+from archsim.npu.ublock import (
+    equal_depth_micro_block,
+    least_padded,
+    micro_block,
+    on_deep_ublock,
+    part_kernel_wins,
+    runs_on_equal_depth_ublock,
+)
 
 SUB_KERNEL_MAX = 8
 """Largest kernel height/width the array runs in one pass; larger kernels are split."""
@@ -363,7 +370,7 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     # deeper one of depthwise and pooling, else the least padded option (1x4x8 for a 1-high output on U85-256).
     ublock = (config.ublock_h, config.ublock_w, config.ublock_c)
     if config.ublock_options and kind.uses_macs:
-        own = kind.equal_depth or on_deep_ublock(geometry, config)
+        own = runs_on_equal_depth_ublock(geometry, config) or on_deep_ublock(geometry, config)
         ublock = micro_block(geometry, config) if own else least_padded(geometry, config.ublock_options)
     uh, uw, uc = ublock
     dilated_h = geometry.dilation[0] * (geometry.kernel[0] - 1) + 1

@@ -85,6 +85,9 @@ def test_softmax_row_max_and_row_sum_cost_velas_cycles_on_u85_1024() -> None:
     row_sum = next(op for op in softmax_ops(1, 1000, 8) if op.geometry.kind is NpuKind.REDUCE_SUM)
     assert round(cost_operation(row_max, config, sram).total) == 5377
     assert round(cost_operation(row_sum, config, sram).total) == 2708
+    # Its block search steps by the micro-block it runs on: Vela's 2x4x16 block of 2x4x32 inputs.
+    block = choose_block(row_sum.geometry, config)
+    assert (block.ofm, block.ifm) == ((2, 4, 16), (2, 4, 32))
     # On the 2x2x32 micro-block (the reduce-sum rule off) the row sum would cost about twice Vela's 2,708.
     deep = dataclasses.replace(config, reduce_sum_on_equal_depth_ublock=False)
     assert cost_operation(row_sum, deep, sram).total > 1.8 * 2708
