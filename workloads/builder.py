@@ -168,6 +168,8 @@ class GraphBuilder:
         name: str | None,
         activation: Activation | None = None,
         row: int = 0,
+        window: tuple[int, int] | None = None,
+        stride: tuple[int, int] | None = None,
     ) -> str:
         in_elements = sum(self._tensors[t].numel for t in inputs)
         op = VectorOp(
@@ -179,6 +181,8 @@ class GraphBuilder:
             num_inputs=len(inputs),
             activation=activation,
             row=row,
+            window=window,
+            stride=stride,
         )
         return self._emit(op, inputs, out_shape, self.precision_of(inputs[0]))
 
@@ -221,7 +225,9 @@ class GraphBuilder:
         ow = rounding((w + pl + pr - kernel) / stride) + 1
         if oh <= 0 or ow <= 0:
             raise ValueError(f"{self.name}: pooling window {kernel} larger than input {h}x{w}")
-        return self._vector(kind, [x], (n, c, oh, ow), kernel * kernel, name)
+        return self._vector(
+            kind, [x], (n, c, oh, ow), kernel * kernel, name, window=(kernel, kernel), stride=(stride, stride)
+        )
 
     def global_avgpool(self, x: str, name: str | None = None) -> str:
         """Average over the spatial axes: (n, c, h, w) -> (n, c)."""

@@ -142,6 +142,14 @@ class Workload:
         return len(self.nodes)
 
     @cached_property
+    def _nodes_by_name(self) -> Mapping[str, Node]:
+        return {node.name: node for node in self.nodes}
+
+    def node(self, name: str) -> Node:
+        """The op called ``name``."""
+        return self._nodes_by_name[name]
+
+    @cached_property
     def producers(self) -> Mapping[str, str]:
         """Tensor name -> name of the op that writes it."""
         return {t: node.name for node in self.nodes for t in node.outputs}

@@ -313,7 +313,9 @@ class VectorOp:
     pooling op, about 5 for softmax/layernorm, 1 for elementwise, 0 for pure
     data movement). ``row`` is the length of the rows a row-wise op (softmax,
     layer/RMS normalisation) reduces over, when the builder knows it (0 = not
-    known); it changes no count of the op, only how a kernel can stage it.
+    known); it changes no count of the op, only how a kernel can stage it. ``window`` and ``stride``
+    (height, width) are a pooling op's when its builder knows them (None: a square window of
+    ``ops_per_output`` elements, the stride read off the shapes).
     """
 
     name: str
@@ -324,6 +326,8 @@ class VectorOp:
     num_inputs: int = 1
     activation: Activation | None = None
     row: int = 0
+    window: tuple[int, int] | None = None
+    stride: tuple[int, int] | None = None
 
     kind = "vector"
 

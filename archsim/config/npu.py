@@ -143,10 +143,13 @@ class NpuConfig:
     since the previous table's last use; 0: a table is copied into the shared buffer during the operation
     before its user."""
     serial_block_io: bool = False
-    """True (Ethos-U85, Vela 5.2's estimator): a MAC operation fetches its first input block before and
+    """True (every Ethos-U in Vela 5.2's estimator): a MAC operation fetches its first input block before and
     writes its last output block after the array runs, and its command issue waits only on the gap between
-    a block's input and output transfers; an elementwise op overlaps the two. False (U55/U65): the input
-    plus output block transfers bound command issue."""
+    a block's input and output transfers; an elementwise op overlaps the two. False (older Vela): the input
+    plus output block transfers bound command issue and neither edge is exposed."""
+    second_operand_block_io: bool = True
+    """True (Ethos-U55/U65): an elementwise op's input block transfer is the slower of its two operands';
+    False (Ethos-U85): only the first operand's counts."""
     scale_bytes_per_channel: int = 10
     """Encoded per-channel bias and requantisation parameters."""
     weight_compression: float = 1.0

@@ -48,15 +48,14 @@ def _round_down(value: int, step: int) -> int:
 def applies(geometry: Geometry, config: NpuConfig) -> bool:
     """True when ``geometry`` takes its block from the area fit: depthwise and pooling on presets with split RAMs.
 
-    A 1x1 pooling pass without a lookup table is a concatenation's copy (Vela's U85 MemoryCopy), which
-    keeps the fetch-scored search.
+    A concatenation's copy (Vela's U85 MemoryCopy) keeps the fetch-scored search; an activation's 1x1 pass
+    (Vela's average-pool no-op) takes the area fit.
     """
     if not (config.ifm_ram_bytes and config.acc_ram_bytes):
         return False
     if geometry.kind is NpuKind.DEPTHWISE:
         return True
-    copy = geometry.kernel == (1, 1) and not geometry.lut_activation
-    return geometry.kind is NpuKind.POOLING and not copy
+    return geometry.kind is NpuKind.POOLING and not geometry.copy
 
 
 def alloc_unit(depth: int, bits: int, ublock: tuple[int, int, int], positions: int) -> tuple[int, int, int]:

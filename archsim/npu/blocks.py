@@ -349,6 +349,21 @@ def _elements(shape: tuple[int, int, int] | None) -> int:
 
 
 @lru_cache(maxsize=4096)
+def _searched_depths(depth: int, space: int, step: int) -> list[int]:
+    """Block depths Vela's search tries: from 16 (or the whole depth) up in micro-block steps, each step that
+    stays below the output's depth rounded up to a multiple of 16 (regor's ``FindBlockConfig``)."""
+    current = max(step, min(space, DEPTH_SPLIT))
+    if current < depth:
+        current = round_up(current, DEPTH_SPLIT)
+    depths = []
+    while current <= space:
+        depths.append(current)
+        current += step
+        if current < depth:
+            current = round_up(current, DEPTH_SPLIT)
+    return depths
+
+
 def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     """The output block with the least fetch per output element that fits the shared buffer.
 
@@ -397,12 +412,8 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     space_h = round_up(min(oh, config.ofm_block_max_h), uh)
     space_w = round_up(min(ow, config.ofm_block_max_w), uw)
     space_c = round_up(min(oc, config.ofm_block_max_c), uc)
-    first_depth = max(uc, min(space_c, DEPTH_SPLIT))
-    if first_depth < oc:
-        first_depth = round_up(first_depth, DEPTH_SPLIT)
     d_all = table.d
-    keep = (table.h <= space_h) & (table.w <= space_w) & (d_all <= space_c) & (d_all >= first_depth)
-    keep &= (d_all >= oc) | (d_all % DEPTH_SPLIT == 0)
+    keep = (table.h <= space_h) & (table.w <= space_w) & np.isin(d_all, _searched_depths(oc, space_c, uc))
     if not keep.any():
         raise ValueError(f"no output block of {geometry.ofm} fits {config.name}'s shared buffer")
     d, h, w = d_all[keep], table.h[keep], table.w[keep]

@@ -168,8 +168,8 @@ def block_transfer_cycles(
 ) -> tuple[float, float]:
     """Latency plus transfer time of one input block and of one output block.
 
-    With ``ifm2_memory`` (an elementwise op's second operand, U55/U65) the input side is the slower of
-    the two inputs' blocks, as regor's U55 estimator takes it.
+    With ``ifm2_memory`` (an elementwise op's second operand) the input side is the slower of the two
+    inputs' blocks, as regor's U55 estimator takes it.
     """
     ifm_io = _input_block_cycles(geometry, geometry.ifm, block, config, ifm_memory, geometry.brick_ifm)
     if ifm2_memory is not None and geometry.ifm2 is not None and not encoded_scalar(geometry.ifm2, geometry.ifm_bits):
@@ -213,7 +213,7 @@ def compute_cycles(
 ) -> ComputeCycles:
     """NPU cycles of ``geometry`` with output block ``block`` (``ifm2_memory``: where a second operand lives)."""
     per_element = output_cycles_per_element(geometry, config)
-    second = None if config.serial_block_io else ifm2_memory
+    second = ifm2_memory if config.second_operand_block_io else None
     ifm_io, ofm_io = block_transfer_cycles(geometry, block, config, ifm_memory, ofm_memory, second)
     if geometry.kind is NpuKind.ELEMENTWISE:
         # Command issue floor: the input and output block transfers, in sequence or overlapped.

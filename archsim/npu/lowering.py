@@ -20,9 +20,10 @@ from dataclasses import replace
 
 from archsim.config.npu import NpuConfig
 from archsim.npu.compute import output_cycles_per_element
+from archsim.npu.layout import Shape3, bricked, deepened, hwc, reshaped_pass, split_activation
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
 from archsim.npu.precision import weight_precision
-from workloads.graph import Node, TensorKind, Workload
+from workloads.graph import Node, Workload
 from workloads.ops import Activation, Conv2d, MatMul, VectorFn, VectorOp
 from workloads.precision import Precision
 
@@ -58,25 +59,6 @@ cycles: a shift after the second subtraction, and all but the first multiply of 
 SOFTMAX16_CHAINED_ROW_STEPS = frozenset({3, 4, 5})
 """The 16-bit softmax's row steps the U85 chains onto the step before (Vela's per-layer rows give them no cycles)."""
 
-Shape3 = tuple[int, int, int]
-
-
-def hwc(shape: tuple[int, ...]) -> Shape3:
-    """A tensor shape as (height, width, channels): NCHW images, (batch, tokens, features) sequences."""
-    if len(shape) == 4:
-        n, c, h, w = shape
-        return n * h, w, c
-    if len(shape) == 3:
-        return shape[0], shape[1], shape[2]
-    if len(shape) == 2:
-        return 1, shape[0], shape[1]
-    return 1, 1, math.prod(shape)
-
-
-def _is_intermediate(workload: Workload, name: str) -> bool:
-    tensor = workload.tensor(name)
-    return tensor.kind is TensorKind.ACTIVATION and bool(workload.consumers[name])
-
 
 def lower(node: Node, workload: Workload, config: NpuConfig, chained: bool = False) -> tuple[NpuOp, ...]:
     """The NPU operations that run ``node`` (empty for ops that cost nothing, such as reshapes).
@@ -88,10 +70,13 @@ def lower(node: Node, workload: Workload, config: NpuConfig, chained: bool = Fal
     """
     bits = 16 if workload.precision is Precision.INT16 else 8
     weights = weight_precision(node, workload)
-    brick_in = _is_intermediate(workload, node.inputs[0])
-    brick_out = _is_intermediate(workload, node.outputs[0])
+    brick_in = bricked(workload, node.inputs[0])
+    brick_out = bricked(workload, node.outputs[0])
     op = node.op
     if isinstance(op, Conv2d):
+        if split_activation(node, workload):
+            conv = _conv(replace(op, activation=None), bits, weights, brick_in, False)
+            return conv, _activation_pass(conv.geometry.ofm, op.activation, bits)
         return (_conv(op, bits, weights, brick_in, brick_out),)
     if isinstance(op, MatMul):
         if not op.weight_operand and not config.native_matmul:
@@ -118,6 +103,8 @@ def chainable(node: Node, producer: Node | None, workload: Workload) -> bool:
     produced = producer.outputs[0]
     if produced not in node.inputs or tuple(workload.consumers[produced]) != (node.name,):
         return False
+    if isinstance(producer.op, Conv2d) and reshaped_pass(node, workload):
+        return False  # a reshaped pass cannot follow a convolution's output stage (Vela's CanPack)
     # The chain works on the producer's output stream: element for element, no broadcast of it.
     return workload.tensor(produced).numel == workload.tensor(node.outputs[0]).numel
 
@@ -169,6 +156,16 @@ def _conv(op: Conv2d, bits: int, weight_precision: Precision, brick_in: bool, br
         repeats=groups * op.batch,
         lut_bytes=_lut_bytes(geometry),
     )
+
+
+def _activation_pass(shape: Shape3, activation: Activation | None, bits: int) -> NpuOp:
+    """A fused activation Vela runs as its own pass (:func:`archsim.npu.layout.split_activation`): a 1x1 pooling
+    pass over the output reshaped deeper, both sides NHWC."""
+    deep = deepened(shape)
+    geometry = Geometry(
+        NpuKind.POOLING, deep, deep, ifm_bits=bits, ofm_bits=bits, lut_activation=activation in LUT_ACTIVATIONS
+    )
+    return NpuOp(geometry, lut_bytes=_lut_bytes(geometry))
 
 
 def _lut_bytes(geometry: Geometry) -> int:
@@ -461,8 +458,9 @@ def concat_copies(node: Node, workload: Workload, bits: int, brick_out: bool) ->
             shape,
             ifm_bits=bits,
             ofm_bits=bits,
-            brick_ifm=_is_intermediate(workload, name),
+            brick_ifm=bricked(workload, name),
             brick_ofm=brick_out,
+            copy=True,
         )
         copies.append(NpuOp(geometry, copy_of=index))
     return tuple(copies)
@@ -485,6 +483,9 @@ def _vector(
     in_shape = workload.tensor(node.inputs[0]).shape
     out_shape = workload.tensor(node.outputs[0]).shape
     ifm, ofm = hwc(in_shape), hwc(out_shape)
+    reshaped = reshaped_pass(node, workload)
+    if reshaped:
+        ifm, ofm = deepened(ifm), deepened(ofm)
     fn = op.fn
     if fn is VectorFn.RESHAPE:
         return ()
@@ -499,6 +500,8 @@ def _vector(
     if fn in (VectorFn.ADD, VectorFn.MUL):
         binary = len(node.inputs) > 1
         other = hwc(workload.tensor(node.inputs[1]).shape) if binary else ofm
+        if reshaped and math.prod(other) > 1:
+            other = deepened(other)
         geometry = Geometry(
             NpuKind.ELEMENTWISE,
             ifm,
@@ -510,7 +513,7 @@ def _vector(
             lut_activation=op.activation in LUT_ACTIVATIONS,
             brick_ifm=brick_in,
             brick_ofm=brick_out,
-            brick_ifm2=binary and _is_intermediate(workload, node.inputs[1]),
+            brick_ifm2=binary and bricked(workload, node.inputs[1]),
         )
         return (NpuOp(geometry, lut_bytes=_lut_bytes(geometry)),)
     if fn is VectorFn.ACTIVATION:
@@ -532,8 +535,8 @@ def _vector(
             ofm = (1, 1, ifm[2])
         else:
             side = max(1, round(math.sqrt(op.ops_per_output)))
-            kernel = (side, side)
-            stride = (_pool_stride(ifm[0], ofm[0], side), _pool_stride(ifm[1], ofm[1], side))
+            kernel = op.window or (side, side)
+            stride = op.stride or (_pool_stride(ifm[0], ofm[0], kernel[0]), _pool_stride(ifm[1], ofm[1], kernel[1]))
         geometry = Geometry(
             NpuKind.POOLING,
             ifm,
@@ -546,6 +549,8 @@ def _vector(
             brick_ifm=brick_in,
             brick_ofm=brick_out,
         )
+        if split_activation(node, workload):
+            return NpuOp(replace(geometry, brick_ofm=False)), _activation_pass(ofm, op.activation, bits)
         return (NpuOp(geometry),)
     length = in_shape[-1]
     rows = math.prod(in_shape) // length

@@ -19,6 +19,10 @@ from archsim.npu.blocks import SUB_KERNEL_MAX, Block
 from archsim.npu.compute import burst_scaled, compute_cycles
 from archsim.npu.ops import NpuKind, NpuOp, encoded_scalar, stored_shape
 
+DEPTH_SLICE = 16
+"""Output channels per weight slice when only part of the weights is prefetched (Vela's weight streams split
+in 16-deep slices)."""
+
 
 class Channel(StrEnum):
     """The DMA channel a transfer uses: each has its own read buffering (and so its own latency bound)."""
@@ -117,13 +121,14 @@ class _Ledger:
 
 
 def operation_traffic(
-    op: NpuOp, block: Block, config: NpuConfig, placement: Placement, prefetched: float = 0.0
+    op: NpuOp, block: Block, config: NpuConfig, placement: Placement, prefetched: float = 0.0, lead: float = 0.0
 ) -> Traffic:
     """Bytes ``op`` moves per memory with output block ``block``.
 
     ``prefetched`` weight bytes were already copied into the SRAM staging buffer
     during the previous operation (see :func:`archsim.npu.prefetch.prefetchable_bytes`):
-    they are neither read from the weights' memory again nor waited for.
+    they are neither read from the weights' memory again nor waited for; ``lead`` cycles of the first copy's
+    read latency passed under that operation.
     """
     g = op.geometry
     ledger = _Ledger()
@@ -133,7 +138,8 @@ def operation_traffic(
         ledger.add(placement.ofm, Channel.WRITE, float(op.dma_bytes))
         return ledger.traffic(1, float(op.dma_bytes), 0.0, float(op.dma_bytes), 0.0)
 
-    ofm = stored_shape(g.ofm, g.brick_ofm)
+    written_brick = g.brick_ofm if op.written_brick is None else op.written_brick
+    ofm = stored_shape(g.ofm, written_brick)
     if g.kind.uses_macs:
         ifm_block = (min(block.ifm[0], g.ifm[0]), min(block.ifm[1], g.ifm[1]))
         ifm_depth = stored_shape(g.ifm, g.brick_ifm)[2]
@@ -196,7 +202,7 @@ def operation_traffic(
             placement.ofm,
             ofm_bytes,
             read=False,
-            brick=g.brick_ofm,
+            brick=written_brick,
             bits=g.ofm_bits,
             block=block.ofm,
             depth=g.ofm[2],
@@ -204,11 +210,13 @@ def operation_traffic(
     )
     first_dma = 0.0
     off_chip = placement.weights not in (None, Memory.SRAM)
-    if g.kind.has_weights and off_chip and staged(op, config, block) and not prefetched:
+    if g.kind.has_weights and off_chip and staged(op, config, block):
         first_slice = op.weight_bytes * min(block.ofm[2], g.ofm[2]) / g.ofm[2]
-        first_dma = config.read_latency(placement.weights) + first_slice / config.channel_bandwidth(
-            placement.weights, write=False
-        )
+        # A copy begun under the previous operation leaves the rest of a one-slice stream to wait for.
+        waited = first_slice - prefetched if g.ofm[2] <= DEPTH_SLICE else (0.0 if prefetched else first_slice)
+        if waited > 0:
+            latency = 0.0 if prefetched else max(0.0, config.read_latency(placement.weights) - lead)
+            first_dma = latency + waited / config.channel_bandwidth(placement.weights, write=False)
     return ledger.traffic(op.repeats, ifm_bytes, weight_read, ofm_bytes, first_dma)
 
 
@@ -229,9 +237,11 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     """
     if not config.weight_buffer_in_sram or config.sram_bytes_per_cycle <= 0 or op.weights_streamed:
         return False
-    if config.cache_kb <= 0 or weight_refetch(op, block) >= 2:
+    if weight_refetch(op, block) >= 2:
         return True
-    return config.plans_cache and not config.cache_holds_prefill and _copy_hides(op, config, block)
+    if config.cache_kb > 0 and not (config.plans_cache and not config.cache_holds_prefill):
+        return False
+    return _copy_hides(op, config, block)
 
 
 def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:

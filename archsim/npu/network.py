@@ -235,6 +235,7 @@ def cost_operation(
     prefetched: float = 0.0,
     lut_ready: bool = False,
     stripe_rows: int = 0,
+    lead: float = 0.0,
 ) -> OpCost:
     """Cycles of one NPU operation: max of NPU cycles and each memory's access cycles (cached: ops repeat).
 
@@ -264,7 +265,7 @@ def cost_operation(
     cycles = compute_cycles(
         g, block, config, placement.ifm, placement.ofm_blocks or placement.ofm, const, placement.ifm2
     )
-    traffic = operation_traffic(op, block, config, placement, prefetched)
+    traffic = operation_traffic(op, block, config, placement, prefetched, lead)
     lut_load = 0.0
     if op.lut_bytes and not lut_ready:
         home = config.weights_in
@@ -315,20 +316,21 @@ def _layer(
     budget: Budget,
     chained: str | None,
     plan: FeatureMapPlan | None = None,
-    chain_rate: float = 0.0,
+    chain: ChainTail | None = None,
 ) -> tuple[LayerTally, Prefetch, Budget]:
     """One layer's tally, the constant bytes its first operation prefetched, and the budget it leaves the next.
 
     ``budget`` is what the previous operation (of this or an earlier layer) can
     copy for this layer's first operation; prefetches between operations of
     this layer are booked here. ``chained``: the operand a layer chained onto its
-    producer's output stage reads itself (None: not chained); ``chain_rate``: the output-stage cycles per
-    element the ops chained onto this layer's last operation add to it.
+    producer's output stage reads itself (None: not chained); ``chain``: what the ops chained onto this layer's
+    last operation change in it.
     """
     ops = lower(node, workload, config, chained is not None)
-    if chain_rate:
+    if chain:
         last = ops[-1]
-        ops = (*ops[:-1], replace(last, geometry=replace(last.geometry, chain_cycles_per_element=chain_rate)))
+        geometry = replace(last.geometry, chain_cycles_per_element=chain.rate)
+        ops = (*ops[:-1], replace(last, geometry=geometry, written_brick=chain.brick_ofm))
     plan = plan or FeatureMapPlan()
     in_dram, stripe_rows = plan.in_dram, plan.stripe_rows.get(node.name, 0)
     if node.name in plan.unbuffered:
@@ -364,11 +366,11 @@ def _layer(
             ifm2=config.weights_in
             if op.constant_operand
             else (_operand_memory(workload, second, config, in_dram) if second else scratch),
-            ofm_blocks=config.activations_in if chain_rate and last else None,
+            ofm_blocks=config.activations_in if chain and last else None,
         )
         prefetched = prefetchable_bytes(op, config, budget.weights) if weights_home is config.weights_in else 0.0
         lut_ready = lut_prefetched(op, config, budget.lut - prefetched)
-        cost = cost_operation(op, config, placement, prefetched, lut_ready, stripe_rows)
+        cost = cost_operation(op, config, placement, prefetched, lut_ready, stripe_rows, budget.lead)
         moved = Prefetch(prefetched, op.lut_bytes if lut_ready else 0.0)
         if first:
             borrowed = moved
@@ -481,22 +483,33 @@ def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTall
     )
 
 
-def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, float]]:
+@dataclass(frozen=True)
+class ChainTail:
+    """What the elementwise ops chained onto a layer's last operation (U85) change in it: the output-stage cycles
+    per element they add (each one more pass, as Vela's U85 estimator), and the layout of the chain's output,
+    which that operation writes."""
+
+    rate: float
+    brick_ofm: bool
+
+
+def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, ChainTail]]:
     """Per layer, the operand it reads itself when chained onto the layer before (None: not chained); per
-    chain head, the output-stage cycles per element its chained ops add (each one more pass, as Vela's U85)."""
+    chain head, its :class:`ChainTail`."""
     operands: list[str | None] = []
-    rates: dict[str, float] = {}
+    tails: dict[str, ChainTail] = {}
     head, previous = "", None
     for node in order:
         linked = config.chains_elementwise and chainable(node, previous, workload)
         operands.append(chain_operand(node, previous) if linked and previous is not None else None)
         if linked:
             link = lower(node, workload, config, True)[-1]
-            rates[head] = rates.get(head, 0.0) + output_cycles_per_element(link.geometry, config)
+            rate = (tails[head].rate if head in tails else 0.0) + output_cycles_per_element(link.geometry, config)
+            tails[head] = ChainTail(rate, link.geometry.brick_ofm)
         else:
             head = node.name
         previous = node
-    return operands, rates
+    return operands, tails
 
 
 def _network_tallies(
@@ -507,11 +520,11 @@ def _network_tallies(
     tallies: list[LayerTally] = []
     budget = Budget()
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
-    operands, chain_rates = _chains(order, workload, config)
+    operands, chain_tails = _chains(order, workload, config)
     head, streams = 0, False
     for node, chained in zip(order, operands, strict=True):
         tally, borrowed, next_budget = _layer(
-            node, workload, config, traffic, budget, chained, plan, chain_rates.get(node.name, 0.0)
+            node, workload, config, traffic, budget, chained, plan, chain_tails.get(node.name)
         )
         if chained is None:
             head = len(tallies)

@@ -102,6 +102,8 @@ class Geometry:
     brick_ifm: bool = False
     brick_ofm: bool = False
     brick_ifm2: bool = False
+    copy: bool = False
+    """A pass that only moves data (a concatenation's copy: Vela's MemoryCopy on the U85), not an activation."""
 
     @property
     def ofm_elements(self) -> int:
@@ -140,7 +142,9 @@ class NpuOp:
     copy pass moves into its slice of the output (a concatenation runs one such
     pass per input; -1 for every other operation); ``constant_operand`` marks an
     internal elementwise pass whose second operand is a constant (read from the
-    weights' memory).
+    weights' memory). ``written_brick`` is the layout of what the operation writes
+    to memory when it differs from its own output's: the output of the ops chained
+    onto it (U85; its block transfers keep its own output's layout, as Vela's).
     """
 
     geometry: Geometry
@@ -155,3 +159,4 @@ class NpuOp:
     chained: bool = False
     copy_of: int = -1
     constant_operand: bool = False
+    written_brick: bool | None = None

@@ -51,9 +51,8 @@ from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import choose_block
 from archsim.npu.compute import compute_cycles
 from archsim.npu.lowering import chainable, lower
-from archsim.npu.memory import Placement, operation_traffic, staged, weight_refetch
+from archsim.npu.memory import DEPTH_SLICE, Placement, operation_traffic, staged, weight_refetch
 from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, NpuOp
-from archsim.npu.prefetch import DEPTH_SLICE
 from workloads.graph import Node, TensorKind, Workload
 from workloads.ops import VectorFn, VectorOp
 from workloads.precision import Precision

@@ -16,7 +16,9 @@ port bandwidth those operations' own channels leave (:class:`Budget`).
 
 The prefetch is all of the weights when they fit that budget and half the SRAM
 staging area, else whole 16-channel output-depth slices of them (Vela splits
-weight streams in 16-deep slices), else nothing.
+weight streams in 16-deep slices), else nothing; weights of at most 16 output
+channels (one slice) are copied as far as the budget goes and the operation
+waits for the rest (Vela: the visible part of the transfer).
 
 ``vela_compat`` reproduces Vela 5.2's own rule instead (``scheduler.py``,
 ``propose_weight_buffering``: the slack is the previous operation's estimated NPU
@@ -32,11 +34,8 @@ from dataclasses import dataclass
 
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import choose_block
-from archsim.npu.memory import staged
+from archsim.npu.memory import DEPTH_SLICE, staged
 from archsim.npu.ops import NpuOp
-
-DEPTH_SLICE = 16
-"""Output channels per weight slice when only part of the weights is prefetched."""
 
 
 def prefetch_budget(config: NpuConfig, total: float, access: dict[Memory, float], npu: float) -> float:
@@ -75,6 +74,9 @@ class Budget:
 
     weights: float = 0.0
     lut: float = 0.0
+    lead: float = 0.0
+    """Cycles of the weights' memory's read latency a copy issued under the previous operation has behind it
+    when that operation ends (its duration, up to the latency)."""
 
     def after(
         self,
@@ -99,11 +101,13 @@ class Budget:
         own = (total - config.read_latency(home)) * config.channel_bandwidth(home, write=False)
         if regor_prebuffer(config):
             step = max(step, min(spare, own))
+        # A copy's read latency is a delay, not a use of the memory: it passes under the whole operation.
+        lead = min(npu if config.vela_compat else total, float(config.read_latency(home)))
         if not config.lut_ram_bytes:
-            return Budget(step, step)
+            return Budget(step, step, lead)
         lut = max(0.0, min(spare, own))
         # The LUT RAM is busy while an operation uses a table: the next load starts after it.
-        return Budget(step, 0.0 if lut_bytes else lut + self.lut)
+        return Budget(step, 0.0 if lut_bytes else lut + self.lut, lead)
 
 
 def regor_prebuffer(config: NpuConfig) -> bool:
@@ -134,6 +138,8 @@ def prefetchable_bytes(op: NpuOp, config: NpuConfig, budget: float) -> float:
     if weights <= room:
         return weights
     depth = op.geometry.ofm[2]
+    if depth <= DEPTH_SLICE:
+        return room
     slices = math.floor(depth * room / weights / DEPTH_SLICE)
     return weights * min(slices * DEPTH_SLICE, depth) / depth
 

@@ -83,19 +83,20 @@ def depth_first_1x1(geometry: Geometry, config: NpuConfig) -> bool:
 def part_kernel_wins(geometry: Geometry, config: NpuConfig) -> bool:
     """True when walking kernel elements in groups keeps more MACs busy than walking input depth.
 
-    Shallow inputs (few channels) leave most of a 32-deep input slice empty;
-    grouping 4 kernel elements (2 at 16 bits) over 8-channel slices fills it.
-    Where the step follows the input block (U85), Vela 5.2 groups the kernel of
-    every convolution larger than 1x1, and of a 1x1 one whose input fills at most
-    half of a 64-deep slice (observed with ``vela --verbose-schedule`` on
-    MobileNetV1/V2 and ResNet-18; Vela's source for 5.2 was not available).
+    Shallow inputs (few channels) leave most of an input slice empty; grouping kernel
+    elements over narrower slices fills it. The utilisations compared are Vela 5.2's
+    (regor's ``ChooseKernelMethod`` for the U55/U65: 4 elements over 8 channels against
+    32-deep slices, 2 over 16 at 16 bits; ``ChooseKernelFirst`` for the U85: elements in
+    fives, each group padded to at least 2, over 16 channels against 64-deep slices).
     """
     depth = geometry.ifm[2]
-    if depth <= 8:
-        return True
     elements = geometry.kernel_elements
     if config.step_follows_ifm_block:
-        return elements > 1 or 2 * depth <= round_up(depth, config.ifm_slice_depth)
+        grouped = elements // 5 * 5 + max(elements % 5, 2)
+        kernel_first = depth / round_up(depth, 16) * elements / grouped
+        return kernel_first >= depth / round_up(depth, config.ifm_slice_depth)
+    if depth <= 8:
+        return True
     slice_depth = 32 if geometry.ifm_bits == 8 else 16
     group = 4 if geometry.ifm_bits == 8 else 2
     depth_util = depth / round_up(depth, slice_depth)

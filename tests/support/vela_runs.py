@@ -60,7 +60,11 @@ def read_per_layer(csv_path: Path) -> list[VelaOp]:
         for row in csv.DictReader(handle):
             original, name = row["Original Operator"], row["Name"]
             figures = _figures(row)
-            extends = ops and (name == previous_name or (original == ops[-1].op_type and original in DECOMPOSED))
+            # A fused activation Vela runs as its own pass writes the op's output; the op itself writes "<name>_act".
+            split = previous_name == f"{name}_act"
+            extends = ops and (
+                name == previous_name or split or (original == ops[-1].op_type and original in DECOMPOSED)
+            )
             if extends:
                 last = ops[-1]
                 summed = (

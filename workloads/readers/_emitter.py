@@ -71,9 +71,11 @@ class GraphEmitter:
         ops_per_output: int,
         activation: Activation | None = None,
         row: int = 0,
+        window: tuple[int, int] | None = None,
+        stride: tuple[int, int] | None = None,
     ) -> None:
         """Emit a vector-unit op whose element counts come from its declared tensors (``row``: a
-        softmax's or norm's row length when known)."""
+        softmax's or norm's row length when known; ``window``/``stride``: a pooling op's)."""
         op = VectorOp(
             name=name,
             fn=fn,
@@ -83,6 +85,8 @@ class GraphEmitter:
             num_inputs=max(len(inputs), 1),
             activation=activation,
             row=row,
+            window=window,
+            stride=stride,
         )
         self.emit(op, inputs, outputs)
 

@@ -722,11 +722,15 @@ class _OnnxImporter:
         self.g.vector(self.names[index], VectorFn.ACTIVATION, inputs, outputs, 1, self.activation(node))
 
     def _pool(self, index: int, node: NodeProto) -> None:
-        kernel = _attrs(node).get("kernel_shape", [1])
+        attrs = _attrs(node)
+        kernel = [int(k) for k in attrs.get("kernel_shape", [1])]  # type: ignore[attr-defined]
+        strides = [int(s) for s in attrs.get("strides", [1] * len(kernel))]  # type: ignore[attr-defined]
         fn = VectorFn.MAXPOOL if node.op_type == "MaxPool" else VectorFn.AVGPOOL
         outputs = [self.out(t, index) for t in node.output if t]
-        window = math.prod(int(k) for k in kernel)  # type: ignore[attr-defined]
-        self.g.vector(self.names[index], fn, [self.data(node.input[0], index)], outputs, window)
+        planar = len(kernel) == 2 and len(strides) == 2
+        window, stride = ((kernel[0], kernel[1]), (strides[0], strides[1])) if planar else (None, None)
+        inputs = [self.data(node.input[0], index)]
+        self.g.vector(self.names[index], fn, inputs, outputs, math.prod(kernel), window=window, stride=stride)
 
     def _global_pool(self, index: int, node: NodeProto) -> None:
         x = self.data(node.input[0], index)

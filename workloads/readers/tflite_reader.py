@@ -429,9 +429,11 @@ class _TfliteImporter:
 
     def _pool(self, index: int, name: str, op: _Operator) -> None:
         options = op.options_as(Pool2DOptions)
-        window = options.FilterHeight() * options.FilterWidth() if options else 1
+        window = (options.FilterHeight(), options.FilterWidth()) if options else (1, 1)
+        stride = (options.StrideH(), options.StrideW()) if options else (1, 1)
         inputs, outputs = [self.tensor(op.inputs[0])], [self.tensor(op.outputs[0])]
-        self.g.vector(name, _POOLS[op.code], inputs, outputs, window, self._fused(name, op, options))
+        fused = self._fused(name, op, options)
+        self.g.vector(name, _POOLS[op.code], inputs, outputs, math.prod(window), fused, window=window, stride=stride)
 
     def _mean(self, index: int, name: str, op: _Operator) -> None:
         x_shape, out_shape = self.shape(op.inputs[0]), self.shape(op.outputs[0])

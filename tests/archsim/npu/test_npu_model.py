@@ -110,12 +110,13 @@ def test_invariants(size: int, cin: int, cout: int, kernel: int, depthwise: bool
     assert layer.total_cycles >= layer.macs / peak
     assert 0 <= layer.overall_util <= layer.compute_util <= 1
     assert 0 < layer.mapping_efficiency <= 1
-    assert layer.total_cycles == max(
-        layer.extras["npu_cycles"],
-        layer.extras["sram_access_cycles"],
-        layer.extras["dram_access_cycles"],
-        layer.extras["flash_access_cycles"],
-    )
+    bounds = [layer.extras[f"{part}_cycles"] for part in ("npu", "sram_access", "dram_access", "flash_access")]
+    if layer.extras["npu_ops"] == 1:
+        assert layer.total_cycles == max(bounds)
+    else:
+        # A shallow convolution's fused activation runs as a pass of its own (Vela 5.2): each pass is bound by
+        # its own slowest part, so the layer by no less than the slowest part and no more than all parts' sum.
+        assert max(bounds) <= layer.total_cycles <= sum(bounds)
     faster = dataclasses.replace(
         config,
         sram_bytes_per_cycle=config.sram_bytes_per_cycle * 2,

@@ -78,7 +78,8 @@ def test_a_constant_in_dram_slows_the_row_steps_that_read_it() -> None:
     slow = {step for step, value in enumerate(cycles) if value > min(cycles)}
     # The issue floor takes the slower input block: the DRAM constant's 500-cycle latency.
     assert slow == ROW_STEP_CONSTANTS
-    serial = dataclasses.replace(load_arch("ethos-u65-256"), serial_block_io=True)  # the U85's estimator: no such term
+    # The U85's estimator reads only the first operand's block: no such term.
+    serial = dataclasses.replace(load_arch("ethos-u65-256"), second_operand_block_io=False)
     op = bricked_softmax_ops(1, 1000, 8, True, False)[4 + min(ROW_STEP_CONSTANTS)]
     placements = (Placement(Memory.SRAM, Memory.SRAM, None, m) for m in (Memory.DRAM, Memory.SRAM))
     assert len({cost_operation(op, serial, p, lut_ready=True).npu for p in placements}) == 1

@@ -53,13 +53,17 @@ def test_depthwise_and_pooling_blocks_are_velas(
 
 
 def test_only_presets_with_split_input_and_accumulator_rams_fill_them() -> None:
-    """U55/U65 keep the least-fetch search; a concatenation's 1x1 copy pass keeps it on the U85 (a MemoryCopy)."""
+    """U55/U65 keep the least-fetch search; a concatenation's 1x1 copy pass keeps it on the U85 (a MemoryCopy),
+    an activation's 1x1 pass (Vela's average-pool no-op) takes the area fit."""
     depthwise = Geometry(NpuKind.DEPTHWISE, (28, 28, 256), (14, 14, 256), kernel=(3, 3), stride=(2, 2))
-    copy = Geometry(NpuKind.POOLING, (28, 28, 256), (28, 28, 256))
+    activation = Geometry(NpuKind.POOLING, (28, 28, 256), (28, 28, 256))
+    copy = dataclasses.replace(activation, copy=True)
     for preset in ("ethos-u55-128", "ethos-u55-256", "ethos-u65-256", "ethos-u65-512"):
         assert not area_fit.applies(depthwise, load_arch(preset))
+        assert not area_fit.applies(activation, load_arch(preset))
     for preset in ("ethos-u85-256", "ethos-u85-512"):
         assert area_fit.applies(depthwise, load_arch(preset))
+        assert area_fit.applies(activation, load_arch(preset))
         assert not area_fit.applies(copy, load_arch(preset))
 
 

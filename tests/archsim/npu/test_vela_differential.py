@@ -1,8 +1,8 @@
 """Single layers and the MobileNetV1 head against Arm Vela 5.2's per-operator estimates on the same files.
 
 Over U55-128, U55-256 and U65-256 in Vela's default memory mode and in
-Sram_Only (66 operators), docs/npu.md claims a median absolute error of 0.3%
-and a worst case of 6.2% (the head's depthwise convolution on U55-128); the test asserts both.
+Sram_Only (66 operators), docs/npu.md claims a median absolute error of 0.01%
+and a worst case of 2.8% (the head's average pool on U65-256); the test asserts both.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_conv3x3_u55_128_matches_vela_within_2_percent(vela: Callable) -> None:
 
 
 @pytest.mark.slow
-def test_single_layer_ops_median_within_0_3_and_worst_within_6_2_percent(vela: Callable) -> None:
+def test_single_layer_ops_median_within_0_01_and_worst_within_2_8_percent(vela: Callable) -> None:
     errors = [
         abs(e)
         for model in MODELS
@@ -49,8 +49,8 @@ def test_single_layer_ops_median_within_0_3_and_worst_within_6_2_percent(vela: C
         for e in _errors(vela, model, accelerator, mode)
     ]
     assert len(errors) == 66
-    assert statistics.median(errors) <= 0.003
-    assert max(errors) <= 0.0625
+    assert statistics.median(errors) <= 0.00015  # 0.01% as printed (to 0.01 points)
+    assert max(errors) <= 0.028
 
 
 def _reference_workload(model: str) -> object:
