@@ -149,7 +149,7 @@ def speed(args: Args) -> tuple[float, float, int]:
     CPU time is what the model costs.
     """
     from archsim.config.loader import load_arch
-    from archsim.npu import blocks, network, placement
+    from archsim.npu import blocks, memory, network, placement
     from archsim.simulate import simulate
     from workloads.registry import load_workload
 
@@ -161,6 +161,7 @@ def speed(args: Args) -> tuple[float, float, int]:
         blocks.choose_block.cache_clear()
         blocks.fitting_candidates.cache_clear()
         network.cost_operation.cache_clear()
+        memory.staged.cache_clear()
         placement.in_sram.cache_clear()
         start = time.process_time()
         simulate(workload, config)

@@ -348,7 +348,6 @@ def _elements(shape: tuple[int, int, int] | None) -> int:
     return shape[0] * shape[1] * shape[2] if shape is not None else 0
 
 
-@lru_cache(maxsize=4096)
 def _searched_depths(depth: int, space: int, step: int) -> list[int]:
     """Block depths Vela's search tries: from 16 (or the whole depth) up in micro-block steps, each step that
     stays below the output's depth rounded up to a multiple of 16 (regor's ``FindBlockConfig``)."""
@@ -364,6 +363,7 @@ def _searched_depths(depth: int, space: int, step: int) -> list[int]:
     return depths
 
 
+@lru_cache(maxsize=4096)
 def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     """The output block with the least fetch per output element that fits the shared buffer.
 
@@ -413,7 +413,10 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
     space_w = round_up(min(ow, config.ofm_block_max_w), uw)
     space_c = round_up(min(oc, config.ofm_block_max_c), uc)
     d_all = table.d
-    keep = (table.h <= space_h) & (table.w <= space_w) & np.isin(d_all, _searched_depths(oc, space_c, uc))
+    searched = np.zeros(space_c + 1, dtype=bool)
+    searched[_searched_depths(oc, space_c, uc)] = True
+    keep = (table.h <= space_h) & (table.w <= space_w) & (d_all <= space_c)
+    keep &= searched[np.minimum(d_all, space_c)]
     if not keep.any():
         raise ValueError(f"no output block of {geometry.ofm} fits {config.name}'s shared buffer")
     d, h, w = d_all[keep], table.h[keep], table.w[keep]

@@ -11,6 +11,7 @@ layout only when every reader sees the width and depth its writer wrote (``sched
 from __future__ import annotations
 
 import math
+import weakref
 
 from workloads.graph import Node, TensorKind, Workload
 from workloads.ops import Conv2d, VectorFn, VectorOp
@@ -68,12 +69,33 @@ def deepened(shape: Shape3) -> Shape3:
     return max(height, width), min(height, width), depth
 
 
+_MEMOS: dict[int, tuple[weakref.ref, dict[tuple[str, str], bool]]] = {}
+"""Per live workload, the answers already worked out (a workload is lowered many times per simulation)."""
+
+
+def _memo(workload: Workload) -> dict[tuple[str, str], bool]:
+    key = id(workload)
+    entry = _MEMOS.get(key)
+    if entry is None or entry[0]() is not workload:
+        entry = (weakref.ref(workload, lambda _, key=key: _MEMOS.pop(key, None)), {})
+        _MEMOS[key] = entry
+    return entry[1]
+
+
 def _shallow(shape: Shape3) -> bool:
     return math.prod(shape) > MIN_RESHAPED_ELEMENTS and shape[2] < SHALLOW_DEPTH
 
 
 def reshaped_pass(node: Node, workload: Workload) -> bool:
     """True for an elementwise-class pass Vela runs on :func:`deepened` shapes (no broadcast, a shallow output)."""
+    memo = _memo(workload)
+    key = ("reshaped", node.name)
+    if key not in memo:
+        memo[key] = _reshaped_pass(node, workload)
+    return memo[key]
+
+
+def _reshaped_pass(node: Node, workload: Workload) -> bool:
     op = node.op
     if not isinstance(op, VectorOp) or op.fn not in _ELEMENTWISE_CLASS:
         return False
@@ -86,6 +108,14 @@ def reshaped_pass(node: Node, workload: Workload) -> bool:
 
 def split_activation(node: Node, workload: Workload) -> bool:
     """True when a convolution's (or a strided pooling's) fused activation runs as its own, reshaped pass."""
+    memo = _memo(workload)
+    key = ("split", node.name)
+    if key not in memo:
+        memo[key] = _split_activation(node, workload)
+    return memo[key]
+
+
+def _split_activation(node: Node, workload: Workload) -> bool:
     op = node.op
     output = hwc(workload.tensor(node.outputs[0]).shape)
     if isinstance(op, Conv2d):
@@ -130,6 +160,14 @@ def _is_reshape(node: Node) -> bool:
 
 def bricked(workload: Workload, name: str) -> bool:
     """True when the intermediate feature map ``name`` is stored in 16-channel bricks (else NHWC)."""
+    memo = _memo(workload)
+    key = ("bricked", name)
+    if key not in memo:
+        memo[key] = _bricked(workload, name)
+    return memo[key]
+
+
+def _bricked(workload: Workload, name: str) -> bool:
     tensor = workload.tensor(name)
     if tensor.kind is not TensorKind.ACTIVATION or not workload.consumers[name]:
         return False

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import lru_cache
 
 from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import SUB_KERNEL_MAX, Block
@@ -226,6 +227,7 @@ def weight_refetch(op: NpuOp, block: Block) -> int:
     return math.ceil(g.ofm[0] / block.ofm[0]) * math.ceil(g.ofm[1] / block.ofm[1])
 
 
+@lru_cache(maxsize=4096)
 def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     """True when the op's off-chip weights are DMA'd into an SRAM buffer (not streamed straight to the array).
 
