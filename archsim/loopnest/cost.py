@@ -646,13 +646,22 @@ def _loading(config, layer, link, views, stall: float, total_cycles: float) -> t
     return onload, offload
 
 
-def drain_cycles(config: LoopNestConfig, limited: dict[str, dict[str, float]]) -> int:
-    """Cycles for partial results to leave the systolic array dimensions (paid once per layer)."""
-    return sum(
-        max(math.ceil(math.prod(limited[d].values())) - 1, 0)
-        for d in config.operational_array.systolic_dimensions
-        if d in limited
-    )
+def drain_cycles(config: LoopNestConfig, layer: LoopNestLayer, spatial: dict[str, dict[str, int]]) -> int:
+    """Cycles for partial results to leave the systolic array dimensions (paid once per layer).
+
+    A dimension drains over its unrolling as mapped, each factor clipped to the array and the layer (ZigZag 3.9.1's
+    ``calc_overall_latency`` takes the layer's spatial mapping, not the even split of an uneven loop): K 32 over a
+    40-channel layer drains 31 cycles, though the two temporal passes use 20 rows each.
+    """
+    sizes = config.operational_array.size_of
+    total = 0
+    for dim in config.operational_array.systolic_dimensions:
+        unroll = spatial.get(dim, {})
+        used = math.prod(
+            min(factor, sizes[dim], layer.sizes[loop]) for loop, factor in unroll.items() if loop in layer.sizes
+        )
+        total += max(used - 1, 0)
+    return total
 
 
 def port_bound_cycles(config: LoopNestConfig, cost: LayerCost) -> float:
@@ -699,7 +708,7 @@ def evaluate(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping, mem
     flags = _double_buffered(layer, config, energy_views)
     stall = _stall_slack(config, link, latency_views, flags)
     onload, offload = _loading(config, layer, link, latency_views, stall, prepared.total_cycles)
-    drain = drain_cycles(config, limited_energy)
+    drain = drain_cycles(config, layer, mapping.spatial)
     ideal = math.ceil(layer.macs / config.operational_array.units)
     temporal = prepared.total_cycles
     latency = temporal + stall + onload + offload + drain

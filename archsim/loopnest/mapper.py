@@ -194,7 +194,7 @@ def search_layer(
         limited,
         limited_spatial(layer, config, spatial, fractional=False),
         orders,
-        drain_cycles(config, limited),
+        drain_cycles(config, layer, spatial),
     )
     first, second = batch_score(batch, objective)
     best = int(np.lexsort((np.arange(orders.count), second, first))[0])
@@ -220,7 +220,7 @@ def latency_floor(
     (:func:`archsim.loopnest.cost.evaluate`), so this bounds every order of the spatial unrolling."""
     limited = limited_spatial(layer, config, spatial, fractional=True)
     iterations = math.prod(size for _, size in temporal_factors(layer, limited, lpf_limit))
-    return int(iterations) + drain_cycles(config, limited)
+    return int(iterations) + drain_cycles(config, layer, spatial)
 
 
 def _score_floor(

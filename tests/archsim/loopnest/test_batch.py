@@ -75,7 +75,7 @@ def test_vectorised_equals_scalar_on_every_order(accelerator: str, seed: int) ->
         limited,
         limited_spatial(layer, config, spatial, fractional=False),
         orders,
-        drain_cycles(config, limited),
+        drain_cycles(config, layer, spatial),
     )
     keys = set()
     for i, order in enumerate(listed):
