@@ -241,6 +241,10 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
         return False
     if weight_refetch(op, block) >= 2:
         return True
+    if op.opens_network and op.geometry.ofm[2] // block.ofm[2] <= 2:
+        # Nothing runs before it to hide a copy: regor buffers the first op's weights read once only when they
+        # fall in more than two output-depth blocks (``ProposeSlicedWeightBuffering``'s expected slices).
+        return False
     if config.cache_kb > 0 and not (config.plans_cache and not config.cache_holds_prefill):
         return False
     return _copy_hides(op, config, block)

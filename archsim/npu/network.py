@@ -317,6 +317,7 @@ def _layer(
     chained: str | None,
     plan: FeatureMapPlan | None = None,
     chain: ChainTail | None = None,
+    opens: bool = False,
 ) -> tuple[LayerTally, Prefetch, Budget]:
     """One layer's tally, the constant bytes its first operation prefetched, and the budget it leaves the next.
 
@@ -324,9 +325,11 @@ def _layer(
     copy for this layer's first operation; prefetches between operations of
     this layer are booked here. ``chained``: the operand a layer chained onto its
     producer's output stage reads itself (None: not chained); ``chain``: what the ops chained onto this layer's
-    last operation change in it.
+    last operation change in it; ``opens``: no NPU operation ran before this layer.
     """
     ops = lower(node, workload, config, chained is not None)
+    if opens and ops:
+        ops = (replace(ops[0], opens_network=True), *ops[1:])
     if chain:
         last = ops[-1]
         geometry = replace(last.geometry, chain_cycles_per_element=chain.rate)
@@ -521,10 +524,11 @@ def _network_tallies(
     budget = Budget()
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
     operands, chain_tails = _chains(order, workload, config)
+    started = False
     head, streams = 0, False
     for node, chained in zip(order, operands, strict=True):
         tally, borrowed, next_budget = _layer(
-            node, workload, config, traffic, budget, chained, plan, chain_tails.get(node.name)
+            node, workload, config, traffic, budget, chained, plan, chain_tails.get(node.name), not started
         )
         if chained is None:
             head = len(tallies)
@@ -540,6 +544,7 @@ def _network_tallies(
         tallies.append(tally)
         if tally.npu:
             budget = next_budget
+            started = True
     return tallies
 
 

@@ -145,6 +145,8 @@ class NpuOp:
     weights' memory). ``written_brick`` is the layout of what the operation writes
     to memory when it differs from its own output's: the output of the ops chained
     onto it (U85; its block transfers keep its own output's layout, as Vela's).
+    ``opens_network`` marks the network's first NPU operation (no operation before
+    it to copy its weights under).
     """
 
     geometry: Geometry
@@ -160,3 +162,4 @@ class NpuOp:
     copy_of: int = -1
     constant_operand: bool = False
     written_brick: bool | None = None
+    opens_network: bool = False
