@@ -64,7 +64,8 @@ class OpCost:
 class LayerTally:
     """What one layer's NPU operations add up to, before it becomes a :class:`LayerMetrics` row.
 
-    ``access`` and ``raw`` are cycles and bytes per memory; ``counts`` are the
+    ``access`` and ``raw`` are cycles and bytes per memory (``scaled``: the bytes whole bursts take, which
+    occupy a port); ``counts`` are the
     operand elements per side (``ifm_sram``, ``w_dram``, ``w_flash``, ...).
     """
 
@@ -79,12 +80,14 @@ class LayerTally:
     vector_elements: float = 0.0
     blocks: tuple[str, ...] = ()
     traversals: tuple[str, ...] = ()
+    scaled: dict[Memory, float] = field(default_factory=dict)
 
     def with_prefetch(self, config: NpuConfig, prefetch: Prefetch) -> LayerTally:
         """This layer with the next operation's constants copied during it."""
-        access, raw, counts = dict(self.access), dict(self.raw), dict(self.counts)
-        book_prefetch(config, prefetch, access, raw, counts)
-        return replace(self, total=max(self.total, *access.values()), access=access, raw=raw, counts=counts)
+        access, raw, counts, scaled = dict(self.access), dict(self.raw), dict(self.counts), dict(self.scaled)
+        book_prefetch(config, prefetch, access, raw, counts, scaled)
+        total = max(self.total, *access.values())
+        return replace(self, total=total, access=access, raw=raw, counts=counts, scaled=scaled)
 
     def with_chained(self, config: NpuConfig, chained: LayerTally, shared: bool) -> LayerTally:
         """This layer with an op chained onto its output stage: the chained op's reads overlap this layer's work.
@@ -94,16 +97,16 @@ class LayerTally:
         of the two transfers and of both bytes over its port; when it reads through the same one (``shared``:
         an add/mul chain head) their cycles add up.
         """
-        access, raw, counts = dict(self.access), dict(self.raw), dict(self.counts)
-        for mine, theirs in ((raw, chained.raw), (counts, chained.counts)):
+        access, raw, counts, scaled = dict(self.access), dict(self.raw), dict(self.counts), dict(self.scaled)
+        for mine, theirs in ((raw, chained.raw), (counts, chained.counts), (scaled, chained.scaled)):
             for key, value in theirs.items():
                 mine[key] = mine.get(key, 0.0) + value
         for memory, cycles in chained.access.items():
             mine = access.get(memory, 0.0)
-            port = raw[memory] / config.bandwidth(memory)
+            port = scaled.get(memory, raw[memory]) / config.bandwidth(memory)
             access[memory] = mine + cycles if shared else max(mine, cycles, port)
         total = max(self.total, *access.values()) if access else self.total
-        return replace(self, total=total, access=access, raw=raw, counts=counts)
+        return replace(self, total=total, access=access, raw=raw, counts=counts, scaled=scaled)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ def book_prefetch(
     access: dict[Memory, float],
     raw: dict[Memory, float],
     counts: dict[str, float],
+    scaled: dict[Memory, float],
 ) -> None:
     """Add a prefetch's reads of the constants' memory and its SRAM writes (weights only) to the given tallies.
 
@@ -134,6 +138,7 @@ def book_prefetch(
     lut_rate = config.bandwidth(home) if config.lut_ram_bytes else config.channel_bandwidth(home, write=False)
     access[home] = access.get(home, 0.0) + prefetch.lut / lut_rate
     raw[home] = raw.get(home, 0.0) + prefetch.lut
+    scaled[home] = scaled.get(home, 0.0) + prefetch.lut
     moves = [(home, prefetch.weights, False)]
     if prefetch.weights and home is not Memory.SRAM:
         moves.append((Memory.SRAM, prefetch.weights, True))
@@ -141,11 +146,12 @@ def book_prefetch(
         channel = amount / config.channel_bandwidth(memory, write=write)
         if regor_prebuffer(config):
             # Its own channel beside the op's: the memory is busy until the port has moved both and the channel this.
-            port = (raw.get(memory, 0.0) + amount) / config.bandwidth(memory)
+            port = (scaled.get(memory, 0.0) + amount) / config.bandwidth(memory)
             access[memory] = max(access.get(memory, 0.0), port, channel)
         else:
             access[memory] = access.get(memory, 0.0) + channel
         raw[memory] = raw.get(memory, 0.0) + amount
+        scaled[memory] = scaled.get(memory, 0.0) + amount
     side = f"w_{home.value}"
     counts[side] = counts.get(side, 0.0) + prefetch.weights
 
@@ -344,6 +350,7 @@ def _layer(
     npu = total = fill = macs = padded = vector_elements = 0.0
     access: dict[Memory, float] = {}
     raw: dict[Memory, float] = {}
+    scaled: dict[Memory, float] = {}
     counts = dict.fromkeys(("ifm_sram", "ifm_dram", "w_sram", "w_dram", "w_flash", "ofm_sram", "ofm_dram"), 0.0)
     blocks: list[str] = []
     traversals: list[str] = []
@@ -378,7 +385,7 @@ def _layer(
         if first:
             borrowed = moved
         elif moved:
-            book_prefetch(config, moved, access, raw, counts)
+            book_prefetch(config, moved, access, raw, counts, scaled)
         npu += cost.npu
         total += cost.total
         fill += cost.fill
@@ -386,6 +393,8 @@ def _layer(
             access[memory] = access.get(memory, 0.0) + cycles
         for memory, nbytes in cost.traffic.raw.items():
             raw[memory] = raw.get(memory, 0.0) + nbytes
+        for memory, nbytes in cost.traffic.scaled.items():
+            scaled[memory] = scaled.get(memory, 0.0) + nbytes
         side = "sram" if placement.ifm is Memory.SRAM else "dram"
         counts[f"ifm_{side}"] += cost.traffic.ifm_bytes / element
         counts["ofm_sram" if placement.ofm is Memory.SRAM else "ofm_dram"] += cost.traffic.ofm_bytes / element
@@ -407,7 +416,7 @@ def _layer(
     # Prefetches booked inside the layer may make a memory its bottleneck.
     total = max(total, *access.values()) if access else total
     tally = LayerTally(
-        npu, total, fill, access, raw, counts, macs, padded, vector_elements, tuple(blocks), tuple(traversals)
+        npu, total, fill, access, raw, counts, macs, padded, vector_elements, tuple(blocks), tuple(traversals), scaled
     )
     return tally, borrowed, budget
 
