@@ -31,19 +31,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER_ACCELERATORS = ("ethos-u55-128", "ethos-u55-256", "ethos-u65-256")
-NETWORK_ACCELERATORS = (
-    "ethos-u55-32",
-    "ethos-u55-64",
-    "ethos-u55-128",
-    "ethos-u55-256",
-    "ethos-u65-256",
-    "ethos-u65-512",
-    "ethos-u85-128",
-    "ethos-u85-256",
-    "ethos-u85-512",
-    "ethos-u85-1024",
-    "ethos-u85-2048",
-)
 WORST_SHOWN = 15
 
 
@@ -81,6 +68,7 @@ def models() -> dict[str, tuple[Callable[[Path], Path], tuple[str, ...]]]:
     """Every fidelity model: name -> (writer of its TFLite file, accelerators it is compared on)."""
     _support()
     from support import tflite_models as tm
+    from support.vela_runs import ETHOS_PRESETS as NETWORK_ACCELERATORS
 
     return {
         "conv3x3_56x56x64_64": (lambda p: tm.write_conv2d(p, 56, 56, 64, 64, kernel=3), LAYER_ACCELERATORS),

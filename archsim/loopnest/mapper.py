@@ -23,6 +23,7 @@ from enum import StrEnum
 import numpy as np
 
 from archsim.config.loopnest import LoopNestConfig
+from archsim.integers import prime_factors
 from archsim.loopnest.batch import BatchCost, Orders, evaluate_orders
 from archsim.loopnest.cost import LayerCost, drain_cycles, evaluate, limited_spatial, spatial_per_level
 from archsim.loopnest.layer import LoopNestLayer, Operand
@@ -61,18 +62,6 @@ class MapperResult:
     """True when every order of the space was allocated and costed, or bounded out."""
 
 
-def _prime_factors(n: int) -> list[int]:
-    out, p = [], 2
-    while n > 1 and p * p <= n:
-        while n % p == 0:
-            out.append(p)
-            n //= p
-        p += 1
-    if n > 1:
-        out.append(n)
-    return out
-
-
 def temporal_factors(layer: LoopNestLayer, spatial: dict[str, dict[str, float]], lpf_limit: int) -> list[Loop]:
     """Temporal loop factors left after the spatial unrolling, merged down to ``lpf_limit`` as LOMA merges them."""
     unrolled: dict[str, float] = {}
@@ -82,7 +71,7 @@ def temporal_factors(layer: LoopNestLayer, spatial: dict[str, dict[str, float]],
     factors: list[Loop] = []
     for dim, size in layer.sizes.items():
         remaining = round(size / unrolled.get(dim, 1))
-        factors += [(dim, p) for p in _prime_factors(remaining)]
+        factors += [(dim, p) for p in prime_factors(remaining)]
     # LOMA's rule: the loop with the most factors merges its two smallest, until the limit is met
     while len(factors) > lpf_limit:
         counts: dict[str, int] = {}

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Callable
 
+from archsim.integers import prime_factors
 from workloads.graph import Node, TensorKind, Workload
 from workloads.ops import Conv2d, VectorFn, VectorOp
 
@@ -40,22 +42,9 @@ def hwc(shape: tuple[int, ...]) -> Shape3:
     return 1, 1, math.prod(shape)
 
 
-def _prime_factors(value: int) -> list[int]:
-    factors: list[int] = []
-    factor = 2
-    while factor * factor <= value:
-        while value % factor == 0:
-            factors.append(factor)
-            value //= factor
-        factor += 1
-    if value > 1:
-        factors.append(value)
-    return factors
-
-
 def deepened(shape: Shape3) -> Shape3:
     """``shape``'s elements as H x W x D with D the first product of ascending prime factors >= 16, H >= W."""
-    factors = _prime_factors(math.prod(shape))
+    factors = prime_factors(math.prod(shape))
     depth, index = 1, 0
     while index < len(factors) and depth < DEEPENED_DEPTH:
         depth *= factors[index]
@@ -73,13 +62,17 @@ _MEMOS: dict[int, tuple[weakref.ref, dict[tuple[str, str], bool]]] = {}
 """Per live workload, the answers already worked out (a workload is lowered many times per simulation)."""
 
 
-def _memo(workload: Workload) -> dict[tuple[str, str], bool]:
+def _memoised(workload: Workload, rule: Callable[[Workload, str], bool], name: str) -> bool:
+    """``rule(workload, name)``, worked out once per live workload."""
     key = id(workload)
     entry = _MEMOS.get(key)
     if entry is None or entry[0]() is not workload:
         entry = (weakref.ref(workload, lambda _, key=key: _MEMOS.pop(key, None)), {})
         _MEMOS[key] = entry
-    return entry[1]
+    answers = entry[1]
+    if (rule.__name__, name) not in answers:
+        answers[rule.__name__, name] = rule(workload, name)
+    return answers[rule.__name__, name]
 
 
 def _shallow(shape: Shape3) -> bool:
@@ -88,14 +81,11 @@ def _shallow(shape: Shape3) -> bool:
 
 def reshaped_pass(node: Node, workload: Workload) -> bool:
     """True for an elementwise-class pass Vela runs on :func:`deepened` shapes (no broadcast, a shallow output)."""
-    memo = _memo(workload)
-    key = ("reshaped", node.name)
-    if key not in memo:
-        memo[key] = _reshaped_pass(node, workload)
-    return memo[key]
+    return _memoised(workload, _reshaped_pass, node.name)
 
 
-def _reshaped_pass(node: Node, workload: Workload) -> bool:
+def _reshaped_pass(workload: Workload, name: str) -> bool:
+    node = workload.node(name)
     op = node.op
     if not isinstance(op, VectorOp) or op.fn not in _ELEMENTWISE_CLASS:
         return False
@@ -108,14 +98,11 @@ def _reshaped_pass(node: Node, workload: Workload) -> bool:
 
 def split_activation(node: Node, workload: Workload) -> bool:
     """True when a convolution's (or a strided pooling's) fused activation runs as its own, reshaped pass."""
-    memo = _memo(workload)
-    key = ("split", node.name)
-    if key not in memo:
-        memo[key] = _split_activation(node, workload)
-    return memo[key]
+    return _memoised(workload, _split_activation, node.name)
 
 
-def _split_activation(node: Node, workload: Workload) -> bool:
+def _split_activation(workload: Workload, name: str) -> bool:
+    node = workload.node(name)
     op = node.op
     output = hwc(workload.tensor(node.outputs[0]).shape)
     if isinstance(op, Conv2d):
@@ -160,11 +147,7 @@ def _is_reshape(node: Node) -> bool:
 
 def bricked(workload: Workload, name: str) -> bool:
     """True when the intermediate feature map ``name`` is stored in 16-channel bricks (else NHWC)."""
-    memo = _memo(workload)
-    key = ("bricked", name)
-    if key not in memo:
-        memo[key] = _bricked(workload, name)
-    return memo[key]
+    return _memoised(workload, _bricked, name)
 
 
 def _bricked(workload: Workload, name: str) -> bool:

@@ -10,21 +10,7 @@ import random
 from pathlib import Path
 
 from support.tflite_models import TfliteGraphWriter
-
-PRESETS = (
-    "ethos-u55-32",
-    "ethos-u55-64",
-    "ethos-u55-128",
-    "ethos-u55-256",
-    "ethos-u65-256",
-    "ethos-u65-512",
-    "ethos-u85-128",
-    "ethos-u85-256",
-    "ethos-u85-512",
-    "ethos-u85-1024",
-    "ethos-u85-2048",
-)
-"""Every Ethos-U preset; each seed draws one."""
+from support.vela_runs import ETHOS_PRESETS
 
 
 def random_network(seed: int, path: Path) -> tuple[Path, str]:
@@ -53,4 +39,4 @@ def random_network(seed: int, path: Path) -> tuple[Path, str]:
             x = g.pool(x, rng.choice(["max", "avg"]), rng.choice([2, 3]), 2, "same")
         elif kind == "add":
             x = g.add(x, g.conv2d(x, channels, 1, 1, "same", None), rng.choice([None, "relu"]))
-    return g.write(path, [x]), rng.choice(PRESETS)
+    return g.write(path, [x]), rng.choice(ETHOS_PRESETS)

@@ -30,6 +30,21 @@ MODES: dict[str, tuple[str, ...]] = {"default": (), "sram_only": ("--memory-mode
 PRESET_SUFFIX = {"default": "", "sram_only": "-sram"}
 """archsim preset name suffix of each Vela memory mode (``ethos-u55-128`` + ``-sram``)."""
 
+ETHOS_PRESETS = (
+    "ethos-u55-32",
+    "ethos-u55-64",
+    "ethos-u55-128",
+    "ethos-u55-256",
+    "ethos-u65-256",
+    "ethos-u65-512",
+    "ethos-u85-128",
+    "ethos-u85-256",
+    "ethos-u85-512",
+    "ethos-u85-1024",
+    "ethos-u85-2048",
+)
+"""Every Ethos-U preset Vela is compared on (default-mode names; ``PRESET_SUFFIX`` gives the Sram_Only ones)."""
+
 DECOMPOSED = frozenset({"Softmax"})
 """Operators Vela spreads over several internal operations with different names."""
 
