@@ -252,16 +252,38 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
 
 def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     """True when regor buffers weights its array reads once: the copy plus the array's reads from the buffer take
-    no longer than the op (regor's ``ProposeSlicedWeightBuffering`` in ``scheduler.cpp``, no code copied: with one
-    fetch it drops the buffer when transfer plus buffered reads exceed the unbuffered estimate; here the op's
-    cycles with its maps and weights in SRAM stand for that estimate, which regor also bounds by the op's
-    unbuffered weight and input reads)."""
+    no longer than the op run unbuffered (regor's ``ProposeSlicedWeightBuffering`` in ``scheduler.cpp``, no code
+    copied: with one fetch it drops the buffer when the transfer plus the buffered reads, each with its memory's
+    latency, exceed the reference schedule's estimate, in which the per-channel parameters come from the weights'
+    home, paying its latency per block; the maps are taken in SRAM, where the cache plan keeps what an op reads)."""
     home = config.weights_in
     nbytes = float(op.weight_bytes)
     copy = nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
-    reads = nbytes / config.channel_bandwidth(Memory.SRAM, write=False, weights=True)
-    run = compute_cycles(op.geometry, block, config, Memory.SRAM, Memory.SRAM, Memory.SRAM).total * op.repeats
+    reads = nbytes / config.channel_bandwidth(Memory.SRAM, write=False, weights=True) + config.read_latency(Memory.SRAM)
+    run = compute_cycles(op.geometry, block, config, Memory.SRAM, Memory.SRAM, home).total * op.repeats
+    if op.opens_network and _first_slice_shows(op, config, block, run, copy):
+        return False
     return copy + reads <= run
+
+
+STARTUP_DELAY_CYCLES = 1000
+"""regor's ``STARTUP_DELAY_CYCLES``: visible buffering under this per slice is not counted against an op whose
+run is longer than its unbuffered weight reads (its "poor performance estimation compensation")."""
+
+
+def _first_slice_shows(op: NpuOp, config: NpuConfig, block: Block, run: float, copy: float) -> bool:
+    """True when buffering the network's first op makes it slower: nothing runs before it to copy under, so its
+    first depth slice's copy shows (regor's visible buffering cycles in the buffered estimate), unless the op is
+    bound by its own run and that copy is under ``STARTUP_DELAY_CYCLES`` per slice."""
+    home = config.weights_in
+    depth = op.geometry.ofm[2]
+    slices = math.ceil(depth / DEPTH_SLICE)
+    first = op.weight_bytes * min(DEPTH_SLICE, depth) / depth
+    visible = first / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
+    if run > copy and visible / slices < STARTUP_DELAY_CYCLES:
+        visible = 0.0
+    buffered = compute_cycles(op.geometry, block, config, Memory.SRAM, Memory.SRAM, Memory.SRAM).total
+    return buffered * op.repeats + visible > max(run, copy)
 
 
 def _weights(op: NpuOp, block: Block, config: NpuConfig, home: Memory, ledger: _Ledger, prefetched: float) -> float:

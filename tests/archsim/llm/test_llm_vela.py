@@ -25,10 +25,10 @@ from workloads.graph import TensorKind
 from workloads.registry import load_workload
 
 BOUNDS = {
-    "ethos-u85-256": (0.16, 4.5),
-    "ethos-u85-512": (0.08, 5.7),
-    "ethos-u85-1024": (0.24, 7.2),
-    "ethos-u85-2048": (0.24, 7.3),
+    "ethos-u85-256": (0.04, 4.5),
+    "ethos-u85-512": (0.04, 5.7),
+    "ethos-u85-1024": (0.00, 6.0),
+    "ethos-u85-2048": (0.03, 5.6),
 }
 """Accelerator -> (median %, worst %) absolute per-op error against Vela, as docs/llm.md prints them."""
 
