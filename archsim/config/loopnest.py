@@ -333,6 +333,9 @@ class LoopNestConfig:
     spatial_search: str = "wide"
     """Spatial unrollings tried where the mapping leaves array dimensions open: ``wide`` (archsim's
     ranking, ties kept) or ``zigzag`` (the three ZigZag 3.9.1 generates; see ``archsim.loopnest.spatial``)."""
+    zigzag_ranking: bool = False
+    """Rank mappings by ZigZag's latency (before the busiest port's bound) as ZigZag 3.9 does. By default the
+    mapper ranks them by the latency archsim reports, which holds that bound (no channel above its bandwidth)."""
     vector_unit: Any = None
     """Lanes for vector ops (:class:`VectorUnit`; a table in files; omitted: the whole first array
     dimension at the array's MAC energy, ZigZag's ``Add``/``Pooling`` placement)."""
@@ -367,6 +370,8 @@ class LoopNestConfig:
         if self.objective not in ("energy", "latency", "edp"):
             raise ValueError(f"objective: unknown objective {self.objective!r}; allowed: energy, latency, edp")
         _positive("lpf_limit", self.lpf_limit, integer=True)
+        if not isinstance(self.zigzag_ranking, bool):
+            raise ValueError(f"zigzag_ranking must be true or false, got {self.zigzag_ranking!r}")
         if self.spatial_search not in SPATIAL_SEARCHES:
             raise ValueError(
                 f"spatial_search: unknown search {self.spatial_search!r}; allowed: {', '.join(SPATIAL_SEARCHES)}"

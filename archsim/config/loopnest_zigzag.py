@@ -35,6 +35,7 @@ def hardware_from_dict(data: Mapping[str, Any], where: str) -> LoopNestConfig:
         "objective",
         "lpf_limit",
         "spatial_search",
+        "zigzag_ranking",
         "vector_unit",
     )
     allowed = (*HARDWARE_KEYS, "family", "dataflows", *options)

@@ -25,7 +25,14 @@ import numpy as np
 from archsim.config.loopnest import LoopNestConfig
 from archsim.integers import prime_factors
 from archsim.loopnest.batch import BatchCost, Orders, evaluate_orders
-from archsim.loopnest.cost import LayerCost, drain_cycles, evaluate, limited_spatial, spatial_per_level
+from archsim.loopnest.cost import (
+    LayerCost,
+    drain_cycles,
+    evaluate,
+    limited_spatial,
+    port_bound_cycles,
+    spatial_per_level,
+)
 from archsim.loopnest.layer import LoopNestLayer, Operand
 from archsim.loopnest.mapping import Loop, Mapping
 from archsim.loopnest.spatial import spatial_candidates
@@ -39,13 +46,26 @@ class Objective(StrEnum):
     EDP = "edp"
 
 
-def score(cost: LayerCost, objective: Objective) -> tuple[float, float]:
-    """Sort key of a cost under ``objective`` (ties broken by the other metric)."""
+def score(cost: LayerCost, objective: Objective, latency: float | None = None) -> tuple[float, float]:
+    """Sort key of a cost under ``objective`` (ties broken by the other metric); ``latency`` replaces the cost's
+    own (ZigZag's) latency, e.g. by :func:`held_latency`."""
+    cycles = cost.latency_cycles if latency is None else latency
     if objective is Objective.ENERGY:
-        return (cost.energy_pj, cost.latency_cycles)
+        return (cost.energy_pj, cycles)
     if objective is Objective.LATENCY:
-        return (cost.latency_cycles, cost.energy_pj)
-    return (cost.energy_pj * cost.latency_cycles, cost.latency_cycles)
+        return (cycles, cost.energy_pj)
+    return (cost.energy_pj * cycles, cycles)
+
+
+def held_latency(cost: LayerCost, config: LoopNestConfig) -> float:
+    """The latency archsim reports for ``cost``: ZigZag's, held at the busiest port's traffic over its bandwidth
+    (:func:`archsim.loopnest.cost.port_bound_cycles`), in whole cycles."""
+    return float(max(math.ceil(cost.latency_cycles), math.ceil(port_bound_cycles(config, cost))))
+
+
+def _ranked(cost: LayerCost, config: LoopNestConfig, objective: Objective, hold: bool) -> tuple[float, float]:
+    """:func:`score` with the held latency (``hold``) or ZigZag's."""
+    return score(cost, objective, held_latency(cost, config) if hold else None)
 
 
 @dataclass(frozen=True)
@@ -165,12 +185,14 @@ def search_layer(
     spatial: dict[str, dict[str, int]],
     objective: Objective = Objective.LATENCY,
     lpf_limit: int = 6,
+    hold: bool = False,
 ) -> MapperResult:
     """Best mapping of ``layer`` under ``objective`` over all loop orders of the LOMA space.
 
     All orders are allocated and costed at once (:mod:`archsim.loopnest.batch`, equal to the
     scalar model bit for bit); the best is the first order, in sorted order, with the lowest
-    score, as a one-by-one scan finds it. Its cost (with breakdowns) comes from the scalar model."""
+    score, as a one-by-one scan finds it. Its cost (with breakdowns) comes from the scalar model.
+    ``hold``: rank by the held latency (:func:`held_latency`) instead of ZigZag's (see :func:`_best_held`)."""
     limited = limited_spatial(layer, config, spatial, fractional=True)
     factors = temporal_factors(layer, limited, lpf_limit)
     if not factors:  # a layer with no temporal loops: one mapping
@@ -186,9 +208,44 @@ def search_layer(
         drain_cycles(config, layer, spatial),
     )
     first, second = batch_score(batch, objective)
-    best = int(np.lexsort((np.arange(orders.count), second, first))[0])
-    mapping = Mapping(spatial, batch.temporal(orders, best))
+    ranked = np.lexsort((np.arange(orders.count), second, first))
+    if hold and objective is not Objective.ENERGY:
+        mapping, cost = _best_held(layer, config, spatial, objective, orders, batch, first, ranked)
+        return MapperResult(mapping, cost, orders.count, batch.distinct, True)
+    mapping = Mapping(spatial, batch.temporal(orders, int(ranked[0])))
     return MapperResult(mapping, evaluate(layer, config, mapping), orders.count, batch.distinct, True)
+
+
+def _best_held(
+    layer: LoopNestLayer,
+    config: LoopNestConfig,
+    spatial: dict[str, dict[str, int]],
+    objective: Objective,
+    orders: Orders,
+    batch: BatchCost,
+    first: np.ndarray,
+    ranked: np.ndarray,
+) -> tuple[Mapping, LayerCost]:
+    """The order with the best score under the held latency, exactly: the held latency is never below ZigZag's,
+    so ZigZag's score bounds it from below, and the orders are costed in ZigZag's ranking (each distinct mapping
+    once) until that bound reaches the best held score found (ties go to the earlier order)."""
+    memo: dict = {}
+    seen: set[int] = set()
+    best: tuple[tuple[float, float], Mapping, LayerCost] | None = None
+    for row in ranked:
+        if best is not None and first[row] >= best[0][0]:
+            break
+        key = int(batch.mapping_key[row])
+        if key in seen:
+            continue
+        seen.add(key)
+        mapping = Mapping(spatial, batch.temporal(orders, int(row)))
+        cost = evaluate(layer, config, mapping, memo)
+        ranking = _ranked(cost, config, objective, hold=True)
+        if best is None or ranking < best[0]:
+            best = (ranking, mapping, cost)
+    assert best is not None
+    return best[1], best[2]
 
 
 def batch_score(batch: BatchCost, objective: Objective) -> tuple[np.ndarray, np.ndarray]:
@@ -230,8 +287,10 @@ def best_of_spatials(
     spatials: list[dict[str, dict[str, int]]],
     objective: Objective = Objective.LATENCY,
     lpf_limit: int = 6,
+    hold: bool = False,
 ) -> MapperResult:
-    """The best mapping over the loop orders of every spatial unrolling in ``spatials``.
+    """The best mapping over the loop orders of every spatial unrolling in ``spatials`` (``hold``: ranked by the
+    held latency, :func:`held_latency`).
 
     Unrollings are searched in order of their score floor, and one whose floor is above the best
     score found is skipped: it cannot win (branch and bound; the result is the exhaustive search's,
@@ -242,9 +301,9 @@ def best_of_spatials(
     for i in sorted(range(len(spatials)), key=lambda i: floors[i]):
         if floors[i] > best:
             break
-        results[i] = search_layer(layer, config, spatials[i], objective, lpf_limit)
-        best = min(best, score(results[i].cost, objective)[0])
-    chosen = results[min(results, key=lambda i: (score(results[i].cost, objective), i))]
+        results[i] = search_layer(layer, config, spatials[i], objective, lpf_limit, hold)
+        best = min(best, _ranked(results[i].cost, config, objective, hold)[0])
+    chosen = results[min(results, key=lambda i: (_ranked(results[i].cost, config, objective, hold), i))]
     return MapperResult(
         chosen.mapping,
         chosen.cost,
@@ -261,8 +320,10 @@ def best_mapping(
     objective: Objective = Objective.LATENCY,
     lpf_limit: int = 6,
     spatial_search: str = "wide",
+    hold: bool = False,
 ) -> MapperResult:
     """Best mapping over the spatial candidates (:func:`archsim.loopnest.spatial.spatial_candidates`
-    with ``spatial_search`` = ``wide`` or ``zigzag``) and their loop orders (:func:`best_of_spatials`)."""
+    with ``spatial_search`` = ``wide`` or ``zigzag``) and their loop orders (:func:`best_of_spatials`;
+    ``hold``: ranked by the held latency)."""
     candidates = spatial_candidates(layer, config, spatial, spatial_search)
-    return best_of_spatials(layer, config, candidates, objective, lpf_limit)
+    return best_of_spatials(layer, config, candidates, objective, lpf_limit, hold)

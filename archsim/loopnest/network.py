@@ -152,7 +152,13 @@ class _Mapper:
                 self.cache[key] = (mapping, evaluate(layer, self.config, mapping), "fixed")
             else:
                 result: MapperResult = best_mapping(
-                    layer, self.config, spatial, self.objective, self.config.lpf_limit, self.config.spatial_search
+                    layer,
+                    self.config,
+                    spatial,
+                    self.objective,
+                    self.config.lpf_limit,
+                    self.config.spatial_search,
+                    hold=not self.config.zigzag_ranking,
                 )
                 _check_fits(layer, self.config, result.mapping, where)
                 self.cache[key] = (result.mapping, result.cost, "proven" if result.proven_best else "best-found")
