@@ -14,8 +14,9 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from archsim.commands.common import resolve_output_format
+from archsim.commands.common import check_output, resolve_output_format
 
 COMMANDS: dict[str, str] = {
     "simulate": "archsim.commands.simulate",
@@ -30,9 +31,16 @@ COMMANDS: dict[str, str] = {
 """Command name -> module that registers and runs it."""
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """A parser whose usage errors are one line (``archsim CMD: error: ...``), as every other error is."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every command's subparser."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineErrors(
         prog="archsim",
         description="Simulate, map and search DNN accelerators: families systolic, fpga, npu, loopnest, manycore "
         "and multi-core systems (system), as `archsim archs` lists them.",
@@ -79,8 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         resolve_output_format(args)
+        output = getattr(args, "output", None)
+        if output is not None:
+            check_output(output, atomic=args.command == "sweep")
         return int(args.run(args))
-    except (ValueError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+    except BrokenPipeError:
+        return 0
+    except (ValueError, OSError) as exc:
         if os.environ.get("ARCHSIM_DEBUG"):
             raise
         from workloads.errors import cli_text
@@ -97,8 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

@@ -118,15 +118,36 @@ def resolve_output_format(args: argparse.Namespace) -> None:
         raise InputError(f"-o {output}: the suffix says {named} but --format is {args.format}; make them agree")
 
 
+def check_output(output: Path, atomic: bool) -> None:
+    """Refuse an ``-o`` target that cannot be written as a file: a directory, a missing folder, or (for
+    ``atomic`` writers, which write a temporary file beside it and rename it over it) a device or pipe."""
+    if not output.name or output.is_dir():
+        raise InputError(f"-o {output}: is a directory; give a file name")
+    if not output.parent.is_dir():
+        raise InputError(f"-o {output}: directory {output.parent} does not exist")
+    if atomic and output.exists() and not output.is_file():
+        raise InputError(f"-o {output}: not a regular file (this command writes a new file in its place)")
+
+
 def emit(text: str, output: Path | None) -> None:
-    """Write ``text`` to ``output`` (atomically) or standard output."""
+    """Write ``text`` to ``output`` or standard output; a regular file is replaced atomically, a device or pipe
+    (``-o /dev/null``) written in place."""
     if not text.endswith("\n"):
         text += "\n"
     if output is None:
         sys.stdout.write(text)
         return
-    if output.parent and not output.parent.exists():
-        raise InputError(f"-o {output}: directory {output.parent} does not exist")
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(output)
+    check_output(output, atomic=False)
+    try:
+        if output.exists() and not output.is_file():
+            with open(output, "w") as stream:
+                stream.write(text)
+            return
+        tmp = output.with_name(output.name + ".tmp")
+        try:
+            tmp.write_text(text)
+            tmp.replace(output)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OSError as exc:
+        raise InputError(f"-o {output}: {exc.strerror or exc}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 from typing import Any
 
 from archsim.commands.common import add_output_args, add_workload_args, emit, load_workload_from_args
@@ -60,13 +61,19 @@ def _table(payload: dict[str, Any]) -> str:
     return console.export_text()
 
 
+MAX_SCRATCHPAD_KB = 2.0**40
+"""Largest scratchpad accepted (a pebibyte; beyond it byte offsets overflow the solver's integers)."""
+
+
 def run(args: argparse.Namespace) -> int:
     """Map the workload and print the checked schedule."""
     from mappers.ilp import DEFAULT_SOLVER
     from mappers.mapper import map_workload
 
-    if not args.scratchpad_kb > 0:
-        raise InputError(f"--scratchpad-kb: must be > 0 KiB, got {args.scratchpad_kb}")
+    if not 0 < args.scratchpad_kb <= MAX_SCRATCHPAD_KB:
+        raise InputError(f"--scratchpad-kb: must be > 0 and <= {MAX_SCRATCHPAD_KB:g} KiB, got {args.scratchpad_kb}")
+    if not args.time_limit > 0 or not math.isfinite(args.time_limit):
+        raise InputError(f"--time-limit: must be a finite number of seconds > 0, got {args.time_limit}")
     workload = load_workload_from_args(args)
     scratchpad = int(args.scratchpad_kb * 1024)
     if args.tiles == "auto":

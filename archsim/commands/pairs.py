@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from archsim.errors import InputError
@@ -30,9 +31,11 @@ def parse_pairs(items: list[str], option: str, numeric: bool = False) -> dict[st
         if not sep or not name.strip() or not raw.strip():
             raise InputError(f"{option} {item!r}: expected NAME=VALUE")
         value = parse_scalar(raw)
-        if numeric and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise InputError(f"{option} {item!r}: VALUE must be a number")
+        if numeric and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+            raise InputError(f"{option} {item!r}: VALUE must be a finite number")
         out[name.strip()] = value
+    if numeric and out and not any(out.values()):
+        raise InputError(f"{option}: every weight is 0, so every design would score the same; give one weight != 0")
     return out
 
 

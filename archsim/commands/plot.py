@@ -23,9 +23,16 @@ def _network_results(sources: list[str]) -> list[Any]:
     results = []
     for path in map(Path, sources):
         data = _read_json(path)
-        if not isinstance(data, dict) or not {"arch", "layers", "total"} <= set(data):
-            raise InputError(f"{path}: not an `archsim simulate --format json` result (needs arch, layers, total)")
-        results.append(NetworkMetrics.from_json(data))
+        if not isinstance(data, dict) or not {"arch", "layers", "total", "workload"} <= set(data):
+            raise InputError(
+                f"{path}: not an `archsim simulate --format json` result (needs arch, layers, total, workload)"
+            )
+        try:
+            results.append(NetworkMetrics.from_json(data))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(
+                f"{path}: not an `archsim simulate --format json` result ({exc!r} in its fields)"
+            ) from None
     return results
 
 
@@ -203,6 +210,10 @@ KINDS: dict[str, Callable[[list[str], argparse.Namespace], Any]] = {
 """Plot kind -> function from result files to a Figure."""
 
 
+MIN_DPI, MAX_DPI = 10, 2400
+"""PNG resolutions accepted (a figure at 100,000 dpi needs more memory than any machine has)."""
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``plot`` command."""
     parser = sub.add_parser("plot", help="draw a figure from saved results (simulate/map/search JSON)")
@@ -230,6 +241,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Draw and save."""
+    if not MIN_DPI <= args.dpi <= MAX_DPI:
+        raise InputError(f"--dpi {args.dpi}: allowed {MIN_DPI} to {MAX_DPI}")
     if args.output.suffix.lower() not in SUFFIXES:
         raise InputError(f"-o {args.output}: unknown image type {args.output.suffix!r}; allowed: {', '.join(SUFFIXES)}")
     figure = KINDS[args.kind](args.results, args)

@@ -77,9 +77,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--accuracy",
-        default="proxy",
-        help=f"{COSEARCH_ENV} and {HETERO_ENV} only: 'proxy' (train on digits, cached in the study storage), "
-        "'llm-perplexity' (published perplexity by weight bits, space cosearch-llm-bits) or a CSV table "
+        help=f"{COSEARCH_ENV} and {HETERO_ENV} only: 'proxy' (the default: train on digits, cached in the study "
+        "storage), 'llm-perplexity' (published perplexity by weight bits, space cosearch-llm-bits) or a CSV table "
         "(knob columns + accuracy)",
     )
     parser.add_argument(
@@ -102,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from archsim.commands.common import emit
     from envs.storage import DEFAULT_STORAGE
 
+    _check_options(args)
     if args.env == SOC_ENV:
         from envs.soc.cli import run_from_args
 
@@ -115,6 +115,20 @@ def run(args: argparse.Namespace) -> int:
     if args.storage is None:
         _note_default_storage(DEFAULT_STORAGE)
     return 0
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse options the chosen env does not read (they would be ignored silently) and empty or negative values."""
+    from workloads.errors import InputError
+
+    if args.seed < 0:
+        raise InputError(f"--seed: must be an integer >= 0, got {args.seed}")
+    if args.storage is not None and not args.storage.strip():
+        raise InputError("--storage: empty; give a SQLAlchemy URL such as sqlite:///study.db (or omit it)")
+    if args.accuracy is not None and args.env not in (COSEARCH_ENV, HETERO_ENV):
+        raise InputError(f"--accuracy: not used by {args.env} (only {COSEARCH_ENV} and {HETERO_ENV} train networks)")
+    if args.env_arg and args.env != SOC_ENV:
+        raise InputError(f"--env-arg: not used by {args.env} (only {SOC_ENV} takes scenario arguments)")
 
 
 def _run_design_search(args: argparse.Namespace) -> SearchResult:
@@ -176,7 +190,7 @@ def _run_cosearch(args: argparse.Namespace) -> SearchResult:
         "agent": args.agent,
         "budget": args.budget,
         "seed": args.seed,
-        "accuracy": args.accuracy,
+        "accuracy": args.accuracy or "proxy",
         "storage": args.storage or DEFAULT_STORAGE,
         "workers": args.workers,
         "agent_kwargs": parse_pairs(args.param, "--param"),

@@ -32,6 +32,30 @@ FAMILIES: dict[str, str] = {
 
 PRESET_PACKAGE = "archsim.presets"
 
+LARGEST_NUMBER = 1e15
+"""Largest magnitude a hardware field may take (sizes in bits of a petabyte memory fit; beyond it, integer
+conversions of cycle counts overflow)."""
+SMALLEST_NUMBER = 1e-9
+"""Smallest nonzero magnitude (a bandwidth of 1e-300 would give cycle counts no integer holds)."""
+
+
+def check_numbers(data: Any, where: str, path: str = "") -> None:
+    """Refuse NaN, infinities and magnitudes outside [1e-9, 1e15] (zero aside) anywhere in a config's data."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            check_numbers(value, where, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list | tuple):
+        for index, value in enumerate(data):
+            check_numbers(value, where, f"{path}[{index}]")
+    elif isinstance(data, int | float) and not isinstance(data, bool):
+        if not math.isfinite(data):
+            raise InputError(f"{where}: {path} must be a finite number, got {data}")
+        if data and not SMALLEST_NUMBER <= abs(data) <= LARGEST_NUMBER:
+            raise InputError(
+                f"{where}: {path} = {data:g} is outside the modelled range: 0 or a magnitude from "
+                f"{SMALLEST_NUMBER:g} to {LARGEST_NUMBER:g}"
+            )
+
 
 def config_class(family: str, where: str = "config") -> type:
     """The config class of ``family``."""
@@ -45,6 +69,7 @@ def config_class(family: str, where: str = "config") -> type:
 def from_mapping(data: dict[str, Any], where: str) -> Any:
     """Build a validated config from plain data (one table of a file)."""
     data = dict(data)
+    check_numbers(data, where)
     description = data.pop("description", "")  # a sentence for `archsim archs`, not a hardware field
     if not isinstance(description, str):
         raise InputError(f"{where}: description must be a text, got {description!r}")
@@ -54,11 +79,36 @@ def from_mapping(data: dict[str, Any], where: str) -> Any:
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise InputError(f"{where}: unknown field {unknown[0]!r} for family {family!r}; allowed: {', '.join(fields)}")
+    for key, value in data.items():
+        _check_kind(fields[key], value, where)
     try:
         return cls(**data)
     except (TypeError, ValueError) as exc:
         message = str(exc).removeprefix(f"{data.get('name')}: ")  # the file already names the config
         raise InputError(f"{where}: {message}") from None
+
+
+def _check_kind(field: dataclasses.Field[Any], value: Any, where: str) -> None:
+    """Refuse a value of another kind than the field's default (a list for a name, a number for a list...)."""
+    if field.default is not dataclasses.MISSING:
+        default = field.default
+    elif field.default_factory is not dataclasses.MISSING:
+        default = field.default_factory()
+    else:
+        return
+    if isinstance(default, bool):
+        kinds: tuple[type, ...] = (bool,)
+        wanted = "true or false"
+    elif isinstance(default, int | float):
+        kinds, wanted = (int, float), "a number"
+    elif isinstance(default, str):
+        kinds, wanted = (str,), "a text"
+    elif isinstance(default, tuple | list):
+        kinds, wanted = (list, tuple), "a list"
+    else:
+        return
+    if not isinstance(value, kinds) or (kinds == (int, float) and isinstance(value, bool)):
+        raise InputError(f"{where}: {field.name} must be {wanted}, got {value!r}")
 
 
 def read_config_file(path: Path) -> Any:
@@ -86,6 +136,7 @@ def read_config_file(path: Path) -> Any:
         raise InputError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a table of fields at the top level")
+    check_numbers(data, str(path))
     if "preset" in data:
         data = _preset_data(data.pop("preset"), path) | data  # a preset's fields, the file's over them
     from archsim.config.stream_yaml import is_stream_hardware, read_stream_hardware
@@ -183,7 +234,7 @@ def read_scalesim_cfg(path: Path) -> Any:
     switches archsim does not model (custom layouts, Ramulator traces) get a one-line note.
     ``OptimizedMapping`` (row-wise N:M) is read with its ``BlockSize`` and seed when sparsity is on.
     """
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)  # SCALE-Sim's names may hold a literal %
     try:
         parser.read_string(_text(path))
     except configparser.Error as exc:
@@ -195,9 +246,11 @@ def read_scalesim_cfg(path: Path) -> Any:
     def number(section: str, key: str, default: str | None = None) -> float:
         raw = _cfg_get(parser, section, key, path, default)
         try:
-            return float(raw)
+            value = float(raw)
         except ValueError:
             raise InputError(f"{path}: [{section}] {key} must be a number, got {raw!r}") from None
+        check_numbers({f"[{section}] {key}": value}, str(path))
+        return value
 
     def integer(section: str, key: str) -> int:
         value = number(section, key)

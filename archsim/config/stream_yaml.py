@@ -31,7 +31,7 @@ _ZIGZAG_KEYS = ("name", "memories", "operational_array")
 
 def is_stream_hardware(data: Mapping[str, Any]) -> bool:
     """Whether parsed YAML looks like a Stream accelerator (cores and their connectivity)."""
-    return "cores" in data and "core_connectivity" in data
+    return "cores" in data and ("core_connectivity" in data or "offchip_core_id" in data)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -72,9 +72,20 @@ def _accumulator_bits(core: Mapping[str, Any], where: str) -> int:
 
 def read_stream_hardware(path: Path, data: Mapping[str, Any] | None = None) -> SystemConfig:
     """The system of a Stream hardware file (see the module docstring for what maps to what)."""
+    data = dict(data) if data is not None else _read_yaml(path)
+    try:
+        return _system(path, data)
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        missing = f"missing key {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+        raise InputError(f"{path}: not a Stream hardware description its cores can be read from ({missing})") from None
+
+
+def _system(path: Path, data: dict[str, Any]) -> SystemConfig:
+    """The system of parsed Stream hardware ``data`` read from ``path``."""
     from archsim.config.loopnest_zigzag import hardware_from_dict
 
-    data = dict(data) if data is not None else _read_yaml(path)
     cores_raw = data.get("cores")
     if not isinstance(cores_raw, Mapping) or not cores_raw:
         raise InputError(f"{path}: cores must be a table of core id -> core file")
@@ -83,6 +94,8 @@ def read_stream_hardware(path: Path, data: Mapping[str, Any] | None = None) -> S
     if offchip not in files:
         raise InputError(f"{path}: offchip_core_id {offchip!r} is not one of the cores {sorted(files)}")
     compute = {k: c for k, c in files.items() if k != offchip and "operational_array" in c}
+    if not compute:
+        raise InputError(f"{path}: no compute core (a core file with an operational_array) besides the off-chip core")
 
     def units(core: Mapping[str, Any]) -> int:
         size = 1

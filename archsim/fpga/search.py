@@ -232,6 +232,9 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
 def _no_fit_message(config: FpgaConfig, tm: np.ndarray, tn: np.ndarray, used: dict[str, np.ndarray]) -> str:
     """One line naming the resource that the smallest design overflows."""
     board = config.board_spec
+    if tm.size == 0:  # not even a 1x1 engine's DSPs fit the cap or budget
+        limit = f"DSP budget {config.dsp_budget}" if config.dsp_budget else f"utilization_cap {config.utilization_cap}"
+        return f"{config.name}: no design fits {board.name}: not even a 1x1 engine's DSPs fit within its {limit}"
     smallest = int(np.argmin(tm * tn))
     lean = {name: int(value[smallest].min()) for name, value in used.items()}
     overflow = res.first_overflow(lean, board, config.utilization_cap, config.dsp_budget)

@@ -49,18 +49,20 @@ def parse_vary(items: Sequence[str]) -> dict[str, list[int]]:
 
 
 def point_specs(spec: str, grid: Mapping[str, Sequence[int]]) -> list[tuple[dict[str, int], str]]:
-    """Every grid point as (its values, the spec string with them appended: later keys win)."""
+    """Every grid point as (its values, the spec string with the varied keys set to them: a key the spec gives
+    is replaced, not repeated)."""
     if not is_llm_spec(spec):
         raise InputError(
             f"spec {spec!r}: not an LLM spec (MODEL:key=value,...)",
             cli=f"--vary: --workload {spec!r} is not an LLM spec (MODEL:key=value,...)",
         )
-    separator = "," if ":" in spec else ":"
+    model, _, items = spec.partition(":")
+    kept = [item for item in items.split(",") if item.strip() and item.partition("=")[0].strip() not in grid]
     points = []
     for values in itertools.product(*grid.values()):
         point = dict(zip(grid, values, strict=True))
-        suffix = ",".join(f"{k}={v}" for k, v in point.items())
-        points.append((point, f"{spec}{separator}{suffix}" if suffix else spec))
+        keys = kept + [f"{k}={v}" for k, v in point.items()]
+        points.append((point, f"{model}:{','.join(keys)}" if keys else model))
     return points
 
 

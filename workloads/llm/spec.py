@@ -181,7 +181,14 @@ def parse_spec(text: str) -> LlmSpec:
         key, sep, value = (s.strip() for s in item.partition("="))
         if not sep or key not in _KEYS or not value:
             raise _spec_error(text, f"{item!r} is not key=value with key one of {', '.join(_KEYS)}")
+        if key in values:
+            raise _spec_error(text, f"{key} is given twice; give each key once")
         values[key] = value if key == "phase" else _integer(text, key, value)
+    if values.get("context") == 0 and str(values.get("phase", Phase.DECODE.value)).lower() == Phase.DECODE.value:
+        # Inside LlmRun 0 stands for the prompt length; written out on a decode it would silently mean 512.
+        raise _spec_error(
+            text, "context=0 is not allowed on a decode: give context >= 1, or omit it for the prompt length"
+        )
     try:
         run = LlmRun(**values)  # type: ignore[arg-type]
     except ValueError as exc:

@@ -548,6 +548,12 @@ class _OnnxImporter:
                 f"{self.where(index)}: only 1-D and 2-D convolutions are supported; input shape {x_shape}"
             )
         attrs = _attrs(node)
+        groups = int(attrs.get("group", 1))  # type: ignore[call-overload]
+        if groups >= 1 and x_shape[1] != w_shape[1] * groups:
+            raise self.g.error(
+                f"{self.where(index)}: input {node.input[0]!r} has {x_shape[1]} channels but weight "
+                f"{node.input[1]!r} {tuple(w_shape)} x group {groups} expects {w_shape[1] * groups}"
+            )
         strides = list(attrs.get("strides", [1] * rank))
         dilations = list(attrs.get("dilations", [1] * rank))
         kernel = list(w_shape[2:])
@@ -575,7 +581,7 @@ class _OnnxImporter:
                 pad_right=pads[1][1] + folded[3],
                 dilation_h=int(dilations[0]),
                 dilation_w=int(dilations[1]),
-                groups=int(attrs.get("group", 1)),  # type: ignore[call-overload]
+                groups=groups,
                 batch=x_shape[0],
                 activation=activation,
             )

@@ -24,6 +24,7 @@ the most common activation type. An explicit ``precision`` overrides all of it.
 from __future__ import annotations
 
 import math
+import struct
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,7 +131,10 @@ def read_tflite(
             cli=f"{path}: TFLite files have static shapes; --input-shape applies to ONNX models only",
         )
     model = _decode(path)
-    return _TfliteImporter(path, model, precision, skip_unsupported).run()
+    try:
+        return _TfliteImporter(path, model, precision, skip_unsupported).run()
+    except (IndexError, TypeError, struct.error) as exc:  # flatbuffers reads an op's options lazily
+        raise InputError(f"{path}: corrupt TFLite file ({type(exc).__name__} while importing its operators)") from None
 
 
 def supported_ops() -> list[str]:
@@ -188,8 +192,8 @@ def _decode(path: Path) -> _Model:
         raise InputError(f"{path}: not a TFLite model (no 'TFL3' flatbuffer identifier)")
     try:
         return _decode_model(data)
-    except InputError:
-        raise
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     except Exception as exc:  # flatbuffers raises IndexError, struct.error... on bad offsets
         raise InputError(f"{path}: corrupt TFLite file ({type(exc).__name__} while decoding)") from None
 
@@ -226,6 +230,10 @@ def _decode_model(data: bytes) -> _Model:
         operators.append(_Operator(code, custom, inputs, outputs, options_table=table))
     inputs = [int(t) for t in graph.InputsAsNumpy()] if graph.InputsLength() else []
     outputs = [int(t) for t in graph.OutputsAsNumpy()] if graph.OutputsLength() else []
+    referenced = [*inputs, *outputs, *(t for op in operators for t in (*op.inputs, *op.outputs))]
+    bad = next((t for t in referenced if not -1 <= t < len(tensors)), None)
+    if bad is not None:
+        raise InputError(f"tensor index {bad} is out of range (the subgraph has {len(tensors)} tensors)")
     description = model.Description()
     return _Model(description.decode(errors="replace") if description else "", tensors, operators, inputs, outputs)
 
