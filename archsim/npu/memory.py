@@ -231,11 +231,10 @@ def weight_refetch(op: NpuOp, block: Block) -> int:
 def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     """True when the op's off-chip weights are DMA'd into an SRAM buffer (not streamed straight to the array).
 
-    A weight read once (batch-1 FC) streams. With an SRAM cache in front of the
-    DRAM arena (Vela's Dedicated_Sram, where the scheduler spills), a copy only
-    pays when the array re-reads the weights at least twice; otherwise they
-    stream from DRAM, as Vela decides, but on regor's presets (``cache_holds_prefill``
-    false) weights read once are still copied when the copy hides in the op (:func:`_copy_hides`).
+    Weights the array re-reads are copied. Weights read once are copied when the copy hides in the op
+    (:func:`_copy_hides`, regor's single-fetch test: Vela 5.2 schedules every Ethos-U with regor), except on the
+    network's first op when they fall in at most two output-depth blocks, and except behind an SRAM cache that
+    keeps every intermediate (``plans_cache`` false: no staging area is planned there).
     """
     if not config.weight_buffer_in_sram or config.sram_bytes_per_cycle <= 0 or op.weights_streamed:
         return False
@@ -245,7 +244,7 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
         # Nothing runs before it to hide a copy: regor buffers the first op's weights read once only when they
         # fall in more than two output-depth blocks (``ProposeSlicedWeightBuffering``'s expected slices).
         return False
-    if config.cache_kb > 0 and not (config.plans_cache and not config.cache_holds_prefill):
+    if config.cache_kb > 0 and not config.plans_cache:
         return False
     return _copy_hides(op, config, block)
 

@@ -145,8 +145,8 @@ def test_regor_copies_weights_read_once_only_when_the_copy_hides_in_the_op(resne
     # On U85-512 the third stage's 3x3 convolutions run one 14x14 block, so the array reads their 576 KiB of
     # weights once; regor still double-buffers them (Vela: "Weight buffer = 329024 bytes (Double)") because the
     # copy and the buffered reads take less than the op. The last stage's 3x3 convolutions' 2.25 MiB would not
-    # hide in their 7x7 runs (Vela: None) and stream; planned as Vela's Python scheduler does, nothing read once
-    # is copied.
+    # hide in their 7x7 runs (Vela: None) and stream. The test is regor's on every Ethos-U (Vela 5.2 schedules the
+    # U55/U65 with regor too), whichever way the cache is planned.
     def staged_layers(config: NpuConfig) -> set[str]:
         return {
             node.name
@@ -158,7 +158,7 @@ def test_regor_copies_weights_read_once_only_when_the_copy_hides_in_the_op(resne
     config = load_arch("ethos-u85-512")
     assert {"conv_11", "conv_13", "conv_14"} <= staged_layers(config)
     assert not {"conv_15", "conv_16", "conv_18", "conv_19"} & staged_layers(config)
-    assert not {"conv_11", "conv_13", "conv_14"} & staged_layers(replace(config, cache_holds_prefill=True))
+    assert staged_layers(replace(config, cache_holds_prefill=True)) == staged_layers(config)
     # Their buffers take the block outputs' room: add_5, which the projection conv_17 reads, goes to DRAM as in Vela.
     assert "add_5" in plan_feature_maps(resnet18, config).in_dram
     conv_17 = next(layer for layer in simulate(resnet18, config).layers if layer.layer == "conv_17")

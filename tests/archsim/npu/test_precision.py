@@ -9,6 +9,7 @@ import pytest
 from archsim.cli import main
 from archsim.config.loader import load_preset, preset_names
 from archsim.errors import InputError
+from archsim.metrics import NetworkMetrics
 from archsim.simulate import simulate
 from workloads.precision import Precision
 from workloads.registry import families, load_workload
@@ -42,9 +43,12 @@ def test_int4_layers_run_on_a_decoder_that_takes_them_with_fewer_weight_bytes() 
     config = dataclasses.replace(load_preset("ethos-u65-256"), weight_precisions="int4+int8")
     assert config.weight_precisions == ("int4", "int8")
     int8, int4 = simulate(_ofa(8), config), simulate(_ofa(4), config)
-    weight_bytes = {m.layer: m.filter_dram_reads for m in int8.layers}
-    int4_layers = [m for m in int4.layers if m.layer.startswith("stage") and weight_bytes[m.layer] > 0]
-    assert int4_layers and all(m.filter_dram_reads < weight_bytes[m.layer] for m in int4_layers)
+
+    # A weight copy prefetched under the layer before is booked on that layer, so compare the stages' sums.
+    def stage_weight_reads(metrics: NetworkMetrics) -> int:
+        return sum(m.filter_dram_reads for m in metrics.layers if m.layer.startswith("stage"))
+
+    assert 0 < stage_weight_reads(int4) < stage_weight_reads(int8)
     assert int4.energy_pj < int8.energy_pj and int4.latency_s <= int8.latency_s
     with pytest.raises(InputError, match=r"stage1\.0\.expand has int16 weights"):
         simulate(_ofa(16), config)

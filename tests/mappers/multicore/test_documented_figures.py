@@ -71,10 +71,10 @@ def test_mobilenet_v2_shared_buffer_rows_on_the_hetero_preset() -> None:
             round(m.area_mm2, 2),
         )
     assert rows == {
-        0: (2.323, 10.947, 0.0, 0.0, 3.094, 6.63),
-        128: (2.323, 10.947, 0.0, 0.0, 3.094, 7.36),
-        512: (2.168, 6.030, 2.459, 2.459, 1.934, 9.54),
-        2048: (2.092, 3.621, 3.663, 3.663, 1.439, 18.24),
+        0: (2.328, 10.947, 0.0, 0.0, 3.095, 6.63),
+        128: (2.328, 10.947, 0.0, 0.0, 3.095, 7.36),
+        512: (2.172, 6.030, 2.459, 2.459, 1.935, 9.54),
+        2048: (2.097, 3.621, 3.663, 3.663, 1.440, 18.24),
     }
     fused = dataclasses.replace(base, shared_buffer_kb=2048.0)
     metrics = evaluate_checked(workload, fused, plan_system(workload, fused, fusion="auto"))
