@@ -136,6 +136,8 @@ def read_config_file(path: Path) -> Any:
         raise InputError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise InputError(f"{path}: expected a table of fields at the top level")
+    if not data:
+        raise InputError(f"{path}: no fields; give `family` and its fields, or `preset = NAME` to start from a preset")
     check_numbers(data, str(path))
     if "preset" in data:
         data = _preset_data(data.pop("preset"), path) | data  # a preset's fields, the file's over them

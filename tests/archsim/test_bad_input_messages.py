@@ -37,6 +37,8 @@ def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
         ("prec.toml", 'preset = "ethos-u55-128"\nprecisions = 5\n', ("precisions must be a list, got 5",)),
         ("cores.toml", 'preset = "system-quad-systolic"\ncores = "tpu-like"\n', ("cores must be a list",)),
         ("core.toml", 'preset = "system-quad-systolic"\ncores = [{ family = "systolic", clock_mhz = inf }]\n', ()),
+        ("empty.toml", "", ("no fields",)),
+        ("empty.yaml", "{}\n", ("no fields",)),
     ],
 )
 def test_config_numbers_and_kinds(
