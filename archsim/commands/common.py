@@ -130,14 +130,13 @@ def check_output(output: Path, atomic: bool) -> None:
 
 
 def emit(text: str, output: Path | None) -> None:
-    """Write ``text`` to ``output`` or standard output; a regular file is replaced atomically, a device or pipe
-    (``-o /dev/null``) written in place."""
+    """Write ``text`` to ``output`` (checked by :func:`check_output` first) or standard output; a regular file is
+    replaced atomically, a device or pipe (``-o /dev/null``) written in place."""
     if not text.endswith("\n"):
         text += "\n"
     if output is None:
         sys.stdout.write(text)
         return
-    check_output(output, atomic=False)
     try:
         if output.exists() and not output.is_file():
             with open(output, "w") as stream:

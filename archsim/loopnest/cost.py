@@ -690,6 +690,12 @@ def port_bound_cycles(config: LoopNestConfig, cost: LayerCost) -> float:
     return busiest
 
 
+def held_latency(cost: LayerCost, config: LoopNestConfig) -> int:
+    """The latency archsim reports for ``cost``: ZigZag's, held at the busiest port's traffic over its bandwidth
+    (:func:`port_bound_cycles`), in whole cycles."""
+    return max(math.ceil(cost.latency_cycles), math.ceil(port_bound_cycles(config, cost)))
+
+
 def evaluate(layer: LoopNestLayer, config: LoopNestConfig, mapping: Mapping, memo: dict | None = None) -> LayerCost:
     """Energy and latency of ``layer`` on ``config`` under ``mapping`` (see the module docstring).
 

@@ -29,8 +29,8 @@ from archsim.loopnest.cost import (
     LayerCost,
     drain_cycles,
     evaluate,
+    held_latency,
     limited_spatial,
-    port_bound_cycles,
     spatial_per_level,
 )
 from archsim.loopnest.layer import LoopNestLayer, Operand
@@ -48,19 +48,13 @@ class Objective(StrEnum):
 
 def score(cost: LayerCost, objective: Objective, latency: float | None = None) -> tuple[float, float]:
     """Sort key of a cost under ``objective`` (ties broken by the other metric); ``latency`` replaces the cost's
-    own (ZigZag's) latency, e.g. by :func:`held_latency`."""
+    own (ZigZag's) latency, e.g. by :func:`archsim.loopnest.cost.held_latency`."""
     cycles = cost.latency_cycles if latency is None else latency
     if objective is Objective.ENERGY:
         return (cost.energy_pj, cycles)
     if objective is Objective.LATENCY:
         return (cycles, cost.energy_pj)
     return (cost.energy_pj * cycles, cycles)
-
-
-def held_latency(cost: LayerCost, config: LoopNestConfig) -> float:
-    """The latency archsim reports for ``cost``: ZigZag's, held at the busiest port's traffic over its bandwidth
-    (:func:`archsim.loopnest.cost.port_bound_cycles`), in whole cycles."""
-    return float(max(math.ceil(cost.latency_cycles), math.ceil(port_bound_cycles(config, cost))))
 
 
 def _ranked(cost: LayerCost, config: LoopNestConfig, objective: Objective, hold: bool) -> tuple[float, float]:
@@ -192,7 +186,8 @@ def search_layer(
     All orders are allocated and costed at once (:mod:`archsim.loopnest.batch`, equal to the
     scalar model bit for bit); the best is the first order, in sorted order, with the lowest
     score, as a one-by-one scan finds it. Its cost (with breakdowns) comes from the scalar model.
-    ``hold``: rank by the held latency (:func:`held_latency`) instead of ZigZag's (see :func:`_best_held`)."""
+    ``hold``: rank by the held latency (:func:`archsim.loopnest.cost.held_latency`) instead of ZigZag's
+    (see :func:`_best_held`)."""
     limited = limited_spatial(layer, config, spatial, fractional=True)
     factors = temporal_factors(layer, limited, lpf_limit)
     if not factors:  # a layer with no temporal loops: one mapping
@@ -290,7 +285,7 @@ def best_of_spatials(
     hold: bool = False,
 ) -> MapperResult:
     """The best mapping over the loop orders of every spatial unrolling in ``spatials`` (``hold``: ranked by the
-    held latency, :func:`held_latency`).
+    held latency, :func:`archsim.loopnest.cost.held_latency`).
 
     Unrollings are searched in order of their score floor, and one whose floor is above the best
     score found is skipped: it cannot win (branch and bound; the result is the exhaustive search's,

@@ -29,7 +29,7 @@ from archsim.area import FLIPFLOP_UM2_PER_BIT, MAC_UM2, sram_mm2
 from archsim.config.loopnest import Direction, LoopNestConfig, VectorUnit
 from archsim.config.loopnest_zigzag import MappingEntry, entry_for, read_mapping_file
 from archsim.errors import InputError
-from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, port_bound_cycles, spatial_per_level
+from archsim.loopnest.cost import LayerCost, evaluate, held_latency, limited_spatial, spatial_per_level
 from archsim.loopnest.layer import LoopNestLayer, Operand, layer_of
 from archsim.loopnest.mapper import (
     MapperResult,
@@ -217,8 +217,8 @@ def simulate_loopnest(workload: Workload, config: LoopNestConfig, traffic: Traff
             mapping, cost, status = vector_mapper.map(layer, vector_operator_type(node.op))
         else:
             mapping, cost, status = mapper.map(layer, _operator_type(node.op))
-        channel_stall = max(0, math.ceil(port_bound_cycles(config, cost)) - math.ceil(cost.latency_cycles))
-        latency = math.ceil(cost.latency_cycles) + channel_stall
+        latency = held_latency(cost, config)
+        channel_stall = latency - math.ceil(cost.latency_cycles)
         by_memory = cost.energy_by_memory()
         compute_util = 0.0 if is_vector else cost.spatial_utilization  # no MACs of the array
         lanes = math.prod(f for unroll in mapping.spatial.values() for f in unroll.values())  # a file may set them

@@ -249,6 +249,13 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     return _copy_hides(op, config, block)
 
 
+def weight_copy_cycles(config: NpuConfig, nbytes: float) -> float:
+    """Cycles a DMA takes to read ``nbytes`` of weights from their home memory over its weight channel, latency
+    included (regor's ``MemToMemCycles`` from the weights' side)."""
+    home = config.weights_in
+    return nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
+
+
 def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     """True when regor buffers weights its array reads once: the copy plus the array's reads from the buffer take
     no longer than the op run unbuffered (regor's ``ProposeSlicedWeightBuffering`` in ``scheduler.cpp``, no code
@@ -257,7 +264,7 @@ def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     home, paying its latency per block; the maps are taken in SRAM, where the cache plan keeps what an op reads)."""
     home = config.weights_in
     nbytes = float(op.weight_bytes)
-    copy = nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
+    copy = weight_copy_cycles(config, nbytes)
     reads = nbytes / config.channel_bandwidth(Memory.SRAM, write=False, weights=True) + config.read_latency(Memory.SRAM)
     run = compute_cycles(op.geometry, block, config, Memory.SRAM, Memory.SRAM, home).total * op.repeats
     if op.opens_network and _first_slice_shows(op, config, block, run, copy):
@@ -274,11 +281,9 @@ def _first_slice_shows(op: NpuOp, config: NpuConfig, block: Block, run: float, c
     """True when buffering the network's first op makes it slower: nothing runs before it to copy under, so its
     first depth slice's copy shows (regor's visible buffering cycles in the buffered estimate), unless the op is
     bound by its own run and that copy is under ``STARTUP_DELAY_CYCLES`` per slice."""
-    home = config.weights_in
     depth = op.geometry.ofm[2]
     slices = math.ceil(depth / DEPTH_SLICE)
-    first = op.weight_bytes * min(DEPTH_SLICE, depth) / depth
-    visible = first / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
+    visible = weight_copy_cycles(config, op.weight_bytes * min(DEPTH_SLICE, depth) / depth)
     if run > copy and visible / slices < STARTUP_DELAY_CYCLES:
         visible = 0.0
     buffered = compute_cycles(op.geometry, block, config, Memory.SRAM, Memory.SRAM, Memory.SRAM).total

@@ -51,7 +51,7 @@ from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import choose_block
 from archsim.npu.compute import compute_cycles
 from archsim.npu.lowering import chainable, lower
-from archsim.npu.memory import DEPTH_SLICE, Placement, operation_traffic, staged, weight_refetch
+from archsim.npu.memory import DEPTH_SLICE, Placement, operation_traffic, staged, weight_copy_cycles, weight_refetch
 from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, NpuOp
 from workloads.graph import Node, TensorKind, Workload
 from workloads.ops import VectorFn, VectorOp
@@ -264,7 +264,6 @@ def _cycles(ops: tuple[NpuOp, ...], config: NpuConfig) -> float:
 
 def staged_weights(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[StagedWeights, ...]:
     """The staged weights of a step's operations (streamed weights and weights read once take no buffer)."""
-    rate = config.channel_bandwidth(config.weights_in, write=False, weights=True)
     found = []
     for op in ops:
         g = op.geometry
@@ -274,7 +273,7 @@ def staged_weights(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[StagedWei
         if not staged(op, config, block):
             continue
         size = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
-        transfer = config.read_latency(config.weights_in) + size / rate
+        transfer = weight_copy_cycles(config, size)
         found.append(StagedWeights(size, g.ofm[2], block.ofm[2], in_sram(op, config)[0], transfer))
     return tuple(found)
 

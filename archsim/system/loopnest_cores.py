@@ -36,11 +36,10 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 from collections import OrderedDict
 from typing import Any
 
-from archsim.loopnest.cost import limited_spatial, port_bound_cycles
+from archsim.loopnest.cost import held_latency, limited_spatial
 from archsim.loopnest.layer import LoopNestLayer
 from archsim.loopnest.mapper import Objective, best_of_spatials, search_layer
 from archsim.loopnest.network import area_mm2, node_layer, packed_weight_bits, vector_unit_config
@@ -112,7 +111,7 @@ def _vector_cost(layer: LoopNestLayer, config: Any) -> tuple[int, float]:
     prices it: the best loop order for latency, at the lanes' energy per operation, held at the port bound."""
     lanes = lane_unrolling(config.vector_unit, config.operational_array.dimensions)
     cost = search_layer(layer, vector_unit_config(config), lanes, Objective.LATENCY, LPF_LIMIT).cost
-    return max(math.ceil(cost.latency_cycles), math.ceil(port_bound_cycles(config, cost))), float(cost.energy_pj)
+    return held_latency(cost, config), float(cost.energy_pj)
 
 
 def _price(layer: LoopNestLayer, config: Any, mode: str) -> tuple[int, float]:

@@ -12,13 +12,12 @@ from support.zigzag_reference import hardware, layer_of_row
 from archsim.config.loader import load_arch
 from archsim.config.loopnest import LoopNestConfig
 from archsim.config.loopnest_zigzag import entry_for, read_mapping_file
-from archsim.loopnest.cost import LayerCost, evaluate, limited_spatial, spatial_per_level
+from archsim.loopnest.cost import LayerCost, evaluate, held_latency, limited_spatial, spatial_per_level
 from archsim.loopnest.layer import LoopNestLayer, Operand, layer_of
 from archsim.loopnest.mapper import (
     Objective,
     allocate,
     best_mapping,
-    held_latency,
     stored_bits,
     temporal_factors,
     tile_elements,
