@@ -130,4 +130,9 @@ def _llm_summary(total: dict[str, Any]) -> str:
         f"LLM {total['phase']}: TTFT {ms('ttft_s')} | TPOT {ms('tpot_s')} | {total['tokens_per_s']:,.1f} tokens/s | "
         f"{total['energy_per_token_pj'] / 1e6:,.2f} uJ/token | weights {total['weight_bytes'] / 2**20:,.1f} MiB + "
         f"KV cache {total['kv_cache_bytes'] / 2**20:,.1f} MiB: {fits}"
+        + (
+            f" | {total['positions']:,} positions, beyond the model's {total['max_positions']:,}"
+            if total.get("within_max_positions") is False
+            else ""
+        )
     )

@@ -104,9 +104,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         metrics = simulate(workload, config)
     if "fits_memory" in metrics.extra_total:
-        from archsim.llm.metrics import conversion_warning, unfit_warning
+        from archsim.llm.metrics import conversion_warning, positions_warning, unfit_warning
 
-        for warning in (unfit_warning(metrics.extra_total), conversion_warning(metrics.extra_total)):
+        total = metrics.extra_total
+        for warning in (unfit_warning(total), positions_warning(total), conversion_warning(total)):
             if warning:
                 print(f"archsim simulate: warning: {args.arch}: {warning}", file=sys.stderr)
     if args.format == "csv":

@@ -6,6 +6,7 @@ from archsim.llm.metrics import (
     llm_totals,
     memory_check,
     op_bound,
+    positions_warning,
     unfit_warning,
     with_llm_metrics,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "llm_totals",
     "memory_check",
     "op_bound",
+    "positions_warning",
     "unfit_warning",
     "with_llm_metrics",
 ]

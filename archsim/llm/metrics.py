@@ -252,6 +252,9 @@ def llm_totals(metrics: NetworkMetrics, spec: LlmSpec, config: Any) -> dict[str,
         "kv_positions": need.kv_positions,
         "memory": memory,
         "fits_memory": None if None in verdicts else all(verdicts),
+        "positions": run.positions,
+        "max_positions": spec.config.position_limit or None,
+        "within_max_positions": run.positions <= spec.config.position_limit if spec.config.position_limit else None,
     }
 
 
@@ -279,6 +282,16 @@ def conversion_warning(total: Mapping[str, Any]) -> str | None:
     parts = [f"{spec}-bit {name.replace('_', ' ')}" for name, (spec, _) in converted.items()]
     word = max(bits for _, bits in converted.values())
     return f"runs the {' and '.join(parts)} as {word}-bit words (converted to the datapath's word, not the spec's bits)"
+
+
+def positions_warning(total: Mapping[str, Any]) -> str | None:
+    """One line when the run feeds more positions than the model was built for, else None."""
+    if total.get("within_max_positions") is not False:
+        return None
+    return (
+        f"the run feeds {total['positions']:,} positions, beyond the model's {total['max_positions']:,} "
+        "(max_position_embeddings): the hardware figures stand, the model was not built for them"
+    )
 
 
 def unfit_warning(total: Mapping[str, Any]) -> str | None:

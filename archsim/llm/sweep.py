@@ -29,6 +29,7 @@ COLUMNS = (
     "kv_cache_bytes",
     "weight_bytes",
     "fits_memory",
+    "within_max_positions",
 )
 """Serving figures written per point, after the varied keys."""
 
@@ -79,15 +80,20 @@ def sweep_llm(spec: str, grid: Mapping[str, Sequence[int]], config: Any) -> list
 
 
 def write_parquet(rows: Sequence[Mapping[str, Any]], path: Path) -> None:
-    """The rows as a Parquet file at ``path`` (atomically): keys and byte counts int64, ``fits_memory`` bool,
-    the other figures float64."""
+    """The rows as a Parquet file at ``path`` (atomically): keys and byte counts int64, ``fits_memory``
+    and ``within_max_positions`` bool, the other figures float64."""
     from envs.sweep import require_pyarrow
 
     if not path.parent.exists():
         raise InputError.option(f"path {path}", f"-o {path}", f"directory {path.parent} does not exist")
     pa = require_pyarrow()
     varied = [name for name in rows[0] if name not in COLUMNS]
-    types = {"fits_memory": pa.bool_(), "kv_cache_bytes": pa.int64(), "weight_bytes": pa.int64()}
+    types = {
+        "fits_memory": pa.bool_(),
+        "within_max_positions": pa.bool_(),
+        "kv_cache_bytes": pa.int64(),
+        "weight_bytes": pa.int64(),
+    }
     fields = [pa.field(name, pa.int64()) for name in varied]
     fields += [pa.field(name, types.get(name, pa.float64())) for name in COLUMNS]
     tmp = path.with_name(path.name + ".tmp")

@@ -4,7 +4,8 @@ The values are the published configs' (quoted from memory of those files, and
 checked against the models' stated parameter counts in
 ``tests/workloads/llm/test_catalog.py``). Only the keys that shape the
 computation are kept: hidden size, layers, heads, key/value heads, head size,
-MLP width, vocabulary, experts, sliding window, tied embeddings, biases.
+MLP width, vocabulary, experts, sliding window, tied embeddings, biases, and
+the positions each model was built for (``max_position_embeddings``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ MODELS: dict[str, LlmConfig] = {
             head_dim=128,
             ffn=11008,
             vocab=32000,
+            max_positions=4096,
             source=_HUB.format("meta-llama/Llama-2-7b-hf"),
         ),
         LlmConfig(
@@ -55,6 +57,7 @@ MODELS: dict[str, LlmConfig] = {
             ffn=8192,
             vocab=128256,
             tied_embeddings=True,
+            max_positions=131072,
             source=_HUB.format("meta-llama/Llama-3.2-1B"),
         ),
         LlmConfig(
@@ -67,6 +70,7 @@ MODELS: dict[str, LlmConfig] = {
             ffn=8192,
             vocab=128256,
             tied_embeddings=True,
+            max_positions=131072,
             source=_HUB.format("meta-llama/Llama-3.2-3B"),
         ),
         LlmConfig(
@@ -78,6 +82,7 @@ MODELS: dict[str, LlmConfig] = {
             head_dim=128,
             ffn=14336,
             vocab=128256,
+            max_positions=8192,
             source=_HUB.format("meta-llama/Meta-Llama-3-8B"),
         ),
         LlmConfig(
@@ -90,6 +95,7 @@ MODELS: dict[str, LlmConfig] = {
             ffn=14336,
             vocab=32000,
             sliding_window=4096,
+            max_positions=32768,
             source=_HUB.format("mistralai/Mistral-7B-v0.1"),
         ),
         LlmConfig(
@@ -103,6 +109,7 @@ MODELS: dict[str, LlmConfig] = {
             vocab=151936,
             tied_embeddings=True,
             qkv_bias=True,
+            max_positions=32768,
             source=_HUB.format("Qwen/Qwen2.5-0.5B"),
         ),
         LlmConfig(
@@ -116,6 +123,7 @@ MODELS: dict[str, LlmConfig] = {
             vocab=151936,
             tied_embeddings=True,
             qkv_bias=True,
+            max_positions=131072,
             source=_HUB.format("Qwen/Qwen2.5-1.5B"),
         ),
         LlmConfig(
@@ -128,6 +136,7 @@ MODELS: dict[str, LlmConfig] = {
             ffn=8192,
             vocab=32064,
             sliding_window=2047,
+            max_positions=4096,
             source=_HUB.format("microsoft/Phi-3-mini-4k-instruct"),
         ),
         LlmConfig(
@@ -141,6 +150,7 @@ MODELS: dict[str, LlmConfig] = {
             vocab=32000,
             experts=8,
             top_k=2,
+            max_positions=32768,
             source=_HUB.format("mistralai/Mixtral-8x7B-v0.1"),
         ),
     )

@@ -45,6 +45,8 @@ class LlmConfig:
     mlp_bias: bool = False
     position_embeddings: int = 0
     """Learned absolute position embeddings (GPT-2: 1024); 0 for rotary models."""
+    max_positions: int = 0
+    """Positions a rotary model was built for (HF's ``max_position_embeddings``); 0: not stated."""
     partial_rotary_factor: float = 1.0
     """Fraction of ``head_dim`` a rotary model rotates (HF's ``partial_rotary_factor``; 1: all of it)."""
     expert_ffn: int = 0
@@ -80,7 +82,7 @@ class LlmConfig:
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"model {self.name}: {field} must be a positive integer, got {value!r}")
-        for field in ("sliding_window", "position_embeddings", "expert_ffn", "shared_expert_ffn"):
+        for field in ("sliding_window", "position_embeddings", "max_positions", "expert_ffn", "shared_expert_ffn"):
             value = getattr(self, field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"model {self.name}: {field} must be an integer >= 0, got {value!r}")
@@ -115,6 +117,11 @@ class LlmConfig:
             raise ValueError(f"model {self.name}: global_layers without a sliding_window")
         if self.shared_norm and not self.parallel_residual:
             raise ValueError(f"model {self.name}: shared_norm needs parallel_residual (one norm feeds both branches)")
+
+    @property
+    def position_limit(self) -> int:
+        """Positions the model has: its learned embeddings' count, else its stated maximum (0: not stated)."""
+        return self.position_embeddings or self.max_positions
 
     @property
     def group(self) -> int:

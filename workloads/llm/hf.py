@@ -65,6 +65,8 @@ def read_hf_config(path: Path | str, name: str | None = None) -> LlmConfig:
         raise InputError(f"{file}: key 'model_type' is {model_type!r}, which is not supported; supported: {supported}")
     try:
         fields = reader(keys)
+        if not fields.get("position_embeddings"):
+            fields["max_positions"] = keys.integer("max_position_embeddings", 0)
         return LlmConfig(name=label, source=str(file), **fields)
     except ValueError as exc:
         if isinstance(exc, InputError):

@@ -119,6 +119,11 @@ class LlmRun:
         return self.tokens if self.phase is Phase.DECODE else self.tokens - 1
 
     @property
+    def positions(self) -> int:
+        """Positions the run feeds the model: the prompt, or the cache plus every decode step's new token."""
+        return self.prompt if self.phase is Phase.PREFILL else self.start_context + self.decode_steps
+
+    @property
     def step_positions(self) -> int:
         """Positions the representative decode step attends: the mean over the steps, rounded up.
 

@@ -36,6 +36,37 @@ def test_unfit_model_warns(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("tokens", "within"),
+    [(24, True), (25, False)],  # a decode from 1,000 cached positions feeds positions 1,000 .. 999 + tokens
+)
+def test_positions_beyond_the_model_are_flagged(
+    tokens: int, within: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.json"
+    spec = f"gpt2:phase=decode,context=1000,tokens={tokens},layers=1"
+    assert main(["simulate", "-w", spec, "-a", "tpu-like", "-f", "json", "-o", str(out)]) == 0
+    total = json.loads(out.read_text())["total"]
+    assert (total["positions"], total["max_positions"], total["within_max_positions"]) == (1000 + tokens, 1024, within)
+    assert total["tpot_s"] > 0  # a what-if beyond the model's positions still gets its hardware figures
+    warned = "beyond the model's 1,024 (max_position_embeddings)" in capsys.readouterr().err
+    assert warned is not within
+
+
+def test_positions_limit_is_not_guessed_when_unstated(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    fields = {"hidden_size": 64, "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 128}
+    config.write_text(json.dumps({**fields, "vocab_size": 100}))
+    out = tmp_path / "r.json"
+    assert main(["simulate", "-w", f"{config}:context=500000", "-a", "tpu-like", "-f", "json", "-o", str(out)]) == 0
+    total = json.loads(out.read_text())["total"]
+    assert (total["max_positions"], total["within_max_positions"]) == (None, None)
+    config.write_text(json.dumps({**fields, "vocab_size": 100, "max_position_embeddings": 4096}))
+    assert main(["simulate", "-w", f"{config}:context=4096", "-a", "tpu-like", "-f", "json", "-o", str(out)]) == 0
+    total = json.loads(out.read_text())["total"]
+    assert (total["positions"], total["max_positions"], total["within_max_positions"]) == (4097, 4096, False)
+
+
+@pytest.mark.parametrize(
     ("spec", "needle"),
     [("llama3.2-1b:kvbits=2", "kvbits=2 is not allowed"), ("nosuch.json:phase=decode", "nosuch.json: no such file")],
 )
@@ -70,6 +101,7 @@ def test_sweep_and_plot(tmp_path: Path) -> None:
     assert [(r["context"], r["batch"]) for r in rows] == [("128", "1"), ("128", "4"), ("1024", "1"), ("1024", "4")]
     assert float(rows[2]["tpot_s"]) > float(rows[0]["tpot_s"])
     assert int(rows[2]["kv_cache_bytes"]) > int(rows[0]["kv_cache_bytes"])
+    assert {r["within_max_positions"] for r in rows} == {"True"}  # Llama-3.2-1B has 131,072 positions
     image = tmp_path / "llm.png"
     assert main(["plot", "llm", str(table), "-o", str(image)]) == 0
     assert image.stat().st_size > 10_000

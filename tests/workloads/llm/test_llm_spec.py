@@ -19,6 +19,7 @@ LLAMA_32_1B = {
     "hidden_act": "silu",
     "hidden_size": 2048,
     "intermediate_size": 8192,
+    "max_position_embeddings": 131072,
     "model_type": "llama",
     "num_attention_heads": 32,
     "num_hidden_layers": 16,
@@ -42,6 +43,16 @@ PUBLISHED_PARAMETERS = {
 @pytest.mark.parametrize(("model", "count"), sorted(PUBLISHED_PARAMETERS.items()))
 def test_catalog_parameter_counts_match_the_published_ones(model: str, count: int) -> None:
     assert MODELS[model].parameters() == count
+
+
+# Positions each model was built for: max_position_embeddings of its published config.json (n_positions for GPT-2).
+POSITIONS = {"gpt2": 1024, "llama2-7b": 4096, "llama3-8b": 8192, "llama3.2-1b": 131072, "llama3.2-3b": 131072,
+             "mistral-7b": 32768, "mixtral-8x7b": 32768, "phi3-mini": 4096, "qwen2.5-0.5b": 32768,
+             "qwen2.5-1.5b": 131072}  # fmt: skip
+
+
+def test_every_built_in_model_states_its_positions() -> None:
+    assert {name: config.position_limit for name, config in MODELS.items()} == POSITIONS
 
 
 def test_mixtral_active_parameters() -> None:
