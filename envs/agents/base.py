@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from archsim.errors import InputError
+from envs.agents.params import Range, check_params
 from envs.spaces import Point
 from envs.storage import Trial
 
@@ -23,13 +23,11 @@ class Agent(ABC):
 
     name: str = ""
     defaults: Mapping[str, Any] = {}
+    ranges: Mapping[str, Range] = {}
+    """Allowed values of the numeric parameters (checked with each default's type when the agent is made)."""
 
     def __init__(self, seed: int, params: Mapping[str, Any]) -> None:
-        unknown = sorted(set(params) - set(self.defaults))
-        if unknown:
-            raise InputError(
-                f"agent {self.name}: unknown parameter {unknown[0]!r}; allowed: {', '.join(self.defaults) or 'none'}"
-            )
+        check_params(self.name, params, self.defaults, self.ranges)
         self.seed = int(seed)
         self.params: dict[str, Any] = {**self.defaults, **params}
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from archsim.errors import InputError
 from envs.agents.base import AskTellAgent
+from envs.agents.params import AT_LEAST_ONE, NON_NEGATIVE, UNIT, Range
 from envs.spaces import Point
 from envs.storage import Trial
 
@@ -73,6 +74,7 @@ class TpeAgent(OptunaAgent):
 
     name = "bo"
     defaults = {"n_startup_trials": 10, "n_ei_candidates": 24, "multivariate": True}  # noqa: RUF012
+    ranges = {"n_startup_trials": NON_NEGATIVE, "n_ei_candidates": AT_LEAST_ONE}  # noqa: RUF012
 
     def sampler(self) -> Any:
         """TPE seeded with the agent's seed."""
@@ -86,6 +88,7 @@ class GpAgent(OptunaAgent):
 
     name = "gp"
     defaults = {"n_startup_trials": 10}  # noqa: RUF012
+    ranges = {"n_startup_trials": NON_NEGATIVE}  # noqa: RUF012
 
     def sampler(self) -> Any:
         """GP sampler seeded with the agent's seed (deterministic: results must replay)."""
@@ -103,6 +106,7 @@ class Nsga2Agent(OptunaAgent):
 
     name = "nsga2"
     defaults = {"population_size": 24, "mutation_prob": None, "crossover_prob": 0.9}  # noqa: RUF012
+    ranges = {"population_size": Range(2), "mutation_prob": UNIT, "crossover_prob": UNIT}  # noqa: RUF012
 
     def sampler(self) -> Any:
         """NSGA-II seeded with the agent's seed."""

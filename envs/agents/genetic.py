@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from archsim.errors import InputError
 from envs.agents.base import AskTellAgent
+from envs.agents.params import AT_LEAST_ONE, UNIT, Range
 from envs.spaces import Point
 from envs.storage import Trial
 
@@ -25,19 +25,16 @@ class GeneticAgent(AskTellAgent):
 
     name = "ga"
     defaults = {"population": 24, "mutation": 0.2, "crossover": 0.9, "tournament": 3}  # noqa: RUF012
+    ranges = {"population": Range(2), "mutation": UNIT, "crossover": UNIT, "tournament": AT_LEAST_ONE}  # noqa: RUF012
     retries = 20
     """Attempts at drawing an unseen child before accepting a repeat."""
 
     def setup(self, study: Study) -> None:
-        """Check hyperparameters and start with an empty population."""
+        """Take the (checked) hyperparameters and start with an empty population."""
         self.population = int(self.params["population"])
         self.mutation = float(self.params["mutation"])
         self.crossover = float(self.params["crossover"])
         self.tournament = int(self.params["tournament"])
-        if self.population < 2 or self.tournament < 1 or not 0 <= self.mutation <= 1 or not 0 <= self.crossover <= 1:
-            raise InputError(
-                f"agent ga: need population >= 2, tournament >= 1, mutation and crossover in [0, 1]; got {self.params}"
-            )
         self.space = study.task.space
         self.cards = np.array(self.space.cardinalities)
         self.rng = np.random.default_rng(self.seed)

@@ -15,10 +15,31 @@ import numpy as np
 
 from archsim.errors import InputError
 from envs.agents.base import Agent
+from envs.agents.params import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Range
 from envs.spaces import DesignSpace
 
 if TYPE_CHECKING:
     from envs.runner import Study
+
+PPO_DEFAULTS: dict[str, Any] = {
+    "n_steps": 64,
+    "batch_size": 32,
+    "n_epochs": 10,
+    "learning_rate": 3e-4,
+    "gamma": 0.9,
+    "ent_coef": 0.01,
+}
+"""PPO's hyperparameters, short rollouts since designs are expensive (also each ``marl-ppo`` learner's)."""
+
+PPO_RANGES: dict[str, Range] = {
+    "n_steps": Range(2),
+    "batch_size": Range(2),
+    "n_epochs": AT_LEAST_ONE,
+    "learning_rate": POSITIVE,
+    "gamma": UNIT,
+    "ent_coef": NON_NEGATIVE,
+}
+"""PPO's allowed hyperparameters (SB3 needs rollouts and minibatches of 2 or more)."""
 
 FLAT_ACTION_LIMIT = 100_000
 """Largest space DQN flattens into one Discrete action on a one-design-per-step env."""
@@ -84,14 +105,8 @@ class PpoAgent(Sb3Agent):
 
     name = "ppo"
     algorithm = "PPO"
-    defaults = {  # noqa: RUF012
-        "n_steps": 64,
-        "batch_size": 32,
-        "n_epochs": 10,
-        "learning_rate": 3e-4,
-        "gamma": 0.9,
-        "ent_coef": 0.01,
-    }
+    defaults = PPO_DEFAULTS
+    ranges = PPO_RANGES
 
 
 class A2cAgent(Sb3Agent):
@@ -100,6 +115,7 @@ class A2cAgent(Sb3Agent):
     name = "a2c"
     algorithm = "A2C"
     defaults = {"n_steps": 8, "learning_rate": 7e-4, "gamma": 0.9, "ent_coef": 0.01}  # noqa: RUF012
+    ranges = {"n_steps": AT_LEAST_ONE, "learning_rate": POSITIVE, "gamma": UNIT, "ent_coef": NON_NEGATIVE}  # noqa: RUF012
 
 
 class DqnAgent(Sb3Agent):
@@ -116,6 +132,16 @@ class DqnAgent(Sb3Agent):
         "train_freq": 1,
         "target_update_interval": 100,
         "exploration_fraction": 0.3,
+    }
+    ranges = {  # noqa: RUF012
+        "learning_rate": POSITIVE,
+        "buffer_size": AT_LEAST_ONE,
+        "learning_starts": NON_NEGATIVE,
+        "batch_size": AT_LEAST_ONE,
+        "gamma": UNIT,
+        "train_freq": AT_LEAST_ONE,
+        "target_update_interval": AT_LEAST_ONE,
+        "exploration_fraction": UNIT,
     }
 
     def wrap(self, env: gym.Env[Any, Any], space: DesignSpace) -> gym.Env[Any, Any]:

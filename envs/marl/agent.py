@@ -15,7 +15,7 @@ import gymnasium as gym
 
 from archsim.errors import InputError
 from envs.agents.base import Agent
-from envs.marl.ippo import PPO_DEFAULTS
+from envs.agents.rl import PPO_DEFAULTS, PPO_RANGES
 
 if TYPE_CHECKING:
     from envs.runner import Study
@@ -44,6 +44,7 @@ class MarlPpoAgent(Agent):
 
     name = "marl-ppo"
     defaults = {**PPO_DEFAULTS, "split": None}  # noqa: RUF012
+    ranges = PPO_RANGES
 
     def search(self, study: Study, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
         """Train the learners in the study's env until its budget is spent (holding the study alone)."""

@@ -23,17 +23,8 @@ import gymnasium as gym
 import numpy as np
 
 from archsim.errors import InputError
+from envs.agents.rl import PPO_DEFAULTS
 from envs.marl.env import DesignParallelEnv
-
-PPO_DEFAULTS: dict[str, Any] = {
-    "n_steps": 64,
-    "batch_size": 32,
-    "n_epochs": 10,
-    "learning_rate": 3e-4,
-    "gamma": 0.9,
-    "ent_coef": 0.01,
-}
-"""Each agent's PPO hyperparameters: the single-agent ``ppo`` agent's defaults, so comparisons are like for like."""
 
 
 class AgentSpaces(gym.Env[np.ndarray, np.ndarray]):
@@ -153,4 +144,4 @@ class IndependentPpo:
         }
 
 
-__all__ = ["PPO_DEFAULTS", "AgentSpaces", "IndependentPpo"]
+__all__ = ["AgentSpaces", "IndependentPpo"]

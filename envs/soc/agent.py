@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from archsim.errors import InputError
+from envs.agents.params import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Range, check_params
 from envs.soc.env import SocScheduleEnv
 from mappers.soc.policies import make_baseline, run_policy
 
@@ -39,6 +40,19 @@ for ``imitation_epochs`` epochs (``envs.soc.imitation``), DeepSoCS's pretraining
 for the remaining ``timesteps`` (0: imitation only).
 """
 
+PPO_RANGES: dict[str, Range] = {
+    "n_steps": Range(2),
+    "batch_size": Range(2),
+    "n_epochs": AT_LEAST_ONE,
+    "learning_rate": POSITIVE,
+    "gamma": UNIT,
+    "gae_lambda": UNIT,
+    "ent_coef": NON_NEGATIVE,
+    "imitation_episodes": NON_NEGATIVE,
+    "imitation_epochs": AT_LEAST_ONE,
+}
+"""Allowed values of the numeric hyperparameters."""
+
 IMITATION_SEEDS = 5_000_000
 """Episodes of the demonstrations of training seed ``s`` start at ``IMITATION_SEEDS + 100_000 * s``
 (apart from the benchmark's and tests' evaluation episodes)."""
@@ -59,9 +73,7 @@ def train_maskable_ppo(
     import torch
     from sb3_contrib import MaskablePPO
 
-    unknown = sorted(set(params or {}) - set(PPO_DEFAULTS))
-    if unknown:
-        raise InputError(f"agent ppo: unknown parameter {unknown[0]!r}; allowed: {', '.join(PPO_DEFAULTS)}")
+    check_params("ppo", params or {}, PPO_DEFAULTS, PPO_RANGES)
     settings = {**PPO_DEFAULTS, **(params or {})}
     policy = settings.pop("policy")
     imitation_episodes = int(settings.pop("imitation_episodes"))

@@ -96,3 +96,12 @@ def test_unknown_agent_or_parameter_is_input_error() -> None:
         make_agent("sarsa", 0)
     with pytest.raises(InputError, match="unknown parameter 'popsize'; allowed: population"):
         make_agent("ga", 0, {"popsize": 3})
+
+
+@pytest.mark.parametrize(
+    ("agent", "params"),
+    [("ga", {"population": 2, "mutation": 0, "crossover": 1}), ("nsga2", {"mutation_prob": None}),
+     ("nsga2", {"mutation_prob": 1}), ("ppo", {"learning_rate": 1, "gamma": 0.0}), ("dqn", {"learning_starts": 0})],
+)  # fmt: skip
+def test_parameters_at_their_bounds_are_accepted(agent: str, params: dict[str, object]) -> None:
+    assert make_agent(agent, 0, params).params == {**make_agent(agent, 0).params, **params}
