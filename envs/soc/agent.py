@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from archsim.errors import InputError
-from envs.agents.params import AT_LEAST_ONE, NON_NEGATIVE, POSITIVE, UNIT, Range, check_params
+from envs.agents.params import AT_LEAST_ONE, NON_NEGATIVE, UNIT, Range, check_params
+from envs.agents.rl import PPO_RANGES as DESIGN_PPO_RANGES
 from envs.soc.env import SocScheduleEnv
 from mappers.soc.policies import make_baseline, run_policy
 
@@ -41,17 +42,12 @@ for the remaining ``timesteps`` (0: imitation only).
 """
 
 PPO_RANGES: dict[str, Range] = {
-    "n_steps": Range(2),
-    "batch_size": Range(2),
-    "n_epochs": AT_LEAST_ONE,
-    "learning_rate": POSITIVE,
-    "gamma": UNIT,
+    **DESIGN_PPO_RANGES,
     "gae_lambda": UNIT,
-    "ent_coef": NON_NEGATIVE,
     "imitation_episodes": NON_NEGATIVE,
     "imitation_epochs": AT_LEAST_ONE,
 }
-"""Allowed values of the numeric hyperparameters."""
+"""Allowed values of the numeric hyperparameters (the design agents' PPO ranges, and the ones only this PPO has)."""
 
 IMITATION_SEEDS = 5_000_000
 """Episodes of the demonstrations of training seed ``s`` start at ``IMITATION_SEEDS + 100_000 * s``
