@@ -1,9 +1,10 @@
-"""docs/cosearch.md's joint-vs-sequential table, recomputed: every final design's latency, energy and spec verdicts.
+"""docs/cosearch.md's joint-vs-sequential tables, recomputed: every final design's cost and spec verdicts.
 
-The designs are read from the table itself (``benchmarks/bench_cosearch_families.py`` found them), evaluated on
-their co-search space with the hardware model, and checked against the medians, the "meets specs" counts and the
-"(breaks ...)" notes printed. The accuracies come from proxy training and stay the benchmark's: the network's
-accuracy does not enter latency, energy or any of these specs.
+The designs are read from the tables themselves (``benchmarks/bench_cosearch_families.py`` and
+``benchmarks/bench_cosearch.py`` found them), evaluated on their co-search space with the hardware model, and
+checked against the figures printed: per family, the medians, the "meets specs" counts and the "(breaks ...)"
+notes; on ``cosearch-small``, each row's latency, energy, area, MACs and verdict. The accuracies come from proxy
+training and stay the benchmarks': the network's accuracy does not enter the costs or any of these specs.
 """
 
 from __future__ import annotations
@@ -21,13 +22,19 @@ from envs.cosearch.evaluate import CoSearchEvaluator
 from tests.support.paths import REPO
 
 NETWORK = re.compile(r"r(\d+) w([\d.]+) d(\d+) k(\d+) e(\d+) int(\d+)$")
+DOC = (REPO / "docs" / "cosearch.md").read_text()
 
 
-def table_rows() -> list[list[str]]:
-    """The table's rows (cells) of the joint-vs-sequential comparison."""
-    text = (REPO / "docs" / "cosearch.md").read_text()
-    rows = [line.strip("|").split(" | ") for line in text.splitlines() if line.startswith("| cosearch-")]
-    return [[cell.strip() for cell in row] for row in rows if row[2].strip() in ("sequential", "joint")]
+def table_rows(first_cell: str) -> list[list[str]]:
+    """The cells of the doc's table rows that start with ``first_cell`` (a space name or a flow)."""
+    rows = [line.strip("|").split(" | ") for line in DOC.splitlines() if line.startswith(f"| {first_cell}")]
+    return [[cell.strip() for cell in row] for row in rows]
+
+
+def constant_accuracy_evaluator(space_name: str) -> tuple[Any, CoSearchEvaluator]:
+    """The space and an evaluator whose accuracy is a constant (no training: costs only)."""
+    space = get_cosearch_space(space_name)
+    return space, CoSearchEvaluator(space, CachedEvaluator(FunctionEvaluator(lambda _: 0.9, "constant"), MemoryStore()))
 
 
 def design_of(space: str, text: str) -> tuple[dict[str, Any], str]:
@@ -58,19 +65,19 @@ def design_of(space: str, text: str) -> tuple[dict[str, Any], str]:
     elif space == "cosearch-fpga":  # "zcu104 128x8 dsp"
         tm, tn = words[1].split("x")
         design |= {"board": words[0], "tm": int(tm), "tn": int(tn), "mac_impl": words[2]}
-    else:  # "64x16 ws bw32 x1"
+    else:  # "64x16 ws bw32 x1" (cosearch-systolic-int4) or "64x32 os bw8 sram 256/256/128 KB" (cosearch-small)
         rows, cols = words[0].split("x")
-        design |= {
-            "rows": int(rows),
-            "cols": int(cols),
-            "dataflow": words[1],
-            "dram_bw": int(words[2].removeprefix("bw")),
-            "int4_macs_per_pe": int(words[3].removeprefix("x")),
-        }
+        design |= {"rows": int(rows), "cols": int(cols), "dataflow": words[1], "dram_bw": int(words[2][2:])}
+        if words[3] == "sram":
+            ifmap, filters, ofmap = (int(kb) for kb in words[4].split("/"))
+            design |= {"ifmap_sram_kb": ifmap, "filter_sram_kb": filters, "ofmap_sram_kb": ofmap}
+        else:
+            design["int4_macs_per_pe"] = int(words[3].removeprefix("x"))
     return design, broken.group(1) if broken else ""
 
 
-ROWS = table_rows()
+ROWS = [row for row in table_rows("cosearch-") if row[2] in ("sequential", "joint")]
+SMALL_ROWS = table_rows("sequential |") + table_rows("joint |")
 
 
 def test_the_table_has_both_flows_of_every_family() -> None:
@@ -84,8 +91,7 @@ def test_the_table_has_both_flows_of_every_family() -> None:
 @pytest.mark.parametrize("row", ROWS, ids=[f"{row[0]}-{row[2]}" for row in ROWS])
 def test_documented_designs_cost_and_verdicts(row: list[str]) -> None:
     space_name, specs, _, meets, _, latency_ms, energy_mj, designs = row
-    space = get_cosearch_space(space_name)
-    evaluator = CoSearchEvaluator(space, CachedEvaluator(FunctionEvaluator(lambda _: 0.9, "constant"), MemoryStore()))
+    space, evaluator = constant_accuracy_evaluator(space_name)
     bounds = parse_constraints(s.strip() for s in specs.split(","))
     latencies, energies, met = [], [], 0
     for text in designs.split(" / "):
@@ -100,3 +106,24 @@ def test_documented_designs_cost_and_verdicts(row: list[str]) -> None:
     assert met == int(meets)
     assert f"{statistics.median(latencies):.2f}" == latency_ms
     assert f"{statistics.median(energies):.3f}" == energy_mj
+
+
+def test_the_small_comparison_has_three_seeds_of_each_flow() -> None:
+    assert sorted((row[0], row[1]) for row in SMALL_ROWS) == [
+        (f, str(i)) for f in ("joint", "sequential") for i in range(3)
+    ]
+
+
+@pytest.mark.parametrize("row", SMALL_ROWS, ids=[f"{row[0]}-{row[1]}" for row in SMALL_ROWS])
+def test_documented_small_comparison_rows(row: list[str]) -> None:
+    _, _, _, latency_ms, energy_mj, area_mm2, mmacs, verdict, text = row
+    space, evaluator = constant_accuracy_evaluator("cosearch-small")
+    design, _ = design_of("cosearch-small", text)
+    metrics = evaluator.evaluate(space.encode(design))
+    bounds = {"latency_s": 2e-3, "area_mm2": 5.0}  # the benchmark's specs (docs/cosearch.md)
+    violated = ",".join(name for name, bound in bounds.items() if metrics.get(name) > bound)
+    assert (violated + " violated" if violated else "met") == verdict
+    assert f"{metrics.latency_s * 1e3:.2f}" == latency_ms
+    assert f"{metrics.energy_pj / 1e9:.2f}" == energy_mj
+    assert f"{metrics.area_mm2:.2f}" == area_mm2
+    assert f"{metrics.get('macs') / 1e6:.0f}" == mmacs
