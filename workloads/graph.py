@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import Any
 
 from workloads.ops import Op
 from workloads.precision import Precision
@@ -80,6 +81,10 @@ class Workload:
     """``(first, then)`` op-name pairs: ``then`` starts only once ``first`` is done, though no tensor passes
     between them (a request's decode step waits for its prompt's first token). Schedulers that may reorder
     or overlap ops honour them as they honour a tensor."""
+    weight_values: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Integer values of quantised weight tensors, by name, as the model file stores them less their zero point
+    (convolutions OHWI, depthwise 1HWC, fully connected OI). Imported models carry them; an NPU whose weights are
+    compressed costs their encoded bytes from them. Empty for built-in networks (shapes only)."""
     _index: dict[str, Tensor] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

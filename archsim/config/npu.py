@@ -30,6 +30,9 @@ class Memory(StrEnum):
 CHANNEL_EFFICIENCY = 0.8
 """Share of outstanding bursts in use, and of the latency-bound rate reached (Vela's Ethos-U85 channel model)."""
 
+WEIGHT_ENCODERS = ("none", "ethos-u55")
+"""Allowed ``weight_encoder`` values."""
+
 
 @dataclass(frozen=True)
 class NpuConfig:
@@ -153,7 +156,11 @@ class NpuConfig:
     scale_bytes_per_channel: int = 10
     """Encoded per-channel bias and requantisation parameters."""
     weight_compression: float = 1.0
-    """Encoded over raw weight bytes (Vela's weight encoding; 1.0 for incompressible weights)."""
+    """Encoded over raw weight bytes where the encoding is not computed (1.0 for incompressible weights)."""
+    weight_encoder: str = "none"
+    """``none``: weights take their raw bytes x ``weight_compression``. ``ethos-u55``: Vela's Ethos-U55/U65 weight
+    streams (per-block layout with its zero padding, the weight decoder's code), their size computed from the values
+    of an imported model's weights (:mod:`archsim.npu.weight_encoding`); raw bytes for weights without values."""
     bricked_softmax: bool = False
     """True: softmax lowered as Vela 5.2 builds it for the Ethos-U55/U65 (internal tensors in 16-channel bricks,
     per-row and scalar operands, a rounding add on a full-shape 32-bit constant from the weights' memory;
@@ -249,6 +256,9 @@ class NpuConfig:
                 raise ValueError(
                     f"{self.name}: {field} must be one of {allowed}, got {getattr(self, field)!r}"
                 ) from None
+        if self.weight_encoder not in WEIGHT_ENCODERS:
+            allowed = ", ".join(WEIGHT_ENCODERS)
+            raise ValueError(f"{self.name}: weight_encoder must be one of {allowed}, got {self.weight_encoder!r}")
         if self.activations_in is Memory.FLASH:
             raise ValueError(f"{self.name}: activations_in must be sram or dram (flash is read-only)")
         for field in ("weights_in", "activations_in"):

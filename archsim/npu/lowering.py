@@ -19,10 +19,12 @@ import math
 from dataclasses import replace
 
 from archsim.config.npu import NpuConfig
+from archsim.npu.blocks import choose_block, traversal_of
 from archsim.npu.compute import output_cycles_per_element
 from archsim.npu.layout import Shape3, bricked, deepened, hwc, reshaped_pass, split_activation
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
 from archsim.npu.precision import weight_precision
+from archsim.npu.weight_encoding import StreamLayout, encoded_weight_bytes
 from workloads.graph import Node, Workload
 from workloads.ops import Activation, Conv2d, MatMul, VectorFn, VectorOp
 from workloads.precision import Precision
@@ -75,13 +77,16 @@ def lower(node: Node, workload: Workload, config: NpuConfig, chained: bool = Fal
     op = node.op
     if isinstance(op, Conv2d):
         if split_activation(node, workload):
-            conv = _conv(replace(op, activation=None), bits, weights, brick_in, False)
+            conv = _stored(_conv(replace(op, activation=None), bits, weights, brick_in, False), node, workload, config)
             return conv, _activation_pass(conv.geometry.ofm, op.activation, bits)
-        return (_conv(op, bits, weights, brick_in, brick_out),)
+        return (_stored(_conv(op, bits, weights, brick_in, brick_out), node, workload, config),)
     if isinstance(op, MatMul):
         if not op.weight_operand and not config.native_matmul:
             return decomposed_matmul(op, bits)
-        return _matmul(op, bits, weights, brick_in, brick_out)
+        if not op.weight_operand:
+            return _matmul(op, bits, weights, brick_in, brick_out)
+        matmul = _matmul(op, bits, weights, brick_in, brick_out)
+        return tuple(_stored(npu_op, node, workload, config) for npu_op in matmul)
     ops = _vector(op, node, workload, bits, brick_in, brick_out, config)
     if chained:
         return tuple(replace(npu_op, chained=True) for npu_op in ops)
@@ -123,6 +128,23 @@ def chain_operand(node: Node, producer: Node) -> str:
     """The input a chained op (see :func:`chainable`) reads itself: the one ``producer`` did not write."""
     produced = producer.outputs[0]
     return next(name for name in node.inputs if name != produced)
+
+
+def _stored(op: NpuOp, node: Node, workload: Workload, config: NpuConfig) -> NpuOp:
+    """``op`` with the bytes its weights take in memory: the encoder's, computed from the weights' values where
+    the config names an encoder and the workload carries them (8-bit weights, no groups), else raw x compression."""
+    values = workload.weight_values.get(node.inputs[1]) if len(node.inputs) > 1 else None
+    g = op.geometry
+    encodable = values is not None and values.ndim in (2, 4) and values.size == op.weight_bytes
+    if config.weight_encoder == "ethos-u55" and encodable and op.repeats == 1:
+        layout = StreamLayout(
+            traversal_of(g, config), choose_block(g, config).ofm[2], config.ublock_c, config.dot_depth,
+            config.cores, g.ifm_bits, g.dilation,
+        )  # fmt: skip
+        return replace(op, weight_bytes=encoded_weight_bytes(values, layout))
+    if config.weight_compression == 1.0:
+        return op
+    return replace(op, weight_bytes=math.ceil(op.weight_bytes * config.weight_compression))
 
 
 def _weight_bytes(elements: int, precision: Precision) -> int:

@@ -214,10 +214,15 @@ class TfliteGraphWriter:
     in the range integer kernels (and Vela) accept.
     """
 
-    def __init__(self, dtype: str = "int8", seed: int = 0, description: str = "archsim test model") -> None:
+    def __init__(
+        self, dtype: str = "int8", seed: int = 0, description: str = "archsim test model", weight_spread: float = 0.0
+    ) -> None:
+        """``weight_spread`` > 0: int8 weights drawn from a normal distribution of that deviation (clipped), as
+        trained weights bunch near zero; 0: uniform over -127..127 (incompressible)."""
         if dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
         self.dtype = DTYPES[dtype]
+        self.weight_spread = weight_spread
         self.description = description
         self._rng = np.random.default_rng(seed)
         self.tensors: list[_Tensor] = []
@@ -269,7 +274,11 @@ class TfliteGraphWriter:
             scales = np.full(1, 0.01)
             quant = _Quant([0.01], [128], 0)
         else:
-            data = self._rng.integers(-127, 128, shape, dtype=np.int64).astype(np.int8)
+            if self.weight_spread:
+                drawn = np.rint(self._rng.normal(0.0, self.weight_spread, shape))
+                data = np.clip(drawn, -127, 127).astype(np.int8)
+            else:
+                data = self._rng.integers(-127, 128, shape, dtype=np.int64).astype(np.int8)
             scales = 0.004 + 0.004 * self._rng.random(channels)
             quant = _Quant([float(s) for s in scales], [0] * channels, axis)
         return self._add(_Tensor(name, shape, kind.weight, data, quant)), np.broadcast_to(scales, (channels,))

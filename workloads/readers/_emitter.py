@@ -7,6 +7,7 @@ imported DAG can be traced back to the model; node names are made unique here.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from workloads.builder import same_padding
 from workloads.errors import InputError
@@ -33,6 +34,8 @@ class GraphEmitter:
         self.tensors: dict[str, Tensor] = {}
         self.nodes: list[Node] = []
         self.notes: list[str] = []
+        self.weight_values: dict[str, Any] = {}
+        """Weight values kept by the reader (see ``Workload.weight_values``)."""
         self._names: set[str] = set()
 
     def error(self, message: str, cli: str | None = None) -> InputError:
@@ -97,7 +100,8 @@ class GraphEmitter:
         used = {t for node in self.nodes for t in (*node.inputs, *node.outputs)}
         tensors = tuple(t for t in self.tensors.values() if t.name in used)
         try:
-            return Workload(name, tuple(self.nodes), tensors, precision, str(self.where), tuple(self.notes))
+            kept = {t.name: self.weight_values[t.name] for t in tensors if t.name in self.weight_values}
+            return Workload(name, tuple(self.nodes), tensors, precision, str(self.where), tuple(self.notes), (), kept)
         except InputError:
             raise
         except ValueError as exc:

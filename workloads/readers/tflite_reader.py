@@ -150,6 +150,7 @@ class _Tensor:
     shape: tuple[int, ...]
     dtype: int
     data: bytes | None
+    zero_points: tuple[int, ...] = ()
 
 
 @dataclass
@@ -218,7 +219,9 @@ def _decode_model(data: bytes) -> _Model:
         shape = tuple(int(d) for d in tensor.ShapeAsNumpy()) if tensor.ShapeLength() else ()
         index = tensor.Buffer()
         payload = buffers[index] if 0 < index < len(buffers) else None
-        tensors.append(_Tensor(tensor.Name().decode(errors="replace"), shape, tensor.Type(), payload))
+        quant = tensor.Quantization()
+        zero_points = tuple(int(z) for z in quant.ZeroPointAsNumpy()) if quant and quant.ZeroPointLength() else ()
+        tensors.append(_Tensor(tensor.Name().decode(errors="replace"), shape, tensor.Type(), payload, zero_points))
     operators = []
     for i in range(graph.OperatorsLength()):
         op = graph.Operators(i)
@@ -289,6 +292,20 @@ class _TfliteImporter:
 
     def is_const(self, index: int) -> bool:
         return self.model.tensors[self.resolve(index)].data is not None
+
+    def keep_weights(self, index: int, name: str, axis: int) -> None:
+        """Keep an 8-bit weight tensor's values less its zero point (per channel along ``axis``) under ``name``."""
+        record = self.model.tensors[self.resolve(index)]
+        dtype = {TensorType.INT8: np.int8, TensorType.UINT8: np.uint8}.get(record.dtype)
+        if record.data is None or dtype is None or len(record.data) != math.prod(record.shape):
+            return
+        values = np.frombuffer(record.data, dtype=dtype).astype(np.int16).reshape(record.shape)
+        zero = np.asarray(record.zero_points or (0,), dtype=np.int16)
+        if zero.size > 1 and zero.size == record.shape[axis]:
+            zero = zero.reshape([-1 if d == axis else 1 for d in range(len(record.shape))])
+        elif zero.size > 1:
+            return
+        self.g.weight_values[name] = values - zero
 
     def values(self, index: int) -> np.ndarray | None:
         """An int32 constant's values (shapes, axes, paddings)."""
@@ -382,6 +399,7 @@ class _TfliteImporter:
             )
         inputs = [self.tensor(op.inputs[0]), self.tensor(op.inputs[1], weight_shape)]
         inputs += [self.tensor(t) for t in op.inputs[2:] if t >= 0]
+        self.keep_weights(op.inputs[1], inputs[1], 3 if depthwise else 0)
         self.g.emit(conv, inputs, [self.tensor(out)])
 
     def _fully_connected(self, index: int, name: str, op: _Operator) -> None:
@@ -412,6 +430,8 @@ class _TfliteImporter:
         except ValueError as exc:
             raise self.error(name, op, str(exc)) from None
         inputs = [self.tensor(t) for t in op.inputs if t >= 0]
+        if weight:
+            self.keep_weights(op.inputs[1], inputs[1], 0)
         self.g.emit(matmul, inputs, [self.tensor(op.outputs[0])])
 
     def _fused(self, name: str, op: _Operator, options: object | None) -> Activation | None:
