@@ -12,9 +12,11 @@ the worst operators. ``--rows FILE`` writes every operator row as CSV.
 
 Speed: a whole MobileNetV2 (``load_workload('mobilenet_v2')``) on an NPU preset,
 cold (block-search and per-operation caches cleared before each run) and warm (median of
-``--repeats``, CPU time), next to Vela's wall time per model.
+``--repeats``, CPU time), next to Vela's wall time per model. ``--tflite``: instead, the test
+writers' TFLite MobileNetV2 (3.47 M weights), loaded afresh for each run so that its weight
+streams are encoded each time, next to Vela compiling the same file in the same script.
 
-Run: ``python benchmarks/bench_npu.py [--repeats 20] [--preset ethos-u55-128] [--skip-vela] [--rows rows.csv]``
+Run: ``python benchmarks/bench_npu.py [--repeats 20] [--preset ethos-u55-128] [--skip-vela] [--tflite] [--rows F]``
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class Args:
     """Only time archsim (no Vela runs)."""
     rows: str = ""
     """CSV file for every operator row (empty: none)."""
+    tflite: bool = False
+    """Time the TFLite MobileNetV2 (weight streams encoded per run) against Vela on the same file."""
 
 
 def parse_args() -> Args:
@@ -55,8 +59,9 @@ def parse_args() -> Args:
     parser.add_argument("--preset", default=Args.preset)
     parser.add_argument("--skip-vela", action="store_true")
     parser.add_argument("--rows", default="")
+    parser.add_argument("--tflite", action="store_true")
     ns = parser.parse_args()
-    return Args(ns.repeats, ns.preset, ns.skip_vela, ns.rows)
+    return Args(ns.repeats, ns.preset, ns.skip_vela, ns.rows, ns.tflite)
 
 
 def _support() -> None:
@@ -161,9 +166,42 @@ def speed(args: Args) -> tuple[float, float, int]:
     return 1e3 * statistics.median(cold), 1e3 * statistics.median(warm), len(workload)
 
 
+def tflite_speed(args: Args) -> None:
+    """CPU seconds of loading and simulating the TFLite MobileNetV2 afresh (median of ``args.repeats``), beside
+    Vela's wall seconds for compiling it once for the same preset."""
+    _support()
+    from support import tflite_models as tm
+    from support.vela_runs import run_vela
+
+    from archsim.config.loader import load_arch
+    from archsim.simulate import simulate
+    from workloads.registry import load_workload
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = tm.write_mobilenet_v2(Path(tmp) / "mobilenet_v2_224.tflite")
+        config = load_arch(args.preset)
+        simulate(load_workload(str(path)), config)  # imports, numba's compiled search
+        runs = []
+        for _ in range(args.repeats):
+            start = time.process_time()
+            workload = load_workload(str(path))
+            simulate(workload, config)
+            runs.append(time.process_time() - start)
+        weights = sum(values.size for values in workload.weight_values.values())
+        ours = 1e3 * statistics.median(runs)
+        label = f"TFLite mobilenet_v2 ({weights / 1e6:.2f} M weights) on {args.preset}"
+        print(f"{label}: {ours:.0f} ms CPU per load + simulate")
+        if not args.skip_vela:
+            _, wall = run_vela(path, args.preset.removesuffix("-sram"), "default", Path(tmp))
+            print(f"vela on the same file: {1e3 * wall:.0f} ms wall; archsim {1e3 * wall / ours:.1f}x faster")
+
+
 def main() -> None:
     """Fidelity table, then the speed figure."""
     args = parse_args()
+    if args.tflite:
+        tflite_speed(args)
+        return
     walls: list[float] = []
     if not args.skip_vela:
         with tempfile.TemporaryDirectory() as tmp:

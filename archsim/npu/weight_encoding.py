@@ -256,7 +256,13 @@ def _greedy_slices(values: np.ndarray, codes: tuple[tuple[int, int], ...], uncom
     """The encoder's greedy forward search over ``values``: ``[code index, end]`` per slice."""
     divisors = np.array([d for d, _ in codes], dtype=np.int64)
     modes = np.array([m for _, m in codes], dtype=np.int64)
-    chosen, ends = _compiled_search()(values.astype(np.int64), divisors, modes, uncompressed_bits, codes is RUN_CODES)
+    every = np.arange(int(values.max()) + 1 if len(values) else 1, dtype=np.int64)[:, None]
+    q = every >> divisors[None, :]
+    bits = np.where(modes == 1, np.minimum(q + 1, 2), q + 1) + divisors
+    can = np.ones_like(bits, dtype=bool) if codes is RUN_CODES else ~(((modes == 1) & (q > 2)) | (q > 31))
+    bits[:, modes == 2] = uncompressed_bits if uncompressed_bits > 0 else 100
+    can[:, modes == 2] = True
+    chosen, ends = _compiled_search()(values.astype(np.int64), bits, can)
     return [[int(c), int(e)] for c, e in zip(chosen, ends, strict=True)]
 
 
@@ -268,14 +274,13 @@ def _compiled_search() -> Callable[..., tuple[np.ndarray, np.ndarray]]:
     return numba.njit(cache=True)(_search)
 
 
-def _search(
-    values: np.ndarray, divisors: np.ndarray, modes: np.ndarray, uncompressed_bits: int, runs: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Value by value, as the encoder goes: each code's running bit count (a code that could not carry a value
-    restarts from the active code's count), the active code kept until another is ``SWITCH_BITS`` cheaper or it
-    cannot carry a value; a slice closes where the active code changes, unless the new one was cheaper since
-    before the old one last restarted (then it takes the old one's slice too)."""
-    n, k = values.shape[0], divisors.shape[0]
+def _search(values: np.ndarray, bits: np.ndarray, can: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Value by value, as the encoder goes (``bits[v, j]``, ``can[v, j]``: code ``j``'s bits for value ``v`` and
+    whether it can carry it): each code's running bit count (a code that could not carry a value restarts from the
+    active code's count), the active code kept until another is ``SWITCH_BITS`` cheaper or it cannot carry a value;
+    a slice closes where the active code changes, unless the new one was cheaper since before the old one last
+    restarted (then it takes the old one's slice too)."""
+    n, k = values.shape[0], bits.shape[1]
     count = np.zeros(k, np.int64)
     reset = np.zeros(k, np.int64)
     coded = np.zeros(k, np.bool_)
@@ -283,25 +288,21 @@ def _search(
     ends = np.empty(n + 1, np.int64)
     slices = 0
     active, active_count = -1, 0
-    uncompressed = uncompressed_bits if uncompressed_bits > 0 else 100
     for i in range(n):
+        v = values[i]
         best_count, best = 1 << 62, 0
         for j in range(k):
-            q = values[i] >> divisors[j]
-            bits = (min(q + 1, 2) if modes[j] == 1 else q + 1) + divisors[j]
-            can = runs or not ((modes[j] == 1 and q > 2) or q > 31)
-            if modes[j] == 2:
-                bits, can = uncompressed, True
-            if can:
+            if can[v, j]:
                 if not coded[j]:
                     count[j] = active_count
-                count[j] += bits
+                    coded[j] = True
+                count[j] += bits[v, j]
                 if count[j] < best_count:
                     best_count, best = count[j], j
             else:
                 reset[j] = i + 1
                 count[j] += SWITCH_BITS
-            coded[j] = can
+                coded[j] = False
         if active == -1 or not coded[active] or (best != active and best_count + SWITCH_BITS < active_count):
             if active != -1 and not (count[best] < count[active] and reset[best] <= reset[active]):
                 chosen[slices], ends[slices] = active, i
