@@ -74,8 +74,9 @@ class _Same:
         return isinstance(other, _Same) and other.array is self.array
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _encoded(weights: _Same, layout: StreamLayout) -> int:
+    """The encoded bytes of every core's stream (fully connected weights as 1x1 kernels)."""
     values = weights.array
     if values.ndim == 2:
         values = values.reshape(values.shape[0], 1, 1, values.shape[1])
