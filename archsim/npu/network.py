@@ -167,20 +167,24 @@ def check_workload(workload: Workload, config: NpuConfig) -> None:
         )
     check_precisions(workload, config)
     weight_bits = 4 if precision is Precision.INT4 else 8
-    weights = sum(
-        math.ceil(workload.tensor(t).numel * weight_bits / 8)
+    stored = {
+        t: math.ceil(workload.tensor(t).numel * weight_bits / 8) * config.weight_compression
         for node in workload
         for t in node.inputs
         if workload.tensor(t).kind is TensorKind.WEIGHT
-    )
-    weights = weights * config.weight_compression
+    }
+    if config.weight_encoder != "none":  # weights with values take their encoded streams' bytes
+        for node in workload:
+            if node.inputs[1:2] and node.inputs[1] in workload.weight_values:
+                stored[node.inputs[1]] = sum(op.weight_bytes for op in lower(node, workload, config))
+    weights = sum(stored.values())
     home = config.size_bytes(config.weights_in)
     if home and weights > home:
         raise InputError.option(
             f"config {config.name}",
             f"--arch {config.name}",
-            f"weights of {workload.name!r} need {weights / 1024:.0f} KiB, "
-            f"{config.weights_in.value} holds {home / 1024:.0f} KiB; use a larger {config.weights_in.value}",
+            f"weights of {workload.name!r} need {weights / 1024:,.1f} KiB, "
+            f"{config.weights_in.value} holds {home / 1024:,.1f} KiB; use a larger {config.weights_in.value}",
         )
     act_memory = config.activations_in
     capacity = config.size_bytes(act_memory)

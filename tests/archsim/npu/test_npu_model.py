@@ -226,7 +226,7 @@ def test_float_model_on_int8_preset_is_a_clear_error() -> None:
 
 
 def test_model_too_big_for_flash_is_an_error() -> None:
-    with pytest.raises(InputError, match=r"weights of 'vgg16' need .* flash holds 16384 KiB"):
+    with pytest.raises(InputError, match=r"weights of 'vgg16' need .* flash holds 16,384\.0 KiB"):
         simulate(load_workload("vgg16"), load_arch("ethos-u55-128"))
 
 

@@ -8,6 +8,7 @@ the cycles of weight-bound operations against Vela's per-layer estimates.
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,17 @@ def test_built_in_networks_keep_raw_weight_bytes() -> None:
     node = next(node for node in workload if node.inputs[1:2] and workload.tensor(node.inputs[1]).numel > 1000)
     (op,) = lower(node, workload, load_arch("ethos-u55-128"))
     assert op.weight_bytes == workload.tensor(node.inputs[1]).numel
+
+
+def test_the_fit_check_counts_the_encoded_streams(tmp_path: Path) -> None:
+    """A 1x1 convolution 100 -> 100 with uniform weights: 10,000 raw bytes, 11,632 encoded (its padding), and
+    100 bytes of biases."""
+    g = TfliteGraphWriter("int8", seed=3)
+    model = g.write(tmp_path / "conv.tflite", [g.conv2d(g.input((1, 8, 8, 100)), 100, 1)])
+    workload = load_workload(str(model))
+    fits = dataclasses.replace(load_arch("ethos-u55-64"), flash_size_kb=12)
+    assert simulate(workload, fits).layers[0].total_cycles > 0
+    with pytest.raises(InputError, match=r"weights of 'conv' need 11\.5 KiB, flash holds 11\.0 KiB"):
+        simulate(workload, dataclasses.replace(fits, flash_size_kb=11))
+    raw = dataclasses.replace(fits, flash_size_kb=11, weight_encoder="none")
+    assert simulate(workload, raw).layers[0].total_cycles > 0  # raw bytes (9.9 KiB with the biases) fit
