@@ -90,9 +90,7 @@ def ordered_stream(weights: np.ndarray, layout: StreamLayout, core: int = 0) -> 
     part_kernel = layout.traversal == "part_kernel"
     w = np.transpose(weights, (3, 1, 2, 0)) if depthwise else weights
     w = w[core :: layout.cores].astype(np.int64)
-    depth, height, width, in_depth = w.shape
-    if depthwise:
-        in_depth = 1
+    depth, height, width, in_depth = w.shape  # depthwise: one input channel per output, as 1HWC -> C HW 1
     ifm_block = 16 if part_kernel or layout.ifm_bits == 16 else 32
     element_round = 4 if depthwise else (2 if layout.ifm_bits == 16 else 4) if part_kernel else 1
     step_y, step_x = 8 // layout.dilation[0], 8 // layout.dilation[1]
@@ -140,7 +138,7 @@ def stream_bytes(stream: np.ndarray) -> int:
     frequencies = np.zeros(512, dtype=np.int64)
     for start in range(0, len(stream), SECTION_VALUES):
         section = stream[start : start + SECTION_VALUES]
-        np.add.at(frequencies, section + 256, 1)
+        frequencies += np.bincount(section + 256, minlength=512)
         bits += _section_bits(section, frequencies)
     total = -(-(bits + 3) // 8)
     return -(-total // STREAM_ALIGN_BYTES) * STREAM_ALIGN_BYTES
