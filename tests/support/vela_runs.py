@@ -67,6 +67,13 @@ def _figures(row: dict[str, str]) -> tuple[float, float, float, float, float]:
     return float(row["Op Cycles"]), float(row["NPU"]), float(row["SRAM AC"]), float(row["DRAM AC"]), flash
 
 
+def encoded_weight_bytes(out_dir: Path, model: Path, accelerator: str, mode: str) -> int:
+    """Vela's ``total_npu_encoded_weights`` of a model ``run_vela`` compiled into ``out_dir``."""
+    summary = next((out_dir / f"{model.stem}_{accelerator}_{mode}").glob("*summary*.csv"))
+    header, values = list(csv.reader(summary.open()))[:2]
+    return int(float(dict(zip(header, values, strict=True))["total_npu_encoded_weights"]))
+
+
 def read_per_layer(csv_path: Path) -> list[VelaOp]:
     """One :class:`VelaOp` per original operator with cycles (fused and decomposed rows summed)."""
     ops: list[VelaOp] = []

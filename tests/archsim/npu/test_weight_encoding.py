@@ -7,18 +7,18 @@ the cycles of weight-bound operations against Vela's per-layer estimates.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 from support.tflite_models import TfliteGraphWriter
-from support.vela_runs import VelaOp, align, run_vela
+from support.vela_runs import VelaOp, align, encoded_weight_bytes, run_vela
 
 from archsim.config.loader import load_arch
+from archsim.npu import weight_encoding
 from archsim.npu.lowering import lower
-from archsim.npu.weight_encoding import StreamLayout, encoded_weight_bytes, ordered_stream, stream_bytes
+from archsim.npu.weight_encoding import StreamLayout, ordered_stream, stream_bytes
 from archsim.simulate import simulate
 from workloads.errors import InputError
 from workloads.registry import load_workload
@@ -64,12 +64,6 @@ def _network(path: Path, spread: float) -> Path:
     return g.write(path, [x, g.fully_connected(y, 100)])
 
 
-def _vela_encoded(folder: Path, model: Path, accelerator: str) -> int:
-    summary = next((folder / f"{model.stem}_{accelerator}_default").glob("*summary*.csv"))
-    header, values = list(csv.reader(summary.open()))[:2]
-    return int(float(dict(zip(header, values, strict=True))["total_npu_encoded_weights"]))
-
-
 CASES = [(spread, accelerator) for spread in (0.0, 12.0) for accelerator in ("ethos-u55-128", "ethos-u65-512")]
 
 
@@ -91,7 +85,7 @@ def _encoded_totals(compiled: dict, spread: float, accelerator: str) -> tuple[in
     workload, config = load_workload(str(model)), load_arch(accelerator)
     ours = sum(op.weight_bytes for node in workload if node.inputs[1:2] for op in lower(node, workload, config))
     raw = sum(values.size for values in workload.weight_values.values())
-    return ours, _vela_encoded(folder, model, accelerator), raw
+    return ours, encoded_weight_bytes(folder, model, accelerator, "default"), raw
 
 
 @pytest.mark.parametrize(("spread", "accelerator"), CASES)
@@ -105,7 +99,8 @@ def test_trained_like_weights_take_fewer_bytes_than_uniform_ones(compiled: dict,
     uniform, trained = (_encoded_totals(compiled, spread, accelerator) for spread in (0.0, 12.0))
     for index in (0, 1):  # archsim's and Vela's
         assert uniform[index] > uniform[2]  # padding zeros cost bytes: 1.16-1.17x the raw bytes
-        assert trained[index] < uniform[index] - 0.2 * uniform[2]  # 0.86-0.91x
+        assert trained[index] < uniform[index] - 0.2 * uniform[2]
+        assert 0.855 <= trained[index] / trained[2] <= 0.915  # 0.86-0.91x the raw bytes
 
 
 @pytest.mark.parametrize("spread", [0.0, 12.0])
@@ -125,7 +120,8 @@ def test_layout_of_two_cores_interleaves_outputs() -> None:
     core0, core1 = (ordered_stream(weights, layout, core) for core in (0, 1))
     assert sorted(set(core0.tolist()) - {0}) == list(range(1, 17, 2))
     assert sorted(set(core1.tolist()) - {0}) == list(range(2, 17, 2))
-    assert encoded_weight_bytes(weights.astype(np.int64), layout) == stream_bytes(core0) + stream_bytes(core1)
+    both = weight_encoding.encoded_weight_bytes(weights.astype(np.int64), layout)
+    assert both == stream_bytes(core0) + stream_bytes(core1)
 
 
 def test_unknown_weight_encoder_is_refused_naming_file_and_field(tmp_path: Path) -> None:
@@ -149,9 +145,20 @@ def test_the_fit_check_counts_the_encoded_streams(tmp_path: Path) -> None:
     g = TfliteGraphWriter("int8", seed=3)
     model = g.write(tmp_path / "conv.tflite", [g.conv2d(g.input((1, 8, 8, 100)), 100, 1)])
     workload = load_workload(str(model))
+    assert [op.weight_bytes for op in lower(workload.nodes[0], workload, load_arch("ethos-u55-64"))] == [11632]
     fits = dataclasses.replace(load_arch("ethos-u55-64"), flash_size_kb=12)
     assert simulate(workload, fits).layers[0].total_cycles > 0
     with pytest.raises(InputError, match=r"weights of 'conv' need 11\.5 KiB, flash holds 11\.0 KiB"):
         simulate(workload, dataclasses.replace(fits, flash_size_kb=11))
     raw = dataclasses.replace(fits, flash_size_kb=11, weight_encoder="none")
     assert simulate(workload, raw).layers[0].total_cycles > 0  # raw bytes (9.9 KiB with the biases) fit
+
+
+def test_batch_one_fc_on_two_cores_keeps_its_documented_gap(compiled: dict) -> None:
+    """docs/npu.md: on U65-512 (default mode) the FC 300 -> 100 is 3,849 cycles against Vela's 4,826 (-20.2%),
+    its DRAM access cycles equal (the per-block parameter fetch is split between the two cores here, not in regor)."""
+    for spread in (0.0, 12.0):
+        _, model, reference = compiled[spread, "ethos-u65-512"]
+        rows = align(reference, simulate(load_workload(str(model)), load_arch("ethos-u65-512")).layers)
+        fc = next(row for row in rows if row.name == "fc_0")
+        assert (fc.vela, fc.archsim) == (4826, 3849)
