@@ -57,6 +57,10 @@ class ManyCoreConfig:
     """Edges (M and N) of the output tiles the kernel library has; each kernel takes the fastest that fits."""
     tile_k: int = 32
     """Depth of one staged slice of a tile's operands (double-buffered in the core's SRAM)."""
+    split_k_max: int = 16
+    """Most slices a matmul's K may be split into (split-K: each slice's tiles run on their own cores and
+    write fp32 partial sums that a reduction adds), so a matmul with fewer output tiles than cores (a
+    decode step's GEMV) can still use them all; 1 = never split."""
     threads_per_core: int = 2048
     """Threads one core holds resident at once (its occupancy limit)."""
     row_block_threads: int = 128
@@ -73,6 +77,7 @@ class ManyCoreConfig:
         "sfu_lanes_per_core",
         "issue_per_core",
         "tile_k",
+        "split_k_max",
         "threads_per_core",
         "row_block_threads",
     )

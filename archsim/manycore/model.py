@@ -2,7 +2,8 @@
 
 A matmul (batched or not) runs as one kernel whose output is cut into tiles of
 ``tm x tn`` (edges from the config's ``tile_sizes``); each core computes one tile
-at a time, so the tiles run in ``waves = ceil(tiles / cores)``. A tile shape is a
+at a time, so the tiles run in ``waves = ceil(tiles / cores)`` (``units`` instead of
+tiles when K is split, below). A tile shape is a
 candidate when its operand slices fit the core's SRAM double-buffered and its
 accumulators (4 bytes per output) take less than the core's register file (the matrix
 instructions read their operands from registers too). Latency is built
@@ -24,6 +25,13 @@ in named steps, per tile and candidate tile shape (the kernel takes the fastest)
    not hidden (the first slice loads before any compute, the last computes after
    every load); the *epilogue* then writes the tile's outputs at the core's DRAM
    share, after its main loop.
+
+*Split-K*: where a tile shape leaves cores idle (fewer output tiles than cores, a decode
+step's GEMV), the kernel may also cut ``k`` into up to ``split_k_max`` slices, each slice of
+each tile a unit of work on its own core (cuBLAS's and CUTLASS's split-K); the units write
+fp32 partial sums to DRAM as their epilogue and a reduction reads them back and writes the
+output, at the whole DRAM rate. Each candidate (tile shape, slices) is priced by the steps
+above over its units; the kernel takes the fastest.
 
 DRAM traffic: operands shared by many tiles cross the DRAM once while they fit in
 half the L2 (the tiles of a wave read them from there); a larger operand is read
@@ -89,11 +97,16 @@ class KernelCost:
     """The output tile (``tm``, ``tn``) a matmul ran with."""
     waves: int = 1
     padded_macs: int = 0
+    split_k: int = 1
+    """Slices a matmul's K was split into (each slice's tiles write fp32 partial sums a reduction adds)."""
+    dram_partial_bytes: float = 0.0
+    """A split matmul's fp32 partial sums: written by the slices (in ``dram_write_bytes``) and read back by
+    the reduction (in :attr:`dram_read_bytes`)."""
 
     @property
     def dram_read_bytes(self) -> float:
         """Every byte the kernel reads from DRAM."""
-        return self.dram_input_bytes + self.dram_weight_bytes
+        return self.dram_input_bytes + self.dram_weight_bytes + self.dram_partial_bytes
 
 
 @dataclass(frozen=True)
@@ -159,20 +172,26 @@ def _re_reads(operand_bytes: float, problems: int, l2_bytes: float, sweeps: np.n
 
 
 def gemm_cost(gemm: Gemm, config: ManyCoreConfig) -> KernelCost:
-    """The fastest tiling of ``gemm`` on ``config`` (steps in the module docstring)."""
+    """The fastest tiling and K split of ``gemm`` on ``config`` (steps in the module docstring)."""
     sizes = np.array(config.tile_sizes, dtype=np.int64)
-    tm, tn = (a.ravel() for a in np.meshgrid(sizes, sizes, indexing="ij"))
+    splits = np.arange(1, config.split_k_max + 1, dtype=np.int64)
+    tm, tn, split = (a.ravel() for a in np.meshgrid(sizes, sizes, splits, indexing="ij"))
     staged = 2 * (tm + tn) * config.tile_k * max(gemm.a_element_bytes, gemm.b_element_bytes)
     held = tm * tn * ACCUMULATOR_BYTES < config.register_file_kb * 1024
-    fits = (staged <= config.core_sram_kb * 1024) & held
-    tm, tn = tm[fits], tn[fits]
+    tiles = gemm.batch * -(-gemm.m // tm) * -(-gemm.n // tn)
+    # split K only where the output tiles leave cores idle, each slice at least one staged depth deep
+    splittable = (tiles < config.cores) & (gemm.k >= split * config.tile_k)
+    fits = (staged <= config.core_sram_kb * 1024) & held & ((split == 1) | splittable)
+    tm, tn, split = tm[fits], tn[fits], split[fits]
     tiles_m = -(-gemm.m // tm)
     tiles_n = -(-gemm.n // tn)
     tiles = gemm.batch * tiles_m * tiles_n
-    waves = -(-tiles // config.cores)
+    units = tiles * split
+    waves = -(-units // config.cores)
     rows = np.minimum(tm, gemm.m)
     cols = np.minimum(tn, gemm.n)
-    folds = OutputStationary().folds(rows, cols, gemm.k, config.array_rows, config.array_cols)
+    depth = -(-gemm.k // split)
+    folds = OutputStationary().folds(rows, cols, depth, config.array_rows, config.array_cols)
     compute = -(-folds.folds // config.arrays_per_core) * folds.fold_cycles
 
     side = max(1, math.isqrt(config.cores))
@@ -185,33 +204,42 @@ def gemm_cost(gemm: Gemm, config: ManyCoreConfig) -> KernelCost:
 
     dram_per_core = config.dram_bytes_per_cycle / config.cores
     l2_per_core = config.l2_bytes_per_cycle / config.cores
-    l2_tile = (rows * gemm.a_element_bytes + cols * gemm.b_element_bytes) * gemm.k
+    l2_tile = (rows * gemm.a_element_bytes + cols * gemm.b_element_bytes) * depth
     l2_cycles = l2_tile / l2_per_core
-    dram_cycles = dram_read / tiles / dram_per_core
+    dram_cycles = dram_read / units / dram_per_core
     load = np.maximum(l2_cycles, dram_cycles)
-    slices = -(-gemm.k // config.tile_k)
+    slices = -(-depth // config.tile_k)
     main_loop = np.maximum(compute, load) + np.minimum(compute, load) / slices
-    epilogue = gemm.c_bytes / tiles / dram_per_core
-    cycles = waves * (main_loop + epilogue)
-    roof = (dram_read + gemm.c_bytes) / config.dram_bytes_per_cycle
+    partials = np.where(split > 1, split * gemm.batch * gemm.m * gemm.n * ACCUMULATOR_BYTES, 0)
+    written = np.where(split > 1, partials, gemm.c_bytes)
+    epilogue = written / units / dram_per_core
+    reduction = np.where(split > 1, (partials + gemm.c_bytes) / config.dram_bytes_per_cycle, 0.0)
+    cycles = waves * (main_loop + epilogue) + reduction
+    roof = (dram_read + 2 * partials + gemm.c_bytes) / config.dram_bytes_per_cycle
     cycles = np.maximum(cycles, roof)
 
     best = int(np.argmin(cycles))
-    steps = {"compute": compute[best], "l2": l2_cycles[best], "dram": dram_cycles[best] + epilogue[best]}
+    steps = {
+        "compute": compute[best],
+        "l2": l2_cycles[best],
+        "dram": dram_cycles[best] + epilogue[best] + reduction[best] / max(1, waves[best]),
+    }
     bound = max(steps, key=lambda name: steps[name])
-    padded = int(tiles[best] * folds.folds[best] * config.array_rows * config.array_cols * gemm.k)
+    padded = int(tiles[best] * folds.folds[best] * config.array_rows * config.array_cols * depth[best] * split[best])
     return KernelCost(
         cycles=float(cycles[best]),
         compute_cycles=float(waves[best] * compute[best]),
         dram_input_bytes=float(a_reads[best]),
         dram_weight_bytes=float(b_reads[best]),
-        dram_write_bytes=float(gemm.c_bytes),
-        l2_input_bytes=float(tiles[best] * rows[best] * gemm.a_element_bytes * gemm.k),
-        l2_weight_bytes=float(tiles[best] * cols[best] * gemm.b_element_bytes * gemm.k),
+        dram_write_bytes=float(gemm.c_bytes + partials[best]),
+        l2_input_bytes=float(units[best] * rows[best] * gemm.a_element_bytes * depth[best]),
+        l2_weight_bytes=float(units[best] * cols[best] * gemm.b_element_bytes * depth[best]),
         bound=bound,
         tile=(int(tm[best]), int(tn[best])),
         waves=int(waves[best]),
         padded_macs=padded,
+        split_k=int(split[best]),
+        dram_partial_bytes=float(partials[best]),
     )
 
 

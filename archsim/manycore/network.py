@@ -80,6 +80,7 @@ def _layer(op: Op, cost: KernelCost, config: ManyCoreConfig) -> LayerMetrics:
     extras: dict[str, int | float | str] = {"bound": cost.bound, "waves": cost.waves}
     if cost.tile is not None:
         extras["tile"] = f"{cost.tile[0]}x{cost.tile[1]}"
+        extras["split_k"] = cost.split_k
     return LayerMetrics(
         layer="",
         kind=op.kind,

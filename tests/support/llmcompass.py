@@ -44,6 +44,9 @@ class Measured:
     op: Op
     overhead: str
     latency_s: float
+    launches: int = 1
+    """How many runs of ``op`` the row sums: LLMCompass times the Q, K and V projections as three runs of one
+    projection (``Q_proj.run_on_gpu() * 3`` in its ``software_model/transformer.py``), each with its launch."""
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,13 @@ def gpt3_layer(folder: Path, decode: bool) -> tuple[list[Measured], float]:
     the measured all-reduce seconds (not modelled)."""
     d, heads, head_dim, shards, batch = 12288, 96, 128, 4, 8
     local_heads = heads // shards
-    queries, keys = (1, 3072) if decode else (2048, 2048)
+    # a decode step appends its token to a cache of 3,072 (LLMCompass's K_concat/V_concat), so it attends over 3,073
+    queries, keys = (1, 3073) if decode else (2048, 2048)
     tokens = batch * queries
     file = "transformerAR_A100.csv" if decode else "transformer_A100.csv"
     latencies = [float(line) for line in (folder / file).read_text().split()]
     ops: dict[str, tuple[Op, str]] = {
-        "Q_K_V": (MatMul("Q_K_V", m=tokens, n=3 * d // shards, k=d), "matmul"),
+        "Q_K_V": (MatMul("Q_K_V", m=tokens, n=d // shards, k=d), "matmul"),
         "Q_mul_K": (
             MatMul("Q_mul_K", m=queries, n=keys, k=head_dim, batch=batch * local_heads, weight_operand=False),
             "matmul",
@@ -136,7 +140,10 @@ def gpt3_layer(folder: Path, decode: bool) -> tuple[list[Measured], float]:
         "LayerNorm_FFN": (_vector("LayerNorm_FFN", VectorFn.LAYERNORM, tokens * d, NORM_OPS, row=d), "layernorm"),
         "GeLU": (_vector("GeLU", VectorFn.ACTIVATION, tokens * 4 * d // shards, 1), "gelu"),
     }
-    rows = [Measured(name, op, overhead, latencies[LAYER_ROWS.index(name)]) for name, (op, overhead) in ops.items()]
+    rows = [
+        Measured(name, op, overhead, latencies[LAYER_ROWS.index(name)], 3 if name == "Q_K_V" else 1)
+        for name, (op, overhead) in ops.items()
+    ]
     all_reduce = sum(latencies[LAYER_ROWS.index(name)] for name in ("AllReduce_MHA", "AllReduce_FFN"))
     return rows, all_reduce
 
@@ -147,7 +154,8 @@ def predict(rows: list[Measured], config: SystolicConfig | ManyCoreConfig) -> li
     compared = []
     for row in rows:
         model_s, dram_bytes = _model(row.op, config)
-        compared.append(Compared(row, model_s, model_s + OVERHEAD_S[row.overhead], dram_bytes))
+        n = row.launches
+        compared.append(Compared(row, n * model_s, n * (model_s + OVERHEAD_S[row.overhead]), n * dram_bytes))
     return compared
 
 
@@ -157,8 +165,9 @@ def compute_bound_clocks(compared: list[Compared], config: ManyCoreConfig) -> di
     (docs/llm.md), never a model input."""
     clocks = {}
     for c in compared:
-        kernel_s = c.measured.latency_s - OVERHEAD_S[c.measured.overhead]
-        large = c.measured.overhead == "matmul" and kernel_s > 10 * OVERHEAD_S["matmul"]
+        launches = c.measured.launches
+        kernel_s = c.measured.latency_s - launches * OVERHEAD_S[c.measured.overhead]
+        large = c.measured.overhead == "matmul" and kernel_s > 10 * launches * OVERHEAD_S["matmul"]
         if large and op_cost(c.measured.op, config).bound == "compute":
             clocks[c.measured.name] = config.clock_mhz * c.model_s / kernel_s
     return clocks

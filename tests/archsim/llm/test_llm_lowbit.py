@@ -84,7 +84,7 @@ def test_long_context_decode_speeds_up_with_fewer_kv_bits(arch: str) -> None:
     assert reads[4] < reads[8] < reads[16]
     if arch != "a100-like":  # its one array runs a decode step's attention compute-bound (docs/llm.md)
         assert tpot[4] < tpot[8] < tpot[16]
-    documented = {"a100-manycore": (0.6511, 0.5552, 0.5066), "loopnest-tpu-like": (31.7288, 27.3171, 25.0922)}
+    documented = {"a100-manycore": (0.5338, 0.4620, 0.4255), "loopnest-tpu-like": (31.7288, 27.3171, 25.0922)}
     if arch in documented:  # docs/llm.md, "Low-bit weights and KV cache"
         measured = tuple(tpot[bits] * 1e3 for bits in (16, 8, 4))
         assert measured == pytest.approx(documented[arch], rel=1e-4)

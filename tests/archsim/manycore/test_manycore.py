@@ -75,14 +75,30 @@ def test_physics_on_a_grid_of_matmuls(batch: int, m: int, n: int, k: int, shared
 
 
 def test_waves_and_the_lost_dram_share_of_idle_cores() -> None:
-    """A weight GEMV over 54 tiles of 64 columns (the fewest a kernel has) runs on half the cores:
-    twice the time of the whole DRAM rate; 108 tiles reach it."""
-    half = op_cost(MatMul("half", m=1, n=54 * 64, k=8192), A100)
-    full = op_cost(MatMul("full", m=1, n=108 * 64, k=8192), A100)
+    """Without split-K a weight GEMV over 54 tiles of 64 columns (the fewest a kernel has) runs on half the
+    cores: twice the time of the whole DRAM rate; 108 tiles reach it."""
+    unsplit = dataclasses.replace(A100, split_k_max=1)
+    half = op_cost(MatMul("half", m=1, n=54 * 64, k=8192), unsplit)
+    full = op_cost(MatMul("full", m=1, n=108 * 64, k=8192), unsplit)
     assert half.bound == full.bound == "dram" and half.waves == full.waves == 1
     assert half.cycles == pytest.approx(full.cycles, rel=0.02)  # same time for half the bytes
     whole_rate = (full.dram_read_bytes + full.dram_write_bytes) / A100.dram_bytes_per_cycle
     assert full.cycles == pytest.approx(whole_rate, rel=0.02)
+
+
+def test_split_k_puts_a_gemv_on_every_core() -> None:
+    """Split into K slices, the 54-tile GEMV keeps every core streaming: within 3% of the whole DRAM rate,
+    its fp32 partial sums written and read back (in the bytes, under bandwidth x time); a GEMM whose tiles
+    already fill the cores is never split."""
+    gemv = op_cost(MatMul("half", m=1, n=54 * 64, k=8192), A100)
+    assert gemv.split_k > 1
+    assert gemv.dram_partial_bytes == gemv.split_k * 54 * 64 * 4
+    moved = gemv.dram_read_bytes + gemv.dram_write_bytes
+    assert moved <= A100.dram_bytes_per_cycle * gemv.cycles * (1 + 1e-12)
+    assert gemv.cycles == pytest.approx(moved / A100.dram_bytes_per_cycle, rel=0.03)
+    unsplit = op_cost(MatMul("half", m=1, n=54 * 64, k=8192), dataclasses.replace(A100, split_k_max=1))
+    assert gemv.cycles < 0.55 * unsplit.cycles
+    assert op_cost(MatMul("big", m=8192, n=12288, k=12288), A100).split_k == 1
 
 
 def test_a_tile_s_accumulators_take_less_than_the_register_file() -> None:
