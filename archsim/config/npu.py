@@ -223,6 +223,10 @@ class NpuConfig:
     stream_read_buffer_bytes: int = 0
     """Read buffering of the channel that streams elementwise operands when it differs from the other
     channels' (0: the same; Ethos-U85-256: 104 16-byte words, Vela's U85 channel table)."""
+    copy_read_buffer_bytes: int = 0
+    """Read buffering of the memory-to-memory channel that copies weights into SRAM buffers when it differs from
+    the other channels' (0: the same; Ethos-U85-128/256: 64/104 16-byte words, the first entry of regor's
+    ``channelRBs``), as regor's buffering choice times the copy (``MemToMemCycles``)."""
     scale_read_buffer_bytes: int = 0
     """Read buffering of the channel that fetches per-channel scales and biases, once per output block, when it
     differs from the other channels' (0: the same; Ethos-U85: 16 16-byte words, the last entry of regor's
@@ -341,6 +345,7 @@ class NpuConfig:
             "channel_read_buffer_bytes",
             "weight_read_buffer_bytes",
             "stream_read_buffer_bytes",
+            "copy_read_buffer_bytes",
             "scale_read_buffer_bytes",
             "lut_ram_bytes",
             "ifm_ram_bytes",
@@ -444,13 +449,21 @@ class NpuConfig:
         return any(getattr(self, name) for name in limits)
 
     def channel_bandwidth(
-        self, memory: Memory, *, write: bool, weights: bool = False, stream: bool = False, scales: bool = False
+        self,
+        memory: Memory,
+        *,
+        write: bool,
+        weights: bool = False,
+        stream: bool = False,
+        scales: bool = False,
+        copy: bool = False,
     ) -> float:
         """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.
 
         A channel has at most ``min(read buffer / burst, outstanding bursts)`` bursts in flight
         (writes: the outstanding bursts only; ``weights``: the weight channel's buffer; ``stream``:
-        the elementwise operand stream's buffer; ``scales``: the scale channel's), each taking the
+        the elementwise operand stream's buffer; ``scales``: the scale channel's; ``copy``: the
+        memory-to-memory channel's), each taking the
         memory's latency; as Vela's
         Ethos-U85 model, 80% of the outstanding bursts are in use and 80% of the resulting rate
         is reached. Unlimited (the memory's bandwidth) when neither limit is set.
@@ -461,6 +474,8 @@ class NpuConfig:
         buffer = self.channel_read_buffer_bytes
         if weights and self.weight_read_buffer_bytes:
             buffer = self.weight_read_buffer_bytes
+        elif copy and self.copy_read_buffer_bytes:
+            buffer = self.copy_read_buffer_bytes
         elif stream and self.stream_read_buffer_bytes:
             buffer = self.stream_read_buffer_bytes
         elif scales and self.scale_read_buffer_bytes:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from archsim.config.npu import Memory, NpuConfig
-from archsim.npu.blocks import SUB_KERNEL_MAX, Block
+from archsim.npu.blocks import SUB_KERNEL_MAX, Block, choose_block
 from archsim.npu.compute import burst_scaled, compute_cycles
 from archsim.npu.ops import NpuKind, NpuOp, encoded_scalar, stored_shape
 
@@ -251,22 +251,51 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
 
 def weight_copy_cycles(config: NpuConfig, nbytes: float) -> float:
     """Cycles a DMA takes to read ``nbytes`` of weights from their home memory over its weight channel, latency
-    included (regor's ``MemToMemCycles`` from the weights' side)."""
+    included: the transfer the weight-buffer slicing of :mod:`archsim.npu.placement` paces its slices by."""
     home = config.weights_in
     return nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
 
 
-def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:
-    """True when regor buffers weights its array reads once: the copy plus the array's reads from the buffer take
-    no longer than the op run unbuffered (regor's ``ProposeSlicedWeightBuffering`` in ``scheduler.cpp``, no code
-    copied: with one fetch it drops the buffer when the transfer plus the buffered reads, each with its memory's
-    latency, exceed the reference schedule's estimate, in which the per-channel parameters come from the weights'
-    home, paying its latency per block; the maps are taken in SRAM, where the cache plan keeps what an op reads)."""
+def buffer_copy_cycles(config: NpuConfig, nbytes: float) -> float:
+    """Cycles regor's buffering choice gives a copy of ``nbytes`` of weights into SRAM (its ``MemToMemCycles``):
+    the longer of reading them over the memory-to-memory DMA channel and writing them to SRAM, each with its
+    memory's latency."""
     home = config.weights_in
-    nbytes = float(op.weight_bytes)
-    copy = weight_copy_cycles(config, nbytes)
+    read = nbytes / config.channel_bandwidth(home, write=False, copy=True) + config.read_latency(home)
+    write = nbytes / config.channel_bandwidth(Memory.SRAM, write=True) + config.write_latency(Memory.SRAM)
+    return max(read, write)
+
+
+def reference_cycles(op: NpuOp, config: NpuConfig, block: Block | None = None) -> float:
+    """regor's reference estimate of ``op`` when it schedules weight buffering: its feature maps in their home
+    memory (the arena, before the cache is planned) and its per-channel parameters read from the weights' home
+    (``block``: its output block, chosen here when not given; an op chained onto another's output stage: 0)."""
+    g = op.geometry
+    maps = config.activations_in
+    if op.chained:
+        return 0.0
+    if g.kind is NpuKind.DMA:
+        return op.dma_bytes / config.bandwidth(maps) + config.read_latency(maps)
+    const = config.weights_in if g.kind.has_weights and not op.weights_are_activations else None
+    return compute_cycles(g, block or choose_block(g, config), config, maps, maps, const).total * op.repeats
+
+
+def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:
+    """True when regor buffers weights its array reads once (``ProposeSlicedWeightBuffering`` in ``scheduler.cpp``,
+    no code copied). It picks a buffering method only when the buffered reads plus the part of the copy the
+    previous operation's reference estimate (``copy_slack``) leaves visible beat reading the weights unbuffered, or
+    when the weights fall in more than two output-depth blocks; it then drops the buffer when the copy plus the
+    buffered reads, each with its memory's latency, exceed the op's reference estimate (:func:`reference_cycles`).
+    The weights move with their per-channel parameters (regor's encoded tensor holds both)."""
+    home = config.weights_in
+    nbytes = float(op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel)
+    copy = buffer_copy_cycles(config, nbytes)
     reads = nbytes / config.channel_bandwidth(Memory.SRAM, write=False, weights=True) + config.read_latency(Memory.SRAM)
-    run = compute_cycles(op.geometry, block, config, Memory.SRAM, Memory.SRAM, home).total * op.repeats
+    unmoved = nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
+    visible = max(0.0, copy - op.copy_slack)
+    if reads + visible >= unmoved and op.geometry.ofm[2] // block.ofm[2] <= 2:
+        return False
+    run = reference_cycles(op, config, block)
     if op.opens_network and _first_slice_shows(op, config, block, run, copy):
         return False
     return copy + reads <= run
@@ -283,7 +312,7 @@ def _first_slice_shows(op: NpuOp, config: NpuConfig, block: Block, run: float, c
     bound by its own run and that copy is under ``STARTUP_DELAY_CYCLES`` per slice."""
     depth = op.geometry.ofm[2]
     slices = math.ceil(depth / DEPTH_SLICE)
-    visible = weight_copy_cycles(config, op.weight_bytes * min(DEPTH_SLICE, depth) / depth)
+    visible = buffer_copy_cycles(config, op.weight_bytes * min(DEPTH_SLICE, depth) / depth)
     if run > copy and visible / slices < STARTUP_DELAY_CYCLES:
         visible = 0.0
     buffered = compute_cycles(op.geometry, block, config, Memory.SRAM, Memory.SRAM, Memory.SRAM).total

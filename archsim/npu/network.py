@@ -33,7 +33,7 @@ from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.npu.blocks import Block, Traversal, choose_block
 from archsim.npu.compute import compute_cycles, micro_block, output_cycles_per_element
 from archsim.npu.lowering import chain_operand, chainable, lower
-from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, staged
+from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, reference_cycles, staged
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
 from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order, staged_weights
 from archsim.npu.precision import check_precisions
@@ -361,6 +361,7 @@ def _layer(
     borrowed = Prefetch()
     for index, op in enumerate(ops):
         first, last = index == 0, index == len(ops) - 1
+        op = replace(op, copy_slack=budget.reference)
         scratch = Memory.SRAM if config.sram_bytes_per_cycle > 0 else config.activations_in
         weights_home: Memory | None = None
         if op.geometry.kind.has_weights:
@@ -416,7 +417,8 @@ def _layer(
         lends = cost.npu - cost.wait
         if config.vela_compat and not stripe_rows:
             lends = _vela_slack(op, config, lends, budget.weights)
-        budget = budget.after(config, cost.total, cost.access, home_bytes, op.lut_bytes, lends)
+        reference = reference_cycles(op, config, cost.block)
+        budget = budget.after(config, cost.total, cost.access, home_bytes, op.lut_bytes, lends, reference)
     # Prefetches booked inside the layer may make a memory its bottleneck.
     total = max(total, *access.values()) if access else total
     tally = LayerTally(
@@ -509,7 +511,7 @@ class ChainTail:
     brick_ofm: bool
 
 
-def _chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, ChainTail]]:
+def chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, ChainTail]]:
     """Per layer, the operand it reads itself when chained onto the layer before (None: not chained); per
     chain head, its :class:`ChainTail`."""
     operands: list[str | None] = []
@@ -536,7 +538,7 @@ def _network_tallies(
     tallies: list[LayerTally] = []
     budget = Budget()
     plan = plan_feature_maps(workload, config) if traffic is None else FeatureMapPlan()
-    operands, chain_tails = _chains(order, workload, config)
+    operands, chain_tails = chains(order, workload, config)
     started = False
     head, streams = 0, False
     for node, chained in zip(order, operands, strict=True):

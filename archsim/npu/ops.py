@@ -8,6 +8,7 @@ frozen and hashable, so the block search can be cached per shape.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
@@ -146,7 +147,9 @@ class NpuOp:
     to memory when it differs from its own output's: the output of the ops chained
     onto it (U85; its block transfers keep its own output's layout, as Vela's).
     ``opens_network`` marks the network's first NPU operation (no operation before
-    it to copy its weights under).
+    it to copy its weights under); ``copy_slack`` is regor's reference estimate of the
+    NPU operation before this one, the cycles a copy of this operation's weights may
+    hide under when regor chooses whether to buffer them (unbounded when not known).
     """
 
     geometry: Geometry
@@ -163,3 +166,4 @@ class NpuOp:
     constant_operand: bool = False
     written_brick: bool | None = None
     opens_network: bool = False
+    copy_slack: float = math.inf

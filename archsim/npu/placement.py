@@ -51,7 +51,15 @@ from archsim.config.npu import Memory, NpuConfig
 from archsim.npu.blocks import choose_block
 from archsim.npu.compute import compute_cycles
 from archsim.npu.lowering import chainable, lower
-from archsim.npu.memory import DEPTH_SLICE, Placement, operation_traffic, staged, weight_copy_cycles, weight_refetch
+from archsim.npu.memory import (
+    DEPTH_SLICE,
+    Placement,
+    operation_traffic,
+    reference_cycles,
+    staged,
+    weight_copy_cycles,
+    weight_refetch,
+)
 from archsim.npu.ops import BRICK_DEPTH, Geometry, NpuKind, NpuOp
 from workloads.graph import Node, TensorKind, Workload
 from workloads.ops import VectorFn, VectorOp
@@ -311,10 +319,10 @@ def schedule_order(workload: Workload) -> list[Node]:
 def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
     steps: list[_Step] = []
     previous: Node | None = None
-    lent = 0.0
+    lent = reference = 0.0
     for node in schedule_order(workload):
         chained = config.chains_elementwise and chainable(node, previous, workload)
-        ops = lower(node, workload, config, chained)
+        ops = _with_slack(lower(node, workload, config, chained), config, reference)
         reads = in_sram(ops[0], config)[1] if ops else 0.0
         if chained and previous is not None:
             steps[-1] = replace(steps[-1], feeds_chain=True)
@@ -324,7 +332,19 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
         steps.append(_Step(node, ops, staged_weights(ops, config), lent, _constants(ops, config), reads))
         previous = node
         lent = _cycles(ops, config) + (lent if chained else 0.0)
+        if not chained and ops:
+            reference = reference_cycles(ops[-1], config)
     return steps
+
+
+def _with_slack(ops: tuple[NpuOp, ...], config: NpuConfig, reference: float) -> tuple[NpuOp, ...]:
+    """A step's operations, each with the reference estimate of the one before it as its copy slack
+    (``reference``: the previous step's last operation)."""
+    slacked = []
+    for op in ops:
+        slacked.append(replace(op, copy_slack=reference))
+        reference = reference_cycles(op, config)
+    return tuple(slacked)
 
 
 def _is_map(workload: Workload, name: str) -> bool:

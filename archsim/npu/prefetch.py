@@ -77,6 +77,9 @@ class Budget:
     lead: float = 0.0
     """Cycles of the weights' memory's read latency a copy issued under the previous operation has behind it
     when that operation ends (its duration, up to the latency)."""
+    reference: float = 0.0
+    """regor's reference estimate of the previous operation (:func:`archsim.npu.memory.reference_cycles`): the
+    slack its buffering choice gives the next operation's weight copy (0 before the network's first)."""
 
     def after(
         self,
@@ -86,10 +89,12 @@ class Budget:
         moved: float,
         lut_bytes: int,
         npu: float,
+        reference: float,
     ) -> Budget:
         """The budget an operation leaves the next one: it ran ``total`` cycles (lending ``npu`` array cycles,
         without waits for its own constants; see :func:`prefetch_budget`) with ``access`` cycles per memory,
-        moved ``moved`` (burst-scaled) bytes on the constants' memory and used a table of ``lut_bytes``.
+        moved ``moved`` (burst-scaled) bytes on the constants' memory, used a table of ``lut_bytes`` and has
+        ``reference`` cycles in regor's reference estimate.
 
         A table load into a LUT RAM is a DMA of its own: besides the memory's free time it can use
         the port bandwidth the operation's own (latency-bound) channels leave. On regor's presets
@@ -104,10 +109,10 @@ class Budget:
         # A copy's read latency is a delay, not a use of the memory: it passes under the whole operation.
         lead = min(npu if config.vela_compat else total, float(config.read_latency(home)))
         if not config.lut_ram_bytes:
-            return Budget(step, step, lead)
+            return Budget(step, step, lead, reference)
         lut = max(0.0, min(spare, own))
         # The LUT RAM is busy while an operation uses a table: the next load starts after it.
-        return Budget(step, 0.0 if lut_bytes else lut + self.lut, lead)
+        return Budget(step, 0.0 if lut_bytes else lut + self.lut, lead, reference)
 
 
 def regor_prebuffer(config: NpuConfig) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -110,15 +111,48 @@ def run_vela(model: Path, accelerator: str, mode: str, out_dir: Path) -> tuple[l
         # read a half-written output, and the first to finish provides it.
         scratch = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=out_dir))
         command = [sys.executable, "-m", "ethosu.vela", str(model), "--accelerator-config", accelerator]
-        command += ["--verbose-performance", "--output-dir", str(scratch), *MODES[mode]]
+        command += ["--verbose-performance", "--verbose-schedule", "--output-dir", str(scratch), *MODES[mode]]
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True, timeout=600)
+        run = subprocess.run(command, check=True, capture_output=True, text=True, timeout=600)
         wall = time.perf_counter() - start
+        (scratch / SCHEDULE_FILE).write_text(run.stdout)
         try:
             os.rename(scratch, target)
         except OSError:  # another worker's identical output is already there
             shutil.rmtree(scratch)
     return read_per_layer(csv_path), wall
+
+
+SCHEDULE_FILE = "schedule.txt"
+"""Where :func:`run_vela` keeps Vela's ``--verbose-schedule`` printout, in the model's output folder."""
+
+_SCHEDULE_ENTRY = re.compile(
+    r"Operation (\S+)\s+- OFM ([\d, ]+) \(.*?(?:Weight buffer = \d+ bytes \((\w+)\).*?)?"
+    r"Estimated Perf: Macs=\d+ Cycles=(\d+)",
+    re.S,
+)
+
+
+@dataclass(frozen=True)
+class ScheduleEntry:
+    """One operation of Vela's final schedule as ``--verbose-schedule`` prints it."""
+
+    op_type: str
+    ofm: tuple[int, ...]
+    """Output shape without the batch (height, width, depth)."""
+    weight_buffer: str | None
+    """``None``, ``Single`` or ``Double`` for an op with weights (its weights' SRAM buffer); None without weights."""
+    estimate: int
+    """regor's scheduler estimate of the op (``Estimated Perf ... Cycles``)."""
+
+
+def schedule_entries(out_dir: Path, model: Path, accelerator: str, mode: str) -> list[ScheduleEntry]:
+    """The operations of the schedule Vela printed when :func:`run_vela` compiled ``model`` into ``out_dir``."""
+    text = (out_dir / f"{model.stem}_{accelerator}_{mode}" / SCHEDULE_FILE).read_text()
+    return [
+        ScheduleEntry(m.group(1), tuple(int(x) for x in m.group(2).split(","))[1:], m.group(3), int(m.group(4)))
+        for m in _SCHEDULE_ENTRY.finditer(text)
+    ]
 
 
 @dataclass(frozen=True)

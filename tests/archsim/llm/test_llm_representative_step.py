@@ -24,7 +24,7 @@ def _tpot(spec: str, arch: object) -> float:
 
 @pytest.mark.parametrize(
     ("arch", "error_pct"),
-    [("tpu-like", 0.7), ("ethos-u85-512", -0.4), ("a100-manycore", -0.0), ("system-quad-systolic", -0.1)],
+    [("tpu-like", 0.7), ("ethos-u85-512", -0.5), ("a100-manycore", -0.0), ("system-quad-systolic", -0.1)],
 )
 def test_the_representative_step_matches_every_step(arch: str, error_pct: float) -> None:
     config = load_arch(arch)
