@@ -239,8 +239,9 @@ def compute_cycles(
 
     output = math.ceil(per_element * ofm_block[0] * ofm_block[1] * ofm_block[2])
     if geometry.kind.has_weights and const_memory is not None:
-        # Latency-bound fetch of the block's per-channel parameters; each core fetches its own channels.
-        bias = config.scale_bytes_per_channel * ofm_block[2] * config.read_latency(const_memory) / config.cores
+        # Latency-bound fetch of the block's per-channel parameters, charged whole whatever the cores
+        # (regor's EstimateMacOpCycles: 10 x block depth x latency / 256 per block).
+        bias = config.scale_bytes_per_channel * ofm_block[2] * config.read_latency(const_memory)
         output = max(output, bias / BIAS_BYTES_IN_FLIGHT)
     mac = mac_cycles_per_block(geometry, block, config)
     issue = (memory_floor + mac + output) / config.command_overlap

@@ -84,7 +84,7 @@ def test_encoded_weights_of_the_u55_u65_networks_equal_vela(tmp_path: Path) -> N
 def test_weight_buffering_follows_regors_choice(tmp_path: Path) -> None:
     """Default mode, every network: Vela's printed schedule (``--verbose-schedule``) against archsim's view of it.
     regor's scheduler estimate of an op (before the cache is planned: maps in the DRAM arena, parameters from the
-    weights' home) equals :func:`reference_cycles` within a cycle on 203 of 229 ops, and for the 172 ops with
+    weights' home) equals :func:`reference_cycles` within a cycle on 217 of 229 ops, and for the 172 ops with
     weights whose buffering Vela prints, archsim buffers (``staged``) as Vela did on 163, given the slack regor
     gave each (the previous op's estimate). Before this release: 148 of 172 (docs/npu.md)."""
     estimates = equal = decisions = agree = 0
@@ -115,5 +115,5 @@ def test_weight_buffering_follows_regors_choice(tmp_path: Path) -> None:
             probe = dataclasses.replace(op, copy_slack=slack, opens_network=index == 0)
             decisions += 1
             agree += staged(probe, config, choose_block(op.geometry, config)) == (entry.weight_buffer != "None")
-    assert (equal, estimates) == (203, 229)
+    assert (equal, estimates) == (217, 229)
     assert (agree, decisions) == (163, 172)
