@@ -178,14 +178,13 @@ def gemm_cost(gemm: Gemm, config: ManyCoreConfig) -> KernelCost:
     tm, tn, split = (a.ravel() for a in np.meshgrid(sizes, sizes, splits, indexing="ij"))
     staged = 2 * (tm + tn) * config.tile_k * max(gemm.a_element_bytes, gemm.b_element_bytes)
     held = tm * tn * ACCUMULATOR_BYTES < config.register_file_kb * 1024
-    tiles = gemm.batch * -(-gemm.m // tm) * -(-gemm.n // tn)
-    # split K only where the output tiles leave cores idle, each slice at least one staged depth deep
-    splittable = (tiles < config.cores) & (gemm.k >= split * config.tile_k)
-    fits = (staged <= config.core_sram_kb * 1024) & held & ((split == 1) | splittable)
-    tm, tn, split = tm[fits], tn[fits], split[fits]
     tiles_m = -(-gemm.m // tm)
     tiles_n = -(-gemm.n // tn)
     tiles = gemm.batch * tiles_m * tiles_n
+    # split K only where the output tiles leave cores idle, each slice at least one staged depth deep
+    splittable = (tiles < config.cores) & (gemm.k >= split * config.tile_k)
+    fits = (staged <= config.core_sram_kb * 1024) & held & ((split == 1) | splittable)
+    tm, tn, split, tiles_m, tiles_n, tiles = (a[fits] for a in (tm, tn, split, tiles_m, tiles_n, tiles))
     units = tiles * split
     waves = -(-units // config.cores)
     rows = np.minimum(tm, gemm.m)

@@ -251,7 +251,8 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
 
 def weight_copy_cycles(config: NpuConfig, nbytes: float) -> float:
     """Cycles a DMA takes to read ``nbytes`` of weights from their home memory over its weight channel, latency
-    included: the transfer the weight-buffer slicing of :mod:`archsim.npu.placement` paces its slices by."""
+    included: the transfer the weight-buffer slicing of :mod:`archsim.npu.placement` paces its slices by, and
+    regor's time to read weights left unbuffered (``MinReadCycles``)."""
     home = config.weights_in
     return nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
 
@@ -287,11 +288,10 @@ def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     when the weights fall in more than two output-depth blocks; it then drops the buffer when the copy plus the
     buffered reads, each with its memory's latency, exceed the op's reference estimate (:func:`reference_cycles`).
     The weights move with their per-channel parameters (regor's encoded tensor holds both)."""
-    home = config.weights_in
     nbytes = float(op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel)
     copy = buffer_copy_cycles(config, nbytes)
     reads = nbytes / config.channel_bandwidth(Memory.SRAM, write=False, weights=True) + config.read_latency(Memory.SRAM)
-    unmoved = nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
+    unmoved = weight_copy_cycles(config, nbytes)
     visible = max(0.0, copy - op.copy_slack)
     if reads + visible >= unmoved and op.geometry.ofm[2] // block.ofm[2] <= 2:
         return False
