@@ -30,7 +30,7 @@ class Memory(StrEnum):
 CHANNEL_EFFICIENCY = 0.8
 """Share of outstanding bursts in use, and of the latency-bound rate reached (Vela's Ethos-U85 channel model)."""
 
-WEIGHT_ENCODERS = ("none", "ethos-u55")
+WEIGHT_ENCODERS = ("none", "ethos-u55", "ethos-u85")
 """Allowed ``weight_encoder`` values."""
 
 
@@ -160,7 +160,12 @@ class NpuConfig:
     weight_encoder: str = "none"
     """``none``: weights take their raw bytes x ``weight_compression``. ``ethos-u55``: Vela's Ethos-U55/U65 weight
     streams (per-block layout with its zero padding, the weight decoder's code), their size computed from the values
-    of an imported model's weights (:mod:`archsim.npu.weight_encoding`); raw bytes for weights without values."""
+    of an imported model's weights (:mod:`archsim.npu.weight_encoding`); raw bytes for weights without values.
+    ``ethos-u85``: Vela's Ethos-U85 streams (its weight order and padding, one stream per ``weight_streams``, or the
+    fast-decode format where regor's decode estimate prefers it; :mod:`archsim.npu.u85_weights`)."""
+    weight_streams: int = 1
+    """Weight streams the ``ethos-u85`` encoder deals output channels to (the U85's weight-decoder cores, regor's
+    ``_cores``: 1 on U85-128/256, 2 on U85-512, 4 on U85-1024/2048)."""
     bricked_softmax: bool = False
     """True: softmax lowered as Vela 5.2 builds it for the Ethos-U55/U65 (internal tensors in 16-channel bricks,
     per-row and scalar operands, a rounding add on a full-shape 32-bit constant from the weights' memory;
@@ -227,6 +232,9 @@ class NpuConfig:
     """Read buffering of the memory-to-memory channel that copies weights into SRAM buffers when it differs from
     the other channels' (0: the same; Ethos-U85-128/256: 64/104 16-byte words, the first entry of regor's
     ``channelRBs``), as regor's buffering choice times the copy (``MemToMemCycles``)."""
+    fast_weight_read_buffer_bytes: int = 0
+    """Read buffering of the channel that reads fast-decode weights (``ethos-u85`` encoder) when it differs from the
+    weight channel's (0: the same; Ethos-U85-1024/2048: 208/256 16-byte words, regor's ``channelRBs``)."""
     scale_read_buffer_bytes: int = 0
     """Read buffering of the channel that fetches per-channel scales and biases, once per output block, when it
     differs from the other channels' (0: the same; Ethos-U85: 16 16-byte words, the last entry of regor's
@@ -306,6 +314,7 @@ class NpuConfig:
     def _check_ints(self) -> None:
         positive = (
             "cores",
+            "weight_streams",
             "macs_per_cycle",
             "ublock_h",
             "ublock_w",
@@ -347,6 +356,7 @@ class NpuConfig:
             "stream_read_buffer_bytes",
             "copy_read_buffer_bytes",
             "scale_read_buffer_bytes",
+            "fast_weight_read_buffer_bytes",
             "lut_ram_bytes",
             "ifm_ram_bytes",
             "acc_ram_bytes",
@@ -454,6 +464,7 @@ class NpuConfig:
         *,
         write: bool,
         weights: bool = False,
+        fast_weights: bool = False,
         stream: bool = False,
         scales: bool = False,
         copy: bool = False,
@@ -461,7 +472,8 @@ class NpuConfig:
         """Bytes per cycle one DMA channel moves to or from ``memory``: its bandwidth or the latency bound.
 
         A channel has at most ``min(read buffer / burst, outstanding bursts)`` bursts in flight
-        (writes: the outstanding bursts only; ``weights``: the weight channel's buffer; ``stream``:
+        (writes: the outstanding bursts only; ``weights``: the weight channel's buffer, ``fast_weights`` with it:
+        the fast-decode weight channel's; ``stream``:
         the elementwise operand stream's buffer; ``scales``: the scale channel's; ``copy``: the
         memory-to-memory channel's), each taking the
         memory's latency; as Vela's
@@ -472,7 +484,9 @@ class NpuConfig:
         outstanding = float(getattr(self, f"{memory.value}_max_{'writes' if write else 'reads'}"))
         in_flight = [outstanding * CHANNEL_EFFICIENCY] if outstanding else []
         buffer = self.channel_read_buffer_bytes
-        if weights and self.weight_read_buffer_bytes:
+        if weights and fast_weights and self.fast_weight_read_buffer_bytes:
+            buffer = self.fast_weight_read_buffer_bytes
+        elif weights and self.weight_read_buffer_bytes:
             buffer = self.weight_read_buffer_bytes
         elif copy and self.copy_read_buffer_bytes:
             buffer = self.copy_read_buffer_bytes

@@ -73,8 +73,9 @@ def traversal_of(geometry: Geometry, config: NpuConfig) -> str:
     return Traversal.DEPTH_FIRST
 
 
-def _ifm_depth_limit(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
-    """Deepest input block of an op that reduces over input depth (8/32-bit inputs)."""
+def fixed_ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
+    """Deepest input block of an op that reduces over input depth (8/32-bit inputs): regor's fixed U85 input block
+    depth, whatever the op's input depth (its weight streams are padded to it)."""
     limit = 16 if traversal == Traversal.PART_KERNEL else config.ifm_slice_depth
     if geometry.ifm_bits > 16 and config.step_follows_ifm_block:
         # 32-bit inputs (softmax's sums) in 32-deep blocks, as Vela 5.2 shows for the U85.
@@ -93,7 +94,7 @@ def ifm_block_depth(geometry: Geometry, traversal: str, config: NpuConfig) -> in
     """
     if geometry.ifm_bits == 16 and not config.step_follows_ifm_block:
         return round_up(min(geometry.ifm[2], 16), 4)
-    return round_up(min(geometry.ifm[2], _ifm_depth_limit(geometry, traversal, config)), 8)
+    return round_up(min(geometry.ifm[2], fixed_ifm_block_depth(geometry, traversal, config)), 8)
 
 
 def _fetch_step(geometry: Geometry, config: NpuConfig) -> int:
@@ -113,7 +114,7 @@ def ifm_unit(geometry: Geometry, traversal: str, config: NpuConfig) -> tuple[int
     """
     if not (config.ifm_ram_bytes and config.acc_ram_bytes) or geometry.kind.equal_depth:
         return config.ublock_h, config.ublock_w
-    depth = _ifm_depth_limit(geometry, traversal, config)
+    depth = fixed_ifm_block_depth(geometry, traversal, config)
     unit = area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config), config.ifm_alloc_positions)
     return unit[0], unit[1]
 
@@ -127,7 +128,7 @@ def ifm_fit_align(geometry: Geometry, traversal: str, config: NpuConfig) -> int:
     """
     if not (config.ifm_ram_bytes and config.acc_ram_bytes) or geometry.kind.equal_depth:
         return 1
-    depth = _ifm_depth_limit(geometry, traversal, config)
+    depth = fixed_ifm_block_depth(geometry, traversal, config)
     return area_fit.alloc_unit(depth, geometry.ifm_bits, micro_block(geometry, config), config.ifm_alloc_positions)[2]
 
 

@@ -18,12 +18,16 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
+
 from archsim.config.npu import NpuConfig
-from archsim.npu.blocks import choose_block, traversal_of
+from archsim.npu.blocks import choose_block, fixed_ifm_block_depth, traversal_of
 from archsim.npu.compute import output_cycles_per_element
 from archsim.npu.layout import Shape3, bricked, deepened, hwc, reshaped_pass, split_activation
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
 from archsim.npu.precision import weight_precision
+from archsim.npu.u85_weights import DecodeChannel, U85Layout, scale_stream_channels, stored_weights
+from archsim.npu.ublock import micro_block
 from archsim.npu.weight_encoding import StreamLayout, encoded_weight_bytes
 from workloads.graph import Node, Workload
 from workloads.ops import Activation, Conv2d, MatMul, VectorFn, VectorOp
@@ -142,9 +146,33 @@ def _stored(op: NpuOp, node: Node, workload: Workload, config: NpuConfig) -> Npu
             config.cores, g.ifm_bits, g.dilation,
         )  # fmt: skip
         return replace(op, weight_bytes=encoded_weight_bytes(values, layout))
+    if config.weight_encoder == "ethos-u85" and encodable and op.repeats == 1:
+        return _stored_u85(op, values, config)
     if config.weight_compression == 1.0:
         return op
     return replace(op, weight_bytes=math.ceil(op.weight_bytes * config.weight_compression))
+
+
+def _stored_u85(op: NpuOp, values: np.ndarray, config: NpuConfig) -> NpuOp:
+    """``op`` with its weights as Vela's U85 encoder stores them: their bytes and format, and the per-channel
+    parameters of its output depth rounded up to the micro-block's (:mod:`archsim.npu.u85_weights`)."""
+    g = op.geometry
+    block = choose_block(g, config)
+    ublock_depth = micro_block(g, config)[2]
+    ifm_depth = fixed_ifm_block_depth(g, block.traversal, config)
+    layout = U85Layout(
+        block.traversal, block.ofm[2], ifm_depth, ublock_depth, config.weight_streams, config.macs_per_cycle,
+        g.ifm_bits, g.stride, g.dilation,
+    )  # fmt: skip
+    home = config.weights_in
+    channel = DecodeChannel(
+        config.channel_bandwidth(home, write=False, weights=True),
+        config.channel_bandwidth(home, write=False, weights=True, fast_weights=True),
+        config.read_latency(home),
+    )
+    stored = stored_weights(values, layout, channel)
+    channels = scale_stream_channels(op.scale_channels, ublock_depth)
+    return replace(op, weight_bytes=stored.weight_bytes, fast_weights=stored.fast, scale_channels=channels)
 
 
 def _weight_bytes(elements: int, precision: Precision) -> int:

@@ -32,6 +32,8 @@ class Channel(StrEnum):
     STREAM = "stream"
     """Elementwise operands: both inputs of an elementwise op stream through one channel (Vela's U85 IFM stream)."""
     WEIGHTS = "weights"
+    FAST_WEIGHTS = "fast_weights"
+    """Weights in the U85's fast-decode format (:mod:`archsim.npu.u85_weights`): a weight channel of their own."""
     SCALES = "scales"
     COPY = "copy"
     """Memory-to-memory copies: weights staged into SRAM, lookup tables, DMA operations."""
@@ -78,7 +80,8 @@ class Traffic:
             / config.channel_bandwidth(
                 memory,
                 write=channel is Channel.WRITE,
-                weights=channel is Channel.WEIGHTS,
+                weights=channel in (Channel.WEIGHTS, Channel.FAST_WEIGHTS),
+                fast_weights=channel is Channel.FAST_WEIGHTS,
                 stream=channel is Channel.STREAM,
                 scales=channel is Channel.SCALES,
             )
@@ -249,12 +252,14 @@ def staged(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     return _copy_hides(op, config, block)
 
 
-def weight_copy_cycles(config: NpuConfig, nbytes: float) -> float:
-    """Cycles a DMA takes to read ``nbytes`` of weights from their home memory over its weight channel, latency
-    included: the transfer the weight-buffer slicing of :mod:`archsim.npu.placement` paces its slices by, and
-    regor's time to read weights left unbuffered (``MinReadCycles``)."""
+def weight_copy_cycles(config: NpuConfig, nbytes: float, fast: bool = False) -> float:
+    """Cycles a DMA takes to read ``nbytes`` of weights from their home memory over its weight channel (``fast``:
+    the fast-decode weights' channel), latency included: the transfer the weight-buffer slicing of
+    :mod:`archsim.npu.placement` paces its slices by, and regor's time to read weights left unbuffered
+    (``MinReadCycles``)."""
     home = config.weights_in
-    return nbytes / config.channel_bandwidth(home, write=False, weights=True) + config.read_latency(home)
+    rate = config.channel_bandwidth(home, write=False, weights=True, fast_weights=fast)
+    return nbytes / rate + config.read_latency(home)
 
 
 def buffer_copy_cycles(config: NpuConfig, nbytes: float) -> float:
@@ -290,8 +295,9 @@ def _copy_hides(op: NpuOp, config: NpuConfig, block: Block) -> bool:
     The weights move with their per-channel parameters (regor's encoded tensor holds both)."""
     nbytes = float(op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel)
     copy = buffer_copy_cycles(config, nbytes)
-    reads = nbytes / config.channel_bandwidth(Memory.SRAM, write=False, weights=True) + config.read_latency(Memory.SRAM)
-    unmoved = weight_copy_cycles(config, nbytes)
+    buffered = config.channel_bandwidth(Memory.SRAM, write=False, weights=True, fast_weights=op.fast_weights)
+    reads = nbytes / buffered + config.read_latency(Memory.SRAM)
+    unmoved = weight_copy_cycles(config, nbytes, op.fast_weights)
     visible = max(0.0, copy - op.copy_slack)
     if reads + visible >= unmoved and op.geometry.ofm[2] // block.ofm[2] <= 2:
         return False
@@ -324,14 +330,15 @@ def _weights(op: NpuOp, block: Block, config: NpuConfig, home: Memory, ledger: _
     refetch = weight_refetch(op, block)
     scales = op.scale_channels * config.scale_bytes_per_channel
     weights = float(op.weight_bytes)
+    reads = Channel.FAST_WEIGHTS if op.fast_weights else Channel.WEIGHTS
     if home is Memory.SRAM:
-        ledger.add(Memory.SRAM, Channel.WEIGHTS, refetch * weights)
+        ledger.add(Memory.SRAM, reads, refetch * weights)
     elif staged(op, config, block):
         copied = weights - min(prefetched, weights)
         ledger.add(home, Channel.COPY, copied)
         ledger.add(Memory.SRAM, Channel.WRITE, copied)
-        ledger.add(Memory.SRAM, Channel.WEIGHTS, refetch * weights)
+        ledger.add(Memory.SRAM, reads, refetch * weights)
     else:
-        ledger.add(home, Channel.WEIGHTS, refetch * weights)
+        ledger.add(home, reads, refetch * weights)
     ledger.add(home, Channel.SCALES, refetch * scales)
     return refetch * weights

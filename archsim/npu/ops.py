@@ -143,7 +143,8 @@ class NpuOp:
     copy pass moves into its slice of the output (a concatenation runs one such
     pass per input; -1 for every other operation); ``constant_operand`` marks an
     internal elementwise pass whose second operand is a constant (read from the
-    weights' memory). ``written_brick`` is the layout of what the operation writes
+    weights' memory). ``fast_weights`` marks weights stored in the U85's fast-decode format, read over its own
+    channel (:mod:`archsim.npu.u85_weights`). ``written_brick`` is the layout of what the operation writes
     to memory when it differs from its own output's: the output of the ops chained
     onto it (U85; its block transfers keep its own output's layout, as Vela's).
     ``opens_network`` marks the network's first NPU operation (no operation before
@@ -155,6 +156,7 @@ class NpuOp:
     geometry: Geometry
     weight_bytes: int = 0
     scale_channels: int = 0
+    fast_weights: bool = False
     macs: int = 0
     repeats: int = 1
     weights_streamed: bool = False

@@ -281,7 +281,7 @@ def staged_weights(ops: tuple[NpuOp, ...], config: NpuConfig) -> tuple[StagedWei
         if not staged(op, config, block):
             continue
         size = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
-        transfer = weight_copy_cycles(config, size)
+        transfer = weight_copy_cycles(config, size, op.fast_weights)
         found.append(StagedWeights(size, g.ofm[2], block.ofm[2], in_sram(op, config)[0], transfer))
     return tuple(found)
 
@@ -787,8 +787,9 @@ def _input_preferred(
         if not buffer or ifm + buffer <= limit - cascade_memory[t] or ifm >= before:
             continue
         fetches = weight_refetch(op, choose_block(op.geometry, config))
-        unbuffered = weights.size * fetches / config.channel_bandwidth(home, write=False, weights=True)
-        from_buffer = weights.size * fetches / config.channel_bandwidth(Memory.SRAM, write=False, weights=True)
+        read, fast = weights.size * fetches, op.fast_weights
+        unbuffered = read / config.channel_bandwidth(home, write=False, weights=True, fast_weights=fast)
+        from_buffer = read / config.channel_bandwidth(Memory.SRAM, write=False, weights=True, fast_weights=fast)
         ifm_dram = step.reads / config.channel_bandwidth(Memory.DRAM, write=False)
         ifm_sram = step.reads / config.channel_bandwidth(Memory.SRAM, write=False)
         with_input = max(weights.cycles, unbuffered, ifm_sram)

@@ -210,6 +210,8 @@ def _section_bits(section: np.ndarray, frequencies: np.ndarray) -> int:
     palette = _palette(section, frequencies)
     if palette.zero_runs:
         nonzero = np.flatnonzero(section)
+        if not palette.size and not nonzero.size:
+            nonzero = np.zeros(min(1, len(section)), dtype=np.int64)  # only zeros: the first is coded as a weight
         weights = palette.codes[_folded(section[nonzero])]
         runs = np.diff(np.concatenate(([-1], nonzero, [len(section)]))) - 1
     else:
@@ -217,7 +219,8 @@ def _section_bits(section: np.ndarray, frequencies: np.ndarray) -> int:
         runs = None
     weight_slices = _greedy_slices(weights, WEIGHT_CODES, palette.uncompressed_bits) if len(weights) else []
     run_slices = _greedy_slices(runs, RUN_CODES, 0) if runs is not None else []
-    ends = sorted({end for _, end in weight_slices} | {end for _, end in run_slices}) or [0]
+    # The run code's last slice ends one past the weights; the slice ending with the weights carries that run.
+    ends = sorted({end for _, end in weight_slices} | {end for _, end in run_slices if end <= len(weights)}) or [0]
     bits = 13 + palette.size * palette.bits
     start, wi, zi = 0, 0, 0
     for index, end in enumerate(ends):
