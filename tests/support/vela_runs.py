@@ -127,7 +127,8 @@ SCHEDULE_FILE = "schedule.txt"
 """Where :func:`run_vela` keeps Vela's ``--verbose-schedule`` printout, in the model's output folder."""
 
 _SCHEDULE_ENTRY = re.compile(
-    r"Operation (\S+)\s+- OFM ([\d, ]+) \(.*?(?:Weight buffer = \d+ bytes \((\w+)\).*?)?"
+    r"Operation (\S+)\s+- OFM ([\d, ]+) \(.*?(?:Encoded Weights = (\d+) bytes\s+)?"
+    r"(?:Weight buffer = \d+ bytes \((\w+)\).*?Depth slices = \[([\d, ]+)\].*?)?"
     r"Estimated Perf: Macs=\d+ Cycles=(\d+)",
     re.S,
 )
@@ -144,13 +145,24 @@ class ScheduleEntry:
     """``None``, ``Single`` or ``Double`` for an op with weights (its weights' SRAM buffer); None without weights."""
     estimate: int
     """regor's scheduler estimate of the op (``Estimated Perf ... Cycles``)."""
+    encoded_weights: int | None = None
+    """Bytes of the op's encoded weights and per-channel parameters (``Encoded Weights``); None without weights."""
+    depth_slices: tuple[int, ...] = ()
+    """Output depths where the op's weight slices start, and its depth (``Depth slices``); empty without weights."""
 
 
 def schedule_entries(out_dir: Path, model: Path, accelerator: str, mode: str) -> list[ScheduleEntry]:
     """The operations of the schedule Vela printed when :func:`run_vela` compiled ``model`` into ``out_dir``."""
     text = (out_dir / f"{model.stem}_{accelerator}_{mode}" / SCHEDULE_FILE).read_text()
     return [
-        ScheduleEntry(m.group(1), tuple(int(x) for x in m.group(2).split(","))[1:], m.group(3), int(m.group(4)))
+        ScheduleEntry(
+            m.group(1),
+            tuple(int(x) for x in m.group(2).split(","))[1:],
+            m.group(4),
+            int(m.group(6)),
+            int(m.group(3)) if m.group(3) else None,
+            tuple(int(x) for x in m.group(5).split(",")) if m.group(5) else (),
+        )
         for m in _SCHEDULE_ENTRY.finditer(text)
     ]
 

@@ -2,10 +2,10 @@
 
 tests/support/tflite_random.py writes 60 networks (odd map sizes, 3 to 256 channels, 1x1 to 5x5 kernels,
 strides 1 and 2, residual adds), each on the preset its seed draws. docs/npu.md states the figures asserted
-here ("Unseen shapes"): in Sram_Only 99% of the operators within 10% of Vela (median 0.00%, worst 11.9%); in
-Vela's default memory mode 89.7% (91.0% with ``vela_compat``), weight-buffering choices on the DRAM presets and the
-U85's weight encoding leaving a tail; the encoded weight bytes of the U55/U65 networks ("Encoded weight
-streams"); and regor's buffering choices and scheduler estimates as Vela prints them.
+here ("Unseen shapes"): in Sram_Only every operator within 10% of Vela (median 0.00%, worst 8.5%); in Vela's
+default memory mode 92.8% (94.1% with ``vela_compat``), weight-buffering choices on the DRAM presets leaving a
+tail; the encoded weight bytes of the U55/U65 networks ("Encoded weight streams"); and regor's buffering choices,
+scheduler estimates and U85 encoded weights as Vela prints them.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from workloads.registry import load_workload
 
 SEEDS = range(60)
 CLAIMS = {
-    ("sram_only", False): (223, 0.0001, 0.119, 0.99),
-    ("default", False): (223, 0.0001, 0.711, 0.896),
-    ("default", True): (223, 0.0001, 0.681, 0.910),
+    ("sram_only", False): (223, 0.0001, 0.085, 1.0),
+    ("default", False): (223, 0.0001, 0.711, 0.928),
+    ("default", True): (223, 0.0001, 0.681, 0.941),
 }
 """(mode, ``vela_compat``) -> (operators, median |error|, worst |error|, share of operators within 10%), as
 docs/npu.md prints them."""
@@ -63,8 +63,8 @@ def test_random_networks_per_operator_against_vela(tmp_path: Path, mode: str, co
 
 @pytest.mark.slow
 def test_encoded_weights_of_the_u55_u65_networks_equal_vela(tmp_path: Path) -> None:
-    """Default mode, every network drawn on a U55/U65 preset (35): equal on 21, all within 32 bytes (two 16-byte
-    alignment units), at most 3.4% (32 bytes of a 944-byte network)."""
+    """Default mode, every network drawn on a U55/U65 preset (35): equal on 23, the others under Vela's by one to
+    three 16-byte alignment units, at most 2.3% (16 bytes of a 704-byte network)."""
     differences = []
     for seed in SEEDS:
         model, accelerator = random_network(seed, tmp_path / f"random{seed}.tflite")
@@ -75,19 +75,23 @@ def test_encoded_weights_of_the_u55_u65_networks_equal_vela(tmp_path: Path) -> N
         ours = sum(op.weight_bytes for node in workload if node.inputs[1:2] for op in lower(node, workload, config))
         differences.append((ours, encoded_weight_bytes(tmp_path, model, accelerator, "default")))
     assert len(differences) == 35
-    assert sum(ours == vela for ours, vela in differences) == 21
-    assert max(abs(ours - vela) for ours, vela in differences) <= 32
-    assert max(abs(ours - vela) / vela for ours, vela in differences) <= 0.034 + 0.0005
+    assert sum(ours == vela for ours, vela in differences) == 23
+    assert all(-48 <= ours - vela <= 0 for ours, vela in differences)
+    assert max(abs(ours - vela) / vela for ours, vela in differences) <= 0.023 + 0.0005
 
 
 @pytest.mark.slow
-def test_weight_buffering_follows_regors_choice(tmp_path: Path) -> None:
+def test_velas_printed_schedule_against_archsims_view_of_it(tmp_path: Path) -> None:
     """Default mode, every network: Vela's printed schedule (``--verbose-schedule``) against archsim's view of it.
     regor's scheduler estimate of an op (before the cache is planned: maps in the DRAM arena, parameters from the
     weights' home) equals :func:`reference_cycles` within a cycle on 217 of 229 ops, and for the 172 ops with
-    weights whose buffering Vela prints, archsim buffers (``staged``) as Vela did on 163, given the slack regor
-    gave each (the previous op's estimate). Before this release: 148 of 172 (docs/npu.md)."""
+    weights whose buffering Vela prints, archsim buffers (``staged``) as Vela did on 165, given the slack regor
+    gave each (the previous op's estimate); before the regor buffering choice: 148 of 172 (docs/npu.md). On the
+    U85 networks, the encoded weights and per-channel parameters of the ops Vela keeps in one depth slice equal
+    Vela's within 16 bytes on 72 of 73; Vela encodes each slice of the other 8 apart (more padding), archsim one
+    stream per op, which is never larger."""
     estimates = equal = decisions = agree = 0
+    sizes: list[tuple[int, int, int]] = []
     for seed in SEEDS:
         model, accelerator = random_network(seed, tmp_path / f"random{seed}.tflite")
         run_vela(model, accelerator, "default", tmp_path)
@@ -107,6 +111,9 @@ def test_weight_buffering_follows_regors_choice(tmp_path: Path) -> None:
             if found is None:
                 continue
             op, start = ops[found], found + 1
+            if "u85" in accelerator and entry.encoded_weights and op.weight_bytes:
+                ours = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
+                sizes.append((len(entry.depth_slices) - 1, ours, entry.encoded_weights))
             estimates += 1
             equal += abs(reference_cycles(op, config) - entry.estimate) <= 1
             if entry.weight_buffer is None or not op.geometry.kind.has_weights or op.weights_are_activations:
@@ -116,4 +123,7 @@ def test_weight_buffering_follows_regors_choice(tmp_path: Path) -> None:
             decisions += 1
             agree += staged(probe, config, choose_block(op.geometry, config)) == (entry.weight_buffer != "None")
     assert (equal, estimates) == (217, 229)
-    assert (agree, decisions) == (163, 172)
+    assert (agree, decisions) == (165, 172)
+    whole = [(ours, vela) for slices, ours, vela in sizes if slices == 1]
+    assert (sum(abs(ours - vela) <= 16 for ours, vela in whole), len(whole)) == (72, 73)
+    assert all(ours <= vela for slices, ours, vela in sizes if slices > 1) and len(sizes) - len(whole) == 8
