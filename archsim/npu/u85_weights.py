@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from archsim.npu.weight_encoding import stream_bytes
+from archsim.npu.weight_encoding import SameArray, stream_bytes
 
 INTERLEAVE = 4
 """Output channels a core takes in turn from each micro-block."""
@@ -65,24 +65,11 @@ class EncodedWeights:
 def stored_weights(weights: np.ndarray, layout: U85Layout, channel: DecodeChannel) -> EncodedWeights:
     """The bytes and format Vela stores ``weights`` in (OHWI, zero point removed; depthwise 1HWC; fully connected
     OI), computed once per weight array, layout and channel."""
-    return _stored(_Same(weights), layout, channel)
-
-
-class _Same:
-    """A weight array as a cache key: the same array object, not an equal one (arrays do not hash)."""
-
-    def __init__(self, array: np.ndarray) -> None:
-        self.array = array
-
-    def __hash__(self) -> int:
-        return id(self.array)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.array is self.array
+    return _stored(SameArray(weights), layout, channel)
 
 
 @lru_cache(maxsize=1024)
-def _stored(weights: _Same, layout: U85Layout, channel: DecodeChannel) -> EncodedWeights:
+def _stored(weights: SameArray, layout: U85Layout, channel: DecodeChannel) -> EncodedWeights:
     """Both formats' sizes, and regor's choice between them (``UseFastDecoder``, then the cheaper estimate)."""
     values = weights.array
     if values.ndim == 2:

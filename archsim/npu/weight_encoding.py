@@ -58,10 +58,10 @@ class StreamLayout:
 def encoded_weight_bytes(weights: np.ndarray, layout: StreamLayout) -> int:
     """Bytes of the encoded weight streams of ``weights`` (OHWI, zero point removed; depthwise 1HWC; fully
     connected OI), all cores (computed once per weight array and layout)."""
-    return _encoded(_Same(weights), layout)
+    return _encoded(SameArray(weights), layout)
 
 
-class _Same:
+class SameArray:
     """A weight array as a cache key: the same array object, not an equal one (arrays do not hash)."""
 
     def __init__(self, array: np.ndarray) -> None:
@@ -71,11 +71,11 @@ class _Same:
         return id(self.array)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.array is self.array
+        return isinstance(other, SameArray) and other.array is self.array
 
 
 @lru_cache(maxsize=1024)
-def _encoded(weights: _Same, layout: StreamLayout) -> int:
+def _encoded(weights: SameArray, layout: StreamLayout) -> int:
     """The encoded bytes of every core's stream (fully connected weights as 1x1 kernels)."""
     values = weights.array
     if values.ndim == 2:
