@@ -13,7 +13,9 @@ import pytest
 from support.tflite_models import TfliteGraphWriter
 
 from archsim.config.loader import load_arch
+from archsim.config.npu import Memory
 from archsim.npu.lowering import lower
+from archsim.npu.memory import weight_copy_cycles
 from archsim.npu.u85_weights import (
     DecodeChannel,
     U85Layout,
@@ -109,3 +111,21 @@ def test_u85_presets_store_encoded_weights_and_padded_parameters(random_conv: Wo
     config = dataclasses.replace(load_arch("ethos-u85-256"), weight_encoder="none")
     (op,) = lower(node, random_conv, config)
     assert (op.weight_bytes, op.scale_channels, op.fast_weights) == (raw, 40, False)
+
+
+def test_fast_weights_read_over_their_own_channel() -> None:
+    # regor's channelRBs: U85-1024's fast-weight channel buffers 208 16-byte words, its weight channel 416, so from
+    # DRAM (128-byte bursts, 500-cycle latency, 64 outstanding reads) fast weights stream at half the rate; from
+    # SRAM both are held by the outstanding reads. On U85-256 the two buffers are equal.
+    config = load_arch("ethos-u85-1024")
+    for memory, ratio in ((Memory.DRAM, 2.0), (Memory.SRAM, 1.0)):
+        default = config.channel_bandwidth(memory, write=False, weights=True)
+        fast = config.channel_bandwidth(memory, write=False, weights=True, fast_weights=True)
+        assert default / fast == pytest.approx(ratio, rel=0.02)
+    latency = config.read_latency(Memory.DRAM)
+    streamed = (weight_copy_cycles(config, 65536, fast=True) - latency) / (weight_copy_cycles(config, 65536) - latency)
+    assert streamed == pytest.approx(2.0, rel=0.02)
+    small = load_arch("ethos-u85-256")
+    assert small.channel_bandwidth(Memory.DRAM, write=False, weights=True, fast_weights=True) == (
+        small.channel_bandwidth(Memory.DRAM, write=False, weights=True)
+    )
