@@ -437,10 +437,12 @@ def choose_block(geometry: Geometry, config: NpuConfig) -> Block:
         elif kind is NpuKind.DEPTHWISE:
             cost = cost + (geometry.kernel_elements * ifm_depth) * (-(-oh // h) * -(-ow // w))
         cost = cost / ofm_elements
-    # An input that fits in two input blocks is read once: favour such blocks. Vela 5.2's U85 search counts the
-    # input block's channels only up to the input's depth (as its blocks for MobileNetV1/V2's 3-channel first
-    # convolution on cascade stripes show); the U55/U65 one counts them rounded up to 8.
-    held = np.minimum(idepth, geometry.ifm[2]) if config.step_follows_ifm_block else idepth
+    # An input that fits in two input blocks is read once: favour such blocks. Vela 5.2's U85 search counts a
+    # convolution's input block at its fixed depth (16 part-kernel-first, 64 depth-first, 32 on the U85-128/256
+    # 16-deep micro-block: regor's ``FindBlockConfig``), whatever the input's depth; the U55/U65 one counts the
+    # input block's depth rounded up to 8.
+    fixed = config.step_follows_ifm_block and not equal_depth
+    held = fixed_ifm_block_depth(geometry, traversal, config) if fixed else idepth
     cost = np.where(geometry.ifm_elements < ih * iw * held * 2, cost / 2, cost)
 
     best = float(cost.min())

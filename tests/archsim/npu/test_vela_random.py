@@ -3,7 +3,7 @@
 tests/support/tflite_random.py writes 60 networks (odd map sizes, 3 to 256 channels, 1x1 to 5x5 kernels,
 strides 1 and 2, residual adds), each on the preset its seed draws. docs/npu.md states the figures asserted
 here ("Unseen shapes"): in Sram_Only every operator within 10% of Vela (median 0.00%, worst 8.5%); in Vela's
-default memory mode 92.8% (94.1% with ``vela_compat``), weight-buffering choices on the DRAM presets leaving a
+default memory mode 93.7% (95.0% with ``vela_compat``), weight-buffering choices on the DRAM presets leaving a
 tail; the encoded weight bytes of the U55/U65 networks ("Encoded weight streams"); and regor's buffering choices,
 scheduler estimates and U85 encoded weights as Vela prints them.
 """
@@ -30,8 +30,8 @@ from workloads.registry import load_workload
 SEEDS = range(60)
 CLAIMS = {
     ("sram_only", False): (223, 0.0001, 0.085, 1.0),
-    ("default", False): (223, 0.0001, 0.711, 0.928),
-    ("default", True): (223, 0.0001, 0.681, 0.941),
+    ("default", False): (223, 0.0001, 0.711, 0.937),
+    ("default", True): (223, 0.0001, 0.681, 0.950),
 }
 """(mode, ``vela_compat``) -> (operators, median |error|, worst |error|, share of operators within 10%), as
 docs/npu.md prints them."""
@@ -84,7 +84,7 @@ def test_encoded_weights_of_the_u55_u65_networks_equal_vela(tmp_path: Path) -> N
 def test_velas_printed_schedule_against_archsims_view_of_it(tmp_path: Path) -> None:
     """Default mode, every network: Vela's printed schedule (``--verbose-schedule``) against archsim's view of it.
     regor's scheduler estimate of an op (before the cache is planned: maps in the DRAM arena, parameters from the
-    weights' home) equals :func:`reference_cycles` within a cycle on 217 of 229 ops, and for the 172 ops with
+    weights' home) equals :func:`reference_cycles` within a cycle on 219 of 229 ops, and for the 172 ops with
     weights whose buffering Vela prints, archsim buffers (``staged``) as Vela did on 165, given the slack regor
     gave each (the previous op's estimate); before the regor buffering choice: 148 of 172 (docs/npu.md). On the
     U85 networks, the encoded weights and per-channel parameters of the ops Vela keeps in one depth slice equal
@@ -122,7 +122,7 @@ def test_velas_printed_schedule_against_archsims_view_of_it(tmp_path: Path) -> N
             probe = dataclasses.replace(op, copy_slack=slack, opens_network=index == 0)
             decisions += 1
             agree += staged(probe, config, choose_block(op.geometry, config)) == (entry.weight_buffer != "None")
-    assert (equal, estimates) == (217, 229)
+    assert (equal, estimates) == (219, 229)
     assert (agree, decisions) == (165, 172)
     whole = [(ours, vela) for slices, ours, vela in sizes if slices == 1]
     assert (sum(abs(ours - vela) <= 16 for ours, vela in whole), len(whole)) == (72, 73)
