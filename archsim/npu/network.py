@@ -350,6 +350,8 @@ def _layer(
         # No SRAM buffer (regor): the array reads the weights from their memory once per output block.
         ops = tuple(replace(op, weights_streamed=True) for op in ops)
     ifm_mem, ofm_mem = _placements(node, workload, config, traffic, in_dram)
+    if chain and traffic is None:
+        ofm_mem = _activation_memory(workload, chain.output, config, in_dram)  # the chain's output is written
     element = (16 if workload.precision is Precision.INT16 else 8) / 8
     npu = total = fill = macs = padded = vector_elements = 0.0
     access: dict[Memory, float] = {}
@@ -504,11 +506,12 @@ def _metrics(node: Node, workload: Workload, config: NpuConfig, tally: LayerTall
 @dataclass(frozen=True)
 class ChainTail:
     """What the elementwise ops chained onto a layer's last operation (U85) change in it: the output-stage cycles
-    per element they add (each one more pass, as Vela's U85 estimator), and the layout of the chain's output,
-    which that operation writes."""
+    per element they add (each one more pass, as Vela's U85 estimator), and the layout and name of the chain's
+    output, which that operation writes (to where that tensor lives)."""
 
     rate: float
     brick_ofm: bool
+    output: str
 
 
 def chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[list[str | None], dict[str, ChainTail]]:
@@ -523,7 +526,7 @@ def chains(order: list[Node], workload: Workload, config: NpuConfig) -> tuple[li
         if linked:
             link = lower(node, workload, config, True)[-1]
             rate = (tails[head].rate if head in tails else 0.0) + output_cycles_per_element(link.geometry, config)
-            tails[head] = ChainTail(rate, link.geometry.brick_ofm)
+            tails[head] = ChainTail(rate, link.geometry.brick_ofm, node.outputs[0])
         else:
             head = node.name
         previous = node

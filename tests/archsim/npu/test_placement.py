@@ -364,3 +364,17 @@ def test_plans_cache_flag_must_be_a_boolean_in_a_config_file(tmp_path: Path) -> 
     path.write_text('family = "npu"\nplans_cache = "yes"\n')
     with pytest.raises(InputError, match="plans_cache must be true or false, got 'yes'"):
         load_arch(str(path))
+
+
+def test_a_u85_chain_writes_its_output_where_that_output_lives(resnet18: Workload) -> None:
+    # conv_2 heads the chain that adds the shortcut (add_0 chained onto its output stage); the plan evicts add_0 to
+    # DRAM on U85-256, so conv_2's output transfers write its 56x56x64 bytes there, and conv_3 reads them back.
+    config = load_arch("ethos-u85-256")
+    assert "add_0" in plan_feature_maps(resnet18, config).in_dram
+    layers = {layer.layer: layer for layer in simulate(resnet18, config).layers}
+    assert layers["conv_2"].ofmap_dram_writes == 56 * 56 * 64
+    assert layers["add_0"].ofmap_dram_writes == 0  # chained: no transfers of its own
+    assert layers["conv_3"].ifmap_dram_reads > 0
+    # With the cache keeping add_0 (the whole network in SRAM), nothing is written off chip.
+    sram = simulate(resnet18, load_arch("ethos-u85-256-sram")).layers
+    assert all(layer.ofmap_dram_writes == 0 for layer in sram)

@@ -3,7 +3,7 @@
 tests/support/tflite_random.py writes 60 networks (odd map sizes, 3 to 256 channels, 1x1 to 5x5 kernels,
 strides 1 and 2, residual adds), each on the preset its seed draws. docs/npu.md states the figures asserted
 here ("Unseen shapes"): in Sram_Only every operator within 10% of Vela (median 0.00%, worst 8.5%); in Vela's
-default memory mode 93.7% (95.0% with ``vela_compat``), weight-buffering choices on the DRAM presets leaving a
+default memory mode 94.6% (96.0% with ``vela_compat``), weight-buffering choices on the DRAM presets leaving a
 tail; the encoded weight bytes of the U55/U65 networks ("Encoded weight streams"); and regor's buffering choices,
 scheduler estimates and U85 encoded weights as Vela prints them.
 """
@@ -30,8 +30,8 @@ from workloads.registry import load_workload
 SEEDS = range(60)
 CLAIMS = {
     ("sram_only", False): (223, 0.0001, 0.085, 1.0),
-    ("default", False): (223, 0.0001, 0.711, 0.937),
-    ("default", True): (223, 0.0001, 0.681, 0.950),
+    ("default", False): (223, 0.0001, 0.711, 0.946),
+    ("default", True): (223, 0.0001, 0.681, 0.959),
 }
 """(mode, ``vela_compat``) -> (operators, median |error|, worst |error|, share of operators within 10%), as
 docs/npu.md prints them."""
