@@ -7,6 +7,7 @@ test_vela_random.py; ResNet-18's and MobileNetV1's in test_placement.py.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from support.tflite_models import TfliteGraphWriter
 
 from archsim.config.loader import load_arch
 from archsim.config.npu import Memory
+from archsim.errors import InputError
 from archsim.npu.lowering import lower
 from archsim.npu.memory import weight_copy_cycles
 from archsim.npu.u85_weights import (
@@ -129,3 +131,17 @@ def test_fast_weights_read_over_their_own_channel() -> None:
     assert small.channel_bandwidth(Memory.DRAM, write=False, weights=True, fast_weights=True) == (
         small.channel_bandwidth(Memory.DRAM, write=False, weights=True)
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("weight_streams = 0", r"npu\.toml: weight_streams must be a positive integer, got 0"),
+        ("fast_weight_read_buffer_bytes = -16", r"fast_weight_read_buffer_bytes must be an integer >= 0, got -16"),
+    ],
+)
+def test_bad_u85_encoder_fields_are_refused_naming_file_and_field(tmp_path: Path, line: str, message: str) -> None:
+    config = tmp_path / "npu.toml"
+    config.write_text(f'family = "npu"\nweight_encoder = "ethos-u85"\n{line}\n')
+    with pytest.raises(InputError, match=message):
+        load_arch(str(config))
