@@ -26,7 +26,7 @@ from archsim.npu.compute import output_cycles_per_element
 from archsim.npu.layout import Shape3, bricked, deepened, hwc, reshaped_pass, split_activation
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, OutputFn
 from archsim.npu.precision import weight_precision
-from archsim.npu.u85_weights import DecodeChannel, U85Layout, scale_stream_channels, stored_weights
+from archsim.npu.u85_weights import DecodeChannel, U85Layout, scale_stream_channels, sliced_weights, stored_weights
 from archsim.npu.ublock import micro_block
 from archsim.npu.weight_encoding import StreamLayout, encoded_weight_bytes
 from workloads.graph import Node, Workload
@@ -156,13 +156,35 @@ def _stored(op: NpuOp, node: Node, workload: Workload, config: NpuConfig) -> Npu
 def _stored_u85(op: NpuOp, values: np.ndarray, config: NpuConfig) -> NpuOp:
     """``op`` with its weights as Vela's U85 encoder stores them: their bytes and format, and the per-channel
     parameters of its output depth rounded up to the micro-block's (:mod:`archsim.npu.u85_weights`)."""
+    layout, channel = _u85_encoding(op, config)
+    stored = stored_weights(values, layout, channel)
+    channels = scale_stream_channels(op.geometry.ofm[2], layout.ofm_ublock_depth)
+    return replace(op, weight_bytes=stored.weight_bytes, fast_weights=stored.fast, scale_channels=channels)
+
+
+def sliced(op: NpuOp, node: Node, workload: Workload, config: NpuConfig, slices: tuple[int, ...]) -> NpuOp:
+    """``op`` with its weights stored as Vela stores weights it double-buffers in depth ``slices`` (output channels
+    per slice; U85 encoder): each slice encoded apart, with its own padding, streams and per-channel parameters;
+    ``op`` itself where its weights are not encoded from values or the slices do not cover its depth."""
+    values = workload.weight_values.get(node.inputs[1]) if len(node.inputs) > 1 else None
+    if config.weight_encoder != "ethos-u85" or values is None or sum(slices) != op.geometry.ofm[2]:
+        return op
+    layout, channel = _u85_encoding(op, config)
+    if stored_weights(values, layout, channel).weight_bytes != op.weight_bytes:
+        return op  # not the op whose weights these values are (or not encoded from them)
+    stored = sliced_weights(values, layout, channel, slices)
+    channels = sum(scale_stream_channels(depth, layout.ofm_ublock_depth) for depth in slices)
+    return replace(op, weight_bytes=stored.weight_bytes, fast_weights=stored.fast, scale_channels=channels)
+
+
+def _u85_encoding(op: NpuOp, config: NpuConfig) -> tuple[U85Layout, DecodeChannel]:
+    """How the U85 encoder orders ``op``'s weights, and what its choice of format weighs (the weights' home)."""
     g = op.geometry
     block = choose_block(g, config)
-    ublock_depth = micro_block(g, config)[2]
     ifm_depth = fixed_ifm_block_depth(g, block.traversal, config)
     layout = U85Layout(
-        block.traversal, block.ofm[2], ifm_depth, ublock_depth, config.weight_streams, config.macs_per_cycle,
-        g.ifm_bits, g.stride, g.dilation,
+        block.traversal, block.ofm[2], ifm_depth, micro_block(g, config)[2], config.weight_streams,
+        config.macs_per_cycle, g.ifm_bits, g.stride, g.dilation,
     )  # fmt: skip
     home = config.weights_in
     channel = DecodeChannel(
@@ -170,9 +192,7 @@ def _stored_u85(op: NpuOp, values: np.ndarray, config: NpuConfig) -> NpuOp:
         config.channel_bandwidth(home, write=False, weights=True, fast_weights=True),
         config.read_latency(home),
     )
-    stored = stored_weights(values, layout, channel)
-    channels = scale_stream_channels(op.scale_channels, ublock_depth)
-    return replace(op, weight_bytes=stored.weight_bytes, fast_weights=stored.fast, scale_channels=channels)
+    return layout, channel
 
 
 def _weight_bytes(elements: int, precision: Precision) -> int:

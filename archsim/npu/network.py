@@ -32,7 +32,7 @@ from archsim.errors import InputError
 from archsim.metrics import LayerMetrics, NetworkMetrics
 from archsim.npu.blocks import Block, Traversal, choose_block
 from archsim.npu.compute import compute_cycles, micro_block, output_cycles_per_element
-from archsim.npu.lowering import chain_operand, chainable, lower
+from archsim.npu.lowering import chain_operand, chainable, lower, sliced
 from archsim.npu.memory import Channel, Placement, Traffic, operation_traffic, reference_cycles, staged
 from archsim.npu.ops import Geometry, NpuKind, NpuOp, stored_shape
 from archsim.npu.placement import FeatureMapPlan, plan_feature_maps, schedule_order, staged_weights
@@ -349,6 +349,8 @@ def _layer(
     if node.name in plan.unbuffered:
         # No SRAM buffer (regor): the array reads the weights from their memory once per output block.
         ops = tuple(replace(op, weights_streamed=True) for op in ops)
+    if node.name in plan.depth_slices:
+        ops = tuple(sliced(op, node, workload, config, plan.depth_slices[node.name]) for op in ops)
     ifm_mem, ofm_mem = _placements(node, workload, config, traffic, in_dram)
     if chain and traffic is None:
         ofm_mem = _activation_memory(workload, chain.output, config, in_dram)  # the chain's output is written

@@ -85,6 +85,9 @@ class FeatureMapPlan:
     stripe_rows: Mapping[str, int] = field(default_factory=dict)
     unbuffered: frozenset[str] = frozenset()
     """Cascaded layers whose weights get no SRAM buffer (regor): the array reads them from their memory per block."""
+    depth_slices: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Layer name -> output channels per slice, for layers whose weights regor double-buffers in several depth
+    slices (each slice is encoded apart: :func:`archsim.npu.lowering.sliced`)."""
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,8 @@ class _Step:
     weights: tuple[StagedWeights, ...]
     """Its staged weights."""
     lent: float
-    """Cycles of the step before, under which its first weight slice is copied."""
+    """Cycles of the step before, under which its first weight slice is copied: its cycles with the maps in SRAM
+    (Vela's Python scheduler, U65), or regor's reference estimate of it (U85: the slack regor slices weights by)."""
     constants: float
     """Its weights and scales: what a cascade holds in SRAM for it."""
     reads: float
@@ -329,7 +333,8 @@ def _steps(workload: Workload, config: NpuConfig) -> list[_Step]:
             # A chained op reads only its other operand, whole (regor's access for a chain's external input).
             operands = [t for t in node.inputs if t not in previous.outputs and _is_map(workload, t)]
             reads = sum(_fm_bytes(workload, t) for t in operands)
-        steps.append(_Step(node, ops, staged_weights(ops, config), lent, _constants(ops, config), reads))
+        slack = lent if config.cache_holds_prefill else reference
+        steps.append(_Step(node, ops, staged_weights(ops, config), slack, _constants(ops, config), reads))
         previous = node
         lent = _cycles(ops, config) + (lent if chained else 0.0)
         if not chained and ops:
@@ -693,6 +698,20 @@ def _place(ranges: list[_LiveRange], base: np.ndarray, limit: float) -> tuple[se
     return evicted, sum(lr.access for lr in ranges if lr.tensors[0] not in evicted)
 
 
+def _depth_slices(steps: list[_Step], unsliced: set[int], limit: float) -> dict[str, tuple[int, ...]]:
+    """Output channels per slice of each step's weights that regor double-buffers in more than one depth slice
+    (steps in ``unsliced``, cascaded or staging their input instead, have no buffer of their own)."""
+    found: dict[str, tuple[int, ...]] = {}
+    for index, step in enumerate(steps):
+        if index in unsliced or len(step.weights) != 1:
+            continue
+        weights = step.weights[0]
+        slices = weights.slices(step.lent, limit)
+        if len(slices) > 1 and len(weights.parts(step.lent, limit)) == 2:
+            found[step.node.name] = tuple(slices)
+    return found
+
+
 def _buffers(
     steps: list[_Step], inside: set[int], limit: float, ranges: list[_LiveRange], evicted: set[str]
 ) -> np.ndarray:
@@ -833,7 +852,8 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
         unbuffered.update(steps[i].node.name for i in prefer)
         weight_slots = _regor_weight_slots(steps, times, inside, limit, cascade_memory, prefer)
         evicted, _ = _place(ranges, slots + weight_slots, limit)
-        return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows, frozenset(unbuffered))
+        sliced = _depth_slices(steps, inside | prefer, limit)
+        return FeatureMapPlan(frozenset(in_dram | evicted), stripe_rows, frozenset(unbuffered), sliced)
     buffers = _buffers(steps, inside, limit, ranges, set())
     evicted, kept = _place(ranges, slots + _weight_slots(buffers, inside, limit), limit)
     if evicted:

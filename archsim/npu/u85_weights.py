@@ -94,6 +94,32 @@ def _stored(weights: SameArray, layout: U85Layout, channel: DecodeChannel) -> En
     return EncodedWeights(default_bytes, fast=False)
 
 
+def sliced_weights(
+    weights: np.ndarray, layout: U85Layout, channel: DecodeChannel, slices: tuple[int, ...]
+) -> EncodedWeights:
+    """The bytes of ``weights`` double-buffered in depth ``slices`` (output channels per slice): regor picks the format
+    on the whole tensor, then encodes each slice apart, with its own padding and streams."""
+    return _sliced(SameArray(weights), layout, channel, slices)
+
+
+@lru_cache(maxsize=1024)
+def _sliced(weights: SameArray, layout: U85Layout, channel: DecodeChannel, slices: tuple[int, ...]) -> EncodedWeights:
+    """Each slice's streams in the format chosen for the whole tensor."""
+    chosen = _stored(weights, layout, channel)
+    values = weights.array
+    if values.ndim == 2:
+        values = values.reshape(values.shape[0], 1, 1, values.shape[1])
+    channels_last = layout.traversal == "depthwise"  # depthwise weights are 1HWC: their outputs are the last axis
+    total, start = 0, 0
+    for depth in slices:
+        part = values[..., start : start + depth] if channels_last else values[start : start + depth]
+        streams = [ordered_stream(part, layout, s) for s in range(layout.streams)]
+        fast = fast_stream_bytes(np.concatenate(streams)) if chosen.fast else None
+        total += fast if fast is not None else sum(stream_bytes(s) for s in streams)
+        start += depth
+    return EncodedWeights(total, chosen.fast)
+
+
 def _decode_cycles(
     layout: U85Layout, channel: DecodeChannel, source: int, encoded: int, zeros: int, distinct: int, fast: bool
 ) -> int:

@@ -3,7 +3,7 @@
 tests/support/tflite_random.py writes 60 networks (odd map sizes, 3 to 256 channels, 1x1 to 5x5 kernels,
 strides 1 and 2, residual adds), each on the preset its seed draws. docs/npu.md states the figures asserted
 here ("Unseen shapes"): in Sram_Only every operator within 10% of Vela (median 0.00%, worst 8.5%); in Vela's
-default memory mode 94.6% (96.0% with ``vela_compat``), weight-buffering choices on the DRAM presets leaving a
+default memory mode 95.5% (96.9% with ``vela_compat``), weight-buffering choices on the DRAM presets leaving a
 tail; the encoded weight bytes of the U55/U65 networks ("Encoded weight streams"); and regor's buffering choices,
 scheduler estimates and U85 encoded weights as Vela prints them.
 """
@@ -11,6 +11,7 @@ scheduler estimates and U85 encoded weights as Vela prints them.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import statistics
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from support.vela_runs import PRESET_SUFFIX, align, encoded_weight_bytes, run_ve
 
 from archsim.config.loader import load_arch
 from archsim.npu.blocks import choose_block
-from archsim.npu.lowering import lower
+from archsim.npu.lowering import lower, sliced
 from archsim.npu.memory import reference_cycles, staged
 from archsim.npu.network import chains
 from archsim.npu.placement import schedule_order
@@ -30,8 +31,8 @@ from workloads.registry import load_workload
 SEEDS = range(60)
 CLAIMS = {
     ("sram_only", False): (223, 0.0001, 0.085, 1.0),
-    ("default", False): (223, 0.0001, 0.711, 0.946),
-    ("default", True): (223, 0.0001, 0.681, 0.959),
+    ("default", False): (223, 0.0001, 0.711, 0.955),
+    ("default", True): (223, 0.0001, 0.681, 0.968),
 }
 """(mode, ``vela_compat``) -> (operators, median |error|, worst |error|, share of operators within 10%), as
 docs/npu.md prints them."""
@@ -88,8 +89,8 @@ def test_velas_printed_schedule_against_archsims_view_of_it(tmp_path: Path) -> N
     weights whose buffering Vela prints, archsim buffers (``staged``) as Vela did on 165, given the slack regor
     gave each (the previous op's estimate); before the regor buffering choice: 148 of 172 (docs/npu.md). On the
     U85 networks, the encoded weights and per-channel parameters of the ops Vela keeps in one depth slice equal
-    Vela's within 16 bytes on 72 of 73; Vela encodes each slice of the other 8 apart (more padding), archsim one
-    stream per op, which is never larger."""
+    Vela's within 16 bytes on 72 of 73, and the 8 it double-buffers in depth slices, encoded slice by slice as Vela
+    encodes them (:func:`archsim.npu.lowering.sliced`, given Vela's slices), on all 8."""
     estimates = equal = decisions = agree = 0
     sizes: list[tuple[int, int, int]] = []
     for seed in SEEDS:
@@ -100,20 +101,22 @@ def test_velas_printed_schedule_against_archsims_view_of_it(tmp_path: Path) -> N
         order = schedule_order(workload)
         operands, _ = chains(order, workload, config)
         ops = [
-            op
+            (node, op)
             for node, chained in zip(order, operands, strict=True)
             if chained is None
             for op in lower(node, workload, config)
         ]
         start = 0
         for index, entry in enumerate(entries):
-            found = next((k for k in range(start, len(ops)) if ops[k].geometry.ofm == entry.ofm), None)
+            found = next((k for k in range(start, len(ops)) if ops[k][1].geometry.ofm == entry.ofm), None)
             if found is None:
                 continue
-            op, start = ops[found], found + 1
+            (node, op), start = ops[found], found + 1
             if "u85" in accelerator and entry.encoded_weights and op.weight_bytes:
-                ours = op.weight_bytes + op.scale_channels * config.scale_bytes_per_channel
-                sizes.append((len(entry.depth_slices) - 1, ours, entry.encoded_weights))
+                slices = tuple(b - a for a, b in itertools.pairwise(entry.depth_slices))
+                stored = sliced(op, node, workload, config, slices) if len(slices) > 1 else op
+                ours = stored.weight_bytes + stored.scale_channels * config.scale_bytes_per_channel
+                sizes.append((len(slices), ours, entry.encoded_weights))
             estimates += 1
             equal += abs(reference_cycles(op, config) - entry.estimate) <= 1
             if entry.weight_buffer is None or not op.geometry.kind.has_weights or op.weights_are_activations:
@@ -126,4 +129,5 @@ def test_velas_printed_schedule_against_archsims_view_of_it(tmp_path: Path) -> N
     assert (agree, decisions) == (165, 172)
     whole = [(ours, vela) for slices, ours, vela in sizes if slices == 1]
     assert (sum(abs(ours - vela) <= 16 for ours, vela in whole), len(whole)) == (72, 73)
-    assert all(ours <= vela for slices, ours, vela in sizes if slices > 1) and len(sizes) - len(whole) == 8
+    in_slices = [(ours, vela) for slices, ours, vela in sizes if slices > 1]
+    assert (sum(abs(ours - vela) <= 16 for ours, vela in in_slices), len(in_slices)) == (8, 8)
