@@ -189,6 +189,12 @@ def ordered_stream(weights: np.ndarray, layout: U85Layout, stream: int = 0) -> n
     per_position = len(inner)
     dw_extra = dw_padding * ou // streams if depthwise else 0
     step_y, step_x = 8 // layout.dilation[0], 8 // layout.dilation[1]
+    # The 8x8 sub-kernels (columns outer), each with its elements in order: the same in every block.
+    sub_kernels = [
+        _positions(y, x, min(height - y, step_y), min(width - x, step_x), stride_y, stride_x, element_round, depthwise)
+        for x in range(0, width, step_x)
+        for y in range(0, height, step_y)
+    ]
     pieces: list[np.ndarray] = []
     forward = False
     for ofm_start in range(0, depth, layout.ofm_block_depth):
@@ -197,17 +203,13 @@ def ordered_stream(weights: np.ndarray, layout: U85Layout, stream: int = 0) -> n
         ifm_starts = list(range(0, ifm_depth, layout.ifm_block_depth)) if not depthwise else [0]
         for ifm_start in ifm_starts if forward else ifm_starts[::-1]:
             ifm_block = 1 if depthwise else min(layout.ifm_block_depth, ifm_depth - ifm_start)
-            for sub_x in range(0, width, step_x):
-                sub_w = min(width - sub_x, step_x)
-                for sub_y in range(0, height, step_y):
-                    sub_h = min(height - sub_y, step_y)
-                    ys, xs, pads = _positions(sub_y, sub_x, sub_h, sub_w, stride_y, stride_x, element_round, depthwise)
-                    for ifm_outer in range(0, ifm_block, ifm_ublock):
-                        for ofm_outer in range(0, ofm_depth, ou):
-                            o = ofm_start + ofm_outer + inner[:, 0]
-                            i = ifm_start + ifm_outer + inner[:, 1]
-                            values = padded[o[None, :], ys[:, None], xs[:, None], i[None, :]]
-                            pieces.append(_with_padding(values, pads, dw_extra, per_position))
+            for ys, xs, pads in sub_kernels:
+                for ifm_outer in range(0, ifm_block, ifm_ublock):
+                    for ofm_outer in range(0, ofm_depth, ou):
+                        o = ofm_start + ofm_outer + inner[:, 0]
+                        i = ifm_start + ifm_outer + inner[:, 1]
+                        values = padded[o[None, :], ys[:, None], xs[:, None], i[None, :]]
+                        pieces.append(_with_padding(values, pads, dw_extra, per_position))
     return np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
 
 
