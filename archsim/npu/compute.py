@@ -52,9 +52,11 @@ def _sub_kernels(geometry: Geometry) -> list[int]:
     return [hh * ww for hh in heights for ww in widths]
 
 
-def mac_cycles_per_block(geometry: Geometry, block: Block, config: NpuConfig) -> float:
-    """MAC-array cycles of one output block."""
-    uh, uw, uc = micro_block(geometry, config)
+def mac_cycles_per_block(
+    geometry: Geometry, block: Block, config: NpuConfig, ublock: tuple[int, int, int] | None = None
+) -> float:
+    """MAC-array cycles of one output block (``ublock``: the micro-block, when not the whole op's own)."""
+    uh, uw, uc = ublock or micro_block(geometry, config)
     bh, bw, bc = _clip(block.ofm, geometry.ofm)
     ifm_depth_block = min(block.ifm[2], geometry.ifm[2])
     rows, columns = math.ceil(bh / uh), math.ceil(bw / uw)
@@ -210,8 +212,10 @@ def compute_cycles(
     ofm_memory: Memory,
     const_memory: Memory | None,
     ifm2_memory: Memory | None = None,
+    ublock: tuple[int, int, int] | None = None,
 ) -> ComputeCycles:
-    """NPU cycles of ``geometry`` with output block ``block`` (``ifm2_memory``: where a second operand lives)."""
+    """NPU cycles of ``geometry`` with output block ``block`` (``ifm2_memory``: where a second operand lives;
+    ``ublock``: the micro-block the op's configuration took, when chosen on a cascade stripe rather than the op)."""
     per_element = output_cycles_per_element(geometry, config)
     second = ifm2_memory if config.second_operand_block_io else None
     ifm_io, ofm_io = block_transfer_cycles(geometry, block, config, ifm_memory, ofm_memory, second)
@@ -225,7 +229,7 @@ def compute_cycles(
         issue = math.ceil((memory_floor / block_elements + per_element) / config.command_overlap * elements)
         return ComputeCycles(float(max(output, issue)), 0.0, float(output), 0.0)
 
-    uh, uw, uc = micro_block(geometry, config)
+    uh, uw, uc = ublock or micro_block(geometry, config)
     ofm_block = _clip(block.ofm, geometry.ofm)
     ublocks_per_block = math.ceil(ofm_block[0] / uh) * math.ceil(ofm_block[1] / uw) * math.ceil(ofm_block[2] / uc)
     ublocks_total = math.ceil(geometry.ofm[0] / uh) * math.ceil(geometry.ofm[1] / uw) * math.ceil(geometry.ofm[2] / uc)
@@ -243,7 +247,7 @@ def compute_cycles(
         # (regor's EstimateMacOpCycles: 10 x block depth x latency / 256 per block).
         bias = config.scale_bytes_per_channel * ofm_block[2] * config.read_latency(const_memory)
         output = max(output, bias / BIAS_BYTES_IN_FLIGHT)
-    mac = mac_cycles_per_block(geometry, block, config)
+    mac = mac_cycles_per_block(geometry, block, config, ublock)
     issue = (memory_floor + mac + output) / config.command_overlap
     mac_paced, output_paced = max(mac, issue), max(output, issue)
     slow, fast = max(mac_paced, output_paced), min(mac_paced, output_paced)

@@ -270,10 +270,18 @@ def cost_operation(
         )
         access = {m: traffic.access_cycles(config, m) for m in traffic.scaled}
         return OpCost(npu, max(npu, *access.values()), 0.0, access, traffic, None)
-    block = choose_block(striped(g, stripe_rows), config)
+    stripe = striped(g, stripe_rows)
+    block = choose_block(stripe, config)
     const = _constants_read_from(op, config, placement, block)
     cycles = compute_cycles(
-        g, block, config, placement.ifm, placement.ofm_blocks or placement.ofm, const, placement.ifm2
+        g,
+        block,
+        config,
+        placement.ifm,
+        placement.ofm_blocks or placement.ofm,
+        const,
+        placement.ifm2,
+        micro_block(stripe, config),
     )
     traffic = operation_traffic(op, block, config, placement, prefetched, lead)
     lut_load = 0.0

@@ -525,7 +525,7 @@ def _final_buffers(
     """
     span = range(cascade.first, cascade.last + 1)
     counted = sum(steps[i].constants for i, keep in zip(span, held, strict=True) if keep)
-    rolling = max(cascade.memory - counted, 0.0)  # 0 when no stripe fitted (the minimal stripes' fallback)
+    rolling = max(cascade.memory - counted, 0.0)
     given = 0.0
     chosen = []
     for index, rows, keep in zip(span, cascade.stripes, held, strict=True):
@@ -540,15 +540,70 @@ def _final_buffers(
     return replace(cascade, memory=rolling + kept, unbuffered=gone), slack
 
 
+def _min_pieces(steps: list[_Step], first: int, last: int, after: int, limit: float) -> list[tuple[int, int]]:
+    """regor's cascades of the run ``first..last`` on its minimal schedule: from each step, the cascade grows while its
+    rolling buffers (minimal stripes, no weight buffers yet) fit the cache; a step left alone is not cascaded.
+
+    Read in regor's ``CascadeBuilder::BuildCascades`` (spilling branch; no code copied), which runs on the minimal
+    schedule before each cascade's stripes are optimised on its own (``OptimizeSubSchedule``).
+    """
+    stripes, _ = _min_rolling(steps, first, last, after)
+    pieces: list[tuple[int, int]] = []
+    start = first
+    while start <= last:
+        end, memory = start, 0.0
+        while end < last:
+            grown = memory + _rolling_buffer(steps[end], stripes[end - first], steps[end + 1], stripes[end + 1 - first])
+            if grown > limit:
+                break
+            memory, end = grown, end + 1
+        if end > start:
+            pieces.append((start, end))
+        start = end + 1
+    return pieces
+
+
+def _optimised(
+    steps: list[_Step], first: int, last: int, after: int, limit: float, config: NpuConfig | None
+) -> list[_Cascade]:
+    """The cascades of the run ``first..last`` on its tallest final stripe (up to half the output, rounded up, as
+    regor's ``OptimizeSubSchedule``) whose cascades fit the cache without adding cascades to what the smallest
+    proposal needed; its minimal stripes when none does (they fit: :func:`_min_pieces`)."""
+    height = steps[last].geometry.ofm[0]
+    run, held = steps, [True] * (last + 1 - first)
+    if config is not None:
+        seen, held = _regor_run(steps, first, last, after, limit, config)
+        run = [*steps[:first], *seen, *steps[last + 1 :]]
+    tallest = (height + 1) // 2
+    best: list[_Cascade] | None = None
+    most = 0
+    for rows in range(after + 1, tallest + 1):
+        proposal = _split(run, first, _stripes(run, first, last, rows), limit)
+        if rows == after + 1:
+            most = len(proposal) if proposal else 0
+        if proposal is None or len(proposal) > most:
+            break
+        best = proposal
+    if best is None:
+        stripes, rolling = _min_rolling(steps, first, last, after)
+        best = [_Cascade(first, last, tuple(stripes), rolling + sum(run[i].constants for i in range(first, last + 1)))]
+    if config is not None:
+        slack = _cycles(steps[first - 1].ops, config) if first else 0.0
+        for number, cascade in enumerate(best):
+            held_here = held[cascade.first - first : cascade.last - first + 1]
+            best[number], slack = _final_buffers(steps, cascade, held_here, slack, limit, config)
+    return best
+
+
 def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuConfig | None = None) -> list[_Cascade]:
     """Vela's cascades in Dedicated_Sram mode.
 
-    First the longest runs of steps that do not fit the cache whole (the minimal
-    schedule's cascades); then, per run, the tallest final stripe (up to half the
-    output) whose cascades' buffers fit the cache without adding cascades to what the
-    smallest proposal needed: a run may split into several cascades. With ``config``
-    (regor's presets) a cascade's weights are buffered as regor decides
-    (:func:`_regor_run`, :func:`_final_buffers`), the others read from their memory.
+    First the longest runs of steps that do not fit the cache whole, cut where their
+    minimal stripes' buffers outgrow the cache (the minimal schedule's cascades,
+    :func:`_min_pieces`); then, per piece, the tallest final stripe (:func:`_optimised`):
+    a piece may split into several cascades. With ``config`` (regor's presets) a
+    cascade's weights are buffered as regor decides (:func:`_regor_run`,
+    :func:`_final_buffers`), the others read from their memory.
     """
     cascades: list[_Cascade] = []
     index = 0
@@ -560,28 +615,9 @@ def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuC
             index += 1
             continue
         after = steps[last + 1].geometry.stride[0] if last + 1 < len(steps) and steps[last + 1].ops else 1
-        height = steps[last].geometry.ofm[0]
-        run, held = steps, [True] * (last + 1 - index)
-        if config is not None:
-            seen, held = _regor_run(steps, index, last, after, limit, config)
-            run = [*steps[:index], *seen, *steps[last + 1 :]]
-        best: list[_Cascade] | None = None
-        most = 0
-        for rows in range(after + 1, height // 2 + 1):
-            proposal = _split(run, index, _stripes(run, index, last, rows), limit)
-            if rows == after + 1:
-                most = len(proposal) if proposal else 0
-            if proposal is None or len(proposal) > most:
-                break
-            best = proposal
-        if best is None:
-            best = [_Cascade(index, last, tuple(_min_rolling(steps, index, last, after)[0]), 0.0)]
-        if config is not None:
-            slack = _cycles(steps[index - 1].ops, config) if index else 0.0
-            for number, cascade in enumerate(best):
-                held_here = held[cascade.first - index : cascade.last - index + 1]
-                best[number], slack = _final_buffers(steps, cascade, held_here, slack, limit, config)
-        cascades += best
+        for first, end in _min_pieces(steps, index, last, after, limit):
+            tail = after if end == last else steps[end + 1].geometry.stride[0]
+            cascades += _optimised(steps, first, end, tail, limit, config)
         index = last + 1
     return cascades
 

@@ -109,6 +109,54 @@ def test_regor_leaves_a_cascades_weights_unbuffered_when_they_do_not_fit_its_tim
     assert conv_5.extras["dram_bytes"] <= config.dram_bytes_per_cycle * conv_5.total_cycles
 
 
+@pytest.fixture(scope="module")
+def mobilenet_v1_16x8(tmp_path_factory: pytest.TempPathFactory) -> Workload:
+    folder = tmp_path_factory.mktemp("placement16")
+    return load_workload(str(write_mobilenet_v1(folder / "mobilenet_v1_int16.tflite", dtype="int16")))
+
+
+@pytest.mark.parametrize("preset", ["ethos-u65-512", "ethos-u85-512", "ethos-u85-2048"])
+def test_runs_are_cut_where_their_minimal_stripes_outgrow_the_cache(mobilenet_v1_16x8: Workload, preset: str) -> None:
+    config = load_arch(preset)
+    steps = _steps(mobilenet_v1_16x8, config)
+    cascades = _cascades(steps, mobilenet_v1_16x8, config.cache_kb * 1024, config)
+    found = {(steps[c.first].node.name, steps[c.last].node.name): c.stripes for c in cascades}
+    # Vela 5.2 --verbose-schedule ("Cascades:", "OFM Stripe"): at 16 bits the run conv_0..depthwise_5 holds 243 KiB
+    # of 2-row buffers by conv_3, so regor's first cascade pass (on the minimal schedule) cuts it there and each
+    # piece gets its own stripe search; one pass over the whole run found no stripe and kept 1-row stripes.
+    expected = {
+        ("conv_0", "conv_1"): (8, 8, 8),
+        ("depthwise_1", "conv_3"): (4, 4, 4, 4),
+        ("conv_6", "conv_7"): (3, 3, 3),
+        ("depthwise_7", "conv_9"): (3, 3, 3, 3),
+        ("depthwise_9", "conv_11"): (3, 3, 3, 3),
+    }
+    if preset == "ethos-u85-512":
+        expected[("depthwise_3", "depthwise_5")] = (1, 1, 1, 2, 1)
+    else:
+        expected[("depthwise_3", "depthwise_4")] = (6, 6, 6)
+        expected[("conv_5", "depthwise_5")] = (6, 3)
+    assert found == expected
+    # Vela's cascade sizes (rolling buffers and the weights buffered in them), where its weight choices are ours.
+    sizes = {(steps[c.first].node.name, steps[c.last].node.name): c.memory for c in cascades}
+    if preset == "ethos-u85-512":
+        assert sizes["conv_0", "conv_1"] == 264288
+        assert sizes["depthwise_1", "conv_3"] == 375264
+        assert sizes["depthwise_3", "depthwise_5"] == 292288
+    for cascade in cascades:
+        assert cascade.memory <= config.cache_kb * 1024
+
+
+def test_a_cascade_stripes_micro_block_prices_its_blocks(mobilenet_v1_16x8: Workload) -> None:
+    # conv_7 (14x14x512, 16x8) runs on 3-row stripes on U85-512: regor picks the op's configuration on the stripe,
+    # whose 3 rows pad least on the 1x4x16 micro-block (the whole 14x14 map on 2x2x16), so its 3x16x32 blocks cover
+    # 16 columns of 14: Vela 5.2 prints 231,042 NPU cycles.
+    config = load_arch("ethos-u85-512")
+    conv_7 = next(layer for layer in simulate(mobilenet_v1_16x8, config).layers if layer.layer == "conv_7")
+    assert conv_7.extras["ofm_block"] == "3x16x32"
+    assert conv_7.extras["npu_cycles"] == pytest.approx(231042, rel=0.02)
+
+
 def test_an_op_chained_into_is_not_cascaded_on_u85(mobilenet_v2: Workload) -> None:
     plan = plan_feature_maps(mobilenet_v2, load_arch("ethos-u85-256"))
     # Vela (regor): cascades ops 0..5 (6, 6, 6, 6, 3, 3 rows), 6..7 (21) and 9..10 (22, 11); conv_5, whose output
