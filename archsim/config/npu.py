@@ -73,7 +73,12 @@ class NpuConfig:
     wide_inputs_swap_deep_ublock: bool = False
     """True (Ethos-U85-128/256, regor's micro-block table): with 16-bit inputs depthwise and pooling cannot use the
     deep micro-block (``equal_depth_ublock_c``) and run on the others, while a 1x1 depth-first convolution or FC
-    may (least padded, the deep one first), reading 32-deep input blocks on it."""
+    may (least padded, the earlier in regor's table on a tie: ``deep_ublock_first``), reading 32-deep input
+    blocks on it."""
+    deep_ublock_first: bool = True
+    """Where regor's micro-block table lists the deep micro-block, which a 16-bit 1x1 convolution takes on a tie
+    (``wide_inputs_swap_deep_ublock``): first on U85-256 (1x2x16, 1x4x8, 2x2x8), last on U85-128 (1x2x8, 1x1x16;
+    ``ethos_u85.cpp``'s configuration table)."""
     ifm_slice_depth: int = 32
     """Input channels an 8-bit convolution consumes per kernel element and step (16 for int16)."""
     ifm_block_depth_step: int = 8

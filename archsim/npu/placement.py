@@ -8,10 +8,14 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
 
 1. **Cascades.** A run of operations, each the only reader of the previous one's
    output, whose whole input and output do not fit the cache, runs in horizontal
-   stripes: the tallest final stripe whose rolling buffers and weights fit the cache
-   (without splitting the run into more cascades than its smallest stripe needs)
-   sets every stripe. Inside a cascade the stripes stay in SRAM; the output of the
-   cascade's last operation goes to the DRAM arena.
+   stripes. As regor builds them on every Ethos-U (Vela 5.2 schedules them all with
+   it; its ``cascade_builder.cpp`` and ``scheduler.cpp``): the run is cut where its
+   minimal stripes' buffers outgrow the cache, then per piece the tallest final stripe
+   whose rolling buffers and buffered weights fit the cache (without splitting the
+   piece into more cascades than its smallest stripe needs) sets every stripe, and
+   regor decides which cascaded ops buffer their weights (:func:`_regor_buffers`).
+   Inside a cascade the stripes stay in SRAM; the output of the cascade's last
+   operation goes to the DRAM arena.
 2. **Feature maps in the cache.** Every other intermediate output is a candidate
    for the cache, live from its producer to its last reader, beside the weight
    buffers of the operations running then. Outputs that fit at every moment stay;
@@ -21,12 +25,11 @@ modelled in the same steps, on the ops in Vela's pass order (:func:`schedule_ord
    weights in output-depth slices (:class:`StagedWeights`). When outputs were evicted, the
    weight buffers they meet are planned again with less cache and the placement is redone.
 
-On the U85 Vela 5.2 schedules with its C++ back end (regor; ``cache_holds_prefill`` false),
-read in its ``scheduler.cpp``, ``live_range.cpp`` and ``cascade_builder.cpp`` (the version
-whose schedule print Vela 5.2 shows; no code copied): an operation whose output stage runs a
-chained add/mul is never cascaded; which cascaded ops get a weight buffer
-(:func:`_regor_buffers`), decided on the minimal stripes for the stripe search and again on
-the final stripes, the others reading their weights from DRAM per block; an op and the ops
+On the U85 presets (``cache_holds_prefill`` false) feature maps are placed as regor, Vela 5.2's
+C++ back end, places them too, read in its ``scheduler.cpp``, ``live_range.cpp`` and
+``cascade_builder.cpp`` (the version whose schedule print Vela 5.2 shows; no code copied; the
+U65 presets keep the Python scheduler's placement, step 2, which matches Vela's figures better
+there): an operation whose output stage runs a chained add/mul is never cascaded; an op and the ops
 chained onto it, and all the ops of a cascade, share one time slot; a weight buffer outside a
 cascade is pre-buffered in the slot before its op whenever it fits beside the previous op's
 cascade, double buffers in two parts (:func:`_regor_weight_slots`); and the placement is not
@@ -564,20 +567,18 @@ def _min_pieces(steps: list[_Step], first: int, last: int, after: int, limit: fl
 
 
 def _optimised(
-    steps: list[_Step], first: int, last: int, after: int, limit: float, config: NpuConfig | None
+    steps: list[_Step], first: int, last: int, after: int, limit: float, config: NpuConfig
 ) -> list[_Cascade]:
     """The cascades of the run ``first..last`` on its tallest final stripe (up to half the output, rounded up, as
     regor's ``OptimizeSubSchedule``) whose cascades fit the cache without adding cascades to what the smallest
-    proposal needed; its minimal stripes when none does (they fit: :func:`_min_pieces`)."""
+    proposal needed; its minimal stripes when none does (they fit: :func:`_min_pieces`). Its weights are buffered
+    as regor decides (:func:`_regor_run`, :func:`_final_buffers`), the others read from their memory."""
     height = steps[last].geometry.ofm[0]
-    run, held = steps, [True] * (last + 1 - first)
-    if config is not None:
-        seen, held = _regor_run(steps, first, last, after, limit, config)
-        run = [*steps[:first], *seen, *steps[last + 1 :]]
-    tallest = (height + 1) // 2
+    seen, held = _regor_run(steps, first, last, after, limit, config)
+    run = [*steps[:first], *seen, *steps[last + 1 :]]
     best: list[_Cascade] | None = None
     most = 0
-    for rows in range(after + 1, tallest + 1):
+    for rows in range(after + 1, (height + 1) // 2 + 1):
         proposal = _split(run, first, _stripes(run, first, last, rows), limit)
         if rows == after + 1:
             most = len(proposal) if proposal else 0
@@ -587,23 +588,20 @@ def _optimised(
     if best is None:
         stripes, rolling = _min_rolling(steps, first, last, after)
         best = [_Cascade(first, last, tuple(stripes), rolling + sum(run[i].constants for i in range(first, last + 1)))]
-    if config is not None:
-        slack = _cycles(steps[first - 1].ops, config) if first else 0.0
-        for number, cascade in enumerate(best):
-            held_here = held[cascade.first - first : cascade.last - first + 1]
-            best[number], slack = _final_buffers(steps, cascade, held_here, slack, limit, config)
+    slack = _cycles(steps[first - 1].ops, config) if first else 0.0
+    for number, cascade in enumerate(best):
+        held_here = held[cascade.first - first : cascade.last - first + 1]
+        best[number], slack = _final_buffers(steps, cascade, held_here, slack, limit, config)
     return best
 
 
-def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuConfig | None = None) -> list[_Cascade]:
-    """Vela's cascades in Dedicated_Sram mode.
+def _cascades(steps: list[_Step], workload: Workload, limit: float, config: NpuConfig) -> list[_Cascade]:
+    """Vela's cascades in Dedicated_Sram mode, as regor builds them (Vela 5.2 schedules every Ethos-U with it).
 
     First the longest runs of steps that do not fit the cache whole, cut where their
     minimal stripes' buffers outgrow the cache (the minimal schedule's cascades,
     :func:`_min_pieces`); then, per piece, the tallest final stripe (:func:`_optimised`):
-    a piece may split into several cascades. With ``config`` (regor's presets) a
-    cascade's weights are buffered as regor decides (:func:`_regor_run`,
-    :func:`_final_buffers`), the others read from their memory.
+    a piece may split into several cascades.
     """
     cascades: list[_Cascade] = []
     index = 0
@@ -865,7 +863,7 @@ def plan_feature_maps(workload: Workload, config: NpuConfig) -> FeatureMapPlan:
     limit = config.cache_kb * 1024
     steps = _steps(workload, config)
     regor = not config.cache_holds_prefill
-    cascades = _cascades(steps, workload, limit, config if regor else None)
+    cascades = _cascades(steps, workload, limit, config)
     times = _times(steps, cascades, regor)
     cascade_memory = np.zeros(times[-1] + 1)
     in_dram = _elementwise_only(steps, workload) if config.chains_elementwise else set()

@@ -20,13 +20,15 @@ def micro_block(geometry: Geometry, config: NpuConfig) -> tuple[int, int, int]:
     it with the same outputs per step (1x2x16 instead of 2x2x8). With
     ``wide_inputs_swap_deep_ublock`` (U85-128/256) 16-bit inputs swap its roles, as
     regor's micro-block table: depthwise and pooling run on the others, and a 1x1
-    depth-first convolution or FC may take it (the deep one first on a tie).
+    depth-first convolution or FC may take it (on a tie, the one regor's table lists first).
     """
     wide = config.wide_inputs_swap_deep_ublock and geometry.ifm_bits == 16
     if config.equal_depth_ublock_c and runs_on_equal_depth_ublock(geometry, config) and not wide:
         return equal_depth_micro_block(config)
     if wide and depth_first_1x1(geometry, config):
-        return least_padded(geometry, (equal_depth_micro_block(config), *config.ublock_options))
+        deep = (equal_depth_micro_block(config),)
+        ordered = deep + config.ublock_options if config.deep_ublock_first else config.ublock_options + deep
+        return least_padded(geometry, ordered)
     if (
         config.ublock_h == 2
         and geometry.kind in (NpuKind.CONV, NpuKind.VECTOR_PRODUCT)
