@@ -35,8 +35,8 @@ ROWS = [  # config, precision, inferences/s, energy mJ, area mm^2 (None: FPGA, n
     (FpgaConfig(board="zcu104"), "int8", 237.1, 6.672, None),
     (FpgaConfig(board="zcu104", precision="int4"), "int4", 280.7, 2.994, None),
     (load_preset("ethos-u55-128"), "int8", 60.2, 2.492, 0.19),
-    (U65, "int8", 284.3, 2.101, 0.38),
-    (dataclasses.replace(U65, weight_precisions=("int4", "int8")), "int4", 284.3, 1.388, 0.38),
+    (U65, "int8", 284.2, 2.310, 0.38),
+    (dataclasses.replace(U65, weight_precisions=("int4", "int8")), "int4", 284.3, 1.490, 0.38),
 ]
 
 
