@@ -21,6 +21,7 @@ import socket
 import time
 import uuid
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -72,12 +73,14 @@ def driver_url(url: str) -> str:
     return url
 
 
-def open_engine(url: str) -> Any:
+def open_engine(url: str, owner: object | None = None) -> Any:
     """The one SQLAlchemy engine setup of archsim (studies and the accuracy cache share it).
 
     SQLite: a 60 s busy timeout and the WAL journal with ``synchronous=NORMAL`` (each
     commit survives a killed process, not a power cut). Others: connections are
-    checked before use, so a restarted server is reconnected to. Raises InputError
+    checked before use, so a restarted server is reconnected to. With ``owner``, its
+    pooled connections are closed when ``owner`` is collected (not left to the driver's
+    own clean-up, which warns about connections still open). Raises InputError
     (one line) when the URL is malformed, its driver is missing, or it cannot be opened.
     """
     import sqlalchemy as sa
@@ -99,6 +102,8 @@ def open_engine(url: str) -> Any:
         raise storage_error(url, f"cannot open the storage: {one_line(exc)}") from None
     if ignored:
         raise storage_error(url, f"the URL has parts its driver would ignore: {ignored[0]}")
+    if owner is not None:
+        weakref.finalize(owner, engine.dispose)
     return engine
 
 
@@ -216,7 +221,7 @@ class Storage:
             sa.Column("owner", sa.String(200), nullable=False),
             sa.Column("heartbeat", sa.Float, nullable=False),
         )
-        self.engine = open_engine(url)
+        self.engine = open_engine(url, self)
         self._create_tables(metadata)
 
     def _create_tables(self, metadata: Any) -> None:

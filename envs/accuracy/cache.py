@@ -74,7 +74,7 @@ class SqlStore:
         from envs.storage import one_line, open_engine, storage_error
 
         self.url = url
-        self._engine = open_engine(url)
+        self._engine = open_engine(url, self)
         metadata = sa.MetaData()
         self._table = sa.Table(
             TABLE_NAME,
