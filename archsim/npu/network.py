@@ -314,11 +314,15 @@ def _constants_read_from(op: NpuOp, config: NpuConfig, placement: Placement, blo
     return placement.weights
 
 
-def _padded_macs(op: NpuOp, config: NpuConfig) -> float:
-    """MAC slots an operation occupies once outputs fill micro-blocks and reductions 8-deep dot products."""
+def _padded_macs(op: NpuOp, config: NpuConfig, stripe_rows: int = 0) -> float:
+    """MAC slots an operation occupies once outputs fill micro-blocks and reductions 8-deep dot products; in
+    cascade stripes of ``stripe_rows`` rows each stripe fills the micro-block its configuration took."""
     g = op.geometry
-    u = micro_block(g, config)
-    outputs = math.prod(-(-g.ofm[i] // u[i]) * u[i] for i in range(3))
+    u = micro_block(striped(g, stripe_rows), config)
+    rows = stripe_rows if 0 < stripe_rows < g.ofm[0] else g.ofm[0]
+    whole, rest = divmod(g.ofm[0], rows)
+    height = whole * -(-rows // u[0]) * u[0] + -(-rest // u[0]) * u[0]
+    outputs = height * math.prod(-(-g.ofm[i] // u[i]) * u[i] for i in (1, 2))
     if g.kind is NpuKind.DEPTHWISE:
         reduction = -(-g.kernel_elements // 4) * config.dot_depth
     else:
@@ -419,7 +423,7 @@ def _layer(
             _count_weights(op, config, weights_home, cost, prefetched, counts)
         macs += op.macs * op.repeats
         if op.macs:
-            padded += _padded_macs(op, config)
+            padded += _padded_macs(op, config, stripe_rows)
         else:
             vector_elements += op.geometry.ofm_elements * op.repeats
         if cost.block is not None:

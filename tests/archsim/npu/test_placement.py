@@ -157,6 +157,8 @@ def test_a_cascade_stripes_micro_block_prices_its_blocks(mobilenet_v1_16x8: Work
     conv_7 = next(layer for layer in simulate(mobilenet_v1_16x8, config).layers if layer.layer == "conv_7")
     assert conv_7.extras["ofm_block"] == "3x16x32"
     assert conv_7.extras["npu_cycles"] == pytest.approx(231042, rel=0.02)
+    # Its MAC slots count the same padding: 14 of every 16 columns hold outputs.
+    assert conv_7.mapping_efficiency == pytest.approx(14 / 16)
 
 
 def test_an_op_chained_into_is_not_cascaded_on_u85(mobilenet_v2: Workload) -> None:
