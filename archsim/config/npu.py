@@ -211,10 +211,11 @@ class NpuConfig:
     (cascades in stripes, live-range allocation beside the weight buffers, the rest in DRAM;
     :mod:`archsim.npu.placement`); False keeps every intermediate in the cache."""
     cache_holds_prefill: bool = True
-    """With ``plans_cache``: True plans the cache as Vela's Python scheduler (U55/U65): a weight buffer is filled
-    under the previous operation when it fits beside that operation's buffer; False as regor, Vela's U85 back end
-    (:mod:`archsim.npu.placement`): a buffer is pre-buffered whenever it fits beside the previous op's cascade,
-    chained ops and cascades share one time slot, and the weight prefetch is a DMA of its own."""
+    """With ``plans_cache``: True places feature maps and weight buffers as Vela's Python scheduler (U55/U65): a
+    weight buffer is filled under the previous operation when it fits beside that operation's buffer; False as
+    regor, Vela 5.2's back end (:mod:`archsim.npu.placement`): a buffer is pre-buffered whenever it fits beside the
+    previous op's cascade, chained ops and cascades share one time slot, and the weight prefetch is a DMA of its
+    own. Cascades are regor's either way."""
     vela_compat: bool = False
     """Reproduce Vela 5.2's weight pre-buffering (``--vela-compat``): in Vela's pass order the previous operation
     lends its whole NPU cycles (its last weight slice's when Vela splits its weights) at the weight channel's
