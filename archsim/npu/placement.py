@@ -493,6 +493,19 @@ def _min_rolling(steps: list[_Step], first: int, last: int, after: int) -> tuple
     return stripes, rolling
 
 
+def _lent_before(steps: list[_Step], first: int, config: NpuConfig) -> float:
+    """Cycles the operation before step ``first`` lends a weight copy: a chain's head with the ops chained onto its
+    output stage (regor's sub-operations of one scheduled op), not the chained op alone; 0 at the start."""
+    cycles = 0.0
+    index = first - 1
+    while index >= 0:
+        cycles += _cycles(steps[index].ops, config)
+        if index == 0 or not steps[index - 1].feeds_chain:
+            break
+        index -= 1
+    return cycles
+
+
 def _regor_run(
     steps: list[_Step], first: int, last: int, after: int, limit: float, config: NpuConfig
 ) -> tuple[list[_Step], list[bool]]:
@@ -505,7 +518,7 @@ def _regor_run(
     slice's when it splits its own weights; not told apart here).
     """
     stripes, used = _min_rolling(steps, first, last, after)
-    slack = _cycles(steps[first - 1].ops, config) if first else 0.0
+    slack = _lent_before(steps, first, config)
     held = []
     for step, rows in zip(steps[first : last + 1], stripes, strict=True):
         buffered = _regor_buffers(step, rows, limit - used, slack, config)
@@ -586,9 +599,11 @@ def _optimised(
             break
         best = proposal
     if best is None:
+        # No proposal fitted: the piece keeps the minimal schedule's costs, which hold no weight buffer, so the last
+        # buffering pass starts from its rolling buffers alone.
         stripes, rolling = _min_rolling(steps, first, last, after)
-        best = [_Cascade(first, last, tuple(stripes), rolling + sum(run[i].constants for i in range(first, last + 1)))]
-    slack = _cycles(steps[first - 1].ops, config) if first else 0.0
+        best, held = [_Cascade(first, last, tuple(stripes), rolling)], [False] * len(held)
+    slack = _lent_before(steps, first, config)
     for number, cascade in enumerate(best):
         held_here = held[cascade.first - first : cascade.last - first + 1]
         best[number], slack = _final_buffers(steps, cascade, held_here, slack, limit, config)

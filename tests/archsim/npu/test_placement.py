@@ -149,6 +149,18 @@ def test_runs_are_cut_where_their_minimal_stripes_outgrow_the_cache(mobilenet_v1
         assert cascade.memory <= config.cache_kb * 1024
 
 
+def test_a_cascade_after_a_chain_takes_the_heads_slack(tmp_path: Path) -> None:
+    # MobileNetV2 16x8 on U85-256: the cascade conv_24..depthwise_12 follows conv_23, whose output stage runs add_6.
+    # regor schedules the add as a sub-operation of conv_23, so conv_24's weight copy hides under conv_23's cycles
+    # (the chained add alone has none). Vela 5.2 prints conv_22 and conv_24 buffered ("Weight buffer = 61072 bytes
+    # (Single)") and depthwise_11 and depthwise_12 not ("None"), as archsim now plans them.
+    workload = load_workload(str(write_mobilenet_v2(tmp_path / "mobilenet_v2_int16.tflite", dtype="int16")))
+    plan = plan_feature_maps(workload, load_arch("ethos-u85-256"))
+    assert plan.stripe_rows["conv_24"] == plan.stripe_rows["depthwise_12"] == 7
+    assert {"depthwise_11", "depthwise_12"} <= plan.unbuffered
+    assert not {"conv_22", "conv_24"} & plan.unbuffered
+
+
 def test_a_cascade_stripes_micro_block_prices_its_blocks(mobilenet_v1_16x8: Workload) -> None:
     # conv_7 (14x14x512, 16x8) runs on 3-row stripes on U85-512: regor picks the op's configuration on the stripe,
     # whose 3 rows pad least on the 1x4x16 micro-block (the whole 14x14 map on 2x2x16), so its 3x16x32 blocks cover

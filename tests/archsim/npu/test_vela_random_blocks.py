@@ -2,9 +2,10 @@
 
 tests/support/tflite_random.py's :func:`random_block_network` writes 200 networks (96 to 224-pixel inputs,
 separable, inverted-residual, residual and plain 3x3 blocks, int8 or int16 activations), each on the U65 or U85
-preset its seed draws, where Vela's Dedicated_Sram scheduling cascades them through the 384 KiB cache. None of
-them was looked at while the model was built; docs/npu.md ("Unseen mobile-class networks") states the figures
-asserted here, per operator and per network total, in Vela's default memory mode and in Sram_Only.
+preset its seed draws, where Vela's Dedicated_Sram scheduling cascades them through the 384 KiB cache. Written
+after the cascade changes it first measured (two later fixes were checked on it); docs/npu.md ("Unseen
+mobile-class networks") states the figures asserted here, per operator and per network total, in Vela's default
+memory mode and in Sram_Only.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from workloads.registry import load_workload
 
 SEEDS = range(200)
 CLAIMS = {
-    "default": (2919, 0.00, 0.958, 0.980, 0.87, 15.8),
+    "default": (2919, 0.00, 0.961, 0.982, 0.70, 14.0),
     "sram_only": (2919, 0.00, 0.991, 0.998, 0.19, 5.9),
 }
 """mode -> (operators, median |error| %, share within 10 %, share within 25 %, mean and largest |network total
