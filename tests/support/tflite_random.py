@@ -43,15 +43,7 @@ def random_network(seed: int, path: Path) -> tuple[Path, str]:
     return g.write(path, [x]), rng.choice(ETHOS_PRESETS)
 
 
-BLOCK_PRESETS = (
-    "ethos-u65-256",
-    "ethos-u65-512",
-    "ethos-u85-128",
-    "ethos-u85-256",
-    "ethos-u85-512",
-    "ethos-u85-1024",
-    "ethos-u85-2048",
-)
+BLOCK_PRESETS = tuple(preset for preset in ETHOS_PRESETS if not preset.startswith("ethos-u55"))
 """The presets with an SRAM cache in front of DRAM (Vela's Dedicated_Sram), where cascades and placement matter."""
 
 
