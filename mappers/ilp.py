@@ -6,8 +6,11 @@ states it in full) is time-indexed over *windows*: op ``o`` may take a step in
 and tensor ``τ`` may be resident only at steps between its first and last
 possible use. Byte offsets are per tensor and step, kept constant while a
 tensor stays resident, with big-M non-overlap only for pairs of tensors whose
-windows share a step. Loads, stores and live-out penalties are continuous: they
-are integral at any optimum because residency and order are binary.
+windows share a step. Stores and live-out penalties are continuous: they are
+integral at any optimum because residency and order are binary. Loads are too in
+the model without offsets; with offsets they are binary, because a load also
+frees the tensor's offset (the big-M keep constraints), and a fractional load
+would let a tensor drift by a fraction of the capacity for a fraction of its bytes.
 """
 
 from __future__ import annotations
@@ -271,7 +274,7 @@ class _Model:
                     _add(lp, r_t - born, f"born_{k}_{t}")
                 if not streamed_prod:
                     made = self.xv(prod, t)
-            load = self.lp.add_variable(f"l_{k}_{t}", 0, 1)
+            load = self.lp.add_variable(f"l_{k}_{t}", 0, 1, cat="Binary" if self.addresses else "Continuous")
             self.ld[(t_name, t)] = load
             lp += load >= r_t - self.rv(t_name, t - 1) - made, f"load_{k}_{t}"
             cost.append(nbytes * load)
@@ -424,17 +427,21 @@ def _value(expr: Any) -> float:
 def model_size(problem: MappingProblem, segment: Segment, addresses: bool = True) -> int:
     """Binary variables the model would have, without building it.
 
-    With addresses the pair-step overlap binaries dominate; without, the
-    residency and order binaries are all there is.
+    With addresses the pair-step overlap binaries dominate (and each tensor's
+    loads are binary); without, the residency and order binaries are all there is.
     """
     model = _Model(problem, segment, addresses)
     per_step = [0] * model.m
+    tensor_steps = 0
     for item in model.items:
         for t in range(item.first, item.last + 1):
             per_step[t] += 1
+        if not item.key.startswith("@"):
+            tensor_steps += item.last - item.first + 1
     order_vars = sum(hi - lo + 1 for lo, hi in model.win.values() if hi > lo)
     pairs = sum(k * (k - 1) // 2 for k in per_step) if addresses else 0
-    return order_vars + sum(per_step) + pairs
+    loads = tensor_steps if addresses else 0
+    return order_vars + sum(per_step) + pairs + loads
 
 
 def _engine(solver: str, time_limit: float, warm: bool) -> Any:

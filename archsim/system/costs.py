@@ -5,6 +5,9 @@ independent one-op layers, simulated once with activation traffic set to zero
 (the system moves activations and weights itself, over its shared channels).
 The core's compute cycles (fill and drain included, no DRAM stalls) and its
 on-chip energy (everything but the off-chip ``dram`` and ``flash`` components) are kept.
+An op the core's family refuses (an input error: an Ethos-U core given fp16, a layer
+whose activations outgrow its SRAM) is recorded with the family's reason, so the
+mappers place it on another core (:meth:`CoreCosts.refusal`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from archsim.system.tiles import TaskOp, cut_layer, slice_channels
 from archsim.traffic import LayerTraffic
+from workloads.errors import InputError, cli_text
 from workloads.graph import Node, Tensor, TensorKind, Workload
 
 OFF_CHIP_COMPONENTS = ("dram", "flash")
@@ -120,14 +124,26 @@ class CoreCosts:
         self.pricing = pricing
         self._nodes = {node.name: node for node in workload.nodes}
         self._cache: dict[TaskOp, OpCost] = {}
+        self._refused: dict[TaskOp, str] = {}
 
     def prepare(self, task_ops: Iterable[TaskOp]) -> None:
-        """Price every not yet priced op (in one simulator call, one per op for :data:`ONE_OP_GRAPHS`)."""
-        from archsim.simulate import simulate
-
-        todo = list(dict.fromkeys(op for op in task_ops if op not in self._cache))
+        """Price every not yet priced op (in one simulator call, one per op for :data:`ONE_OP_GRAPHS`); when
+        the family refuses the call, each op alone, to record which ones it refuses and why."""
+        todo = list(dict.fromkeys(op for op in task_ops if op not in self._cache and op not in self._refused))
         if not todo:
             return
+        try:
+            self._price(todo)
+        except InputError as exc:
+            if len(todo) == 1:
+                self._refused[todo[0]] = cli_text(exc)
+                return
+            for task_op in todo:
+                self.prepare([task_op])
+
+    def _price(self, todo: list[TaskOp]) -> None:
+        from archsim.simulate import simulate
+
         parts: list[tuple[Node, list[Tensor]]] = []
         for k, task_op in enumerate(todo):
             node = self._nodes[task_op.layer]
@@ -164,13 +180,19 @@ class CoreCosts:
             self._cache[task_op] = OpCost(int(layer.compute_cycles), float(energy), int(layer.macs))
 
     def _graph(self, tensors: list[Tensor], nodes: list[Node]) -> Workload:
-        """Independent one-op layers as a workload to price."""
-        return Workload(f"{self.workload.name}:costs", tuple(nodes), tuple(tensors), self.workload.precision)
+        """Independent one-op layers as a workload to price (named as the workload, which a refusal names)."""
+        return Workload(self.workload.name, tuple(nodes), tuple(tensors), self.workload.precision)
+
+    def refusal(self, task_op: TaskOp) -> str | None:
+        """Why the core cannot run ``task_op`` (its family's input error), or None when it can."""
+        self.prepare([task_op])
+        return self._refused.get(task_op)
 
     def cost(self, task_op: TaskOp) -> OpCost:
-        """The cost of one op (priced on demand)."""
-        if task_op not in self._cache:
-            self.prepare([task_op])
+        """The cost of one op (priced on demand); an op the core refuses is an input error naming the reason."""
+        reason = self.refusal(task_op)
+        if reason is not None:
+            raise InputError(f"core {self.config.name} cannot run {task_op.layer!r}: {reason}")
         return self._cache[task_op]
 
 

@@ -1,7 +1,7 @@
 """Independent referees: of allocations (the scheduling model) and of system timelines (physics).
 
 :func:`check_allocation` re-derives every rule of the scheduling model from the
-problem's numbers: each stack on exactly one core, no two stacks overlapping on
+problem's numbers: each stack on exactly one core that can run it, no two stacks overlapping on
 a core, every stack starting after its inputs arrived, the per-core orders
 matching the start times, and the makespan equal to the last end.
 :func:`check_timeline` replays a system timeline: no channel interval carries
@@ -32,6 +32,9 @@ def check_allocation(problem: SchedulingProblem, allocation: Allocation) -> list
     listed = sorted(u for order in allocation.order for u in order)
     if listed != list(range(problem.n)):
         bad.append("every stack must be on exactly one core's order")
+    for u in range(problem.n):
+        if problem.allowed is not None and not problem.allowed[u][allocation.core[u]]:
+            bad.append(f"stack {u} is on core {allocation.core[u]}, which cannot run it")
     end = [allocation.start[u] + problem.duration[u][allocation.core[u]] for u in range(problem.n)]
     for c, order in enumerate(allocation.order):
         for u in order:

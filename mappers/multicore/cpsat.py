@@ -7,8 +7,8 @@ says nothing about the makespan; CP-SAT's ``NoOverlap`` over optional intervals
 propagates the core capacity directly and proves 30-stack instances optimal in
 seconds (see docs/multicore.md for the measured table).
 
-Model: per stack ``u`` and core ``c`` an optional interval of length
-``duration[u][c]`` present iff ``x[u, c]``; ``sum_c x[u, c] = 1``; one NoOverlap
+Model: per stack ``u`` and core ``c`` that can run it an optional interval of
+length ``duration[u][c]`` present iff ``x[u, c]`` (``x[u, c] = 0`` on the others); ``sum_c x[u, c] = 1``; one NoOverlap
 per core; per edge ``u -> v``, ``start[v] >= end[u] + comm[u] * (1 - same[u, v])``
 where ``same[u, v]`` can be 1 only when both sit on one core;
 minimise the makespan. Identical cores: stack 0 goes to core 0 (symmetry).
@@ -39,7 +39,8 @@ def solve_exact(problem: SchedulingProblem, time_limit: float = 60.0, workers: i
     from ortools.sat.python import cp_model
 
     hint = heft(problem)
-    horizon = sum(max(d) for d in problem.duration) + sum(problem.comm)
+    horizon = sum(max(d[c] for c in problem.cores_for(u)) for u, d in enumerate(problem.duration))
+    horizon += sum(problem.comm)
     model = cp_model.CpModel()
     start = [model.new_int_var(0, horizon, f"start_{u}") for u in range(problem.n)]
     end = [model.new_int_var(0, horizon, f"end_{u}") for u in range(problem.n)]
@@ -48,6 +49,9 @@ def solve_exact(problem: SchedulingProblem, time_limit: float = 60.0, workers: i
     for u in range(problem.n):
         model.add_exactly_one(x[u]).with_name(f"one_core_{u}")
         for c in range(problem.cores):
+            if c not in problem.cores_for(u):
+                model.add(x[u][c] == 0).with_name(f"refused_{u}_{c}")
+                continue
             interval = model.new_optional_interval_var(
                 start[u], problem.duration[u][c], end[u], x[u][c], f"run_{u}_{c}"
             )

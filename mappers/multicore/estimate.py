@@ -16,6 +16,7 @@ from archsim.config.system import SystemConfig
 from archsim.system.costs import CoreCosts, core_buffer_bytes, core_pricing
 from archsim.system.tiles import TaskOp
 from mappers.multicore.stacks import Stack
+from workloads.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,28 @@ class Estimator:
             for n in stack.names
             if stack.rows_in_tile(n, k) > 0
         ]
+
+    def refusal(self, stack: Stack, core: int) -> str | None:
+        """Why ``core`` cannot run ``stack`` (its first layer the core refuses whole, with its family's reason),
+        or None. Judged on whole layers (priced once per core and layer, however many stacks hold them): a
+        row tile needs no more of a core than its layer."""
+        costs = self.costs(core)
+        ops = [TaskOp(n) for n in stack.names]
+        costs.prepare(ops)
+        for op in ops:
+            reason = costs.refusal(op)
+            if reason is not None:
+                return f"{op.layer}: {reason}"
+        return None
+
+    def runnable_cores(self, stack: Stack) -> list[int]:
+        """The cores that can run every op of ``stack`` (may be empty)."""
+        return [c for c in range(self.system.n_cores) if self.refusal(stack, c) is None]
+
+    def unrunnable(self, stack: Stack) -> InputError:
+        """The input error for a stack no core can run, naming each core's reason."""
+        why = "; ".join(f"{self.system.core_names[c]}: {self.refusal(stack, c)}" for c in range(self.system.n_cores))
+        return InputError(f"system {self.system.name}: no core can run {', '.join(stack.names)} ({why})")
 
     def stack(self, stack: Stack, core: int) -> StackEstimate:
         """Cycles, DRAM bytes and energy of ``stack`` alone on ``core``.

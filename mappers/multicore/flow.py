@@ -27,7 +27,7 @@ from mappers.multicore.heft import heft
 from mappers.multicore.pipeline import pipeline_schedule
 from mappers.multicore.problem import Allocation, SchedulingProblem, scheduling_problem
 from mappers.multicore.shared import with_shared_buffer
-from mappers.multicore.tasks import build_schedule, stack_graph
+from mappers.multicore.tasks import StackGraph, build_schedule, stack_graph
 from workloads.errors import InputError
 from workloads.graph import Workload
 
@@ -43,6 +43,20 @@ class SystemPlan:
     problem: SchedulingProblem
     allocation: Allocation
     solver: dict[str, Any]
+    refused: dict[str, dict[str, Any]]
+    """Per core that cannot run some stacks: how many and the first one's reason (the JSON's ``refused``)."""
+
+
+def refusals(graph: StackGraph, system: SystemConfig, problem: SchedulingProblem, estimator: Estimator) -> dict:
+    """Per core name, the stacks the core cannot run (count) and why it refuses the first of them."""
+    out: dict[str, dict[str, Any]] = {}
+    if problem.allowed is None:
+        return out
+    for c, name in enumerate(system.core_names):
+        refused = [u for u in range(problem.n) if not problem.allowed[u][c]]
+        if refused:
+            out[name] = {"stacks": len(refused), "reason": estimator.refusal(graph.stacks[refused[0]], c)}
+    return out
 
 
 def plan_system(
@@ -86,7 +100,8 @@ def plan_system(
         schedule = pipeline_schedule(graph, system, allocation.core, allocation.start, estimator, fusion)
     else:
         schedule = build_schedule(graph, system, allocation.core, allocation.order, fusion, scheduler)
-    return SystemPlan(with_shared_buffer(schedule, system), problem, allocation, solver)
+    refused = refusals(graph, system, problem, estimator)
+    return SystemPlan(with_shared_buffer(schedule, system), problem, allocation, solver, refused)
 
 
 def simulate_system(
@@ -112,6 +127,8 @@ def evaluate_checked(workload: Workload, system: SystemConfig, plan: SystemPlan)
         raise AssertionError(f"timeline breaks physics: {violations[:3]}")
     metrics = metrics_of(workload, system, plan.schedule, timeline)
     metrics.schedule["solver"] = plan.solver
+    if plan.refused:
+        metrics.schedule["refused"] = plan.refused
     return metrics
 
 

@@ -7,8 +7,9 @@ height (the stack's output rows divided by 1, 2, 4, ... down to 2 rows, at most
 ``max_tiles`` tiles), a first-order EDP surrogate: ``energy / E0 + latency / L0``
 summed over stacks, where E0 and L0 are layer-by-layer's totals (at that point
 d(EDP)/EDP = dE/E + dL/L). ``objective="energy"`` or ``"latency"`` keeps one term.
-Estimates are per stack on the reference core (the one with the smallest
-buffer, so a stack that fits there fits everywhere). With ``pipeline_cores`` S > 1
+Estimates are per stack on its reference core (the one with the smallest
+buffer of those that can run all its ops, so a stack that fits there fits on
+every core that may run it; a group no core can run whole is not a candidate). With ``pipeline_cores`` S > 1
 (the ``pipeline`` scheduler) a stack of T tiles is priced as pipelined over S
 cores: compute ``C (T + S - 1) / (S T)`` for its one-core compute ``C``, S the
 smaller of the cores and its layers (perfectly balanced segments).
@@ -45,9 +46,21 @@ def layer_by_layer(workload: Workload) -> tuple[Stack, ...]:
     return tuple(Stack(workload, (node,), None) for node in workload.nodes)
 
 
-def reference_core(system: SystemConfig) -> int:
-    """The core with the smallest on-chip buffer."""
-    return min(range(system.n_cores), key=lambda c: (core_buffer_bytes(system.cores[c]), c))
+def reference_core(system: SystemConfig, estimator: Estimator, stack: Stack) -> int | None:
+    """The core with the smallest on-chip buffer of those that can run ``stack`` (None if none can)."""
+    cores = estimator.runnable_cores(stack)
+    return min(cores, key=lambda c: (core_buffer_bytes(system.cores[c]), c)) if cores else None
+
+
+def _layer_estimates(system: SystemConfig, est: Estimator, stacks: Sequence[Stack]) -> list[StackEstimate]:
+    """Each stack priced on its reference core (an input error for a stack no core can run)."""
+    out = []
+    for stack in stacks:
+        core = reference_core(system, est, stack)
+        if core is None:
+            raise est.unrunnable(stack)
+        out.append(est.stack(stack, core))
+    return out
 
 
 def _tile_candidates(rows: int, max_tiles: int) -> list[int]:
@@ -72,11 +85,9 @@ def search_fusion(
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
     est = estimator or Estimator(system, workload)
-    core = reference_core(system)
-    buffer = core_buffer_bytes(system.cores[core])
     bw = system.dram_bytes_per_cycle
     nodes = workload.nodes
-    base = [est.stack(s, core) for s in layer_by_layer(workload)]
+    base = _layer_estimates(system, est, layer_by_layer(workload))
     energy0 = sum(e.energy_pj for e in base) or 1.0
     latency0 = sum(e.latency(bw) for e in base) or 1.0
 
@@ -101,7 +112,8 @@ def search_fusion(
             rows = output_rows(workload, group[-1]) or 1
             for tile in _tile_candidates(rows, max_tiles):
                 stack = Stack(workload, group, tile)
-                if not stack.fits(buffer):
+                core = reference_core(system, est, stack)
+                if core is None or not stack.fits(core_buffer_bytes(system.cores[core])):
                     continue
                 e = est.stack(stack, core)
                 total = best[start] + score(e.energy_pj, _pipelined_latency(e, stack, bw, pipeline_cores))
@@ -115,7 +127,7 @@ def search_fusion(
         stacks.append(stack)
         end -= len(stack.nodes)
     stacks.reverse()
-    return _plan(tuple(stacks), objective, est, core, bw)
+    return _plan(tuple(stacks), objective, est, bw)
 
 
 def _pipelined_latency(estimate: StackEstimate, stack: Stack, bw: float, cores: int) -> float:
@@ -126,8 +138,8 @@ def _pipelined_latency(estimate: StackEstimate, stack: Stack, bw: float, cores: 
     return compute + estimate.dram_bytes / bw
 
 
-def _plan(stacks: Sequence[Stack], objective: str, est: Estimator, core: int, bw: float) -> FusionPlan:
-    estimates = [est.stack(s, core) for s in stacks]
+def _plan(stacks: Sequence[Stack], objective: str, est: Estimator, bw: float) -> FusionPlan:
+    estimates = _layer_estimates(est.system, est, stacks)
     return FusionPlan(
         stacks=tuple(stacks),
         objective=objective,
@@ -140,7 +152,7 @@ def _plan(stacks: Sequence[Stack], objective: str, est: Estimator, core: int, bw
 def no_fusion(workload: Workload, system: SystemConfig, estimator: Estimator | None = None) -> FusionPlan:
     """The layer-by-layer plan, with its estimate."""
     est = estimator or Estimator(system, workload)
-    return _plan(layer_by_layer(workload), "none", est, reference_core(system), system.dram_bytes_per_cycle)
+    return _plan(layer_by_layer(workload), "none", est, system.dram_bytes_per_cycle)
 
 
 __all__ = ["OBJECTIVES", "FusionPlan", "layer_by_layer", "no_fusion", "reference_core", "search_fusion"]

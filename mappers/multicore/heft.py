@@ -1,9 +1,9 @@
 """HEFT list scheduling (Topcuoglu et al., IEEE TPDS 2002): the baseline allocator.
 
-Stacks are ranked by their upward rank (mean duration over cores plus the
-longest path of mean communication and rank below them) and, in that order,
-each goes to the core where it finishes earliest, appended after the core's
-last stack (the insertion-free variant).
+Stacks are ranked by their upward rank (mean duration over the cores that can
+run them plus the longest path of mean communication and rank below them) and,
+in that order, each goes to the core (of those that can run it) where it
+finishes earliest, appended after the core's last stack (the insertion-free variant).
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from mappers.multicore.problem import Allocation, SchedulingProblem
 
 def upward_rank(problem: SchedulingProblem) -> list[float]:
     """Mean duration plus the heaviest path to an exit (communication counted at its mean)."""
-    mean = [sum(d) / len(d) for d in problem.duration]
+    mean = []
+    for u, d in enumerate(problem.duration):
+        cores = problem.cores_for(u)
+        mean.append(sum(d[c] for c in cores) / len(cores))
     share = (problem.cores - 1) / problem.cores if problem.cores > 1 else 0.0
     rank = [0.0] * problem.n
     succs = problem.succs
@@ -33,7 +36,7 @@ def heft(problem: SchedulingProblem) -> Allocation:
     per_core: list[list[int]] = [[] for _ in range(problem.cores)]
     for v in order:
         best: tuple[int, int, int] | None = None
-        for c in range(problem.cores):
+        for c in problem.cores_for(v):
             arrive = max((end[u] + problem.delay(u, core[u], c) for u in problem.preds[v]), default=0)
             begin = max(free[c], arrive)
             finish = begin + problem.duration[v][c]

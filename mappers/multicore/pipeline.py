@@ -1,8 +1,9 @@
 """Pipelining fused stacks across cores: a stack's layers cut into segments, its tiles flowing core to core.
 
 A fused stack (:class:`Stack`) runs in tiles of rows. Here its layers are cut
-into S <= N contiguous *segments*, segment ``s`` on core ``(c + s) mod N`` where
-``c`` is the core the allocation gave the stack: for each S a dynamic programme
+into S <= N contiguous *segments*, segment ``s`` on the ``s``-th core of the ring
+``c, c + 1, ... (mod N)`` where ``c`` is the core the allocation gave the stack (the
+ring leaves out cores that cannot run all of the stack's ops): for each S a dynamic programme
 minimises the largest segment (each priced on its own core, so a slow core gets
 fewer layers), and the S with the shortest pipeline (largest segment x
 (T + S - 1) / T for T tiles) is kept, S = 1 when spreading does not pay;
@@ -113,10 +114,11 @@ def pipeline_schedule(
     for i, stack in enumerate(graph.stacks):
         home = allocation[i]
         ops_all = estimator.task_ops(stack)
-        positions = n_cores if len(stack.bands) > 1 else 1
+        runnable = estimator.runnable_cores(stack)
+        ring = [c for c in ((home + s) % n_cores for s in range(n_cores)) if c in runnable]
+        positions = len(ring) if len(stack.bands) > 1 else 1
         per_core = []
-        for s in range(positions):
-            core = (home + s) % n_cores
+        for core in ring[:positions]:
             costs = estimator.costs(core)
             costs.prepare(ops_all)
             cycles = {name: 0.0 for name in stack.names}
@@ -129,7 +131,7 @@ def pipeline_schedule(
         names_by_segment = [stack.names[a:b] for a, b in segments]
         for k in range(len(stack.bands)):
             for s, names in enumerate(names_by_segment):
-                core = (home + s) % n_cores
+                core = ring[s]
                 nodes = [n for n in stack.nodes if n.name in names]
                 reads: list[Transfer] = []
                 deps: list[str] = []
@@ -147,7 +149,7 @@ def pipeline_schedule(
                         deps.append(_task_name(names_by_segment[source], stack, k))
                         rows = stack.rows_in_tile(inside[t], k) if stack.tile_rows is not None else None
                         nbytes = stack.workload.tensor_bytes(t) if rows is None else rows * stack.row_bytes(t)
-                        if (home + source) % n_cores != core:
+                        if ring[source] != core:
                             reads.append(Transfer(t, nbytes, Channel.LINK, multicast=f"link:{i}:{t}#{k}"))
                         continue
                     source_stack = producer.get(t)

@@ -2,7 +2,9 @@
 
 Nodes are stacks (a layer, or a fused stack whose tiles run back to back on one
 core). ``duration[u][c]`` is stack ``u`` alone on core ``c`` (compute, then its
-DRAM bytes at the full DRAM bandwidth); ``comm[u]`` is the interconnect time of
+DRAM bytes at the full DRAM bandwidth), ``allowed[u][c]`` whether core ``c`` can run
+``u`` at all (a heterogeneous core may refuse an op: an int8-only NPU given fp16;
+its ``duration`` entry is then 0 and no scheduler places ``u`` there); ``comm[u]`` is the interconnect time of
 ``u``'s output (latency + bytes / link bandwidth) paid when a consumer sits on
 another core and the output stays on chip (outputs that go through DRAM are
 already in the durations). Every scheduler (list, exact, genetic) minimises the
@@ -30,6 +32,14 @@ class SchedulingProblem:
     """Per stack, the stacks it starts after: its inputs' producers and its waits (``StackGraph.deps``); a
     wait on another core is charged its first stack's ``comm`` like a hand-over (0 unless kept on chip)."""
     homogeneous: bool
+    allowed: tuple[tuple[bool, ...], ...] | None = None
+    """Per stack and core, whether the core can run the stack (None: every core runs every stack)."""
+
+    def cores_for(self, u: int) -> tuple[int, ...]:
+        """The cores that can run stack ``u``."""
+        if self.allowed is None:
+            return tuple(range(self.cores))
+        return tuple(c for c in range(self.cores) if self.allowed[u][c])
 
     @property
     def n(self) -> int:
@@ -67,17 +77,26 @@ class Allocation:
 
 def scheduling_problem(graph: StackGraph, system: SystemConfig, estimator: Estimator) -> SchedulingProblem:
     """The model of ``graph`` on ``system`` (on-chip hand-over judged with every core the same)."""
-    cores = range(system.n_cores)
+    runnable = [set(estimator.runnable_cores(s)) for s in graph.stacks]
+    for stack, ok in zip(graph.stacks, runnable, strict=True):
+        if not ok:
+            raise estimator.unrunnable(stack)
     duration = tuple(
-        tuple(math.ceil(estimator.stack(s, c).latency(system.dram_bytes_per_cycle)) for c in cores)
-        for s in graph.stacks
+        tuple(
+            math.ceil(estimator.stack(s, c).latency(system.dram_bytes_per_cycle)) if c in ok else 0
+            for c in range(system.n_cores)
+        )
+        for s, ok in zip(graph.stacks, runnable, strict=True)
     )
     comm = []
     for i, s in enumerate(graph.stacks):
         kept = on_chip(graph, system, [0] * len(graph.stacks), i)
         nbytes = s.workload.tensor_bytes(s.output)
         comm.append(math.ceil(system.link_latency_cycles + nbytes / system.link_bytes_per_cycle) if kept else 0)
-    return SchedulingProblem(duration, tuple(comm), graph.deps, system.homogeneous)
+    allowed = None
+    if any(len(ok) < system.n_cores for ok in runnable):
+        allowed = tuple(tuple(c in ok for c in range(system.n_cores)) for ok in runnable)
+    return SchedulingProblem(duration, tuple(comm), graph.deps, system.homogeneous, allowed)
 
 
 def decode(problem: SchedulingProblem, core: list[int] | tuple[int, ...], priority: list[float]) -> Allocation:

@@ -22,6 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from mappers.multicore.problem import SchedulingProblem
+from workloads.errors import InputError
 
 MEAN_COST = 1000
 """Mean computation cost of a random task graph (cycles); costs and communication scale with it."""
@@ -122,7 +123,15 @@ def zoo_task_graph(network: str, system: str) -> SchedulingProblem:
     workload = load_workload(network)
     estimator = Estimator(config, workload)
     graph = stack_graph(no_fusion(workload, config, estimator).stacks)
-    return scheduling_problem(graph, config, estimator)
+    problem = scheduling_problem(graph, config, estimator)
+    if problem.allowed is not None:  # the SoC schedulers and env place any task on any core
+        u, c = next((u, c) for u in range(problem.n) for c in range(problem.cores) if not problem.allowed[u][c])
+        raise InputError(
+            f"system {system!r}: core {config.core_names[c]} cannot run {network!r}'s layer "
+            f"{graph.stacks[u].names[0]} ({estimator.refusal(graph.stacks[u], c)}); a SoC scenario needs every "
+            "core able to run every layer (quantise the network, or use a system whose cores all run it)"
+        )
+    return problem
 
 
 __all__ = ["MEAN_COST", "Job", "critical_path_bound", "random_task_graph", "zoo_task_graph"]
