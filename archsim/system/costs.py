@@ -148,9 +148,9 @@ class CoreCosts:
         for k, task_op in enumerate(todo):
             node = self._nodes[task_op.layer]
             if task_op.rows is None:
-                node, own = _standalone(self.workload, node, f"t{k}")
+                node, own = _standalone(self.workload, node, f"{task_op.layer}#{k}")
             else:
-                node, own = cut_layer(self.workload, node, task_op.rows, f"t{k}")
+                node, own = cut_layer(self.workload, node, task_op.rows, f"{task_op.layer}#{k}")
             if task_op.channels is not None:
                 node, own = slice_channels(node, own, task_op.channels)
             parts.append((node, own))
