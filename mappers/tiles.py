@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archsim.system.tiles import cut_layer, input_rows_end, output_rows, row_tileable, tile_bounds
+from workloads.errors import InputError
 from workloads.graph import Node, Tensor, TensorKind, Workload
 
 if TYPE_CHECKING:
@@ -110,26 +111,47 @@ def tiled_workload(workload: Workload, tiles: int) -> Workload:
 
 
 def best_tiling(
-    workload: Workload, scratchpad_bytes: int, candidates: Sequence[int] = (1, 2, 4), time_limit: float = 60.0
+    workload: Workload,
+    scratchpad_bytes: int,
+    candidates: Sequence[int] = (1, 2, 4),
+    time_limit: float = 60.0,
+    solver: str | None = None,
 ) -> tuple[int, MappingResult]:
     """The band count (1 = whole tensors) whose mapping has the fewest non-compulsory bytes, and that mapping.
 
     Bands are not a relaxation of whole tensors: a convolution's halo makes a
     band op read two bands of its input, and a whole-tensor op too large for
     the scratchpad streams at no extra cost, so at small scratchpads whole
-    tensors can win. Every candidate is mapped (and checked) with
-    ``time_limit / len(candidates)`` seconds; ties keep the fewer bands.
+    tensors can win, and a band count whose ops need more scratchpad than
+    there is is skipped (named in the result's ``solver["skipped_tilings"]``);
+    only when every candidate is, the first one's input error is raised.
+    Every candidate is mapped (and checked) with ``time_limit / len(candidates)``
+    seconds; ties keep the fewer bands.
     """
+    from mappers.ilp import DEFAULT_SOLVER
     from mappers.mapper import map_workload
 
+    if not candidates:
+        raise ValueError("candidates must name at least one band count")
     best: tuple[int, MappingResult] | None = None
+    skipped: dict[str, str] = {}
+    errors: list[InputError] = []
     for tiles in candidates:
         graph = workload if tiles == 1 else tiled_workload(workload, tiles)
-        result = map_workload(graph, scratchpad_bytes, time_limit=time_limit / len(candidates))
+        try:
+            result = map_workload(
+                graph, scratchpad_bytes, time_limit=time_limit / len(candidates), solver=solver or DEFAULT_SOLVER
+            )
+        except InputError as exc:
+            skipped[str(tiles)] = str(exc)
+            errors.append(exc)
+            continue
         if best is None or result.noncompulsory_bytes < best[1].noncompulsory_bytes:
             best = (tiles, result)
     if best is None:
-        raise ValueError("candidates must name at least one band count")
+        raise errors[0]
+    if skipped:
+        best[1].solver["skipped_tilings"] = skipped
     return best
 
 

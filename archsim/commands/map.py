@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if args.tiles == "auto":
         from mappers.tiles import best_tiling
 
-        tiles, result = best_tiling(workload, scratchpad, time_limit=args.time_limit)
+        tiles, result = best_tiling(workload, scratchpad, time_limit=args.time_limit, solver=args.solver)
     else:
         from mappers.tiles import tiled_workload
 

@@ -11,6 +11,7 @@ from mappers.mapper import map_workload
 from mappers.problem import MappingProblem
 from mappers.tiles import best_tiling, tiled_workload
 from workloads.builder import GraphBuilder
+from workloads.errors import InputError
 from workloads.graph import Workload
 from workloads.registry import load_workload
 
@@ -107,3 +108,19 @@ def test_an_llm_is_banded_by_tokens_graph_inputs_included() -> None:
         (f"prefill.L0.qkv:out#{k}", f"prefill.L0.rope_table#{k}") for k in range(4)
     ]
     assert {banded.tensor(f"prefill.L0.rope_table#{k}").shape for k in range(4)} == {(16, 64)}
+
+
+def test_best_tiling_skips_band_counts_whose_ops_outgrow_the_scratchpad() -> None:
+    """EfficientNet-B0's depthwise bands need a 65,856-byte window where the whole layer streams in 64 KiB."""
+    workload = load_workload("efficientnet_b0")
+    tiles, best = best_tiling(workload, 64 * 1024, time_limit=6)
+    assert tiles == 1 and best.status == "optimal"
+    skipped = best.solver["skipped_tilings"]
+    assert set(skipped) == {"2", "4"} and all("needs at least 65856 bytes" in why for why in skipped.values())
+
+
+def test_best_tiling_raises_when_no_band_count_fits_and_honours_the_solver() -> None:
+    with pytest.raises(InputError, match="needs at least"):
+        best_tiling(load_workload("gpt2_decode"), 64 * 1024, time_limit=3)
+    _, best = best_tiling(chain(), int(MappingProblem(chain(), 10**9).peak_working_set * 0.5), (1, 2), 8, "cbc")
+    assert best.solver["solver"] == "cbc"
