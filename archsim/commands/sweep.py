@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from archsim.commands.common import add_output_args
+from archsim.commands.common import add_load_options, add_output_args
 from workloads.errors import InputError
 
 DEFAULT_SPACE = "systolic"
@@ -15,6 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("sweep", help="evaluate a grid of designs (knobs of a design space) to CSV or Parquet")
     parser.add_argument("--space", default=DEFAULT_SPACE, help=f"design space name (default: {DEFAULT_SPACE})")
     parser.add_argument("--workload", "-w", default="resnet18", help="zoo name or file (default: resnet18)")
+    add_load_options(parser)
     parser.add_argument(
         "--knob",
         action="append",
@@ -39,14 +40,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the grid, evaluate it in chunks (vectorised where the family allows), stream the rows out."""
-    from archsim.commands.common import emit
+    from archsim.commands.common import emit, load_workload_from_args
     from archsim.commands.pairs import parse_knob_lists
     from envs.catalog import get_space
     from envs.evaluate import SimulatorEvaluator
     from envs.sweep import StreamedSweep, grid
-    from workloads.registry import load_workload
 
     if args.vary:
+        if args.precision or args.input_shape or args.skip_unsupported:
+            raise InputError(
+                "--vary sweeps an LLM spec, whose widths are its own keys (wbits=, abits=, kvbits=); "
+                "--precision, --input-shape and --skip-unsupported do not apply"
+            )
         from archsim.config.loader import load_arch
         from archsim.llm.sweep import parse_vary, sweep_llm, write_parquet
         from archsim.llm.sweep import to_csv as llm_csv
@@ -69,7 +74,13 @@ def run(args: argparse.Namespace) -> int:
         return 0
     knobs = parse_knob_lists(args.knob)
     sub = grid(space, knobs)
-    evaluator = SimulatorEvaluator(sub, load_workload(args.workload))  # type: ignore[arg-type]
+    evaluator = SimulatorEvaluator(sub, load_workload_from_args(args))  # type: ignore[arg-type]
     identity = {"space": args.space, "knobs": dict(knobs), "workload": args.workload}
+    if args.precision or args.input_shape or args.skip_unsupported:  # a rerun resumes only the same workload
+        identity["load"] = {
+            "precision": args.precision,
+            "input_shape": list(args.input_shape),
+            "skip_unsupported": args.skip_unsupported,
+        }
     StreamedSweep(sub, evaluator, args.output, args.format, identity).run(progress=not args.no_progress)
     return 0

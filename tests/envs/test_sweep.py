@@ -112,3 +112,19 @@ def test_sweep_command_streams_csv_and_parquet(tmp_path: Path, capsys: pytest.Ca
     assert capsys.readouterr().err.strip() == (
         "archsim sweep: error: --format parquet: give -o FILE (Parquet is not written to standard output)"
     )
+
+
+def test_sweep_takes_the_workload_loading_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--precision`` quantises the swept workload as ``simulate``'s does; a resumed sweep must match it."""
+    argv = ["sweep", "--space", "npu", "-w", "llama3.2-1b:phase=decode,context=256,layers=1,wbits=8", "--no-progress"]
+    argv += ["--knob", "macs_per_cycle=128", "--knob", "sram_size_kb=512", "--knob", "clock_mhz=500"]
+    assert main([*argv, "-o", str(tmp_path / "fp16.csv")]) == 0
+    with open(tmp_path / "fp16.csv") as f:
+        fp16 = list(csv.DictReader(f))
+    assert fp16 and all(r["valid"] == "False" and "int8/int16 only" in r["error"] for r in fp16)
+    assert main([*argv, "--precision", "int8", "-o", str(tmp_path / "int8.csv")]) == 0
+    with open(tmp_path / "int8.csv") as f:
+        int8 = list(csv.DictReader(f))
+    assert len(int8) == len(fp16) and all(r["valid"] == "True" and float(r["latency_s"]) > 0 for r in int8)
+    assert main(["sweep", "--vary", "context=128", "-w", "gpt2", "--precision", "int8"]) == 2
+    assert "wbits=, abits=, kvbits=" in capsys.readouterr().err
