@@ -128,7 +128,7 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
         jobs = self.scenario.sample(rng)
         self.dispatcher = Dispatcher(jobs, self.scenario.noise, seed=int(rng.integers(2**31)))
         d = self.dispatcher
-        self.scale = float(d.expected.mean())
+        self.scale = float(d.expected[np.isfinite(d.expected)].mean())
         self.makespan_bound = float(np.max(d.arrival + d.bound))
         self.counted_jobs: set[int] = set()
         self.last_makespan = 0.0
@@ -159,10 +159,12 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
         return self._observation(), float(reward), d.done, False, info
 
     def action_masks(self) -> np.ndarray:
-        """Valid actions: a visible ready task on any core; waiting while a task will become ready later."""
+        """Valid actions: a visible ready task on any core that can run it; waiting while a task will become
+        ready later."""
         d = self._live()
         mask = np.zeros(self.slots * self.n_cores + 1, dtype=bool)
-        mask[: min(len(d.ready), self.slots) * self.n_cores] = True
+        for k, task in enumerate(self.visible):
+            mask[k * self.n_cores : (k + 1) * self.n_cores] = np.isfinite(d.expected[task])
         mask[-1] = d.can_wait and not d.done
         if d.done:
             mask[-1] = True  # an ended episode has no decision left; keep one action valid for the checkers

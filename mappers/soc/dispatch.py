@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mappers.multicore.heft import upward_rank
-from mappers.soc.jobs import Job, critical_path_bound
+from mappers.soc.jobs import Job, critical_path_bound, expected_durations
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ class Dispatcher:
         self.offset = np.cumsum([0] + [job.problem.n for job in jobs])
         self.n = int(self.offset[-1])
         self.job_of = np.repeat(np.arange(len(jobs)), [job.problem.n for job in jobs])
-        self.expected = np.array([d for job in jobs for d in job.problem.duration], dtype=float)
+        # per task and core, its expected cycles (infinite on a core that cannot run it)
+        self.expected = np.concatenate([expected_durations(job.problem) for job in jobs])
         self.comm = np.array([c for job in jobs for c in job.problem.comm], dtype=float)
         self.preds = [
             tuple(int(u + o) for u in p) for job, o in zip(jobs, self.offset, strict=False) for p in job.problem.preds
@@ -110,6 +111,10 @@ class Dispatcher:
             arrive = np.maximum(arrive, np.where(np.arange(self.cores) == self.core_of[u], self.finish[u], across))
         return arrive
 
+    def cores_for(self, task: int) -> list[int]:
+        """The cores that can run ``task``."""
+        return [int(c) for c in np.flatnonzero(np.isfinite(self.expected[task]))]
+
     def expected_free(self) -> np.ndarray:
         """Per core, when its queue is expected to drain (known finishes, expected durations of the rest)."""
         free = np.full(self.cores, self.now)
@@ -141,6 +146,8 @@ class Dispatcher:
             raise ValueError(f"task {task} is not ready at t={self.now} (ready: {self.ready[:8]}...)")
         if not 0 <= core < self.cores:
             raise ValueError(f"core must be in [0, {self.cores}), got {core}")
+        if not np.isfinite(self.expected[task, core]):
+            raise ValueError(f"task {task} cannot run on core {core} (cores that can: {self.cores_for(task)})")
         self.ready.remove(task)
         data = float(self.data_arrival(task)[core])
         begin = max(self.now, self.core_end[core], data)

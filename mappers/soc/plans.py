@@ -17,6 +17,7 @@ import numpy as np
 
 from mappers.multicore.heft import upward_rank
 from mappers.multicore.problem import Allocation, SchedulingProblem
+from mappers.soc.jobs import expected_durations
 
 Busy = Sequence[Sequence[tuple[float, float]]]
 """Per core, sorted (start, end) intervals already promised to other jobs' tasks."""
@@ -31,7 +32,8 @@ def list_plan(
     busy: Busy | None = None,
 ) -> Allocation:
     """List scheduling: repeatedly take the planned-ready task of highest ``priority`` and put it on the
-    core minimising its earliest finish plus ``bias[task][core]`` (ties: lowest core).
+    core minimising its earliest finish plus ``bias[task][core]`` (ties: lowest core); a core that cannot run
+    the task (``problem.allowed``) never does.
 
     ``free`` is when each core becomes available, ``release`` when the job's inputs are there.
     The job's own tasks are insertion-free (each after the job's previous task on that core, as
@@ -40,7 +42,7 @@ def list_plan(
     are absolute (same clock as ``free``).
     """
     n, cores = problem.n, problem.cores
-    duration = np.asarray(problem.duration, dtype=float)
+    duration = expected_durations(problem)
     succs = problem.succs
     waiting = [len(p) for p in problem.preds]
     ready = [v for v in range(n) if waiting[v] == 0]
@@ -94,7 +96,7 @@ def optimistic_cost_table(problem: SchedulingProblem) -> np.ndarray:
 
     ``OCT[t][p] = max over successors s of min over cores w of OCT[s][w] + w(s, w) + (comm[t] if w != p)``.
     """
-    duration = np.asarray(problem.duration, dtype=float)
+    duration = expected_durations(problem)
     oct_ = np.zeros((problem.n, problem.cores))
     succs = problem.succs
     for t in reversed(range(problem.n)):

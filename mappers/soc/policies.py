@@ -17,6 +17,7 @@ import numpy as np
 
 from mappers.multicore.problem import Allocation, SchedulingProblem
 from mappers.soc.dispatch import Dispatcher
+from mappers.soc.jobs import expected_durations
 from mappers.soc.plans import Busy, exact_plan, heft_plan, peft_plan
 
 Decision = tuple[int, int] | None
@@ -106,7 +107,7 @@ class PlanFollower:
             for c in range(dispatcher.cores)
         ]
         plan = self.planner(job.problem, floor, job.arrival, busy)
-        duration = np.asarray(job.problem.duration, dtype=float)
+        duration = expected_durations(job.problem)
         for c, order in enumerate(plan.order):
             for local in order:
                 v = offset + local
@@ -143,7 +144,7 @@ class EarliestFinish:
 
 
 class RandomPolicy:
-    """A uniformly random ready task on a uniformly random core (never waits)."""
+    """A uniformly random ready task on a uniformly random core of those that can run it (never waits)."""
 
     def __init__(self, seed: int = 0) -> None:
         self.seed = seed
@@ -153,9 +154,10 @@ class RandomPolicy:
         self.rng = np.random.default_rng(self.seed)
 
     def act(self, dispatcher: Dispatcher) -> Decision:
-        """Any ready task, any core."""
+        """Any ready task, any core that can run it."""
         task = dispatcher.ready[int(self.rng.integers(len(dispatcher.ready)))]
-        return task, int(self.rng.integers(dispatcher.cores))
+        cores = dispatcher.cores_for(task)
+        return task, cores[int(self.rng.integers(len(cores)))]
 
 
 BASELINES: dict[str, Callable[[int], Policy]] = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
+from support.restricted import restricted_problem
 
 from archsim.cli import main
 from archsim.config.loader import load_arch
@@ -16,30 +16,11 @@ from mappers.multicore.cpsat import solve_exact
 from mappers.multicore.genetic import genetic
 from mappers.multicore.heft import heft
 from mappers.multicore.problem import Allocation, SchedulingProblem
-from mappers.soc.jobs import zoo_task_graph
 from workloads.errors import InputError
 from workloads.registry import load_workload
 
 FP16_LLM = "qwen2.5-0.5b:phase=prefill,prompt=16,layers=1"
 """An fp16 workload: the Ethos-U cores of the SoC presets run int8/int16 only."""
-
-
-def restricted_problem(seed: int, n: int, cores: int) -> SchedulingProblem:
-    """A random DAG whose stacks each refuse a random subset of the cores (never all of them)."""
-    rng = np.random.default_rng(seed)
-    preds = tuple(
-        tuple(sorted({int(p) for p in rng.integers(0, v, rng.integers(0, 3))})) if v else () for v in range(n)
-    )
-    allowed = []
-    for _ in range(n):
-        row = rng.random(cores) < 0.5
-        row[rng.integers(0, cores)] = True
-        allowed.append(tuple(bool(a) for a in row))
-    duration = tuple(
-        tuple(int(d) if ok else 0 for d, ok in zip(rng.integers(1, 30, cores), row, strict=True)) for row in allowed
-    )
-    comm = tuple(int(c) for c in rng.integers(0, 15, n))
-    return SchedulingProblem(duration, comm, preds, False, tuple(allowed))
 
 
 def on_allowed_cores(problem: SchedulingProblem, allocation: Allocation) -> bool:
@@ -141,8 +122,3 @@ def test_a_homogeneous_system_has_no_refusals() -> None:
     est = Estimator(system, workload)
     problem = scheduling_problem(stack_graph(no_fusion(workload, system, est).stacks), system, est)
     assert problem.allowed is None and all(min(d) > 0 for d in problem.duration)
-
-
-def test_a_soc_scenario_refuses_a_network_some_core_cannot_run() -> None:
-    with pytest.raises(InputError, match="npu-u55 cannot run 'vgg16'"):
-        zoo_task_graph("vgg16", "system-soc5")
