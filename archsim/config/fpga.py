@@ -35,7 +35,9 @@ class Board:
 
     ``bram18k`` counts 18 Kb block RAMs (two per 36 Kb block). UltraRAM is not
     modelled: buffers are placed in block RAM only. ``bandwidth_gbps`` is the
-    theoretical peak of the board's DRAM interface (bus width x transfer rate).
+    theoretical peak of the board's DRAM interface (bus width x transfer rate);
+    ``dram_gb`` the capacity of the DRAM behind it (what an LLM's weights and KV
+    cache are checked against; 0 = not stated).
     """
 
     name: str
@@ -49,47 +51,63 @@ class Board:
     dsp_kind: DspKind
     hard_memory_controller: bool
     source: str
+    dram_gb: float = 0.0
 
 
 BOARDS: dict[str, Board] = {
     # Xilinx DS180 (7 Series FPGAs Overview), XC7VX485T: 2,800 DSP48E1, 1,030 x 36 Kb BRAM,
-    # 303,600 LUTs, 607,200 FFs. Board UG885 (VC707): DDR3 SODIMM, 64-bit, 1600 MT/s = 12.8 GB/s.
+    # 303,600 LUTs, 607,200 FFs. Board UG885 (VC707): 1 GB DDR3 SODIMM, 64-bit, 1600 MT/s = 12.8 GB/s.
     # Clock: the 100 MHz of Zhang et al., FPGA 2015 (Vivado HLS 2013.4, fp32).
     "vc707": Board(
-        "vc707", "XC7VX485T", 2800, 2060, 303_600, 607_200, 12.8, 100.0, DspKind.DSP48E1, False, "DS180, UG885"
+        "vc707", "XC7VX485T", 2800, 2060, 303_600, 607_200, 12.8, 100.0, DspKind.DSP48E1, False, "DS180, UG885", 1.0
     ),
     # Xilinx DS891 (Zynq UltraScale+ MPSoC Overview), XCZU9EG: 2,520 DSP48E2, 912 x 36 Kb BRAM,
-    # 274,080 LUTs, 548,160 FFs. Board UG1182 (ZCU102): PS DDR4 64-bit, 2400 MT/s = 19.2 GB/s.
+    # 274,080 LUTs, 548,160 FFs. Board UG1182 (ZCU102): 4 GB PS DDR4 SODIMM, 64-bit, 2400 MT/s = 19.2 GB/s
+    # (the engine's DRAM; the 512 MB PL-side DDR4 is not used).
     "zcu102": Board(
-        "zcu102", "XCZU9EG", 2520, 1824, 274_080, 548_160, 19.2, 200.0, DspKind.DSP48E2, True, "DS891, UG1182"
+        "zcu102", "XCZU9EG", 2520, 1824, 274_080, 548_160, 19.2, 200.0, DspKind.DSP48E2, True, "DS891, UG1182", 4.0
     ),
     # DS891, XCZU7EV: 1,728 DSP48E2, 312 x 36 Kb BRAM (plus 96 UltraRAM, not modelled),
-    # 230,400 LUTs, 460,800 FFs. Board UG1267 (ZCU104): PS DDR4 64-bit, 2400 MT/s = 19.2 GB/s.
+    # 230,400 LUTs, 460,800 FFs. Board UG1267 (ZCU104): 2 GB PS DDR4, 64-bit, 2400 MT/s = 19.2 GB/s.
     "zcu104": Board(
-        "zcu104", "XCZU7EV", 1728, 624, 230_400, 460_800, 19.2, 200.0, DspKind.DSP48E2, True, "DS891, UG1267"
+        "zcu104", "XCZU7EV", 1728, 624, 230_400, 460_800, 19.2, 200.0, DspKind.DSP48E2, True, "DS891, UG1267", 2.0
     ),
     # DS891, XCZU3EG: 360 DSP48E2, 216 x 36 Kb BRAM, 70,560 LUTs, 141,120 FFs.
     # Ultra96-V2 hardware user guide (Avnet): 2 GB LPDDR4, 32-bit, 2133 MT/s = 8.5 GB/s.
     "ultra96v2": Board(
-        "ultra96v2", "XCZU3EG", 360, 432, 70_560, 141_120, 8.5, 150.0, DspKind.DSP48E2, True, "DS891, Avnet UG"
+        "ultra96v2", "XCZU3EG", 360, 432, 70_560, 141_120, 8.5, 150.0, DspKind.DSP48E2, True, "DS891, Avnet UG", 2.0
     ),
     # Xilinx DS190 (Zynq-7000 SoC Overview), XC7Z020: 220 DSP48E1, 140 x 36 Kb BRAM,
     # 53,200 LUTs, 106,400 FFs. PYNQ-Z2 reference manual (TUL): 512 MB DDR3, 16-bit, 1050 MT/s = 2.1 GB/s.
     "pynqz2": Board(
-        "pynqz2", "XC7Z020", 220, 280, 53_200, 106_400, 2.1, 100.0, DspKind.DSP48E1, True, "DS190, TUL PYNQ-Z2"
+        "pynqz2", "XC7Z020", 220, 280, 53_200, 106_400, 2.1, 100.0, DspKind.DSP48E1, True, "DS190, TUL PYNQ-Z2", 0.5
     ),
     # Xilinx DS890 (UltraScale Architecture and Product Data Sheet: Overview), XCKU060: 2,760 DSP48E2,
     # 1,080 x 36 Kb BRAM, 331,680 LUTs, 663,360 FFs. Board: Alpha Data ADM-PCIE-KU3, the KU060 card of
-    # Caffeine (Zhang et al., ICCAD 2016): two DDR3-1600 banks, 64 data bits each = 2 x 12.8 = 25.6 GB/s
+    # Caffeine (Zhang et al., ICCAD 2016): two DDR3-1600 banks of 8 GB, 64 data bits each = 2 x 12.8 = 25.6 GB/s
     # (board facts quoted from memory of Alpha Data's datasheet). Soft memory controllers (MIG), no CPU.
     # Clock: Caffeine's 200 MHz.
     "ku060": Board(
-        "ku060", "XCKU060", 2760, 2160, 331_680, 663_360, 25.6, 200.0, DspKind.DSP48E2, False, "DS890, ADM-PCIE-KU3"
+        "ku060",
+        "XCKU060",
+        2760,
+        2160,
+        331_680,
+        663_360,
+        25.6,
+        200.0,
+        DspKind.DSP48E2,
+        False,
+        "DS890, ADM-PCIE-KU3",
+        16.0,
     ),
     # Xilinx DS962 (Alveo U200/U250 Data Center Accelerator Cards): U250 has 12,288 DSP48E2,
     # 2,688 x 36 Kb BRAM (plus 1,280 UltraRAM, not modelled), 1,728K LUTs, 3,456K FFs,
-    # four DDR4-2400 72-bit channels (64 data bits): 4 x 19.2 = 77 GB/s. Clock: Vitis's 300 MHz kernel clock.
-    "u250": Board("u250", "XCU250", 12288, 5376, 1_728_000, 3_456_000, 77.0, 300.0, DspKind.DSP48E2, True, "DS962"),
+    # four DDR4-2400 72-bit channels (64 data bits) of 16 GB: 4 x 19.2 = 77 GB/s, 64 GB. Clock: Vitis's 300 MHz
+    # kernel clock.
+    "u250": Board(
+        "u250", "XCU250", 12288, 5376, 1_728_000, 3_456_000, 77.0, 300.0, DspKind.DSP48E2, True, "DS962", 64.0
+    ),
 }
 """Board name -> resources (cited per entry)."""
 

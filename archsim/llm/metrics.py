@@ -63,6 +63,12 @@ def _npu_memories(config: Any) -> dict[str, MemorySlot]:
     return slots
 
 
+def _fpga_memories(config: Any) -> dict[str, MemorySlot]:
+    """The board's DRAM (``Board.dram_gb``, from its user guide) holds weights and cache."""
+    gigabytes = float(config.board_spec.dram_gb)
+    return {"dram": MemorySlot(int(gigabytes * 2**30) if gigabytes else None, True, True)}
+
+
 def _off_chip_unstated(config: Any) -> dict[str, MemorySlot]:
     return {"dram": MemorySlot(None, True, True)}
 
@@ -76,7 +82,7 @@ def _loopnest_memories(config: Any) -> dict[str, MemorySlot]:
 MEMORY_LAYOUTS: dict[str, Callable[[Any], dict[str, MemorySlot]]] = {
     "systolic": _systolic_memories,
     "npu": _npu_memories,
-    "fpga": _off_chip_unstated,
+    "fpga": _fpga_memories,
     "loopnest": _loopnest_memories,
     "system": _off_chip_unstated,
     "manycore": _systolic_memories,

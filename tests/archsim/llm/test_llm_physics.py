@@ -107,6 +107,10 @@ def test_footprint_flag_and_error() -> None:
     spill = _run("a100-like", "llama3-8b:phase=decode,context=131072,batch=64,layers=32").total()
     assert spill["fits_memory"] is False
     assert spill["memory"]["dram"]["needed_bytes"] == spill["weight_bytes"] + spill["kv_cache_bytes"]
-    assert _run("tpu-like", DECODE).total()["fits_memory"] is None  # no capacity stated: not guessed
+    assert _run("systolic-32x32", DECODE).total()["fits_memory"] is None  # no capacity stated: not guessed
+    tpu = _run("tpu-like", DECODE).total()["memory"]["dram"]  # TPU v1's 8 GiB Weight Memory (Jouppi et al.)
+    assert tpu["capacity_bytes"] == 8 * 2**30 and tpu["fits"] is True
+    board = _run("fpga-pynqz2-int8", "llama3.2-1b:phase=decode,context=2048,wbits=8").total()
+    assert board["memory"]["dram"]["capacity_bytes"] == 2**29 and board["fits_memory"] is False  # 512 MB DDR3
     with pytest.raises(InputError, match="dram holds"):
         _run("ethos-u85-256", "llama3-8b:phase=decode,context=128,abits=8,wbits=8")

@@ -21,6 +21,7 @@ import dataclasses
 import json
 import math
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -435,7 +436,9 @@ def _stated(config: Any) -> dict[str, tuple[int | None, bool, bool]]:
             )
             for m in homes
         }
-    return {"dram": (None, True, True)}  # FPGA boards and systems state no DRAM size
+    if config.family == "fpga":
+        return {"dram": (int(config.board_spec.dram_gb * 2**30) or None, True, True)}
+    return {"dram": (None, True, True)}  # systems state no DRAM size
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -468,6 +471,8 @@ def _with_capacity(config: Any, memory: str, size: int) -> Any:
         return dataclasses.replace(config, dram_capacity_mb=size / 2**20)
     if config.family == "npu":
         return dataclasses.replace(config, **{f"{memory}_size_kb": size / 1024})
+    if config.family == "fpga":  # memory_check reads the family and the board
+        return SimpleNamespace(family="fpga", board_spec=dataclasses.replace(config.board_spec, dram_gb=size / 2**30))
     top = dataclasses.replace(config.memories[-1], size_bits=8 * size)
     return dataclasses.replace(config, memories=(*config.memories[:-1], top))
 
