@@ -88,27 +88,39 @@ def _breakpoints(sizes: set[tuple[int, int]], top: int) -> np.ndarray:
     return t[keep]
 
 
+def _fits_smallest(tm: np.ndarray, tn: np.ndarray, weight_depth: int, config: FpgaConfig) -> np.ndarray:
+    """Whether each (Tm, Tn) fits the board with the smallest buffers."""
+    one = res.words_per_bram18k(config.precision.bits)
+    acc = res.words_per_bram18k(res.accumulator_bits(config.precision))
+    depths = res.BufferDepths(np.array(one), np.array(weight_depth), np.array(acc))
+    used = res.design_resources(tm, tn, depths, config.precision, config.board_spec, config.lut_macs)
+    return res.fits(used, config.board_spec, config.utilization_cap, config.dsp_budget)
+
+
 def _largest_tm(tn: np.ndarray, top_m: int, weight_depth: int, config: FpgaConfig) -> np.ndarray:
     """Per Tn, the largest Tm <= top_m that fits the board with the smallest buffers (0 if none).
 
     Every resource grows with Tm, so a vectorised binary search finds it.
     """
-    board = config.board_spec
-    one = res.words_per_bram18k(config.precision.bits)
-    acc = res.words_per_bram18k(res.accumulator_bits(config.precision))
-    depths = res.BufferDepths(np.array(one), np.array(weight_depth), np.array(acc))
     low = np.zeros_like(tn)
     high = np.full_like(tn, top_m)
     while np.any(low < high):
         mid = (low + high + 1) // 2
-        ok = res.fits(
-            res.design_resources(mid, tn, depths, config.precision, board, config.lut_macs),
-            board,
-            config.utilization_cap,
-            config.dsp_budget,
-        )
+        ok = _fits_smallest(mid, tn, weight_depth, config)
         low = np.where(ok, mid, low)
         high = np.where(ok, high, mid - 1)
+    return low
+
+
+def _largest_tn_alone(top_n: int, weight_depth: int, config: FpgaConfig) -> int:
+    """The largest Tn <= top_n that fits the board with Tm = 1 (0 if none): no fitting design has a larger Tn."""
+    low, high = 0, top_n
+    while low < high:
+        mid = (low + high + 1) // 2
+        if bool(_fits_smallest(np.array(1), np.array(mid), weight_depth, config)):
+            low = mid
+        else:
+            high = mid - 1
     return low
 
 
@@ -121,8 +133,10 @@ def _design_grid(
         return np.array([fixed[0]]), np.array([fixed[1]]), 1
     if not shapes:
         return np.array([1]), np.array([1]), 1
-    top_m = max(s.out_channels for s in shapes)
-    top_n = max(s.in_channels for s in shapes)
+    # Resources grow with Tm and Tn, so no fitting design is wider than the widest fitting alone: the grid
+    # stops there (an LLM's attention over a long context has hundreds of thousands of "channels").
+    top_m = max(1, int(_largest_tm(np.array([1]), max(s.out_channels for s in shapes), weight_depth, config)[0]))
+    top_n = max(1, _largest_tn_alone(max(s.in_channels for s in shapes), weight_depth, config))
     every_tn = np.arange(1, top_n + 1, dtype=np.int64)
     valid = int(_largest_tm(every_tn, top_m, weight_depth, config).sum())
     tms = _breakpoints({(s.group_out, s.groups) for s in shapes}, top_m)
