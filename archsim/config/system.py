@@ -43,6 +43,8 @@ class SystemConfig:
     buffer every core reaches over the interconnect (0 = none): the mapper hands
     tensors over through it instead of DRAM when they fit
     (``mappers.multicore.shared``), the system's area counts its SRAM.
+    ``dram_capacity_mb`` is the shared DRAM's size (0 = not stated), what an LLM's
+    weights and KV cache are checked against.
     """
 
     family: ClassVar[str] = "system"
@@ -55,6 +57,7 @@ class SystemConfig:
     link_bytes_per_cycle: float = 64.0
     link_latency_cycles: int = 10
     shared_buffer_kb: float = 0.0
+    dram_capacity_mb: float = 0.0
     dram_pj_per_byte: float = DRAM_PJ_PER_BYTE
     link_pj_per_byte: float = LINK_PJ_PER_BYTE
     core_names: tuple[str, ...] = field(default=())
@@ -83,7 +86,7 @@ class SystemConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
                 raise ValueError(f"{self.name}: {name} must be a number > 0, got {value!r}")
-        for name in ("shared_buffer_kb", "dram_pj_per_byte", "link_pj_per_byte"):
+        for name in ("shared_buffer_kb", "dram_capacity_mb", "dram_pj_per_byte", "link_pj_per_byte"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{self.name}: {name} must be a number >= 0, got {value!r}")

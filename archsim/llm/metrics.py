@@ -47,7 +47,9 @@ class MemorySlot:
     holds_kv_cache: bool
 
 
-def _systolic_memories(config: Any) -> dict[str, MemorySlot]:
+def _one_dram_memories(config: Any) -> dict[str, MemorySlot]:
+    """One DRAM (``dram_capacity_mb``, 0 = not stated) holds weights and cache: a systolic array, a many-core
+    device, a multi-core system's shared DRAM."""
     dram_mb = float(getattr(config, "dram_capacity_mb", 0.0))
     return {"dram": MemorySlot(int(dram_mb * 2**20) if dram_mb else None, True, True)}
 
@@ -80,12 +82,12 @@ def _loopnest_memories(config: Any) -> dict[str, MemorySlot]:
 
 
 MEMORY_LAYOUTS: dict[str, Callable[[Any], dict[str, MemorySlot]]] = {
-    "systolic": _systolic_memories,
+    "systolic": _one_dram_memories,
     "npu": _npu_memories,
     "fpga": _fpga_memories,
     "loopnest": _loopnest_memories,
-    "system": _off_chip_unstated,
-    "manycore": _systolic_memories,
+    "system": _one_dram_memories,
+    "manycore": _one_dram_memories,
 }
 """Family -> where an LLM's weights and KV cache live and how big those memories are.
 

@@ -112,5 +112,8 @@ def test_footprint_flag_and_error() -> None:
     assert tpu["capacity_bytes"] == 8 * 2**30 and tpu["fits"] is True
     board = _run("fpga-pynqz2-int8", "llama3.2-1b:phase=decode,context=2048,wbits=8").total()
     assert board["memory"]["dram"]["capacity_bytes"] == 2**29 and board["fits_memory"] is False  # 512 MB DDR3
+    small = "llama3.2-1b:phase=decode,context=2048,wbits=8,layers=2"
+    system = _run("system-quad-systolic", small, dram_capacity_mb=256)  # a user's system, its DRAM stated
+    assert system.total()["memory"]["dram"]["capacity_bytes"] == 2**28 and system.total()["fits_memory"] is False
     with pytest.raises(InputError, match="dram holds"):
         _run("ethos-u85-256", "llama3-8b:phase=decode,context=128,abits=8,wbits=8")

@@ -421,7 +421,7 @@ def test_kv_cache_bytes_are_linear_in_context(decoder: LlmConfig, run: LlmRun, s
 
 def _stated(config: Any) -> dict[str, tuple[int | None, bool, bool]]:
     """Memory -> (capacity in bytes the config states or None, holds weights, holds the KV cache), from the config."""
-    if config.family in ("systolic", "manycore"):
+    if config.family in ("systolic", "manycore", "system"):
         return {"dram": (int(config.dram_capacity_mb * 2**20) or None, True, True)}
     if config.family == "loopnest":
         top = config.memories[-1]
@@ -438,7 +438,7 @@ def _stated(config: Any) -> dict[str, tuple[int | None, bool, bool]]:
         }
     if config.family == "fpga":
         return {"dram": (int(config.board_spec.dram_gb * 2**30) or None, True, True)}
-    return {"dram": (None, True, True)}  # systems state no DRAM size
+    raise AssertionError(f"no capacity rule for family {config.family!r}")
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -467,7 +467,7 @@ def test_fits_memory_is_false_exactly_when_a_footprint_exceeds_its_capacity(arch
 
 def _with_capacity(config: Any, memory: str, size: int) -> Any:
     """``config`` with ``memory`` holding ``size`` bytes (each family's own capacity knob)."""
-    if config.family in ("systolic", "manycore"):
+    if config.family in ("systolic", "manycore", "system"):
         return dataclasses.replace(config, dram_capacity_mb=size / 2**20)
     if config.family == "npu":
         return dataclasses.replace(config, **{f"{memory}_size_kb": size / 1024})
