@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import mappers.multicore  # noqa: F401  (registers the system family with simulate())
 from archsim.config.loader import load_arch
 from archsim.errors import InputError
 from archsim.llm import dram_cycles
