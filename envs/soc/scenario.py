@@ -27,6 +27,7 @@ class SocScenario:
         ccr: Random graphs: communication-to-computation ratio.
         alpha: Random graphs: shape (larger: wider and shallower, more parallelism).
         beta: Random graphs: heterogeneity of costs across cores, in [0, 2).
+        refuse: Random graphs: chance that a core cannot run a task, in [0, 1) (each task keeps one core).
         system: Zoo: multi-core system preset whose cores run the layers.
         networks: Zoo: networks a request is drawn from (uniformly).
         jobs: Jobs per episode.
@@ -42,6 +43,7 @@ class SocScenario:
     ccr: float = 1.0
     alpha: float = 1.0
     beta: float = 1.0
+    refuse: float = 0.0
     system: str = DEFAULT_SYSTEM
     networks: tuple[str, ...] = field(default=DEFAULT_NETWORKS)
     jobs: int = 1
@@ -68,6 +70,7 @@ class SocScenario:
             "ccr": self.ccr >= 0,
             "alpha": self.alpha > 0,
             "beta": 0 <= self.beta < 2,
+            "refuse": 0 <= self.refuse < 1,
             "spacing": self.spacing >= 0,
             "slack": self.slack >= 1,
             "noise": 0 <= self.noise < 1,
@@ -76,6 +79,7 @@ class SocScenario:
             "ccr": ">= 0",
             "alpha": "> 0",
             "beta": "in [0, 2)",
+            "refuse": "in [0, 1)",
             "spacing": ">= 0",
             "slack": ">= 1",
             "noise": "in [0, 1)",
@@ -113,7 +117,8 @@ class SocScenario:
                 graphs.append((name, zoo_task_graph(name, self.system)))
             else:
                 size = self.tasks[int(rng.integers(len(self.tasks)))]
-                graphs.append((f"dag{size}", random_task_graph(rng, size, self.cores, self.ccr, self.alpha, self.beta)))
+                graph = random_task_graph(rng, size, self.cores, self.ccr, self.alpha, self.beta, refuse=self.refuse)
+                graphs.append((f"dag{size}", graph))
         bounds = [critical_path_bound(g) for _, g in graphs]
         gap = self.spacing * float(np.mean(bounds))
         arrivals = (

@@ -74,6 +74,7 @@ def random_task_graph(
     alpha: float = 1.0,
     beta: float = 1.0,
     max_in_degree: int = 3,
+    refuse: float = 0.0,
 ) -> SchedulingProblem:
     """A layered random DAG with a heterogeneous cost matrix (Topcuoglu et al.'s generator, our reading).
 
@@ -81,12 +82,18 @@ def random_task_graph(
     the first level reads 1..``max_in_degree`` tasks, at least one from the level just
     above. Task ``i``'s mean cost ``w_i`` is uniform in [1, 2 * MEAN_COST], its cost on
     each core uniform in ``w_i * [1 - beta/2, 1 + beta/2]``; its output costs a transfer
-    uniform in [0, 2 * ccr * MEAN_COST] to another core.
+    uniform in [0, 2 * ccr * MEAN_COST] to another core. With ``refuse`` > 0 each core
+    cannot run a task with that probability (as DS3's PEs each support some task types
+    only), drawn after the rest so the graph and costs are those of ``refuse = 0``; one
+    core drawn per task always can.
     """
     if tasks < 1 or cores < 1:
         raise ValueError(f"tasks and cores must be >= 1, got tasks={tasks}, cores={cores}")
-    if not (alpha > 0 and ccr >= 0 and 0 <= beta < 2):
-        raise ValueError(f"need alpha > 0, ccr >= 0, 0 <= beta < 2; got alpha={alpha}, ccr={ccr}, beta={beta}")
+    if not (alpha > 0 and ccr >= 0 and 0 <= beta < 2 and 0 <= refuse < 1):
+        raise ValueError(
+            f"need alpha > 0, ccr >= 0, 0 <= beta < 2, 0 <= refuse < 1; "
+            f"got alpha={alpha}, ccr={ccr}, beta={beta}, refuse={refuse}"
+        )
     levels = max(1, min(tasks, round(math.sqrt(tasks) / alpha)))
     widths = 1 + rng.multinomial(tasks - levels, np.full(levels, 1.0 / levels))
     first = np.concatenate([[0], np.cumsum(widths)])
@@ -106,11 +113,18 @@ def random_task_graph(
     spread = rng.uniform(1 - beta / 2, 1 + beta / 2, (tasks, cores))
     duration = np.maximum(1, np.rint(mean[:, None] * spread)).astype(int)
     comm = np.rint(rng.uniform(0, 2 * ccr * MEAN_COST, tasks)).astype(int)
+    allowed = None
+    if refuse > 0:
+        runs = rng.random((tasks, cores)) >= refuse
+        runs[np.arange(tasks), rng.integers(0, cores, tasks)] = True
+        duration = np.where(runs, duration, 0)
+        allowed = tuple(tuple(bool(a) for a in row) for row in runs)
     return SchedulingProblem(
         tuple(tuple(int(d) for d in row) for row in duration),
         tuple(int(c) for c in comm),
         tuple(preds),
         homogeneous=False,
+        allowed=allowed,
     )
 
 

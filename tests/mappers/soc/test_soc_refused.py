@@ -9,10 +9,20 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 from support.restricted import restricted_problem
 
+from archsim.errors import InputError
 from envs.soc import SocScheduleEnv
+from envs.soc.scenario import SocScenario
 from mappers.multicore.heft import heft
 from mappers.multicore.problem import SchedulingProblem
-from mappers.soc import BASELINES, Dispatcher, Job, critical_path_bound, make_baseline, run_policy
+from mappers.soc import (
+    BASELINES,
+    Dispatcher,
+    Job,
+    critical_path_bound,
+    make_baseline,
+    random_task_graph,
+    run_policy,
+)
 from mappers.soc.jobs import zoo_task_graph
 from mappers.soc.plans import exact_plan, heft_plan, peft_plan
 
@@ -110,3 +120,31 @@ def test_the_env_masks_the_cores_a_task_cannot_run_on() -> None:
 
 def on_allowed_cores_so_far(d: Dispatcher) -> bool:
     return all(np.isfinite(d.expected[v, int(d.core_of[v])]) for v in range(d.n) if d.core_of[v] >= 0)
+
+
+def test_random_graphs_with_refusals_keep_the_graph_and_costs_of_refuse_zero() -> None:
+    plain = random_task_graph(np.random.default_rng(5), 40, 4)
+    limited = random_task_graph(np.random.default_rng(5), 40, 4, refuse=0.4)
+    assert plain.allowed is None and limited.allowed is not None
+    assert limited.preds == plain.preds and limited.comm == plain.comm
+    pairs = [(u, c) for u in range(40) for c in range(4)]
+    assert all(limited.duration[u][c] == (plain.duration[u][c] if limited.allowed[u][c] else 0) for u, c in pairs)
+    assert all(any(row) for row in limited.allowed)
+    share = sum(not limited.allowed[u][c] for u, c in pairs) / len(pairs)
+    assert 0.2 < share < 0.45  # 40% drawn, less the one core each task keeps
+
+
+@pytest.mark.parametrize("name", ["heft", "peft", "greedy", "random"])
+def test_a_refusing_random_scenario_runs_every_baseline_on_allowed_cores(name: str) -> None:
+    scenario = SocScenario(tasks=(20, 30), jobs=3, refuse=0.3, noise=0.1)
+    jobs = scenario.sample(np.random.default_rng(2))
+    d = run_policy(Dispatcher(jobs, noise=0.1, seed=2), make_baseline(name, seed=2))
+    assert d.done and on_allowed_cores(d)
+
+
+def test_the_env_takes_refuse_and_rejects_a_bad_value() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(SocScheduleEnv(refuse=0.3, tasks=[15], jobs=2), skip_render_check=True)
+    with pytest.raises(InputError, match=r"refuse must be in \[0, 1\)"):
+        SocScheduleEnv(refuse=1.0)
