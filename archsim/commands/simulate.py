@@ -99,6 +99,13 @@ def run(args: argparse.Namespace) -> int:
 
         metrics = simulate_system(workload, config, fusion=args.fusion or "none", scheduler=args.scheduler or "list")
         metrics = with_workload_metrics(metrics, workload, config)  # an LLM's serving figures, as simulate() adds
+        units = "fused stacks" if args.fusion == "auto" else "layers"
+        for core, refused in metrics.schedule.get("refused", {}).items():
+            print(
+                f"archsim simulate: note: {core} cannot run {refused['stacks']} of the {units} (first: "
+                f"{refused['reason']}); the schedule runs them on the other cores",
+                file=sys.stderr,
+            )
     elif args.fusion or args.scheduler:
         raise InputError(f"--fusion/--scheduler: only multi-core systems take them; {args.arch!r} is {config.family}")
     else:

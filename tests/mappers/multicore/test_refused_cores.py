@@ -95,7 +95,7 @@ def test_fp16_llm_on_a_soc_runs_on_the_cores_that_take_fp16(scheduler: str, fusi
     assert result["total"]["total_cycles"] > 0
 
 
-def test_an_op_refused_by_one_core_alone_goes_elsewhere(tmp_path) -> None:
+def test_an_op_refused_by_one_core_alone_goes_elsewhere(tmp_path, capsys) -> None:
     """VGG-16's first layers need more activation SRAM than the Ethos-U55 core has: only that core refuses."""
     out = tmp_path / "vgg.json"
     assert main(["simulate", "-w", "vgg16", "-a", "system-soc5", "-o", str(out)]) == 0
@@ -103,6 +103,7 @@ def test_an_op_refused_by_one_core_alone_goes_elsewhere(tmp_path) -> None:
     refused = result["schedule"]["refused"]
     assert list(refused) == ["npu-u55"] and "KiB of sram" in refused["npu-u55"]["reason"]
     assert all(layer["core"] != "npu-u55" for layer in result["layers"] if layer["layer"] == "conv1_2")
+    assert "note: npu-u55 cannot run 1 of the layers (first: conv1_2:" in capsys.readouterr().err
 
 
 def test_a_system_no_core_of_which_runs_the_workload_exits_2_naming_each_core(capsys) -> None:
