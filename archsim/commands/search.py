@@ -86,8 +86,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help=f"{SOC_ENV} only: a scenario argument (source, tasks, cores, ccr, alpha, beta, system, networks, "
-        "jobs, spacing, slack, noise, slots); lists comma-separated",
+        help=f"{SOC_ENV} only: a scenario argument (source, tasks, cores, ccr, alpha, beta, refuse, system, "
+        "networks, jobs, spacing, slack, noise, slots); lists comma-separated",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_output_args(parser, formats=("table", "json"))

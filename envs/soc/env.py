@@ -76,7 +76,7 @@ class SocScheduleEnv(gym.Env[np.ndarray, np.int64]):
     are bounded by the number of tasks, so episodes end within ``2 * tasks`` steps.
 
     ## Arguments
-    The fields of :class:`SocScenario` (``source, tasks, cores, ccr, alpha, beta, system,
+    The fields of :class:`SocScenario` (``source, tasks, cores, ccr, alpha, beta, refuse, system,
     networks, jobs, spacing, slack, noise``), ``slots`` (visible ready tasks, default 8)
     and ``weights`` (reward term weights).
 
