@@ -165,14 +165,24 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
     """Cost every design on every layer and choose one (or cost the fixed one); raises if none fits."""
     board = config.board_spec
     precision = config.precision
-    options = tuple(tile_options(s) for s in shapes)
+    # Layers of the same shape (an LLM's repeated blocks) cost the same on every design: each distinct shape is
+    # costed once and counted as often as it occurs.
+    distinct: dict[LayerShape, int] = {}
+    which = [distinct.setdefault(replace(s, name=""), len(distinct)) for s in shapes]
+    counts = np.bincount(which, minlength=len(distinct)).astype(np.float64) if shapes else np.zeros(0)
+    unique = tuple(shapes[which.index(k)] for k in range(len(distinct)))
+    unique_options = tuple(tile_options(s) for s in unique)
     levels = buffer_levels(precision)
     weight_depth = max((s.kernel_area for s in shapes), default=1)
-    pairs, index = _buffer_pairs(options, levels)
+    pairs, unique_index = _buffer_pairs(unique_options, levels)
     if pairs.size == 0:
         raise InputError(f"{config.name}: no buffer size holds a tile of every layer on {board.name}")
-    tiles = np.array([o.tiles[i] for o, i in zip(options, index, strict=True)], dtype=np.float64).reshape(index.shape)
-    area = np.array([o.in_area[i] for o, i in zip(options, index, strict=True)], dtype=np.float64).reshape(index.shape)
+    tiles = np.array([o.tiles[i] for o, i in zip(unique_options, unique_index, strict=True)], dtype=np.float64).reshape(
+        unique_index.shape
+    )
+    area = np.array(
+        [o.in_area[i] for o, i in zip(unique_options, unique_index, strict=True)], dtype=np.float64
+    ).reshape(unique_index.shape)
 
     tm, tn, valid = _design_grid(shapes, weight_depth, config)
     depths = res.BufferDepths(
@@ -189,9 +199,10 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
     pipeline = engine_pipeline(tn, precision, config.pipeline_cycles)
     tm_col, tn_col, pipeline_col = tm[:, None], tn[:, None], pipeline[:, None]
     cycles = np.zeros(fits.shape)
-    for i, shape in enumerate(shapes):
+    for i, shape in enumerate(unique):
         tiles_row, area_row = tiles[i][None, :], area[i][None, :]
-        cycles += layer_cost(shape, tm_col, tn_col, tiles_row, area_row, pipeline_col, word_bytes, bandwidth).cycles
+        cost = layer_cost(shape, tm_col, tn_col, tiles_row, area_row, pipeline_col, word_bytes, bandwidth)
+        cycles += counts[i] * cost.cycles
     timed = np.where(fits, cycles, np.inf)
     fastest = timed.min(axis=1)
     near = timed <= fastest[:, None] * (1.0 + config.buffer_tolerance_pct / 100.0)
@@ -207,10 +218,10 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
 
     compute = np.zeros(tm.size)
     traffic = np.zeros(tm.size)
-    for i, shape in enumerate(shapes):
+    for i, shape in enumerate(unique):
         chosen = layer_cost(shape, tm, tn, tiles[i][choice], area[i][choice], pipeline, word_bytes, bandwidth)
-        compute += chosen.compute_cycles
-        traffic += chosen.input_words + chosen.weight_words + chosen.output_words
+        compute += counts[i] * chosen.compute_cycles
+        traffic += counts[i] * (chosen.input_words + chosen.weight_words + chosen.output_words)
     flops = 2.0 * sum(s.macs for s in shapes)
     hz = config.clock_hz
     bram = used["bram18k"][rows, choice]
@@ -238,8 +249,9 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
         in_depth=int(levels.in_depth[b]),
         weight_depth=int(weight_depth),
         out_depth=int(levels.out_depth[b]),
-        tile_index=tuple(int(i) for i in index[:, choice[best]]),
+        tile_index=tuple(int(unique_index[k, choice[best]]) for k in which),
     )
+    options = tuple(unique_options[k] for k in which)
     return SearchResult(design=design, shapes=shapes, options=options, candidates=candidates)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -46,3 +48,23 @@ def test_capped_grid_equals_the_uncapped_one(network: str, arch: str) -> None:
     )
     if network == LONG_DECODE:  # the premise: channel counts far beyond any fitting engine
         assert max(s.out_channels for s in shapes) > 10 * int(tm.max())
+
+
+def test_repeated_layers_keep_their_own_tiling_and_options() -> None:
+    """An LLM's 16 identical blocks are costed once per distinct shape; every layer still gets its own options
+    and the tiling its shape's copies share."""
+    from archsim.fpga.search import search_design
+    from archsim.fpga.shapes import tile_options
+
+    config = load_arch("fpga-zcu102-int8")
+    workload = load_workload("llama3.2-1b:phase=decode,context=1024,wbits=8,abits=8")
+    shapes = tuple(s for s in network_shapes(workload).values() if s is not None)
+    result = search_design(shapes, config)
+    distinct = {dataclasses.replace(s, name="") for s in shapes}
+    assert len(shapes) >= 10 * len(distinct)  # the premise: mostly repeats
+    for got, shape in zip(result.options, shapes, strict=True):
+        want = tile_options(shape)
+        assert all(np.array_equal(getattr(got, f.name), getattr(want, f.name)) for f in dataclasses.fields(want))
+    by_shape: dict = {}
+    for shape, tile in zip(shapes, result.design.tile_index, strict=True):
+        assert by_shape.setdefault(dataclasses.replace(shape, name=""), tile) == tile
