@@ -40,14 +40,17 @@ class Estimator:
         self.system = system
         self.workload = workload
         self._costs: dict[Any, CoreCosts] = {}
+        self._of_core: dict[int, CoreCosts] = {}
 
     def costs(self, core: int) -> CoreCosts:
         """The op pricer of core ``core`` (shared by identical cores)."""
-        config, pricing = self.system.cores[core], core_pricing(self.system, core)
-        key = (repr(config), pricing)  # repr: a loop-nest config holds dicts and does not hash
-        if key not in self._costs:
-            self._costs[key] = CoreCosts(self.workload, config, pricing)
-        return self._costs[key]
+        if core not in self._of_core:
+            config, pricing = self.system.cores[core], core_pricing(self.system, core)
+            key = (repr(config), pricing)  # repr: a loop-nest config holds dicts and does not hash
+            if key not in self._costs:
+                self._costs[key] = CoreCosts(self.workload, config, pricing)
+            self._of_core[core] = self._costs[key]
+        return self._of_core[core]
 
     def task_ops(self, stack: Stack) -> list[TaskOp]:
         """Every (layer, rows) the stack's tiles run."""
