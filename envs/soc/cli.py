@@ -14,18 +14,34 @@ LIST_ARGS = ("tasks", "networks")
 """Scenario arguments that take a list (comma-separated on the command line)."""
 
 
+def split_networks(text: str) -> list[str]:
+    """Comma-separated workloads, where an LLM or family spec keeps its own commas: a piece with ``=`` and no
+    ``:`` (``prompt=128``) continues the spec before it (``qwen2.5-0.5b:phase=prefill,prompt=128``)."""
+    networks: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if not piece:
+            continue
+        if networks and "=" in piece and ":" not in piece and ":" in networks[-1]:
+            networks[-1] += f",{piece}"
+        else:
+            networks.append(piece)
+    return networks
+
+
 def env_kwargs_of(args: argparse.Namespace) -> dict[str, Any]:
     """Env arguments from ``--env-arg``, ``--workload`` (zoo networks) and ``--objective`` (reward weights)."""
     kwargs: dict[str, Any] = {}
     for item in args.env_arg:
         name, _, raw = item.partition("=")
-        if name.strip() in LIST_ARGS:
+        if name.strip() == "networks":
+            kwargs["networks"] = split_networks(raw)
+        elif name.strip() in LIST_ARGS:
             kwargs[name.strip()] = [parse_scalar(v) for v in raw.split(",") if v.strip()]
         else:
             kwargs.update(parse_pairs([item], "--env-arg"))
     if args.workload:
         kwargs.setdefault("source", "zoo")
-        kwargs["networks"] = [w.strip() for w in args.workload.split(",") if w.strip()]
+        kwargs["networks"] = split_networks(args.workload)
     if args.objective:
         given = parse_pairs(args.objective, "--objective", numeric=True)
         kwargs["weights"] = {"makespan": 0.0, "latency": 0.0, "deadline": 0.0, **given}
@@ -53,4 +69,4 @@ def run_from_args(args: argparse.Namespace) -> SocResult:
     return run_soc(run)
 
 
-__all__ = ["env_kwargs_of", "run_from_args"]
+__all__ = ["env_kwargs_of", "run_from_args", "split_networks"]

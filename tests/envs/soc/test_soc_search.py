@@ -75,3 +75,22 @@ def test_bad_input_exits_2_with_one_line(
     code = main([*BASE, *argv, "--storage", f"sqlite:///{tmp_path / 's.db'}"])
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_an_llm_spec_keeps_its_commas_and_runs_on_the_cores_that_take_fp16(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from envs.soc.cli import split_networks
+
+    text = "resnet18,qwen2.5-0.5b:phase=prefill,prompt=64,layers=2,ofa_mbv2:width=0.75,kernel=5,mobilenet_v2"
+    assert split_networks(text) == [
+        "resnet18",
+        "qwen2.5-0.5b:phase=prefill,prompt=64,layers=2",
+        "ofa_mbv2:width=0.75,kernel=5",
+        "mobilenet_v2",
+    ]
+    argv = ["--agent", "heft", "--budget", "1", "--workload", "qwen2.5-0.5b:phase=prefill,prompt=64,layers=2"]
+    result = search([*argv, "--storage", f"sqlite:///{tmp_path / 's.db'}"], capsys)
+    placed = {core["core"]: len(core["tasks"]) for core in result["schedule"]["cores"]}
+    assert result["best"]["tasks"] == sum(placed.values()) > 0
+    assert placed["npu-u65"] == placed["npu-u55"] == 0  # the Ethos-U cores take int8/int16 only
