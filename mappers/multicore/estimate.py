@@ -64,17 +64,22 @@ class Estimator:
         ]
 
     def refusal(self, stack: Stack, core: int) -> str | None:
-        """Why ``core`` cannot run ``stack`` (its first layer the core refuses whole, with its family's reason),
-        or None. Judged on whole layers (priced once per core and layer, however many stacks hold them): a
-        row tile needs no more of a core than its layer."""
+        """Why ``core`` cannot run ``stack`` (the first op it refuses, with its family's reason), or None.
+
+        Judged on whole layers first (priced once per core and layer, however many stacks hold them); a layer
+        refused whole in a tiled stack is judged again on its row tiles, which may fit where it does not (an
+        NPU whose SRAM holds a band of a feature map but not the map).
+        """
         costs = self.costs(core)
-        ops = [TaskOp(n) for n in stack.names]
-        costs.prepare(ops)
-        for op in ops:
-            reason = costs.refusal(op)
-            if reason is not None:
-                return f"{op.layer}: {reason}"
-        return None
+        whole = [TaskOp(n) for n in stack.names]
+        costs.prepare(whole)
+        refused = {op.layer: reason for op in whole if (reason := costs.refusal(op)) is not None}
+        if refused and stack.tile_rows is not None:
+            tiles = [op for op in self.task_ops(stack) if op.layer in refused]
+            costs.prepare(tiles)
+            refused = {op.layer: reason for op in tiles if (reason := costs.refusal(op)) is not None}
+        layer, reason = next(iter(refused.items()), (None, None))
+        return None if layer is None else f"{layer}: {reason}"
 
     def runnable_cores(self, stack: Stack) -> list[int]:
         """The cores that can run every op of ``stack`` (may be empty)."""

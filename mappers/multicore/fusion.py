@@ -54,12 +54,19 @@ def reference_core(system: SystemConfig, estimator: Estimator, stack: Stack) -> 
 
 def _layer_estimates(system: SystemConfig, est: Estimator, stacks: Sequence[Stack]) -> list[StackEstimate]:
     """Each stack priced on its reference core (an input error for a stack no core can run)."""
-    out = []
+    estimates = _estimates_or_none(system, est, stacks)
+    for stack, estimate in zip(stacks, estimates, strict=True):
+        if estimate is None:
+            raise est.unrunnable(stack)
+    return [e for e in estimates if e is not None]
+
+
+def _estimates_or_none(system: SystemConfig, est: Estimator, stacks: Sequence[Stack]) -> list[StackEstimate | None]:
+    """Each stack priced on its reference core, None for a stack no core can run."""
+    out: list[StackEstimate | None] = []
     for stack in stacks:
         core = reference_core(system, est, stack)
-        if core is None:
-            raise est.unrunnable(stack)
-        out.append(est.stack(stack, core))
+        out.append(None if core is None else est.stack(stack, core))
     return out
 
 
@@ -87,9 +94,10 @@ def search_fusion(
     est = estimator or Estimator(system, workload)
     bw = system.dram_bytes_per_cycle
     nodes = workload.nodes
-    base = _layer_estimates(system, est, layer_by_layer(workload))
-    energy0 = sum(e.energy_pj for e in base) or 1.0
-    latency0 = sum(e.latency(bw) for e in base) or 1.0
+    singles = layer_by_layer(workload)
+    base = _estimates_or_none(system, est, singles)  # None: a layer no core runs whole (only its tiles may fit)
+    energy0 = sum(e.energy_pj for e in base if e is not None) or 1.0
+    latency0 = sum(e.latency(bw) for e in base if e is not None) or 1.0
 
     def score(energy: float, latency: float) -> float:
         if objective == "energy":
@@ -103,8 +111,9 @@ def search_fusion(
     choice: list[Stack | None] = [None] * (n + 1)
     for end in range(1, n + 1):
         whole = base[end - 1]
-        best[end] = best[end - 1] + score(whole.energy_pj, whole.latency(bw))
-        choice[end] = Stack(workload, (nodes[end - 1],), None)
+        if whole is not None:
+            best[end] = best[end - 1] + score(whole.energy_pj, whole.latency(bw))
+            choice[end] = singles[end - 1]
         for start in range(max(0, end - max_layers), end - 1):
             group = tuple(nodes[start:end])
             if not fusable_range(workload, group):
@@ -119,11 +128,13 @@ def search_fusion(
                 total = best[start] + score(e.energy_pj, _pipelined_latency(e, stack, bw, pipeline_cores))
                 if total < best[end]:
                     best[end], choice[end] = total, stack
+    if n and best[n] == float("inf"):  # some layer runs on no core, whole or in any fused stack's tiles
+        raise est.unrunnable(next(s for s, e in zip(singles, base, strict=True) if e is None))
     stacks: list[Stack] = []
     end = n
     while end > 0:
         stack = choice[end]
-        assert stack is not None  # every prefix has at least the layer-by-layer choice
+        assert stack is not None  # a finite prefix has a last stack
         stacks.append(stack)
         end -= len(stack.nodes)
     stacks.reverse()

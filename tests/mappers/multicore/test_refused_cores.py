@@ -123,3 +123,37 @@ def test_a_homogeneous_system_has_no_refusals() -> None:
     est = Estimator(system, workload)
     problem = scheduling_problem(stack_graph(no_fusion(workload, system, est).stacks), system, est)
     assert problem.allowed is None and all(min(d) > 0 for d in problem.duration)
+
+
+def two_u55(tmp_path) -> str:
+    """A system of two Ethos-U55-128 cores, whose 4 MiB SRAM holds VGG-16's first layers in bands only."""
+    path = tmp_path / "u55x2.toml"
+    path.write_text('description = "two U55"\nfamily = "system"\ncores = ["ethos-u55-128", "ethos-u55-128"]\n')
+    return str(path)
+
+
+def test_a_layer_no_core_runs_whole_runs_fused_in_tiles_that_fit(tmp_path, capsys) -> None:
+    arch = two_u55(tmp_path)
+    assert main(["simulate", "-w", "vgg16", "-a", arch]) == 2
+    assert "no core can run conv1_2" in capsys.readouterr().err
+    out = tmp_path / "fused.json"
+    assert main(["simulate", "-w", "vgg16", "-a", arch, "--fusion", "auto", "-o", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert "refused" not in result["schedule"]
+    fused = [layer["layer"] for layer in result["layers"] if layer["layer"].startswith("conv1_1..")]
+    assert fused and all("#" in name for name in fused)  # conv1_2 runs inside a stack cut into row tiles
+
+
+def test_a_tiled_stack_is_judged_on_its_tiles() -> None:
+    from mappers.multicore.estimate import Estimator
+    from mappers.multicore.stacks import Stack
+
+    system = load_arch("system-soc5")
+    workload = load_workload("vgg16")
+    est = Estimator(system, workload)
+    u55 = system.core_names.index("npu-u55")
+    nodes = tuple(n for n in workload.nodes if n.name in ("conv1_1", "conv1_2"))
+    whole = Stack(workload, nodes, None)
+    tiled = Stack(workload, nodes, 56)
+    assert "KiB of sram" in (est.refusal(whole, u55) or "")
+    assert est.refusal(tiled, u55) is None and u55 in est.runnable_cores(tiled)
