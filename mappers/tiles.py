@@ -134,8 +134,7 @@ def best_tiling(
     if not candidates:
         raise ValueError("candidates must name at least one band count")
     best: tuple[int, MappingResult] | None = None
-    skipped: dict[str, str] = {}
-    errors: list[InputError] = []
+    skipped: dict[str, InputError] = {}
     for tiles in candidates:
         graph = workload if tiles == 1 else tiled_workload(workload, tiles)
         try:
@@ -143,15 +142,14 @@ def best_tiling(
                 graph, scratchpad_bytes, time_limit=time_limit / len(candidates), solver=solver or DEFAULT_SOLVER
             )
         except InputError as exc:
-            skipped[str(tiles)] = str(exc)
-            errors.append(exc)
+            skipped[str(tiles)] = exc
             continue
         if best is None or result.noncompulsory_bytes < best[1].noncompulsory_bytes:
             best = (tiles, result)
     if best is None:
-        raise errors[0]
+        raise next(iter(skipped.values()))
     if skipped:
-        best[1].solver["skipped_tilings"] = skipped
+        best[1].solver["skipped_tilings"] = {tiles: str(exc) for tiles, exc in skipped.items()}
     return best
 
 

@@ -168,9 +168,15 @@ def search_design(shapes: tuple[LayerShape, ...], config: FpgaConfig) -> SearchR
     # Layers of the same shape (an LLM's repeated blocks) cost the same on every design: each distinct shape is
     # costed once and counted as often as it occurs.
     distinct: dict[LayerShape, int] = {}
-    which = [distinct.setdefault(replace(s, name=""), len(distinct)) for s in shapes]
-    counts = np.bincount(which, minlength=len(distinct)).astype(np.float64) if shapes else np.zeros(0)
-    unique = tuple(shapes[which.index(k)] for k in range(len(distinct)))
+    unique: list[LayerShape] = []
+    which: list[int] = []
+    for s in shapes:
+        key = replace(s, name="")
+        if key not in distinct:
+            distinct[key] = len(unique)
+            unique.append(s)
+        which.append(distinct[key])
+    counts = np.bincount(which, minlength=len(unique)).astype(np.float64)
     unique_options = tuple(tile_options(s) for s in unique)
     levels = buffer_levels(precision)
     weight_depth = max((s.kernel_area for s in shapes), default=1)

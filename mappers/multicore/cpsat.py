@@ -48,8 +48,9 @@ def solve_exact(problem: SchedulingProblem, time_limit: float = 60.0, workers: i
     per_core: list[list] = [[] for _ in range(problem.cores)]
     for u in range(problem.n):
         model.add_exactly_one(x[u]).with_name(f"one_core_{u}")
+        runnable = problem.cores_for(u)
         for c in range(problem.cores):
-            if c not in problem.cores_for(u):
+            if c not in runnable:
                 model.add(x[u][c] == 0).with_name(f"refused_{u}_{c}")
                 continue
             interval = model.new_optional_interval_var(

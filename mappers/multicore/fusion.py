@@ -8,8 +8,9 @@ height (the stack's output rows divided by 1, 2, 4, ... down to 2 rows, at most
 summed over stacks, where E0 and L0 are layer-by-layer's totals (at that point
 d(EDP)/EDP = dE/E + dL/L). ``objective="energy"`` or ``"latency"`` keeps one term.
 Estimates are per stack on its reference core (the one with the smallest
-buffer of those that can run all its ops, so a stack that fits there fits on
-every core that may run it; a group no core can run whole is not a candidate). With ``pipeline_cores`` S > 1
+buffer of those that can run it, so a stack that fits there fits on every core
+that may run it; a candidate no core can run is skipped, and a layer no core
+runs whole is covered only by tiled stacks). With ``pipeline_cores`` S > 1
 (the ``pipeline`` scheduler) a stack of T tiles is priced as pipelined over S
 cores: compute ``C (T + S - 1) / (S T)`` for its one-core compute ``C``, S the
 smaller of the cores and its layers (perfectly balanced segments).
